@@ -1,0 +1,340 @@
+"""The command line: parse options, call the core, hand the result to a renderer.
+
+One error boundary (:meth:`GradcliGroup.main`) turns every user mistake into one line on
+stderr and a documented exit status (see :mod:`gradcli.errors`); nothing here computes.
+Rich is imported only to draw tables, so the json/csv/tsv paths start faster.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import sys
+from typing import Any, NoReturn
+
+import click
+
+from . import __version__
+from .errors import EXIT_INTERRUPTED, EXIT_NOT_FINITE, EXIT_OK, EXIT_USAGE, GradcliError, PointsError
+from .points import PointSpec, parse_spec
+
+FORMATS = ("table", "json", "csv", "tsv")
+METHODS = ("central", "forward", "backward", "backprop")  # the first is the default
+EXIT_INTERNAL = 70
+_OPTION_LIKE = re.compile(r"^--?[A-Za-z][\w-]*(=.*)?$")
+
+
+# --- option types: convert at the edge --------------------------------------------------------
+
+
+class PointType(click.ParamType):
+    """``--at``: ``a=5,b=3,c=2``, ``5,3,2`` or ``p=5,3,2``."""
+
+    name = "POINT"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> PointSpec:
+        if isinstance(value, PointSpec):
+            return value
+        try:
+            return parse_spec(str(value))
+        except PointsError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class EpsType(click.ParamType):
+    """``--eps``: ``auto`` or a positive finite number."""
+
+    name = "EPS|auto"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float | None:
+        if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
+            return None
+        number = _positive(value)
+        if number is None:
+            self.fail(f"{value!r} is not a positive finite number (or 'auto')", param, ctx)
+        return number
+
+
+class PositiveFloat(click.ParamType):
+    name = "FLOAT"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        number = _positive(value)
+        if number is None:
+            self.fail(f"{value!r} is not a positive finite number", param, ctx)
+        return number
+
+
+def _positive(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
+# --- the error boundary -----------------------------------------------------------------------
+
+
+class GradcliGroup(click.Group):
+    """A group whose ``main`` reports errors in one line and exits with gradcli's statuses."""
+
+    def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except GradcliError as exc:
+            _fail(exc.exit_code, str(exc), getattr(exc, "caret", lambda: None)())
+        except click.UsageError as exc:
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            _fail(EXIT_USAGE, f"{exc.format_message()}{where}")
+        except click.ClickException as exc:
+            _fail(exc.exit_code, exc.format_message())
+        except click.exceptions.Abort:
+            _fail(EXIT_INTERRUPTED, "interrupted")
+        except KeyboardInterrupt:
+            _fail(EXIT_INTERRUPTED, "interrupted")
+        except BrokenPipeError:
+            _quiet_stdout()
+            sys.exit(EXIT_OK)
+        except Exception as exc:  # a bug in gradcli, not a user error
+            if os.environ.get("GRADCLI_DEBUG"):
+                raise
+            _fail(
+                EXIT_INTERNAL,
+                f"internal error: {type(exc).__name__}: {exc} "
+                "(set GRADCLI_DEBUG=1 for the traceback, and please report it)",
+            )
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _fail(code: int, message: str, detail: str | None = None) -> NoReturn:
+    lines = [f"gradcli: error: {message}"]
+    if detail and _stderr_is_terminal():
+        lines.append(detail)
+    click.echo("\n".join(lines), err=True)
+    sys.exit(code)
+
+
+def _stderr_is_terminal() -> bool:
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _quiet_stdout() -> None:
+    """After the reader of stdout has gone (``| head``), let the interpreter exit quietly."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _emit(write: Any) -> None:
+    """Run ``write`` and flush; a closed pipe ends the run quietly with status 0."""
+    try:
+        write()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_stdout()
+        sys.exit(EXIT_OK)
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+@click.group(
+    cls=GradcliGroup,
+    context_settings={"max_content_width": 100},
+)
+@click.version_option(__version__, "-V", "--version", prog_name="gradcli")
+def main() -> None:
+    """Gradients you can check: finite differences next to exact backprop.
+
+    \b
+    Examples:
+      gradcli grad "3*(a+b*c)" --at a=5,b=3,c=2
+      gradcli grad "sigmoid(x)" --at x=20 --method forward --eps 0.001
+      gradcli grad "log(1+exp(x*y))" --at 1,2 --format json
+      gradcli functions
+
+    Exit status: 0 done, 1 f could not be evaluated at some point (or --strict and a
+    warning), 2 usage error, 130 interrupted.
+    """
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("expression")
+@click.option(
+    "--at",
+    "points",
+    type=PointType(),
+    multiple=True,
+    metavar="POINT",
+    help="Point to differentiate at: a=5,b=3,c=2 (named) or 5,3,2 (in --vars order). Repeat for more points.",
+)
+@click.option(
+    "--vars",
+    "order",
+    metavar="NAMES",
+    help="Order for positional --at values, e.g. b,a,c. Default: alphabetical.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    default=METHODS[0],
+    show_default=True,
+    help="Finite-difference method; backprop alone skips the finite difference.",
+)
+@click.option(
+    "--eps",
+    type=EpsType(),
+    default="auto",
+    show_default=True,
+    help="Finite-difference step: a positive number, or auto (scaled to the method and |x|).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format."
+)
+@click.option(
+    "--vanish",
+    type=PositiveFloat(),
+    default=1e-6,
+    show_default=True,
+    help="Warn when |gradient| is below this.",
+)
+@click.option(
+    "--explode",
+    type=PositiveFloat(),
+    default=1e6,
+    show_default=True,
+    help="Warn when |gradient| is above this.",
+)
+@click.option("--strict", is_flag=True, help="Exit with status 1 if there is any warning.")
+def grad(
+    expression: str,
+    points: tuple[PointSpec, ...],
+    order: str | None,
+    method: str,
+    eps: float | None,
+    fmt: str,
+    vanish: float,
+    explode: float,
+    strict: bool,
+) -> None:
+    """Gradient of EXPRESSION by finite differences and by exact backprop, side by side.
+
+    EXPRESSION uses numbers, variables, + - * / ** (^ means **), parentheses, pi, e and
+    the functions listed by 'gradcli functions'. Each row shows the finite difference,
+    backprop, the error between them and a status; warnings say when a gradient vanishes,
+    explodes, is undefined, sits on a kink, or when the finite difference is untrustworthy.
+
+    \b
+    Examples:
+      gradcli grad "3*(a+b*c)" --at a=5,b=3,c=2
+      gradcli grad "3*(a+b*c)" --at 5,3,2 --method forward --eps 0.01 --format json
+      gradcli grad "sigmoid(x)" --at 1 --at 20 --method forward --eps 0.001
+      gradcli grad "-x**2" --at x=-3 --format csv
+    """
+    from .expression import parse
+    from .gradient import compute
+    from .points import bind, check_order
+
+    if _OPTION_LIKE.match(expression) and expression.startswith("--"):
+        raise click.NoSuchOption(expression.split("=", 1)[0])
+    expr = parse(expression)
+    names = expr.variables
+    vars_order = None
+    if order is not None:
+        vars_order = check_order([v.strip() for v in order.split(",") if v.strip()], names)
+    if not points:
+        if names:
+            example = ",".join(f"{name}={i + 1}" for i, name in enumerate(names))
+            raise PointsError(
+                "missing --at",
+                hint=f"the expression's variables are {', '.join(names)}; e.g. --at {example}",
+            )
+        points = (PointSpec("", (), ()),)
+    result = compute(expr, bind(points, names, vars_order), method, eps, vanish, explode)
+
+    if fmt == "table":
+        from rich.console import Console
+
+        from .table import render
+
+        console = Console(highlight=False)
+        if not console.is_terminal:
+            console = Console(highlight=False, width=max(console.width, 160))
+        _emit(lambda: render(result, console))
+    else:
+        from .formats import WRITERS
+
+        _emit(lambda: WRITERS[fmt](result, sys.stdout))
+        if fmt != "json":
+            _warn_on_stderr(result)
+
+    if not result.finite.all():
+        sys.exit(EXIT_NOT_FINITE)
+    if strict and any(result.warnings):
+        sys.exit(EXIT_NOT_FINITE)
+
+
+def _warn_on_stderr(result: Any, limit: int = 20) -> None:
+    """CSV/TSV have no room for warnings: list them on stderr, at most ``limit`` lines."""
+    shown = 0
+    total = sum(len(w) for w in result.warnings)
+    for p, warnings in enumerate(result.warnings):
+        for w in warnings:
+            if shown == limit:
+                click.echo(f"gradcli: ... and {total - shown} more warnings (see --format json)", err=True)
+                return
+            where = f"point {p + 1}" + (f", {w.var}" if w.var else "")
+            click.echo(f"gradcli: warning: {where}: {w.kind}: {w.message}", err=True)
+            shown += 1
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+def functions(fmt: str) -> None:
+    """List the functions and operators expressions may use, with their derivatives.
+
+    \b
+    Examples:
+      gradcli functions
+      gradcli functions --format json
+    """
+    from .ops import CONSTANTS, FUNCTIONS, OPERATORS
+
+    rows = [
+        {
+            "name": op.name,
+            "usage": op.signature,
+            "derivative": op.derivative,
+            "not_differentiable": op.kink_doc or None,
+            "doc": op.doc,
+        }
+        for op in [*OPERATORS.values(), *(f for n, f in FUNCTIONS.items() if f not in OPERATORS.values())]
+    ]
+    if fmt == "json":
+        import json
+
+        def write() -> None:
+            for row in rows:
+                sys.stdout.write(json.dumps(row) + "\n")
+            sys.stdout.write(json.dumps({"constants": CONSTANTS}) + "\n")
+
+        _emit(write)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="gradcli functions and operators", title_justify="left")
+    for name in ("usage", "derivative", "not differentiable", "what it is"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(row["usage"], row["derivative"], row["not_differentiable"] or "", row["doc"])
+    console = Console(highlight=False)
+    _emit(lambda: (console.print(table), console.print(f"constants: pi = {math.pi!r}, e = {math.e!r}")))

@@ -1,0 +1,90 @@
+"""Plain-text output: JSON Lines, CSV and TSV, written point by point. No Rich here.
+
+Numbers are written by :func:`number`, the one place that formats them: ``repr`` of the
+float64, the shortest text that reads back to the same bits (3.0000000000001137 stays so).
+Non-finite numbers become ``null`` in JSON and an empty field in CSV/TSV, and carry a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from .gradient import GradResult
+
+
+def number(x: float) -> str:
+    """Full round-trip text of a float64: 'nan', 'inf' and '-inf' for the non-finite."""
+    return repr(float(x))
+
+
+def _finite(x: float) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def records(result: GradResult) -> Iterator[dict[str, Any]]:
+    """One JSON-ready dict per point (see the README for the fields)."""
+    names = result.variables
+    grad, exact = result.gradient, result.exact
+    error, rel = result.error, result.rel_error
+    diff = result.diff
+    estimate = diff.error_estimate if diff is not None else None
+    for p in range(len(result.value)):
+
+        def per_var(table: Any) -> dict[str, float | None] | None:
+            if table is None:
+                return None
+            return {name: _finite(table[v, p]) for v, name in enumerate(names)}  # noqa: B023
+
+        yield {
+            "expr": result.expr.text,
+            "point": {name: float(result.points[p, v]) for v, name in enumerate(names)},
+            "value": _finite(result.value[p]),
+            "method": result.method,
+            "eps": per_var(diff.step if diff is not None else None),
+            "gradient": per_var(grad),
+            "exact": per_var(exact),
+            "error": per_var(error),
+            "rel_error": per_var(rel),
+            "error_estimate": per_var(estimate),
+            "warnings": [w.as_dict() for w in result.warnings[p]],
+        }
+
+
+def write_json(result: GradResult, out: TextIO) -> None:
+    """JSON Lines: one object per point, one line each."""
+    for record in records(result):
+        out.write(json.dumps(record, allow_nan=False))
+        out.write("\n")
+
+
+def header(result: GradResult, sep: str) -> str:
+    names = result.variables
+    return sep.join([*names, "f", *(f"grad_{name}" for name in names)])
+
+
+def write_delimited(result: GradResult, out: TextIO, sep: str, with_header: bool = True) -> None:
+    """CSV (sep ',') or TSV (sep '\\t'): inputs, f, then the gradient by the chosen method."""
+    if with_header:
+        out.write(header(result, sep) + "\n")
+    grad = result.gradient
+    k = len(result.variables)
+    for p in range(len(result.value)):
+        fields = [number(result.points[p, v]) for v in range(k)]
+        fields.append(_field(result.value[p]))
+        fields.extend(_field(grad[v, p]) for v in range(k))
+        out.write(sep.join(fields) + "\n")
+
+
+def _field(x: float) -> str:
+    return number(x) if math.isfinite(x) else ""
+
+
+WRITERS = {
+    "json": write_json,
+    "csv": lambda result, out: write_delimited(result, out, ","),
+    "tsv": lambda result, out: write_delimited(result, out, "\t"),
+}

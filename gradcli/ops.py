@@ -1,0 +1,505 @@
+"""The registry: every operator and function gradcli knows, each declared once.
+
+An :class:`Op` holds, side by side, its numpy forward rule, its local derivative rule (the
+partial derivative of its output with respect to each argument), its arity, the points where
+it is not differentiable together with its one-sided (directional) derivative there, the reason
+its output can fail to be finite, and a one-line doc. The parser, the evaluator, backprop,
+diagnostics, ``gradcli functions`` and the "did you mean" hints all read this one table:
+adding a function is one entry here plus one row in the tests.
+
+Conventions
+-----------
+* Arguments and results are float64 numpy arrays (or scalars that broadcast); rules run under
+  ``np.errstate(all="ignore")`` and let NaN/inf flow, for diagnostics to explain later.
+* ``partials(args, out)`` returns one array per argument: d out / d arg_i.
+* At a kink, backprop uses the usual subgradient convention (abs'(0) = relu'(0) = 0, a min/max
+  tie splits the gradient evenly); ``kink`` says where that happens and ``directional`` gives
+  the exact one-sided derivative there, so a kink is reported rather than hidden.
+* Rules are chosen to be stable: sigmoid' = sigmoid(x)*sigmoid(-x), tanh' = sech(x)**2,
+  softplus(x) = max(x, 0) + log1p(exp(-|x|)), so nothing overflows or cancels where the true
+  value is representable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+Array = np.ndarray
+Rule = Callable[..., Array]
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operator or function: how to compute it, differentiate it, and explain it."""
+
+    name: str
+    min_args: int
+    max_args: int | None  # None: any number from min_args up
+    forward: Rule  # (*args) -> out
+    partials: Callable[[Sequence[Array], Array], Sequence[Array | float]]
+    derivative: str  # the rule in words, e.g. "exp(x)" for d/dx exp(x)
+    doc: str
+    signature: str  # how it is called, e.g. "log(x)  log(x, base)"
+    kink: Callable[[Sequence[Array]], Array] | None = None  # bool mask: not differentiable here
+    directional: Callable[[Sequence[Array], Sequence[Array], Array], Array] | None = None
+    kink_doc: str = ""  # where it is not differentiable, in words
+    why_nonfinite: Callable[[Sequence[Array]], Array | str] | None = None
+    symbol: str | None = None  # operators only: "+", "**", ...
+
+    def arity_text(self) -> str:
+        if self.max_args is None:
+            return f"{self.min_args} or more arguments"
+        if self.min_args == self.max_args:
+            return "1 argument" if self.min_args == 1 else f"{self.min_args} arguments"
+        return f"{self.min_args} to {self.max_args} arguments"
+
+
+def _explain(cases: list[tuple[Callable[..., Array], str]]) -> Callable[[Sequence[Array]], str]:
+    """Build a why_nonfinite rule: the first case whose predicate holds names the cause."""
+
+    def why(args: Sequence[Array]) -> str:
+        for test, text in cases:
+            if bool(np.all(test(*args))):
+                return text
+        return ""
+
+    return why
+
+
+# --- operators -------------------------------------------------------------------------------
+
+
+def _pow_forward(x: Array, y: Array) -> Array:
+    return np.power(x, y)
+
+
+def _pow_partials(args: Sequence[Array], out: Array) -> tuple[Array, Array]:
+    x, y = args
+    # d/dx x**y = y*x**(y-1); x**0 is the constant 1, so its slope is 0 even at x = 0.
+    dx = np.where(y == 0, 0.0, y * np.power(x, y - 1.0))
+    # d/dy x**y = x**y * log(x) for x > 0; 0**y is 0 for every y > 0, so its slope is 0.
+    safe = np.where(x > 0, x, 1.0)
+    dy = np.where(x > 0, out * np.log(safe), np.where((x == 0) & (y > 0), 0.0, np.nan))
+    return dx, dy
+
+
+def _is_integer(y: Array) -> Array:
+    return np.isfinite(y) & (np.floor(y) == y)
+
+
+def _pow_kink(args: Sequence[Array]) -> Array:
+    x, y = args
+    return (x == 0) & (y > 0) & ~_is_integer(y)
+
+
+def _pow_directional(args: Sequence[Array], dots: Sequence[Array], out: Array) -> Array:
+    # At x = 0 with a positive non-integer exponent, x**y exists only for x >= 0: the slope to
+    # the right is inf (y < 1), 1 (y == 1) or 0 (y > 1); to the left it is undefined.
+    _, y = args
+    dx = dots[0]
+    right = np.where(y < 1, np.inf, np.where(y == 1, dx, 0.0))
+    return np.where(dx > 0, right, np.where(dx == 0, 0.0, np.nan))
+
+
+_POW_WHY = _explain(
+    [
+        (lambda x, y: (x < 0) & ~_is_integer(y), "a negative number to a non-integer power"),
+        (lambda x, y: (x == 0) & (y < 0), "zero to a negative power"),
+    ]
+)
+
+
+_POW = Op(
+    "pow",
+    2,
+    2,
+    _pow_forward,
+    _pow_partials,
+    "y*x**(y-1) and x**y*log(x)",
+    "x to the power y",
+    "x ** y  x ^ y  pow(x, y)",
+    kink=_pow_kink,
+    directional=_pow_directional,
+    kink_doc="at x = 0 when 0 < y is not an integer",
+    why_nonfinite=_POW_WHY,
+    symbol="**",
+)
+
+
+def _div_partials(args: Sequence[Array], out: Array) -> tuple[Array, Array]:
+    _, b = args
+    return 1.0 / b, -out / b
+
+
+OPERATORS: dict[str, Op] = {
+    op.symbol: op  # type: ignore[misc]
+    for op in (
+        Op("add", 2, 2, np.add, lambda a, o: (1.0, 1.0), "1 and 1", "x + y", "x + y", symbol="+"),
+        Op("sub", 2, 2, np.subtract, lambda a, o: (1.0, -1.0), "1 and -1", "x - y", "x - y", symbol="-"),
+        Op("mul", 2, 2, np.multiply, lambda a, o: (a[1], a[0]), "y and x", "x * y", "x * y", symbol="*"),
+        Op(
+            "div",
+            2,
+            2,
+            np.divide,
+            _div_partials,
+            "1/y and -x/y**2",
+            "x / y",
+            "x / y",
+            why_nonfinite=_explain([(lambda a, b: b == 0, "division by zero")]),
+            symbol="/",
+        ),
+        _POW,
+        Op("neg", 1, 1, np.negative, lambda a, o: (-1.0,), "-1", "minus x", "-x", symbol="neg"),
+        Op("pos", 1, 1, np.positive, lambda a, o: (1.0,), "1", "x itself", "+x", symbol="pos"),
+    )
+}
+
+# --- functions -------------------------------------------------------------------------------
+
+
+def _log(x: Array, base: Array | None = None) -> Array:
+    return np.log(x) if base is None else np.log(x) / np.log(base)
+
+
+def _log_partials(args: Sequence[Array], out: Array) -> tuple[Array, ...]:
+    if len(args) == 1:
+        return (1.0 / args[0],)
+    x, base = args
+    lb = np.log(base)
+    return 1.0 / (x * lb), -out / (base * lb)
+
+
+_LOG_WHY = _explain(
+    [
+        (lambda x, *b: x < 0, "log of a negative number"),
+        (lambda x, *b: x == 0, "log of zero"),
+        (lambda x, *b: (len(b) > 0) & np.all([v <= 0 for v in b]), "log to a base that is not positive"),
+        (lambda x, *b: (len(b) > 0) & np.all([v == 1 for v in b]), "log to base 1"),
+    ]
+)
+
+
+def _log_why_one(zero_at: float, name: str) -> Callable[[Sequence[Array]], str]:
+    return _explain(
+        [
+            (lambda x: x < zero_at, f"{name} of a number below {zero_at:g}"),
+            (lambda x: x == zero_at, f"{name} of {zero_at:g}"),
+        ]
+    )
+
+
+def _sigmoid(x: Array) -> Array:
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+
+
+def _sigmoid_partials(args: Sequence[Array], out: Array) -> tuple[Array]:
+    z = np.exp(-np.abs(args[0]))
+    return (z / ((1.0 + z) * (1.0 + z)),)  # sigmoid(x) * sigmoid(-x), never 1 - s
+
+
+def _softplus(x: Array) -> Array:
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _minmax_partials(args: Sequence[Array], out: Array) -> list[Array]:
+    hits = [np.asarray(a == out, dtype=float) for a in args]
+    count = sum(hits)
+    return [h / count for h in hits]
+
+
+def _min_tie(args: Sequence[Array]) -> Array:
+    out = np.minimum.reduce(np.broadcast_arrays(*args))
+    return sum(np.asarray(a == out, dtype=int) for a in args) > 1
+
+
+def _max_tie(args: Sequence[Array]) -> Array:
+    out = np.maximum.reduce(np.broadcast_arrays(*args))
+    return sum(np.asarray(a == out, dtype=int) for a in args) > 1
+
+
+def _extreme_directional(pick: Callable[..., Array], fill: float) -> Callable[..., Array]:
+    # min(u, v) moves, to first order, like the smallest slope among the arguments that tie
+    # for the minimum (max: the largest); this is its exact one-sided derivative.
+    def directional(args: Sequence[Array], dots: Sequence[Array], out: Array) -> Array:
+        cand = [np.where(a == out, d, fill) for a, d in zip(args, dots)]
+        return pick.reduce(np.broadcast_arrays(*cand))
+
+    return directional
+
+
+def _hypot_partials(args: Sequence[Array], out: Array) -> tuple[Array, Array]:
+    x, y = args
+    safe = np.where(out == 0, 1.0, out)
+    return np.where(out == 0, 0.0, x / safe), np.where(out == 0, 0.0, y / safe)
+
+
+def _atan2_partials(args: Sequence[Array], out: Array) -> tuple[Array, Array]:
+    y, x = args
+    r = np.hypot(x, y)
+    return (x / r) / r, (-y / r) / r
+
+
+def _unary(
+    name: str,
+    forward: Rule,
+    slope: Callable[[Array, Array], Array],
+    derivative: str,
+    doc: str,
+    **extra: object,
+) -> Op:
+    return Op(
+        name,
+        1,
+        1,
+        forward,
+        lambda a, o: (slope(a[0], o),),
+        derivative,
+        doc,
+        f"{name}(x)",
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _outside(lo: float, hi: float, name: str) -> Callable[[Sequence[Array]], str]:
+    return _explain([(lambda x: (x < lo) | (x > hi), f"{name} of a number outside [{lo:g}, {hi:g}]")])
+
+
+def _overflow(name: str) -> Callable[[Sequence[Array]], str]:
+    return _explain([(lambda *a: True, f"{name} overflowed float64")])
+
+
+def _one_minus_sq(x: Array) -> Array:
+    return (1.0 - x) * (1.0 + x)  # 1 - x**2 without cancellation near |x| = 1
+
+
+FUNCTIONS: dict[str, Op] = {
+    op.name: op
+    for op in (
+        _unary("exp", np.exp, lambda x, o: o, "exp(x)", "e to the power x", why_nonfinite=_overflow("exp")),
+        Op(
+            "log",
+            1,
+            2,
+            _log,
+            _log_partials,
+            "1/x  (log(x, b): 1/(x*log(b)))",
+            "natural logarithm; log(x, base) for another base",
+            "log(x)  log(x, base)",
+            why_nonfinite=_LOG_WHY,
+        ),
+        _unary(
+            "log2",
+            np.log2,
+            lambda x, o: 1.0 / (x * math.log(2.0)),
+            "1/(x*log(2))",
+            "base-2 logarithm",
+            why_nonfinite=_log_why_one(0.0, "log2"),
+        ),
+        _unary(
+            "log10",
+            np.log10,
+            lambda x, o: 1.0 / (x * math.log(10.0)),
+            "1/(x*log(10))",
+            "base-10 logarithm",
+            why_nonfinite=_log_why_one(0.0, "log10"),
+        ),
+        _unary(
+            "log1p",
+            np.log1p,
+            lambda x, o: 1.0 / (1.0 + x),
+            "1/(1+x)",
+            "log(1+x), accurate for small x",
+            why_nonfinite=_log_why_one(-1.0, "log1p"),
+        ),
+        _unary(
+            "expm1",
+            np.expm1,
+            lambda x, o: o + 1.0,
+            "exp(x)",
+            "exp(x)-1, accurate for small x",
+            why_nonfinite=_overflow("expm1"),
+        ),
+        _unary(
+            "sqrt",
+            np.sqrt,
+            lambda x, o: 0.5 / o,
+            "1/(2*sqrt(x))",
+            "square root",
+            kink=lambda a: a[0] == 0,
+            directional=lambda a, d, o: np.where(d[0] > 0, np.inf, np.where(d[0] == 0, 0.0, np.nan)),
+            kink_doc="at x = 0 (slope +inf to the right, undefined to the left)",
+            why_nonfinite=_explain([(lambda x: x < 0, "square root of a negative number")]),
+        ),
+        _unary(
+            "abs",
+            np.abs,
+            lambda x, o: np.sign(x),
+            "sign(x)",
+            "absolute value",
+            kink=lambda a: a[0] == 0,
+            directional=lambda a, d, o: np.abs(d[0]),
+            kink_doc="at x = 0 (slopes -1 and 1; backprop uses 0)",
+        ),
+        _unary("sin", np.sin, lambda x, o: np.cos(x), "cos(x)", "sine (radians)"),
+        _unary("cos", np.cos, lambda x, o: -np.sin(x), "-sin(x)", "cosine (radians)"),
+        _unary("tan", np.tan, lambda x, o: 1.0 + o * o, "1 + tan(x)**2", "tangent (radians)"),
+        _unary(
+            "asin",
+            np.arcsin,
+            lambda x, o: 1.0 / np.sqrt(_one_minus_sq(x)),
+            "1/sqrt(1-x**2)",
+            "inverse sine",
+            why_nonfinite=_outside(-1, 1, "asin"),
+        ),
+        _unary(
+            "acos",
+            np.arccos,
+            lambda x, o: -1.0 / np.sqrt(_one_minus_sq(x)),
+            "-1/sqrt(1-x**2)",
+            "inverse cosine",
+            why_nonfinite=_outside(-1, 1, "acos"),
+        ),
+        _unary("atan", np.arctan, lambda x, o: 1.0 / (1.0 + x * x), "1/(1+x**2)", "inverse tangent"),
+        Op(
+            "atan2",
+            2,
+            2,
+            np.arctan2,
+            _atan2_partials,
+            "x/(x**2+y**2) and -y/(x**2+y**2)",
+            "angle of the point (x, y), in (-pi, pi]",
+            "atan2(y, x)",
+        ),
+        _unary(
+            "sinh",
+            np.sinh,
+            lambda x, o: np.cosh(x),
+            "cosh(x)",
+            "hyperbolic sine",
+            why_nonfinite=_overflow("sinh"),
+        ),
+        _unary(
+            "cosh",
+            np.cosh,
+            lambda x, o: np.sinh(x),
+            "sinh(x)",
+            "hyperbolic cosine",
+            why_nonfinite=_overflow("cosh"),
+        ),
+        _unary("tanh", np.tanh, lambda x, o: 1.0 / np.cosh(x) ** 2, "1/cosh(x)**2", "hyperbolic tangent"),
+        _unary(
+            "asinh",
+            np.arcsinh,
+            lambda x, o: 1.0 / np.hypot(x, 1.0),
+            "1/sqrt(x**2+1)",
+            "inverse hyperbolic sine",
+        ),
+        _unary(
+            "acosh",
+            np.arccosh,
+            lambda x, o: 1.0 / np.sqrt((x - 1.0) * (x + 1.0)),
+            "1/sqrt(x**2-1)",
+            "inverse hyperbolic cosine",
+            why_nonfinite=_explain([(lambda x: x < 1, "acosh of a number below 1")]),
+        ),
+        _unary(
+            "atanh",
+            np.arctanh,
+            lambda x, o: 1.0 / _one_minus_sq(x),
+            "1/(1-x**2)",
+            "inverse hyperbolic tangent",
+            why_nonfinite=_explain(
+                [
+                    (lambda x: np.abs(x) == 1, "atanh of -1 or 1"),
+                    (lambda x: np.abs(x) > 1, "atanh of a number outside [-1, 1]"),
+                ]
+            ),
+        ),
+        _POW,
+        Op(
+            "hypot",
+            2,
+            2,
+            np.hypot,
+            _hypot_partials,
+            "x/hypot(x,y) and y/hypot(x,y)",
+            "sqrt(x**2 + y**2) without overflow",
+            "hypot(x, y)",
+            kink=lambda a: (a[0] == 0) & (a[1] == 0),
+            directional=lambda a, d, o: np.hypot(d[0], d[1]),
+            kink_doc="at (0, 0) (a cone: backprop uses 0)",
+        ),
+        Op(
+            "min",
+            2,
+            None,
+            lambda *a: np.minimum.reduce(np.broadcast_arrays(*a)),
+            _minmax_partials,
+            "1 for the smallest argument, 0 for the others",
+            "smallest of its arguments",
+            "min(x, y, ...)",
+            kink=_min_tie,
+            directional=_extreme_directional(np.minimum, np.inf),
+            kink_doc="where two arguments tie (backprop splits the gradient evenly)",
+        ),
+        Op(
+            "max",
+            2,
+            None,
+            lambda *a: np.maximum.reduce(np.broadcast_arrays(*a)),
+            _minmax_partials,
+            "1 for the largest argument, 0 for the others",
+            "largest of its arguments",
+            "max(x, y, ...)",
+            kink=_max_tie,
+            directional=_extreme_directional(np.maximum, -np.inf),
+            kink_doc="where two arguments tie (backprop splits the gradient evenly)",
+        ),
+        Op(
+            "sigmoid",
+            1,
+            1,
+            _sigmoid,
+            _sigmoid_partials,
+            "sigmoid(x)*sigmoid(-x)",
+            "logistic function 1/(1+exp(-x))",
+            "sigmoid(x)",
+        ),
+        _unary(
+            "softplus",
+            _softplus,
+            lambda x, o: _sigmoid(x),
+            "sigmoid(x)",
+            "log(1+exp(x)), computed without overflow",
+        ),
+        _unary(
+            "relu",
+            lambda x: np.maximum(x, 0.0),
+            lambda x, o: np.asarray(x > 0, dtype=float),
+            "1 for x > 0, 0 for x < 0",
+            "max(x, 0)",
+            kink=lambda a: a[0] == 0,
+            directional=lambda a, d, o: np.maximum(d[0], 0.0),
+            kink_doc="at x = 0 (slopes 0 and 1; backprop uses 0)",
+        ),
+    )
+}
+
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+
+
+def nonfinite_reason(op: Op, args: Sequence[Array], out: Array) -> str:
+    """Why ``op`` gave a non-finite result from finite ``args`` (scalars), in a few words."""
+    if op.why_nonfinite is not None:
+        text = op.why_nonfinite(args)
+        if text:
+            return str(text)
+    if np.isnan(out):
+        return f"{op.name} is undefined here"
+    return f"{op.name} overflowed float64"

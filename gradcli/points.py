@@ -1,0 +1,182 @@
+"""Points: ``--at`` specs, and binding them to an expression's variables as float64 rows.
+
+A spec is one of
+
+* named: ``a=5,b=3,c=2`` (any order);
+* positional: ``5,3,2`` or ``p=5,3,2`` (``p=`` as in the note's p=(5,3,2); parentheses are
+  optional): the values bind to the variables in alphabetical order, or in ``--vars`` order.
+
+A value is a number (``-3``, ``1e-8``) or a constant expression of gradcli's language
+(``pi/2``, ``-e``, ``sqrt(2)``); it must be a finite float64.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ExpressionError, PointsError
+
+POINT_LABEL = "p"
+_WRAPPED = re.compile(r"^(?:p\s*=\s*)?\((.*)\)$")
+
+
+@dataclass(frozen=True)
+class PointSpec:
+    """One ``--at`` value, parsed but not yet bound: names are None when positional."""
+
+    text: str
+    names: tuple[str, ...] | None
+    values: tuple[float, ...]
+
+
+def parse_spec(text: str) -> PointSpec:
+    """Parse one ``--at`` value; raises :class:`PointsError` with the offending piece."""
+    body = text.strip()
+    if not body:
+        raise PointsError("empty point", hint="write --at a=5,b=3,c=2 or --at 5,3,2")
+    wrapped = _WRAPPED.match(body)
+    if wrapped and _balanced(wrapped.group(1)):  # p=(5,3,2) or (5,3,2)
+        return PointSpec(text, None, tuple(_number(v, text) for v in _split(wrapped.group(1))))
+    items = _split(body)
+    keyed = ["=" in item for item in items]
+    if all(keyed):
+        names, values = [], []
+        for item in items:
+            name, _, value = item.partition("=")
+            name = name.strip()
+            if not name.isidentifier():
+                raise PointsError(f"'{name}' in point '{text}' is not a variable name")
+            names.append(name)
+            values.append(_number(value, text))
+        return PointSpec(text, tuple(names), tuple(values))
+    if any(keyed[1:]) or (keyed[0] and not _is_label(items[0])):
+        raise PointsError(
+            f"point '{text}' mixes name=value pairs with bare values",
+            hint="give every value a name (a=5,b=3) or none (5,3)",
+        )
+    if keyed[0]:  # p=5,3,2
+        items[0] = items[0].partition("=")[2]
+    return PointSpec(text, None, tuple(_number(item, text) for item in items))
+
+
+def _balanced(inner: str) -> bool:
+    depth = 0
+    for ch in inner:
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _is_label(item: str) -> bool:
+    return item.partition("=")[0].strip() == POINT_LABEL
+
+
+def _split(body: str) -> list[str]:
+    """Split on commas that are not inside parentheses (so atan2(1,2) stays one value)."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(body):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth <= 0:
+            parts.append(body[start:i])
+            start = i + 1
+    parts.append(body[start:])
+    return parts
+
+
+def _number(text: str, spec: str) -> float:
+    piece = text.strip()
+    try:
+        value = float(piece)
+    except ValueError:
+        value = _constant(piece, spec)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise PointsError(f"value '{piece}' in point '{spec}' is not a finite number")
+    return value
+
+
+def _constant(piece: str, spec: str) -> float:
+    from .evaluate import evaluate_constant
+    from .expression import parse
+
+    if not piece:
+        raise PointsError(f"point '{spec}' has an empty value")
+    try:
+        expr = parse(piece)
+    except ExpressionError:
+        raise PointsError(f"value '{piece}' in point '{spec}' is not a number") from None
+    if expr.variables:
+        raise PointsError(
+            f"value '{piece}' in point '{spec}' is not a number",
+            hint="values may use pi, e and functions, but no variables",
+        )
+    return evaluate_constant(expr)
+
+
+def bind(
+    specs: Sequence[PointSpec], variables: Sequence[str], order: Sequence[str] | None = None
+) -> np.ndarray:
+    """Rows of float64 values, one per spec, columns in ``variables`` order.
+
+    Every variable gets exactly one value: a missing, unknown or repeated name, or a wrong
+    count of positional values, raises :class:`PointsError` naming the variables.
+    """
+    variables = tuple(variables)
+    positional = tuple(order) if order is not None else variables
+    listing = _listing(variables)
+    rows = np.empty((len(specs), len(variables)), dtype=np.float64)
+    column = {name: i for i, name in enumerate(variables)}
+    for r, spec in enumerate(specs):
+        if spec.names is None:
+            if len(spec.values) != len(positional):
+                raise PointsError(
+                    f"point '{spec.text}' has {len(spec.values)} value{'s' * (len(spec.values) != 1)}"
+                    f" but the expression has {len(variables)} variable{'s' * (len(variables) != 1)}",
+                    hint=f"{listing} (positional values bind in the order {', '.join(positional) or '-'})",
+                )
+            for name, value in zip(positional, spec.values):
+                rows[r, column[name]] = value
+            continue
+        seen: set[str] = set()
+        for name, value in zip(spec.names, spec.values):
+            if name not in column:
+                raise PointsError(
+                    f"point '{spec.text}' names '{name}', which is not in the expression", hint=listing
+                )
+            if name in seen:
+                raise PointsError(f"point '{spec.text}' gives '{name}' twice", hint=listing)
+            seen.add(name)
+            rows[r, column[name]] = value
+        missing = [name for name in variables if name not in seen]
+        if missing:
+            raise PointsError(f"point '{spec.text}' gives no value for {', '.join(missing)}", hint=listing)
+    return rows
+
+
+def check_order(order: Sequence[str], variables: Sequence[str]) -> tuple[str, ...]:
+    """Validate ``--vars``: each of the expression's variables exactly once."""
+    listing = _listing(variables)
+    seen: set[str] = set()
+    for name in order:
+        if name not in variables:
+            raise PointsError(f"--vars names '{name}', which is not in the expression", hint=listing)
+        if name in seen:
+            raise PointsError(f"--vars names '{name}' twice", hint=listing)
+        seen.add(name)
+    missing = [name for name in variables if name not in seen]
+    if missing:
+        raise PointsError(f"--vars leaves out {', '.join(missing)}", hint=listing)
+    return tuple(order)
+
+
+def _listing(variables: Sequence[str]) -> str:
+    if not variables:
+        return "the expression has no variables"
+    return f"the expression's variables are {', '.join(variables)}"

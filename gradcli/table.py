@@ -1,0 +1,99 @@
+"""Rich rendering for a terminal: a table per point, warnings spelled out under it.
+
+The only module that imports Rich. :func:`render` takes the Console to draw on, so tests
+can pass ``Console(file=io.StringIO(), width=80, color_system=None)`` and read the text.
+Gradients and f are printed by :func:`gradcli.formats.number` (full round-trip precision);
+errors, which nobody compares digit by digit, with three significant digits.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from .diagnostics import GradWarning
+from .formats import number
+from .gradient import GradResult
+
+_STYLE = {
+    "ok": "green",
+    "vanishing": "yellow",
+    "exploding": "yellow",
+    "inaccurate": "yellow",
+    "nondifferentiable": "magenta",
+    "nonfinite": "bold red",
+}
+
+
+def _short(x: float) -> str:
+    return f"{x:.3g}" if math.isfinite(x) else number(x)
+
+
+def _status(warnings: list[GradWarning]) -> Text:
+    if not warnings:
+        return Text("ok", style=_STYLE["ok"])
+    text = Text()
+    for i, w in enumerate(dict.fromkeys(w.kind for w in warnings)):
+        if i:
+            text.append(", ")
+        text.append(w, style=_STYLE.get(w, "yellow"))
+    return text
+
+
+def render(result: GradResult, console: Console) -> None:
+    """Draw every point of ``result``: a header, the table, then the warnings in words."""
+    names = result.variables
+    diff = result.diff
+    fixed_eps = result.eps is not None
+    for p in range(len(result.value)):
+        if p:
+            console.print()
+        point = ", ".join(f"{name}={number(result.points[p, v])}" for v, name in enumerate(names))
+        head = Table.grid(padding=(0, 2))
+        head.add_column(style="bold")
+        head.add_column()
+        head.add_row("expression", Text(result.expr.text))
+        head.add_row("point", point or "(no variables)")
+        head.add_row("f", Text(number(result.value[p]), style="bold"))
+        if diff is None:
+            head.add_row("method", "backprop (exact, reverse mode)")
+        else:
+            eps = number(result.eps) if fixed_eps else "auto (per variable, below)"
+            head.add_row("method", f"{result.method} difference, eps {eps}")
+        console.print(head)
+
+        warnings = result.warnings[p]
+        if names:
+            table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+            table.add_column("var", style="bold", no_wrap=True)
+            if diff is not None:
+                table.add_column(result.method, justify="right", overflow="fold")
+            table.add_column("backprop", justify="right", overflow="fold")
+            if diff is not None:
+                if not fixed_eps:
+                    table.add_column("eps", justify="right", overflow="fold")
+                table.add_column("abs err", justify="right", no_wrap=True)
+                table.add_column("rel err", justify="right", no_wrap=True)
+            table.add_column("status")
+            for v, name in enumerate(names):
+                row = [name]
+                if diff is not None:
+                    row.append(number(diff.gradient[v, p]))
+                row.append(number(result.exact[v, p]))
+                if diff is not None:
+                    if not fixed_eps:
+                        row.append(_short(diff.step[v, p]))
+                    row.append(_short(result.error[v, p]))  # type: ignore[index]
+                    row.append(_short(result.rel_error[v, p]))  # type: ignore[index]
+                own = [w for w in warnings if w.var in (name, None)]
+                table.add_row(*row, _status(own))
+            console.print(table)
+        for w in warnings:
+            label = f"{w.var}: " if w.var else ""
+            line = Text(f"{label}{w.kind}: ", style=_STYLE.get(w.kind, "yellow"))
+            line.append(w.message)
+            console.print(line)
