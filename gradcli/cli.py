@@ -261,13 +261,9 @@ def grad(
     result = compute(expr, bind(points, names, vars_order), method, eps, vanish, explode)
 
     if fmt == "table":
-        from rich.console import Console
+        from .table import render, stdout_console
 
-        from .table import render
-
-        console = Console(highlight=False)
-        if not console.is_terminal:
-            console = Console(highlight=False, width=max(console.width, 160))
+        console = stdout_console()
         _emit(lambda: render(result, console))
     else:
         from .formats import WRITERS
@@ -328,13 +324,7 @@ def functions(fmt: str) -> None:
 
         _emit(write)
         return
-    from rich.console import Console
-    from rich.table import Table
+    from .table import render_functions, stdout_console
 
-    table = Table(title="gradcli functions and operators", title_justify="left")
-    for name in ("usage", "derivative", "not differentiable", "what it is"):
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(row["usage"], row["derivative"], row["not_differentiable"] or "", row["doc"])
-    console = Console(highlight=False)
-    _emit(lambda: (console.print(table), console.print(f"constants: pi = {math.pi!r}, e = {math.e!r}")))
+    console = stdout_console()
+    _emit(lambda: render_functions(rows, CONSTANTS, console))

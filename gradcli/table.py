@@ -29,6 +29,25 @@ _STYLE = {
 }
 
 
+def stdout_console() -> Console:
+    """A console for stdout; piped, it is wide enough that no number is ever folded."""
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=max(console.width, 160))
+    return console
+
+
+def render_functions(rows: list[dict], constants: dict[str, float], console: Console) -> None:
+    """The registry as a table: usage, derivative, where not differentiable, what it is."""
+    table = Table(title="gradcli functions and operators", title_justify="left")
+    for name in ("usage", "derivative (by argument)", "not differentiable", "what it is"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        table.add_row(row["usage"], row["derivative"], row["not_differentiable"] or "", row["doc"])
+    console.print(table)
+    console.print("constants: " + ", ".join(f"{k} = {number(v)}" for k, v in constants.items()))
+
+
 def _short(x: float) -> str:
     return f"{x:.3g}" if math.isfinite(x) else number(x)
 
