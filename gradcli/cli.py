@@ -22,7 +22,7 @@ from .points import PointSpec, parse_spec
 FORMATS = ("table", "json", "csv", "tsv")
 METHODS = ("central", "forward", "backward", "backprop")  # the first is the default
 EXIT_INTERNAL = 70
-_OPTION_LIKE = re.compile(r"^--?[A-Za-z][\w-]*(=.*)?$")
+_OPTION_LIKE = r"^--[A-Za-z][\w-]*(=.*)?$"
 
 
 # --- option types: convert at the edge --------------------------------------------------------
@@ -243,7 +243,7 @@ def grad(
     from .gradient import compute
     from .points import bind, check_order
 
-    if _OPTION_LIKE.match(expression) and expression.startswith("--"):
+    if expression.startswith("--") and re.match(_OPTION_LIKE, expression):
         raise click.NoSuchOption(expression.split("=", 1)[0])
     expr = parse(expression)
     names = expr.variables

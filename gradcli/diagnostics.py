@@ -24,8 +24,7 @@ that comes out 0, or below its own rounding error, while backprop is not 0 is al
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -42,17 +41,16 @@ INACCURATE_FACTOR = 100.0
 BEST_FACTOR = 10.0  # within this factor of the best step's estimated error counts as fine
 
 
-@dataclass(frozen=True)
-class GradWarning:
+class GradWarning(NamedTuple):
     """One warning: which variable (None for the whole point), its kind, and what to do."""
 
     var: str | None
     kind: str
     message: str
-    details: dict[str, Any] = field(default_factory=dict)  # e.g. left/right, suggested_eps
+    details: dict[str, Any] | None = None  # e.g. left/right, suggested_eps
 
     def as_dict(self) -> dict[str, Any]:
-        return {"var": self.var, "kind": self.kind, "message": self.message, **self.details}
+        return {"var": self.var, "kind": self.kind, "message": self.message, **(self.details or {})}
 
 
 def tolerance(order: int) -> float:
@@ -161,7 +159,7 @@ def _inaccurate(
         verdict = _why_inaccurate(diff, v, p, float(exact[p]), rtol)
         if verdict is not None:
             message, suggested = verdict
-            details = {"suggested_eps": suggested} if suggested is not None else {}
+            details = {"suggested_eps": suggested} if suggested is not None else None
             out.append((p, GradWarning(name, "inaccurate", message, details)))
     return out
 

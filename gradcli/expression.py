@@ -15,9 +15,7 @@ alphabetical order. Size is bounded by ``MAX_LENGTH``, ``MAX_NODES`` and ``MAX_D
 from __future__ import annotations
 
 import ast
-import re
-from dataclasses import dataclass
-from functools import cached_property
+from typing import NamedTuple
 
 from .errors import ExpressionError
 from .ops import CONSTANTS, FUNCTIONS, OPERATORS, Op
@@ -27,8 +25,7 @@ MAX_NODES = 5_000  # operations, constants and variables after parsing
 MAX_DEPTH = 500  # nesting of operations, e.g. a sum of 501 terms or 500 nested calls
 
 
-@dataclass(frozen=True, slots=True)
-class Const:
+class Const(NamedTuple):
     """A number from the text (or pi, e), already a float64."""
 
     value: float
@@ -36,8 +33,7 @@ class Const:
     column: int
 
 
-@dataclass(frozen=True, slots=True)
-class Var:
+class Var(NamedTuple):
     """A variable; ``index`` is its place in ``Expression.variables`` (alphabetical)."""
 
     name: str
@@ -49,8 +45,7 @@ class Var:
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(NamedTuple):
     """An operator or function applied to earlier nodes (``args`` are node indices)."""
 
     op: Op
@@ -62,47 +57,41 @@ class Call:
 Node = Const | Var | Call
 
 
-@dataclass(frozen=True)
 class Expression:
-    """A parsed expression: nodes in evaluation order (the last is f) and its variables."""
+    """A parsed expression: nodes in evaluation order (the last is f) and its variables.
 
-    text: str
-    nodes: tuple[Node, ...]
-    variables: tuple[str, ...]
+    Also, per node: ``depends`` (whether its value depends on any variable) and ``uses`` (a
+    bit mask of the variables it depends on); and ``var_nodes``, each variable's node index.
+    """
+
+    __slots__ = ("depends", "nodes", "text", "uses", "var_nodes", "variables")
+
+    def __init__(self, text: str, nodes: tuple[Node, ...], variables: tuple[str, ...]) -> None:
+        self.text = text
+        self.nodes = nodes
+        self.variables = variables
+        uses: list[int] = []
+        slots = [0] * len(variables)
+        for i, node in enumerate(nodes):
+            if type(node) is Call:
+                bits = 0
+                for j in node.args:
+                    bits |= uses[j]
+                uses.append(bits)
+            elif type(node) is Var:
+                uses.append(1 << node.index)
+                slots[node.index] = i
+            else:
+                uses.append(0)
+        self.uses: tuple[int, ...] = tuple(uses)
+        self.depends: tuple[bool, ...] = tuple(bits != 0 for bits in uses)
+        self.var_nodes: tuple[int, ...] = tuple(slots)
 
     def __str__(self) -> str:
         return self.text
 
-    @cached_property
-    def depends(self) -> tuple[bool, ...]:
-        """For each node, whether its value depends on some variable (else it is constant)."""
-        flags: list[bool] = []
-        for node in self.nodes:
-            if isinstance(node, Call):
-                flags.append(any(flags[i] for i in node.args))
-            else:
-                flags.append(isinstance(node, Var))
-        return tuple(flags)
-
-    @cached_property
-    def uses(self) -> tuple[int, ...]:
-        """For each node, a bit mask of the variables (by index) its value depends on."""
-        masks: list[int] = []
-        for node in self.nodes:
-            if isinstance(node, Call):
-                bits = 0
-                for i in node.args:
-                    bits |= masks[i]
-                masks.append(bits)
-            else:
-                masks.append(1 << node.index if isinstance(node, Var) else 0)
-        return tuple(masks)
-
-    @cached_property
-    def var_nodes(self) -> tuple[int, ...]:
-        """For each variable (alphabetical), the index of its node."""
-        slots = {node.index: i for i, node in enumerate(self.nodes) if isinstance(node, Var)}
-        return tuple(slots[k] for k in range(len(self.variables)))
+    def __repr__(self) -> str:
+        return f"Expression({self.text!r}, variables={self.variables!r}, {len(self.nodes)} nodes)"
 
 
 # Hints for the non-ASCII characters people paste most often.
@@ -169,9 +158,9 @@ _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**
 _UNARY = {ast.USub: "neg", ast.UAdd: "pos"}
 
 # A number written straight against a name, like 2x or 3.5e: implied multiplication.
-_IMPLIED_PRODUCT = re.compile(r"(?<![\w.])((?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?)([A-Za-z_]\w*)")
+_IMPLIED_PRODUCT = r"(?<![\w.])((?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?)([A-Za-z_]\w*)"
 _DOUBLE_UNDERSCORE = "__"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ALLOWED_CONTROL = "\t\r\n"
 
 
 def parse(text: str) -> Expression:
@@ -194,7 +183,7 @@ def _check_text(text: str) -> None:
         raise ExpressionError(
             f"expression is {len(text):,} characters long; the limit is {MAX_LENGTH:,}", text
         )
-    if not text.isascii() or _CONTROL.search(text):
+    if not text.isascii() or not text.replace("\t", " ").replace("\r", " ").replace("\n", " ").isprintable():
         _refuse_character(text)
     if not text.strip():
         raise ExpressionError("expression is empty", text, hint='try, e.g., "3*(a+b*c)"')
@@ -202,7 +191,7 @@ def _check_text(text: str) -> None:
 
 def _refuse_character(text: str) -> None:
     for i, ch in enumerate(text):
-        if not ch.isascii() or _CONTROL.match(ch):
+        if not ch.isascii() or (not ch.isprintable() and ch not in _ALLOWED_CONTROL):
             import unicodedata
 
             name = unicodedata.name(ch, "control character")
@@ -230,7 +219,9 @@ def _ast_parse(text: str) -> ast.Expression:
 
 
 def _syntax_error(text: str, exc: SyntaxError) -> ExpressionError:
-    match = _IMPLIED_PRODUCT.search(text)
+    import re
+
+    match = re.search(_IMPLIED_PRODUCT, text)
     if match and exc.msg.startswith("invalid"):
         number, name = match.groups()
         return ExpressionError(

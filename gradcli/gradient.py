@@ -6,8 +6,7 @@ exact reference), the chosen finite-difference method, and diagnostics. It never
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,12 +23,13 @@ ALL_METHODS = (*METHODS, BACKPROP)
 DEFAULT_METHOD = "central"
 
 
-@dataclass
-class GradResult:
+class GradResult(NamedTuple):
     """Values and gradients of one expression at n points, for k variables.
 
     ``exact`` is backprop's gradient, shape (k, n); ``diff`` the finite differences (None for
-    ``method="backprop"``); ``warnings[p]`` the warnings at point p.
+    ``method="backprop"``); ``error`` is |finite difference - backprop| and ``rel_error`` that
+    over |backprop| (0 where both are 0; both None for backprop); ``warnings[p]`` the warnings
+    at point p. Where f is not finite, every derivative is NaN.
     """
 
     expr: Expression
@@ -39,6 +39,8 @@ class GradResult:
     value: np.ndarray  # (n,)
     exact: np.ndarray  # (k, n)
     diff: Differences | None
+    error: np.ndarray | None
+    rel_error: np.ndarray | None
     warnings: list[list[GradWarning]]
 
     @property
@@ -49,23 +51,6 @@ class GradResult:
     def gradient(self) -> np.ndarray:
         """The gradient by the chosen method, shape (k, n)."""
         return self.exact if self.diff is None else self.diff.gradient
-
-    @cached_property
-    def error(self) -> np.ndarray | None:
-        """|method - backprop|, shape (k, n); None for backprop itself."""
-        if self.diff is None:
-            return None
-        with np.errstate(all="ignore"):
-            return np.abs(self.diff.gradient - self.exact)
-
-    @cached_property
-    def rel_error(self) -> np.ndarray | None:
-        """error / |backprop| (0 where both are 0, NaN where only backprop is 0)."""
-        if self.error is None:
-            return None
-        with np.errstate(all="ignore"):
-            rel = self.error / np.abs(self.exact)
-        return np.where((self.exact == 0) & (self.error == 0), 0.0, rel)
 
     @property
     def finite(self) -> np.ndarray:
@@ -103,7 +88,13 @@ def compute(
         exact[:, undefined] = np.nan
         if diff is not None:
             diff.gradient[:, undefined] = np.nan
-    return GradResult(expr, method, eps if diff is not None else None, points, f, exact, diff, warnings)
+    error = rel = None
+    if diff is not None:
+        with np.errstate(all="ignore"):
+            error = np.abs(diff.gradient - exact)
+            rel = np.where((exact == 0) & (error == 0), 0.0, error / np.abs(exact))
+    fixed = eps if diff is not None else None
+    return GradResult(expr, method, fixed, points, f, exact, diff, error, rel, warnings)
 
 
 def grad(

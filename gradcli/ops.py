@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,8 +32,7 @@ Array = np.ndarray
 Rule = Callable[..., Array]
 
 
-@dataclass(frozen=True)
-class Op:
+class Op(NamedTuple):
     """One operator or function: how to compute it, differentiate it, and explain it."""
 
     name: str

@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from .errors import ExpressionError, PointsError
 
 POINT_LABEL = "p"
-_WRAPPED = re.compile(r"^(?:p\s*=\s*)?\((.*)\)$")
+_WRAPPED = r"^(?:p\s*=\s*)?\((.*)\)$"  # compiled on first use: start-up matters
 
 
-@dataclass(frozen=True)
-class PointSpec:
+class PointSpec(NamedTuple):
     """One ``--at`` value, parsed but not yet bound: names are None when positional."""
 
     text: str
@@ -38,7 +37,7 @@ def parse_spec(text: str) -> PointSpec:
     body = text.strip()
     if not body:
         raise PointsError("empty point", hint="write --at a=5,b=3,c=2 or --at 5,3,2")
-    wrapped = _WRAPPED.match(body)
+    wrapped = re.match(_WRAPPED, body) if body.endswith(")") else None
     if wrapped and _balanced(wrapped.group(1)):  # p=(5,3,2) or (5,3,2)
         return PointSpec(text, None, tuple(_number(v, text) for v in _split(wrapped.group(1))))
     items = _split(body)
