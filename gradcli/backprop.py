@@ -36,7 +36,7 @@ def backprop(expr: Expression, values: Values, n: int) -> tuple[np.ndarray, list
         for i in range(len(nodes) - 1, -1, -1):
             node = nodes[i]
             g = adjoint[i]
-            if g is None or type(node) is not Call:
+            if g is None or type(node) is not Call or not depends[i]:
                 continue
             args = [values[j] for j in node.args]
             for j, slope in zip(node.args, node.op.partials(args, values[i])):

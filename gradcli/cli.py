@@ -74,6 +74,41 @@ def _positive(value: Any) -> float | None:
     return number if math.isfinite(number) and number > 0 else None
 
 
+class ExpressionCommand(click.Command):
+    """A command whose argument may start with a minus sign (``gradcli grad "-x**2"``).
+
+    Unknown ``-x...`` words pass through as the expression; a word shaped like a long option
+    (``--metod``) that is not one of the command's options is still refused by name.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("context_settings", {})["ignore_unknown_options"] = True
+        super().__init__(*args, **kwargs)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not (param.is_flag or param.count)
+        expecting_value = False
+        for word in args:
+            if expecting_value:
+                expecting_value = False
+                continue
+            if word == "--":
+                break
+            name = word.split("=", 1)[0]
+            if name in takes_value:
+                expecting_value = takes_value[name] and "=" not in word
+            elif word.startswith("--") and re.match(_OPTION_LIKE, word):
+                import difflib
+
+                close = difflib.get_close_matches(name, list(takes_value), n=3)
+                raise click.NoSuchOption(name, possibilities=close, ctx=ctx)
+        return super().parse_args(ctx, args)
+
+
 # --- the error boundary -----------------------------------------------------------------------
 
 
@@ -87,6 +122,9 @@ class GradcliGroup(click.Group):
         except GradcliError as exc:
             _fail(exc.exit_code, str(exc), getattr(exc, "caret", lambda: None)())
         except click.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare 'gradcli': the help, as usual
+                click.echo(exc.format_message(), err=True)
+                sys.exit(EXIT_USAGE)
             where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
             _fail(EXIT_USAGE, f"{exc.format_message()}{where}")
         except click.ClickException as exc:
@@ -166,7 +204,7 @@ def main() -> None:
     """
 
 
-@main.command(context_settings={"ignore_unknown_options": True})
+@main.command(cls=ExpressionCommand)
 @click.argument("expression")
 @click.option(
     "--at",
@@ -243,8 +281,6 @@ def grad(
     from .gradient import compute
     from .points import bind, check_order
 
-    if expression.startswith("--") and re.match(_OPTION_LIKE, expression):
-        raise click.NoSuchOption(expression.split("=", 1)[0])
     expr = parse(expression)
     names = expr.variables
     vars_order = None

@@ -31,7 +31,7 @@ def forward(expr: Expression, cols: Sequence[np.ndarray]) -> Values:
             if kind is Call:
                 append(node.op.forward(*[values[i] for i in node.args]))  # type: ignore[union-attr]
             elif kind is Const:
-                append(node.value)  # type: ignore[union-attr]
+                append(np.float64(node.value))  # type: ignore[union-attr]  # numpy rules: 1/0 is inf
             else:
                 append(cols[node.index])  # type: ignore[union-attr]
     return values

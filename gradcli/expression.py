@@ -15,6 +15,7 @@ alphabetical order. Size is bounded by ``MAX_LENGTH``, ``MAX_NODES`` and ``MAX_D
 from __future__ import annotations
 
 import ast
+import warnings
 from typing import NamedTuple
 
 from .errors import ExpressionError
@@ -158,7 +159,7 @@ _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**
 _UNARY = {ast.USub: "neg", ast.UAdd: "pos"}
 
 # A number written straight against a name, like 2x or 3.5e: implied multiplication.
-_IMPLIED_PRODUCT = r"(?<![\w.])((?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?)([A-Za-z_]\w*)"
+_IMPLIED_PRODUCT = r"(?<![\w.])((?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)([A-Za-z_]\w*)"
 _DOUBLE_UNDERSCORE = "__"
 _ALLOWED_CONTROL = "\t\r\n"
 
@@ -174,8 +175,24 @@ def parse(text: str) -> Expression:
     _check_text(text)
     # ast reports columns per line; newlines and tabs become spaces so columns stay true.
     flat = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    tree = _ast_parse(flat)
-    return _Builder(flat).build(tree.body)
+    python, where = _caret_as_power(flat)
+    tree = _ast_parse(flat, python, where)
+    return _Builder(flat, where).build(tree.body)
+
+
+def _caret_as_power(text: str) -> tuple[str, list[int]]:
+    """Spell ``^`` as ``**`` (so it gets the power's precedence and right-to-left grouping).
+
+    Returns the text for Python's parser and, for each of its offsets (and one past the end),
+    the offset in ``text`` it came from, so columns and node texts stay the user's own.
+    """
+    if "^" not in text:
+        return text, list(range(len(text) + 1))
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        where.extend((i, i) if ch == "^" else (i,))
+    where.append(len(text))
+    return text.replace("^", "**"), where
 
 
 def _check_text(text: str) -> None:
@@ -203,11 +220,13 @@ def _refuse_character(text: str) -> None:
             )
 
 
-def _ast_parse(text: str) -> ast.Expression:
+def _ast_parse(text: str, python: str, where: list[int]) -> ast.Expression:
     try:
-        return ast.parse(text, mode="eval")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. SyntaxWarning for 1if: the error says it all
+            return ast.parse(python, mode="eval")
     except SyntaxError as exc:
-        raise _syntax_error(text, exc) from None
+        raise _syntax_error(text, exc, where) from None
     except (RecursionError, MemoryError):
         raise ExpressionError(
             "expression is nested too deeply for the parser",
@@ -218,11 +237,11 @@ def _ast_parse(text: str) -> ast.Expression:
         raise ExpressionError(f"expression is not valid: {exc}", text) from None
 
 
-def _syntax_error(text: str, exc: SyntaxError) -> ExpressionError:
+def _syntax_error(text: str, exc: SyntaxError, where: list[int]) -> ExpressionError:
     import re
 
-    match = re.search(_IMPLIED_PRODUCT, text)
-    if match and exc.msg.startswith("invalid"):
+    match = re.search(_IMPLIED_PRODUCT, text) if exc.msg.startswith("invalid") else None
+    if match:
         number, name = match.groups()
         return ExpressionError(
             f"'{number}{name}' is not valid",
@@ -240,33 +259,52 @@ def _syntax_error(text: str, exc: SyntaxError) -> ExpressionError:
         return ExpressionError(
             "parentheses are nested too deeply", text, hint="Python's parser allows 200 levels"
         )
-    column = exc.offset if exc.offset and exc.offset <= len(text) else None
-    length = (
-        (exc.end_offset - exc.offset) if exc.end_offset and exc.offset and exc.end_lineno == exc.lineno else 1
-    )
-    piece = text[column - 1 : column - 1 + max(length, 1)] if column else ""
+    if not exc.offset or exc.offset > len(where) - 1:  # Python reports no place: it ran out
+        return ExpressionError(
+            "expression ends too early",
+            text,
+            max(len(text.rstrip()), 1),
+            hint="is an operand or ')' missing?",
+        )
+    start = exc.offset - 1
+    column = where[start] + 1
+    length = 1
+    if exc.end_offset and exc.end_lineno == exc.lineno and exc.end_offset > exc.offset:
+        length = where[min(exc.end_offset - 1, len(where) - 1)] - where[start]
+    piece = text[column - 1 : column - 1 + length]
     detail = f" near '{piece}'" if piece.strip() else ""
-    return ExpressionError(f"{message}{detail}", text, column, length)
+    hint = "is an operator missing, as in x*y?" if "forgot a comma" in exc.msg else None
+    return ExpressionError(f"{message}{detail}", text, column, length, hint)
 
 
 class _Builder:
     """Turns an admitted ``ast`` tree into nodes, children first, without recursion."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, where: list[int]) -> None:
         self.text = text
+        self.where = where  # offset in the parsed text -> offset in the user's text
         self.nodes: list[Node] = []
         self.depth: list[int] = []
         self.var_slots: dict[str, int] = {}  # variable name -> node index (one node per name)
 
     def fail(self, message: str, node: ast.AST, hint: str | None = None) -> ExpressionError:
-        col = getattr(node, "col_offset", None)
-        end = getattr(node, "end_col_offset", None)
-        if col is None:
+        if getattr(node, "col_offset", None) is None:
             return ExpressionError(message, self.text, hint=hint)
-        return ExpressionError(message, self.text, col + 1, (end or col + 1) - col, hint)
+        start, end = self.span(node)
+        return ExpressionError(message, self.text, start + 1, end - start, hint)
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        """Where ``node`` stands in the user's text: [start, end)."""
+        start = self.where[node.col_offset]  # type: ignore[attr-defined]
+        end = node.end_col_offset or node.col_offset + 1  # type: ignore[attr-defined]
+        return start, self.where[end - 1] + 1
 
     def segment(self, node: ast.AST) -> str:
-        return self.text[node.col_offset : node.end_col_offset]  # type: ignore[attr-defined]
+        start, end = self.span(node)
+        return self.text[start:end]
+
+    def column(self, node: ast.AST) -> int:
+        return self.where[node.col_offset] + 1  # type: ignore[attr-defined]
 
     def build(self, root: ast.AST) -> Expression:
         done: dict[int, int] = {}  # id(ast node) -> node index
@@ -334,13 +372,13 @@ class _Builder:
             raise self.fail(
                 f"{name}() takes {op.arity_text()}, not {n}",
                 node,
-                hint=f"usage: {op.signature.split('  ')[0]}",
+                hint=f"usage: {_usage(op, name)}",
             )
 
     def add(self, node: ast.AST, args: list[int]) -> int:
         kind = type(node)
         if kind is ast.Constant:
-            return self.push(Const(self.literal(node), self.segment(node), node.col_offset + 1), 0)  # type: ignore[arg-type, attr-defined]
+            return self.push(Const(self.literal(node), self.segment(node), self.column(node)), 0)  # type: ignore[arg-type, attr-defined]
         if kind is ast.Name:
             return self.name(node)  # type: ignore[arg-type]
         if kind is ast.BinOp:
@@ -352,7 +390,7 @@ class _Builder:
         depth = 1 + max(self.depth[i] for i in args)
         if depth > MAX_DEPTH:
             raise self.fail(f"expression is nested more than {MAX_DEPTH} levels deep", node)
-        return self.push(Call(op, tuple(args), self.segment(node), node.col_offset + 1), depth)  # type: ignore[attr-defined]
+        return self.push(Call(op, tuple(args), self.segment(node), self.column(node)), depth)  # type: ignore[attr-defined]
 
     def push(self, node: Node, depth: int) -> int:
         self.nodes.append(node)
@@ -382,7 +420,7 @@ class _Builder:
     def name(self, node: ast.Name) -> int:
         name = node.id
         if name in CONSTANTS:
-            return self.push(Const(CONSTANTS[name], name, node.col_offset + 1), 0)
+            return self.push(Const(CONSTANTS[name], name, self.column(node)), 0)
         if name in FUNCTIONS:
             raise self.fail(f"'{name}' is a function", node, hint=f"call it, as in {name}(x)")
         if name.startswith(_DOUBLE_UNDERSCORE):
@@ -391,8 +429,13 @@ class _Builder:
             )
         if name not in self.var_slots:
             # The index is fixed once every name is known (see build); 0 stands in until then.
-            self.var_slots[name] = self.push(Var(name, 0, node.col_offset + 1), 0)
+            self.var_slots[name] = self.push(Var(name, 0, self.column(node)), 0)
         return self.var_slots[name]
+
+
+def _usage(op: Op, name: str) -> str:
+    forms = op.signature.split("  ")
+    return next((form for form in forms if form.startswith(f"{name}(")), forms[0])
 
 
 def _suggest(name: str) -> str | None:

@@ -17,7 +17,8 @@ Error. Each result carries two estimates, computed from f alone (never from back
 
 * truncation, from the next difference with the same step: forward uses
   |f(x+2h) - 2f(x+h) + f(x)| / (2h); central uses
-  |f(x+2h) - 2f(x+h) + 2f(x-h) - f(x-2h)| / (12h);
+  |f(x+2h) - 2f(x+h) + 2f(x-h) - f(x-2h)| / (12h); where that is below its own rounding
+  noise (eps_m times the same sum with absolute values), it is unknown (NaN);
 * rounding, eps_m * (|f(x+h)| + |f(x)|) / h for one-sided methods (eps_m = 2.2e-16, each f
   value being correct to about one unit in its last place), eps_m * (|f(x+h)| + |f(x-h)|) / (2h)
   for central, plus the error from x+h not being exactly representable when h is fixed by the
@@ -66,7 +67,7 @@ class Differences(NamedTuple):
     method: str
     step: np.ndarray  # h, as used in the formula
     gradient: np.ndarray
-    truncation: np.ndarray  # estimated truncation error (NaN where it could not be estimated)
+    truncation: np.ndarray  # estimated truncation error (NaN: unknown, below its own noise)
     rounding: np.ndarray  # estimated rounding error
     evaluations: int  # evaluations of f per point, the one at x included
 
@@ -115,17 +116,21 @@ def differences(
             if method == "forward":
                 g = (f[1] - f0) / h
                 t = np.abs(f[2] - 2.0 * f[1] + f0) / (2.0 * h)
+                noise = (np.abs(f[2]) + 2.0 * np.abs(f[1]) + np.abs(f0)) / (2.0 * h)
                 r = EPS_MACHINE * (np.abs(f[1]) + np.abs(f0)) / h
             elif method == "backward":
                 g = (f0 - f[-1]) / h
                 t = np.abs(f0 - 2.0 * f[-1] + f[-2]) / (2.0 * h)
+                noise = (np.abs(f0) + 2.0 * np.abs(f[-1]) + np.abs(f[-2])) / (2.0 * h)
                 r = EPS_MACHINE * (np.abs(f0) + np.abs(f[-1])) / h
             else:
                 g = (f[1] - f[-1]) / (2.0 * h)
                 t = np.abs(f[2] - 2.0 * f[1] + 2.0 * f[-1] - f[-2]) / (12.0 * h)
+                noise = (np.abs(f[2]) + 2.0 * np.abs(f[1]) + 2.0 * np.abs(f[-1]) + np.abs(f[-2])) / (12.0 * h)
                 r = EPS_MACHINE * (np.abs(f[1]) + np.abs(f[-1])) / (2.0 * h)
             step[j], grad[j] = h, g
-            trunc[j] = np.where(np.isfinite(t), t, np.nan)
+            # A truncation estimate below its own rounding noise says nothing: call it unknown.
+            trunc[j] = np.where(np.isfinite(t) & (t > EPS_MACHINE * noise), t, np.nan)
             rnd[j] = r + np.abs(g) * drift
     return Differences(method, step, grad, trunc, rnd, 1 + k * len(OFFSETS[method]))
 

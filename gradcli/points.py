@@ -92,6 +92,8 @@ def _split(body: str) -> list[str]:
 
 def _number(text: str, spec: str) -> float:
     piece = text.strip()
+    if not piece.isascii():
+        raise PointsError(f"value '{piece}' in point '{spec}' is not a number", hint="values are plain ASCII")
     try:
         value = float(piece)
     except ValueError:
@@ -133,6 +135,8 @@ def bind(
     rows = np.empty((len(specs), len(variables)), dtype=np.float64)
     column = {name: i for i, name in enumerate(variables)}
     for r, spec in enumerate(specs):
+        if spec.names == (POINT_LABEL,) and POINT_LABEL not in column:
+            spec = PointSpec(spec.text, None, spec.values)  # p=-3: the label, not a variable
         if spec.names is None:
             if len(spec.values) != len(positional):
                 raise PointsError(

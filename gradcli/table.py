@@ -29,11 +29,21 @@ _STYLE = {
 }
 
 
+class _PipeConsole(Console):
+    """A console that lets a closed pipe (``| head``) reach the caller as BrokenPipeError.
+
+    Rich's own handling exits with status 1; gradcli ends quietly with status 0.
+    """
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
 def stdout_console() -> Console:
     """A console for stdout; piped, it is wide enough that no number is ever folded."""
-    console = Console(highlight=False)
+    console = _PipeConsole(highlight=False)
     if not console.is_terminal:
-        console = Console(highlight=False, width=max(console.width, 160))
+        console = _PipeConsole(highlight=False, width=max(console.width, 160))
     return console
 
 

@@ -1,0 +1,189 @@
+"""Golden text for the Rich table renderer, and round-tripping of the number formatter."""
+
+from __future__ import annotations
+
+import io
+import math
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+
+from gradcli.formats import number
+from gradcli.gradient import grad
+from gradcli.table import render
+
+
+def rendered(result, width: int = 120) -> str:
+    out = io.StringIO()
+    render(result, Console(file=out, width=width, color_system=None))
+    return out.getvalue()
+
+
+def text(*lines: str) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def test_seed_golden():
+    result = grad("3*(a+b*c)", "a=5,b=3,c=2", method="forward", eps=0.01)
+    assert rendered(result) == text(
+        "expression  3*(a+b*c)                   ",
+        "point       a=5.0, b=3.0, c=2.0         ",
+        "f           33.0                        ",
+        "method      forward difference, eps 0.01",
+        "var              forward   backprop    abs err    rel err   status",
+        "──────────────────────────────────────────────────────────────────",
+        "a     3.0000000000001137        3.0   1.14e-13   3.79e-14   ok    ",
+        "b      6.000000000000227        6.0   2.27e-13   3.79e-14   ok    ",
+        "c       8.99999999999963        9.0   3.69e-13   4.11e-14   ok    ",
+    )
+
+
+def test_seed_has_no_escape_codes_and_no_folded_numbers_at_width_80():
+    out = rendered(grad("3*(a+b*c)", "a=5,b=3,c=2", method="forward", eps=0.01), width=80)
+    assert "\x1b" not in out
+    for digits in ("3.0000000000001137", "6.000000000000227", "8.99999999999963"):
+        assert digits in out
+
+
+def test_multi_point_backprop_golden():
+    result = grad("x*y", ["x=1,y=2", "x=-0.5,y=3"], method="backprop")
+    assert rendered(result) == text(
+        "expression  x*y                           ",
+        "point       x=1.0, y=2.0                  ",
+        "f           2.0                           ",
+        "method      backprop (exact, reverse mode)",
+        "var   backprop   status",
+        "───────────────────────",
+        "x          2.0   ok    ",
+        "y          1.0   ok    ",
+        "",
+        "expression  x*y                           ",
+        "point       x=-0.5, y=3.0                 ",
+        "f           -1.5                          ",
+        "method      backprop (exact, reverse mode)",
+        "var   backprop   status",
+        "───────────────────────",
+        "x          3.0   ok    ",
+        "y         -0.5   ok    ",
+    )
+
+
+def test_multi_point_with_warnings_golden():
+    result = grad("sigmoid(x)", ["x=1", "x=20"], method="forward", eps=0.001)
+    assert rendered(result) == text(
+        "expression  sigmoid(x)                   ",
+        "point       x=1.0                        ",
+        "f           0.7310585786300049           ",
+        "method      forward difference, eps 0.001",
+        "var              forward              backprop    abs err    rel err   status    ",
+        "─────────────────────────────────────────────────────────────────────────────────",
+        "x     0.1965664984852067   0.19661193324148188   4.54e-05   0.000231   inaccurate",
+        "x: inaccurate: the forward difference 0.1965664984852067 (eps 0.001) misses backprop 0.19661193324148188 by 4.5e-05: eps",
+        "is too large (truncation error, about 4.5e-05, dominates); an eps of about 8.7e-08 would do better",
+        "",
+        "expression  sigmoid(x)                   ",
+        "point       x=20.0                       ",
+        "f           0.9999999979388463           ",
+        "method      forward difference, eps 0.001",
+        "var                  forward                backprop    abs err    rel err   status   ",
+        "──────────────────────────────────────────────────────────────────────────────────────",
+        "x     2.0601298444944405e-09   2.061153613941849e-09   1.02e-12   0.000497   vanishing",
+        "x: vanishing: df/dx = 2.061153613941849e-09 is below the --vanish threshold 1e-06: f is nearly flat in x here ",
+        "(saturated), so a gradient step barely moves x, and multiplied through further layers the gradient vanishes",
+    )
+
+
+def test_auto_eps_column_and_kink_warning_golden():
+    result = grad("abs(x)+y", "x=0,y=2")
+    assert rendered(result) == text(
+        "expression  abs(x)+y                                          ",
+        "point       x=0.0, y=2.0                                      ",
+        "f           2.0                                               ",
+        "method      central difference, eps auto (per variable, below)",
+        "var   central   backprop        eps   abs err   rel err   status           ",
+        "───────────────────────────────────────────────────────────────────────────",
+        "x         0.0        0.0   6.06e-06         0         0   nondifferentiable",
+        "y         1.0        1.0   1.21e-05         0         0   ok               ",
+        "x: nondifferentiable: f is not differentiable in x here (abs(x) at a kink): the derivative from the left is -1.0, from ",
+        "the right 1.0; backprop reports 0.0",
+    )
+
+
+def test_nonfinite_golden():
+    result = grad("log(a-b)", "a=1,b=2", method="forward", eps=0.5)
+    assert rendered(result) == text(
+        "expression  log(a-b)                   ",
+        "point       a=1.0, b=2.0               ",
+        "f           nan                        ",
+        "method      forward difference, eps 0.5",
+        "var   forward   backprop   abs err   rel err   status   ",
+        "────────────────────────────────────────────────────────",
+        "a         nan        nan       nan       nan   nonfinite",
+        "b         nan        nan       nan       nan   nonfinite",
+        "nonfinite: f is nan: log of a negative number in log(a-b), where a-b = -1.0",
+    )
+
+
+def test_render_does_not_change_the_result():
+    result = grad("sigmoid(x)", ["x=1", "x=20"], method="forward", eps=0.001)
+    before = (result.gradient.copy(), result.exact.copy(), [list(w) for w in result.warnings])
+    rendered(result)
+    assert np.array_equal(result.gradient, before[0])
+    assert np.array_equal(result.exact, before[1])
+    assert [list(w) for w in result.warnings] == before[2]
+
+
+# --- number ------------------------------------------------------------------------------------------
+
+
+@settings(database=None, max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False))
+@example(0.0)
+@example(-0.0)
+@example(5e-324)
+@example(-5e-324)
+@example(2.225073858507201e-308)  # largest subnormal
+@example(2.2250738585072014e-308)  # smallest normal
+@example(sys.float_info.max)
+@example(3.0000000000001137)
+@example(0.1)
+@example(1e16)
+@example(123456789012345680.0)
+def test_number_round_trips(x):
+    s = number(x)
+    assert float(s) == x
+    assert math.copysign(1.0, float(s)) == math.copysign(1.0, x)
+    assert number(np.float64(x)) == s
+    assert " " not in s and "," not in s
+
+
+@settings(database=None, max_examples=100, deadline=None)
+@given(st.floats(min_value=-2.3e-308, max_value=2.3e-308, allow_subnormal=True))
+def test_number_round_trips_subnormals(x):
+    assert float(number(x)) == x
+
+
+@pytest.mark.parametrize(
+    "x, expected",
+    [
+        (float("nan"), "nan"),
+        (np.nan, "nan"),
+        (float("inf"), "inf"),
+        (np.inf, "inf"),
+        (float("-inf"), "-inf"),
+        (-np.inf, "-inf"),
+        (np.float64("nan"), "nan"),
+    ],
+)
+def test_number_non_finite(x, expected):
+    assert number(x) == expected
+
+
+def test_number_is_shortest_repr():
+    assert number(33.0) == "33.0"
+    assert number(0.1 + 0.2) == "0.30000000000000004"
+    assert number(2.0601298444944405e-09) == "2.0601298444944405e-09"
