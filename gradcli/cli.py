@@ -351,12 +351,12 @@ def functions(fmt: str) -> None:
         for op in [*OPERATORS.values(), *(f for n, f in FUNCTIONS.items() if f not in OPERATORS.values())]
     ]
     if fmt == "json":
-        import json
+        from .formats import dumps
 
         def write() -> None:
             for row in rows:
-                sys.stdout.write(json.dumps(row) + "\n")
-            sys.stdout.write(json.dumps({"constants": CONSTANTS}) + "\n")
+                sys.stdout.write(dumps(row) + "\n")
+            sys.stdout.write(dumps({"constants": CONSTANTS}) + "\n")
 
         _emit(write)
         return

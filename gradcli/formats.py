@@ -7,7 +7,6 @@ Non-finite numbers become ``null`` in JSON and an empty field in CSV/TSV, and ca
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterator
 from typing import Any, TextIO
@@ -57,8 +56,46 @@ def records(result: GradResult) -> Iterator[dict[str, Any]]:
 def write_json(result: GradResult, out: TextIO) -> None:
     """JSON Lines: one object per point, one line each."""
     for record in records(result):
-        out.write(json.dumps(record, allow_nan=False))
+        out.write(dumps(record))
         out.write("\n")
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text, as ``json.dumps(value, allow_nan=False)`` writes it.
+
+    Written here because the ``json`` module costs more start-up time than this whole run
+    takes otherwise; floats must be finite (NaN/inf were turned into None already).
+    """
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    kind = type(value)
+    if kind is float:
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not valid JSON")
+        return repr(value)
+    if kind is int:
+        return str(value)
+    if kind is str:
+        return _string(value)
+    if kind is dict:
+        return "{" + ", ".join(f"{_string(str(k))}: {dumps(v)}" for k, v in value.items()) + "}"
+    if kind in (list, tuple):
+        return "[" + ", ".join(dumps(v) for v in value) + "]"
+    if isinstance(value, float):  # numpy float64
+        return dumps(float(value))
+    raise TypeError(f"cannot write {kind.__name__} as JSON")
+
+
+def _string(text: str) -> str:
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    import json
+
+    return json.dumps(text)
 
 
 def header(result: GradResult, sep: str) -> str:

@@ -1,0 +1,59 @@
+"""The plain writers: JSON text identical to the json module's, CSV/TSV shape."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gradcli.formats import dumps, write_delimited, write_json
+from gradcli.gradient import grad
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_dumps_writes_what_the_json_module_writes(value: object) -> None:
+    assert dumps(value) == json.dumps(value, allow_nan=False)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_dumps_refuses_non_finite_numbers(bad: float) -> None:
+    with pytest.raises(ValueError):
+        dumps({"x": bad})
+
+
+def test_dumps_refuses_unknown_types() -> None:
+    with pytest.raises(TypeError):
+        dumps({"x": object()})
+
+
+def test_json_lines_one_object_per_point_and_nulls_for_non_finite() -> None:
+    out = io.StringIO()
+    write_json(grad("log(x)", ["x=1", "x=-1"], method="forward", eps=0.01), out)
+    first, second = (json.loads(line) for line in out.getvalue().splitlines())
+    assert first["value"] == 0.0 and first["gradient"]["x"] == (math.log(1.01) - 0.0) / 0.01
+    assert second["value"] is None and second["gradient"] == {"x": None}
+    assert [w["kind"] for w in second["warnings"]] == ["nonfinite"]
+
+
+@pytest.mark.parametrize("sep", [",", "\t"])
+def test_delimited_header_rows_and_empty_fields(sep: str) -> None:
+    out = io.StringIO()
+    write_delimited(grad("log(a-b)", ["a=3,b=1", "a=1,b=3"], method="backprop"), out, sep)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == sep.join(["a", "b", "f", "grad_a", "grad_b"])
+    assert lines[1].split(sep) == ["3.0", "1.0", repr(math.log(2.0)), "0.5", "-0.5"]
+    assert lines[2].split(sep) == ["1.0", "3.0", "", "", ""]
