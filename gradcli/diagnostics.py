@@ -271,7 +271,7 @@ def _at(value: Any, p: int) -> float:
 
 
 def _side(x: float) -> str:
-    return "undefined (f is not defined on that side)" if np.isnan(x) else _num(x)
+    return "undefined (f is not defined, or jumps, on that side)" if np.isnan(x) else _num(x)
 
 
 def _num(x: float) -> str:

@@ -79,7 +79,11 @@ def _pow_forward(x: Array, y: Array) -> Array:
 def _pow_partials(args: Sequence[Array], out: Array) -> tuple[Array, Array]:
     x, y = args
     # d/dx x**y = y*x**(y-1); x**0 is the constant 1, so its slope is 0 even at x = 0.
-    dx = np.where(y == 0, 0.0, y * np.power(x, y - 1.0))
+    # y*out/x avoids rounding y-1 (which |log x| would amplify) wherever it is defined.
+    plain = y * np.power(x, y - 1.0)
+    ratio = y * (out / np.where(x == 0, 1.0, x))
+    usable = (x != 0) & np.isfinite(ratio) & (out != 0)
+    dx = np.where(y == 0, 0.0, np.where(usable, ratio, plain))
     # d/dy x**y = x**y * log(x) for x > 0; 0**y is 0 for every y > 0, so its slope is 0.
     safe = np.where(x > 0, x, 1.0)
     dy = np.where(x > 0, out * np.log(safe), np.where((x == 0) & (y > 0), 0.0, np.nan))
@@ -244,6 +248,17 @@ def _atan2_partials(args: Sequence[Array], out: Array) -> tuple[Array, Array]:
     return (x / r) / r, (-y / r) / r
 
 
+def _atan2_directional(args: Sequence[Array], dots: Sequence[Array], out: Array) -> Array:
+    # On the cut (y = 0, x < 0) atan2 is pi, moving smoothly for dy > 0 (slope dy/x) and along
+    # the cut (slope 0), and jumping to -pi for dy < 0: no derivative on that side. At (0, 0)
+    # it is defined only as a limit along each ray: no derivative in any direction.
+    x = args[1]
+    dy = np.asarray(dots[0], dtype=float)
+    safe = np.where(x == 0, 1.0, x)
+    slope = np.where(dy > 0, dy / safe, np.where(dy == 0, 0.0, np.nan))
+    return np.where(x == 0, np.where((dy == 0) & (np.asarray(dots[1]) == 0), 0.0, np.nan), slope)
+
+
 def _unary(
     name: str,
     forward: Rule,
@@ -319,7 +334,7 @@ FUNCTIONS: dict[str, Op] = {
         _unary(
             "expm1",
             np.expm1,
-            lambda x, o: o + 1.0,
+            lambda x, o: np.exp(x),  # not o + 1, which cancels for x < 0
             "exp(x)",
             "exp(x)-1, accurate for small x",
             why_nonfinite=_overflow("expm1"),
@@ -374,6 +389,9 @@ FUNCTIONS: dict[str, Op] = {
             "x/(x**2+y**2) and -y/(x**2+y**2)",
             "angle of the point (x, y), in (-pi, pi]",
             "atan2(y, x)",
+            kink=lambda a: (a[0] == 0) & (a[1] <= 0),
+            directional=_atan2_directional,
+            kink_doc="on its branch cut y = 0, x <= 0 (it jumps from pi to -pi)",
         ),
         _unary(
             "sinh",
@@ -402,7 +420,7 @@ FUNCTIONS: dict[str, Op] = {
         _unary(
             "acosh",
             np.arccosh,
-            lambda x, o: 1.0 / np.sqrt((x - 1.0) * (x + 1.0)),
+            lambda x, o: 1.0 / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0)),  # no overflow of x*x
             "1/sqrt(x**2-1)",
             "inverse hyperbolic cosine",
             why_nonfinite=_explain([(lambda x: x < 1, "acosh of a number below 1")]),

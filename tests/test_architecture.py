@@ -42,7 +42,9 @@ def imports(module: str) -> set[str]:
                 base = node.module or ""
                 found.add(f"gradcli.{base}" if base else "gradcli")
                 if not base:  # from . import __version__
-                    found.update(f"gradcli.{alias.name}" for alias in node.names if alias.name != "__version__")
+                    found.update(
+                        f"gradcli.{alias.name}" for alias in node.names if alias.name != "__version__"
+                    )
             else:
                 found.add(node.module or "")
     return found

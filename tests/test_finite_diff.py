@@ -1,0 +1,371 @@
+"""Finite differences: the textbook formulas bit for bit, their order, steps and error estimates.
+
+Exact derivatives for comparison come from mpmath at 50 digits, never from gradcli itself.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+import gradcli
+from gradcli.errors import OptionError
+from gradcli.evaluate import columns, value
+from gradcli.expression import parse
+from gradcli.finite_diff import (
+    AUTO_SCALE,
+    EPS_MACHINE,
+    METHODS,
+    Differences,
+    auto_step,
+    best_step,
+    differences,
+)
+from gradcli.gradient import compute
+
+mp.mp.dps = 50
+MPF = mp.mpf
+
+
+def _diff(text: str, x: float | list[float], method: str, eps: float | None) -> Differences:
+    expr = parse(text)
+    point = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    cols = columns(point)
+    f0 = value(expr, cols, point.shape[0])
+    return differences(expr, cols, f0, method, eps)
+
+
+# --- the seed, bit for bit ---------------------------------------------------------------------
+
+
+def test_seed_forward_eps_001_bit_for_bit():
+    r = compute(parse("3*(a+b*c)"), np.array([[5.0, 3.0, 2.0]]), method="forward", eps=0.01)
+    assert r.variables == ("a", "b", "c")
+    assert r.value[0] == 33.0
+    assert r.gradient[:, 0].tolist() == [3.0000000000001137, 6.000000000000227, 8.99999999999963]
+    assert r.exact[:, 0].tolist() == [3.0, 6.0, 9.0]
+
+
+def test_seed_through_the_python_api():
+    r = gradcli.grad("3*(a+b*c)", "a=5,b=3,c=2", method="forward", eps=0.01)
+    assert float(r.value[0]) == 33.0
+    assert r.gradient[:, 0].tolist() == [3.0000000000001137, 6.000000000000227, 8.99999999999963]
+
+
+@pytest.mark.parametrize(("x", "want"), [(1.0, 0.1965664984852067), (20.0, 2.0601298444944405e-09)])
+def test_sigmoid_forward_eps_0001_bit_for_bit(x, want):
+    r = compute(parse("sigmoid(x)"), np.array([[x]]), method="forward", eps=0.001)
+    assert r.gradient[0, 0] == want
+
+
+def _hand(f, x: list[float], j: int, h: float, method: str) -> float:
+    """The textbook formula, computed by hand in Python floats, perturbing variable j."""
+
+    def at(m: int) -> float:
+        moved = list(x)
+        moved[j] = x[j] + h if m == 1 else x[j] - h
+        return f(*moved)
+
+    if method == "forward":
+        return (at(1) - f(*x)) / h
+    if method == "backward":
+        return (f(*x) - at(-1)) / h
+    return (at(1) - at(-1)) / (2.0 * h)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("eps", [0.01, 0.001, 1e-7])
+def test_formulas_reproduce_a_hand_computation_to_the_last_bit(method, eps):
+    point = [5.0, 3.0, 2.0]
+    r = compute(parse("3*(a+b*c)"), np.array([point]), method=method, eps=eps)
+    for j in range(3):
+        assert r.gradient[j, 0] == _hand(lambda a, b, c: 3 * (a + b * c), point, j, eps, method)
+    point = [0.7, -1.3]
+    r = compute(parse("exp(x)*sin(y) + x/y"), np.array([point]), method=method, eps=eps)
+    for j in range(2):
+        want = _hand(lambda x, y: math.exp(x) * math.sin(y) + x / y, point, j, eps, method)
+        assert r.gradient[j, 0] == want
+
+
+def test_method_step_and_evaluations_are_recorded():
+    d = _diff("3*(a+b*c)", [5.0, 3.0, 2.0], "forward", 0.01)
+    assert d.method == "forward" and d.order == 1
+    assert d.step.tolist() == [[0.01], [0.01], [0.01]]
+    assert d.evaluations == 1 + 3 * 2  # f(x), then f(x+h) and f(x+2h) per variable
+    c = _diff("3*(a+b*c)", [5.0, 3.0, 2.0], "central", None)
+    assert c.order == 2 and c.evaluations == 1 + 3 * 4
+
+
+def test_unknown_method_and_bad_eps_are_refused():
+    expr = parse("x")
+    with pytest.raises(ValueError):
+        _diff("x", [1.0], "sideways", None)
+    for bad in (0.0, -1e-3, math.inf, math.nan):
+        with pytest.raises(OptionError):
+            compute(expr, np.array([[1.0]]), method="forward", eps=bad)
+
+
+# --- order of accuracy -----------------------------------------------------------------------
+
+
+def _slope(text: str, exact, x: float, method: str) -> float:
+    hs = np.logspace(-2, -4, 9)
+    errs = [abs(_diff(text, [x], method, float(h)).gradient[0, 0] - float(exact)) for h in hs]
+    slope, _ = np.polyfit(np.log(hs), np.log(errs), 1)
+    return float(slope)
+
+
+@pytest.mark.parametrize(
+    ("text", "exact"), [("exp(x)", mp.exp(1)), ("sin(x)", mp.cos(1))], ids=["exp", "sin"]
+)
+def test_order_of_accuracy(text, exact):
+    assert _slope(text, exact, 1.0, "forward") == pytest.approx(1.0, abs=0.1)
+    assert _slope(text, exact, 1.0, "backward") == pytest.approx(1.0, abs=0.1)
+    assert _slope(text, exact, 1.0, "central") == pytest.approx(2.0, abs=0.1)
+
+
+def test_leading_error_terms():
+    # forward error ~ h/2 f'', central error ~ h**2/6 f''' (exp at 1: every derivative is e)
+    e = math.e
+    h = 1e-3
+    fwd = _diff("exp(x)", [1.0], "forward", h).gradient[0, 0] - e
+    bwd = _diff("exp(x)", [1.0], "backward", h).gradient[0, 0] - e
+    cen = _diff("exp(x)", [1.0], "central", h).gradient[0, 0] - e
+    assert fwd == pytest.approx(h / 2 * e, rel=2e-3)
+    assert bwd == pytest.approx(-h / 2 * e, rel=2e-3)
+    assert cen == pytest.approx(h**2 / 6 * e, rel=2e-3)
+
+
+# --- the automatic step ------------------------------------------------------------------------
+
+XS = [0.0, 1e-300, 0.1, 1.0, -2.5, 3.7, 1e5, -1e5, 1e10, 5e300]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_auto_step_is_exactly_representable_and_scales_with_x(method):
+    x = np.array(XS)
+    h = auto_step(x, method)
+    assert np.all(h > 0)
+    np.testing.assert_array_equal((x + h) - x, h)  # exactly representable against x
+    scale = AUTO_SCALE[method] * np.maximum(1.0, np.abs(x))
+    assert np.all(h / scale > 0.5) and np.all(h / scale < 2.0)
+    # below |x| = 1 the step does not shrink; above, it grows in proportion to |x|
+    assert h[:4] == pytest.approx([AUTO_SCALE[method]] * 4, rel=1e-9)
+    assert h[8] / h[3] == pytest.approx(1e10, rel=1e-6)
+
+
+def test_auto_step_sizes():
+    assert auto_step(np.array([1.0]), "forward")[0] == pytest.approx(math.sqrt(EPS_MACHINE), rel=1e-6)
+    assert auto_step(np.array([1.0]), "central")[0] == pytest.approx(EPS_MACHINE ** (1 / 3), rel=1e-6)
+    assert auto_step(np.array([1.0]), "backward")[0] == auto_step(np.array([1.0]), "forward")[0]
+
+
+def test_auto_step_is_used_when_eps_is_none():
+    for method in METHODS:
+        d = _diff("x*y", [[3.7, -1e5], [0.0, 2.0]], method, None)
+        np.testing.assert_array_equal(d.step[0], auto_step(np.array([3.7, 0.0]), method))
+        np.testing.assert_array_equal(d.step[1], auto_step(np.array([-1e5, 2.0]), method))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_auto_step_digits(method):
+    # the documented accuracy: ~8 digits forward/backward, ~10 central, for well-scaled f
+    want = 1e-7 if method != "central" else 1e-9
+    for text, exact in [("exp(x)", mp.exp(1)), ("sin(x)", mp.cos(1)), ("log(x)", MPF(1))]:
+        g = _diff(text, [1.0], method, None).gradient[0, 0]
+        assert abs(g - float(exact)) <= want * abs(float(exact)), (text, method)
+
+
+# --- error estimates --------------------------------------------------------------------------
+
+SMOOTH = [
+    ("exp(x)", mp.exp, [1.0, -3.0, 5.0, 0.1]),
+    ("sin(x)", mp.cos, [1.0, 2.5, -0.3, 10.0]),
+    ("cos(x)", lambda x: -mp.sin(x), [0.4, 3.0, -2.0]),
+    ("log(x)", lambda x: 1 / x, [0.5, 2.0, 10.0, 100.0]),
+    ("sqrt(x)", lambda x: 1 / (2 * mp.sqrt(x)), [0.7, 4.0, 50.0]),
+    ("atan(x)", lambda x: 1 / (1 + x * x), [0.3, -1.5, 4.0]),
+    ("sigmoid(x)", lambda x: mp.exp(-x) / (1 + mp.exp(-x)) ** 2, [0.0, 1.0, -2.0, 3.0]),
+    ("tanh(x)", lambda x: mp.sech(x) ** 2, [0.2, -1.0]),
+    ("x**3 - 2*x", lambda x: 3 * x * x - 2, [1.5, -0.7, 3.0]),
+    ("1/(1+x*x)", lambda x: -2 * x / (1 + x * x) ** 2, [0.5, 2.0]),
+    ("softplus(x)", lambda x: 1 / (1 + mp.exp(-x)), [0.5, -1.0]),
+]
+SAMPLE = [(text, df, x) for text, df, xs in SMOOTH for x in xs]
+
+
+def _coverage(method: str, eps: float | None, factor: float = 10.0) -> tuple[float, list]:
+    hits, misses = 0, []
+    for text, df, x in SAMPLE:
+        d = _diff(text, [x], method, eps)
+        exact = float(df(MPF(x)))
+        err = abs(d.gradient[0, 0] - exact)
+        est = float(d.error_estimate[0, 0])
+        assert est >= 0 and math.isfinite(est)
+        if err <= factor * est:
+            hits += 1
+        else:
+            misses.append((text, x, err, est))
+    return hits / len(SAMPLE), misses
+
+
+def test_sample_is_large_enough():
+    assert len(SAMPLE) >= 30
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(
+    "eps", [None, 1e-2, 1e-3, 1e-6, 1e-11], ids=["auto", "1e-2", "1e-3", "1e-6", "1e-11"]
+)
+def test_error_estimate_bounds_the_true_error(method, eps):
+    share, misses = _coverage(method, eps)
+    assert share >= 0.9, misses
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_error_estimate_is_not_vacuous(method):
+    # with the automatic step the estimate stays near the achievable accuracy, relative to |f'|
+    limit = 1e-6 if method != "central" else 1e-9
+    for text, df, x in SAMPLE:
+        d = _diff(text, [x], method, None)
+        exact = abs(float(df(MPF(x))))
+        assert float(d.error_estimate[0, 0]) <= limit * max(exact, 1.0), (text, x)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_truncation_estimate_tracks_truncation_error_at_large_steps(method):
+    # at h = 1e-2 truncation dominates, and its estimate should be within a factor 2 of it
+    for text, df, x in SAMPLE:
+        d = _diff(text, [x], method, 1e-2)
+        err = abs(d.gradient[0, 0] - float(df(MPF(x))))
+        if err < 1e-9:
+            continue  # an accidentally tiny error (an inflection point) says nothing
+        assert 0.3 * err <= d.truncation[0, 0] <= 3.0 * err, (text, x, method)
+
+
+def test_rounding_estimate_formula():
+    x, h = 3.0, 0.1  # 3.1 - 3.0 != 0.1: the drift term counts
+    d = _diff("exp(x)", [x], "forward", h)
+    f0, f1 = math.exp(x), math.exp(x + h)
+    g = (f1 - f0) / h
+    drift = abs(((x + h) - x) - h) / h
+    assert drift > 0
+    want = EPS_MACHINE * (abs(f1) + abs(f0)) / h + abs(g) * drift
+    assert d.rounding[0, 0] == pytest.approx(want, rel=1e-12)
+    c = _diff("exp(x)", [x], "central", h)
+    fm = math.exp(x - h)
+    gc = (f1 - fm) / (2 * h)
+    drift_c = max(drift, abs(((x - h) - x) + h) / h)
+    want_c = EPS_MACHINE * (abs(f1) + abs(fm)) / (2 * h) + abs(gc) * drift_c
+    assert c.rounding[0, 0] == pytest.approx(want_c, rel=1e-12)
+
+
+def test_error_estimate_falls_back_to_rounding_when_truncation_is_unknown():
+    # sqrt(x) backward at x = 1.5 with h = 1: f(x - 2h) = sqrt(-0.5) is NaN
+    d = _diff("sqrt(x)", [1.5], "backward", 1.0)
+    assert math.isnan(d.truncation[0, 0])
+    assert d.error_estimate[0, 0] == d.rounding[0, 0]
+    assert best_step(d, 0, 0) is None
+
+
+def test_rounding_dominates_at_tiny_steps_and_truncation_at_large():
+    small = _diff("exp(x)", [1.0], "forward", 1e-12)
+    large = _diff("exp(x)", [1.0], "forward", 1e-2)
+    # at a tiny step the truncation estimate is lost in rounding noise: unknown, or negligible
+    t = small.truncation[0, 0]
+    assert math.isnan(t) or small.rounding[0, 0] > 10 * t
+    assert small.error_estimate[0, 0] >= small.rounding[0, 0] > 1e-5
+    assert large.truncation[0, 0] > 10 * large.rounding[0, 0]
+
+
+# --- the best step ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("eps", [1e-2, 1e-3, 1e-4, 1e-5])
+def test_best_step_forward_exp_at_one(eps):
+    # forward: error h/2 |f''| + 2 eps_m |f| / h is least at h = 2 sqrt(eps_m |f| / |f''|)
+    optimum = 2 * math.sqrt(EPS_MACHINE)  # |f| = |f''| = e
+    for method in ("forward", "backward"):
+        h = best_step(_diff("exp(x)", [1.0], method, eps), 0, 0)
+        assert h is not None
+        assert math.sqrt(EPS_MACHINE) / 10 <= h <= 10 * math.sqrt(EPS_MACHINE)
+        assert optimum / 2 <= h <= optimum * 2
+
+
+@pytest.mark.parametrize("eps", [1e-2, 1e-3, 1e-4, 1e-5])
+def test_best_step_central_exp_at_one(eps):
+    # central: error h**2/6 |f'''| + eps_m |f| / h is least at h = (3 eps_m |f| / |f'''|)**(1/3)
+    optimum = (3 * EPS_MACHINE) ** (1 / 3)
+    h = best_step(_diff("exp(x)", [1.0], "central", eps), 0, 0)
+    assert h is not None
+    assert optimum / 2 <= h <= optimum * 2
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_best_step_at_the_auto_step_is_unknown_or_near_the_optimum(method):
+    # at the auto step the truncation estimate may be lost in rounding noise (None is honest),
+    # but a step it does return must still be near the optimum
+    optimum = 2 * math.sqrt(EPS_MACHINE) if method != "central" else (3 * EPS_MACHINE) ** (1 / 3)
+    for x in (1.0, 0.5, 2.0):
+        h = best_step(_diff("exp(x)", [x], method, None), 0, 0)
+        assert h is None or optimum / 3 <= h <= optimum * 3
+
+
+def test_best_step_scales_with_the_function():
+    # exp(x/100): f'' is 1e4 times smaller relative to f, so the best forward step is 100x larger
+    h1 = best_step(_diff("exp(x)", [1.0], "forward", 1e-3), 0, 0)
+    h2 = best_step(_diff("exp(x/100)", [1.0], "forward", 1e-1), 0, 0)
+    assert h2 / h1 == pytest.approx(100, rel=0.2)
+
+
+def test_best_step_gives_a_smaller_error_than_a_bad_step():
+    h = best_step(_diff("sin(x)", [1.0], "forward", 1e-2), 0, 0)
+    good = abs(_diff("sin(x)", [1.0], "forward", h).gradient[0, 0] - math.cos(1.0))
+    for bad in (1e-2, 1e-12):
+        worse = abs(_diff("sin(x)", [1.0], "forward", bad).gradient[0, 0] - math.cos(1.0))
+        assert good < worse
+
+
+def test_best_step_unknown_for_a_linear_function():
+    # no curvature: the truncation estimate is 0 (or unknown) and there is no balance to strike
+    d = _diff("x", [1.0], "forward", 0.25)
+    t = d.truncation[0, 0]
+    assert t == 0.0 or math.isnan(t)
+    assert d.error_estimate[0, 0] == d.rounding[0, 0]
+    assert best_step(d, 0, 0) is None
+
+
+# --- where finite differences fail -------------------------------------------------------------
+
+
+def test_saturated_sigmoid_forward_difference_is_lost():
+    # sigmoid(40) changes by less than its rounding error over the auto step: the difference is 0
+    d = _diff("sigmoid(x)", [40.0], "forward", None)
+    assert d.gradient[0, 0] == 0.0
+    exact = compute(parse("sigmoid(x)"), np.array([[40.0]]), method="backprop").exact[0, 0]
+    assert exact == pytest.approx(float(mp.exp(-40)), rel=1e-14)
+
+
+def test_kink_straddled_by_central_difference():
+    # abs at 0: central gives the average of the one-sided slopes, 0
+    d = _diff("abs(x)", [0.0], "central", None)
+    assert d.gradient[0, 0] == 0.0
+    f = _diff("abs(x)", [0.0], "forward", None)
+    b = _diff("abs(x)", [0.0], "backward", None)
+    assert (b.gradient[0, 0], f.gradient[0, 0]) == (-1.0, 1.0)
+
+
+def test_many_points_and_variables_at_once():
+    pts = np.array([[0.5, 1.5], [-2.0, 3.0], [4.0, 1.0]])
+    r = compute(parse("x*exp(y) + sin(x*y)"), pts, method="central")
+    assert r.gradient.shape == (2, 3)
+    for i, (x, y) in enumerate(pts):
+        one = compute(parse("x*exp(y) + sin(x*y)"), np.array([[x, y]]), method="central")
+        np.testing.assert_array_equal(r.gradient[:, i], one.gradient[:, 0])
+        xm, ym = MPF(x), MPF(y)
+        exact = [mp.exp(ym) + ym * mp.cos(xm * ym), xm * mp.exp(ym) + xm * mp.cos(xm * ym)]
+        for k in range(2):
+            assert abs(r.gradient[k, i] - float(exact[k])) <= 10 * r.diff.error_estimate[k, i]
