@@ -751,3 +751,78 @@ def test_only_the_table_path_imports_rich(fmt, imported):
     proc = sh(sys.executable, "-c", IMPORTS_RICH.format(fmt=fmt))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == f"RICH {imported}"
+
+
+# --- the error boundary: interrupts, internal errors, the caret ------------------------------
+
+
+def test_ctrl_c_exits_130_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradcli.gradient
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(gradcli.gradient, "compute", interrupted)
+    result = CliRunner().invoke(main, ["grad", "x", "--at", "1"])
+    assert result.exit_code == 130
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines()[-1] == "gradcli: error: interrupted"
+    assert "Traceback" not in result.output
+
+
+def test_sigint_to_a_real_process_exits_130() -> None:
+    # The child blocks reading its own stdin inside gradcli's error boundary, gets SIGINT,
+    # and must leave with status 130 and no traceback.
+    code = (
+        "import sys, gradcli.gradient\n"
+        "from gradcli.cli import main\n"
+        "def slow(*a, **k):\n"
+        "    print('ready', file=sys.stderr, flush=True)\n"
+        "    sys.stdin.read()\n"
+        "gradcli.gradient.compute = slow\n"
+        "main(['grad', 'x', '--at', '1'], prog_name='gradcli')\n"
+    )
+    import signal
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr.readline().strip() == "ready"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and "gradcli: error: interrupted" in err
+
+
+def test_internal_error_is_one_line_exit_70_and_debug_shows_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradcli.gradient
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(gradcli.gradient, "compute", broken)
+    result = CliRunner().invoke(main, ["grad", "x", "--at", "1"])
+    assert result.exit_code == 70
+    assert result.stderr.splitlines() == [
+        "gradcli: error: internal error: RuntimeError: boom "
+        "(set GRADCLI_DEBUG=1 for the traceback, and please report it)"
+    ]
+    monkeypatch.setenv("GRADCLI_DEBUG", "1")
+    result = CliRunner().invoke(main, ["grad", "x", "--at", "1"])
+    assert isinstance(result.exception, RuntimeError)
+
+
+def test_caret_under_the_offending_piece_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradcli.cli
+
+    piped = CliRunner().invoke(main, ["grad", "x + sigmod(x)", "--at", "1"])
+    assert piped.stderr.splitlines() == [
+        "gradcli: error: unknown function 'sigmod' (column 5) — did you mean 'sigmoid'?"
+    ]
+    monkeypatch.setattr(gradcli.cli, "_stderr_is_terminal", lambda: True)
+    tty = CliRunner().invoke(main, ["grad", "x + sigmod(x)", "--at", "1"])
+    assert tty.stderr.splitlines()[1:] == ["  x + sigmod(x)", "      ^^^^^^"]
