@@ -129,9 +129,7 @@ class GradcliGroup(click.Group):
             _fail(EXIT_USAGE, f"{exc.format_message()}{where}")
         except click.ClickException as exc:
             _fail(exc.exit_code, exc.format_message())
-        except click.exceptions.Abort:
-            _fail(EXIT_INTERRUPTED, "interrupted")
-        except KeyboardInterrupt:
+        except (click.exceptions.Abort, KeyboardInterrupt):
             _fail(EXIT_INTERRUPTED, "interrupted")
         except BrokenPipeError:
             _quiet_stdout()
