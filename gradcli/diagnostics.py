@@ -14,12 +14,13 @@ Kinds, checked in this order for each point (and each variable):
                        or too small (rounding dominates) and suggests one, or that the step
                        destroyed the answer (f changes by less than its rounding error).
 
-A finite difference is fine when its relative error is within ``INACCURATE_FACTOR`` times
-eps_m**(p/(p+1)) for a method of order p (about 1.5e-6 for forward/backward, 3.7e-9 for
-central), or within ``BEST_FACTOR`` times the error the best step of that method would reach at
-this point (estimated from the truncation and rounding estimates); where the exact derivative is
-0, when it is within ``INACCURATE_FACTOR`` times the method's own error estimate. A difference
-that comes out 0, or below its own rounding error, while backprop is not 0 is always reported.
+A finite difference is trusted when its relative error against backprop is within ``TRUSTED``
+(1e-6, what a gradient check needs), or, failing that, within ``BEST_FACTOR`` times the error
+the best step of its method would reach at this point; where the exact derivative is 0, when
+it is within ``INACCURATE_FACTOR`` times its error estimate. A difference that comes out 0, or
+below its own rounding error, while backprop is not 0 is always reported ("the step destroyed
+the answer"). Rounding error is judged by :func:`evaluation_noise`, which accounts for
+cancellation inside f, not only by eps_m*|f|.
 """
 
 from __future__ import annotations
@@ -31,13 +32,14 @@ import numpy as np
 from .backprop import kinks, one_sided
 from .evaluate import Values
 from .expression import Call, Const, Expression
-from .finite_diff import EPS_MACHINE, Differences, best_step
+from .finite_diff import EPS_MACHINE, Differences, balancing_step, rounding_error
 from .ops import nonfinite_reason
 
 KINDS = ("nonfinite", "nondifferentiable", "vanishing", "exploding", "inaccurate")
 DEFAULT_VANISH = 1e-6
 DEFAULT_EXPLODE = 1e6
-INACCURATE_FACTOR = 100.0
+TRUSTED = 1e-6  # relative error that any gradient check accepts
+INACCURATE_FACTOR = 100.0  # error beyond this many times the estimate: not explained by the step
 BEST_FACTOR = 10.0  # within this factor of the best step's estimated error counts as fine
 
 
@@ -51,11 +53,6 @@ class GradWarning(NamedTuple):
 
     def as_dict(self) -> dict[str, Any]:
         return {"var": self.var, "kind": self.kind, "message": self.message, **(self.details or {})}
-
-
-def tolerance(order: int) -> float:
-    """Relative error a method of this order reaches with a well-chosen step, times the factor."""
-    return INACCURATE_FACTOR * EPS_MACHINE ** (order / (order + 1.0))
 
 
 def diagnose(
@@ -100,6 +97,7 @@ def diagnose(
                 )
 
     exact_ok = np.isfinite(exact)
+    noise = evaluation_noise(expr, values, adjoints, n) if diff is not None else None
     for v, name in enumerate(names):
         for p in np.flatnonzero(f_ok & ~exact_ok[v] & ~nondiff[v]):
             found[p].append(
@@ -124,7 +122,7 @@ def diagnose(
                 )
             )
         if diff is not None:
-            for p, warning in _inaccurate(diff, v, name, exact[v], usable):
+            for p, warning in _inaccurate(diff, v, name, exact[v], usable, noise):
                 found[p].append(warning)
     return found
 
@@ -142,21 +140,38 @@ def _vanishing(name: str, g: float, vanish: float) -> str:
     )
 
 
+def evaluation_noise(expr: Expression, values: Values, adjoints: list, n: int) -> np.ndarray:
+    """Rounding error to expect in computed f at each point: eps_m * sum |node * df/dnode|.
+
+    Each operation rounds its result by about one unit in the last place; to first order
+    that error reaches f multiplied by the node's adjoint. This is the standard linearised
+    bound, and it is larger than eps_m*|f| wherever f is computed with cancellation (as
+    log(1+exp(t)) is for t << 0).
+    """
+    total = np.zeros(n)
+    with np.errstate(all="ignore"):
+        for i, node in enumerate(expr.nodes):
+            if type(node) is Call and adjoints[i] is not None:
+                total = total + np.abs(np.asarray(values[i]) * adjoints[i])
+    return EPS_MACHINE * np.nan_to_num(total, nan=0.0, posinf=0.0)
+
+
 def _inaccurate(
-    diff: Differences, v: int, name: str, exact: np.ndarray, usable: np.ndarray
+    diff: Differences, v: int, name: str, exact: np.ndarray, usable: np.ndarray, noise: np.ndarray
 ) -> list[tuple[int, GradWarning]]:
     g = diff.gradient[v]
     err = np.abs(g - exact)
-    rtol = tolerance(diff.order)
+    rounding = np.maximum(diff.rounding[v], rounding_error(diff.method, noise, diff.step[v]))
     with np.errstate(all="ignore"):
+        estimate = rounding + np.nan_to_num(diff.truncation[v], nan=0.0)
         suspect = np.where(
             exact == 0,
-            err > INACCURATE_FACTOR * diff.error_estimate[v],
-            err > rtol * np.abs(exact),
+            err > INACCURATE_FACTOR * estimate,
+            (err > TRUSTED * np.abs(exact)) | (g == 0) | (rounding >= np.abs(exact)),
         )
     out = []
     for p in np.flatnonzero(usable & (suspect | ~np.isfinite(g))):
-        verdict = _why_inaccurate(diff, v, p, float(exact[p]), rtol)
+        verdict = _why_inaccurate(diff, v, p, float(exact[p]), float(rounding[p]))
         if verdict is not None:
             message, suggested = verdict
             details = {"suggested_eps": suggested} if suggested is not None else None
@@ -165,14 +180,16 @@ def _inaccurate(
 
 
 def _why_inaccurate(
-    diff: Differences, v: int, p: int, exact: float, rtol: float
+    diff: Differences, v: int, p: int, exact: float, r: float
 ) -> tuple[str, float | None] | None:
-    """Why the difference at (v, p) is off, and a better step; None if it is as good as any."""
+    """Why the difference at (v, p) is off, and a better step; None if it is as good as any.
+
+    ``r`` is the rounding error to expect at this step (see :func:`evaluation_noise`).
+    """
     method = diff.method
     g = float(diff.gradient[v, p])
     h = float(diff.step[v, p])
     t = float(diff.truncation[v, p])
-    r = float(diff.rounding[v, p])
     head = f"the {method} difference {_num(g)} (eps {h:.3g})"
     if not np.isfinite(g):
         return (
@@ -182,10 +199,11 @@ def _why_inaccurate(
         )
     err = abs(g - exact)
     miss = f"misses backprop {_num(exact)} by {err:.2g}"
-    best = best_step(diff, v, p)
-    reachable = _best_error(diff, v, p, best)
+    known = np.isfinite(t)
+    best = balancing_step(h, t, r, diff.order)
+    reachable = _best_error(h, t, r, diff.order, best)
     if exact != 0 and (g == 0 or r >= abs(exact)):
-        if reachable is None or reachable > rtol * abs(exact):
+        if reachable is None or reachable > TRUSTED * abs(exact):
             advice, suggested = "no step recovers it in float64; use --method backprop", None
         else:
             advice, suggested = f"try --eps {best:.2g}", best
@@ -194,9 +212,6 @@ def _why_inaccurate(
             f"than its own rounding error (about {r:.2g}); {advice}",
             suggested,
         )
-    if reachable is not None and err <= BEST_FACTOR * reachable:
-        return None  # as close as any step of this method gets here
-    known = np.isfinite(t)
     estimate = r + (t if known else 0.0)
     if err > INACCURATE_FACTOR * estimate and err > r:
         return (
@@ -204,27 +219,26 @@ def _why_inaccurate(
             "within eps of the point (a kink, pole or domain edge nearby); try a smaller --eps",
             None,
         )
+    if reachable is not None and err <= BEST_FACTOR * reachable:
+        return None  # as close as any step of this method gets here
     if known and t >= r:
         cause = f"eps is too large (truncation error, about {t:.2g}, dominates)"
     else:
         cause = f"eps is too small (rounding error, about {r:.2g}, dominates)"
     if best is None:
-        advice = "a larger eps would do better" if not (known and t >= r) else "a smaller eps would do better"
+        advice = "a smaller eps would do better" if known and t >= r else "a larger eps would do better"
         return f"{head} {miss}: {cause}; {advice}", None
     advice = f"an eps of about {best:.2g} would do better"
-    if reachable is not None and reachable > rtol * abs(exact):
+    if reachable is not None and reachable > TRUSTED * abs(exact):
         advice += f", though no step gets closer than about {reachable:.1g}; backprop is exact"
     return f"{head} {miss}: {cause}; {advice}", best
 
 
-def _best_error(diff: Differences, v: int, p: int, best: float | None) -> float | None:
+def _best_error(h: float, t: float, r: float, order: int, best: float | None) -> float | None:
     """The error estimate at the balancing step, if the estimates allow one."""
     if best is None:
         return None
-    h = float(diff.step[v, p])
-    order = diff.order
-    c1 = float(diff.truncation[v, p]) / h**order
-    c2 = float(diff.rounding[v, p]) * h
+    c1, c2 = t / h**order, r * h
     return c1 * best**order + c2 / best
 
 

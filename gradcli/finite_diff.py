@@ -135,17 +135,29 @@ def differences(
     return Differences(method, step, grad, trunc, rnd, 1 + k * len(OFFSETS[method]))
 
 
-def best_step(diff: Differences, var: int, point: int) -> float | None:
-    """The step that balances the estimated truncation and rounding errors (None if unknown).
+def rounding_error(method: str, noise: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """The rounding error of ``method``'s formula when each f value is off by up to ``noise``."""
+    return 2.0 * noise / h if ORDER[method] == 1 else noise / h
 
-    With truncation ~ c1 h**p and rounding ~ c2 / h, the sum is least at
+
+def best_step(diff: Differences, var: int, point: int) -> float | None:
+    """The step that balances ``diff``'s own truncation and rounding estimates at one entry."""
+    return balancing_step(
+        float(diff.step[var, point]),
+        float(diff.truncation[var, point]),
+        float(diff.rounding[var, point]),
+        diff.order,
+    )
+
+
+def balancing_step(h: float, truncation: float, rounding: float, order: int) -> float | None:
+    """The step that balances truncation and rounding error (None if they are unknown).
+
+    With truncation ~ c1 h**p and rounding ~ c2 / h, measured at step h, the sum is least at
     h = (c2 / (p c1)) ** (1 / (p + 1)).
     """
-    h = float(diff.step[var, point])
-    t = float(diff.truncation[var, point])
-    r = float(diff.rounding[var, point])
-    p = diff.order
+    t, r = truncation, rounding
     if not (h > 0 and np.isfinite(t) and t > 0 and np.isfinite(r) and r > 0):
         return None
-    c1, c2 = t / h**p, r * h
-    return float((c2 / (p * c1)) ** (1.0 / (p + 1)))
+    c1, c2 = t / h**order, r * h
+    return float((c2 / (order * c1)) ** (1.0 / (order + 1)))
