@@ -13,7 +13,7 @@ import numpy as np
 from .backprop import backprop
 from .diagnostics import DEFAULT_EXPLODE, DEFAULT_VANISH, GradWarning, diagnose
 from .errors import OptionError
-from .evaluate import columns, forward, value
+from .evaluate import columns, forward
 from .expression import Expression, parse
 from .finite_diff import METHODS, Differences, differences
 from .points import bind, check_order, parse_spec
@@ -122,4 +122,4 @@ def grad(
     return compute(expr, points, method, eps, vanish, explode)
 
 
-__all__ = ["ALL_METHODS", "BACKPROP", "GradResult", "compute", "grad", "value"]
+__all__ = ["ALL_METHODS", "BACKPROP", "GradResult", "compute", "grad"]

@@ -90,7 +90,9 @@ def render(result: GradResult, console: Console) -> None:
         head.add_row("expression", Text(result.expr.text))
         head.add_row("point", point or "(no variables)")
         head.add_row("f", Text(number(result.value[p]), style="bold"))
-        if diff is None:
+        if not names:
+            head.add_row("method", "none needed: the expression has no variables")
+        elif diff is None:
             head.add_row("method", "backprop (exact, reverse mode)")
         else:
             eps = number(result.eps) if fixed_eps else "auto (per variable, below)"
