@@ -312,12 +312,16 @@ def test_reference_rows_match_registry_arities():
 # --- forward rules and partial derivatives -----------------------------------------------------
 
 
-@pytest.mark.parametrize(("key", "nargs"), CASES, ids=[f"{k}/{n}" for k, n in CASES])
-def test_forward_rule_matches_mpmath(key, nargs):
+def _reference(key, nargs):
     ref = REFERENCE.get((key, nargs))
     if ref is None:
         pytest.fail(f"no mpmath reference for {key} with {nargs} arguments")
-    op = REGISTRY[key]
+    return ref, REGISTRY[key]
+
+
+@pytest.mark.parametrize(("key", "nargs"), CASES, ids=[f"{k}/{n}" for k, n in CASES])
+def test_forward_rule_matches_mpmath(key, nargs):
+    ref, op = _reference(key, nargs)
     bad = []
     for point in ref.points:
         out, _ = _run(op, point)
@@ -329,10 +333,7 @@ def test_forward_rule_matches_mpmath(key, nargs):
 
 @pytest.mark.parametrize(("key", "nargs"), CASES, ids=[f"{k}/{n}" for k, n in CASES])
 def test_partial_derivatives_match_mpmath(key, nargs):
-    ref = REFERENCE.get((key, nargs))
-    if ref is None:
-        pytest.fail(f"no mpmath reference for {key} with {nargs} arguments")
-    op = REGISTRY[key]
+    ref, op = _reference(key, nargs)
     bad = []
     for point in ref.points:
         _, parts = _run(op, point)
