@@ -146,11 +146,18 @@ class GradcliGroup(click.Group):
 
 
 def _fail(code: int, message: str, detail: str | None = None) -> NoReturn:
-    lines = [f"gradcli: error: {message}"]
+    lines = [f"gradcli: error: {_one_line(message)}"]
     if detail and _stderr_is_terminal():
         lines.append(detail)
     click.echo("\n".join(lines), err=True)
     sys.exit(code)
+
+
+def _one_line(text: str) -> str:
+    """Escape what would break the one-line promise (newlines, control characters)."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def _stderr_is_terminal() -> bool:
