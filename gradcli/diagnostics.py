@@ -32,7 +32,7 @@ import numpy as np
 from .backprop import kinks, one_sided
 from .evaluate import Values
 from .expression import Call, Const, Expression
-from .finite_diff import EPS_MACHINE, Differences, balancing_step, rounding_error
+from .finite_diff import EPS_MACHINE, Differences, balancing_step, error_at_best_step, rounding_error
 from .ops import nonfinite_reason
 
 KINDS = ("nonfinite", "nondifferentiable", "vanishing", "exploding", "inaccurate")
@@ -201,7 +201,7 @@ def _why_inaccurate(
     miss = f"misses backprop {_num(exact)} by {err:.2g}"
     known = np.isfinite(t)
     best = balancing_step(h, t, r, diff.order)
-    reachable = _best_error(h, t, r, diff.order, best)
+    reachable = error_at_best_step(h, t, r, diff.order)
     if exact != 0 and (g == 0 or r >= abs(exact)):
         if reachable is None or reachable > TRUSTED * abs(exact):
             advice, suggested = "no step recovers it in float64; use --method backprop", None
@@ -232,14 +232,6 @@ def _why_inaccurate(
     if reachable is not None and reachable > TRUSTED * abs(exact):
         advice += f", though no step gets closer than about {reachable:.1g}; backprop is exact"
     return f"{head} {miss}: {cause}; {advice}", best
-
-
-def _best_error(h: float, t: float, r: float, order: int, best: float | None) -> float | None:
-    """The error estimate at the balancing step, if the estimates allow one."""
-    if best is None:
-        return None
-    c1, c2 = t / h**order, r * h
-    return c1 * best**order + c2 / best
 
 
 def _origin(expr: Expression, values: Values, p: int) -> str:

@@ -156,8 +156,19 @@ def balancing_step(h: float, truncation: float, rounding: float, order: int) -> 
     With truncation ~ c1 h**p and rounding ~ c2 / h, measured at step h, the sum is least at
     h = (c2 / (p c1)) ** (1 / (p + 1)).
     """
-    t, r = truncation, rounding
+    balance = _balance(h, truncation, rounding, order)
+    return None if balance is None else balance[0]
+
+
+def error_at_best_step(h: float, truncation: float, rounding: float, order: int) -> float | None:
+    """The total error estimate at :func:`balancing_step`'s step (None if it is unknown)."""
+    balance = _balance(h, truncation, rounding, order)
+    return None if balance is None else balance[1]
+
+
+def _balance(h: float, t: float, r: float, order: int) -> tuple[float, float] | None:
     if not (h > 0 and np.isfinite(t) and t > 0 and np.isfinite(r) and r > 0):
         return None
     c1, c2 = t / h**order, r * h
-    return float((c2 / (order * c1)) ** (1.0 / (order + 1)))
+    best = float((c2 / (order * c1)) ** (1.0 / (order + 1)))
+    return best, c1 * best**order + c2 / best

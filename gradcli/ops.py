@@ -216,14 +216,14 @@ def _minmax_partials(args: Sequence[Array], out: Array) -> list[Array]:
     return [h / count for h in hits]
 
 
-def _min_tie(args: Sequence[Array]) -> Array:
-    out = np.minimum.reduce(np.broadcast_arrays(*args))
-    return sum(np.asarray(a == out, dtype=int) for a in args) > 1
+def _extreme(pick: np.ufunc) -> Rule:
+    """min (pick=np.minimum) or max (np.maximum) of any number of arguments."""
+    return lambda *args: pick.reduce(np.broadcast_arrays(*args))
 
 
-def _max_tie(args: Sequence[Array]) -> Array:
-    out = np.maximum.reduce(np.broadcast_arrays(*args))
-    return sum(np.asarray(a == out, dtype=int) for a in args) > 1
+def _tie(pick: np.ufunc) -> Callable[[Sequence[Array]], Array]:
+    """Where two or more arguments share the smallest (largest) value."""
+    return lambda args: sum(np.asarray(a == _extreme(pick)(*args), dtype=int) for a in args) > 1
 
 
 def _extreme_directional(pick: Callable[..., Array], fill: float) -> Callable[..., Array]:
@@ -456,12 +456,12 @@ FUNCTIONS: dict[str, Op] = {
             "min",
             2,
             None,
-            lambda *a: np.minimum.reduce(np.broadcast_arrays(*a)),
+            _extreme(np.minimum),
             _minmax_partials,
             "1 for the smallest argument, 0 for the others",
             "smallest of its arguments",
             "min(x, y, ...)",
-            kink=_min_tie,
+            kink=_tie(np.minimum),
             directional=_extreme_directional(np.minimum, np.inf),
             kink_doc="where two arguments tie (backprop splits the gradient evenly)",
         ),
@@ -469,12 +469,12 @@ FUNCTIONS: dict[str, Op] = {
             "max",
             2,
             None,
-            lambda *a: np.maximum.reduce(np.broadcast_arrays(*a)),
+            _extreme(np.maximum),
             _minmax_partials,
             "1 for the largest argument, 0 for the others",
             "largest of its arguments",
             "max(x, y, ...)",
-            kink=_max_tie,
+            kink=_tie(np.maximum),
             directional=_extreme_directional(np.maximum, -np.inf),
             kink_doc="where two arguments tie (backprop splits the gradient evenly)",
         ),
