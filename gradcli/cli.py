@@ -209,54 +209,114 @@ def main() -> None:
     """
 
 
+def point_options(command: Any) -> Any:
+    """``--at`` and ``--vars``: where to differentiate (shared by the commands that take points)."""
+    command = click.option(
+        "--vars",
+        "order",
+        metavar="NAMES",
+        help="Order for positional --at values, e.g. b,a,c. Default: alphabetical.",
+    )(command)
+    return click.option(
+        "--at",
+        "points",
+        type=PointType(),
+        multiple=True,
+        metavar="POINT",
+        help="Point to differentiate at: a=5,b=3,c=2 (named) or 5,3,2 (in --vars order). Repeat for more points.",
+    )(command)
+
+
+def gradient_options(command: Any) -> Any:
+    """``--method --eps --format --vanish --explode --strict``, as ``grad`` takes them."""
+    for option in reversed(
+        [
+            click.option(
+                "--method",
+                type=click.Choice(METHODS),
+                default=METHODS[0],
+                show_default=True,
+                help="Finite-difference method; backprop alone skips the finite difference.",
+            ),
+            click.option(
+                "--eps",
+                type=EpsType(),
+                default="auto",
+                show_default=True,
+                help="Finite-difference step: a positive number, or auto (scaled to the method and |x|).",
+            ),
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(FORMATS),
+                default="table",
+                show_default=True,
+                help="Output format.",
+            ),
+            click.option(
+                "--vanish",
+                type=PositiveFloat(),
+                default=1e-6,
+                show_default=True,
+                help="Warn when |gradient| is below this.",
+            ),
+            click.option(
+                "--explode",
+                type=PositiveFloat(),
+                default=1e6,
+                show_default=True,
+                help="Warn when |gradient| is above this.",
+            ),
+            click.option("--strict", is_flag=True, help="Exit with status 1 if there is any warning."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def bind_points(expr: Any, points: tuple[PointSpec, ...], order: str | None) -> Any:
+    """The ``--at`` specs bound to ``expr``'s variables as an (n, k) array; a missing --at is an error."""
+    from .points import bind, check_order
+
+    names = expr.variables
+    vars_order = None
+    if order is not None:
+        vars_order = check_order([v.strip() for v in order.split(",") if v.strip()], names)
+    if not points:
+        if names:
+            example = ",".join(f"{name}={i + 1}" for i, name in enumerate(names))
+            raise PointsError(
+                "missing --at",
+                hint=f"the expression's variables are {', '.join(names)}; e.g. --at {example}",
+            )
+        points = (PointSpec("", (), ()),)
+    return bind(points, names, vars_order)
+
+
+def output(result: Any, fmt: str, strict: bool) -> None:
+    """Render a GradResult in ``fmt`` and exit 1 if f was not finite (or ``strict`` and warnings)."""
+    if fmt == "table":
+        from .table import render, stdout_console
+
+        console = stdout_console()
+        _emit(lambda: render(result, console))
+    else:
+        from .formats import WRITERS
+
+        _emit(lambda: WRITERS[fmt](result, sys.stdout))
+        if fmt != "json":
+            _warn_on_stderr(result)
+
+    if not result.finite.all():
+        sys.exit(EXIT_NOT_FINITE)
+    if strict and any(result.warnings):
+        sys.exit(EXIT_NOT_FINITE)
+
+
 @main.command(cls=ExpressionCommand)
 @click.argument("expression")
-@click.option(
-    "--at",
-    "points",
-    type=PointType(),
-    multiple=True,
-    metavar="POINT",
-    help="Point to differentiate at: a=5,b=3,c=2 (named) or 5,3,2 (in --vars order). Repeat for more points.",
-)
-@click.option(
-    "--vars",
-    "order",
-    metavar="NAMES",
-    help="Order for positional --at values, e.g. b,a,c. Default: alphabetical.",
-)
-@click.option(
-    "--method",
-    type=click.Choice(METHODS),
-    default=METHODS[0],
-    show_default=True,
-    help="Finite-difference method; backprop alone skips the finite difference.",
-)
-@click.option(
-    "--eps",
-    type=EpsType(),
-    default="auto",
-    show_default=True,
-    help="Finite-difference step: a positive number, or auto (scaled to the method and |x|).",
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format."
-)
-@click.option(
-    "--vanish",
-    type=PositiveFloat(),
-    default=1e-6,
-    show_default=True,
-    help="Warn when |gradient| is below this.",
-)
-@click.option(
-    "--explode",
-    type=PositiveFloat(),
-    default=1e6,
-    show_default=True,
-    help="Warn when |gradient| is above this.",
-)
-@click.option("--strict", is_flag=True, help="Exit with status 1 if there is any warning.")
+@point_options
+@gradient_options
 def grad(
     expression: str,
     points: tuple[PointSpec, ...],
@@ -284,39 +344,10 @@ def grad(
     """
     from .expression import parse
     from .gradient import compute
-    from .points import bind, check_order
 
     expr = parse(expression)
-    names = expr.variables
-    vars_order = None
-    if order is not None:
-        vars_order = check_order([v.strip() for v in order.split(",") if v.strip()], names)
-    if not points:
-        if names:
-            example = ",".join(f"{name}={i + 1}" for i, name in enumerate(names))
-            raise PointsError(
-                "missing --at",
-                hint=f"the expression's variables are {', '.join(names)}; e.g. --at {example}",
-            )
-        points = (PointSpec("", (), ()),)
-    result = compute(expr, bind(points, names, vars_order), method, eps, vanish, explode)
-
-    if fmt == "table":
-        from .table import render, stdout_console
-
-        console = stdout_console()
-        _emit(lambda: render(result, console))
-    else:
-        from .formats import WRITERS
-
-        _emit(lambda: WRITERS[fmt](result, sys.stdout))
-        if fmt != "json":
-            _warn_on_stderr(result)
-
-    if not result.finite.all():
-        sys.exit(EXIT_NOT_FINITE)
-    if strict and any(result.warnings):
-        sys.exit(EXIT_NOT_FINITE)
+    result = compute(expr, bind_points(expr, points, order), method, eps, vanish, explode)
+    output(result, fmt, strict)
 
 
 def _warn_on_stderr(result: Any, limit: int = 20) -> None:
