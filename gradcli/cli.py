@@ -22,6 +22,7 @@ from .points import PointSpec, parse_spec
 FORMATS = ("table", "json", "csv", "tsv")
 METHODS = ("central", "forward", "backward", "backprop")  # the first is the default
 EXIT_INTERNAL = 70
+STDIN = "-"
 _OPTION_LIKE = r"^--[A-Za-z][\w-]*(=.*)?$"
 
 
@@ -36,6 +37,8 @@ class PointType(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> PointSpec:
         if isinstance(value, PointSpec):
             return value
+        if str(value).strip() == STDIN:  # --at -: points stream from stdin
+            return PointSpec(STDIN, None, ())
         try:
             return parse_spec(str(value))
         except PointsError as exc:
@@ -274,6 +277,145 @@ def gradient_options(command: Any) -> Any:
     return command
 
 
+def stream_options(command: Any) -> Any:
+    """``--input --on-error --jobs``: points streamed from a file or stdin (``--at -``)."""
+    for option in reversed(
+        [
+            click.option(
+                "--input",
+                "input_path",
+                type=click.Path(dir_okay=False, allow_dash=True),
+                metavar="FILE",
+                help="Read points from FILE, one per line (as --at - reads stdin): 5,3,2, a=5,b=3,c=2, "
+                "or CSV/TSV under a header line naming the variables.",
+            ),
+            click.option(
+                "--on-error",
+                type=click.Choice(("continue", "stop")),
+                default="continue",
+                show_default=True,
+                help="For a bad input line: report it and go on (exit 1 at the end), or stop there.",
+            ),
+            click.option(
+                "--jobs",
+                type=click.IntRange(min=0),
+                default=0,
+                show_default=True,
+                help="Worker processes for streamed points; 0: one per core.",
+            ),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def streaming(points: tuple[PointSpec, ...], input_path: str | None) -> bool:
+    """Whether the points come from a stream (``--at -`` or ``--input``); mixing is an error."""
+    dash = any(p.text == STDIN for p in points)
+    if dash and len(points) > 1:
+        raise click.UsageError("--at - reads every point from stdin: give no other --at")
+    if input_path is not None and points:
+        raise click.UsageError("--input reads every point from FILE: give no --at")
+    return dash or input_path is not None
+
+
+def run_stream(
+    expression: str,
+    input_path: str | None,
+    order: str | None,
+    fmt: str,
+    strict: bool,
+    on_error: str,
+    jobs: int,
+    **job: Any,
+) -> None:
+    """Stream points from ``input_path`` (None or '-': stdin) through the pipeline to stdout.
+
+    Bad lines and the first warnings go to stderr; exits 1 if a line was bad, f was not finite
+    somewhere, or ``strict`` and a warning.
+    """
+    from .pipeline import default_jobs, run
+
+    vars_order = tuple(v.strip() for v in order.split(",") if v.strip()) if order is not None else None
+    if vars_order is not None:
+        from .expression import parse
+        from .points import check_order
+
+        check_order(vars_order, parse(expression).variables)
+    if input_path in (None, STDIN):
+        source, size = click.get_binary_stream("stdin"), None
+    else:
+        try:
+            source = open(input_path, "rb", buffering=0)
+        except OSError as exc:
+            raise click.BadParameter(
+                f"cannot read {input_path!r}: {exc.strerror}", param_hint="'--input'"
+            ) from None
+        size = os.fstat(source.fileno()).st_size if os.path.isfile(input_path) else None
+
+    def report(kind: str, text: str) -> None:
+        label = "error" if kind == "bad" else "warning"
+        click.echo(f"gradcli: {label}: {_one_line(text)}", err=True)
+
+    render = None
+    if fmt == "table":
+        from .table import render as draw
+        from .table import stdout_console
+
+        console = stdout_console()
+
+        def render(result: Any, lines: list[int]) -> None:
+            draw(result, console)
+            console.print()
+
+    bar = None
+    if size and _stderr_is_terminal():
+        from .table import progress_bar
+
+        bar = progress_bar(size)
+    try:
+        summary = run(
+            expression,
+            source,
+            sys.stdout,
+            fmt=fmt,
+            order=vars_order,
+            on_error=on_error,
+            jobs=jobs or default_jobs(),
+            report=report,
+            render=render,
+            progress=bar.advance if bar is not None else None,
+            **job,
+        )
+    except BrokenPipeError:
+        _quiet_stdout()
+        sys.exit(EXIT_OK)
+    finally:
+        if bar is not None:
+            bar.close()
+        if input_path not in (None, STDIN):
+            source.close()
+    if summary.warnings > summary.shown and fmt != "json":
+        more = summary.warnings - summary.shown
+        click.echo(f"gradcli: ... and {more} more warnings (see --format json)", err=True)
+    if summary.stopped_at is not None:
+        _fail(
+            EXIT_NOT_FINITE,
+            f"stopped at bad line {summary.stopped_at} (--on-error stop); {_points(summary.points)} written before it",
+        )
+    if summary.bad:
+        _fail(
+            EXIT_NOT_FINITE,
+            f"{summary.bad} bad input line{'s' * (summary.bad != 1)} left out; {_points(summary.points)} written",
+        )
+    if summary.nonfinite or (strict and summary.warnings):
+        sys.exit(EXIT_NOT_FINITE)
+
+
+def _points(n: int) -> str:
+    return f"{n} point{'s' * (n != 1)}"
+
+
 def bind_points(expr: Any, points: tuple[PointSpec, ...], order: str | None) -> Any:
     """The ``--at`` specs bound to ``expr``'s variables as an (n, k) array; a missing --at is an error."""
     from .points import bind, check_order
@@ -317,6 +459,7 @@ def output(result: Any, fmt: str, strict: bool) -> None:
 @click.argument("expression")
 @point_options
 @gradient_options
+@stream_options
 def grad(
     expression: str,
     points: tuple[PointSpec, ...],
@@ -327,6 +470,9 @@ def grad(
     vanish: float,
     explode: float,
     strict: bool,
+    input_path: str | None,
+    on_error: str,
+    jobs: int,
 ) -> None:
     """Gradient of EXPRESSION by finite differences and by exact backprop, side by side.
 
@@ -341,7 +487,24 @@ def grad(
       gradcli grad "3*(a+b*c)" --at 5,3,2 --method forward --eps 0.01 --format json
       gradcli grad "sigmoid(x)" --at 1 --at 20 --method forward --eps 0.001
       gradcli grad "-x**2" --at x=-3 --format csv
+      printf '5,3,2\n1,2,3\n' | gradcli grad "3*(a+b*c)" --at - --format csv
+      gradcli grad "3*(a+b*c)" --input points.csv --method forward --eps 0.01 --format csv
     """
+    if streaming(points, input_path):
+        run_stream(
+            expression,
+            input_path,
+            order,
+            fmt,
+            strict,
+            on_error,
+            jobs,
+            method=method,
+            eps=eps,
+            vanish=vanish,
+            explode=explode,
+        )
+        return
     from .expression import parse
     from .gradient import compute
 

@@ -19,6 +19,43 @@ def number(x: float) -> str:
     return repr(float(x))
 
 
+def numbers(values: Any) -> list[str]:
+    """``number`` of each float64 in ``values`` (1-d), with an empty string where not finite.
+
+    The same text as ``[number(x) for x in values]`` (tested), several times faster for large
+    arrays when the optional ``orjson`` is installed: its shortest round-trip digits are used
+    where they agree with ``repr``'s layout (0 and 1e-4 <= |x| < 1e16, plain decimal notation),
+    and ``repr`` everywhere else.
+    """
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.float64)
+    fast = _orjson() if len(values) >= 64 else None
+    if fast is None:
+        texts = list(map(repr, values.tolist()))
+    else:
+        texts = fast.dumps(values, option=fast.OPT_SERIALIZE_NUMPY).decode("ascii")[1:-1].split(",")
+        with np.errstate(invalid="ignore"):
+            size = np.abs(values)
+            odd = ~(((size >= 1e-4) & (size < 1e16)) | (size == 0))
+        for i in np.flatnonzero(odd).tolist():
+            texts[i] = repr(float(values[i]))
+    finite = np.isfinite(values)
+    if not finite.all():
+        for i in np.flatnonzero(~finite).tolist():
+            texts[i] = ""
+    return texts
+
+
+def _orjson() -> Any:
+    """The optional ``orjson`` module (``pip install "gradcli[fast]"``), or None."""
+    try:
+        import orjson
+    except ImportError:
+        return None
+    return orjson
+
+
 def _finite(x: float) -> float | None:
     x = float(x)
     return x if math.isfinite(x) else None

@@ -130,3 +130,32 @@ def render(result: GradResult, console: Console) -> None:
             line = Text(f"{label}{w.kind}: ", style=_STYLE.get(w.kind, "yellow"))
             line.append(w.message)
             console.print(line)
+
+
+class ProgressBar:
+    """A progress bar on stderr for a stream of known size: ``advance(nbytes)``, then ``close()``."""
+
+    def __init__(self, total: int, console: Console | None = None) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(
+            TextColumn("reading"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            TimeRemainingColumn(),
+            console=console or Console(stderr=True, highlight=False, markup=False, emoji=False),
+            transient=True,
+        )
+        self._task = self._progress.add_task("reading", total=total)
+        self._progress.start()
+
+    def advance(self, nbytes: int) -> None:
+        self._progress.advance(self._task, nbytes)
+
+    def close(self) -> None:
+        self._progress.stop()
+
+
+def progress_bar(total: int) -> ProgressBar:
+    """A bar for ``total`` bytes of input, drawn on stderr (call only when stderr is a terminal)."""
+    return ProgressBar(total)

@@ -1,7 +1,7 @@
 """The arrows between modules stay as drawn: each module imports only from the ones above it.
 
-Order (top first): errors, ops, expression, evaluate, points, backprop, finite_diff,
-diagnostics, gradient, formats, table, cli. The core never imports Click or Rich, only
+Order (top first): errors, ops, expression, evaluate, points, stream, backprop, finite_diff,
+diagnostics, gradient, formats, pipeline, table, cli. The core never imports Click or Rich, only
 table.py imports Rich, only expression.py imports ast, and nothing imports cli.py.
 """
 
@@ -19,15 +19,17 @@ ORDER = [
     "expression",
     "evaluate",
     "points",
+    "stream",
     "backprop",
     "finite_diff",
     "diagnostics",
     "gradient",
     "formats",
+    "pipeline",
     "table",
     "cli",
 ]
-CORE = ORDER[: ORDER.index("gradient") + 1]
+CORE = [*ORDER[: ORDER.index("gradient") + 1], "pipeline"]
 
 
 def imports(module: str) -> set[str]:

@@ -1,0 +1,271 @@
+"""The streaming driver: points from a byte stream in, a row per point out, chunk by chunk.
+
+:func:`run` reads chunks of lines as they arrive (:func:`gradcli.stream.read_chunks`), turns
+each into points (:func:`gradcli.stream.parse_chunk`), computes them with
+:func:`gradcli.gradient.compute` (vectorized over the chunk) and writes the formatted rows to
+``out`` in input order, flushing after each chunk. Guarantees:
+
+* Output keeps pace with input: whenever no more input is immediately available, every chunk
+  read so far is written and flushed before the next read blocks.
+* Memory is bounded: at most ``2 * jobs`` chunks (about 1 MiB of text each) are in flight.
+* Parallel where it pays: once a full chunk arrives with more input ready, chunks go to a
+  pool of ``jobs`` worker processes; results are written in input order. Each worker parses,
+  computes and formats its chunk, so only text crosses between processes.
+* Nothing good is lost: a bad line is reported through ``report`` with its line number and
+  skipped (``on_error="continue"``), or ends the run after the rows before it (``"stop"``).
+
+CSV/TSV rows are the input columns as given (the line itself when the separators agree;
+columns that are not variables pass through), then f and the gradient, each written by
+``repr`` (full round-trip precision; non-finite: an empty field). The core never prints:
+messages go to the ``report`` callback and tables to ``render``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable
+from typing import Any, NamedTuple, TextIO
+
+import numpy as np
+
+from .diagnostics import GradWarning
+from .formats import dumps, numbers, records
+from .gradient import GradResult, compute
+from .stream import CHUNK_BYTES, HEADER, BadLine, Layout, data_line, detect, parse_chunk, read_chunks
+
+SEPARATORS = {"csv": ",", "tsv": "\t", "json": ",", "table": ","}
+WARNING_LIMIT = 20  # warnings reported one by one; the rest are counted
+ON_ERROR = ("continue", "stop")
+
+
+class Job(NamedTuple):
+    """What to compute for each point, and how to write it (picklable: sent to workers)."""
+
+    expression: str
+    method: str
+    eps: float | None
+    vanish: float
+    explode: float
+    fmt: str
+    on_error: str
+    layout: Layout
+
+
+class ChunkOut(NamedTuple):
+    """One chunk, done: its output text (or GradResult for tables), bad lines and counts."""
+
+    text: str
+    result: GradResult | None
+    lines: list[int]
+    bad: list[BadLine]
+    warnings: list[tuple[int, GradWarning]]  # (line, warning), the first WARNING_LIMIT
+    n_warnings: int
+    n_points: int
+    n_nonfinite: int
+    stopped: bool
+
+
+class Summary(NamedTuple):
+    """A finished run: how many points were written, how many lines were bad, and so on."""
+
+    points: int
+    bad: int
+    nonfinite: int
+    warnings: int
+    shown: int  # warnings reported one by one
+    stopped_at: int | None  # the bad line that stopped the run (``on_error="stop"``)
+
+
+def run(
+    expression: str,
+    source: Any,
+    out: TextIO,
+    *,
+    method: str,
+    eps: float | None,
+    vanish: float,
+    explode: float,
+    fmt: str,
+    order: tuple[str, ...] | None = None,
+    on_error: str = "continue",
+    jobs: int = 1,
+    report: Callable[[str, str], None] | None = None,
+    render: Callable[[GradResult, list[int]], None] | None = None,
+    progress: Callable[[int], None] | None = None,
+    chunk_bytes: int = CHUNK_BYTES,
+) -> Summary:
+    """Stream the points of ``source`` (a binary file object) through ``expression`` to ``out``.
+
+    ``report(kind, text)`` receives each bad line (kind ``"bad"``, text ``line 7: why``) and the
+    first :data:`WARNING_LIMIT` warnings (kind ``"warning"``, text ``line 3, x: kind: message``;
+    not for json, whose records hold them);
+    ``render(result, lines)`` draws a chunk when ``fmt`` is ``"table"``; ``progress(nbytes)``
+    is told how many bytes each chunk consumed. Raises :class:`gradcli.errors.PointsError` for
+    a header that does not name every variable, before writing anything.
+    """
+    from .expression import parse
+
+    expr = parse(expression)
+    chunks = read_chunks(source, chunk_bytes)
+    sep = SEPARATORS[fmt]
+    job: Job | None = None
+    skip = 0
+    pending: deque[Any] = deque()
+    pool = None
+    totals = {"points": 0, "bad": 0, "nonfinite": 0, "warnings": 0, "shown": 0}
+    jobs = max(1, jobs)
+
+    def finish(done: ChunkOut) -> bool:
+        if fmt == "table":
+            if done.result is not None and render is not None:
+                render(done.result, done.lines)
+        elif done.text:
+            out.write(done.text)
+        out.flush()
+        for bad in done.bad:
+            if report is not None:
+                report("bad", f"line {bad.line}: {bad.reason}")
+        if fmt != "json" and report is not None:
+            for line, warning in done.warnings:
+                if totals["shown"] < WARNING_LIMIT:
+                    where = f"line {line}" + (f", {warning.var}" if warning.var else "")
+                    report("warning", f"{where}: {warning.kind}: {warning.message}")
+                    totals["shown"] += 1
+        totals["warnings"] += done.n_warnings
+        totals["points"] += done.n_points
+        totals["bad"] += len(done.bad)
+        totals["nonfinite"] += done.n_nonfinite
+        return done.stopped
+
+    stopped_at = None
+    try:
+        for chunk in chunks:
+            if progress is not None:
+                progress(chunk.nbytes)
+            if job is None:
+                found = data_line(chunk.text)
+                if found is None:
+                    continue  # blank lines and comments only, so far
+                index, line = found
+                layout = detect(line, expr.variables, order)
+                job = Job(expression, method, eps, vanish, explode, fmt, on_error, layout)
+                _set_job(job, expr)
+                if layout.kind == HEADER:
+                    skip = index + 1
+                if fmt in ("csv", "tsv"):
+                    out.write(sep.join([*layout.columns, "f", *(f"grad_{v}" for v in expr.variables)]) + "\n")
+            full = len(chunk.text) >= chunk_bytes // 2
+            if pool is None and jobs > 1 and fmt != "table" and chunk.more and full:
+                pool = _pool(jobs, job)
+            if pool is not None:
+                pending.append(pool.apply_async(process, (chunk.text, chunk.first, skip)))
+            else:
+                pending.append(_Ready(process(chunk.text, chunk.first, skip)))
+            skip = 0
+            while pending and (len(pending) > 2 * jobs or not chunk.more):
+                done = pending.popleft().get()
+                if finish(done):
+                    stopped_at = done.bad[0].line
+                    break
+            if stopped_at is not None:
+                break
+        while pending and stopped_at is None:
+            done = pending.popleft().get()
+            if finish(done):
+                stopped_at = done.bad[0].line
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    return Summary(
+        totals["points"], totals["bad"], totals["nonfinite"], totals["warnings"], totals["shown"], stopped_at
+    )
+
+
+class _Ready:
+    """A result computed in this process, shaped like a pool's AsyncResult."""
+
+    def __init__(self, value: ChunkOut) -> None:
+        self.value = value
+
+    def get(self) -> ChunkOut:
+        return self.value
+
+
+def _pool(jobs: int, job: Job) -> Any:
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return context.Pool(jobs, initializer=_worker_init, initargs=(job,))
+
+
+# --- per chunk: in this process or in a worker ------------------------------------------------
+
+_STATE: dict[str, Any] = {}
+
+
+def _set_job(job: Job, expr: Any = None) -> None:
+    from .expression import parse
+
+    _STATE["job"] = job
+    _STATE["expr"] = expr if expr is not None else parse(job.expression)
+
+
+def _worker_init(job: Job) -> None:
+    """A worker ignores Ctrl-C (the parent handles it and ends the pool) and parses once."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _set_job(job)
+
+
+def process(text: str, first: int, skip: int = 0) -> ChunkOut:
+    """Parse, compute and format one chunk of lines (numbered from ``first``) for the current job."""
+    job: Job = _STATE["job"]
+    expr = _STATE["expr"]
+    sep = SEPARATORS[job.fmt]
+    block = parse_chunk(text, first, job.layout, sep, skip)
+    points, rows, lines, bad = block
+    stopped = False
+    if bad and job.on_error == "stop":
+        stop = bad[0].line
+        keep = int(np.searchsorted(np.asarray(lines, dtype=np.int64), stop))
+        points, rows, lines, bad, stopped = points[:keep], rows[:keep], lines[:keep], bad[:1], True
+    n = len(lines)
+    if not n:
+        return ChunkOut("", None, [], bad, [], 0, 0, 0, stopped)
+    result = compute(expr, points, job.method, job.eps, job.vanish, job.explode)
+    if job.fmt == "json":
+        text_out = "".join(
+            f"{dumps({'line': line, **record})}\n" for line, record in zip(lines, records(result))
+        )
+    elif job.fmt == "table":
+        text_out = ""
+    else:
+        columns = [numbers(result.value), *(numbers(g) for g in result.gradient)]
+        text_out = "\n".join(map(sep.join, zip(rows, *columns))) + "\n"
+    n_warnings = sum(map(len, result.warnings))
+    warnings: list[tuple[int, GradWarning]] = []
+    if n_warnings:
+        for p in np.flatnonzero(np.fromiter(map(len, result.warnings), dtype=np.int64, count=n)):
+            warnings.extend((lines[p], w) for w in result.warnings[p])
+            if len(warnings) >= WARNING_LIMIT:
+                break
+        warnings = warnings[:WARNING_LIMIT]
+    nonfinite = int(n - np.count_nonzero(result.finite))
+    table = result if job.fmt == "table" else None
+    return ChunkOut(text_out, table, lines, bad, warnings, n_warnings, n, nonfinite, stopped)
+
+
+def default_jobs() -> int:
+    """Worker processes worth starting: one per available core, at most 8."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(8, cores))
+
+
+__all__ = ["ON_ERROR", "ChunkOut", "Job", "Summary", "default_jobs", "process", "run"]
