@@ -343,7 +343,7 @@ def run_stream(
 
         check_order(vars_order, parse(expression).variables)
     if input_path in (None, STDIN):
-        source, size = click.get_binary_stream("stdin"), None
+        source, size = getattr(sys.stdin, "buffer", sys.stdin), None
     else:
         try:
             source = open(input_path, "rb", buffering=0)

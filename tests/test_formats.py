@@ -6,11 +6,13 @@ import io
 import json
 import math
 
+import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradcli.formats import dumps, write_delimited, write_json
+from gradcli import formats
+from gradcli.formats import dumps, number, numbers, write_delimited, write_json
 from gradcli.gradient import grad
 
 json_values = st.recursive(
@@ -57,3 +59,28 @@ def test_delimited_header_rows_and_empty_fields(sep: str) -> None:
     assert lines[0] == sep.join(["a", "b", "f", "grad_a", "grad_b"])
     assert lines[1].split(sep) == ["3.0", "1.0", repr(math.log(2.0)), "0.5", "-0.5"]
     assert lines[2].split(sep) == ["1.0", "3.0", "", "", ""]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(),
+            st.floats(1e-5, 1e17),
+            st.sampled_from([0.0, -0.0, 1e-4, 9.999999999999999e-05, 1e16, 9999999999999998.0, 5e-324]),
+        ),
+        min_size=0,
+        max_size=200,
+    )
+)
+def test_numbers_is_number_of_each_and_empty_where_not_finite(values: list[float]) -> None:
+    expected = [number(x) if math.isfinite(x) else "" for x in values]
+    assert numbers(values) == expected
+
+
+def test_numbers_without_orjson_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = np.random.default_rng(1).standard_normal(500) * 10.0 ** np.arange(-250, 250)
+    values[::7] = np.nan
+    with_fast = numbers(values)
+    monkeypatch.setattr(formats, "_orjson", lambda: None)
+    assert numbers(values) == with_fast

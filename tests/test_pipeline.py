@@ -1,0 +1,310 @@
+"""Streamed points end to end: `--at -` and `--input`, bad lines, order, parallel workers,
+streaming through a real pipe, a closed pipe, Ctrl-C and the memory bound.
+
+Most tests use Click's CliRunner; the ones about pipes, signals and memory run the installed
+``gradcli`` for real.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from gradcli import pipeline
+from gradcli.cli import main
+from gradcli.expression import parse
+from gradcli.gradient import compute
+
+EXPR = "3*(a+b*c)"
+FORWARD = ("--method", "forward", "--eps", "0.01")
+GRADCLI = shutil.which("gradcli")
+needs_gradcli = pytest.mark.skipif(GRADCLI is None, reason="gradcli is not installed on PATH")
+
+
+def run(*args: str, input: str | bytes | None = None):
+    result = CliRunner().invoke(main, list(args), input=input, prog_name="gradcli")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    return result
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    return [line.split(",") for line in text.splitlines()]
+
+
+def expected_rows(points: list[list[float]], method: str = "forward", eps: float | None = 0.01) -> np.ndarray:
+    """f and the gradient by compute() itself, one row per point: what every row must hold."""
+    result = compute(parse(EXPR), np.array(points, dtype=np.float64), method, eps)
+    return np.column_stack([result.value, result.gradient.T])
+
+
+def assert_rows_match(rows: list[list[str]], points: list[list[float]], k: int = 3) -> None:
+    want = expected_rows(points)
+    got = np.array([[float(x) for x in row[-4:]] for row in rows])
+    assert got.view(np.int64).tolist() == want.view(np.int64).tolist()
+
+
+def test_stdin_positional_csv_matches_at_bit_for_bit() -> None:
+    streamed = run("grad", EXPR, "--at", "-", *FORWARD, "--format", "csv", input="5,3,2\n1,2,3\n")
+    assert streamed.exit_code == 0, streamed.output
+    at = run("grad", EXPR, "--at", "5,3,2", "--at", "1,2,3", *FORWARD, "--format", "csv")
+    rows, at_rows = csv_rows(streamed.stdout), csv_rows(at.stdout)
+    assert rows[0] == at_rows[0] == ["a", "b", "c", "f", "grad_a", "grad_b", "grad_c"]
+    assert [r[3:] for r in rows[1:]] == [r[3:] for r in at_rows[1:]]
+    assert rows[1][:3] == ["5", "3", "2"]  # the input columns as written
+    assert streamed.stderr == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["5\t3\t2\n1\t2\t3\n", "5 3 2\n1 2 3\n", "a=5,b=3,c=2\nb=2,a=1,c=3\n", "a,b,c\n5,3,2\n1,2,3\n"],
+    ids=["tabs", "spaces", "named", "header"],
+)
+def test_every_input_form(text: str) -> None:
+    result = run("grad", EXPR, "--at", "-", *FORWARD, "--format", "csv", input=text)
+    assert result.exit_code == 0, result.output
+    rows = csv_rows(result.stdout)
+    assert rows[0][3:] == ["f", "grad_a", "grad_b", "grad_c"]
+    assert_rows_match(rows[1:], [[5, 3, 2], [1, 2, 3]])
+
+
+def test_tsv_header_any_order_with_pass_through_columns(tmp_path: Path) -> None:
+    path = tmp_path / "in.tsv"
+    path.write_text("c\tname\ta\tb\tnote\n2\tfirst\t5\t3\tx y\n3\tsecond\t1\t2\t\n")
+    result = run("grad", EXPR, "--input", str(path), *FORWARD, "--format", "tsv")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "c\tname\ta\tb\tnote\tf\tgrad_a\tgrad_b\tgrad_c"
+    assert lines[1].startswith("2\tfirst\t5\t3\tx y\t33.0\t")
+    assert lines[2].startswith("3\tsecond\t1\t2\t\t21.0\t")
+    assert_rows_match([line.split("\t") for line in lines[1:]], [[5, 3, 2], [1, 2, 3]])
+
+
+def test_mixed_good_and_bad_lines_keep_every_good_row() -> None:
+    rng = np.random.default_rng(7)
+    points = rng.uniform(-5, 5, (300, 3)).tolist()
+    lines, good, bad_numbers = [], [], []
+    for i, p in enumerate(points):
+        if i % 37 == 5:
+            lines.append(f"{p[0]!r},oops,{p[2]!r}")
+            bad_numbers.append(len(lines))
+        elif i % 53 == 7:
+            lines.append(f"{p[0]!r},{p[1]!r}")
+            bad_numbers.append(len(lines))
+        else:
+            lines.append(",".join(map(repr, p)))
+            good.append(p)
+        if i % 41 == 0:
+            lines.append("# a comment")
+            lines.append("")
+    result = run("grad", EXPR, "--at", "-", *FORWARD, "--format", "csv", input="\n".join(lines) + "\n")
+    assert result.exit_code == 1
+    rows = csv_rows(result.stdout)[1:]
+    assert len(rows) == len(good)
+    assert [[float(x) for x in r[:3]] for r in rows] == good
+    assert_rows_match(rows, good)
+    errors = result.stderr.splitlines()
+    assert [int(e.split("line ")[1].split(":")[0]) for e in errors[:-1]] == bad_numbers
+    assert (
+        errors[-1]
+        == f"gradcli: error: {len(bad_numbers)} bad input lines left out; {len(good)} points written"
+    )
+    assert "Traceback" not in result.output
+
+
+def test_on_error_stop_writes_the_rows_before_the_bad_line_then_stops() -> None:
+    text = "1,1,1\n2,2,2\n3,x,3\n4,4,4\n"
+    result = run("grad", EXPR, "--at", "-", "--format", "csv", "--on-error", "stop", input=text)
+    assert result.exit_code == 1
+    assert [r[:3] for r in csv_rows(result.stdout)[1:]] == [["1", "1", "1"], ["2", "2", "2"]]
+    assert result.stderr.splitlines() == [
+        "gradcli: error: line 3: b = 'x' is not a number",
+        "gradcli: error: stopped at bad line 3 (--on-error stop); 2 points written before it",
+    ]
+
+
+def test_nonfinite_f_gets_an_empty_row_and_a_warning_not_a_crash() -> None:
+    result = run("grad", "x/(x-1)", "--at", "-", "--format", "csv", input="2\n1\n3\n")
+    assert result.exit_code == 1
+    rows = result.stdout.splitlines()[1:]
+    assert len(rows) == 3
+    assert rows[0].startswith("2,2.0,") and rows[1] == "1,," and rows[2].startswith("3,1.5,")
+    assert "gradcli: warning: line 2: nonfinite: f is" in result.stderr
+
+
+def test_json_records_carry_their_line_number() -> None:
+    result = run("grad", EXPR, "--at", "-", "--format", "json", input="# c\n5,3,2\n\n1,2,3\n")
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["line"] for r in records] == [2, 4]
+    assert records[0]["point"] == {"a": 5.0, "b": 3.0, "c": 2.0}
+    at = json.loads(run("grad", EXPR, "--at", "5,3,2", "--format", "json").stdout)
+    assert {k: v for k, v in records[0].items() if k != "line"} == at
+
+
+def test_table_format_draws_each_streamed_point() -> None:
+    result = run("grad", EXPR, "--at", "-", input="5,3,2\n1,2,3\n")
+    assert result.exit_code == 0
+    assert result.stdout.count("expression  3*(a+b*c)") == 2
+    assert "a=5.0, b=3.0, c=2.0" in result.stdout and "a=1.0, b=2.0, c=3.0" in result.stdout
+
+
+def test_warnings_on_stderr_name_the_line_and_stop_at_twenty() -> None:
+    result = run("grad", "sigmoid(x)", "--at", "-", "--format", "csv", input="\n".join(["40"] * 30) + "\n")
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("gradcli: warning: line 1, x: vanishing: ")
+    assert len(lines) == 21 and lines[-1] == "gradcli: ... and 40 more warnings (see --format json)"
+    strict = run("grad", "sigmoid(x)", "--at", "-", "--format", "csv", "--strict", input="40\n")
+    assert strict.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "input", "fragment"),
+    [
+        (("--at", "-", "--at", "1,2,3"), "", "--at - reads every point from stdin"),
+        (("--input", "x.csv", "--at", "1,2,3"), "", "--input reads every point from FILE"),
+        (("--input", "/nonexistent/points.csv"), "", "cannot read '/nonexistent/points.csv'"),
+        (("--at", "-"), "a,b\n1,2\n", "the header line 'a,b' has no column for c"),
+        (("--at", "-", "--vars", "a,b"), "1,2,3\n", "--vars leaves out c"),
+        (("--at", "-", "--on-error", "skip"), "", "'skip' is not one of 'continue', 'stop'"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(args: tuple[str, ...], input: str, fragment: str) -> None:
+    result = run("grad", EXPR, *args, input=input)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gradcli: error: ") and fragment in lines[0], lines
+
+
+def test_empty_input_writes_nothing_and_succeeds() -> None:
+    result = run("grad", EXPR, "--at", "-", "--format", "csv", input="# only a comment\n\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_parallel_workers_write_the_same_rows_in_input_order(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    path = tmp_path / "in.csv"
+    lines = [",".join(map(repr, p)) for p in rng.uniform(-9, 9, (6000, 3)).tolist()]
+    lines[4321] = "1,2"
+    path.write_text("\n".join(lines) + "\n")
+    outputs = []
+    for jobs in (1, 2):
+        out = open(tmp_path / f"out{jobs}.csv", "w")
+        reports: list[tuple[str, str]] = []
+        with open(path, "rb", buffering=0) as source, out:
+            summary = pipeline.run(
+                EXPR, source, out, method="forward", eps=0.01, vanish=1e-6, explode=1e6, fmt="csv",
+                jobs=jobs, chunk_bytes=4096, report=lambda kind, text, seen=reports: seen.append((kind, text)),
+            )  # fmt: skip
+        assert summary.points == 5999 and summary.bad == 1
+        assert reports == [
+            (
+                "bad",
+                "line 4322: 2 values but the expression has 3 variables — values bind in the order a, b, c",
+            )
+        ]
+        outputs.append((tmp_path / f"out{jobs}.csv").read_text())
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0].splitlines()) == 6000
+
+
+# --- real processes and pipes -----------------------------------------------------------------
+
+
+@needs_gradcli
+def test_first_answer_arrives_before_input_ends() -> None:
+    with subprocess.Popen(
+        [GRADCLI, "grad", EXPR, "--at", "-", "--format", "csv"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            proc.stdin.write(b"5,3,2\n")
+            proc.stdin.flush()
+            got = b""
+            deadline = time.monotonic() + 20
+            while got.count(b"\n") < 2 and time.monotonic() < deadline:
+                if select.select([proc.stdout], [], [], 0.2)[0]:
+                    got += os.read(proc.stdout.fileno(), 4096)
+            assert proc.poll() is None  # still waiting for more input
+            assert got.split(b"\n")[1].startswith(b"5,3,2,33.0,"), got
+            proc.stdin.write(b"1,2,3\n")
+            proc.stdin.close()
+            assert proc.stdout.read().startswith(b"1,2,3,21.0,")
+            assert proc.wait(timeout=20) == 0
+        finally:
+            proc.kill()
+
+
+@needs_gradcli
+def test_head_closing_the_pipe_ends_quietly_with_status_0(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text("a,b,c\n" + "1.5,2.5,3.5\n" * 200_000)
+    result = subprocess.run(
+        f"set -o pipefail; '{GRADCLI}' grad '{EXPR}' --input '{path}' --format csv | head -3",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert len(result.stdout.splitlines()) == 3
+
+
+@needs_gradcli
+def test_ctrl_c_while_streaming_exits_130_in_one_line() -> None:
+    proc = subprocess.Popen(
+        [GRADCLI, "grad", EXPR, "--at", "-", "--format", "csv"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b"5,3,2\n")
+    proc.stdin.flush()
+    proc.stdout.readline()
+    proc.stdout.readline()  # it is running and waiting for input
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert err.decode().strip().splitlines() == ["gradcli: error: interrupted"]  # after Click's newline
+
+
+@needs_gradcli
+def test_memory_stays_flat_as_the_input_grows(tmp_path: Path) -> None:
+    """Peak RSS (the largest of gradcli and its workers) is bounded and does not grow with n."""
+    peaks = {}
+    for n in (20_000, 200_000):
+        path = tmp_path / f"in{n}.csv"
+        rng = np.random.default_rng(n)
+        lines = (",".join(map(repr, p)) for p in rng.uniform(-9, 9, (n, 3)).tolist())
+        path.write_text("a,b,c\n" + "\n".join(lines) + "\n")
+        probe = (
+            "import resource, subprocess, sys\n"
+            "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)\n"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        )
+        args = [GRADCLI, "grad", EXPR, "--input", str(path), *FORWARD, "--format", "csv", "--jobs", "2"]
+        out = subprocess.run(
+            [sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=120
+        )
+        assert out.returncode == 0, out.stderr
+        peaks[n] = int(out.stdout) / 1024  # MiB
+    assert peaks[200_000] < 150, peaks
+    assert peaks[200_000] < 1.10 * peaks[20_000], peaks

@@ -1,0 +1,206 @@
+"""Streamed input: layouts, lines -> points (fast and line-by-line paths agree), bad lines, chunking."""
+
+from __future__ import annotations
+
+import io
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gradcli import stream
+from gradcli.errors import PointsError
+from gradcli.stream import HEADER, NAMED, POSITIONAL, detect, parse_chunk, read_chunks
+
+ABC = ("a", "b", "c")
+
+
+def bits(values) -> list[int]:
+    return np.asarray(values, dtype=np.float64).view(np.int64).tolist()
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "sep"),
+    [
+        ("5,3,2", POSITIONAL, ","),
+        ("5\t3\t2", POSITIONAL, "\t"),
+        ("5 3  2", POSITIONAL, None),
+        ("a=5,b=3,c=2", NAMED, ","),
+        ("c,id,a,b", HEADER, ","),
+        ("a\tb\tc", HEADER, "\t"),
+    ],
+)
+def test_detect_layout_from_the_first_line(line: str, kind: str, sep: str | None) -> None:
+    layout = detect(line, ABC)
+    assert (layout.kind, layout.sep) == (kind, sep)
+
+
+def test_a_header_binds_columns_by_name_in_any_order() -> None:
+    layout = detect("c,id,a,b", ABC)
+    assert layout.columns == ("c", "id", "a", "b")
+    assert layout.index == (2, 3, 0)
+
+
+def test_constants_alone_are_values_not_a_header() -> None:
+    assert detect("pi,e", ("x", "y")).kind == POSITIONAL
+
+
+@pytest.mark.parametrize(
+    ("header", "fragment"),
+    [("a,b", "has no column for c"), ("a,b,c,b", "has more than one column for b"), ("x,y,z", "for a")],
+)
+def test_a_header_must_name_each_variable_once(header: str, fragment: str) -> None:
+    with pytest.raises(PointsError, match=fragment):
+        detect(header, ABC)
+
+
+def test_an_expression_without_variables_has_nothing_to_stream() -> None:
+    with pytest.raises(PointsError, match="no variables"):
+        detect("1,2", ())
+
+
+def test_positional_binds_in_vars_order() -> None:
+    layout = detect("1,2,3", ABC, order=("c", "b", "a"))
+    block = parse_chunk("1,2,3\n", 1, layout, ",")
+    assert block.points.tolist() == [[3.0, 2.0, 1.0]]
+    assert block.rows == ["1,2,3"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "5,3,2\n1,2,3\n",
+        "5\t3\t2\n1\t2\t3\n",
+        "5 3 2\n  1   2 3  \n",
+        "a=5,b=3,c=2\nc=3, b=2, a=1\n",
+        "a=5 b=3 c=2\n1,2,3\n",  # forms may change from line to line (not under a header)
+        "5,3,2\r\n1,2,3\r\n",
+        "5,3,2\n1,2,3",  # no final newline
+    ],
+)
+def test_every_form_gives_the_same_points(text: str) -> None:
+    first = text.split("\n")[0].rstrip("\r")
+    block = parse_chunk(text, 1, detect(first, ABC), ",")
+    assert block.points.tolist() == [[5.0, 3.0, 2.0], [1.0, 2.0, 3.0]]
+    assert block.lines == [1, 2]
+    assert block.bad == []
+
+
+def test_header_rows_pass_extra_columns_through_untouched() -> None:
+    text = 'c,id,a,b\n2,"first",5,3\n3,second,1,2\n'
+    layout = detect("c,id,a,b", ABC)
+    block = parse_chunk(text, 1, layout, ",", skip=1)
+    assert block.points.tolist() == [[5.0, 3.0, 2.0], [1.0, 2.0, 3.0]]
+    assert block.rows == ['2,"first",5,3', "3,second,1,2"]
+    assert block.lines == [2, 3]
+    tsv = parse_chunk(text, 1, layout, "\t", skip=1)
+    assert tsv.rows == ['2\t"first"\t5\t3', "3\tsecond\t1\t2"]
+
+
+def test_bad_lines_are_named_and_good_lines_kept() -> None:
+    text = "5,3,2\n\n# comment\n1,2\nx,1,1\n1,2,inf\n1,2,3\n7,8,9,10\nnan,1,1\n4,4,4\n"
+    block = parse_chunk(text, 10, detect("5,3,2", ABC), ",")
+    assert block.points.tolist() == [[5.0, 3.0, 2.0], [1.0, 2.0, 3.0], [4.0, 4.0, 4.0]]
+    assert block.lines == [10, 16, 19]
+    assert [b.line for b in block.bad] == [13, 14, 15, 17, 18]
+    reasons = [b.reason for b in block.bad]
+    assert "2 values but the expression has 3 variables" in reasons[0]
+    assert "a = 'x' is not a number" in reasons[1]
+    assert "c = 'inf' is not a finite number" in reasons[2]
+    assert "4 values" in reasons[3]
+    assert "not a finite number" in reasons[4]
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        ("a=1,b=2", "no value for c"),
+        ("a=1,b=2,c=3,d=4", "unknown name 'd'"),
+        ("a=1,a=2,c=3", "'a' is given twice"),
+        ("a=1,2,c=3", "'2' is not a name=value pair"),
+    ],
+)
+def test_named_line_errors(line: str, fragment: str) -> None:
+    block = parse_chunk(line + "\n", 1, detect("a=1,b=2,c=3", ABC), ",")
+    assert block.points.shape == (0, 3)
+    assert fragment in block.bad[0].reason
+
+
+def test_header_lines_must_have_every_column() -> None:
+    layout = detect("a,b,c,id", ABC)
+    block = parse_chunk("1,2,3\n1,2,3,x\n", 2, layout, ",")
+    assert block.lines == [3]
+    assert "3 values but the header has 4 columns" in block.bad[0].reason
+
+
+number_text = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.integers(-(10**30), 10**30).map(str),
+    st.sampled_from(["-0", "0", "-0.0", "1e5", "1E-5", "+1", ".5", "5.", "1_0", "-0e0", " 7 ", "00", "0x1"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(number_text, number_text, number_text), min_size=1, max_size=30))
+def test_fast_and_line_by_line_paths_read_the_same_bits(rows) -> None:
+    text = "".join(",".join(row) + "\n" for row in rows)
+    layout = detect("1,2,3", ABC)
+    lines = text.split("\n")[:-1]
+    fast = stream._fast(lines, 1, layout, ",")
+    slow = stream._slow(lines, 1, layout, ",")
+    expected, good = [], []
+    for number, row in enumerate(rows, 1):
+        try:
+            expected.append([float(v) for v in row])
+            good.append(number)
+        except ValueError:
+            pass
+    assert bits(slow.points) == bits(expected)
+    assert slow.lines == good
+    assert len(slow.bad) == len(rows) - len(good)
+    if fast is not None:
+        assert bits(fast.points) == bits(expected) and fast.rows == slow.rows
+    else:
+        assert slow.bad  # the fast path gives up only where a line is bad
+    assert bits(parse_chunk(text, 1, layout, ",").points) == bits(expected)
+
+
+def test_without_orjson_the_fast_path_uses_float(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stream, "_orjson", lambda: None)
+    block = stream._fast(["-0,1e5,1_0", "2,3,4"], 1, detect("1,2,3", ABC), ",")
+    assert block is not None
+    assert bits(block.points) == bits([[-0.0, 1e5, 10.0], [2.0, 3.0, 4.0]])
+
+
+def test_read_chunks_from_memory_cuts_at_newlines() -> None:
+    data = b"".join(b"%d,1,2\n" % i for i in range(1000)) + b"9,9,9"
+    chunks = list(read_chunks(io.BytesIO(data), chunk_bytes=100))
+    assert "".join(c.text for c in chunks) == data.decode()
+    assert all(c.text.endswith("\n") for c in chunks[:-1])
+    firsts = [c.first for c in chunks]
+    counted = [1]
+    for c in chunks[:-1]:
+        counted.append(counted[-1] + c.text.count("\n"))
+    assert firsts == counted
+
+
+def test_read_chunks_from_a_pipe_hands_out_what_has_arrived() -> None:
+    read_fd, write_fd = os.pipe()
+    with os.fdopen(read_fd, "rb", buffering=0) as source:
+        os.write(write_fd, b"1,2,3\n4,5")
+        chunks = read_chunks(source)
+        first = next(chunks)  # does not wait for more input, nor for the pipe to close
+        assert first.text == "1,2,3\n" and not first.more
+        os.write(write_fd, b",6\n")
+        os.close(write_fd)
+        rest = list(chunks)
+    assert "".join(c.text for c in rest) == "4,5,6\n"
+    assert rest[0].first == 2
+
+
+def test_undecodable_bytes_are_a_bad_line_not_a_crash() -> None:
+    text = next(read_chunks(io.BytesIO(b"1,2,\xff\n1,2,3\n"))).text
+    block = parse_chunk(text, 1, detect("1,2,3", ABC), ",")
+    assert block.lines == [2] and block.bad[0].line == 1
