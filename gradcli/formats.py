@@ -47,6 +47,38 @@ def numbers(values: Any) -> list[str]:
     return texts
 
 
+def number_rows(matrix: Any, sep: str) -> list[str]:
+    """Each row of a 2-d float64 array as its :func:`numbers` joined by ``sep``.
+
+    The same text as ``[sep.join(numbers(row)) for row in matrix]`` (tested); with ``orjson``
+    the whole array is written at once and only rows holding a value outside orjson's
+    agreement with ``repr`` (see :func:`numbers`) are redone.
+    """
+    import numpy as np
+
+    matrix = np.ascontiguousarray(matrix, dtype=np.float64)
+    if not len(matrix):
+        return []
+    fast = _orjson() if matrix.size >= 64 and matrix.shape[1] else None
+    if fast is None:
+        columns = [numbers(column) for column in matrix.T]
+        return list(map(sep.join, zip(*columns))) if columns else [""] * len(matrix)
+    text = fast.dumps(matrix, option=fast.OPT_SERIALIZE_NUMPY).decode("ascii")
+    rows = text[2:-2].split("],[")
+    if sep != ",":
+        rows = [row.replace(",", sep) for row in rows]
+    with np.errstate(invalid="ignore"):
+        size = np.abs(matrix)
+        odd = ~(((size >= 1e-4) & (size < 1e16)) | (size == 0))
+    for i in np.flatnonzero(odd.any(axis=1)).tolist():
+        rows[i] = sep.join(_slow_numbers(matrix[i]))
+    return rows
+
+
+def _slow_numbers(values: Any) -> list[str]:
+    return [repr(x) if math.isfinite(x) else "" for x in values.tolist()]
+
+
 def _orjson() -> Any:
     """The optional ``orjson`` module (``pip install "gradcli[fast]"``), or None."""
     try:

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple, TextIO
 import numpy as np
 
 from .diagnostics import GradWarning
-from .formats import dumps, numbers, records
+from .formats import dumps, number_rows, records
 from .gradient import GradResult, compute
 from .stream import CHUNK_BYTES, HEADER, BadLine, Layout, data_line, detect, parse_chunk, read_chunks
 
@@ -244,8 +244,8 @@ def process(text: str, first: int, skip: int = 0) -> ChunkOut:
     elif job.fmt == "table":
         text_out = ""
     else:
-        columns = [numbers(result.value), *(numbers(g) for g in result.gradient)]
-        text_out = "\n".join(map(sep.join, zip(rows, *columns))) + "\n"
+        answers = number_rows(np.vstack([result.value, result.gradient]).T, sep)
+        text_out = "\n".join(map(sep.join, zip(rows, answers))) + "\n"
     n_warnings = sum(map(len, result.warnings))
     warnings: list[tuple[int, GradWarning]] = []
     if n_warnings:

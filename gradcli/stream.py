@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from operator import methodcaller
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -190,38 +189,50 @@ def parse_chunk(text: str, first: int, layout: Layout, out_sep: str, skip: int =
     """
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
     if skip:
-        lines, first = lines[skip:], first + skip
+        parts = text.split("\n", skip)
+        text, first = (parts[-1] if len(parts) > skip else ""), first + skip
+    body = text[:-1] if text.endswith("\n") else text
+    lines = body.split("\n") if body else []
     if layout.kind != NAMED and layout.sep is not None:
-        block = _fast(lines, first, layout, out_sep)
+        block = _fast(lines, body, first, layout, out_sep)
         if block is not None:
             return block
     return _slow(lines, first, layout, out_sep)
 
 
-def _fast(lines: list[str], first: int, layout: Layout, out_sep: str) -> Block | None:
+def _fast(lines: list[str], body: str, first: int, layout: Layout, out_sep: str) -> Block | None:
+    """Every line of ``body`` split at once, or None if any line is irregular (see parse_chunk)."""
     sep, width, k = layout.sep, len(layout.columns), len(layout.variables)
     n = len(lines)
     if not n:
         return Block(np.empty((0, k)), [], [], [])
     assert sep is not None
-    if list(map(methodcaller("count", sep), lines)).count(width - 1) != n:
+    if not _regular(body, sep, width, n):
         return None
-    joined = sep.join(lines)
+    flat = body.replace("\n", sep)
     if width == k:
-        values = _floats(joined, sep, n * k)
+        values = _floats(flat, sep, n * k)
     else:
-        table = np.array(joined.split(sep), dtype=object).reshape(n, width)
+        table = np.array(flat.split(sep), dtype=object).reshape(n, width)
         values = _floats(",".join(table[:, list(layout.index)].ravel().tolist()), ",", n * k)
     if values is None or not np.isfinite(values).all():
         return None
-    values = values.reshape(n, -1 if width == k else k)
+    values = values.reshape(n, k)
     points = values[:, list(layout.index)] if width == k else values
     rows = lines if sep == out_sep else [out_sep.join(line.split(sep)) for line in lines]
     return Block(np.ascontiguousarray(points), rows, list(range(first, first + n)), [])
+
+
+def _regular(body: str, sep: str, width: int, n: int) -> bool:
+    """Whether each of the ``n`` lines of ``body`` has exactly ``width - 1`` separators (vectorized)."""
+    buf = np.frombuffer(body.encode("utf-8", "replace"), dtype=np.uint8)
+    newlines = np.flatnonzero(buf == 10)
+    if len(newlines) != n - 1 or not len(buf):
+        return False
+    seps = np.cumsum(buf == ord(sep), dtype=np.int64)
+    counts = np.diff(seps[np.append(newlines, len(buf) - 1)], prepend=0)
+    return bool((counts == width - 1).all())
 
 
 _NUMBER_BYTES = b"0123456789.eE+-, "

@@ -84,3 +84,24 @@ def test_numbers_without_orjson_is_the_same(monkeypatch: pytest.MonkeyPatch) -> 
     with_fast = numbers(values)
     monkeypatch.setattr(formats, "_orjson", lambda: None)
     assert numbers(values) == with_fast
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 40),
+    st.integers(1, 6),
+    st.lists(st.one_of(st.floats(), st.floats(-1e6, 1e6)), min_size=240, max_size=240),
+    st.sampled_from([",", "\t"]),
+)
+def test_number_rows_is_numbers_of_each_row_joined(n: int, k: int, pool: list[float], sep: str) -> None:
+    matrix = np.array(pool[: n * k], dtype=np.float64).reshape(n, k)
+    expected = [sep.join(number(x) if math.isfinite(x) else "" for x in row) for row in matrix.tolist()]
+    assert formats.number_rows(matrix, sep) == expected
+
+
+def test_number_rows_without_orjson_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    matrix = np.random.default_rng(2).standard_normal((300, 4)) * 10.0 ** np.arange(-150, 150)[:, None]
+    matrix[::11, 2] = np.inf
+    with_fast = formats.number_rows(matrix, ",")
+    monkeypatch.setattr(formats, "_orjson", lambda: None)
+    assert formats.number_rows(matrix, ",") == with_fast

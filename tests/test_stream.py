@@ -128,6 +128,14 @@ def test_named_line_errors(line: str, fragment: str) -> None:
     assert fragment in block.bad[0].reason
 
 
+def test_lines_that_make_up_each_others_count_are_still_caught() -> None:
+    text = "1,2\n3,4,5,6\n" * 40  # 6 values per 2 lines, as if every line had 3
+    block = parse_chunk(text, 1, detect("1,2,3", ABC), ",")
+    assert block.points.shape == (0, 3) and len(block.bad) == 80
+    assert not stream._regular(text.rstrip("\n"), ",", 3, 80)
+    assert stream._regular("1,2,3\n4,5,6", ",", 3, 2)
+
+
 def test_header_lines_must_have_every_column() -> None:
     layout = detect("a,b,c,id", ABC)
     block = parse_chunk("1,2,3\n1,2,3,x\n", 2, layout, ",")
@@ -148,7 +156,7 @@ def test_fast_and_line_by_line_paths_read_the_same_bits(rows) -> None:
     text = "".join(",".join(row) + "\n" for row in rows)
     layout = detect("1,2,3", ABC)
     lines = text.split("\n")[:-1]
-    fast = stream._fast(lines, 1, layout, ",")
+    fast = stream._fast(lines, "\n".join(lines), 1, layout, ",")
     slow = stream._slow(lines, 1, layout, ",")
     expected, good = [], []
     for number, row in enumerate(rows, 1):
@@ -169,7 +177,7 @@ def test_fast_and_line_by_line_paths_read_the_same_bits(rows) -> None:
 
 def test_without_orjson_the_fast_path_uses_float(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stream, "_orjson", lambda: None)
-    block = stream._fast(["-0,1e5,1_0", "2,3,4"], 1, detect("1,2,3", ABC), ",")
+    block = stream._fast(["-0,1e5,1_0", "2,3,4"], "-0,1e5,1_0\n2,3,4", 1, detect("1,2,3", ABC), ",")
     assert block is not None
     assert bits(block.points) == bits([[-0.0, 1e5, 10.0], [2.0, 3.0, 4.0]])
 
