@@ -88,6 +88,7 @@ def test_tsv_header_any_order_with_pass_through_columns(tmp_path: Path) -> None:
     assert lines[1].startswith("2\tfirst\t5\t3\tx y\t33.0\t")
     assert lines[2].startswith("3\tsecond\t1\t2\t\t21.0\t")
     assert_rows_match([line.split("\t") for line in lines[1:]], [[5, 3, 2], [1, 2, 3]])
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
 
 
 def test_mixed_good_and_bad_lines_keep_every_good_row() -> None:
@@ -284,6 +285,25 @@ def test_ctrl_c_while_streaming_exits_130_in_one_line() -> None:
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130
     assert err.decode().strip().splitlines() == ["gradcli: error: interrupted"]  # after Click's newline
+
+
+@needs_gradcli
+def test_ctrl_c_with_workers_running_exits_130_without_worker_tracebacks(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    path.write_text("a,b,c\n" + "1.5,2.5,3.5\n" * 400_000)
+    with subprocess.Popen(
+        [GRADCLI, "grad", EXPR, "--input", str(path), "--format", "csv", "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None
+        proc.stdout.readline()
+        proc.stdout.readline()  # answers are flowing
+        proc.send_signal(signal.SIGINT)
+        proc.stdout.close()
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        assert proc.wait(timeout=20) == 130
+    assert err.strip().splitlines() == ["gradcli: error: interrupted"]
 
 
 @needs_gradcli

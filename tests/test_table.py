@@ -187,3 +187,15 @@ def test_number_is_shortest_repr():
     assert number(33.0) == "33.0"
     assert number(0.1 + 0.2) == "0.30000000000000004"
     assert number(2.0601298444944405e-09) == "2.0601298444944405e-09"
+
+
+def test_progress_bar_draws_on_a_terminal_and_clears_itself() -> None:
+    from gradcli.table import ProgressBar
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=80, color_system=None)
+    bar = ProgressBar(1000, console)
+    bar.advance(500)
+    bar.close()
+    drawn = out.getvalue()
+    assert "reading" in drawn and "50%" in drawn
