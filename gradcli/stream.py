@@ -249,7 +249,7 @@ def _floats(joined: str, sep: str, count: int) -> np.ndarray | None:
     if fast is not None and count:
         text = joined if sep == "," else joined.replace(sep, ",")
         data = text.encode("utf-8", "replace")
-        if not data.translate(None, _NUMBER_BYTES) and data.count(b",") == count - 1:
+        if not data.translate(None, _NUMBER_BYTES):
             try:
                 values = np.array(fast.loads(b"[" + data + b"]"), dtype=np.float64)
             except (ValueError, TypeError, OverflowError):
