@@ -561,8 +561,10 @@ def _gauss_pdf(x: Array) -> Array:
     """phi(x) = exp(-x**2/2)/sqrt(2 pi), with x**2 split exactly so that the tail keeps its digits."""
     x = np.asarray(x, dtype=np.float64)
     sq = x * x
-    sq_err = _square_error(x, sq)
-    return np.exp(-0.5 * sq) * np.exp(-0.5 * sq_err) / math.sqrt(2.0 * math.pi)
+    tail = np.exp(-0.5 * sq)
+    # exp(-sq/2) underflows to 0 long before the correction factor could overflow
+    correction = np.where(tail > 0, np.exp(-0.5 * _square_error(x, sq)), 1.0)
+    return tail * correction / math.sqrt(2.0 * math.pi)
 
 
 def _square_error(x: Array, sq: Array) -> Array:

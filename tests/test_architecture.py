@@ -1,7 +1,7 @@
 """The arrows between modules stay as drawn: each module imports only from the ones above it.
 
 Order (top first): errors, ops, expression, evaluate, points, backprop, finite_diff,
-diagnostics, gradient, formats, table, cli. The core never imports Click or Rich, only
+diagnostics, health, gradient, formats, table, cli. The core never imports Click or Rich, only
 table.py imports Rich, only expression.py imports ast, and nothing imports cli.py.
 """
 
@@ -22,6 +22,7 @@ ORDER = [
     "backprop",
     "finite_diff",
     "diagnostics",
+    "health",
     "gradient",
     "formats",
     "table",
