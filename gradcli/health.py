@@ -54,7 +54,7 @@ class Health(NamedTuple):
     strong: tuple[Interval, ...]  # |f'| >= STRONG * peak
     seed_low: float  # min |f'| on the seed's -1 < x < 1
     seed_high: float  # max |f'| there
-    zero_left: bool  # f' is exactly 0 far to the left (a dead side: relu), not merely small
+    zero_left: bool  # f' is exactly 0 all the way left of the healthy range (dead: relu)
     zero_right: bool
     zeros: tuple[float, ...] = ()  # where f' changes sign (f has a minimum or maximum there)
 
@@ -88,16 +88,20 @@ def healthy_range(slope: Slope, vanish: float) -> Health:
     peak, peak_at = _peak(slope, size)
     seed = np.abs(slope(np.linspace(*SEED_RANGE, 2001)))
     roots = _sign_changes(slope)
+    above = _intervals(slope, vanish, roots)
+    # dead: f' is exactly 0 everywhere beyond the healthy range (relu for x <= 0), which is more
+    # than the float64 underflow of a slope that only fades (sigmoid's at -1e308)
+    first, last = (above[0][0], above[-1][1]) if above else (math.inf, -math.inf)
     return Health(
         vanish=vanish,
-        above_vanish=_intervals(slope, vanish, roots),
+        above_vanish=above,
         peak=peak,
         peak_at=peak_at,
         strong=_intervals(slope, STRONG * peak, roots) if peak > 0 else (),
         seed_low=float(seed.min()),
         seed_high=float(seed.max()),
-        zero_left=bool(size[0] == 0 and size[1] == 0),
-        zero_right=bool(size[-1] == 0 and size[-2] == 0),
+        zero_left=bool(math.isfinite(first) and np.all(size[GRID <= first] == 0)),
+        zero_right=bool(math.isfinite(last) and np.all(size[GRID >= last] == 0)),
         zeros=tuple(roots),
     )
 
