@@ -90,7 +90,7 @@ def interval_text(lo: float, hi: float) -> str:
 
 
 def set_text(intervals: Sequence[tuple[float, float]]) -> str:
-    return " or ".join(interval_text(lo, hi) for lo, hi in intervals) if intervals else "nowhere"
+    return " or ".join(interval_text(lo, hi) for lo, hi in intervals) if intervals else "no x"
 
 
 def _in_words(w: GradWarning, name: str, x: float, result: GradResult, p: int, health: Health) -> GradWarning:

@@ -499,27 +499,27 @@ def _activation_command(name: str) -> click.Command:
             then = lambda: _draw(run.result.expr, None, _activation_span(xs), {}, 200, vanish)
         output(run.result, fmt, strict, run=run, then=then)
 
-    cmd = click.Command(name, callback=command, help=help_text, params=[])
-    cmd = click.option(
+    func: Any = click.option(
         "--plot", is_flag=True, help="Also draw f and f' over the --at range (default -10:10)."
-    )(cmd)
+    )(command)
     if act.param:
-        cmd = click.option(
+        func = click.option(
             f"--{act.param}",
             type=float,
             default=act.default,
             show_default=True,
             help=f"The {act.param} of {name}.",
-        )(cmd)
-    cmd = gradient_options(cmd)
-    return click.option(
+        )(func)
+    func = gradient_options(func)
+    func = click.option(
         "--at",
         "points",
         type=ValuesType(),
         multiple=True,
         metavar="X",
         help="x, or a range START:STOP:COUNT (both ends included). Repeat for more. Default: -10:10:21.",
-    )(cmd)
+    )(func)
+    return click.command(name, help=help_text)(func)
 
 
 def _activation_span(xs: list[float]) -> Any:
@@ -530,11 +530,13 @@ def _activation_span(xs: list[float]) -> Any:
     return plot_span(np.asarray(xs), Span(-10.0, 10.0, None))
 
 
-def _draw(expr: Any, var: str | None, span: Any, fixed: dict, points: int, vanish: float) -> None:
+def _draw(
+    expr: Any, var: str | None, span: Any, fixed: dict, points: int, vanish: float, width: int | None = None
+) -> None:
     from .plot import sample, terminal_plot
 
     curves = sample(expr, var, span, fixed, points, vanish)
-    sys.stdout.write(terminal_plot(curves, _columns(), color=_colors()))
+    sys.stdout.write(terminal_plot(curves, width or _columns(), color=_colors()))
 
 
 def _columns() -> int:
@@ -579,6 +581,11 @@ _register_activations()
     "--output", metavar="FILE", help="Write an image instead (.png, .svg, .pdf; needs gradcli[plot])."
 )
 @click.option("--size", default="800x500", show_default=True, help="Image size in pixels, for --output.")
+@click.option(
+    "--width",
+    type=click.IntRange(40, 1000),
+    help="Characters per line in the terminal. Default: the terminal's width (80 when piped).",
+)
 def plot(
     expression: str,
     var: str | None,
@@ -588,6 +595,7 @@ def plot(
     vanish: float,
     output: str | None,
     size: str,
+    width: int | None,
 ) -> None:
     """Draw EXPRESSION and its derivative (backprop) over a range of one variable.
 
@@ -598,7 +606,7 @@ def plot(
     \b
     Examples:
       gradcli plot "sigmoid(x)"
-      gradcli plot "tanh(w*x)" --var x --range -5:5 --at w=2
+      gradcli plot "tanh(w*x)" --var x --range -5:5 --at w=2 --width 100
       gradcli plot "sigmoid(x)" --output sigmoid.png --size 800x500
     """
     from .expression import parse
@@ -616,4 +624,4 @@ def plot(
         save_figure(curves, output, pixels)
         click.echo(f"wrote {output} ({pixels[0]}x{pixels[1]})", err=True)
         return
-    _emit(lambda: _draw(expr, var, span, values, points, vanish))
+    _emit(lambda: _draw(expr, var, span, values, points, vanish, width))

@@ -148,13 +148,17 @@ def terminal_plot(c: Curves, columns: int, rows: int = 18, color: bool = False) 
     if mask.any() and len(shown):
         bottom = [float(shown.min())] * int(mask.sum())
         fig.scatter(c.x[mask].tolist(), bottom, label=v_label, marker="v", lc="yellow" if color else None)
-    lines = fig.show(legend=True).splitlines()
-    lines.append(_vanishing_text(c))
-    return "\n".join(_fit(line, columns) for line in lines) + "\n"
+    lines = [*fig.show(legend=True).splitlines(), _vanishing_text(c)]
+    return "\n".join(part for line in lines for part in _fit(line, columns)) + "\n"
 
 
-def _fit(line: str, columns: int) -> str:
-    return line if len(line) <= columns else line[:columns]
+def _fit(line: str, columns: int) -> list[str]:
+    """The line as is if it fits, else wrapped (words) or, failing that, cut at ``columns``."""
+    if len(line) <= columns:
+        return [line]
+    import textwrap
+
+    return [part[:columns] for part in textwrap.wrap(line, columns, subsequent_indent="  ")]
 
 
 def _vanishing_text(c: Curves) -> str:
