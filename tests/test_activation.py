@@ -10,6 +10,8 @@ import subprocess
 import mpmath as mp
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_ops import REFERENCE  # the mpmath oracle for every registry entry
 
 from gradcli.activation import evaluate_activation, expression_text
@@ -175,3 +177,36 @@ def test_installed_command_runs_for_real():
     done = subprocess.run(["gradcli", "sigmoid", "--at", "20"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert "vanishing" in done.stdout and done.stderr == ""
+
+
+AT_VALUES = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.sampled_from(["0", "-0.0", "1e-320", "1e308", "pi", "", "abc", "-", "1e999", "x=", "p=2"]),
+    st.builds(
+        lambda a, b, n: f"{a}:{b}:{n}",
+        st.sampled_from(["-1e308", "-3", "0", "pi", "x"]),
+        st.sampled_from(["1e308", "3", "0", "", "nan"]),
+        st.sampled_from(["2", "5", "0", "1.5", ""]),
+    ),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(sorted(ACTIVATIONS)),
+    st.lists(AT_VALUES, max_size=2),
+    st.sampled_from(["central", "forward", "backprop"]),
+    st.sampled_from(["table", "json", "csv"]),
+    st.sampled_from([None, "0.5", "-2", "nan", "1e308", "x"]),
+)
+def test_any_activation_input_gives_a_result_or_one_line_error(name, ats, method, fmt, alpha):
+    args = [name, "--method", method, "--format", fmt]
+    for at in ats:
+        args.append(f"--at={at}")
+    if alpha is not None and ACTIVATIONS[name].param:
+        args.append(f"--alpha={alpha}")
+    result = CliRunner().invoke(main, args)
+    assert "Traceback" not in result.output
+    assert result.exit_code in (0, 1, 2), (args, result.output)
+    if result.exit_code == 2:
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
