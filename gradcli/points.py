@@ -16,6 +16,7 @@ both ends included, as ``numpy.linspace`` gives them.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -104,6 +105,8 @@ def parse_span(text: str, with_count: bool | None = None) -> Span:
     start, stop = (_number(piece, text) for piece in parts[:2])
     if start == stop:
         raise PointsError(f"range '{text}' starts and stops at the same value", hint="e.g. -10:10:21")
+    if not math.isfinite(stop - start):
+        raise PointsError(f"range '{text}' is wider than float64 can space evenly", hint="narrow it")
     count = None
     if len(parts) == 3:
         piece = parts[2].strip()

@@ -347,6 +347,7 @@ def test_span_without_count_for_plot_ranges():
         ("1:2:3:4", r"range '1:2:3:4' is not start:stop:count"),
         ("1:inf:3", r"value 'inf' in point '1:inf:3' is not a finite number"),
         ("1:2", r"range '1:2' is not start:stop:count"),
+        ("-1e308:1e308:3", r"range '-1e308:1e308:3' is wider than float64 can space evenly"),
         ("x=", r"empty point"),
     ],
 )
