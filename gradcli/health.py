@@ -86,8 +86,9 @@ def healthy_range(slope: Slope, vanish: float) -> Health:
     size = np.abs(slope(GRID))
     size = np.where(np.isfinite(size), size, 0.0)
     peak, peak_at = _peak(slope, size)
-    seed = np.abs(slope(np.linspace(*SEED_RANGE, 2001)))
     roots = _sign_changes(slope)
+    inside = [r for r in roots if SEED_RANGE[0] < r < SEED_RANGE[1]]  # |f'| is least at a zero of f'
+    seed = np.abs(slope(np.concatenate([np.linspace(*SEED_RANGE, 2001), inside])))
     above = _intervals(slope, vanish, roots)
     # dead: f' is exactly 0 everywhere beyond the healthy range (relu for x <= 0), which is more
     # than the float64 underflow of a slope that only fades (sigmoid's at -1e308)

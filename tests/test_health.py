@@ -130,6 +130,10 @@ def test_minimum_of_f_splits_the_range_where_f_prime_crosses_zero(name, guess):
     assert b < zero < c  # a dip of |f'| below 1e-6 around the zero
     assert close(b, root(name, 1e-6, zero - 1e-6)) and close(c, root(name, 1e-6, zero + 1e-6))
     assert close(a, root(name, 1e-6, -5.4 if name == "gelu" else -16.5))
+    if -1 < zero < 1:  # gelu: the least |f'| on the seed's -1 < x < 1 is at the zero of f'
+        assert h.seed_low < 1e-15
+    else:
+        assert h.seed_low > 0.01
 
 
 def test_gelu_peak_is_at_sqrt_2():
