@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import shutil
@@ -12,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 from test_ops import REFERENCE  # the mpmath oracle for every registry entry
 
 from gradcli.activation import evaluate_activation, expression_text
@@ -19,6 +21,7 @@ from gradcli.cli import main
 from gradcli.errors import OptionError
 from gradcli.health import healthy_range, slope_of
 from gradcli.ops import ACTIVATIONS, FUNCTIONS
+from gradcli.table import render_activation
 
 mp.mp.dps = 50
 SEED = 0.1965664984852067, 2.0601298444944405e-09  # the seed note's forward differences
@@ -210,3 +213,43 @@ def test_any_activation_input_gives_a_result_or_one_line_error(name, ats, method
     assert result.exit_code in (0, 1, 2), (args, result.output)
     if result.exit_code == 2:
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+RELU_TABLE = """\
+function  relu(x)
+method    backprop (exact, reverse mode)
+   x   f(x)   f' backprop   status
+─────────────────────────────────────
+-3.0    0.0           0.0   vanishing
+ 2.0    2.0           1.0   ok
+x = -3.0: vanishing: relu'(-3.0) is exactly 0: relu is flat here, so a gradient
+step cannot move x at all; it is at least 1e-06 only for 0.0 < x
+
+healthy range of relu (found numerically from its derivative):
+  |f'(x)| >= 1e-06 (--vanish) for 0.0 < x
+  |f'(x)| >= 10% of its peak 1.0 for 0.0 < x
+  no vanishing side for large x: f' does not fade there
+  left of that f' is exactly 0: a unit pushed there stops learning (dead), not
+only slowly
+  the seed's advice -1 < x < 1 is not inside both: there |f'| is 0 to 1 (0% to
+100% of the peak)
+"""
+
+
+def test_activation_table_golden_text_at_80_columns():
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    render_activation(evaluate_activation("relu", [-3.0, 2.0], "backprop"), console)
+    got = "\n".join(line.rstrip() for line in console.file.getvalue().splitlines()) + "\n"
+    assert got == RELU_TABLE
+
+
+def test_terminal_plot_uses_colour_only_when_asked(monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")  # plotille itself colours only a terminal
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    from gradcli.expression import parse
+    from gradcli.plot import sample, terminal_plot
+    from gradcli.points import Span
+
+    c = sample(parse("tanh(x)"), None, Span(-5.0, 5.0, None), points=40)
+    assert "\x1b[" in terminal_plot(c, 80, color=True)
+    assert "\x1b[" not in terminal_plot(c, 80, color=False)
