@@ -485,6 +485,7 @@ def _activation_command(name: str) -> click.Command:
         explode: float,
         strict: bool,
         plot: bool,
+        image: str | None,
         **params: float,
     ) -> None:
         from .activation import DEFAULT_RANGE, evaluate_activation
@@ -494,14 +495,25 @@ def _activation_command(name: str) -> click.Command:
         xs = [x for values in points for x in values] or list(parse_values(DEFAULT_RANGE))
         value = params.get(act.param) if act.param else None
         run = evaluate_activation(name, xs, method, eps, vanish, explode, value)
+        if image is not None:  # before any output, so a missing extra fails cleanly
+            from .plot import sample, save_figure
+
+            save_figure(sample(run.result.expr, None, _activation_span(xs), {}, 200, vanish), image)
+            click.echo(f"wrote {image}", err=True)
         then = None
         if plot:
             then = lambda: _draw(run.result.expr, None, _activation_span(xs), {}, 200, vanish)
         output(run.result, fmt, strict, run=run, then=then)
 
     func: Any = click.option(
-        "--plot", is_flag=True, help="Also draw f and f' over the --at range (default -10:10)."
+        "--output",
+        "image",
+        metavar="FILE",
+        help="Also write f and f' over the --at range as an image (.png, .svg, .pdf; needs gradcli[plot]).",
     )(command)
+    func = click.option(
+        "--plot", is_flag=True, help="Also draw f and f' over the --at range (default -10:10)."
+    )(func)
     if act.param:
         func = click.option(
             f"--{act.param}",

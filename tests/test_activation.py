@@ -243,13 +243,11 @@ def test_activation_table_golden_text_at_80_columns():
     assert got == RELU_TABLE
 
 
-def test_terminal_plot_uses_colour_only_when_asked(monkeypatch):
-    monkeypatch.setenv("FORCE_COLOR", "1")  # plotille itself colours only a terminal
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    from gradcli.expression import parse
-    from gradcli.plot import sample, terminal_plot
-    from gradcli.points import Span
-
-    c = sample(parse("tanh(x)"), None, Span(-5.0, 5.0, None), points=40)
-    assert "\x1b[" in terminal_plot(c, 80, color=True)
-    assert "\x1b[" not in terminal_plot(c, 80, color=False)
+def test_activation_output_writes_an_image(tmp_path):
+    path = tmp_path / "tanh.png"
+    result = run("tanh", "--at", "-3:3:7", "--output", str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert len(lines(result)) == 7
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    assert f"wrote {path}" in result.stderr

@@ -134,3 +134,11 @@ def test_core_errors_raise_gradcli_errors():
     with pytest.raises(OptionError, match="--points must be from 2"):
         sample(parse("x"), None, Span(0.0, 1.0, None), points=1)
     assert parse_size("800X500") == (800, 500)
+
+
+def test_terminal_plot_uses_colour_only_when_asked(monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")  # plotille itself colours only a terminal
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    c = sample(parse("tanh(x)"), None, Span(-5.0, 5.0, None), points=40)
+    assert "\x1b[" in terminal_plot(c, 80, color=True)
+    assert "\x1b[" not in terminal_plot(c, 80, color=False)
