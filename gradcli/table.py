@@ -9,16 +9,19 @@ errors, which nobody compares digit by digit, with three significant digits.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .activation import ActivationResult, describe
 from .diagnostics import GradWarning
 from .formats import number
 from .gradient import GradResult
+
+if TYPE_CHECKING:  # the grad path does not import the activation module
+    from .activation import ActivationResult
 
 _STYLE = {
     "ok": "green",
@@ -135,6 +138,8 @@ def render(result: GradResult, console: Console) -> None:
 
 def render_activation(run: ActivationResult, console: Console) -> None:
     """One activation at many x: a row per x, the warnings in words, then its healthy range."""
+    from .activation import describe
+
     result = run.result
     diff = result.diff
     fixed_eps = result.eps is not None
