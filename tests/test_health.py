@@ -153,3 +153,42 @@ def test_gelu_slope_far_right_is_one_not_nan():
 def test_bad_threshold_is_refused():
     with pytest.raises(ValueError, match="vanish must be a positive finite number"):
         health("sigmoid", 0.0)
+
+
+def _inside(x: float, intervals) -> bool:
+    return any(lo < x < hi for lo, hi in intervals)
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        {
+            "sigmoid",
+            "tanh",
+            "relu",
+            "leaky_relu",
+            "elu",
+            "selu",
+            "gelu",
+            "silu",
+            "softplus",
+            "softsign",
+            "mish",
+            "hard_sigmoid",
+        }
+    ),
+)
+def test_membership_matches_the_slope_at_any_x(name):
+    # every x inside a reported interval has |f'| >= the threshold, every x outside has less
+    params = {"leaky_relu": (0.01,), "elu": (1.0,)}.get(name, ())
+    slope = slope_of(FUNCTIONS[name], params)
+    h = health(name, params=params)
+
+    @given(st.one_of(st.floats(-50, 50), st.floats(-1e300, 1e300)))
+    @settings(max_examples=80, deadline=None)
+    def check(x):
+        size = abs(float(slope(np.array([x]))[0]))
+        assert _inside(x, h.above_vanish) == (size >= h.vanish), (x, size)
+        assert _inside(x, h.strong) == (size >= h.strong_threshold), (x, size)
+
+    check()
