@@ -53,6 +53,8 @@ class ValuesType(click.ParamType):
     def convert(self, value: Any, param: Any, ctx: Any) -> tuple[float, ...]:
         if isinstance(value, tuple):
             return value
+        if str(value).strip() == STDIN:  # --at -: x values stream from stdin
+            return (STDIN,)  # type: ignore[return-value]
         try:
             return parse_values(str(value))
         except PointsError as exc:
@@ -342,7 +344,7 @@ def stream_options(command: Any) -> Any:
 
 def streaming(points: tuple[PointSpec, ...], input_path: str | None) -> bool:
     """Whether the points come from a stream (``--at -`` or ``--input``); mixing is an error."""
-    dash = any(p.text == STDIN for p in points)
+    dash = any(getattr(p, "text", p) == STDIN or p == (STDIN,) for p in points)
     if dash and len(points) > 1:
         raise click.UsageError("--at - reads every point from stdin: give no other --at")
     if input_path is not None and points:
@@ -637,6 +639,7 @@ def _activation_command(name: str) -> click.Command:
       gradcli {name} --at -10:10:21 --method backprop
       gradcli {name} --at 2 --format json
       gradcli {name} --plot
+      printf '1\\n20\\n' | gradcli {name} --at - --format csv
     """
 
     def command(
@@ -649,12 +652,26 @@ def _activation_command(name: str) -> click.Command:
         strict: bool,
         plot: bool,
         image: str | None,
+        input_path: str | None,
+        on_error: str,
+        jobs: int,
         **params: float,
     ) -> None:
         from .activation import DEFAULT_RANGE, evaluate_activation
 
         if plot and fmt != "table":
             raise click.UsageError("--plot draws in the terminal: use it with --format table")
+        if streaming(points, input_path):
+            if plot or image is not None:
+                raise click.UsageError("--plot and --output draw over --at values, not streamed ones")
+            from .activation import expression_text
+
+            text = expression_text(act, (params[act.param],) if act.param else ())
+            run_stream(
+                text, input_path, None, fmt, strict, on_error, jobs,
+                method=method, eps=eps, vanish=vanish, explode=explode,
+            )  # fmt: skip
+            return
         xs = [x for values in points for x in values] or list(parse_values(DEFAULT_RANGE))
         value = params.get(act.param) if act.param else None
         run = evaluate_activation(name, xs, method, eps, vanish, explode, value)
@@ -685,7 +702,7 @@ def _activation_command(name: str) -> click.Command:
             show_default=True,
             help=f"The {act.param} of {name}.",
         )(func)
-    func = gradient_options(func)
+    func = stream_options(gradient_options(func))
     func = click.option(
         "--at",
         "points",

@@ -123,15 +123,15 @@ def run(
         elif done.text:
             out.write(done.text)
         out.flush()
-        for bad in done.bad:
-            if report is not None:
-                report("bad", f"line {bad.line}: {bad.reason}")
+        events = [(bad.line, 0, "bad", f"line {bad.line}: {bad.reason}") for bad in done.bad]
         if fmt != "json" and report is not None:
             for line, warning in done.warnings:
                 if totals["shown"] < WARNING_LIMIT:
                     where = f"line {line}" + (f", {warning.var}" if warning.var else "")
-                    report("warning", f"{where}: {warning.kind}: {warning.message}")
+                    events.append((line, 1, "warning", f"{where}: {warning.kind}: {warning.message}"))
                     totals["shown"] += 1
+        for _, _, kind, text in sorted(events, key=lambda e: e[:2]):
+            report(kind, text)  # type: ignore[misc]  # events exist only with a report
         totals["warnings"] += done.n_warnings
         totals["points"] += done.n_points
         totals["bad"] += len(done.bad)

@@ -221,6 +221,45 @@ def test_parallel_workers_write_the_same_rows_in_input_order(tmp_path: Path) -> 
     assert len(outputs[0].splitlines()) == 6000
 
 
+def test_bad_lines_and_warnings_are_reported_in_line_order() -> None:
+    result = run("grad", "sigmoid(x)", "--at", "-", "--format", "csv", input="40\nx\n40\n")
+    reported = [line.split(":")[1:3] for line in result.stderr.splitlines()[:-1]]
+    assert [where.split(",")[0] for _, where in reported] == [
+        " line 1",
+        " line 1",
+        " line 2",
+        " line 3",
+        " line 3",
+    ]
+    assert [kind for kind, _ in reported] == [" warning", " warning", " error", " warning", " warning"]
+
+
+def test_activation_commands_stream_x_values_too() -> None:
+    streamed = run(
+        "sigmoid", "--at", "-", "--method", "forward", "--eps", "0.001", "--format", "csv", input="1\n20\n"
+    )
+    assert streamed.exit_code == 0, streamed.output
+    grad = run(
+        "grad",
+        "sigmoid(x)",
+        "--at",
+        "1",
+        "--at",
+        "20",
+        "--method",
+        "forward",
+        "--eps",
+        "0.001",
+        "--format",
+        "csv",
+    )
+    assert [r[1:] for r in csv_rows(streamed.stdout)] == [r[1:] for r in csv_rows(grad.stdout)]
+    leaky = run("leaky_relu", "--input", "-", "--alpha", "0.1", "--format", "csv", input="x,label\n-1,neg\n")
+    assert csv_rows(leaky.stdout)[1][:3] == ["-1", "neg", "-0.1"]
+    refused = run("sigmoid", "--at", "-", "--plot", input="1\n")
+    assert refused.exit_code == 2 and "--plot and --output draw over --at values" in refused.stderr
+
+
 # --- real processes and pipes -----------------------------------------------------------------
 
 
