@@ -214,10 +214,20 @@ def _set_job(job: Job, expr: Any = None) -> None:
 
 
 def _worker_init(job: Job) -> None:
-    """A worker ignores Ctrl-C (the parent handles it and ends the pool) and parses once."""
+    """A worker ignores Ctrl-C (the parent handles it and ends the pool) and parses once.
+
+    It lets go of stdout (only the parent writes), so a reader sees the end of the output as
+    soon as the parent is gone, whatever happens to the workers.
+    """
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
     _set_job(job)
 
 

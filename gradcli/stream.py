@@ -92,8 +92,8 @@ def read_chunks(source: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
     Reads with ``os.read`` where ``source`` has a file descriptor (so a pipe's data is used as
     soon as it arrives) and asks ``select`` whether more is ready; otherwise (an in-memory
     stream) reads ``source.read``. A chunk ends at a newline, except the last, which holds any
-    final line without one. Bytes that are not UTF-8 are replaced (the line is then reported
-    as not a number).
+    final line without one, so memory is bounded by the chunk size plus the longest line. Bytes
+    that are not UTF-8 are replaced (the line is then reported as not a number).
     """
     read, ready = _reader(source)
     pending = b""
@@ -167,11 +167,6 @@ def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = No
     return Layout(kind, sep, variables, positional, tuple(positional.index(v) for v in variables))
 
 
-def header_fields(layout: Layout) -> list[str]:
-    """The names of the input columns as the output shows them."""
-    return list(layout.columns)
-
-
 def _split(line: str, sep: str | None) -> list[str]:
     return line.split(sep) if sep is not None else line.split()
 
@@ -182,10 +177,12 @@ def _split(line: str, sep: str | None) -> list[str]:
 def parse_chunk(text: str, first: int, layout: Layout, out_sep: str, skip: int = 0) -> Block:
     """The points of ``text`` (lines numbered from ``first``), good rows in order, bad lines named.
 
-    ``skip`` lines at the start are ignored (the header). The fast path splits the whole chunk
-    at once and converts every value with one ``map(float, ...)``; any irregularity (a blank or
-    comment line, a wrong count, a value that is not a finite number, a named layout) sends the
-    chunk line by line, which gives the same points and says what is wrong with each bad line.
+    ``skip`` lines at the start are ignored (the header). The fast path (comma or tab
+    separated, positional or under a header) checks every line's separator count at once with
+    numpy and reads all values in one call (:func:`_floats`); any irregularity (a blank or
+    comment line, a wrong count, a value that is not a finite number, a named or space-separated
+    layout) sends the chunk line by line, which gives the same points and says what is wrong
+    with each bad line.
     """
     if "\r" in text:
         text = text.replace("\r\n", "\n")
@@ -377,7 +374,6 @@ __all__ = [
     "Layout",
     "data_line",
     "detect",
-    "header_fields",
     "parse_chunk",
     "parse_line",
     "read_chunks",
