@@ -191,7 +191,7 @@ def parse_chunk(text: str, first: int, layout: Layout, out_sep: str, skip: int =
         text, first = (parts[-1] if len(parts) > skip else ""), first + skip
     body = text[:-1] if text.endswith("\n") else text
     lines = body.split("\n") if body else []
-    if layout.kind != NAMED and layout.sep is not None:
+    if layout.kind != NAMED:
         block = _fast(lines, body, first, layout, out_sep)
         if block is not None:
             return block
@@ -204,10 +204,17 @@ def _fast(lines: list[str], body: str, first: int, layout: Layout, out_sep: str)
     n = len(lines)
     if not n:
         return Block(np.empty((0, k)), [], [], [])
-    assert sep is not None
-    if not _regular(body, sep, width, n):
+    if sep is None:  # runs of spaces: the same, once every line has `width` words
+        fields = body.split()
+        if len(fields) != n * width or "\t" in body or "," in body or not _regular_words(body, width, n):
+            return None
+        sep, flat = ",", ",".join(fields)
+        rows = [out_sep.join(line.split()) for line in lines]
+    elif not _regular(body, sep, width, n):
         return None
-    flat = body.replace("\n", sep)
+    else:
+        flat = body.replace("\n", sep)
+        rows = lines if sep == out_sep else [out_sep.join(line.split(sep)) for line in lines]
     if width == k:
         values = _floats(flat, sep, n * k)
     else:
@@ -217,8 +224,24 @@ def _fast(lines: list[str], body: str, first: int, layout: Layout, out_sep: str)
         return None
     values = values.reshape(n, k)
     points = values[:, list(layout.index)] if width == k else values
-    rows = lines if sep == out_sep else [out_sep.join(line.split(sep)) for line in lines]
     return Block(np.ascontiguousarray(points), rows, list(range(first, first + n)), [])
+
+
+def _regular_words(body: str, width: int, n: int) -> bool:
+    """Whether each of the ``n`` lines of ``body`` has exactly ``width`` space-separated words.
+
+    Counted on the bytes (a word starts after a space or newline); the caller also checks the
+    total against ``str.split``, which splits on more kinds of space, so both must agree.
+    """
+    buf = np.frombuffer(body.encode("utf-8", "replace"), dtype=np.uint8)
+    newlines = np.flatnonzero(buf == 10)
+    if len(newlines) != n - 1 or not len(buf):
+        return False
+    gap = (buf == 32) | (buf == 10)
+    starts = ~gap & np.concatenate(([True], gap[:-1]))
+    words = np.cumsum(starts, dtype=np.int64)
+    counts = np.diff(words[np.append(newlines, len(buf) - 1)], prepend=0)
+    return bool((counts == width).all())
 
 
 def _regular(body: str, sep: str, width: int, n: int) -> bool:
