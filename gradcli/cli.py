@@ -241,7 +241,7 @@ def main() -> None:
       gradcli functions
 
     Exit status: 0 done, 1 f could not be evaluated at some point (or --strict and a
-    warning), 2 usage error, 130 interrupted.
+    warning, or a bad line in streamed input), 2 usage error, 130 interrupted.
     """
 
 
@@ -259,7 +259,7 @@ def point_options(command: Any) -> Any:
         type=PointType(),
         multiple=True,
         metavar="POINT",
-        help="Point to differentiate at: a=5,b=3,c=2 (named) or 5,3,2 (in --vars order). Repeat for more points.",
+        help="Point to differentiate at: a=5,b=3,c=2 (named) or 5,3,2 (in --vars order). Repeat for more points. '-' reads points from stdin, one per line.",
     )(command)
 
 

@@ -7,7 +7,8 @@ Exit statuses (documented in the README):
 
 ====  =====================================================================
 0     done
-1     could not evaluate (f is not finite at some point), or ``--strict`` and a warning
+1     could not evaluate (f is not finite at some point), or ``--strict`` and a warning,
+      or a bad line in streamed input (``--at -``, ``--input``)
 2     usage error: a bad expression, point, option or value
 130   interrupted (Ctrl-C)
 ====  =====================================================================
