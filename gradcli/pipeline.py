@@ -138,11 +138,24 @@ def run(
         totals["nonfinite"] += done.n_nonfinite
         return done.stopped
 
+    def drain(keep: int) -> int | None:
+        """Write finished chunks, oldest first, until ``keep`` are in flight; the stopping line."""
+        while len(pending) > keep:
+            done = pending.popleft().get()
+            if finish(done):
+                return done.bad[0].line
+        return None
+
     stopped_at = None
     try:
         for chunk in chunks:
             if progress is not None:
                 progress(chunk.nbytes)
+            if not chunk.text:  # a pause inside a line: write what is done
+                stopped_at = drain(0)
+                if stopped_at is not None:
+                    break
+                continue
             if job is None:
                 found = data_line(chunk.text)
                 if found is None:
@@ -163,17 +176,11 @@ def run(
             else:
                 pending.append(_Ready(process(chunk.text, chunk.first, skip)))
             skip = 0
-            while pending and (len(pending) > 2 * jobs or not chunk.more):
-                done = pending.popleft().get()
-                if finish(done):
-                    stopped_at = done.bad[0].line
-                    break
+            stopped_at = drain(2 * jobs if chunk.more else 0)  # input paused: write everything
             if stopped_at is not None:
                 break
-        while pending and stopped_at is None:
-            done = pending.popleft().get()
-            if finish(done):
-                stopped_at = done.bad[0].line
+        if stopped_at is None:
+            stopped_at = drain(0)
     finally:
         if pool is not None:
             pool.terminate()

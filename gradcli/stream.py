@@ -90,7 +90,8 @@ def read_chunks(source: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
     """Chunks of whole lines from a binary file object, handed out as soon as input pauses.
 
     Reads with ``os.read`` where ``source`` has a file descriptor (so a pipe's data is used as
-    soon as it arrives) and asks ``select`` whether more is ready; otherwise (an in-memory
+    soon as it arrives) and asks ``select`` whether more is ready (a pause in the middle of a
+    line gives an empty chunk, so the caller can write what it has); otherwise (an in-memory
     stream) reads ``source.read``. A chunk ends at a newline, except the last, which holds any
     final line without one, so memory is bounded by the chunk size plus the longest line. Bytes
     that are not UTF-8 are replaced (the line is then reported as not a number).
@@ -112,6 +113,8 @@ def read_chunks(source: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
             text = piece.decode("utf-8", errors="replace")
             yield Chunk(text, line, not eof and ready(), len(piece))
             line += text.count("\n")
+        elif not eof and not ready():
+            yield Chunk("", line, False, 0)  # only part of a line so far: a pause, all the same
         if eof:
             return
 

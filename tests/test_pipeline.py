@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from gradcli import pipeline
+from gradcli import pipeline, stream
 from gradcli.cli import main
 from gradcli.expression import parse
 from gradcli.gradient import compute
@@ -258,6 +258,51 @@ def test_activation_commands_stream_x_values_too() -> None:
     assert csv_rows(leaky.stdout)[1][:3] == ["-1", "neg", "-0.1"]
     refused = run("sigmoid", "--at", "-", "--plot", input="1\n")
     assert refused.exit_code == 2 and "--plot and --output draw over --at values" in refused.stderr
+
+
+def test_a_pause_inside_a_line_still_writes_the_lines_before_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import threading
+
+    class Out(io.StringIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.flushed = threading.Event()
+
+        def flush(self) -> None:
+            if "4,5,6," in self.getvalue():
+                self.flushed.set()
+
+    monkeypatch.setattr(stream, "READ_BYTES", 4)  # tiny reads and chunks: more input is ready
+    read_fd, write_fd = os.pipe()  # after each of the first two lines, then a pause mid-line
+    out = Out()
+    with os.fdopen(read_fd, "rb", buffering=0) as source:
+        worker = threading.Thread(
+            target=pipeline.run,
+            args=(EXPR, source, out),
+            kwargs={
+                "method": "backprop",
+                "eps": None,
+                "vanish": 1e-6,
+                "explode": 1e6,
+                "fmt": "csv",
+                "chunk_bytes": 4,
+            },
+        )
+        worker.start()
+        try:
+            os.write(write_fd, b"1,2,3\n4,5,6\n7,8")  # the third line is not finished yet
+            assert out.flushed.wait(timeout=20), out.getvalue()
+            assert "7,8" not in out.getvalue()
+        finally:
+            os.write(write_fd, b",9\n")
+            os.close(write_fd)
+            worker.join(timeout=20)
+    assert [row.split(",")[:4] for row in out.getvalue().splitlines()[1:]] == [
+        ["1", "2", "3", "21.0"],
+        ["4", "5", "6", "102.0"],
+        ["7", "8", "9", "237.0"],
+    ]
 
 
 # --- real processes and pipes -----------------------------------------------------------------
