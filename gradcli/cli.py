@@ -386,9 +386,19 @@ def run_stream(
             ) from None
         size = os.fstat(source.fileno()).st_size if os.path.isfile(input_path) else None
 
+    bar = None
+    if size and _stderr_is_terminal():
+        from .table import progress_bar
+
+        bar = progress_bar(size, stdout_is_terminal=sys.stdout.isatty())
+
     def report(kind: str, text: str) -> None:
         label = "error" if kind == "bad" else "warning"
-        click.echo(f"gradcli: {label}: {_one_line(text)}", err=True)
+        line = f"gradcli: {label}: {_one_line(text)}"
+        if bar is not None:
+            bar.print(line)
+        else:
+            click.echo(line, err=True)
 
     render = None
     if fmt == "table":
@@ -401,11 +411,6 @@ def run_stream(
             draw(result, console)
             console.print()
 
-    bar = None
-    if size and _stderr_is_terminal():
-        from .table import progress_bar
-
-        bar = progress_bar(size)
     try:
         summary = run(
             expression,
