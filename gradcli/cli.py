@@ -20,7 +20,15 @@ from .errors import EXIT_INTERRUPTED, EXIT_NOT_FINITE, EXIT_OK, EXIT_USAGE, Grad
 from .points import PointSpec, parse_spec
 
 FORMATS = ("table", "json", "csv", "tsv")
-METHODS = ("central", "forward", "backward", "backprop")  # the first is the default
+METHODS = (
+    "central",
+    "forward",
+    "backward",
+    "five-point",
+    "richardson",
+    "complex",
+    "backprop",
+)  # the first is the default
 EXIT_INTERNAL = 70
 _OPTION_LIKE = r"^--[A-Za-z][\w-]*(=.*)?$"
 

@@ -32,7 +32,14 @@ import numpy as np
 from .backprop import kinks, one_sided
 from .evaluate import Values
 from .expression import Call, Const, Expression
-from .finite_diff import EPS_MACHINE, Differences, balancing_step, error_at_best_step, rounding_error
+from .finite_diff import (
+    EPS_MACHINE,
+    Differences,
+    balancing_step,
+    error_at_best_step,
+    rounding_error,
+)
+from .finite_diff import METHODS as STENCILS
 from .ops import nonfinite_reason
 
 KINDS = ("nonfinite", "nondifferentiable", "vanishing", "exploding", "inaccurate")
@@ -161,7 +168,9 @@ def _inaccurate(
 ) -> list[tuple[int, GradWarning]]:
     g = diff.gradient[v]
     err = np.abs(g - exact)
-    rounding = np.maximum(diff.rounding[v], rounding_error(diff.method, noise, diff.step[v]))
+    rounding = diff.rounding[v]
+    if diff.method in STENCILS:  # f's own rounding noise passes through a fixed stencil as noise/h
+        rounding = np.maximum(rounding, rounding_error(diff.method, noise, diff.step[v]))
     with np.errstate(all="ignore"):
         estimate = rounding + np.nan_to_num(diff.truncation[v], nan=0.0)
         suspect = np.where(
@@ -199,6 +208,8 @@ def _why_inaccurate(
         )
     err = abs(g - exact)
     miss = f"misses backprop {_num(exact)} by {err:.2g}"
+    if method not in STENCILS:
+        return _why_adaptive(diff, v, p, exact, err, f"{head} {miss}"), None
     known = np.isfinite(t)
     best = balancing_step(h, t, r, diff.order)
     reachable = error_at_best_step(h, t, r, diff.order)
@@ -232,6 +243,28 @@ def _why_inaccurate(
     if reachable is not None and reachable > TRUSTED * abs(exact):
         advice += f", though no step gets closer than about {reachable:.1g}; backprop is exact"
     return f"{head} {miss}: {cause}; {advice}", best
+
+
+def _why_adaptive(diff: Differences, v: int, p: int, exact: float, err: float, said: str) -> str:
+    """Why richardson or complex step is off: judged by the method's own error estimate."""
+    g = float(diff.gradient[v, p])
+    estimate = float(diff.error_estimate[v, p])
+    other = "--method complex or backprop" if diff.method == "richardson" else "--method backprop"
+    if exact != 0 and (g == 0 or estimate >= abs(exact)):
+        return (
+            f"{said}: the step destroyed the answer, since f changes by less than its own "
+            f"rounding error over every step tried (error estimate {estimate:.2g}, no smaller "
+            f"than the gradient); no step recovers it in float64; use {other}"
+        )
+    if err > INACCURATE_FACTOR * estimate:
+        return (
+            f"{said}, far beyond its own error estimate {estimate:.2g}: f is not smooth near the "
+            f"point (a kink, pole or domain edge within the steps); use {other}"
+        )
+    return (
+        f"{said}, within its own error estimate {estimate:.2g}: rounding in f limits every "
+        f"finite difference here; use {other}"
+    )
 
 
 def _origin(expr: Expression, values: Values, p: int) -> str:

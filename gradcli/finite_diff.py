@@ -50,15 +50,23 @@ from .expression import Expression
 
 EPS_MACHINE = 2.220446049250313e-16  # float64 machine epsilon, 2**-52
 
-METHODS = ("forward", "backward", "central")
-ORDER = {"forward": 1, "backward": 1, "central": 2}
+METHODS = ("forward", "backward", "central", "five-point")
+# Error order in h; richardson's is that of its base (central) difference, complex step's its own.
+ORDER = {"forward": 1, "backward": 1, "central": 2, "five-point": 4, "richardson": 2, "complex": 2}
 AUTO_SCALE = {
     "forward": EPS_MACHINE**0.5,
     "backward": EPS_MACHINE**0.5,
     "central": EPS_MACHINE ** (1.0 / 3.0),
+    "five-point": EPS_MACHINE**0.2,
 }
 # Evaluations of f per variable: the formula's own, then the ones for the truncation estimate.
-OFFSETS = {"forward": (1, 2), "backward": (-1, -2), "central": (1, -1, 2, -2)}
+OFFSETS = {
+    "forward": (1, 2),
+    "backward": (-1, -2),
+    "central": (1, -1, 2, -2),
+    "five-point": (1, -1, 2, -2, 3, -3),
+}
+FORMULA = {"forward": (1,), "backward": (-1,), "central": (1, -1), "five-point": (1, -1, 2, -2)}
 
 
 class Differences(NamedTuple):
@@ -96,7 +104,7 @@ def differences(
     eps: float | None,
 ) -> Differences:
     """Finite-difference gradient of ``expr`` by ``method`` with step ``eps`` (None: auto)."""
-    if method not in ORDER:
+    if method not in OFFSETS:
         raise ValueError(f"unknown method {method!r}")
     k, n = len(cols), len(f0)
     shape = (k, n)
@@ -111,7 +119,7 @@ def differences(
                 shifted = list(cols)
                 shifted[j] = xs
                 f[m] = value(expr, shifted, n)
-                if abs(m) == 1:
+                if m in FORMULA[method]:
                     drift = np.maximum(drift, np.abs((xs - x) - m * h) / h)
             if method == "forward":
                 g = (f[1] - f0) / h
@@ -123,6 +131,21 @@ def differences(
                 t = np.abs(f0 - 2.0 * f[-1] + f[-2]) / (2.0 * h)
                 noise = (np.abs(f0) + 2.0 * np.abs(f[-1]) + np.abs(f[-2])) / (2.0 * h)
                 r = EPS_MACHINE * (np.abs(f0) + np.abs(f[-1])) / h
+            elif method == "five-point":
+                g = (8.0 * (f[1] - f[-1]) - (f[2] - f[-2])) / (12.0 * h)
+                t = np.abs(f[3] - 4.0 * f[2] + 5.0 * f[1] - 5.0 * f[-1] + 4.0 * f[-2] - f[-3]) / (60.0 * h)
+                noise = (
+                    np.abs(f[3])
+                    + 4.0 * np.abs(f[2])
+                    + 5.0 * (np.abs(f[1]) + np.abs(f[-1]))
+                    + 4.0 * np.abs(f[-2])
+                    + np.abs(f[-3])
+                ) / (60.0 * h)
+                r = (
+                    EPS_MACHINE
+                    * (np.abs(f[2]) + 8.0 * (np.abs(f[1]) + np.abs(f[-1])) + np.abs(f[-2]))
+                    / (12.0 * h)
+                )
             else:
                 g = (f[1] - f[-1]) / (2.0 * h)
                 t = np.abs(f[2] - 2.0 * f[1] + 2.0 * f[-1] - f[-2]) / (12.0 * h)

@@ -15,6 +15,12 @@ Conventions
 * At a kink, backprop uses the usual subgradient convention (abs'(0) = relu'(0) = 0, a min/max
   tie splits the gradient evenly); ``kink`` says where that happens and ``directional`` gives
   the exact one-sided derivative there, so a kink is reported rather than hidden.
+* Complex step (``--method complex``) runs the forward rules on complex input. numpy's complex
+  ufuncs are the analytic continuation of the real ones; where a forward rule is real-only
+  (comparisons, ``np.abs``), ``complex_forward`` gives one that is. An op with
+  ``analytic=False`` (abs, relu, min, max) is piecewise: its ``complex_forward`` follows the
+  smooth piece chosen by the real parts, which the imaginary step never moves, so it is exact
+  everywhere except on the kink itself, where complex step is refused.
 * Rules are chosen to be stable: sigmoid' = sigmoid(x)*sigmoid(-x), tanh' = sech(x)**2,
   softplus(x) = max(x, 0) + log1p(exp(-|x|)), so nothing overflows or cancels where the true
   value is representable.
@@ -48,6 +54,8 @@ class Op(NamedTuple):
     kink_doc: str = ""  # where it is not differentiable, in words
     why_nonfinite: Callable[[Sequence[Array]], Array | str] | None = None
     symbol: str | None = None  # operators only: "+", "**", ...
+    analytic: bool = True  # complex-analytic wherever it is differentiable (False: piecewise)
+    complex_forward: Rule | None = None  # the rule for complex input, where ``forward`` is real-only
 
     def arity_text(self) -> str:
         if self.max_args is None:
@@ -280,6 +288,51 @@ def _unary(
     )
 
 
+# --- complex-step rules: where ``forward`` is real-only ---------------------------------------
+# Each takes complex arrays and returns the analytic continuation of the real rule (or, for a
+# piecewise op, of the piece the real parts select); only the first order in the imaginary
+# part matters to complex step, and no rule here cancels it.
+
+
+def _sigmoid_complex(z: Array) -> Array:
+    z = np.asarray(z, dtype=complex)
+    return np.where(z.real >= 0, 1.0 / (1.0 + np.exp(-z)), np.exp(z) / (1.0 + np.exp(z)))
+
+
+def _softplus_complex(z: Array) -> Array:
+    z = np.asarray(z, dtype=complex)
+    return np.where(z.real > 0, z + np.log1p(np.exp(-z)), np.log1p(np.exp(z)))
+
+
+def _pick_complex(smaller: bool) -> Rule:
+    """min (smaller) or max by real part: the piece a complex step stays on."""
+
+    def pick(*args: Array) -> Array:
+        args = np.broadcast_arrays(*[np.asarray(a, dtype=complex) for a in args])
+        out = args[0]
+        for a in args[1:]:
+            out = np.where(a.real < out.real if smaller else a.real > out.real, a, out)
+        return out
+
+    return pick
+
+
+def _atan2_complex(y: Array, x: Array) -> Array:
+    y, x = np.asarray(y, dtype=complex), np.asarray(x, dtype=complex)
+    yr, xr = y.real, x.real
+    turn = np.where(xr < 0, np.where(yr >= 0, math.pi, -math.pi), 0.0)
+    across = np.arctan(y / x) + turn  # |x| >= |y|: away from x = 0
+    up = np.where(yr > 0, math.pi / 2, -math.pi / 2) - np.arctan(x / y)
+    return np.where(np.abs(xr) >= np.abs(yr), across, up)
+
+
+def _hypot_complex(x: Array, y: Array) -> Array:
+    x, y = np.asarray(x, dtype=complex), np.asarray(y, dtype=complex)
+    m = np.maximum(np.abs(x.real), np.abs(y.real))
+    m = np.where(m == 0, 1.0, m)
+    return m * np.sqrt((x / m) ** 2 + (y / m) ** 2)
+
+
 def _outside(lo: float, hi: float, name: str) -> Callable[[Sequence[Array]], str]:
     return _explain([(lambda x: (x < lo) | (x > hi), f"{name} of a number outside [{lo:g}, {hi:g}]")])
 
@@ -359,6 +412,8 @@ FUNCTIONS: dict[str, Op] = {
             kink=lambda a: a[0] == 0,
             directional=lambda a, d, o: np.abs(d[0]),
             kink_doc="at x = 0 (slopes -1 and 1; backprop uses 0)",
+            analytic=False,
+            complex_forward=lambda z: np.where(np.real(z) < 0, -z, z),
         ),
         _unary("sin", np.sin, lambda x, o: np.cos(x), "cos(x)", "sine (radians)"),
         _unary("cos", np.cos, lambda x, o: -np.sin(x), "-sin(x)", "cosine (radians)"),
@@ -392,6 +447,7 @@ FUNCTIONS: dict[str, Op] = {
             kink=lambda a: (a[0] == 0) & (a[1] <= 0),
             directional=_atan2_directional,
             kink_doc="on its branch cut y = 0, x <= 0 (it jumps from pi to -pi)",
+            complex_forward=_atan2_complex,
         ),
         _unary(
             "sinh",
@@ -451,6 +507,7 @@ FUNCTIONS: dict[str, Op] = {
             kink=lambda a: (a[0] == 0) & (a[1] == 0),
             directional=lambda a, d, o: np.hypot(d[0], d[1]),
             kink_doc="at (0, 0) (a cone: backprop uses 0)",
+            complex_forward=_hypot_complex,
         ),
         Op(
             "min",
@@ -464,6 +521,8 @@ FUNCTIONS: dict[str, Op] = {
             kink=_tie(np.minimum),
             directional=_extreme_directional(np.minimum, np.inf),
             kink_doc="where two arguments tie (backprop splits the gradient evenly)",
+            analytic=False,
+            complex_forward=_pick_complex(smaller=True),
         ),
         Op(
             "max",
@@ -477,6 +536,8 @@ FUNCTIONS: dict[str, Op] = {
             kink=_tie(np.maximum),
             directional=_extreme_directional(np.maximum, -np.inf),
             kink_doc="where two arguments tie (backprop splits the gradient evenly)",
+            analytic=False,
+            complex_forward=_pick_complex(smaller=False),
         ),
         Op(
             "sigmoid",
@@ -487,6 +548,7 @@ FUNCTIONS: dict[str, Op] = {
             "sigmoid(x)*sigmoid(-x)",
             "logistic function 1/(1+exp(-x))",
             "sigmoid(x)",
+            complex_forward=_sigmoid_complex,
         ),
         _unary(
             "softplus",
@@ -494,6 +556,7 @@ FUNCTIONS: dict[str, Op] = {
             lambda x, o: _sigmoid(x),
             "sigmoid(x)",
             "log(1+exp(x)), computed without overflow",
+            complex_forward=_softplus_complex,
         ),
         _unary(
             "relu",
@@ -504,6 +567,8 @@ FUNCTIONS: dict[str, Op] = {
             kink=lambda a: a[0] == 0,
             directional=lambda a, d, o: np.maximum(d[0], 0.0),
             kink_doc="at x = 0 (slopes 0 and 1; backprop uses 0)",
+            analytic=False,
+            complex_forward=lambda z: np.where(np.real(z) > 0, z, 0.0),
         ),
     )
 }

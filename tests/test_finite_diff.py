@@ -66,9 +66,11 @@ def _hand(f, x: list[float], j: int, h: float, method: str) -> float:
 
     def at(m: int) -> float:
         moved = list(x)
-        moved[j] = x[j] + h if m == 1 else x[j] - h
+        moved[j] = x[j] + h if m == 1 else x[j] - h if m == -1 else x[j] + m * h
         return f(*moved)
 
+    if method == "five-point":
+        return (8.0 * (at(1) - at(-1)) - (at(2) - at(-2))) / (12.0 * h)
     if method == "forward":
         return (at(1) - f(*x)) / h
     if method == "backward":
@@ -308,7 +310,13 @@ def test_best_step_central_exp_at_one(eps):
 def test_best_step_at_the_auto_step_is_unknown_or_near_the_optimum(method):
     # at the auto step the truncation estimate may be lost in rounding noise (None is honest),
     # but a step it does return must still be near the optimum
-    optimum = 2 * math.sqrt(EPS_MACHINE) if method != "central" else (3 * EPS_MACHINE) ** (1 / 3)
+    optimum = {
+        "forward": 2 * math.sqrt(EPS_MACHINE),
+        "backward": 2 * math.sqrt(EPS_MACHINE),
+        "central": (3 * EPS_MACHINE) ** (1 / 3),
+        # h**4/30 |f^(5)| + 1.5 eps_m |f| / h is least at h = (11.25 eps_m |f| / |f^(5)|)**(1/5)
+        "five-point": (11.25 * EPS_MACHINE) ** (1 / 5),
+    }[method]
     for x in (1.0, 0.5, 2.0):
         h = best_step(_diff("exp(x)", [x], method, None), 0, 0)
         assert h is None or optimum / 3 <= h <= optimum * 3

@@ -1,0 +1,111 @@
+r"""Complex-step derivatives: f'(x) ~ Im f(x + ih) / h, with no subtractive cancellation.
+
+Method. For f analytic near x, f(x + ih) = f(x) + ih f'(x) - h**2 f''(x)/2 - ih**3 f'''(x)/6 + ...,
+so Im f(x + ih) / h = f'(x) - h**2 f'''(x)/6 + ...: second order in h, and nothing is
+subtracted, so h can be tiny. gradcli takes h = 2**-60 * max(|x|, 2**-500) (x == 0: 2**-60),
+so the truncation error is below 1e-36 relative and the result is good to a few ulps wherever
+the forward rules are (see ``Op.complex_forward`` in :mod:`gradcli.ops`). ``--eps`` sets h.
+
+Where it applies. Every forward rule is run on complex input. Piecewise ops (abs, relu, min,
+max: ``analytic=False`` in the registry) follow the smooth piece their real parts select; the
+imaginary step never moves a real part, so this is exact at every point that is not exactly on
+the kink. At a point where such an op sits on its kink (abs(0), relu(0), a min/max tie) the
+left and right derivatives may differ and no piece applies: complex step is refused there, with
+the point and the op named. An op with no complex rule at all is refused wherever it is used.
+
+Error estimate. The imaginary parts carry the derivative through every operation, each
+rounding it by about one ulp, so the error is a few ulps of the derivative unless it cancels
+inside f. gradcli runs the step twice, at h and at h * 3/4 (which rounds differently), and
+reports ``NOISE_FACTOR`` * |difference| + ``ULPS`` * eps_m * |f'|.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .errors import OptionError
+from .evaluate import Values, forward
+from .expression import Call, Const, Expression
+from .finite_diff import EPS_MACHINE, Differences
+
+SCALE = 2.0**-60
+TINY = 2.0**-500
+SECOND = 0.75  # the second step, as a fraction of the first
+NOISE_FACTOR = 4.0
+ULPS = 4.0
+
+
+def complex_step_size(x: np.ndarray) -> np.ndarray:
+    """The default imaginary step at x: 2**-60 relative to |x| (2**-60 at x = 0)."""
+    return SCALE * np.where(x == 0, 1.0, np.maximum(np.abs(x), TINY))
+
+
+def check_analytic(expr: Expression, values: Values, n: int) -> None:
+    """Refuse complex step where f uses an op with no complex rule, or a piecewise op on its kink."""
+    for i, node in enumerate(expr.nodes):
+        if type(node) is not Call or not expr.depends[i]:
+            continue
+        op = node.op
+        if op.complex_forward is None and not op.analytic:
+            raise OptionError(
+                f"--method complex cannot differentiate {node.text}: {op.name} is not analytic "
+                "and has no complex-step rule",
+                hint="use --method richardson or five-point",
+            )
+        if op.analytic or op.kink is None:
+            continue
+        with np.errstate(all="ignore"):
+            on_kink = np.broadcast_to(np.asarray(op.kink([values[a] for a in node.args]), dtype=bool), (n,))
+        if on_kink.any():
+            p = int(np.flatnonzero(on_kink)[0])
+            raise OptionError(
+                f"--method complex is not defined at point {p + 1}: {node.text} sits on the kink of "
+                f"{op.name} ({op.kink_doc}), where f is not analytic",
+                hint="use --method richardson or five-point, which report the one-sided slopes",
+            )
+
+
+def complex_forward(expr: Expression, cols: Sequence[np.ndarray]) -> np.ndarray:
+    """f on complex points (``cols`` complex arrays), by each op's complex rule."""
+    values: list = []
+    with np.errstate(all="ignore"):
+        for node in expr.nodes:
+            kind = type(node)
+            if kind is Call:
+                op = node.op  # type: ignore[union-attr]
+                rule = op.complex_forward or op.forward
+                values.append(rule(*[values[a] for a in node.args]))  # type: ignore[union-attr]
+            elif kind is Const:
+                values.append(np.float64(node.value))  # type: ignore[union-attr]
+            else:
+                values.append(cols[node.index])  # type: ignore[union-attr]
+    return np.asarray(values[-1])
+
+
+def complex_differences(
+    expr: Expression, cols: Sequence[np.ndarray], f0: np.ndarray, eps: float | None
+) -> Differences:
+    """Complex-step gradient at every point for every variable (arrays are (k, n)).
+
+    Raises OptionError where complex step does not apply (see the module notes).
+    """
+    k, n = len(cols), len(f0)
+    check_analytic(expr, forward(expr, cols), n)
+    step, grad, rnd = (np.empty((k, n)) for _ in range(3))
+    base = [np.asarray(c, dtype=complex) for c in cols]
+    with np.errstate(all="ignore"):
+        for j, x in enumerate(cols):
+            h = complex_step_size(x) if eps is None else np.full(n, eps)
+            slopes = []
+            for size in (h, h * SECOND):
+                moved = list(base)
+                moved[j] = x + 1j * size
+                out = np.broadcast_to(complex_forward(expr, moved), (n,))
+                slopes.append(np.imag(out) / size)
+            g = slopes[0]
+            step[j], grad[j] = h, g
+            rnd[j] = NOISE_FACTOR * np.abs(slopes[0] - slopes[1]) + ULPS * EPS_MACHINE * np.abs(g)
+    trunc = np.full((k, n), np.nan)  # below 1e-36 relative at the default step: not estimated
+    return Differences("complex", step, grad, trunc, rnd, 1 + 2 * k)
