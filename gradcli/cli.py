@@ -210,6 +210,7 @@ def main() -> None:
       gradcli grad "3*(a+b*c)" --at a=5,b=3,c=2
       gradcli grad "sigmoid(x)" --at x=20 --method forward --eps 0.001
       gradcli grad "log(1+exp(x*y))" --at 1,2 --format json
+      gradcli sweep "exp(x)" --at x=1 --method forward --method central
       gradcli functions
 
     Exit status: 0 done, 1 f could not be evaluated at some point (or --strict and a
@@ -356,6 +357,104 @@ def grad(
     expr = parse(expression)
     result = compute(expr, bind_points(expr, points, order), method, eps, vanish, explode)
     output(result, fmt, strict)
+
+
+class RangeType(click.ParamType):
+    """``--range``: two positive steps, ``1e-1:1e-15`` (largest and smallest, either order)."""
+
+    name = "FROM:TO"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[float, float]:
+        if isinstance(value, tuple):
+            return value
+        parts = str(value).split(":")
+        numbers = [_positive(part) for part in parts]
+        if len(parts) != 2 or None in numbers:
+            self.fail(f"{value!r} is not two positive numbers FROM:TO, e.g. 1e-1:1e-15", param, ctx)
+        return numbers[0], numbers[1]  # type: ignore[return-value]
+
+
+SWEEP_METHODS = tuple(m for m in METHODS if m != "backprop")
+
+
+@main.command(cls=ExpressionCommand)
+@click.argument("expression")
+@point_options
+@click.option("--var", metavar="NAME", help="The variable to differentiate in. Default: the first.")
+@click.option(
+    "--method",
+    "methods",
+    type=click.Choice(SWEEP_METHODS),
+    multiple=True,
+    help="Finite-difference method; repeat for several. Default: central.",
+)
+@click.option("--eps", type=EpsType(), default=None, help="Your step, to see where it falls on the curve.")
+@click.option(
+    "--range",
+    "span",
+    type=RangeType(),
+    default="1e-1:1e-15",
+    show_default=True,
+    help="Largest and smallest step.",
+)
+@click.option(
+    "--per-decade",
+    type=click.IntRange(1, 20),
+    default=1,
+    show_default=True,
+    help="Steps per factor of 10.",
+)
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+def sweep(
+    expression: str,
+    points: tuple[PointSpec, ...],
+    order: str | None,
+    var: str | None,
+    methods: tuple[str, ...],
+    eps: float | None,
+    span: tuple[float, float],
+    per_decade: int,
+    fmt: str,
+) -> None:
+    """Finite differences of EXPRESSION over a range of steps, against exact backprop.
+
+    For each step from 1e-1 down to 1e-15 (--range), the derivative in one variable by each
+    method and its error: truncation error falls as the step shrinks and rounding error rises,
+    so the error is V-shaped. Marks the best step, the one --eps auto takes, and your --eps.
+
+    \b
+    Examples:
+      gradcli sweep "exp(x)" --at x=1
+      gradcli sweep "sigmoid(x)" --at x=1 --method forward --method central --eps 0.001
+      gradcli sweep "a*b**2" --at a=1,b=2 --var b --range 1e-2:1e-12 --per-decade 2 --format json
+    """
+    from .errors import OptionError
+    from .expression import parse
+    from .sweep import steps
+    from .sweep import sweep as run_sweep
+
+    expr = parse(expression)
+    names = expr.variables
+    if not names:
+        raise OptionError("the expression has no variables: there is nothing to sweep")
+    block = bind_points(expr, points, order)
+    if block.shape[0] != 1:
+        raise PointsError(f"sweep takes one point, not {block.shape[0]}", hint="give --at once")
+    if var is None:
+        var = names[0]
+    if var not in names:
+        raise OptionError(f"unknown --var '{var}'", hint=f"the expression's variables are {', '.join(names)}")
+    grid = steps(span[0], span[1], per_decade)
+    result = run_sweep(expr, block[0], names.index(var), methods or ("central",), grid, eps)
+    if fmt == "json":
+        from .formats import dumps, sweep_records
+
+        _emit(lambda: sys.stdout.write("".join(dumps(r) + "\n" for r in sweep_records(result))))
+        return
+    from .table import render_sweep, stdout_console
+
+    console = stdout_console()
+    _emit(lambda: render_sweep(result, console))
 
 
 def _warn_on_stderr(result: Any, limit: int = 20) -> None:

@@ -61,9 +61,9 @@ def check_analytic(expr: Expression, values: Values, n: int) -> None:
         if on_kink.any():
             p = int(np.flatnonzero(on_kink)[0])
             raise OptionError(
-                f"--method complex is not defined at point {p + 1}: {node.text} sits on the kink of "
-                f"{op.name} ({op.kink_doc}), where f is not analytic",
-                hint="use --method richardson or five-point, which report the one-sided slopes",
+                f"--method complex is not defined at point {p + 1}: {node.text} is at its kink, "
+                "where f is not analytic",
+                hint="use --method central or backprop, which report the left and right slopes there",
             )
 
 

@@ -49,6 +49,7 @@ from .evaluate import value
 from .expression import Expression
 
 EPS_MACHINE = 2.220446049250313e-16  # float64 machine epsilon, 2**-52
+SAFETY = 2.0  # error_estimate of a fixed stencil: twice its leading-order truncation + rounding
 
 METHODS = ("forward", "backward", "central", "five-point")
 # Error order in h; richardson's is that of its base (central) difference, complex step's its own.
@@ -85,8 +86,14 @@ class Differences(NamedTuple):
 
     @property
     def error_estimate(self) -> np.ndarray:
-        """Truncation plus rounding estimate; where truncation is unknown, rounding alone."""
-        return self.rounding + np.nan_to_num(self.truncation, nan=0.0)
+        """A bound on |error|: truncation plus rounding (where truncation is unknown, rounding alone).
+
+        For the fixed stencils both terms are leading-order guesses, so the sum is doubled
+        (``SAFETY``): that covers the next term of the truncation series and f values that
+        are off by two ulps rather than one. Richardson and complex step scale their own.
+        """
+        total = self.rounding + np.nan_to_num(self.truncation, nan=0.0)
+        return SAFETY * total if self.method in METHODS else total
 
 
 def auto_step(x: np.ndarray, method: str) -> np.ndarray:

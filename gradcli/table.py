@@ -18,6 +18,7 @@ from rich.text import Text
 from .diagnostics import GradWarning
 from .formats import number
 from .gradient import GradResult
+from .sweep import Sweep
 
 _STYLE = {
     "ok": "green",
@@ -75,6 +76,9 @@ def _status(warnings: list[GradWarning]) -> Text:
     return text
 
 
+_METHOD_LABEL = {"richardson": "richardson extrapolation", "complex": "complex step"}
+
+
 def render(result: GradResult, console: Console) -> None:
     """Draw every point of ``result``: a header, the table, then the warnings in words."""
     names = result.variables
@@ -96,7 +100,8 @@ def render(result: GradResult, console: Console) -> None:
             head.add_row("method", "backprop (exact, reverse mode)")
         else:
             eps = number(result.eps) if fixed_eps else "auto (per variable, below)"
-            head.add_row("method", f"{result.method} difference, eps {eps}")
+            label = _METHOD_LABEL.get(result.method, f"{result.method} difference")
+            head.add_row("method", f"{label}, eps {eps}")
         console.print(head)
 
         warnings = result.warnings[p]
@@ -111,6 +116,7 @@ def render(result: GradResult, console: Console) -> None:
                     table.add_column("eps", justify="right", overflow="fold")
                 table.add_column("abs err", justify="right", no_wrap=True)
                 table.add_column("rel err", justify="right", no_wrap=True)
+                table.add_column("estimate", justify="right", no_wrap=True)
             table.add_column("status")
             for v, name in enumerate(names):
                 row = [name]
@@ -122,6 +128,7 @@ def render(result: GradResult, console: Console) -> None:
                         row.append(_short(diff.step[v, p]))
                     row.append(_short(result.error[v, p]))  # type: ignore[index]
                     row.append(_short(result.rel_error[v, p]))  # type: ignore[index]
+                    row.append(_short(diff.error_estimate[v, p]))
                 own = [w for w in warnings if w.var in (name, None)]
                 table.add_row(*row, _status(own))
             console.print(table)
@@ -130,3 +137,44 @@ def render(result: GradResult, console: Console) -> None:
             line = Text(f"{label}{w.kind}: ", style=_STYLE.get(w.kind, "yellow"))
             line.append(w.message)
             console.print(line)
+
+
+_MARKS = {"best": "best", "auto": "auto", "eps": "your --eps"}
+
+
+def render_sweep(result: Sweep, console: Console) -> None:
+    """A sweep: one row per method and step, largest step first, the marked steps named."""
+    names = result.expr.variables
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("expression", Text(result.expr.text))
+    head.add_row("point", ", ".join(f"{name}={number(result.point[v])}" for v, name in enumerate(names)))
+    head.add_row("f", Text(number(result.value), style="bold"))
+    head.add_row(f"df/d{result.var}", Text(f"{number(result.exact)} (backprop)", style="bold"))
+    console.print(head)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for name, justify in (
+        ("method", "left"),
+        ("eps", "right"),
+        ("derivative", "right"),
+        ("abs err", "right"),
+        ("estimate", "right"),
+        ("", "left"),
+    ):
+        table.add_column(name, justify=justify, no_wrap=name != "derivative")  # type: ignore[arg-type]
+    previous = None
+    for row in result.rows:
+        if previous is not None and row.method != previous:
+            table.add_section()
+        previous = row.method
+        marks = ", ".join(_MARKS[m] for m in row.marks)
+        table.add_row(
+            row.method,
+            _short(row.eps),
+            number(row.gradient),
+            _short(row.error),
+            _short(row.estimate),
+            Text(marks, style="green" if "best" in row.marks else ""),
+        )
+    console.print(table)

@@ -24,6 +24,7 @@ ORDER = [
     "richardson",
     "complex_step",
     "methods",
+    "sweep",
     "diagnostics",
     "gradient",
     "formats",
