@@ -249,6 +249,12 @@ def run(show_cases: bool = False) -> dict[str, dict[str, float]]:
             line.append(f"{method}={err:.1e}{'' if covered else '!'}")
         if show_cases:
             print("  ".join(line))
+    fewer = sum(r[2] <= nd[2] for r, nd in zip(rows["richardson"], rows["numdifftools"]))
+    print(
+        f"richardson spent no more evaluations than numdifftools in {fewer}/{len(rows['richardson'])} cases"
+    )
+    worst = max(range(len(rows["backprop"])), key=lambda i: rows["backprop"][i][0])
+    print(f"backprop's worst case: {CASES[worst][0]} at {CASES[worst][1]}, {rows['backprop'][worst][0]:.1e}")
     summary = {}
     for method in methods:
         errs = np.array([e for e, _, _ in rows[method]])
