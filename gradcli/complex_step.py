@@ -2,7 +2,7 @@ r"""Complex-step derivatives: f'(x) ~ Im f(x + ih) / h, with no subtractive canc
 
 Method. For f analytic near x, f(x + ih) = f(x) + ih f'(x) - h**2 f''(x)/2 - ih**3 f'''(x)/6 + ...,
 so Im f(x + ih) / h = f'(x) - h**2 f'''(x)/6 + ...: second order in h, and nothing is
-subtracted, so h can be tiny. gradcli takes h = 2**-60 * max(|x|, 2**-500) (x == 0: 2**-60),
+subtracted, so h can be tiny. gradcli takes h = max(2**-60 |x|, 2**-1022) (x == 0: 2**-60),
 so the truncation error is below 1e-36 relative and the result is good to a few ulps wherever
 the forward rules are (see ``Op.complex_forward`` in :mod:`gradcli.ops`). ``--eps`` sets h.
 
@@ -17,6 +17,10 @@ Error estimate. The imaginary parts carry the derivative through every operation
 rounding it by about one ulp, so the error is a few ulps of the derivative unless it cancels
 inside f. gradcli runs the step twice, at h and at h * 3/4 (which rounds differently), and
 reports ``NOISE_FACTOR`` * |difference| + ``ULPS`` * eps_m * |f'|.
+
+Limit: where |f'| h is below 2**-1022 (a derivative below about 1e-290 at |x| ~ 1, such as
+exp'(-700)), the imaginary parts are subnormal and lose digits; the two steps then round
+differently and the estimate grows with the loss.
 """
 
 from __future__ import annotations
@@ -31,15 +35,19 @@ from .expression import Call, Const, Expression
 from .finite_diff import EPS_MACHINE, Differences
 
 SCALE = 2.0**-60
-TINY = 2.0**-500
+TINY = 2.0**-1022  # the smallest normal float64
 SECOND = 0.75  # the second step, as a fraction of the first
 NOISE_FACTOR = 4.0
 ULPS = 4.0
 
 
 def complex_step_size(x: np.ndarray) -> np.ndarray:
-    """The default imaginary step at x: 2**-60 relative to |x| (2**-60 at x = 0)."""
-    return SCALE * np.where(x == 0, 1.0, np.maximum(np.abs(x), TINY))
+    """The default imaginary step at x: 2**-60 |x|, never below 2**-1022 (2**-60 at x = 0).
+
+    The floor keeps h a normal number, so its imaginary parts keep full precision; it is
+    reached only for |x| < 2**-962, where h/|x| and so the truncation error grow.
+    """
+    return np.where(x == 0, SCALE, np.maximum(SCALE * np.abs(x), TINY))
 
 
 def check_analytic(expr: Expression, values: Values, n: int) -> None:
