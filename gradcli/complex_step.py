@@ -16,11 +16,11 @@ the point and the op named. An op with no complex rule at all is refused whereve
 Error estimate. The imaginary parts carry the derivative through every operation, each
 rounding it by about one ulp, so the error is a few ulps of the derivative unless it cancels
 inside f. gradcli runs the step twice, at h and at h * 3/4 (which rounds differently), and
-reports ``NOISE_FACTOR`` * |difference| + ``ULPS`` * eps_m * |f'|.
+reports ``NOISE_FACTOR`` * |difference| + ``ULPS`` * (eps_m * |f'| + 2**-1074 / h).
 
 Limit: where |f'| h is below 2**-1022 (a derivative below about 1e-290 at |x| ~ 1, such as
-exp'(-700)), the imaginary parts are subnormal and lose digits; the two steps then round
-differently and the estimate grows with the loss.
+exp'(-700)), the imaginary parts are subnormal and lose digits; the last term of the estimate,
+the subnormal spacing over h, bounds that loss.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ SCALE = 2.0**-60
 TINY = 2.0**-1022  # the smallest normal float64
 SECOND = 0.75  # the second step, as a fraction of the first
 NOISE_FACTOR = 4.0
+SUBNORMAL_SPACING = 2.0**-1074
 ULPS = 4.0
 
 
@@ -114,6 +115,12 @@ def complex_differences(
                 slopes.append(np.imag(out) / size)
             g = slopes[0]
             step[j], grad[j] = h, g
-            rnd[j] = NOISE_FACTOR * np.abs(slopes[0] - slopes[1]) + ULPS * EPS_MACHINE * np.abs(g)
+            # the last term is the spacing of subnormal numbers, over h: it matters only where
+            # Im f = f' h underflows, and then it bounds the digits lost
+            rnd[j] = (
+                NOISE_FACTOR * np.abs(slopes[0] - slopes[1])
+                + ULPS * EPS_MACHINE * np.abs(g)
+                + ULPS * SUBNORMAL_SPACING / h
+            )
     trunc = np.full((k, n), np.nan)  # below 1e-36 relative at the default step: not estimated
     return Differences("complex", step, grad, trunc, rnd, 1 + 2 * k)

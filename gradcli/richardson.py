@@ -49,9 +49,9 @@ CONVERGED = 8.0 * EPS_MACHINE  # an estimate this small (relative) cannot improv
 
 
 def representable(x: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """h rounded so that x + h and x - h are both exact in float64 (h > 0 stays > 0)."""
+    """h rounded so that x + h and x - h are both exact in float64; never below one ulp of x."""
     a = np.abs(x)
-    return (a + h) - a
+    return (a + np.maximum(h, np.spacing(a))) - a
 
 
 def richardson(
