@@ -2,13 +2,14 @@ r"""Finite-difference gradients, their steps, and an error estimate for each.
 
 Methods (h is the step, ``--eps``; each partial derivative perturbs one variable):
 
-=========  =======================================  =====  ===================================
-method     formula                                  order  truncation error (leading term)
-=========  =======================================  =====  ===================================
-forward    (f(x+h) - f(x)) / h                      1      h/2 * |f''|
-backward   (f(x) - f(x-h)) / h                      1      h/2 * |f''|
-central    (f(x+h) - f(x-h)) / (2h)                 2      h**2/6 * |f'''|
-=========  =======================================  =====  ===================================
+==========  ===================================================  =====  ==========================
+method      formula                                              order  truncation (leading term)
+==========  ===================================================  =====  ==========================
+forward     (f(x+h) - f(x)) / h                                  1      h/2 * |f''|
+backward    (f(x) - f(x-h)) / h                                  1      h/2 * |f''|
+central     (f(x+h) - f(x-h)) / (2h)                             2      h**2/6 * |f'''|
+five-point  (8(f(x+h) - f(x-h)) - (f(x+2h) - f(x-2h))) / (12h)   4      h**4/30 * |f^(5)|
+==========  ===================================================  =====  ==========================
 
 These are the textbook formulas, computed in exactly this order, so ``forward`` with
 ``eps=0.01`` reproduces a hand computation to the last bit.
@@ -17,18 +18,25 @@ Error. Each result carries two estimates, computed from f alone (never from back
 
 * truncation, from the next difference with the same step: forward uses
   |f(x+2h) - 2f(x+h) + f(x)| / (2h); central uses
-  |f(x+2h) - 2f(x+h) + 2f(x-h) - f(x-2h)| / (12h); where that is below its own rounding
-  noise (eps_m times the same sum with absolute values), it is unknown (NaN);
-* rounding, eps_m * (|f(x+h)| + |f(x)|) / h for one-sided methods (eps_m = 2.2e-16, each f
-  value being correct to about one unit in its last place), eps_m * (|f(x+h)| + |f(x-h)|) / (2h)
-  for central, plus the error from x+h not being exactly representable when h is fixed by the
-  user: |g| * |((x+h)-x) - h| / h.
+  |f(x+2h) - 2f(x+h) + 2f(x-h) - f(x-2h)| / (12h) (= |D(2h) - D(h)| / 3); five-point uses the
+  fifth difference |f(x+3h) - 4f(x+2h) + 5f(x+h) - 5f(x-h) + 4f(x-2h) - f(x-3h)| / (60h); where
+  that is below its own rounding noise (the same sum of each f value's rounding error), it is
+  unknown (NaN);
+* rounding: each f value may be off by u = max(eps_m |f|, delta), where delta is the running
+  error bound of f's evaluation (:func:`gradcli.rounding.evaluation_error`: larger than eps_m |f|
+  wherever f cancels internally); the formula's weights times u over its denominator, e.g.
+  (u(x+h) + u(x)) / h for forward and (u(x+h) + u(x-h)) / (2h) for central; plus the error
+  from x+h not being exactly representable when h is fixed by the user: |g| * |((x+h)-x) - h| / h.
+
+``error_estimate`` is twice their sum (``SAFETY``), which covers the next terms; the accuracy
+benchmark (benchmarks/accuracy.py) counts how often it covers the true error.
 
 Truncation falls as h**p and rounding rises as 1/h, so the total is smallest near
 h ~ (eps_m |f| / |f^(p+1)|)**(1/(p+1)). The default step (``--eps auto``) takes that balance
 for a function whose scale and derivatives are about 1:
-h = sqrt(eps_m) * max(1, |x|) for forward and backward (about 1.5e-8 |x|), and
-h = eps_m**(1/3) * max(1, |x|) for central (about 6.1e-6 |x|), each rounded so that
+h = sqrt(eps_m) * max(1, |x|) for forward and backward (about 1.5e-8 |x|),
+h = eps_m**(1/3) * max(1, |x|) for central (about 6.1e-6 |x|), and
+h = eps_m**(1/5) * max(1, |x|) for five-point (about 7.4e-4 |x|), each rounded so that
 (x+h) - x == h exactly. Expect about 8 correct digits from forward/backward and 10-11 from
 central at that step, fewer where f is badly scaled.
 
@@ -47,8 +55,8 @@ import numpy as np
 
 from .evaluate import value
 from .expression import Expression
+from .rounding import EPS_MACHINE, evaluation_error
 
-EPS_MACHINE = 2.220446049250313e-16  # float64 machine epsilon, 2**-52
 SAFETY = 2.0  # error_estimate of a fixed stencil: twice its leading-order truncation + rounding
 
 METHODS = ("forward", "backward", "central", "five-point")
@@ -116,6 +124,7 @@ def differences(
     k, n = len(cols), len(f0)
     shape = (k, n)
     step, grad, trunc, rnd = (np.empty(shape) for _ in range(4))
+    delta = evaluation_error(expr, cols, n)  # the rounding error each f value may carry
     with np.errstate(all="ignore"):
         for j, x in enumerate(cols):
             h = auto_step(x, method) if eps is None else np.full(n, eps)
@@ -128,39 +137,31 @@ def differences(
                 f[m] = value(expr, shifted, n)
                 if m in FORMULA[method]:
                     drift = np.maximum(drift, np.abs((xs - x) - m * h) / h)
+            u = {m: np.maximum(EPS_MACHINE * np.abs(v), delta) for m, v in f.items()}  # error in f(x+mh)
+            u[0] = np.maximum(EPS_MACHINE * np.abs(f0), delta)
             if method == "forward":
                 g = (f[1] - f0) / h
                 t = np.abs(f[2] - 2.0 * f[1] + f0) / (2.0 * h)
-                noise = (np.abs(f[2]) + 2.0 * np.abs(f[1]) + np.abs(f0)) / (2.0 * h)
-                r = EPS_MACHINE * (np.abs(f[1]) + np.abs(f0)) / h
+                noise = (u[2] + 2.0 * u[1] + u[0]) / (2.0 * h)
+                r = (u[1] + u[0]) / h
             elif method == "backward":
                 g = (f0 - f[-1]) / h
                 t = np.abs(f0 - 2.0 * f[-1] + f[-2]) / (2.0 * h)
-                noise = (np.abs(f0) + 2.0 * np.abs(f[-1]) + np.abs(f[-2])) / (2.0 * h)
-                r = EPS_MACHINE * (np.abs(f0) + np.abs(f[-1])) / h
+                noise = (u[0] + 2.0 * u[-1] + u[-2]) / (2.0 * h)
+                r = (u[0] + u[-1]) / h
             elif method == "five-point":
                 g = (8.0 * (f[1] - f[-1]) - (f[2] - f[-2])) / (12.0 * h)
                 t = np.abs(f[3] - 4.0 * f[2] + 5.0 * f[1] - 5.0 * f[-1] + 4.0 * f[-2] - f[-3]) / (60.0 * h)
-                noise = (
-                    np.abs(f[3])
-                    + 4.0 * np.abs(f[2])
-                    + 5.0 * (np.abs(f[1]) + np.abs(f[-1]))
-                    + 4.0 * np.abs(f[-2])
-                    + np.abs(f[-3])
-                ) / (60.0 * h)
-                r = (
-                    EPS_MACHINE
-                    * (np.abs(f[2]) + 8.0 * (np.abs(f[1]) + np.abs(f[-1])) + np.abs(f[-2]))
-                    / (12.0 * h)
-                )
+                noise = (u[3] + 4.0 * u[2] + 5.0 * (u[1] + u[-1]) + 4.0 * u[-2] + u[-3]) / (60.0 * h)
+                r = (u[2] + 8.0 * (u[1] + u[-1]) + u[-2]) / (12.0 * h)
             else:
                 g = (f[1] - f[-1]) / (2.0 * h)
                 t = np.abs(f[2] - 2.0 * f[1] + 2.0 * f[-1] - f[-2]) / (12.0 * h)
-                noise = (np.abs(f[2]) + 2.0 * np.abs(f[1]) + 2.0 * np.abs(f[-1]) + np.abs(f[-2])) / (12.0 * h)
-                r = EPS_MACHINE * (np.abs(f[1]) + np.abs(f[-1])) / (2.0 * h)
+                noise = (u[2] + 2.0 * u[1] + 2.0 * u[-1] + u[-2]) / (12.0 * h)
+                r = (u[1] + u[-1]) / (2.0 * h)
             step[j], grad[j] = h, g
             # A truncation estimate below its own rounding noise says nothing: call it unknown.
-            trunc[j] = np.where(np.isfinite(t) & (t > EPS_MACHINE * noise), t, np.nan)
+            trunc[j] = np.where(np.isfinite(t) & (t > noise), t, np.nan)
             rnd[j] = r + np.abs(g) * drift
     return Differences(method, step, grad, trunc, rnd, 1 + k * len(OFFSETS[method]))
 

@@ -24,8 +24,9 @@ differences there; NaN propagates only into the entries built from them, and the
 are large, so the later, smaller steps decide.
 
 The reported estimate is ``ERROR_FACTOR`` times the tableau's own estimate plus the rounding
-error of the chosen entry's smallest step, eps_m * (|f(x+h)| + |f(x-h)|) / (2h) amplified by
-the extrapolation weights; see benchmarks/accuracy.py for how often it covers the true error.
+error of the chosen entry's smallest step, (u(x+h) + u(x-h)) / (2h) amplified by the
+extrapolation weights, where u is the error each f value may carry (the larger of eps_m |f| and
+:func:`gradcli.rounding.evaluation_error`); see benchmarks/accuracy.py for how often it covers the true error.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import numpy as np
 from .evaluate import value
 from .expression import Expression
 from .finite_diff import EPS_MACHINE, Differences
+from .rounding import evaluation_error
 
 LEVELS = 10  # most central differences per variable (2 evaluations each)
 MIN_LEVELS = 3
@@ -106,10 +108,11 @@ def _extrapolate(
     expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f0: np.ndarray, eps: float | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     n = len(f0)
+    delta = evaluation_error(expr, cols, n)  # the rounding error each f value may carry
     h0 = FIRST_STEP * length_scale(expr, cols, j, x, f0) if eps is None else np.full(n, eps)
     steps: list[np.ndarray] = []
     rows: list[list[np.ndarray]] = []
-    noise: list[np.ndarray] = []
+    bounds: list[list[np.ndarray]] = []  # rounding bound of each tableau entry
     best = np.full(n, np.nan)
     best_err = np.full(n, np.inf)
     best_noise = np.zeros(n)
@@ -119,8 +122,10 @@ def _extrapolate(
         fp, fm = _along(expr, cols, j, x + h, n), _along(expr, cols, j, x - h, n)
         d = (fp - fm) / (2.0 * h)
         steps.append(h)
-        noise.append(EPS_MACHINE * (np.abs(fp) + np.abs(fm)) / (2.0 * h))
-        row = [d]
+        noise = (
+            np.maximum(EPS_MACHINE * np.abs(fp), delta) + np.maximum(EPS_MACHINE * np.abs(fm), delta)
+        ) / (2.0 * h)
+        row, bound = [d], [noise]
         level_err = np.full(n, np.inf)
         for m in range(1, i + 1):
             ratio = (steps[i - m] / h) ** 2
@@ -128,8 +133,10 @@ def _extrapolate(
             row.append(t)
             err = np.maximum(np.abs(t - row[m - 1]), np.abs(t - rows[i - 1][m - 1]))
             err = np.where(np.isfinite(err) & np.isfinite(t), err, np.inf)
-            # Rounding in D(h_i) passes through the extrapolation weights: sum |w| ~ 3**m at most.
-            amplified = noise[i] * 3.0**m
+            # Rounding in the differences passes through the extrapolation's weights:
+            # t = (ratio * a - b) / (ratio - 1), so its bound is (ratio * |a| + |b|) / (ratio - 1).
+            amplified = (ratio * bound[m - 1] + bounds[i - 1][m - 1]) / (ratio - 1.0)
+            bound.append(amplified)
             better = err + amplified < best_err
             best = np.where(better, t, best)
             best_err = np.where(better, err + amplified, best_err)
@@ -137,6 +144,7 @@ def _extrapolate(
             best_step = np.where(better, h, best_step)
             level_err = np.minimum(level_err, err + amplified)
         rows.append(row)
+        bounds.append(bound)
         if i + 1 >= MIN_LEVELS:
             worse = level_err > SAFE * best_err
             converged = best_err <= CONVERGED * np.abs(best)
@@ -147,4 +155,4 @@ def _extrapolate(
     best = np.where(missing, rows[-1][0], best)
     best_step = np.where(missing, steps[-1], best_step)
     estimate = np.where(missing, np.nan, ERROR_FACTOR * (best_err - best_noise))
-    return best, estimate, np.where(missing, noise[-1], best_noise), best_step, len(rows)
+    return best, estimate, np.where(missing, bounds[-1][0], best_noise), best_step, len(rows)

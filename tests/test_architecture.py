@@ -20,6 +20,7 @@ ORDER = [
     "evaluate",
     "points",
     "backprop",
+    "rounding",
     "finite_diff",
     "richardson",
     "complex_step",
