@@ -92,7 +92,10 @@ CASES: list[tuple[str, dict[str, float]]] = [
         {"a": 0.1, "b": 0.2, "c": 0.3, "d": 0.4, "e1": 0.5, "f": 0.6, "g": 0.7, "h": 0.8, "i": 0.9, "j": 1.0},
     ),  # 10 variables
     ("log(1 + exp(x))", {"x": -20}),  # cancels inside f: 1 + exp(x) is rounded at the scale of 1
-    ("log(1 + exp(x*y))", {"x": -3.39347991, "y": 4.69925413}),  # the same, where the rounding drifts smoothly
+    (
+        "log(1 + exp(x*y))",
+        {"x": -3.39347991, "y": 4.69925413},
+    ),  # the same, where the rounding drifts smoothly
     ("x**10", {"x": 1.3}),
     ("1/(1 + x**2)", {"x": 2}),
     ("sqrt(1 - x**2)", {"x": 0.6}),

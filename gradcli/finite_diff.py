@@ -35,9 +35,11 @@ Truncation falls as h**p and rounding rises as 1/h, so the total is smallest nea
 h ~ (eps_m |f| / |f^(p+1)|)**(1/(p+1)). The default step (``--eps auto``) takes that balance
 for a function whose scale and derivatives are about 1:
 h = sqrt(eps_m) * max(1, |x|) for forward and backward (about 1.5e-8 |x|),
-h = eps_m**(1/3) * max(1, |x|) for central (about 6.1e-6 |x|), and
-h = eps_m**(1/5) * max(1, |x|) for five-point (about 7.4e-4 |x|), each rounded so that
-(x+h) - x == h exactly. Expect about 8 correct digits from forward/backward and 10-11 from
+h = eps_m**(1/3) * max(1, |x|) for central (about 6.1e-6 |x|), each rounded so that
+(x+h) - x == h exactly. five-point takes h = eps_m**(1/5) * s (about 7.4e-4 s), where
+s = min(max(1, |x|), |f'/f''|) is f's length scale from a pilot difference
+(:func:`gradcli.steps.length_scale`), so its stencil, which reaches 3h, stays clear of a pole or
+domain edge; h is rounded so that x + h and x - h are exact. Expect about 8 correct digits from forward/backward and 10-11 from
 central at that step, fewer where f is badly scaled.
 
 When not to trust the result: where f has a kink, pole or domain edge within h of x (the
@@ -56,6 +58,7 @@ import numpy as np
 from .evaluate import value
 from .expression import Expression
 from .rounding import EPS_MACHINE, evaluation_error
+from .steps import length_scale, representable
 
 SAFETY = 2.0  # error_estimate of a fixed stencil: twice its leading-order truncation + rounding
 
@@ -75,6 +78,9 @@ OFFSETS = {
     "central": (1, -1, 2, -2),
     "five-point": (1, -1, 2, -2, 3, -3),
 }
+# Methods whose auto step follows f's length scale (a pilot difference, two more evaluations);
+# forward, backward and central keep the fixed rule, so their steps stay predictable by hand.
+SCALED = ("five-point",)
 FORMULA = {"forward": (1,), "backward": (-1,), "central": (1, -1), "five-point": (1, -1, 2, -2)}
 
 
@@ -127,7 +133,12 @@ def differences(
     delta = evaluation_error(expr, cols, n)  # the rounding error each f value may carry
     with np.errstate(all="ignore"):
         for j, x in enumerate(cols):
-            h = auto_step(x, method) if eps is None else np.full(n, eps)
+            if eps is not None:
+                h = np.full(n, eps)
+            elif method in SCALED:
+                h = representable(x, AUTO_SCALE[method] * length_scale(expr, cols, j, x, f0))
+            else:
+                h = auto_step(x, method)
             f = {}
             drift = np.zeros(n)  # |((x+mh)-x) - mh| / h, worst over the formula's own offsets
             for m in OFFSETS[method]:
@@ -163,7 +174,8 @@ def differences(
             # A truncation estimate below its own rounding noise says nothing: call it unknown.
             trunc[j] = np.where(np.isfinite(t) & (t > noise), t, np.nan)
             rnd[j] = r + np.abs(g) * drift
-    return Differences(method, step, grad, trunc, rnd, 1 + k * len(OFFSETS[method]))
+    pilot = 2 * k if eps is None and method in SCALED else 0
+    return Differences(method, step, grad, trunc, rnd, 1 + k * len(OFFSETS[method]) + pilot)
 
 
 def rounding_error(method: str, noise: np.ndarray, h: np.ndarray) -> np.ndarray:

@@ -35,25 +35,17 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .evaluate import value
 from .expression import Expression
 from .finite_diff import EPS_MACHINE, Differences
 from .rounding import evaluation_error
+from .steps import along, length_scale, representable
 
 LEVELS = 10  # most central differences per variable (2 evaluations each)
 MIN_LEVELS = 3
 SAFE = 2.0
 FIRST_STEP = 2.0**-3
 ERROR_FACTOR = 2.0
-PILOT = 2.0**-17
-MIN_SCALE = 2.0**-30
 CONVERGED = 8.0 * EPS_MACHINE  # an estimate this small (relative) cannot improve: stop
-
-
-def representable(x: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """h rounded so that x + h and x - h are both exact in float64; never below one ulp of x."""
-    a = np.abs(x)
-    return (a + np.maximum(h, np.spacing(a))) - a
 
 
 def richardson(
@@ -76,34 +68,6 @@ def richardson(
     return Differences("richardson", step, grad, trunc, rnd, 1 + 2 * most * k + pilot)
 
 
-def _along(expr: Expression, cols: Sequence[np.ndarray], j: int, xj: np.ndarray, n: int) -> np.ndarray:
-    moved = list(cols)
-    moved[j] = xj
-    return value(expr, moved, n)
-
-
-def length_scale(
-    expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f0: np.ndarray
-) -> np.ndarray:
-    """How far f can be trusted to stay smooth along variable j: min(max(1, |x|), |f'/f''|).
-
-    f' and f'' come from one pilot central difference at p = 2**-17 max(1, |x|); near a pole
-    or domain edge at distance d, |f'/f''| is of order d. Where the pilot is not finite (the
-    edge is nearer than p), the scale is |x| (1 at x = 0).
-    """
-    n = len(f0)
-    wide = np.maximum(1.0, np.abs(x))
-    p = representable(x, PILOT * wide)
-    fp, fm = _along(expr, cols, j, x + p, n), _along(expr, cols, j, x - p, n)
-    d1 = (fp - fm) / (2.0 * p)
-    d2 = (fp - 2.0 * f0 + fm) / (p * p)
-    ratio = np.abs(d1 / d2)
-    ratio = np.where(np.isnan(ratio), np.inf, ratio)  # 0/0: f looks linear (or flat) here
-    fallback = np.where(x == 0, 1.0, np.abs(x))
-    scale = np.where(np.isfinite(fp) & np.isfinite(fm), np.minimum(wide, ratio), fallback)
-    return np.maximum(scale, MIN_SCALE * wide)
-
-
 def _extrapolate(
     expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f0: np.ndarray, eps: float | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
@@ -119,7 +83,7 @@ def _extrapolate(
     best_step = np.full(n, np.nan)
     for i in range(LEVELS):
         h = representable(x, h0 / 2.0**i)
-        fp, fm = _along(expr, cols, j, x + h, n), _along(expr, cols, j, x - h, n)
+        fp, fm = along(expr, cols, j, x + h, n), along(expr, cols, j, x - h, n)
         d = (fp - fm) / (2.0 * h)
         steps.append(h)
         noise = (

@@ -21,6 +21,7 @@ ORDER = [
     "points",
     "backprop",
     "rounding",
+    "steps",
     "finite_diff",
     "richardson",
     "complex_step",

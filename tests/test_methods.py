@@ -21,7 +21,8 @@ from gradcli.evaluate import columns, value
 from gradcli.expression import parse
 from gradcli.gradient import compute, grad
 from gradcli.methods import METHODS, finite_difference
-from gradcli.richardson import LEVELS, representable
+from gradcli.richardson import LEVELS
+from gradcli.steps import representable
 
 mp.mp.dps = 50
 MPF = mp.mpf
