@@ -20,7 +20,8 @@ the best step of its method would reach at this point; where the exact derivativ
 it is within ``INACCURATE_FACTOR`` times its error estimate. A difference that comes out 0, or
 below its own rounding error, while backprop is not 0 is always reported ("the step destroyed
 the answer"). Rounding error is judged by :func:`evaluation_noise`, which accounts for
-cancellation inside f, not only by eps_m*|f|.
+cancellation inside f, not only by eps_m*|f|. ``richardson`` and ``complex``, which have no
+single step to tune, are judged by their own error estimate (:func:`_why_adaptive`).
 """
 
 from __future__ import annotations
