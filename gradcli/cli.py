@@ -245,7 +245,8 @@ def gradient_options(command: Any) -> Any:
                 type=click.Choice(METHODS),
                 default=METHODS[0],
                 show_default=True,
-                help="Finite-difference method; backprop alone skips the finite difference.",
+                help="Finite-difference method (five-point: 4th order; richardson: extrapolated; "
+                "complex: complex step); backprop alone skips the finite difference.",
             ),
             click.option(
                 "--eps",
@@ -349,6 +350,8 @@ def grad(
       gradcli grad "3*(a+b*c)" --at a=5,b=3,c=2
       gradcli grad "3*(a+b*c)" --at 5,3,2 --method forward --eps 0.01 --format json
       gradcli grad "sigmoid(x)" --at 1 --at 20 --method forward --eps 0.001
+      gradcli grad "exp(x)/sqrt(sin(x)**3+cos(x)**3)" --at 1.5 --method richardson
+      gradcli grad "sigmoid(x)" --at 40 --method complex
       gradcli grad "-x**2" --at x=-3 --format csv
     """
     from .expression import parse
