@@ -10,23 +10,25 @@ builds Neville's tableau of polynomial extrapolations in h**2 to h = 0:
     T[i][j] = T[i][j-1] + (T[i][j-1] - T[i-1][j-1]) / ((h_{i-j} / h_i)**2 - 1)
 
 T[i][j] has error order h**(2j+2). Each entry's error estimate is the larger of its distance
-to the two entries it was made from (the correction it applied); the answer is the entry with
-the smallest estimate. Levels are added until, at every point, that smallest estimate stops improving (the
-new level's best is more than ``SAFE`` times the best so far) or is already at rounding level
-(``CONVERGED``), or ``LEVELS`` steps have been taken. Rounding error grows as the steps shrink, which is what ends the improvement.
+to the two entries it was made from (the correction it applied), plus its rounding error; the
+answer is the entry with the smallest estimate. Levels are added until, at every point, that
+smallest estimate stops improving (the new level's best is more than ``SAFE`` times the best so
+far) or is already at rounding level (``CONVERGED``), or ``LEVELS`` steps have been taken.
+Rounding error grows as the steps shrink, which is what ends the improvement.
 
 Default first step (``--eps auto``): h_0 = 2**-3 * s, where s = min(max(1, |x|), |f'/f''|) is
-the length over which f stays smooth, from one pilot central difference (see
-:func:`length_scale`: near a pole or domain edge at distance d, s is of order d, so the steps
-start inside the smooth region); ``--eps`` sets h_0 and skips the pilot. A step
-sequence whose early, large steps cross a pole or domain edge gives non-finite or wild
-differences there; NaN propagates only into the entries built from them, and their estimates
-are large, so the later, smaller steps decide.
+the length over which f stays smooth, from one pilot central difference
+(:func:`gradcli.steps.length_scale`: near a pole or domain edge at distance d, s is of order d,
+so the steps start inside the smooth region); ``--eps`` sets h_0 and skips the pilot. Where
+early, large steps still cross a pole or domain edge, they give non-finite or wild differences;
+NaN propagates only into the entries built from them, and their estimates are large, so the
+later, smaller steps decide.
 
 The reported estimate is ``ERROR_FACTOR`` times the tableau's own estimate plus the rounding
-error of the chosen entry's smallest step, (u(x+h) + u(x-h)) / (2h) amplified by the
-extrapolation weights, where u is the error each f value may carry (the larger of eps_m |f| and
-:func:`gradcli.rounding.evaluation_error`); see benchmarks/accuracy.py for how often it covers the true error.
+error of the chosen entry: each difference's (u(x+h) + u(x-h)) / (2h), where u is the error
+each f value may carry (the larger of eps_m |f| and :func:`gradcli.rounding.evaluation_error`),
+carried through the extrapolation weights exactly: T = (r a - b) / (r - 1) has rounding bound
+(r |a| + |b|) / (r - 1). benchmarks/accuracy.py counts how often it covers the true error.
 """
 
 from __future__ import annotations
