@@ -21,8 +21,9 @@ it is within ``INACCURATE_FACTOR`` times its error estimate. A difference that c
 below its own rounding error, while backprop is not 0 is always reported ("the step destroyed
 the answer"). Rounding and truncation error are the method's own estimates (``diff``), never
 backprop's: the rounding estimate comes from a running error bound of f's evaluation
-(:mod:`gradcli.rounding`), which accounts for cancellation inside f, not only eps_m*|f|. ``richardson`` and ``complex``, which have no
-single step to tune, are judged by their own error estimate (:func:`_why_adaptive`).
+(:mod:`gradcli.rounding`), which accounts for cancellation inside f, not only eps_m*|f|.
+``richardson`` and ``complex``, which have no single step to tune, are judged by their own
+error estimate (:func:`_why_adaptive`).
 """
 
 from __future__ import annotations
