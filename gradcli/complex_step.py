@@ -14,9 +14,11 @@ left and right derivatives may differ and no piece applies: complex step is refu
 the point and the op named. An op with no complex rule at all is refused wherever it is used.
 
 Error estimate. The imaginary parts carry the derivative through every operation, each
-rounding it by about one ulp, so the error is a few ulps of the derivative unless it cancels
-inside f. gradcli runs the step twice, at h and at h * 3/4 (which rounds differently), and
-reports ``NOISE_FACTOR`` * |difference| + ``ULPS`` * (eps_m * |f'| + 2**-1074 / h).
+rounding it by about one ulp, so the error is a few ulps of the derivative unless its terms
+cancel. gradcli runs the step twice, at h and at h * 3/4 (which rounds differently), and
+reports ``NOISE_FACTOR`` * |difference| + a running error bound of the imaginary parts
+(:func:`complex_pass`, which sees cancellation between terms) + ``ULPS`` * (eps_m * |f'| +
+2**-1074 / h).
 
 Limit: where |f'| h is below 2**-1022 (a derivative below about 1e-290 at |x| ~ 1, such as
 exp'(-700)), the imaginary parts are subnormal and lose digits; the last term of the estimate,
@@ -78,19 +80,48 @@ def check_analytic(expr: Expression, values: Values, n: int) -> None:
 
 def complex_forward(expr: Expression, cols: Sequence[np.ndarray]) -> np.ndarray:
     """f on complex points (``cols`` complex arrays), by each op's complex rule."""
+    return complex_pass(expr, cols)[0]
+
+
+def complex_pass(
+    expr: Expression, cols: Sequence[np.ndarray], h: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """f on complex points, and (given the step h) a running error bound on Im f / h.
+
+    The bound is first order: each op rounds the imaginary part it passes on by ``ULPS`` ulps
+    of the sum of its terms' magnitudes (|partial| * |Im arg| / h), and an argument's error
+    reaches the result times |partial| (the registry's local slopes, at the real parts). It
+    sees cancellation between terms of the derivative, which the two steps may not.
+    """
     values: list = []
+    errors: list = []
     with np.errstate(all="ignore"):
         for node in expr.nodes:
             kind = type(node)
+            err = None
             if kind is Call:
                 op = node.op  # type: ignore[union-attr]
+                args = [values[a] for a in node.args]  # type: ignore[union-attr]
                 rule = op.complex_forward or op.forward
-                values.append(rule(*[values[a] for a in node.args]))  # type: ignore[union-attr]
+                out = rule(*args)
+                if h is not None:
+                    real = [np.real(a) for a in args]
+                    slopes = op.partials(real, np.real(out))
+                    size = 0.0
+                    err = 0.0
+                    for a, e, slope in zip(args, [errors[i] for i in node.args], slopes):  # type: ignore[union-attr]
+                        size = size + np.abs(slope) * np.abs(np.imag(a)) / h
+                        if e is not None:
+                            err = err + np.abs(slope) * e
+                    err = err + ULPS * EPS_MACHINE * size
+                values.append(out)
             elif kind is Const:
                 values.append(np.float64(node.value))  # type: ignore[union-attr]
             else:
                 values.append(cols[node.index])  # type: ignore[union-attr]
-    return np.asarray(values[-1])
+            errors.append(err)
+    bound = None if h is None else np.asarray(errors[-1] if errors[-1] is not None else 0.0, dtype=np.float64)
+    return np.asarray(values[-1]), bound
 
 
 def complex_differences(
@@ -107,18 +138,21 @@ def complex_differences(
     with np.errstate(all="ignore"):
         for j, x in enumerate(cols):
             h = complex_step_size(x) if eps is None else np.full(n, eps)
-            slopes = []
-            for size in (h, h * SECOND):
+            slopes, bound = [], np.zeros(n)
+            for i, size in enumerate((h, h * SECOND)):
                 moved = list(base)
                 moved[j] = x + 1j * size
-                out = np.broadcast_to(complex_forward(expr, moved), (n,))
-                slopes.append(np.imag(out) / size)
+                out, running = complex_pass(expr, moved, size if i == 0 else None)
+                slopes.append(np.imag(np.broadcast_to(out, (n,))) / size)
+                if running is not None:
+                    bound = np.broadcast_to(running, (n,))
             g = slopes[0]
             step[j], grad[j] = h, g
             # the last term is the spacing of subnormal numbers, over h: it matters only where
             # Im f = f' h underflows, and then it bounds the digits lost
             rnd[j] = (
                 NOISE_FACTOR * np.abs(slopes[0] - slopes[1])
+                + np.where(np.isfinite(bound), bound, 0.0)
                 + ULPS * EPS_MACHINE * np.abs(g)
                 + ULPS * SUBNORMAL_SPACING / h
             )
