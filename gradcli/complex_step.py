@@ -110,9 +110,12 @@ def complex_pass(
                     size = 0.0
                     err = 0.0
                     for a, e, slope in zip(args, [errors[i] for i in node.args], slopes):  # type: ignore[union-attr]
-                        size = size + np.abs(slope) * np.abs(np.imag(a)) / h
+                        # an argument with no imaginary part (a constant exponent) adds nothing,
+                        # even where its slope is NaN (d/dy x**y for x < 0)
+                        im = np.abs(np.imag(a))
+                        size = size + np.where(im == 0, 0.0, np.abs(slope) * im / h)
                         if e is not None:
-                            err = err + np.abs(slope) * e
+                            err = err + np.where(e == 0, 0.0, np.abs(slope) * e)
                     err = err + ULPS * EPS_MACHINE * size
                 values.append(out)
             elif kind is Const:

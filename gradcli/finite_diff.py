@@ -36,15 +36,18 @@ h ~ (eps_m |f| / |f^(p+1)|)**(1/(p+1)). The default step (``--eps auto``) takes 
 for a function whose scale and derivatives are about 1:
 h = sqrt(eps_m) * max(1, |x|) for forward and backward (about 1.5e-8 |x|),
 h = eps_m**(1/3) * max(1, |x|) for central (about 6.1e-6 |x|), each rounded so that
-(x+h) - x == h exactly. five-point takes h = eps_m**(1/5) * s (about 7.4e-4 s), where
-s = min(max(1, |x|), |f'/f''|) is f's length scale from a pilot difference
+(x+h) - x == h exactly. Expect about 8 correct digits from forward/backward and 10-11 from
+central at that step, fewer where f is badly scaled. five-point takes h = eps_m**(1/5) * s
+(about 7.4e-4 s), where s is f's length scale from a pilot difference
 (:func:`gradcli.steps.length_scale`), so its stencil, which reaches 3h, stays clear of a pole or
-domain edge; h is rounded so that x + h and x - h are exact. Expect about 8 correct digits from forward/backward and 10-11 from
-central at that step, fewer where f is badly scaled.
+domain edge; h is rounded so that x + h and x - h are exact.
 
 When not to trust the result: where f has a kink, pole or domain edge within h of x (the
-stencil straddles it); where f changes by less than its own rounding error across the step
-(a saturated sigmoid: the difference is 0 or noise); and where |f| is much larger than |h f'|.
+stencil straddles it); where f varies on a scale much shorter than max(1, |x|) (sin at 1e6:
+the fixed auto steps are then too large, and a truncation estimate that assumes a small h is
+unreliable; five-point and richardson follow f's scale); where f changes by less than its own
+rounding error across the step (a saturated sigmoid: the difference is 0 or noise); and where
+|f| is much larger than |h f'|.
 Diagnostics compares every result with backprop and says which of these happened.
 """
 

@@ -16,8 +16,8 @@ smallest estimate stops improving (the new level's best is more than ``SAFE`` ti
 far) or is already at rounding level (``CONVERGED``), or ``LEVELS`` steps have been taken.
 Rounding error grows as the steps shrink, which is what ends the improvement.
 
-Default first step (``--eps auto``): h_0 = 2**-3 * s, where s = min(max(1, |x|), |f'/f''|) is
-the length over which f stays smooth, from one pilot central difference
+Default first step (``--eps auto``): h_0 = 2**-3 * s, where s is the length over which
+f stays smooth, from one pilot central difference
 (:func:`gradcli.steps.length_scale`: near a pole or domain edge at distance d, s is of order d,
 so the steps start inside the smooth region); ``--eps`` sets h_0 and skips the pilot. Where
 early, large steps still cross a pole or domain edge, they give non-finite or wild differences;

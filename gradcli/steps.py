@@ -2,8 +2,8 @@
 
 A step h is *representable* against x when x + h and x - h are exact in float64, so the
 difference formula divides exactly the change in x it made. The *length scale* s of f at x
-along one variable is how far f can be trusted to stay smooth: min(max(1, |x|), |f'/f''|),
-from one pilot central difference. For a function of scale 1 it is max(1, |x|); near a pole or
+along one variable is how far f can be trusted to stay smooth, from one pilot central
+difference (see :func:`length_scale`). For a function of scale 1 it is max(1, |x|); near a pole or
 domain edge at distance d it is of order d, so steps chosen as fractions of s stay on the
 smooth side.
 """
@@ -37,11 +37,13 @@ def along(expr: Expression, cols: Sequence[np.ndarray], j: int, xj: np.ndarray, 
 def length_scale(
     expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f0: np.ndarray
 ) -> np.ndarray:
-    """How far f can be trusted to stay smooth along variable j: min(max(1, |x|), |f'/f''|).
+    """How far f can be trusted to stay smooth along variable j.
 
-    f' and f'' come from one pilot central difference at p = 2**-17 max(1, |x|) (two
-    evaluations of f); near a pole or domain edge at distance d, |f'/f''| is of order d. Where
-    the pilot is not finite (the edge is nearer than p), the scale is |x| (1 at x = 0).
+    s = min(max(1, |x|), max(|f'/f''|, sqrt(|f/f''|))), with f' and f'' from one pilot central
+    difference at p = 2**-17 max(1, |x|) (two evaluations of f). Near a pole or domain edge at
+    distance d, both ratios are of order d (1/(x-a): d/2 and d/sqrt(2)); at a point where only
+    f' vanishes (sin at pi/2) the second keeps s at f's own scale. Where the pilot is not
+    finite (the edge is nearer than p), s is |x| (1 at x = 0).
     """
     n = len(f0)
     wide = np.maximum(1.0, np.abs(x))
@@ -49,7 +51,9 @@ def length_scale(
     fp, fm = along(expr, cols, j, x + p, n), along(expr, cols, j, x - p, n)
     d1 = (fp - fm) / (2.0 * p)
     d2 = (fp - 2.0 * f0 + fm) / (p * p)
-    ratio = np.abs(d1 / d2)
+    # |f'/f''| alone vanishes where f' does (sin at pi/2), which is no edge: take the larger of
+    # it and sqrt(|f/f''|); near a pole or edge at distance d both are of order d.
+    ratio = np.maximum(np.abs(d1 / d2), np.sqrt(np.abs(f0 / d2)))
     ratio = np.where(np.isnan(ratio), np.inf, ratio)  # 0/0: f looks linear (or flat) here
     fallback = np.where(x == 0, 1.0, np.abs(x))
     scale = np.where(np.isfinite(fp) & np.isfinite(fm), np.minimum(wide, ratio), fallback)
