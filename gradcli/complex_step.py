@@ -27,11 +27,18 @@ the subnormal spacing over h, bounds that loss.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from .errors import OptionError
+
+try:
+    from numpy.exceptions import ComplexWarning
+except ImportError:  # numpy < 1.25
+    from numpy import ComplexWarning  # type: ignore[attr-defined,no-redef]
 from .evaluate import Values, forward
 from .expression import Call, Const, Expression
 from .finite_diff import EPS_MACHINE, Differences
@@ -83,6 +90,26 @@ def complex_forward(expr: Expression, cols: Sequence[np.ndarray]) -> np.ndarray:
     return complex_pass(expr, cols)[0]
 
 
+def _apply(op: Any, rule: Any, args: list, text: str) -> Any:
+    """One op on complex arguments; a rule that drops the imaginary part is refused, not trusted."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ComplexWarning)
+        try:
+            out = rule(*args)
+        except (ComplexWarning, TypeError) as exc:
+            raise _no_rule(op, text) from exc
+    if any(np.iscomplexobj(a) for a in args) and not np.iscomplexobj(out):
+        raise _no_rule(op, text)
+    return out
+
+
+def _no_rule(op: Any, text: str) -> OptionError:
+    return OptionError(
+        f"--method complex cannot differentiate {text}: {op.name} has no complex-step rule",
+        hint="use --method richardson or five-point",
+    )
+
+
 def complex_pass(
     expr: Expression, cols: Sequence[np.ndarray], h: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -103,7 +130,7 @@ def complex_pass(
                 op = node.op  # type: ignore[union-attr]
                 args = [values[a] for a in node.args]  # type: ignore[union-attr]
                 rule = op.complex_forward or op.forward
-                out = rule(*args)
+                out = _apply(op, rule, args, node.text)  # type: ignore[union-attr]
                 if h is not None:
                     real = [np.real(a) for a in args]
                     slopes = op.partials(real, np.real(out))

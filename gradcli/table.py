@@ -9,6 +9,7 @@ errors, which nobody compares digit by digit, with three significant digits.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
@@ -19,6 +20,9 @@ from .diagnostics import GradWarning
 from .formats import number
 from .gradient import GradResult
 from .sweep import Sweep
+
+if TYPE_CHECKING:  # the grad path does not import the activation module
+    from .activation import ActivationResult
 
 _STYLE = {
     "ok": "green",
@@ -178,3 +182,56 @@ def render_sweep(result: Sweep, console: Console) -> None:
             Text(marks, style="green" if "best" in row.marks else ""),
         )
     console.print(table)
+
+
+def render_activation(run: ActivationResult, console: Console) -> None:
+    """One activation at many x: a row per x, the warnings in words, then its healthy range."""
+    from .activation import describe
+
+    result = run.result
+    diff = result.diff
+    fixed_eps = result.eps is not None
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("function", Text(result.expr.text))
+    if diff is None:
+        head.add_row("method", "backprop (exact, reverse mode)")
+    else:
+        eps = number(result.eps) if fixed_eps else "auto (per x, below)"
+        head.add_row("method", f"{result.method} difference, eps {eps}")
+    console.print(head)
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("x", justify="right", no_wrap=True)
+    table.add_column("f(x)", justify="right", overflow="fold")
+    if diff is not None:
+        table.add_column(f"f' {result.method}", justify="right", overflow="fold")
+    table.add_column("f' backprop", justify="right", overflow="fold")
+    if diff is not None:
+        if not fixed_eps:
+            table.add_column("eps", justify="right", no_wrap=True)
+        table.add_column("abs err", justify="right", no_wrap=True)
+        table.add_column("rel err", justify="right", no_wrap=True)
+    table.add_column("status")
+    for p in range(len(result.value)):
+        row = [number(result.points[p, 0]), number(result.value[p])]
+        if diff is not None:
+            row.append(number(diff.gradient[0, p]))
+        row.append(number(result.exact[0, p]))
+        if diff is not None:
+            if not fixed_eps:
+                row.append(_short(diff.step[0, p]))
+            row.append(_short(result.error[0, p]))  # type: ignore[index]
+            row.append(_short(result.rel_error[0, p]))  # type: ignore[index]
+        table.add_row(*row, _status(result.warnings[p]))
+    console.print(table)
+    for p, warnings in enumerate(result.warnings):
+        for w in warnings:
+            line = Text(f"x = {number(result.points[p, 0])}: ")
+            line.append(f"{w.kind}: ", style=_STYLE.get(w.kind, "yellow"))
+            line.append(w.message)
+            console.print(line)
+    console.print()
+    for line in describe(run.health, run.name):
+        console.print(Text(line))

@@ -235,3 +235,11 @@ def test_estimate_covers_mpmath_truth_at_any_point(method, x):
     true = float(mp.diff(f, MPF(x)))
     d = _run(text, x, method)
     assert abs(float(d.gradient[0, 0]) - true) <= float(d.error_estimate[0, 0])
+
+
+def test_complex_step_refuses_a_rule_that_drops_the_imaginary_part(monkeypatch):
+    # an op marked analytic whose forward rule is real-only must not be trusted silently
+    plain = gradcli.ops.FUNCTIONS["sigmoid"]._replace(complex_forward=lambda z: np.abs(z))
+    monkeypatch.setitem(gradcli.ops.FUNCTIONS, "sigmoid", plain)
+    with pytest.raises(OptionError, match="sigmoid has no complex-step rule"):
+        compute(parse("sigmoid(x)"), np.array([[3.0]]), method="complex")
