@@ -410,7 +410,7 @@ def grad(
     output(result, fmt, strict)
 
 
-class RangeType(click.ParamType):
+class StepRangeType(click.ParamType):
     """``--range``: two positive steps, ``1e-1:1e-15`` (largest and smallest, either order)."""
 
     name = "FROM:TO"
@@ -443,7 +443,7 @@ SWEEP_METHODS = tuple(m for m in METHODS if m != "backprop")
 @click.option(
     "--range",
     "span",
-    type=RangeType(),
+    type=StepRangeType(),
     default="1e-1:1e-15",
     show_default=True,
     help="Largest and smallest step.",
@@ -456,6 +456,12 @@ SWEEP_METHODS = tuple(m for m in METHODS if m != "backprop")
     help="Steps per factor of 10.",
 )
 @click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option("--plot", is_flag=True, help="Also draw |error| against eps on log-log axes, in the terminal.")
+@click.option(
+    "--output",
+    metavar="FILE",
+    help="Also write that plot as an image (.png, .svg, .pdf; needs gradcli[plot]).",
+)
 def sweep(
     expression: str,
     points: tuple[PointSpec, ...],
@@ -466,6 +472,8 @@ def sweep(
     span: tuple[float, float],
     per_decade: int,
     fmt: str,
+    plot: bool,
+    output: str | None,
 ) -> None:
     """Finite differences of EXPRESSION over a range of steps, against exact backprop.
 
@@ -478,6 +486,7 @@ def sweep(
       gradcli sweep "exp(x)" --at x=1
       gradcli sweep "sigmoid(x)" --at x=1 --method forward --method central --eps 0.001
       gradcli sweep "a*b**2" --at a=1,b=2 --var b --range 1e-2:1e-12 --per-decade 2 --format json
+      gradcli sweep "exp(x)" --at x=1 --method forward --method five-point --plot
     """
     from .errors import OptionError
     from .expression import parse
@@ -495,8 +504,14 @@ def sweep(
         var = names[0]
     if var not in names:
         raise OptionError(f"unknown --var '{var}'", hint=f"the expression's variables are {', '.join(names)}")
+    if plot and fmt != "table":
+        raise click.UsageError("--plot draws in the terminal: use it with --format table")
     grid = steps(span[0], span[1], per_decade)
     result = run_sweep(expr, block[0], names.index(var), methods or ("central",), grid, eps)
+    if output:
+        from .plot import save_sweep_figure
+
+        save_sweep_figure(result, output)
     if fmt == "json":
         from .formats import dumps, sweep_records
 
@@ -506,6 +521,10 @@ def sweep(
 
     console = stdout_console()
     _emit(lambda: render_sweep(result, console))
+    if plot:
+        from .plot import sweep_terminal_plot
+
+        _emit(lambda: sys.stdout.write("\n" + sweep_terminal_plot(result, _columns(), color=_colors())))
 
 
 def _warn_on_stderr(result: Any, limit: int = 20) -> None:

@@ -147,3 +147,26 @@ def test_installed_gradcli_sweeps():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("best") == 2 and "five-point" in done.stdout and done.stderr == ""
+
+
+def test_sweep_terminal_plot_draws_each_method_and_the_marks():
+    from gradcli.plot import sweep_terminal_plot
+
+    result = sweep(parse("exp(x)"), np.array([1.0]), 0, ["forward", "five-point"], steps(1e-1, 1e-12), 1e-3)
+    text = sweep_terminal_plot(result, 80)
+    assert "forward |error|" in text and "five-point |error|" in text
+    assert "best" in text and "auto" in text and "your --eps" in text
+    assert "forward: your --eps 0.001, auto 1.49e-08, best 1e-08" in text  # largest step first
+    assert all(len(line) <= 80 for line in text.splitlines())
+
+
+def test_cli_sweep_plot_and_image(tmp_path):
+    r = _invoke("sweep", "exp(x)", "--at", "x=1", "--plot")
+    assert r.exit_code == 0, r.output
+    assert "central |error|" in r.stdout and "log10 eps" in r.stdout
+    image = tmp_path / "sweep.png"
+    r = _invoke("sweep", "exp(x)", "--at", "x=1", "--output", str(image), "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    r = _invoke("sweep", "exp(x)", "--at", "x=1", "--plot", "--format", "json")
+    assert r.exit_code == 2 and "--plot draws in the terminal" in r.stderr
