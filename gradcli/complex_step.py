@@ -7,11 +7,13 @@ so the truncation error is below 1e-36 relative and the result is good to a few 
 the forward rules are (see ``Op.complex_forward`` in :mod:`gradcli.ops`). ``--eps`` sets h.
 
 Where it applies. Every forward rule is run on complex input. Piecewise ops (abs, relu, min,
-max: ``analytic=False`` in the registry) follow the smooth piece their real parts select; the
-imaginary step never moves a real part, so this is exact at every point that is not exactly on
-the kink. At a point where such an op sits on its kink (abs(0), relu(0), a min/max tie) the
-left and right derivatives may differ and no piece applies: complex step is refused there, with
-the point and the op named. An op with no complex rule at all is refused wherever it is used.
+max and the piecewise activations: ``analytic=False`` in the registry) follow the smooth piece
+their real parts select; the imaginary step never moves a real part, so this is exact at every
+point that is not exactly on a kink. At a point where any op sits on its kink (abs(0),
+relu(0), a min/max tie, sqrt(0), atan2 on its cut) f is not analytic and the one-sided
+derivatives may differ or be infinite: complex step is refused there, with the point and the op
+named. An op with no complex rule (or whose rule drops the imaginary part) is refused wherever
+it is used.
 
 Error estimate. The imaginary parts carry the derivative through every operation, each
 rounding it by about one ulp, so the error is a few ulps of the derivative unless its terms
@@ -34,14 +36,14 @@ from typing import Any
 import numpy as np
 
 from .errors import OptionError
+from .evaluate import Values, forward
+from .expression import Call, Const, Expression
+from .finite_diff import EPS_MACHINE, Differences
 
 try:
     from numpy.exceptions import ComplexWarning
 except ImportError:  # numpy < 1.25
     from numpy import ComplexWarning  # type: ignore[attr-defined,no-redef]
-from .evaluate import Values, forward
-from .expression import Call, Const, Expression
-from .finite_diff import EPS_MACHINE, Differences
 
 SCALE = 2.0**-60
 TINY = 2.0**-1022  # the smallest normal float64
@@ -72,7 +74,7 @@ def check_analytic(expr: Expression, values: Values, n: int) -> None:
                 "and has no complex-step rule",
                 hint="use --method richardson or five-point",
             )
-        if op.analytic or op.kink is None:
+        if op.kink is None:
             continue
         with np.errstate(all="ignore"):
             on_kink = np.broadcast_to(np.asarray(op.kink([values[a] for a in node.args]), dtype=bool), (n,))

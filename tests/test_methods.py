@@ -190,7 +190,15 @@ def test_complex_step_follows_the_smooth_piece_of_piecewise_ops():
 
 @pytest.mark.parametrize(
     ("text", "at"),
-    [("relu(x)*y", "x=0,y=1"), ("abs(x-1)", "x=1"), ("max(x, y)", "x=2,y=2"), ("min(x, 1, y)", "x=1,y=3")],
+    [
+        ("relu(x)*y", "x=0,y=1"),
+        ("abs(x-1)", "x=1"),
+        ("max(x, y)", "x=2,y=2"),
+        ("min(x, 1, y)", "x=1,y=3"),
+        ("hard_sigmoid(x)", "x=3"),
+        ("sqrt(x)", "x=0"),  # analytic elsewhere, but not on its kink
+        ("atan2(y, x)", "x=-1,y=0"),
+    ],
 )
 def test_complex_step_is_refused_on_a_kink(text, at):
     with pytest.raises(OptionError, match=r"--method complex is not defined at point 1: .* is at its kink"):
