@@ -197,7 +197,7 @@ def _why_inaccurate(
     reachable = error_at_best_step(h, t, r, diff.order)
     if exact != 0 and (g == 0 or r >= abs(exact)):
         if reachable is None or reachable > TRUSTED * abs(exact):
-            advice, suggested = "no step recovers it in float64; use --method backprop", None
+            advice, suggested = "no step recovers it in float64; use --method complex or backprop", None
         else:
             advice, suggested = f"try --eps {best:.2g}", best
         return (
