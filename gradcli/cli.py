@@ -508,6 +508,8 @@ def sweep(
         raise click.UsageError("--plot draws in the terminal: use it with --format table")
     grid = steps(span[0], span[1], per_decade)
     result = run_sweep(expr, block[0], names.index(var), methods or ("central",), grid, eps)
+    if not math.isfinite(result.value):
+        _fail(EXIT_NOT_FINITE, f"f is {result.value!r} at this point, so there is no derivative to sweep")
     if output:
         from .plot import save_sweep_figure
 

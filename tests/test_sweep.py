@@ -170,3 +170,9 @@ def test_cli_sweep_plot_and_image(tmp_path):
     assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     r = _invoke("sweep", "exp(x)", "--at", "x=1", "--plot", "--format", "json")
     assert r.exit_code == 2 and "--plot draws in the terminal" in r.stderr
+
+
+def test_cli_sweep_where_f_is_not_defined_exits_1():
+    r = _invoke("sweep", "log(x)", "--at", "x=-1")
+    assert r.exit_code == 1
+    assert r.stderr == "gradcli: error: f is nan at this point, so there is no derivative to sweep\n"
