@@ -181,11 +181,6 @@ def differences(
     return Differences(method, step, grad, trunc, rnd, 1 + k * len(OFFSETS[method]) + pilot)
 
 
-def rounding_error(method: str, noise: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """The rounding error of ``method``'s formula when each f value is off by up to ``noise``."""
-    return 2.0 * noise / h if ORDER[method] == 1 else noise / h
-
-
 def best_step(diff: Differences, var: int, point: int) -> float | None:
     """The step that balances ``diff``'s own truncation and rounding estimates at one entry."""
     return balancing_step(
