@@ -400,3 +400,37 @@ def functions(fmt: str) -> None:
 
     console = stdout_console()
     _emit(lambda: render_functions(rows, CONSTANTS, console))
+
+
+@main.command(cls=ExpressionCommand)
+@click.argument("expression")
+@click.option("--wrt", metavar="NAME", help="The variable to differentiate by. Default: every variable.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+def diff(expression: str, wrt: str | None, fmt: str) -> None:
+    """Symbolic derivative of EXPRESSION, written as gradcli input.
+
+    With --wrt, prints df/dNAME alone (ready to pass back to gradcli); without it, one
+    line per variable. Built from each function's rule in the registry and simplified
+    (constants folded, no x*1 or 0+x); evaluating it gives backprop's gradient.
+
+    \b
+    Examples:
+      gradcli diff "3*(a+b*c)" --wrt c
+      gradcli diff "x**2*sin(y)"
+      gradcli diff "sigmoid(w*x+b)" --format json
+    """
+    from .expression import parse
+    from .symbolic import derivative_texts
+
+    expr = parse(expression)
+    texts = derivative_texts(expr, wrt)
+    if fmt == "json":
+        from .formats import dumps
+
+        _emit(lambda: sys.stdout.write(dumps({"expr": expr.text, "derivatives": texts}) + "\n"))
+    elif wrt is not None:
+        _emit(lambda: sys.stdout.write(texts[wrt] + "\n"))
+    elif not texts:
+        _emit(lambda: sys.stdout.write("f has no variables: it is constant\n"))
+    else:
+        _emit(lambda: sys.stdout.write("".join(f"df/d{name} = {text}\n" for name, text in texts.items())))

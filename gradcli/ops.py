@@ -48,6 +48,22 @@ class Op(NamedTuple):
     kink_doc: str = ""  # where it is not differentiable, in words
     why_nonfinite: Callable[[Sequence[Array]], Array | str] | None = None
     symbol: str | None = None  # operators only: "+", "**", ...
+    # The partials as gradcli expression text, one per argument joined by " and ", written in
+    # the argument names of params() (e.g. "y*x**(y-1) and x**y*log(x)"); or a function from
+    # the number of arguments to that text. gradcli.symbolic builds derivatives from it.
+    symbolic: str | Callable[[int], str] | None = None
+
+    def params(self, n: int) -> tuple[str, ...]:
+        """The names the symbolic rule uses for ``n`` arguments: those of the signature's call
+        form with n arguments (``atan2(y, x)``: y, x), else x and y, else x1 ... xn."""
+        for form in self.signature.split("  "):
+            if form.endswith(")") and "(" in form and "..." not in form:
+                names = tuple(a.strip() for a in form[form.index("(") + 1 : -1].split(","))
+                if len(names) == n:
+                    return names
+        if n <= 2:
+            return ("x", "y")[:n]
+        return tuple(f"x{i + 1}" for i in range(n))
 
     def arity_text(self) -> str:
         if self.max_args is None:
@@ -130,6 +146,7 @@ _POW = Op(
     kink_doc="at x = 0 when 0 < y is not an integer",
     why_nonfinite=_POW_WHY,
     symbol="**",
+    symbolic="y*x**(y-1) and x**y*log(x)",
 )
 
 
@@ -141,9 +158,42 @@ def _div_partials(args: Sequence[Array], out: Array) -> tuple[Array, Array]:
 OPERATORS: dict[str, Op] = {
     op.symbol: op  # type: ignore[misc]
     for op in (
-        Op("add", 2, 2, np.add, lambda a, o: (1.0, 1.0), "1 and 1", "x + y", "x + y", symbol="+"),
-        Op("sub", 2, 2, np.subtract, lambda a, o: (1.0, -1.0), "1 and -1", "x - y", "x - y", symbol="-"),
-        Op("mul", 2, 2, np.multiply, lambda a, o: (a[1], a[0]), "y and x", "x * y", "x * y", symbol="*"),
+        Op(
+            "add",
+            2,
+            2,
+            np.add,
+            lambda a, o: (1.0, 1.0),
+            "1 and 1",
+            "x + y",
+            "x + y",
+            symbol="+",
+            symbolic="1 and 1",
+        ),
+        Op(
+            "sub",
+            2,
+            2,
+            np.subtract,
+            lambda a, o: (1.0, -1.0),
+            "1 and -1",
+            "x - y",
+            "x - y",
+            symbol="-",
+            symbolic="1 and -1",
+        ),
+        Op(
+            "mul",
+            2,
+            2,
+            np.multiply,
+            lambda a, o: (a[1], a[0]),
+            "y and x",
+            "x * y",
+            "x * y",
+            symbol="*",
+            symbolic="y and x",
+        ),
         Op(
             "div",
             2,
@@ -155,10 +205,13 @@ OPERATORS: dict[str, Op] = {
             "x / y",
             why_nonfinite=_explain([(lambda a, b: b == 0, "division by zero")]),
             symbol="/",
+            symbolic="1/y and -x/y**2",
         ),
         _POW,
-        Op("neg", 1, 1, np.negative, lambda a, o: (-1.0,), "-1", "minus x", "-x", symbol="neg"),
-        Op("pos", 1, 1, np.positive, lambda a, o: (1.0,), "1", "x itself", "+x", symbol="pos"),
+        Op(
+            "neg", 1, 1, np.negative, lambda a, o: (-1.0,), "-1", "minus x", "-x", symbol="neg", symbolic="-1"
+        ),
+        Op("pos", 1, 1, np.positive, lambda a, o: (1.0,), "1", "x itself", "+x", symbol="pos", symbolic="1"),
     )
 }
 
@@ -267,6 +320,7 @@ def _unary(
     doc: str,
     **extra: object,
 ) -> Op:
+    extra.setdefault("symbolic", derivative)  # a unary rule's text is its symbolic rule
     return Op(
         name,
         1,
@@ -278,6 +332,29 @@ def _unary(
         f"{name}(x)",
         **extra,  # type: ignore[arg-type]
     )
+
+
+def _log_symbolic(n: int) -> str:
+    return "1/x" if n == 1 else "1/(x*log(base)) and -log(x)/(base*log(base)**2)"
+
+
+def _extreme_symbolic(name: str, side: str) -> Callable[[int], str]:
+    """min/max partials: 1 for the chosen argument, split evenly on a tie (as backprop does).
+
+    ``side`` is "+" for min (out - x_i <= 0) and "-" for max (out - x_i >= 0): 1 side sign(...)
+    is 1 where x_i is the chosen argument and 0 elsewhere.
+    """
+
+    def rule(n: int) -> str:
+        if n == 2:
+            first, second = f"(1{side}sign(y-x))/2", f"(1{side}sign(x-y))/2"
+            return f"{first} and {second}"
+        names = [f"x{i + 1}" for i in range(n)]
+        out = f"{name}({','.join(names)})"
+        hits = [f"(1{side}sign({out}-{x}))" for x in names]
+        return " and ".join(f"{hit}/({'+'.join(hits)})" for hit in hits)
+
+    return rule
 
 
 def _outside(lo: float, hi: float, name: str) -> Callable[[Sequence[Array]], str]:
@@ -306,6 +383,7 @@ FUNCTIONS: dict[str, Op] = {
             "natural logarithm; log(x, base) for another base",
             "log(x)  log(x, base)",
             why_nonfinite=_LOG_WHY,
+            symbolic=_log_symbolic,
         ),
         _unary(
             "log2",
@@ -360,6 +438,16 @@ FUNCTIONS: dict[str, Op] = {
             directional=lambda a, d, o: np.abs(d[0]),
             kink_doc="at x = 0 (slopes -1 and 1; backprop uses 0)",
         ),
+        _unary(
+            "sign",
+            np.sign,
+            lambda x, o: 0.0,
+            "0",
+            "-1, 0 or 1, the sign of x",
+            kink=lambda a: a[0] == 0,
+            directional=lambda a, d, o: np.where(np.asarray(d[0]) == 0, 0.0, np.nan),
+            kink_doc="at x = 0 (it jumps from -1 to 1; backprop uses 0)",
+        ),
         _unary("sin", np.sin, lambda x, o: np.cos(x), "cos(x)", "sine (radians)"),
         _unary("cos", np.cos, lambda x, o: -np.sin(x), "-sin(x)", "cosine (radians)"),
         _unary("tan", np.tan, lambda x, o: 1.0 + o * o, "1 + tan(x)**2", "tangent (radians)"),
@@ -392,6 +480,7 @@ FUNCTIONS: dict[str, Op] = {
             kink=lambda a: (a[0] == 0) & (a[1] <= 0),
             directional=_atan2_directional,
             kink_doc="on its branch cut y = 0, x <= 0 (it jumps from pi to -pi)",
+            symbolic="x/(x**2+y**2) and -y/(x**2+y**2)",
         ),
         _unary(
             "sinh",
@@ -451,6 +540,7 @@ FUNCTIONS: dict[str, Op] = {
             kink=lambda a: (a[0] == 0) & (a[1] == 0),
             directional=lambda a, d, o: np.hypot(d[0], d[1]),
             kink_doc="at (0, 0) (a cone: backprop uses 0)",
+            symbolic="x/hypot(x,y) and y/hypot(x,y)",
         ),
         Op(
             "min",
@@ -464,6 +554,7 @@ FUNCTIONS: dict[str, Op] = {
             kink=_tie(np.minimum),
             directional=_extreme_directional(np.minimum, np.inf),
             kink_doc="where two arguments tie (backprop splits the gradient evenly)",
+            symbolic=_extreme_symbolic("min", "+"),
         ),
         Op(
             "max",
@@ -477,6 +568,7 @@ FUNCTIONS: dict[str, Op] = {
             kink=_tie(np.maximum),
             directional=_extreme_directional(np.maximum, -np.inf),
             kink_doc="where two arguments tie (backprop splits the gradient evenly)",
+            symbolic=_extreme_symbolic("max", "-"),
         ),
         Op(
             "sigmoid",
@@ -487,6 +579,7 @@ FUNCTIONS: dict[str, Op] = {
             "sigmoid(x)*sigmoid(-x)",
             "logistic function 1/(1+exp(-x))",
             "sigmoid(x)",
+            symbolic="sigmoid(x)*sigmoid(-x)",
         ),
         _unary(
             "softplus",
@@ -504,6 +597,7 @@ FUNCTIONS: dict[str, Op] = {
             kink=lambda a: a[0] == 0,
             directional=lambda a, d, o: np.maximum(d[0], 0.0),
             kink_doc="at x = 0 (slopes 0 and 1; backprop uses 0)",
+            symbolic="sign(relu(x))",  # 1 for x > 0, 0 for x <= 0, as backprop
         ),
     )
 }

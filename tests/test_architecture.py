@@ -17,6 +17,7 @@ ORDER = [
     "errors",
     "ops",
     "expression",
+    "symbolic",
     "evaluate",
     "points",
     "backprop",

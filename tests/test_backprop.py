@@ -60,6 +60,7 @@ MP: dict[tuple[str, int], tuple[Callable, list[Callable]]] = {
     ("expm1", 1): (mp.expm1, [mp.exp]),
     ("sqrt", 1): (mp.sqrt, [lambda x: 1 / (2 * mp.sqrt(x))]),
     ("abs", 1): (abs, [mp.sign]),
+    ("sign", 1): (mp.sign, [lambda x: MPF(0)]),
     ("sin", 1): (mp.sin, [mp.cos]),
     ("cos", 1): (mp.cos, [lambda x: -mp.sin(x)]),
     ("tan", 1): (mp.tan, [lambda x: mp.sec(x) ** 2]),

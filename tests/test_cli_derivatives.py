@@ -1,0 +1,79 @@
+"""The commands that go beyond the gradient: diff, trace, hessian, and grad's Jacobian and direction."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from gradcli.cli import main
+from gradcli.evaluate import columns, forward
+from gradcli.expression import parse
+from gradcli.gradient import grad
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), prog_name="gradcli")
+
+
+def one_line_error(result, needle: str, code: int = 2) -> None:
+    assert result.exit_code == code, result.output
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gradcli: error: "), result.stderr
+    assert needle in lines[0]
+
+
+# --- diff ------------------------------------------------------------------------------------------
+
+
+def test_diff_wrt_prints_the_issue_example() -> None:
+    result = run("diff", "3*(a+b*c)", "--wrt", "c")
+    assert result.exit_code == 0
+    assert result.stdout == "3*b\n"
+
+
+def test_diff_every_partial_and_they_evaluate_to_backprop() -> None:
+    result = run("diff", "x**2*sin(y) + exp(x*y)")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert [line.split(" = ")[0] for line in lines] == ["df/dx", "df/dy"]
+    exact = grad("x**2*sin(y) + exp(x*y)", "x=0.7,y=-1.3", method="backprop").exact[:, 0]
+    for k, line in enumerate(lines):
+        text = line.split(" = ", 1)[1]
+        expr = parse(text)
+        point = np.array([[{"x": 0.7, "y": -1.3}[v] for v in expr.variables]])
+        value = float(np.broadcast_to(forward(expr, columns(point))[-1], (1,))[0])
+        assert value == pytest.approx(exact[k], rel=1e-14)
+
+
+def test_diff_json() -> None:
+    result = run("diff", "-x**2", "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"expr": "-x**2", "derivatives": {"x": "-2*x"}}
+
+
+def test_diff_constant_expression() -> None:
+    result = run("diff", "2*pi")
+    assert result.exit_code == 0
+    assert "no variables" in result.stdout
+
+
+def test_diff_errors_are_one_line() -> None:
+    one_line_error(run("diff", "3*(a+b*c)", "--wrt", "q"), "--wrt names 'q'")
+    one_line_error(run("diff", "sin(x"), "column")
+    one_line_error(run("diff", "x", "--format", "csv"), "--format")
+
+
+def test_diff_output_is_valid_input_for_grad() -> None:
+    text = run("diff", "sigmoid(w*x+b)", "--wrt", "w").stdout.strip()
+    result = run("grad", text, "--at", "b=0.5,w=2,x=-1", "--format", "csv")
+    assert result.exit_code == 0, result.output
+
+
+def test_diff_subprocess() -> None:
+    done = subprocess.run(["gradcli", "diff", "3*(a+b*c)", "--wrt", "c"], capture_output=True, text=True)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "3*b\n", "")
