@@ -434,3 +434,54 @@ def diff(expression: str, wrt: str | None, fmt: str) -> None:
         _emit(lambda: sys.stdout.write("f has no variables: it is constant\n"))
     else:
         _emit(lambda: sys.stdout.write("".join(f"df/d{name} = {text}\n" for name, text in texts.items())))
+
+
+@main.command(cls=ExpressionCommand)
+@click.argument("expression")
+@point_options
+@click.option(
+    "--format", "fmt", type=click.Choice(("table", "json", "dot")), default="table", show_default=True
+)
+@click.option(
+    "--vanish",
+    type=PositiveFloat(),
+    default=1e-6,
+    show_default=True,
+    help="Mark edges whose local derivative shrinks the adjoint below this factor.",
+)
+def trace(expression: str, points: tuple[PointSpec, ...], order: str | None, fmt: str, vanish: float) -> None:
+    """Backprop made visible: the computation graph of EXPRESSION, node by node.
+
+    For every node: its operation, its value (forward pass), its local derivative with
+    respect to each child, and its adjoint df/dnode (backward pass), so you can follow
+    the chain rule from f down to each variable. A variable used several times shows its
+    contributions being summed; an edge that shrinks the adjoint below --vanish is marked.
+    --format dot writes Graphviz source (render with 'dot -Tsvg').
+
+    \b
+    Examples:
+      gradcli trace "3*(a+b*c)" --at a=5,b=3,c=2
+      gradcli trace "sigmoid(w*x)" --at w=4,x=5
+      gradcli trace "x*x+x" --at x=3 --format json
+      gradcli trace "3*(a+b*c)" --at 5,3,2 --format dot | dot -Tsvg > graph.svg
+    """
+    from .expression import parse
+    from .trace import trace as run_trace
+
+    expr = parse(expression)
+    traces = run_trace(expr, bind_points(expr, points, order), vanish)
+    if fmt == "table":
+        from .table import render_trace, stdout_console
+
+        console = stdout_console()
+        _emit(lambda: render_trace(traces, console))
+    else:
+        from .trace_output import write_dot, write_json
+
+        writer = write_json if fmt == "json" else write_dot
+        _emit(lambda: writer(traces, sys.stdout))
+    undefined = [p for p, t in enumerate(traces) if not math.isfinite(t.root.value)]
+    for p in undefined:
+        click.echo(f"gradcli: warning: point {p + 1}: f is {traces[p].root.value!r}", err=True)
+    if undefined:
+        sys.exit(EXIT_NOT_FINITE)

@@ -23,8 +23,10 @@ ORDER = [
     "backprop",
     "finite_diff",
     "diagnostics",
+    "trace",
     "gradient",
     "formats",
+    "trace_output",
     "table",
     "cli",
 ]

@@ -77,3 +77,40 @@ def test_diff_output_is_valid_input_for_grad() -> None:
 def test_diff_subprocess() -> None:
     done = subprocess.run(["gradcli", "diff", "3*(a+b*c)", "--wrt", "c"], capture_output=True, text=True)
     assert (done.returncode, done.stdout, done.stderr) == (0, "3*b\n", "")
+
+
+# --- trace -------------------------------------------------------------------------------------------
+
+
+def test_trace_table_json_and_dot() -> None:
+    table = run("trace", "3*(a+b*c)", "--at", "a=5,b=3,c=2")
+    assert table.exit_code == 0
+    assert "gradient (backprop): a = 3.0, b = 6.0, c = 9.0" in table.stdout
+    rec = json.loads(run("trace", "x*x", "--at", "3", "--format", "json").stdout)
+    assert rec["gradient"] == {"x": 6.0}
+    out = run("trace", "3*(a+b*c)", "--at", "5,3,2", "--format", "dot").stdout
+    assert out.startswith("digraph")
+
+
+def test_trace_several_points_and_negative_expression() -> None:
+    result = run("trace", "-x**2", "--at", "x=1", "--at", "x=-2", "--format", "json")
+    assert result.exit_code == 0
+    assert [json.loads(line)["gradient"]["x"] for line in result.stdout.splitlines()] == [-2.0, 4.0]
+
+
+def test_trace_errors_and_undefined_f() -> None:
+    one_line_error(run("trace", "x*y", "--at", "x=1"), "gives no value for y")
+    one_line_error(run("trace", "x", "--at", "1", "--vanish", "-1"), "--vanish")
+    result = run("trace", "log(x)", "--at", "-1")
+    assert result.exit_code == 1
+    assert result.stderr == "gradcli: warning: point 1: f is nan\n"
+
+
+def test_trace_subprocess_dot() -> None:
+    done = subprocess.run(
+        ["gradcli", "trace", "sigmoid(w*x)", "--at", "w=4,x=5", "--format", "dot"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and done.stderr == ""
+    assert "color=red" in done.stdout
