@@ -485,3 +485,55 @@ def trace(expression: str, points: tuple[PointSpec, ...], order: str | None, fmt
         click.echo(f"gradcli: warning: point {p + 1}: f is {traces[p].root.value!r}", err=True)
     if undefined:
         sys.exit(EXIT_NOT_FINITE)
+
+
+@main.command(cls=ExpressionCommand)
+@click.argument("expression")
+@point_options
+@click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    default=METHODS[0],
+    show_default=True,
+    help="Finite-difference method for the comparison; backprop alone skips it.",
+)
+@click.option(
+    "--eps", type=EpsType(), default="auto", show_default=True, help="Finite-difference step, or auto."
+)
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+def hessian(
+    expression: str,
+    points: tuple[PointSpec, ...],
+    order: str | None,
+    method: str,
+    eps: float | None,
+    fmt: str,
+) -> None:
+    """Hessian of EXPRESSION: exact, by finite differences, and what it says about the point.
+
+    The exact Hessian differentiates each symbolic first derivative by backprop; the
+    finite-difference one differences the exact gradient with --method and --eps. The
+    eigenvalues say whether the point is a minimum, a maximum, a saddle, or flat.
+
+    \b
+    Examples:
+      gradcli hessian "x**2 - y**2" --at x=0,y=0
+      gradcli hessian "x**2 + x*y + y**2" --at 0,0 --format json
+      gradcli hessian "sin(x)*cos(y)" --at x=1,y=2 --method forward --eps 1e-6
+    """
+    from .expression import parse
+    from .hessian import hessian as compute_hessian
+
+    expr = parse(expression)
+    result = compute_hessian(expr, bind_points(expr, points, order), method, eps)
+    if fmt == "table":
+        from .table import render_hessian, stdout_console
+
+        console = stdout_console()
+        _emit(lambda: render_hessian(result, console))
+    else:
+        from .matrix_output import write_hessian_json
+
+        _emit(lambda: write_hessian_json(result, sys.stdout))
+    if not result.finite.all():
+        sys.exit(EXIT_NOT_FINITE)

@@ -24,9 +24,11 @@ ORDER = [
     "finite_diff",
     "diagnostics",
     "trace",
+    "hessian",
     "gradient",
     "formats",
     "trace_output",
+    "matrix_output",
     "table",
     "cli",
 ]

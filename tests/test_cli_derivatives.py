@@ -114,3 +114,48 @@ def test_trace_subprocess_dot() -> None:
     )
     assert done.returncode == 0 and done.stderr == ""
     assert "color=red" in done.stdout
+
+
+# --- hessian -----------------------------------------------------------------------------------------
+
+
+def test_hessian_table_says_saddle() -> None:
+    result = run("hessian", "x**2 - y**2", "--at", "x=0,y=0")
+    assert result.exit_code == 0
+    assert "eigenvalues  -2.0, 2.0" in result.stdout
+    assert result.stdout.rstrip().splitlines()[-1].startswith("saddle: ")
+
+
+def test_hessian_json_shape() -> None:
+    result = run("hessian", "x**2 + x*y + y**2", "--at", "0,0", "--at", "1,1", "--format", "json")
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(records) == 2
+    first = records[0]
+    assert set(first) == {
+        "expr", "point", "value", "variables", "gradient", "method", "eps", "hessian",
+        "finite_difference", "error", "error_estimate", "eigenvalues", "kind", "verdict",
+    }  # fmt: skip
+    assert first["hessian"] == [[2.0, 1.0], [1.0, 2.0]] and first["kind"] == "minimum"
+    assert records[1]["kind"] == "not critical"
+    backprop = json.loads(
+        run("hessian", "x*y", "--at", "1,2", "--method", "backprop", "--format", "json").stdout
+    )
+    assert backprop["finite_difference"] is None and backprop["eps"] is None
+
+
+def test_hessian_errors_and_undefined() -> None:
+    one_line_error(run("hessian", "x*y", "--at", "x=1"), "gives no value for y")
+    one_line_error(run("hessian", "x", "--at", "1", "--eps", "0"), "--eps")
+    result = run("hessian", "log(x)", "--at", "-1")
+    assert result.exit_code == 1 and "undefined" in result.stdout
+
+
+def test_hessian_subprocess() -> None:
+    done = subprocess.run(
+        ["gradcli", "hessian", "-x**2-y**2", "--at", "0,0", "--format", "json"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and done.stderr == ""
+    assert json.loads(done.stdout)["kind"] == "maximum"
