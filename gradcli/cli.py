@@ -314,11 +314,16 @@ def output(result: Any, fmt: str, strict: bool) -> None:
 
 
 @main.command(cls=ExpressionCommand)
-@click.argument("expression")
+@click.argument("expressions", nargs=-1, required=True, metavar="EXPRESSION...")
 @point_options
 @gradient_options
+@click.option(
+    "--direction",
+    metavar="VECTOR",
+    help="Also the derivative along this vector (normalised), e.g. 1,0,-1 or x=1,z=-1.",
+)
 def grad(
-    expression: str,
+    expressions: tuple[str, ...],
     points: tuple[PointSpec, ...],
     order: str | None,
     method: str,
@@ -327,6 +332,7 @@ def grad(
     vanish: float,
     explode: float,
     strict: bool,
+    direction: str | None,
 ) -> None:
     """Gradient of EXPRESSION by finite differences and by exact backprop, side by side.
 
@@ -334,6 +340,8 @@ def grad(
     the functions listed by 'gradcli functions'. Each row shows the finite difference,
     backprop, the error between them and a status; warnings say when a gradient vanishes,
     explodes, is undefined, sits on a kink, or when the finite difference is untrustworthy.
+    Several expressions give the Jacobian (a row per expression, a column per variable);
+    --direction adds the directional derivative along the normalised vector.
 
     \b
     Examples:
@@ -341,13 +349,128 @@ def grad(
       gradcli grad "3*(a+b*c)" --at 5,3,2 --method forward --eps 0.01 --format json
       gradcli grad "sigmoid(x)" --at 1 --at 20 --method forward --eps 0.001
       gradcli grad "-x**2" --at x=-3 --format csv
+      gradcli grad "x*y" "x+y" "sin(x)" --at x=1,y=2
+      gradcli grad "x**2+y*z" --at 1,2,3 --direction 1,0,-1
     """
     from .expression import parse
     from .gradient import compute
 
-    expr = parse(expression)
+    if len(expressions) > 1 or direction is not None:
+        _grad_more(expressions, points, order, method, eps, fmt, vanish, explode, strict, direction)
+        return
+    expr = parse(expressions[0])
     result = compute(expr, bind_points(expr, points, order), method, eps, vanish, explode)
     output(result, fmt, strict)
+
+
+def _grad_more(
+    texts: tuple[str, ...],
+    points: tuple[PointSpec, ...],
+    order: str | None,
+    method: str,
+    eps: float | None,
+    fmt: str,
+    vanish: float,
+    explode: float,
+    strict: bool,
+    direction: str | None,
+) -> None:
+    """``grad`` with several expressions (the Jacobian) and/or ``--direction``."""
+    from types import SimpleNamespace
+
+    from .expression import parse
+    from .jacobian import JacobianResult, directional, jacobian, union_variables
+
+    exprs = [parse(text) for text in texts]
+    names = union_variables(exprs)
+    at = bind_points(SimpleNamespace(variables=names), points, order)
+    unit = _unit(direction, names, order) if direction is not None else None
+    jr: JacobianResult = jacobian(exprs, at, method, eps, vanish, explode)
+    dirs = None
+    if unit is not None:
+        dirs = [directional(r, [unit[names.index(v)] for v in r.variables]) for r in jr.results]
+    if len(exprs) == 1 and dirs is not None:
+        _output_direction(jr.results[0], dirs[0], fmt)
+    elif fmt == "table":
+        from .table import render_direction, render_jacobian, stdout_console
+
+        console = stdout_console()
+        if unit is not None:
+            _emit(lambda: render_direction(unit, names, console))
+        _emit(lambda: render_jacobian(jr, console, dirs))
+    elif fmt == "json":
+        from .matrix_output import write_jacobian_json
+
+        _emit(lambda: write_jacobian_json(jr, sys.stdout, dirs))
+    else:
+        from .matrix_output import write_jacobian_delimited
+
+        _emit(lambda: write_jacobian_delimited(jr, sys.stdout, "," if fmt == "csv" else "\t", dirs))
+    if fmt not in ("table", "json"):
+        for r in jr.results:
+            _warn_on_stderr(r)
+    if not jr.finite.all():
+        sys.exit(EXIT_NOT_FINITE)
+    if strict and any(any(r.warnings) for r in jr.results):
+        sys.exit(EXIT_NOT_FINITE)
+
+
+def _unit(text: str, names: tuple[str, ...], order: str | None) -> tuple[float, ...]:
+    """``--direction``: a vector like a point (named or positional), normalised."""
+    from .errors import OptionError
+    from .jacobian import unit_vector
+    from .points import bind, check_order
+
+    try:
+        spec = parse_spec(text)
+        if spec.names is not None and spec.names != ("p",):  # named: the others are 0
+            twice = [v for i, v in enumerate(spec.names) if v in spec.names[:i]]
+            if twice:
+                raise PointsError(f"it gives '{twice[0]}' twice")
+            given = dict(zip(spec.names, spec.values))
+            spec = spec._replace(names=names, values=tuple(given.pop(v, 0.0) for v in names))
+            if given:
+                raise PointsError(f"'{next(iter(given))}' is not a variable of the expression")
+        vars_order = None
+        if order is not None:
+            vars_order = check_order([v.strip() for v in order.split(",") if v.strip()], names)
+        row = bind([spec], names, vars_order)[0]
+    except PointsError as exc:
+        raise OptionError(f"--direction {text!r}: {exc.message}", hint=exc.hint) from None
+    return unit_vector(row)
+
+
+def _output_direction(result: Any, d: Any, fmt: str) -> None:
+    """One expression with ``--direction``: grad's usual output plus the derivative along u."""
+    if fmt == "table":
+        from .table import render_with_direction, stdout_console
+
+        console = stdout_console()
+        _emit(lambda: render_with_direction(result, d, console))
+    elif fmt == "json":
+        from .formats import dumps, records
+        from .matrix_output import direction_record
+
+        def write() -> None:
+            for p, record in enumerate(records(result)):
+                sys.stdout.write(dumps(direction_record(record, result.variables, d, p)) + "\n")
+
+        _emit(write)
+    else:
+        import io
+
+        from .formats import WRITERS
+
+        sep = "," if fmt == "csv" else "\t"
+        buffer = io.StringIO()
+        WRITERS[fmt](result, buffer)
+        lines = buffer.getvalue().splitlines()
+        along = d.exact if d.diff is None else d.diff
+        rows = [lines[0] + sep + "grad_u"]
+        rows += [
+            line + sep + (repr(float(v)) if math.isfinite(v) else "") for line, v in zip(lines[1:], along)
+        ]
+        _emit(lambda: sys.stdout.write("\n".join(rows) + "\n"))
 
 
 def _warn_on_stderr(result: Any, limit: int = 20) -> None:

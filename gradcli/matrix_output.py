@@ -1,4 +1,5 @@
-"""JSON Lines for ``gradcli hessian`` (and the matrix-shaped results of several expressions). No Rich.
+"""JSON Lines (and CSV/TSV) for matrix-shaped results: ``gradcli hessian``, ``gradcli grad`` with
+several expressions (the Jacobian) or with ``--direction``. No Rich.
 
 Matrices are lists of rows; NaN and inf become null; numbers at full precision.
 """
@@ -10,8 +11,9 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .formats import dumps
+from .formats import dumps, number
 from .hessian import HessianResult
+from .jacobian import Directional, JacobianResult
 
 
 def _finite(x: float) -> float | None:
@@ -58,4 +60,89 @@ def write_hessian_json(result: HessianResult, out: TextIO) -> None:
         out.write(dumps(record) + "\n")
 
 
-__all__ = ["hessian_records", "write_hessian_json"]
+# --- several expressions (the Jacobian) and --direction --------------------------------------------
+
+
+def _directional_fields(d: Directional, p: int) -> dict[str, float | None]:
+    return {
+        "gradient": _finite(d.diff[p]) if d.diff is not None else None,
+        "exact": _finite(d.exact[p]),
+        "error": _finite(d.error[p]) if d.error is not None else None,
+    }
+
+
+def jacobian_records(jr: JacobianResult, directions: list[Directional] | None = None) -> list[dict[str, Any]]:
+    """One JSON-ready object per point (fields documented in the README)."""
+    names = jr.variables
+    jac, exact, error = jr.jacobian, jr.exact, jr.error
+    first = jr.results[0]
+    out = []
+    for p in range(jr.points.shape[0]):
+        eps: dict[str, float | None] | None = None
+        if first.diff is not None:
+            eps = {}
+            for r in jr.results:
+                for v, name in enumerate(r.variables):
+                    eps.setdefault(name, _finite(r.diff.step[v, p]))  # type: ignore[union-attr]
+        record: dict[str, Any] = {
+            "exprs": [r.expr.text for r in jr.results],
+            "point": {v: float(x) for v, x in zip(names, jr.points[p])},
+            "variables": list(names),
+            "value": [_finite(r.value[p]) for r in jr.results],
+            "method": jr.method,
+            "eps": eps,
+            "jacobian": _rows(jac[p]),
+            "exact": _rows(exact[p]),
+            "error": _rows(None if error is None else error[p]),
+            "warnings": [{"expr": i, **w.as_dict()} for i, r in enumerate(jr.results) for w in r.warnings[p]],
+        }
+        if directions is not None:
+            record["direction"] = dict(zip(names, _union_unit(jr, directions)))
+            record["directional"] = [_directional_fields(d, p) for d in directions]
+        out.append(record)
+    return out
+
+
+def _union_unit(jr: JacobianResult, directions: list[Directional]) -> list[float]:
+    unit = dict.fromkeys(jr.variables, 0.0)
+    for r, d in zip(jr.results, directions):
+        unit.update(zip(r.variables, d.unit))
+    return [unit[name] for name in jr.variables]
+
+
+def write_jacobian_json(jr: JacobianResult, out: TextIO, directions: list[Directional] | None = None) -> None:
+    for record in jacobian_records(jr, directions):
+        out.write(dumps(record) + "\n")
+
+
+def _field(x: float) -> str:
+    return number(x) if math.isfinite(x) else ""
+
+
+def write_jacobian_delimited(
+    jr: JacobianResult, out: TextIO, sep: str, directions: list[Directional] | None = None
+) -> None:
+    """Header ``<vars>, f1..fm, df1_d<var>..., dfm_d<var>`` (then ``dir1..dirm`` with --direction);
+    one row per point, the Jacobian by the chosen method, row by row."""
+    names = jr.variables
+    m = len(jr.results)
+    head = [*names, *(f"f{i + 1}" for i in range(m))]
+    head += [f"df{i + 1}_d{name}" for i in range(m) for name in names]
+    if directions is not None:
+        head += [f"dir{i + 1}" for i in range(m)]
+    out.write(sep.join(head) + "\n")
+    jac = jr.jacobian
+    for p in range(jr.points.shape[0]):
+        fields = [number(x) for x in jr.points[p]]
+        fields += [_field(r.value[p]) for r in jr.results]
+        fields += [_field(jac[p, i, j]) for i in range(m) for j in range(len(names))]
+        if directions is not None:
+            fields += [_field(d.exact[p] if d.diff is None else d.diff[p]) for d in directions]
+        out.write(sep.join(fields) + "\n")
+
+
+def direction_record(
+    record: dict[str, Any], names: tuple[str, ...], d: Directional, p: int
+) -> dict[str, Any]:
+    """A ``gradcli grad`` JSON record with the direction and the derivative along it added."""
+    return {**record, "direction": dict(zip(names, d.unit)), "directional": _directional_fields(d, p)}

@@ -26,13 +26,14 @@ ORDER = [
     "trace",
     "hessian",
     "gradient",
+    "jacobian",
     "formats",
     "trace_output",
     "matrix_output",
     "table",
     "cli",
 ]
-CORE = ORDER[: ORDER.index("gradient") + 1]
+CORE = ORDER[: ORDER.index("jacobian") + 1]
 
 
 def imports(module: str) -> set[str]:

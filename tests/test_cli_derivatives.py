@@ -159,3 +159,73 @@ def test_hessian_subprocess() -> None:
     )
     assert done.returncode == 0 and done.stderr == ""
     assert json.loads(done.stdout)["kind"] == "maximum"
+
+
+# --- grad: the Jacobian and --direction --------------------------------------------------------------
+
+
+def test_jacobian_json_shape() -> None:
+    result = run("grad", "x*y", "x+z", "--at", "1,2,3", "--format", "json")
+    assert result.exit_code == 0
+    rec = json.loads(result.stdout)
+    assert set(rec) == {
+        "exprs", "point", "variables", "value", "method", "eps", "jacobian", "exact", "error", "warnings",
+    }  # fmt: skip
+    assert rec["exprs"] == ["x*y", "x+z"] and rec["variables"] == ["x", "y", "z"]
+    assert rec["exact"] == [[2.0, 1.0, 0.0], [1.0, 0.0, 1.0]]
+    assert len(rec["jacobian"]) == 2 and all(len(row) == 3 for row in rec["jacobian"])
+    assert set(rec["eps"]) == {"x", "y", "z"}
+
+
+def test_jacobian_csv_and_warnings_on_stderr_and_strict() -> None:
+    result = run("grad", "sigmoid(x)", "x*y", "--at", "x=40,y=1", "--format", "csv", "--method", "backprop")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == "x,y,f1,f2,df1_dx,df1_dy,df2_dx,df2_dy"
+    assert "vanishing" in result.stderr
+    strict = run("grad", "sigmoid(x)", "x*y", "--at", "x=40,y=1", "--strict", "--method", "backprop")
+    assert strict.exit_code == 1
+    assert "sigmoid(x): x: vanishing" in strict.stdout
+
+
+def test_jacobian_undefined_row_exits_1() -> None:
+    result = run("grad", "log(x)", "x", "--at", "-1", "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["value"] == [None, -1.0]
+
+
+def test_direction_single_expression_formats() -> None:
+    table = run("grad", "x**2+y*z", "--at", "1,2,3", "--direction", "1,2,2")
+    assert table.exit_code == 0
+    assert "direction u  x 0.3333333333333333, y 0.6666666666666666, z 0.6666666666666666" in table.stdout
+    rec = json.loads(
+        run("grad", "x**2+y*z", "--at", "1,2,3", "--direction", "y=1", "--format", "json").stdout
+    )
+    assert rec["direction"] == {"x": 0.0, "y": 1.0, "z": 0.0}
+    assert rec["directional"]["exact"] == 3.0
+    csv = run("grad", "x**2", "--at", "3", "--direction", "-2", "--format", "csv", "--method", "backprop")
+    assert csv.stdout.splitlines() == ["x,f,grad_x,grad_u", "3.0,9.0,6.0,-6.0"]
+
+
+def test_direction_with_several_expressions() -> None:
+    rec = json.loads(
+        run("grad", "x*y", "x+z", "--at", "1,2,3", "--direction", "0,0,5", "--format", "json").stdout
+    )
+    assert rec["direction"] == {"x": 0.0, "y": 0.0, "z": 1.0}
+    assert [d["exact"] for d in rec["directional"]] == [0.0, 1.0]
+
+
+def test_direction_errors_are_one_line() -> None:
+    one_line_error(run("grad", "x*y", "--at", "1,2", "--direction", "0,0"), "nonzero")
+    one_line_error(run("grad", "x*y", "--at", "1,2", "--direction", "1"), "--direction '1'")
+    one_line_error(run("grad", "x*y", "--at", "1,2", "--direction", "q=1"), "--direction 'q=1'")
+    one_line_error(run("grad", "x*y", "--at", "1,2", "--direction", "y=1,y=2"), "gives 'y' twice")
+
+
+def test_jacobian_subprocess() -> None:
+    done = subprocess.run(
+        ["gradcli", "grad", "x*y", "-x", "--at", "2,3", "--method", "backprop", "--format", "csv"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and done.stderr == ""
+    assert done.stdout.splitlines()[1] == "2.0,3.0,6.0,-2.0,3.0,2.0,-1.0,0.0"
