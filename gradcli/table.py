@@ -9,6 +9,7 @@ errors, which nobody compares digit by digit, with three significant digits.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
@@ -18,9 +19,11 @@ from rich.text import Text
 from .diagnostics import GradWarning
 from .formats import number
 from .gradient import GradResult
-from .hessian import HessianResult
-from .jacobian import Directional, JacobianResult
-from .trace import Trace, TraceNode
+
+if TYPE_CHECKING:  # only for annotations: the grad table path does not load these modules
+    from .hessian import HessianResult
+    from .jacobian import Directional, JacobianResult
+    from .trace import Trace, TraceNode
 
 _STYLE = {
     "ok": "green",
