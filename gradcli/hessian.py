@@ -41,6 +41,7 @@ from .finite_diff import EPS_MACHINE, METHODS, differences
 from .symbolic import Algebra, derivatives, to_expression
 
 BACKPROP = "backprop"
+MAX_VARIABLES = 64  # k**2 entries, each row a finite-difference gradient: beyond this, use grad
 EIGEN_ULPS = 64.0
 GRADIENT_ZERO = EPS_MACHINE**0.5
 
@@ -86,6 +87,11 @@ def hessian(
         raise OptionError(f"eps must be a positive finite number, not {eps!r}")
     names = expr.variables
     k = len(names)
+    if k > MAX_VARIABLES:
+        raise OptionError(
+            f"the expression has {k} variables; gradcli hessian takes at most {MAX_VARIABLES}",
+            hint="gradcli grad gives the gradient of any size",
+        )
     points = np.asarray(points, dtype=np.float64)
     n = points.shape[0] if points.ndim else 1
     points = points.reshape(n, k)
@@ -97,7 +103,7 @@ def hessian(
     fd = estimate = step = None
     if method != BACKPROP:
         fd, estimate, step = np.zeros((n, k, k)), np.zeros((n, k, k)), np.zeros((n, k))
-    rows = to_expression(derivatives(expr, Algebra()), names)
+    rows = to_expression(derivatives(expr, Algebra()), names, [f"df/d{name}" for name in names])
     with np.errstate(all="ignore"):
         for i, row in enumerate(rows):
             row_values = forward(row, cols)

@@ -429,15 +429,17 @@ def _print_one(t: Term, done: dict[int, tuple[str, int]]) -> tuple[str, int]:
 # --- back to an Expression ---------------------------------------------------------------------
 
 
-def to_expression(terms: Sequence[Term], variables: Sequence[str]) -> list[Expression]:
+def to_expression(
+    terms: Sequence[Term], variables: Sequence[str], texts: Sequence[str] | None = None
+) -> list[Expression]:
     """Each term as an :class:`Expression` over ``variables`` (in that order), without text.
 
     Every variable gets a node even where a term does not use it, so backprop's gradient
     always has one row per variable. Subterms shared between or within terms are computed once
-    per expression.
+    per expression. ``texts`` names the expressions (default: the printed terms).
     """
     out = []
-    for term in terms:
+    for number, term in enumerate(terms):
         nodes: list[Node] = [Var(name, i, 0) for i, name in enumerate(variables)]
         index: dict[int, int] = {}
         slot = {name: i for i, name in enumerate(variables)}
@@ -461,7 +463,8 @@ def to_expression(terms: Sequence[Term], variables: Sequence[str]) -> list[Expre
             index[id(t)] = len(nodes) - 1
         if index[id(term)] != len(nodes) - 1:  # the term is a bare variable: f = +x
             nodes.append(Call(_op("pos"), (index[id(term)],), "+", 0))
-        out.append(Expression(_safe_text(term), tuple(nodes), tuple(variables)))
+        text = texts[number] if texts is not None else _safe_text(term)
+        out.append(Expression(text, tuple(nodes), tuple(variables)))
     return out
 
 

@@ -127,6 +127,12 @@ def test_saddle_eigenvalues_and_the_gradient_tolerance() -> None:
     assert at("(x-1e-6)**2", x=0.0).kinds[0] == "not critical"
 
 
+def test_too_many_variables_is_refused() -> None:
+    text = "+".join(f"x{i}" for i in range(65))
+    with pytest.raises(OptionError, match="at most 64"):
+        hessian(parse(text), np.ones((1, 65)))
+
+
 def test_classify_without_variables_and_bad_options() -> None:
     assert classify(np.zeros((0, 0)), np.zeros(0), np.zeros(0))[0] == "flat"
     with pytest.raises(OptionError, match="unknown method"):
