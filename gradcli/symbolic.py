@@ -15,7 +15,8 @@ they build, without a computer algebra system:
   a few characters (``3*2`` -> ``6``, but ``1/3`` and ``log(2)`` stay as written);
 * identities: ``0+x``, ``x+0``, ``x-0``, ``0*x``, ``1*x``, ``x*1``, ``x/1``, ``x**1`` -> the
   obvious, ``x**0`` -> 1, ``--x`` -> x, ``x+x`` -> ``2*x``, ``x-x`` -> 0, ``a+-b`` -> ``a-b``;
-  minus signs move out of products and quotients, and a constant factor moves to the front.
+  minus signs move out of products and quotients, a constant factor moves to the front, and
+  like terms combine (``2*y+y`` -> ``3*y``).
 
 These rewrites hold exactly in real arithmetic; in floating point they may differ from the
 unsimplified form where a factor is inf or NaN (``0*x`` is 0 even at x = inf) and by rounding.
@@ -151,8 +152,9 @@ class Algebra:
             return self.call(_op("sub"), (b, a.args[0]))
         if b.is_const and b.value < 0:  # type: ignore[operator]
             return self.call(_op("sub"), (a, self.const(-b.value)))  # type: ignore[operator]
-        if a is b:
-            return self.call(_op("mul"), (self.const(2.0), a))
+        like = self._like_terms(op, a, b)
+        if like is not None:
+            return like
         return self._raw(op, (a, b))
 
     def _sub(self, op: Op, a: Term, b: Term) -> Term:
@@ -167,9 +169,20 @@ class Algebra:
             return self.zero
         if _is_neg(b):
             return self.call(_op("add"), (a, b.args[0]))
+        like = self._like_terms(op, a, b)
+        if like is not None:
+            return like
         if b.is_const and b.value < 0:  # type: ignore[operator]
             return self.call(_op("add"), (a, self.const(-b.value)))  # type: ignore[operator]
         return self._raw(op, (a, b))
+
+    def _like_terms(self, op: Op, a: Term, b: Term) -> Term | None:
+        """c1*t + c2*t -> (c1+c2)*t (and -), when the coefficient folds: x+x -> 2*x."""
+        (ca, ta), (cb, tb) = _coefficient(self, a), _coefficient(self, b)
+        if ta is not tb or ta.is_const:
+            return None
+        c = self._fold(op, (ca, cb))
+        return None if c is None else self.call(_op("mul"), (c, ta))
 
     def _mul(self, op: Op, a: Term, b: Term) -> Term:
         folded = self._fold(op, (a, b))
@@ -291,6 +304,16 @@ def _op(name: str) -> Op:
 
 
 _OPS_BY_NAME: dict[str, Op] = {op.name: op for op in OPERATORS.values()}
+
+
+def _coefficient(algebra: Algebra, term: Term) -> tuple[Term, Term]:
+    """``c*t`` -> (c, t); ``-t`` -> (-1, t); anything else (1, term)."""
+    if term.op is not None and term.op.name == "mul" and term.args[0].is_const:
+        return term.args[0], term.args[1]
+    if _is_neg(term):
+        inner_c, inner_t = _coefficient(algebra, term.args[0])
+        return algebra.const(-inner_c.value), inner_t  # type: ignore[operator]
+    return algebra.one, term
 
 
 def _is_neg(term: Term) -> bool:

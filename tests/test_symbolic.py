@@ -129,6 +129,9 @@ def test_rule_count_mismatch_is_an_error() -> None:
         ("pi*x", "x", "pi"),
         ("(x-1)**2", "x", "2*(x-1)"),
         ("x**2", "y", "0"),
+        ("x*y+x*y+x*y", "x", "3*y"),
+        ("x+x-3*x", "x", "-1"),
+        ("2*x*y-x*y", "y", "x"),
     ],
 )
 def test_simplified_derivatives(text: str, var: str, expected: str) -> None:
