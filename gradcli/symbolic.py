@@ -279,7 +279,7 @@ class Algebra:
         key = (op.name, n)
         rules = self._templates.get(key)
         if rules is None:
-            rules = self._templates[key] = [parse(text) for text in rule_texts(op, n)]
+            rules = self._templates[key] = [_parse_rule(op, text) for text in rule_texts(op, n)]
         bind = dict(zip(op.params(n), args))
         terms: list[Term] = []
         for node in rules[i].nodes:
@@ -297,6 +297,15 @@ def rule_texts(op: Op, n: int) -> list[str]:
     if len(parts) != n:
         raise SymbolicError(f"the symbolic rule of '{op.name}' gives {len(parts)} partials for {n} arguments")
     return parts
+
+
+def _parse_rule(op: Op, text: str) -> Expression:
+    try:
+        return parse(text)
+    except GradcliError as exc:
+        raise SymbolicError(
+            f"the symbolic rule of '{op.name}' is not valid gradcli input: {text!r} ({exc})"
+        ) from None
 
 
 def _op(name: str) -> Op:

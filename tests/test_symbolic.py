@@ -15,12 +15,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from gradcli.backprop import backprop
+from gradcli.errors import ExpressionError
 from gradcli.evaluate import columns, forward
 from gradcli.expression import parse
 from gradcli.ops import FUNCTIONS, OPERATORS, Op
 from gradcli.symbolic import (
     Algebra,
     SymbolicError,
+    Term,
     derivative,
     derivatives,
     rule_texts,
@@ -53,8 +55,16 @@ def test_every_registry_entry_has_a_symbolic_rule(key: str) -> None:
         texts = rule_texts(op, n)
         assert len(texts) == n
         for text in texts:
-            expr = parse(text)
+            try:
+                expr = parse(text)
+            except ExpressionError as exc:
+                pytest.fail(
+                    f"the symbolic rule of {op.name} is not gradcli input ({exc}): give it symbolic=..."
+                )
             assert set(expr.variables) <= set(op.params(n)), (op.name, text)
+        algebra = Algebra()
+        args = [algebra.var(f"a{i}") for i in range(n)]
+        assert all(isinstance(algebra.partial(op, args, i), Term) for i in range(n))
 
 
 @pytest.mark.parametrize("key", sorted(REGISTRY))
@@ -99,6 +109,9 @@ def test_rule_count_mismatch_is_an_error() -> None:
         rule_texts(bad, 2)
     with pytest.raises(SymbolicError, match="no symbolic derivative rule"):
         rule_texts(bad._replace(symbolic=None), 2)
+    prose = FUNCTIONS["exp"]._replace(name="prose", symbolic="1 for x > 0")
+    with pytest.raises(SymbolicError, match="not valid gradcli input"):
+        Algebra().partial(prose, [Algebra().var("x")], 0)
 
 
 # --- simplification and printing -----------------------------------------------------------------
