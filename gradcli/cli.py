@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .errors import EXIT_INTERRUPTED, EXIT_NOT_FINITE, EXIT_OK, EXIT_USAGE, GradcliError, PointsError
-from .points import PointSpec, parse_spec
+from .points import PointSpec, Span, parse_span, parse_spec, parse_values
 
 FORMATS = ("table", "json", "csv", "tsv")
 METHODS = ("central", "forward", "backward", "backprop")  # the first is the default
@@ -40,6 +40,37 @@ class PointType(click.ParamType):
             return parse_spec(str(value))
         except PointsError as exc:
             self.fail(str(exc), param, ctx)
+
+
+class ValuesType(click.ParamType):
+    """``--at`` of a one-variable command: ``20``, ``x=20``, ``pi/2`` or a range ``-10:10:21``."""
+
+    name = "X|START:STOP:COUNT"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[float, ...]:
+        if isinstance(value, tuple):
+            return value
+        try:
+            return parse_values(str(value))
+        except PointsError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class SpanType(click.ParamType):
+    """``--range START:STOP`` (a plot's x range)."""
+
+    name = "START:STOP"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, Span):
+            return value
+        try:
+            span = parse_span(str(value), with_count=False)
+        except PointsError as exc:
+            self.fail(str(exc), param, ctx)
+        if span.stop < span.start:
+            self.fail(f"range '{value}' must go up: START < STOP", param, ctx)
+        return span
 
 
 class EpsType(click.ParamType):
@@ -293,19 +324,36 @@ def bind_points(expr: Any, points: tuple[PointSpec, ...], order: str | None) -> 
     return bind(points, names, vars_order)
 
 
-def output(result: Any, fmt: str, strict: bool) -> None:
-    """Render a GradResult in ``fmt`` and exit 1 if f was not finite (or ``strict`` and warnings)."""
+def output(result: Any, fmt: str, strict: bool, run: Any = None, then: Any = None) -> None:
+    """Render a GradResult in ``fmt`` and exit 1 if f was not finite (or ``strict`` and warnings).
+
+    ``run`` (an ActivationResult) renders it as an activation: a row per x and its healthy range.
+    ``then`` is called after rendering (a plot), before the exit status is decided.
+    """
     if fmt == "table":
-        from .table import render, stdout_console
+        from .table import render, render_activation, stdout_console
 
         console = stdout_console()
-        _emit(lambda: render(result, console))
+        _emit(lambda: render(result, console) if run is None else render_activation(run, console))
     else:
-        from .formats import WRITERS
+        from .formats import WRITERS, write_json
 
-        _emit(lambda: WRITERS[fmt](result, sys.stdout))
+        if run is not None and fmt == "json":
+            from .activation import health_record
+
+            extra = {"function": run.name, "healthy": health_record(run.health)}
+            _emit(lambda: write_json(result, sys.stdout, extra))
+        else:
+            _emit(lambda: WRITERS[fmt](result, sys.stdout))
         if fmt != "json":
             _warn_on_stderr(result)
+            if run is not None:
+                from .activation import describe
+
+                for line in describe(run.health, run.name):
+                    click.echo(f"gradcli: note: {line.strip()}", err=True)
+    if then is not None:
+        _emit(then)
 
     if not result.finite.all():
         sys.exit(EXIT_NOT_FINITE)
@@ -660,3 +708,192 @@ def hessian(
         _emit(lambda: write_hessian_json(result, sys.stdout))
     if not result.finite.all():
         sys.exit(EXIT_NOT_FINITE)
+
+
+# --- activation commands, generated from the registry -------------------------------------------
+
+
+def _activation_command(name: str) -> click.Command:
+    from .ops import ACTIVATIONS, FUNCTIONS
+
+    act = ACTIVATIONS[name]
+    op = FUNCTIONS[name]
+    alias = f" Another name for {act.alias_of}." if act.alias_of else ""
+    param = f" {act.param} (--{act.param}) defaults to {act.default!r}." if act.param else ""
+    example_at = "--at -1 --at 0 --at 1" if name not in ("sigmoid", "tanh") else "--at 1 --at 20"
+    help_text = f"""The activation {name}: {op.doc}.{alias}{param}
+
+    For each x: f(x), f'(x) by the chosen finite difference and by backprop, the error between
+    them and a status; under the table, the healthy range (where |f'| >= --vanish, and where
+    f' is at least 10% of its peak), found numerically from the derivative. Also usable inside
+    expressions: gradcli grad "{name}(w*x+b)" --at w=1,x=2,b=0.
+
+    \b
+    Examples:
+      gradcli {name} {example_at}
+      gradcli {name} --at -10:10:21 --method backprop
+      gradcli {name} --at 2 --format json
+      gradcli {name} --plot
+    """
+
+    def command(
+        points: tuple[tuple[float, ...], ...],
+        method: str,
+        eps: float | None,
+        fmt: str,
+        vanish: float,
+        explode: float,
+        strict: bool,
+        plot: bool,
+        image: str | None,
+        **params: float,
+    ) -> None:
+        from .activation import DEFAULT_RANGE, evaluate_activation
+
+        if plot and fmt != "table":
+            raise click.UsageError("--plot draws in the terminal: use it with --format table")
+        xs = [x for values in points for x in values] or list(parse_values(DEFAULT_RANGE))
+        value = params.get(act.param) if act.param else None
+        run = evaluate_activation(name, xs, method, eps, vanish, explode, value)
+        if image is not None:  # before any output, so a missing extra fails cleanly
+            from .plot import sample, save_figure
+
+            save_figure(sample(run.result.expr, None, _activation_span(xs), {}, 200, vanish), image)
+            click.echo(f"wrote {image}", err=True)
+        then = None
+        if plot:
+            then = lambda: _draw(run.result.expr, None, _activation_span(xs), {}, 200, vanish)
+        output(run.result, fmt, strict, run=run, then=then)
+
+    func: Any = click.option(
+        "--output",
+        "image",
+        metavar="FILE",
+        help="Also write f and f' over the --at range as an image (.png, .svg, .pdf; needs gradcli[plot]).",
+    )(command)
+    func = click.option(
+        "--plot", is_flag=True, help="Also draw f and f' over the --at range (default -10:10)."
+    )(func)
+    if act.param:
+        func = click.option(
+            f"--{act.param}",
+            type=float,
+            default=act.default,
+            show_default=True,
+            help=f"The {act.param} of {name}.",
+        )(func)
+    func = gradient_options(func)
+    func = click.option(
+        "--at",
+        "points",
+        type=ValuesType(),
+        multiple=True,
+        metavar="X",
+        help="x, or a range START:STOP:COUNT (both ends included). Repeat for more. Default: -10:10:21.",
+    )(func)
+    return click.command(name, help=help_text)(func)
+
+
+def _activation_span(xs: list[float]) -> Any:
+    import numpy as np
+
+    from .plot import plot_span
+
+    return plot_span(np.asarray(xs), Span(-10.0, 10.0, None))
+
+
+def _draw(
+    expr: Any, var: str | None, span: Any, fixed: dict, points: int, vanish: float, width: int | None = None
+) -> None:
+    from .plot import sample, terminal_plot
+
+    curves = sample(expr, var, span, fixed, points, vanish)
+    sys.stdout.write(terminal_plot(curves, width or _columns(), color=_colors()))
+
+
+def _columns() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+def _colors() -> bool:
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _register_activations() -> None:
+    from .ops import ACTIVATIONS
+
+    for name in ACTIVATIONS:
+        main.add_command(_activation_command(name))
+
+
+_register_activations()
+
+
+@main.command(cls=ExpressionCommand)
+@click.argument("expression")
+@click.option("--var", metavar="NAME", help="The variable on the x axis. Default: the only one.")
+@click.option(
+    "--range",
+    "span",
+    type=SpanType(),
+    default="-10:10",
+    show_default=True,
+    help="The x range, START:STOP.",
+)
+@click.option(
+    "--at", "fixed", type=PointType(), metavar="POINT", help="Values of the other variables: w=2,b=0."
+)
+@click.option("--points", type=click.IntRange(2, 100_000), default=200, show_default=True, help="How many x.")
+@click.option(
+    "--vanish", type=PositiveFloat(), default=1e-6, show_default=True, help="Mark |df/dx| below this."
+)
+@click.option(
+    "--output", metavar="FILE", help="Write an image instead (.png, .svg, .pdf; needs gradcli[plot])."
+)
+@click.option("--size", default="800x500", show_default=True, help="Image size in pixels, for --output.")
+@click.option(
+    "--width",
+    type=click.IntRange(40, 1000),
+    help="Characters per line in the terminal. Default: the terminal's width (80 when piped).",
+)
+def plot(
+    expression: str,
+    var: str | None,
+    span: Any,
+    fixed: PointSpec | None,
+    points: int,
+    vanish: float,
+    output: str | None,
+    size: str,
+    width: int | None,
+) -> None:
+    """Draw EXPRESSION and its derivative (backprop) over a range of one variable.
+
+    The region where |df/dx| < --vanish is marked. In the terminal (plotille, fitted to its
+    width; plain text when piped), or with --output as a PNG, SVG or PDF image (matplotlib:
+    pip install 'gradcli[plot]').
+
+    \b
+    Examples:
+      gradcli plot "sigmoid(x)"
+      gradcli plot "tanh(w*x)" --var x --range -5:5 --at w=2 --width 100
+      gradcli plot "sigmoid(x)" --output sigmoid.png --size 800x500
+    """
+    from .expression import parse
+    from .plot import parse_size, sample, save_figure
+
+    expr = parse(expression)
+    pixels = parse_size(size)
+    values: dict[str, float] = {}
+    if fixed is not None:
+        if fixed.names is None:
+            raise PointsError(f"--at '{fixed.text}' needs names", hint="e.g. --at w=2,b=0")
+        values = dict(zip(fixed.names, fixed.values))
+    if output is not None:
+        curves = sample(expr, var, span, values, points, vanish)
+        save_figure(curves, output, pixels)
+        click.echo(f"wrote {output} ({pixels[0]}x{pixels[1]})", err=True)
+        return
+    _emit(lambda: _draw(expr, var, span, values, points, vanish, width))

@@ -53,10 +53,10 @@ def records(result: GradResult) -> Iterator[dict[str, Any]]:
         }
 
 
-def write_json(result: GradResult, out: TextIO) -> None:
-    """JSON Lines: one object per point, one line each."""
+def write_json(result: GradResult, out: TextIO, extra: dict[str, Any] | None = None) -> None:
+    """JSON Lines: one object per point, one line each; ``extra`` fields are added to each."""
     for record in records(result):
-        out.write(dumps(record))
+        out.write(dumps({**record, **extra} if extra else record))
         out.write("\n")
 
 

@@ -602,6 +602,306 @@ FUNCTIONS: dict[str, Op] = {
     )
 }
 
+# --- activation functions -------------------------------------------------------------------
+#
+# Each is a registry entry like any other (so it works inside expressions) and is listed in
+# ACTIVATIONS below, from which the command line generates one command per activation.
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+_SQRT1_2_HI = 0.7071067811865476  # float64 nearest 1/sqrt(2) ...
+_SQRT1_2_LO = -4.833646656726457e-17  # ... and the rest: 1/sqrt(2) = HI + LO to ~32 digits
+_SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitter for float64
+
+
+def _two_product_error(a: Array, b: float, p: Array) -> Array:
+    """The rounding error of ``p = a*b``: a*b = p + error exactly (Dekker, no fma needed).
+
+    Valid while |a| < 1e300 or so (the split multiplies by 2**27); beyond, the error term is
+    irrelevant for the callers here and set to 0.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    big = ~(np.abs(a) < 1e290)
+    a_s = np.where(big, 0.0, a)
+    t = _SPLIT * a_s
+    a_hi = t - (t - a_s)
+    a_lo = a_s - a_hi
+    t = _SPLIT * b
+    b_hi = t - (t - b)
+    b_lo = b - b_hi
+    err = ((a_hi * b_hi - np.where(big, 0.0, p)) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
+    return np.where(big, 0.0, err)
+
+
+def _erfc(z: Array) -> Array:
+    """erfc elementwise by ``math.erfc`` (the C library's, accurate to about 1 ulp)."""
+    z = np.asarray(z, dtype=np.float64)
+    return np.frompyfunc(math.erfc, 1, 1)(z).astype(np.float64) if z.ndim else np.float64(math.erfc(z))
+
+
+def _gauss_cdf(x: Array) -> Array:
+    """Phi(x) = erfc(-x/sqrt(2))/2, with x/sqrt(2) carried to double-double precision.
+
+    Rounding x/sqrt(2) alone would cost about x**2 ulps in the far left tail (erfc's relative
+    slope there is 2z); the first-order correction with the product's exact error removes it.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    z = x * _SQRT1_2_HI
+    dz = _two_product_error(x, _SQRT1_2_HI, z) + x * _SQRT1_2_LO
+    return 0.5 * _erfc(-z) + dz * np.exp(-z * z) / math.sqrt(math.pi)
+
+
+def _gauss_pdf(x: Array) -> Array:
+    """phi(x) = exp(-x**2/2)/sqrt(2 pi), with x**2 split exactly so that the tail keeps its digits."""
+    x = np.asarray(x, dtype=np.float64)
+    sq = x * x
+    tail = np.exp(-0.5 * sq)
+    # exp(-sq/2) underflows to 0 long before the correction factor could overflow
+    correction = np.where(tail > 0, np.exp(-0.5 * _square_error(x, sq)), 1.0)
+    return tail * correction / math.sqrt(2.0 * math.pi)
+
+
+def _square_error(x: Array, sq: Array) -> Array:
+    big = ~(np.abs(x) < 1e150)
+    xs = np.where(big, 0.0, x)
+    t = _SPLIT * xs
+    hi = t - (t - xs)
+    lo = xs - hi
+    return np.where(big, 0.0, ((hi * hi - np.where(big, 0.0, sq)) + 2.0 * hi * lo) + lo * lo)
+
+
+def _gelu(x: Array) -> Array:
+    return x * _gauss_cdf(x)
+
+
+def _gelu_slope(x: Array, out: Array) -> Array:
+    return _gauss_cdf(x) + np.where(np.isfinite(x), x * _gauss_pdf(x), 0.0)
+
+
+def _silu_slope(x: Array, out: Array) -> Array:
+    s = _sigmoid(x)
+    return s * (1.0 + x * _sigmoid(-x))  # s(x) + x s(x) s(-x), no overflow at any x
+
+
+def _mish(x: Array) -> Array:
+    return x * np.tanh(_softplus(x))
+
+
+def _mish_slope(x: Array, out: Array) -> Array:
+    sp = _softplus(x)
+    sech = 1.0 / np.cosh(sp)  # 0, not NaN, once cosh overflows
+    return np.tanh(sp) + np.where(np.isfinite(x), x * sech * sech * _sigmoid(x), 0.0)
+
+
+def _step_rule(alpha: str, left: str, n: int, by_alpha: str) -> str:
+    """The symbolic rule of a function with slope 1 for x > 0 and ``alpha*left`` for x <= 0.
+
+    sign(relu(x)) is 1 for x > 0 and 0 for x <= 0, so the rule picks the side as backprop
+    does (alpha's side at 0); ``left`` must stay finite for x > 0 (exp(min(x,0)), not exp(x)).
+    With n == 2 the second partial, by alpha, is ``by_alpha``.
+    """
+    left_side = alpha if left == "1" else f"{alpha}*{left}"
+    rule = f"sign(relu(x))+{left_side}*(1-sign(relu(x)))"
+    return rule if n == 1 else f"{rule} and {by_alpha}"
+
+
+def _alpha(args: Sequence[Array], default: float) -> Array:
+    return args[1] if len(args) > 1 else default
+
+
+def _leaky_relu(x: Array, alpha: Array = 0.01) -> Array:
+    return np.where(x > 0, x, alpha * x)
+
+
+def _leaky_relu_partials(args: Sequence[Array], out: Array) -> tuple[Array, ...]:
+    x, alpha = args[0], _alpha(args, 0.01)
+    dx = np.where(x > 0, 1.0, alpha * np.ones_like(x))
+    if len(args) == 1:
+        return (dx,)
+    return dx, np.where(x > 0, 0.0, x)
+
+
+def _elu(x: Array, alpha: Array = 1.0) -> Array:
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+
+
+def _elu_partials(args: Sequence[Array], out: Array) -> tuple[Array, ...]:
+    x, alpha = args[0], _alpha(args, 1.0)
+    neg = np.minimum(x, 0.0)
+    dx = np.where(x > 0, 1.0, alpha * np.exp(neg))
+    if len(args) == 1:
+        return (dx,)
+    return dx, np.where(x > 0, 0.0, np.expm1(neg))
+
+
+def _slopes_at_zero(dot: Array, left: Array) -> Array:
+    """The one-sided slope along ``dot`` of a function with slope 1 right of 0 and ``left`` left of it."""
+    d = np.asarray(dot, dtype=np.float64)
+    return np.maximum(d, 0.0) + left * np.minimum(d, 0.0)
+
+
+def _selu(x: Array) -> Array:
+    return SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0.0)))
+
+
+def _hard_sigmoid(x: Array) -> Array:
+    return np.clip((x + 3.0) / 6.0, 0.0, 1.0)  # x + 3 is exact near -3, unlike x/6 + 1/2
+
+
+def _hard_sigmoid_directional(args: Sequence[Array], dots: Sequence[Array], out: Array) -> Array:
+    # at x = -3 the slope is 1/6 to the right and 0 to the left; at x = 3 the reverse
+    d = np.asarray(dots[0], dtype=np.float64)
+    return np.where(args[0] < 0, np.maximum(d, 0.0), np.minimum(d, 0.0)) / 6.0
+
+
+_ACTIVATION_OPS = (
+    Op(
+        "leaky_relu",
+        1,
+        2,
+        _leaky_relu,
+        _leaky_relu_partials,
+        "1 for x > 0, alpha for x <= 0  (by alpha: min(x, 0))",
+        "x for x > 0, alpha*x otherwise; alpha defaults to 0.01",
+        "leaky_relu(x)  leaky_relu(x, alpha)",
+        kink=lambda a: (a[0] == 0) & (_alpha(a, 0.01) != 1),
+        directional=lambda a, d, o: _slopes_at_zero(d[0], _alpha(a, 0.01)),
+        kink_doc="at x = 0 (slopes alpha and 1; backprop uses alpha)",
+        symbolic=lambda n: _step_rule("0.01" if n == 1 else "alpha", "1", n, "min(x,0)"),
+    ),
+    Op(
+        "elu",
+        1,
+        2,
+        _elu,
+        _elu_partials,
+        "1 for x > 0, alpha*exp(x) for x <= 0  (by alpha: expm1(min(x, 0)))",
+        "x for x > 0, alpha*(exp(x)-1) otherwise; alpha defaults to 1",
+        "elu(x)  elu(x, alpha)",
+        kink=lambda a: (a[0] == 0) & (_alpha(a, 1.0) != 1),
+        directional=lambda a, d, o: _slopes_at_zero(d[0], _alpha(a, 1.0)),
+        kink_doc="at x = 0 when alpha != 1 (slopes alpha and 1; backprop uses alpha)",
+        symbolic=lambda n: _step_rule("1" if n == 1 else "alpha", "exp(min(x,0))", n, "expm1(min(x,0))"),
+    ),
+    _unary(
+        "selu",
+        _selu,
+        lambda x, o: SELU_SCALE * np.where(x > 0, 1.0, SELU_ALPHA * np.exp(np.minimum(x, 0.0))),
+        "scale for x > 0, scale*alpha*exp(x) for x <= 0",
+        f"scale*elu(x, alpha), scale = {SELU_SCALE!r}, alpha = {SELU_ALPHA!r} (self-normalizing)",
+        kink=lambda a: a[0] == 0,
+        directional=lambda a, d, o: SELU_SCALE * _slopes_at_zero(d[0], SELU_ALPHA),
+        kink_doc="at x = 0 (slopes scale*alpha and scale; backprop uses scale*alpha)",
+        symbolic=f"{SELU_SCALE!r}*({_step_rule(repr(SELU_ALPHA), 'exp(min(x,0))', 1, '')})",
+    ),
+    _unary(
+        "gelu",
+        _gelu,
+        _gelu_slope,
+        "Phi(x) + x*phi(x)",
+        "x*Phi(x), Phi the standard normal CDF: the exact erf form, not the tanh approximation",
+        symbolic="erfc(-x/sqrt(2))/2+x*exp(-x**2/2)/sqrt(2*pi)",  # Phi(x) + x*phi(x)
+    ),
+    _unary(
+        "silu",
+        lambda x: x * _sigmoid(x),
+        _silu_slope,
+        "sigmoid(x)*(1 + x*sigmoid(-x))",
+        "x*sigmoid(x) (also called swish)",
+    ),
+    _unary(
+        "softsign",
+        lambda x: x / (1.0 + np.abs(x)),
+        lambda x, o: 1.0 / (1.0 + np.abs(x)) ** 2,
+        "1/(1+|x|)**2",
+        "x/(1+|x|)",
+        symbolic="1/(1+abs(x))**2",
+    ),
+    _unary(
+        "mish",
+        _mish,
+        _mish_slope,
+        "tanh(softplus(x)) + x*sigmoid(x)/cosh(softplus(x))**2",
+        "x*tanh(softplus(x))",
+    ),
+    _unary(
+        "hard_sigmoid",
+        _hard_sigmoid,
+        lambda x, o: np.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0),
+        "1/6 for -3 < x < 3, 0 outside",
+        "(x+3)/6 clipped to [0, 1], as in PyTorch",
+        kink=lambda a: np.abs(a[0]) == 3.0,
+        directional=_hard_sigmoid_directional,
+        kink_doc="at x = -3 and x = 3 (slopes 0 and 1/6; backprop uses 0)",
+        symbolic="sign(relu(x+3))*sign(relu(3-x))/6",  # 1/6 strictly inside, 0 at and beyond +-3
+    ),
+)
+FUNCTIONS.update((op.name, op) for op in _ACTIVATION_OPS)
+FUNCTIONS["swish"] = FUNCTIONS["silu"]._replace(name="swish", doc="x*sigmoid(x): the same as silu")
+
+
+def _erf(x: Array) -> Array:
+    """erf elementwise by ``math.erf`` (the C library's, accurate to about 1 ulp)."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.frompyfunc(math.erf, 1, 1)(x).astype(np.float64) if x.ndim else np.float64(math.erf(x))
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+# erf and erfc: gelu's symbolic derivative needs Phi(x) = erfc(-x/sqrt(2))/2.
+FUNCTIONS.update(
+    (op.name, op)
+    for op in (
+        _unary(
+            "erf",
+            _erf,
+            lambda x, o: _TWO_OVER_SQRT_PI * np.exp(-x * x),
+            "2/sqrt(pi)*exp(-x**2)",
+            "error function",
+        ),
+        _unary(
+            "erfc",
+            _erfc,
+            lambda x, o: -_TWO_OVER_SQRT_PI * np.exp(-x * x),
+            "-2/sqrt(pi)*exp(-x**2)",
+            "1 - erf(x), accurate where erf(x) is near 1",
+        ),
+    )
+)
+
+
+class Activation(NamedTuple):
+    """A registry function that gradcli also offers as a command (``gradcli sigmoid --at 20``).
+
+    ``param`` names its optional second argument (``alpha``) and ``default`` its value; ``alias_of``
+    is set for a second name of the same function.
+    """
+
+    name: str
+    param: str | None = None
+    default: float | None = None
+    alias_of: str | None = None
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("sigmoid"),
+        Activation("tanh"),
+        Activation("relu"),
+        Activation("leaky_relu", "alpha", 0.01),
+        Activation("elu", "alpha", 1.0),
+        Activation("selu"),
+        Activation("gelu"),
+        Activation("silu"),
+        Activation("swish", alias_of="silu"),
+        Activation("softplus"),
+        Activation("softsign"),
+        Activation("mish"),
+        Activation("hard_sigmoid"),
+    )
+}
+
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
 
 

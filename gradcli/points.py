@@ -8,10 +8,15 @@ A spec is one of
 
 A value is a number (``-3``, ``1e-8``) or a constant expression of gradcli's language
 (``pi/2``, ``-e``, ``sqrt(2)``); it must be a finite float64.
+
+Commands of one variable (the activation commands, ``plot``) also take ranges
+``start:stop:count`` (:func:`parse_span`, :func:`parse_values`): count evenly spaced values,
+both ends included, as ``numpy.linspace`` gives them.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -60,6 +65,71 @@ def parse_spec(text: str) -> PointSpec:
     if keyed[0]:  # p=5,3,2
         items[0] = items[0].partition("=")[2]
     return PointSpec(text, None, tuple(_number(item, text) for item in items))
+
+
+MAX_COUNT = 100_000  # points in one range: enough for any plot or table, small enough for memory
+
+
+class Span(NamedTuple):
+    """A range ``start:stop`` or ``start:stop:count``; count None when it was not given."""
+
+    start: float
+    stop: float
+    count: int | None
+
+    def values(self, count: int | None = None) -> tuple[float, ...]:
+        """``count`` (default: the span's own) evenly spaced values, both ends included."""
+        n = count if count is not None else self.count
+        if n is None:
+            raise ValueError("a span without a count needs one")
+        return tuple(float(v) for v in np.linspace(self.start, self.stop, n))
+
+
+def parse_span(text: str, with_count: bool | None = None) -> Span:
+    """Parse ``start:stop[:count]`` (ends may be constant expressions: ``-pi:pi:9``).
+
+    ``with_count`` True requires the count, False forbids it, None allows either. The count is a
+    whole number from 2 to ``MAX_COUNT``; start and stop are finite and differ. Raises
+    :class:`PointsError` naming the bad piece.
+    """
+    parts = text.split(":")
+    shape = (
+        "start:stop:count" if with_count else "start:stop" if with_count is False else "start:stop[:count]"
+    )
+    if (
+        len(parts) not in (2, 3)
+        or (with_count and len(parts) != 3)
+        or (with_count is False and len(parts) != 2)
+    ):
+        raise PointsError(f"range '{text}' is not {shape}", hint="e.g. -10:10:21 (both ends included)")
+    start, stop = (_number(piece, text) for piece in parts[:2])
+    if start == stop:
+        raise PointsError(f"range '{text}' starts and stops at the same value", hint="e.g. -10:10:21")
+    if not math.isfinite(stop - start):
+        raise PointsError(f"range '{text}' is wider than float64 can space evenly", hint="narrow it")
+    count = None
+    if len(parts) == 3:
+        piece = parts[2].strip()
+        if not piece.isdigit() or not 2 <= int(piece) <= MAX_COUNT:
+            raise PointsError(
+                f"count '{piece}' in range '{text}' is not a whole number from 2 to {MAX_COUNT:,}",
+                hint="e.g. -10:10:21 gives 21 values, both ends included",
+            )
+        count = int(piece)
+    return Span(start, stop, count)
+
+
+def parse_values(text: str, name: str = "x") -> tuple[float, ...]:
+    """One ``--at`` of a one-variable command: ``20``, ``x=20``, ``pi/2`` or a range ``-10:10:21``."""
+    body = text.strip()
+    label, eq, rest = body.partition("=")
+    if eq and label.strip() in (name, POINT_LABEL):
+        body = rest.strip()
+    if not body:
+        raise PointsError("empty point", hint="write --at 20 or a range --at -10:10:21")
+    if ":" in body:
+        return parse_span(body, with_count=True).values()
+    return (_number(body, text),)
 
 
 def _balanced(inner: str) -> bool:

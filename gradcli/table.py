@@ -20,7 +20,8 @@ from .diagnostics import GradWarning
 from .formats import number
 from .gradient import GradResult
 
-if TYPE_CHECKING:  # only for annotations: the grad table path does not load these modules
+if TYPE_CHECKING:  # only for annotations: the grad table path loads none of these
+    from .activation import ActivationResult
     from .hessian import HessianResult
     from .jacobian import Directional, JacobianResult
     from .trace import Trace, TraceNode
@@ -385,3 +386,56 @@ def render_with_direction(result: GradResult, d: Directional, console: Console) 
     n = len(result.value)
     labels = [f"point {p + 1}" if n > 1 else result.expr.text for p in range(n)]
     _directional_table(console, [(labels[p], d, p) for p in range(n)], result.method)
+
+
+def render_activation(run: ActivationResult, console: Console) -> None:
+    """One activation at many x: a row per x, the warnings in words, then its healthy range."""
+    from .activation import describe
+
+    result = run.result
+    diff = result.diff
+    fixed_eps = result.eps is not None
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("function", Text(result.expr.text))
+    if diff is None:
+        head.add_row("method", "backprop (exact, reverse mode)")
+    else:
+        eps = number(result.eps) if fixed_eps else "auto (per x, below)"
+        head.add_row("method", f"{result.method} difference, eps {eps}")
+    console.print(head)
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("x", justify="right", no_wrap=True)
+    table.add_column("f(x)", justify="right", overflow="fold")
+    if diff is not None:
+        table.add_column(f"f' {result.method}", justify="right", overflow="fold")
+    table.add_column("f' backprop", justify="right", overflow="fold")
+    if diff is not None:
+        if not fixed_eps:
+            table.add_column("eps", justify="right", no_wrap=True)
+        table.add_column("abs err", justify="right", no_wrap=True)
+        table.add_column("rel err", justify="right", no_wrap=True)
+    table.add_column("status")
+    for p in range(len(result.value)):
+        row = [number(result.points[p, 0]), number(result.value[p])]
+        if diff is not None:
+            row.append(number(diff.gradient[0, p]))
+        row.append(number(result.exact[0, p]))
+        if diff is not None:
+            if not fixed_eps:
+                row.append(_short(diff.step[0, p]))
+            row.append(_short(result.error[0, p]))  # type: ignore[index]
+            row.append(_short(result.rel_error[0, p]))  # type: ignore[index]
+        table.add_row(*row, _status(result.warnings[p]))
+    console.print(table)
+    for p, warnings in enumerate(result.warnings):
+        for w in warnings:
+            line = Text(f"x = {number(result.points[p, 0])}: ")
+            line.append(f"{w.kind}: ", style=_STYLE.get(w.kind, "yellow"))
+            line.append(w.message)
+            console.print(line)
+    console.print()
+    for line in describe(run.health, run.name):
+        console.print(Text(line))

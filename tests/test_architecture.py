@@ -1,8 +1,9 @@
 """The arrows between modules stay as drawn: each module imports only from the ones above it.
 
 Order (top first): errors, ops, expression, evaluate, points, backprop, finite_diff,
-diagnostics, gradient, formats, table, cli. The core never imports Click or Rich, only
-table.py imports Rich, only expression.py imports ast, and nothing imports cli.py.
+diagnostics, health, gradient, formats, activation, plot, table, cli. The core never imports
+Click or Rich, only table.py imports Rich, only plot.py imports the plotting libraries
+(plotille, matplotlib), only expression.py imports ast, and nothing imports cli.py.
 """
 
 from __future__ import annotations
@@ -25,15 +26,18 @@ ORDER = [
     "diagnostics",
     "trace",
     "hessian",
+    "health",
     "gradient",
     "jacobian",
     "formats",
     "trace_output",
     "matrix_output",
+    "activation",
+    "plot",
     "table",
     "cli",
 ]
-CORE = ORDER[: ORDER.index("jacobian") + 1]
+CORE = [*ORDER[: ORDER.index("jacobian") + 1], "activation"]
 
 
 def imports(module: str) -> set[str]:
@@ -86,6 +90,16 @@ def test_only_table_imports_rich_and_only_expression_imports_ast(module: str) ->
         assert not any(n.startswith("rich") for n in names), module
     if module != "expression":
         assert "ast" not in names, module
+
+
+@pytest.mark.parametrize("module", ORDER)
+def test_only_plot_imports_plotting_libraries(module: str) -> None:
+    if module != "plot":
+        assert not any(n.startswith(("plotille", "matplotlib")) for n in imports(module)), module
+
+
+def test_plot_never_imports_click_or_rich() -> None:
+    assert not any(n.startswith(("click", "rich")) for n in imports("plot"))
 
 
 @pytest.mark.parametrize("module", CORE)

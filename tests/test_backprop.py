@@ -35,6 +35,10 @@ def _sigmoid(x):
     return 1 / (1 + mp.exp(-x))
 
 
+_SELU_ALPHA = mp.mpf("1.6732632423543772848170429916717")
+_SELU_SCALE = mp.mpf("1.0507009873554804934193349852946")
+
+
 def _extreme_partial(i: int, pick: Callable) -> Callable:
     return lambda *a: MPF(1) if a[i] == pick(a) else MPF(0)
 
@@ -61,6 +65,8 @@ MP: dict[tuple[str, int], tuple[Callable, list[Callable]]] = {
     ("sqrt", 1): (mp.sqrt, [lambda x: 1 / (2 * mp.sqrt(x))]),
     ("abs", 1): (abs, [mp.sign]),
     ("sign", 1): (mp.sign, [lambda x: MPF(0)]),
+    ("erf", 1): (mp.erf, [lambda x: 2 / mp.sqrt(mp.pi) * mp.exp(-x * x)]),
+    ("erfc", 1): (mp.erfc, [lambda x: -2 / mp.sqrt(mp.pi) * mp.exp(-x * x)]),
     ("sin", 1): (mp.sin, [mp.cos]),
     ("cos", 1): (mp.cos, [lambda x: -mp.sin(x)]),
     ("tan", 1): (mp.tan, [lambda x: mp.sec(x) ** 2]),
@@ -85,8 +91,37 @@ MP: dict[tuple[str, int], tuple[Callable, list[Callable]]] = {
     ("sigmoid", 1): (_sigmoid, [lambda x: _sigmoid(x) * _sigmoid(-x)]),
     ("softplus", 1): (lambda x: mp.log1p(mp.exp(x)), [_sigmoid]),
     ("relu", 1): (lambda x: max(x, 0), [lambda x: MPF(1) if x > 0 else MPF(0)]),
+    ("leaky_relu", 1): (
+        lambda x: x if x > 0 else MPF(0.01) * x,
+        [lambda x: MPF(1) if x > 0 else MPF(0.01)],
+    ),
+    ("leaky_relu", 2): (
+        lambda x, a: x if x > 0 else a * x,
+        [lambda x, a: MPF(1) if x > 0 else a, lambda x, a: MPF(0) if x > 0 else x],
+    ),
+    ("elu", 1): (lambda x: x if x > 0 else mp.expm1(x), [lambda x: MPF(1) if x > 0 else mp.exp(x)]),
+    ("elu", 2): (
+        lambda x, a: x if x > 0 else a * mp.expm1(x),
+        [lambda x, a: MPF(1) if x > 0 else a * mp.exp(x), lambda x, a: MPF(0) if x > 0 else mp.expm1(x)],
+    ),
+    ("selu", 1): (
+        lambda x: _SELU_SCALE * (x if x > 0 else _SELU_ALPHA * mp.expm1(x)),
+        [lambda x: _SELU_SCALE * (MPF(1) if x > 0 else _SELU_ALPHA * mp.exp(x))],
+    ),
+    ("gelu", 1): (lambda x: x * mp.ncdf(x), [lambda x: mp.ncdf(x) + x * mp.npdf(x)]),
+    ("silu", 1): (lambda x: x * _sigmoid(x), [lambda x: _sigmoid(x) * (1 + x * _sigmoid(-x))]),
+    ("softsign", 1): (lambda x: x / (1 + abs(x)), [lambda x: 1 / (1 + abs(x)) ** 2]),
+    ("mish", 1): (
+        lambda x: x * mp.tanh(mp.log1p(mp.exp(x))),
+        [lambda x: mp.tanh(mp.log1p(mp.exp(x))) + x * mp.sech(mp.log1p(mp.exp(x))) ** 2 * _sigmoid(x)],
+    ),
+    ("hard_sigmoid", 1): (
+        lambda x: max(MPF(0), min(MPF(1), (x + 3) / 6)),
+        [lambda x: MPF(1) / 6 if -3 < x < 3 else MPF(0)],
+    ),
 }
 MP[("pow", 2)] = MP[("**", 2)]
+MP[("swish", 1)] = MP[("silu", 1)]
 
 
 def _arities(op) -> range:
@@ -386,7 +421,9 @@ def _children(tree):
 
 def _check_kinks(name: str, vals: Sequence[mp.mpf], deps: Sequence[bool]) -> None:
     """Reject points on a kink, a branch cut or a domain edge of the op."""
-    if name in ("abs", "relu", "sqrt") and vals[0] == 0:
+    if name in ("abs", "relu", "sqrt", "leaky_relu", "elu", "selu") and vals[0] == 0:
+        raise Reject("kink")
+    if name == "hard_sigmoid" and abs(vals[0]) == 3:
         raise Reject("kink")
     if name in ("min", "max"):
         pick = min(vals) if name == "min" else max(vals)

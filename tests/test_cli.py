@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import gradcli
 from gradcli.cli import main
-from gradcli.ops import CONSTANTS, FUNCTIONS, OPERATORS
+from gradcli.ops import ACTIVATIONS, CONSTANTS, FUNCTIONS, OPERATORS
 
 SEED = ("grad", "3*(a+b*c)", "--at", "a=5,b=3,c=2", "--method", "forward", "--eps", "0.01")
 SEED_GRADIENT = {"a": 3.0000000000001137, "b": 6.000000000000227, "c": 8.99999999999963}
@@ -550,7 +550,7 @@ def test_help_on_group_and_every_command():
     result = run("--help")
     assert result.exit_code == 0
     assert "Examples" in result.stdout
-    assert set(main.commands) == {"grad", "functions", "diff", "trace", "hessian"}
+    assert set(main.commands) == {"grad", "functions", "plot", "diff", "trace", "hessian", *ACTIVATIONS}
     for name in main.commands:
         assert name in result.stdout
         sub = run(name, "--help")

@@ -45,6 +45,14 @@ def _sigmoid(x):
     return 1 / (1 + mp.exp(-x))
 
 
+def _ncdf(x):
+    # mpmath's ncdf overflows past |x| ~ 1e150; there the tail exp(-x**2/2)/|x| is far below
+    # any precision in use, so the CDF is 1 (or that tail) to every digit
+    if abs(x) < 1e100:
+        return mp.ncdf(x)
+    return 1 - mp.npdf(x) / x if x > 0 else mp.npdf(x) / -x
+
+
 def _min_partial(i: int, pick: Callable) -> Callable:
     def partial(*args):
         return MPF(1) if args[i] == pick(args) else MPF(0)
@@ -83,6 +91,8 @@ def _pairs(xs: Sequence[float], ys: Sequence[float], keep: Callable = lambda a, 
     return [(float(a), float(b)) for a, b in itertools.product(xs, ys) if keep(a, b)]
 
 
+_SELU_ALPHA = mp.mpf("1.6732632423543772848170429916717")
+_SELU_SCALE = mp.mpf("1.0507009873554804934193349852946")
 ONE_MINUS = 1.0 - 2.0**-53  # the float just below 1
 ONE_PLUS = 1.0 + 2.0**-52  # the float just above 1
 
@@ -133,6 +143,14 @@ REFERENCE: dict[tuple[str, int], Ref] = {
     ("expm1", 1): Ref(mp.expm1, [mp.exp], _grid(-40, -20, -5, -1, -1e-10, 0, 1e-10, 1, 5, 20, 700)),
     ("sqrt", 1): Ref(mp.sqrt, [lambda x: 1 / (2 * mp.sqrt(x))], _grid(1e-300, 1e-10, 0.5, 2, 1e10, 1e300)),
     ("abs", 1): Ref(abs, [mp.sign], _grid(-1e300, -3, -1e-300, 1e-300, 2.5, 1e300)),
+    ("erf", 1): Ref(
+        mp.erf, [lambda x: 2 / mp.sqrt(mp.pi) * mp.exp(-x * x)], _grid(-4, -1, -1e-10, 0, 1e-10, 0.5, 1, 2, 4)
+    ),
+    ("erfc", 1): Ref(
+        mp.erfc,
+        [lambda x: -2 / mp.sqrt(mp.pi) * mp.exp(-x * x)],
+        _grid(-4, -1, -1e-10, 0, 1e-10, 0.5, 1, 2, 4, 20),
+    ),
     ("sign", 1): Ref(mp.sign, [lambda x: MPF(0)], _grid(-1e300, -3, -1e-300, 1e-300, 2.5, 1e300)),
     ("sin", 1): Ref(
         mp.sin, [mp.cos], _grid(-3, -1, 0, 1e-10, 0.5, 1, math.pi / 2, 1.5707963, 2, 3, math.pi, 100, 1e5)
@@ -216,8 +234,60 @@ REFERENCE: dict[tuple[str, int], Ref] = {
         [lambda x: MPF(1) if x > 0 else MPF(0)],
         _grid(-1e300, -3, -1e-300, 1e-300, 0.5, 1e300),
     ),
+    # activation functions
+    ("leaky_relu", 1): Ref(
+        lambda x: x if x > 0 else MPF(0.01) * x,
+        [lambda x: MPF(1) if x > 0 else MPF(0.01)],
+        _grid(-1e300, -800, -3, -1e-300, 1e-300, 0.5, 20, 1e300),
+    ),
+    ("leaky_relu", 2): Ref(
+        lambda x, a: x if x > 0 else a * x,
+        [lambda x, a: MPF(1) if x > 0 else a, lambda x, a: MPF(0) if x > 0 else x],
+        _pairs([-1e300, -3.0, -1e-300, 1e-300, 0.5, 1e300], [0.01, 0.2, 1.0, 3.0]),
+    ),
+    ("elu", 1): Ref(
+        lambda x: x if x > 0 else mp.expm1(x),
+        [lambda x: MPF(1) if x > 0 else mp.exp(x)],
+        _grid(*_SATURATING, -1e300, 1e300),
+    ),
+    ("elu", 2): Ref(
+        lambda x, a: x if x > 0 else a * mp.expm1(x),
+        [lambda x, a: MPF(1) if x > 0 else a * mp.exp(x), lambda x, a: MPF(0) if x > 0 else mp.expm1(x)],
+        _pairs([-800.0, -20.0, -1.0, -1e-10, 1e-10, 1.0, 1e300], [0.5, 1.0, 2.0]),
+    ),
+    ("selu", 1): Ref(
+        lambda x: _SELU_SCALE * (x if x > 0 else _SELU_ALPHA * mp.expm1(x)),
+        [lambda x: _SELU_SCALE * (MPF(1) if x > 0 else _SELU_ALPHA * mp.exp(x))],
+        _grid(*[v for v in _SATURATING if v != 0], -1e300, 1e300),
+    ),
+    ("gelu", 1): Ref(
+        lambda x: x * _ncdf(x),
+        [lambda x: _ncdf(x) + x * mp.npdf(x)],
+        _grid(*_SATURATING, -38, -30, -10, -3, -0.75, 0.5, 3, 10, 1e10, 1e300, -1e10, -1e300),
+    ),
+    ("silu", 1): Ref(
+        lambda x: x * _sigmoid(x),
+        [lambda x: _sigmoid(x) * (1 + x * _sigmoid(-x))],
+        _grid(*_SATURATING, -1.25, 1e300, -1e300),
+    ),
+    ("softsign", 1): Ref(
+        lambda x: x / (1 + abs(x)),
+        [lambda x: 1 / (1 + abs(x)) ** 2],
+        _grid(*_SATURATING, 1e10, 1e300, -1e300),
+    ),
+    ("mish", 1): Ref(
+        lambda x: x * mp.tanh(mp.log1p(mp.exp(x))),
+        [lambda x: mp.tanh(mp.log1p(mp.exp(x))) + x * mp.sech(mp.log1p(mp.exp(x))) ** 2 * _sigmoid(x)],
+        _grid(*_SATURATING, -1.2, 1e300, -1e300),
+    ),
+    ("hard_sigmoid", 1): Ref(
+        lambda x: max(MPF(0), min(MPF(1), (x + 3) / 6)),
+        [lambda x: MPF(1) / 6 if -3 < x < 3 else MPF(0)],
+        _grid(-1e300, -800, -3.5, -2.9999999, -1, 0, 1e-10, 2.5, 2.9999999, 3.5, 1e300),
+    ),
 }
 REFERENCE[("pow", 2)] = REFERENCE[("**", 2)]
+REFERENCE[("swish", 1)] = REFERENCE[("silu", 1)]
 
 
 def _arities(op: Op) -> range:
@@ -530,6 +600,23 @@ KINKS: dict[str, list[tuple[tuple[float, ...], tuple[float, ...], float]]] = {
         ((0.0, 1.5), (1.0, 0.0), 0.0),
         ((0.0, 1.5), (-1.0, 0.0), math.nan),
         ((0.0, 0.25), (2.0, 0.0), math.inf),
+    ],
+    "leaky_relu": [
+        ((0.0,), (1.0,), 1.0),
+        ((0.0,), (-1.0,), -0.01),
+        ((0.0, 0.2), (-1.0, 0.0), -0.2),
+        ((0.0, 0.2), (1.0, 5.0), 1.0),  # alpha's change does not matter at x = 0
+    ],
+    "elu": [((0.0, 2.0), (1.0, 0.0), 1.0), ((0.0, 2.0), (-1.0, 0.0), -2.0), ((0.0, 0.5), (-2.0, 1.0), -1.0)],
+    "selu": [
+        ((0.0,), (1.0,), 1.0507009873554805),
+        ((0.0,), (-1.0,), -1.0507009873554805 * 1.6732632423543772),
+    ],
+    "hard_sigmoid": [
+        ((-3.0,), (1.0,), 1 / 6),
+        ((-3.0,), (-1.0,), 0.0),
+        ((3.0,), (1.0,), 0.0),
+        ((3.0,), (-1.0,), -1 / 6),
     ],
     "atan2": [  # arguments (y, x): the branch cut y = 0, x <= 0
         ((0.0, -2.0), (1.0, 0.0), -0.5),  # from above: smooth, slope dy/x

@@ -7,10 +7,12 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gradcli.errors import PointsError
 from gradcli.expression import parse
-from gradcli.points import PointSpec, bind, check_order, parse_spec
+from gradcli.points import PointSpec, Span, bind, check_order, parse_span, parse_spec, parse_values
 
 ABC = ("a", "b", "c")
 LISTING = "the expression's variables are a, b, c"
@@ -309,3 +311,68 @@ def test_mixed_point_says_how_to_fix_it():
 def test_non_ascii_values_are_points_errors(spec):
     with pytest.raises(PointsError, match=r"is not a number"):
         parse_spec(spec)
+
+
+# --- ranges start:stop:count (one-variable commands) -------------------------------------------
+
+
+def test_range_is_inclusive_and_evenly_spaced():
+    assert parse_values("-10:10:5") == (-10.0, -5.0, 0.0, 5.0, 10.0)
+    assert parse_values("x=0:1:3") == (0.0, 0.5, 1.0)
+    assert parse_values("-pi:pi:3") == (-math.pi, 0.0, math.pi)
+    assert parse_values("3:1:3") == (3.0, 2.0, 1.0)  # descending is fine
+
+
+def test_single_values_in_every_form():
+    assert parse_values("20") == (20.0,)
+    assert parse_values("x=-3") == (-3.0,)
+    assert parse_values("p=1e-8") == (1e-08,)
+    assert parse_values("pi/2") == (math.pi / 2,)
+
+
+def test_span_without_count_for_plot_ranges():
+    span = parse_span("-10:10", with_count=False)
+    assert span == Span(-10.0, 10.0, None)
+    assert span.values(3) == (-10.0, 0.0, 10.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1:2:1", r"count '1' in range '1:2:1' is not a whole number from 2 to 100,000"),
+        ("1:2:2.5", r"count '2.5' .* is not a whole number"),
+        ("1:2:100001", r"count '100001' .* is not a whole number"),
+        ("1:1:3", r"range '1:1:3' starts and stops at the same value"),
+        ("a:2:3", r"value 'a' in point 'a:2:3' is not a number"),
+        ("1:2:3:4", r"range '1:2:3:4' is not start:stop:count"),
+        ("1:inf:3", r"value 'inf' in point '1:inf:3' is not a finite number"),
+        ("1:2", r"range '1:2' is not start:stop:count"),
+        ("-1e308:1e308:3", r"range '-1e308:1e308:3' is wider than float64 can space evenly"),
+        ("x=", r"empty point"),
+    ],
+)
+def test_bad_ranges_are_refused_with_the_piece(text, message):
+    with pytest.raises(PointsError, match=message):
+        parse_values(text)
+
+
+def test_plot_range_refuses_a_count():
+    with pytest.raises(PointsError, match=r"range '-1:1:3' is not start:stop"):
+        parse_span("-1:1:3", with_count=False)
+
+
+@given(
+    st.floats(-1e6, 1e6, allow_nan=False),
+    st.floats(-1e6, 1e6, allow_nan=False),
+    st.integers(2, 500),
+)
+def test_any_range_has_count_values_from_start_to_stop(start, stop, count):
+    if start == stop:
+        with pytest.raises(PointsError):
+            parse_values(f"{start!r}:{stop!r}:{count}")
+        return
+    values = parse_values(f"{start!r}:{stop!r}:{count}")
+    assert len(values) == count
+    assert values[0] == start and values[-1] == stop
+    steps = np.diff(values)
+    assert np.all(steps > 0) if stop > start else np.all(steps < 0)

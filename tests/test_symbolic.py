@@ -32,7 +32,7 @@ from gradcli.symbolic import (
 
 REGISTRY: dict[str, Op] = {**OPERATORS, **FUNCTIONS}
 # Entries whose human derivative text is prose rather than an expression (checked numerically).
-PROSE = {"log", "min", "max", "relu"}
+PROSE = {"log", "min", "max", "relu", "leaky_relu", "elu", "selu", "gelu", "softsign", "hard_sigmoid"}
 
 
 def _arities(op: Op) -> list[int]:
@@ -207,8 +207,9 @@ def test_too_long_derivative_is_an_error() -> None:
 
 _LEAVES = st.sampled_from(["x", "y", "z", "2", "0.5", "3", "pi"])
 _UNARY = ["exp", "log", "sqrt", "sin", "cos", "tan", "atan", "tanh", "sigmoid", "softplus", "abs",
-          "relu", "sinh", "asinh", "log1p", "expm1", "cosh", "sign", "neg"]  # fmt: skip
-_BINARY = ["+", "-", "*", "/", "**", "atan2", "hypot", "min", "max", "log"]
+          "relu", "sinh", "asinh", "log1p", "expm1", "cosh", "sign", "neg", "gelu", "silu", "elu",
+          "leaky_relu", "selu", "mish", "softsign", "hard_sigmoid", "erf", "erfc"]  # fmt: skip
+_BINARY = ["+", "-", "*", "/", "**", "atan2", "hypot", "min", "max", "log", "elu", "leaky_relu"]
 
 
 def _combine(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:

@@ -1,0 +1,253 @@
+"""Activation commands (generated from the registry) through the CLI, and their core."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import shutil
+import subprocess
+
+import mpmath as mp
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+from test_ops import REFERENCE  # the mpmath oracle for every registry entry
+
+from gradcli.activation import evaluate_activation, expression_text
+from gradcli.cli import main
+from gradcli.errors import OptionError
+from gradcli.health import healthy_range, slope_of
+from gradcli.ops import ACTIVATIONS, FUNCTIONS
+from gradcli.table import render_activation
+
+mp.mp.dps = 50
+SEED = 0.1965664984852067, 2.0601298444944405e-09  # the seed note's forward differences
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, list(args), prog_name="gradcli", env=env)
+
+
+def lines(result) -> list[dict]:
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_the_seed_numbers():
+    result = run(
+        "sigmoid", "--at", "1", "--at", "20", "--method", "forward", "--eps", "0.001", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    records = lines(result)
+    assert [r["gradient"]["x"] for r in records] == list(SEED)
+    assert [r["point"]["x"] for r in records] == [1.0, 20.0]
+    assert records[0]["function"] == "sigmoid"
+    healthy = records[0]["healthy"]
+    h = healthy_range(slope_of(FUNCTIONS["sigmoid"]), 1e-6)
+    assert healthy["above_vanish"] == [list(h.above_vanish[0])]
+    assert 13.8 < healthy["above_vanish"][0][1] < 13.82
+    assert [w["kind"] for w in records[1]["warnings"]] == ["vanishing"]
+
+
+def test_sigmoid_at_20_explains_the_vanishing_gradient_for_a_learner():
+    result = run("sigmoid", "--at", "20")
+    assert result.exit_code == 0
+    out = " ".join(result.stdout.split())  # Rich may wrap long lines
+    assert "sigmoid'(20.0) = 2.061153613941849e-09 is below the --vanish threshold 1e-06" in out
+    assert "sigmoid is saturated here" in out
+    assert "gradient vanishes" in out
+    assert "-13.815508557961275 < x < 13.815508557961275" in out
+    assert "the seed's advice -1 < x < 1 is inside both" in out
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_every_activation_command_matches_mpmath_over_a_wide_range(name):
+    xs = [-800.0, -40.0, -17.5, -2.5, -0.5, 0.25, 1.75, 6.5, 40.0, 800.0, 1e300]
+    args = [name, *(f"--at={x!r}" for x in xs), "--method", "backprop", "--format", "json"]
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    records = lines(result)
+    assert len(records) == len(xs)
+    ref = REFERENCE[(name, 1)]
+    for x, record in zip(xs, records):
+        true_f, true_d = ref.f(mp.mpf(x)), ref.partials[0](mp.mpf(x))
+        for got, true in ((record["value"], true_f), (record["exact"]["x"], true_d)):
+            assert got is not None, (name, x)
+            assert abs(mp.mpf(got) - true) <= 1e-13 * abs(true) + 1e-300, (name, x, got, true)
+
+
+def test_relu_dead_side_zero_and_kink():
+    result = run("relu", "--at", "-3", "--at", "0", "--at", "2", "--format", "json")
+    records = lines(result)
+    kinds = [[w["kind"] for w in r["warnings"]] for r in records]
+    assert kinds == [["vanishing"], ["nondifferentiable"], []]
+    assert "relu'(-3.0) is exactly 0" in records[0]["warnings"][0]["message"]
+    assert records[1]["warnings"][0]["left"] == 0.0 and records[1]["warnings"][0]["right"] == 1.0
+    healthy = records[0]["healthy"]
+    assert healthy["above_vanish"] == [[0.0, None]] and healthy["dead_left"] is True
+    table = run("relu", "--at", "-3").stdout
+    assert "no vanishing side for large x" in table and "(dead)" in table
+
+
+def test_alpha_is_passed_to_the_function():
+    records = lines(run("leaky_relu", "--alpha", "0.1", "--at", "-2", "--format", "json"))
+    assert records[0]["expr"] == "leaky_relu(x, 0.1)"
+    assert records[0]["value"] == -0.2 and records[0]["exact"]["x"] == 0.1
+    records = lines(run("elu", "--alpha", "2", "--at", "-1", "--format", "json", "--method", "backprop"))
+    assert records[0]["value"] == 2 * math.expm1(-1.0)
+    assert records[0]["exact"]["x"] == 2 * math.exp(-1.0)
+    default = lines(run("leaky_relu", "--at", "-2", "--format", "json"))
+    assert default[0]["expr"] == "leaky_relu(x, 0.01)" and default[0]["exact"]["x"] == 0.01
+
+
+def test_alpha_only_where_the_function_has_one():
+    result = run("sigmoid", "--alpha", "2", "--at", "1")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("gradcli: error: No such option '--alpha'")
+    result = run("elu", "--alpha", "nan", "--at", "1")
+    assert result.exit_code == 2
+    assert "gradcli: error: --alpha must be a finite number" in result.stderr
+    with pytest.raises(OptionError, match="sigmoid takes no parameter"):
+        evaluate_activation("sigmoid", [1.0], param=2.0)
+
+
+def test_ranges_and_the_default_range():
+    records = lines(run("tanh", "--at", "-10:10:21", "--format", "json"))
+    assert [r["point"]["x"] for r in records] == [float(v) for v in range(-10, 11)]
+    records = lines(run("tanh", "--format", "json"))
+    assert len(records) == 21 and records[0]["point"]["x"] == -10.0
+    records = lines(run("tanh", "--at", "5", "--at", "-1:1:3", "--format", "json"))
+    assert [r["point"]["x"] for r in records] == [5.0, -1.0, 0.0, 1.0]
+
+
+def test_a_bad_range_is_one_line_exit_2():
+    result = run("sigmoid", "--at", "-10:10:1")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "gradcli: error: Invalid value for '--at': count '1' in range '-10:10:1'" in result.stderr
+
+
+def test_swish_is_silu():
+    a = lines(run("swish", "--at", "1.5", "--format", "json"))[0]
+    b = lines(run("silu", "--at", "1.5", "--format", "json"))[0]
+    assert a["value"] == b["value"] and a["exact"] == b["exact"]
+    assert a["expr"] == "swish(x)"
+
+
+def test_csv_puts_the_healthy_range_on_stderr():
+    result = run("softsign", "--at", "1", "--format", "csv")
+    header, row = result.stdout.splitlines()
+    assert header == "x,f,grad_x" and row.startswith("1.0,0.5,")
+    assert abs(float(row.split(",")[2]) - 0.25) < 1e-9
+    assert (
+        "gradcli: note: |f'(x)| >= 1e-06 (--vanish) for -999.0000000000001 < x < 999.0000000000001"
+        in result.stderr
+    )
+
+
+def test_strict_makes_a_warning_fail():
+    assert run("sigmoid", "--at", "20", "--strict").exit_code == 1
+    assert run("sigmoid", "--at", "1", "--strict", "--method", "backprop").exit_code == 0
+
+
+def test_plot_needs_the_table_format():
+    result = run("sigmoid", "--plot", "--format", "json")
+    assert result.exit_code == 2
+    assert "--plot draws in the terminal" in result.stderr
+
+
+def test_activation_plot_draws_over_the_at_range():
+    result = run("gelu", "--at", "-4:4:5", "--plot", env={"COLUMNS": "90"})
+    assert result.exit_code == 0, result.output
+    assert "healthy range of gelu" in result.stdout
+    assert "f = gelu(x)" in result.stdout and "df/dx (backprop)" in result.stdout
+
+
+def test_activations_work_inside_expressions():
+    result = run("grad", "relu(w*x+b)", "--at", "w=2,x=3,b=-1", "--method", "backprop", "--format", "json")
+    assert lines(result)[0]["exact"] == {"b": 1.0, "w": 3.0, "x": 2.0}
+
+
+def test_expression_text_keeps_the_parameter_exact():
+    assert expression_text(ACTIVATIONS["elu"], (0.1,)) == "elu(x, 0.1)"
+    assert expression_text(ACTIVATIONS["gelu"]) == "gelu(x)"
+
+
+@pytest.mark.skipif(shutil.which("gradcli") is None, reason="gradcli is not installed")
+def test_installed_command_runs_for_real():
+    done = subprocess.run(["gradcli", "sigmoid", "--at", "20"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert "vanishing" in done.stdout and done.stderr == ""
+
+
+AT_VALUES = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.sampled_from(["0", "-0.0", "1e-320", "1e308", "pi", "", "abc", "-", "1e999", "x=", "p=2"]),
+    st.builds(
+        lambda a, b, n: f"{a}:{b}:{n}",
+        st.sampled_from(["-1e308", "-3", "0", "pi", "x"]),
+        st.sampled_from(["1e308", "3", "0", "", "nan"]),
+        st.sampled_from(["2", "5", "0", "1.5", ""]),
+    ),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(sorted(ACTIVATIONS)),
+    st.lists(AT_VALUES, max_size=2),
+    st.sampled_from(["central", "forward", "backprop"]),
+    st.sampled_from(["table", "json", "csv"]),
+    st.sampled_from([None, "0.5", "-2", "nan", "1e308", "x"]),
+)
+def test_any_activation_input_gives_a_result_or_one_line_error(name, ats, method, fmt, alpha):
+    args = [name, "--method", method, "--format", fmt]
+    for at in ats:
+        args.append(f"--at={at}")
+    if alpha is not None and ACTIVATIONS[name].param:
+        args.append(f"--alpha={alpha}")
+    result = CliRunner().invoke(main, args)
+    assert "Traceback" not in result.output
+    assert result.exit_code in (0, 1, 2), (args, result.output)
+    if result.exit_code == 2:
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+RELU_TABLE = """\
+function  relu(x)
+method    backprop (exact, reverse mode)
+   x   f(x)   f' backprop   status
+─────────────────────────────────────
+-3.0    0.0           0.0   vanishing
+ 2.0    2.0           1.0   ok
+x = -3.0: vanishing: relu'(-3.0) is exactly 0: relu is flat here, so a gradient
+step cannot move x at all; it is at least 1e-06 only for 0.0 < x
+
+healthy range of relu (found numerically from its derivative):
+  |f'(x)| >= 1e-06 (--vanish) for 0.0 < x
+  |f'(x)| >= 10% of its peak 1.0 for 0.0 < x
+  no vanishing side for large x: f' does not fade there
+  left of that f' is exactly 0: a unit pushed there stops learning (dead), not
+only slowly
+  the seed's advice -1 < x < 1 is not inside both: there |f'| is 0 to 1 (0% to
+100% of the peak)
+"""
+
+
+def test_activation_table_golden_text_at_80_columns():
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    render_activation(evaluate_activation("relu", [-3.0, 2.0], "backprop"), console)
+    got = "\n".join(line.rstrip() for line in console.file.getvalue().splitlines()) + "\n"
+    assert got == RELU_TABLE
+
+
+def test_activation_output_writes_an_image(tmp_path):
+    path = tmp_path / "tanh.png"
+    result = run("tanh", "--at", "-3:3:7", "--output", str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert len(lines(result)) == 7
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+    assert f"wrote {path}" in result.stderr

@@ -1,0 +1,144 @@
+"""Plots: the sampled curves, the terminal drawing (fits the width), and image files."""
+
+from __future__ import annotations
+
+import struct
+import sys
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from gradcli.cli import main
+from gradcli.errors import OptionError, PointsError
+from gradcli.expression import parse
+from gradcli.gradient import compute
+from gradcli.health import healthy_range, slope_of
+from gradcli.ops import FUNCTIONS
+from gradcli.plot import parse_size, sample, save_figure, terminal_plot
+from gradcli.points import Span
+
+
+def run(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(main, list(args), prog_name="gradcli", env=env)
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_sampled_curves_are_the_pipelines_values_and_backprop():
+    c = sample(parse("tanh(w*x)"), "x", Span(-2.0, 3.0, None), {"w": 2.0}, points=11)
+    assert c.x.tolist() == np.linspace(-2, 3, 11).tolist()
+    r = compute(parse("tanh(w*x)"), np.column_stack([np.full(11, 2.0), c.x]), "backprop")
+    assert c.f.tolist() == r.value.tolist()
+    assert c.slope.tolist() == r.exact[1].tolist()  # variables are w, x
+
+
+def test_vanishing_region_agrees_with_the_healthy_range():
+    c = sample(parse("sigmoid(x)"), None, Span(-20.0, 20.0, None), points=401)
+    ((lo, hi),) = healthy_range(slope_of(FUNCTIONS["sigmoid"]), 1e-6).above_vanish
+    inside = (c.x > lo) & (c.x < hi)
+    assert np.array_equal(c.vanishing, ~inside)
+    assert c.vanishing_spans() == [
+        (-20.0, float(c.x[~inside & (c.x < 0)][-1])),
+        (float(c.x[~inside & (c.x > 0)][0]), 20.0),
+    ]
+
+
+@pytest.mark.parametrize("columns", [60, 80, 132])
+def test_terminal_plot_fits_the_width_and_names_both_curves(columns):
+    result = run("plot", "sigmoid(x)", "--range", "-20:20", env={"COLUMNS": str(columns)})
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "f = sigmoid(x)" in text and "df/dx (backprop)" in text
+    assert "|df/dx| < 1e-06 (vanishing)" in text
+    assert all(len(line) <= columns for line in text.splitlines())
+    assert max(len(line) for line in text.splitlines()) >= columns - 25  # uses the width
+    assert "\x1b[" not in text  # piped: plain text, no colour codes
+
+
+def test_plot_with_other_variables_fixed():
+    result = run("plot", "tanh(w*x)", "--var", "x", "--range", "-5:5", "--at", "w=2", "--points", "50")
+    assert result.exit_code == 0, result.output
+    assert "f = tanh(w*x), w=2.0" in result.stdout and "df/dx (backprop)" in result.stdout
+
+
+def test_plot_without_a_vanishing_region_says_so():
+    text = terminal_plot(sample(parse("x**2"), None, Span(1.0, 2.0, None), points=20), 80)
+    assert "no vanishing region here" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("plot", "a*b"), "say which variable to plot against with --var"),
+        (("plot", "a*b", "--var", "c"), "--var c: the expression does not use c"),
+        (("plot", "a*b", "--var", "a"), "--at misses b"),
+        (("plot", "a*b", "--var", "a", "--at", "c=1"), "--at names c, not in the expression"),
+        (("plot", "a*b", "--var", "a", "--at", "1"), "--at '1' needs names"),
+        (("plot", "x", "--range", "5:1"), "range '5:1' must go up"),
+        (("plot", "x", "--range", "1:2:3"), "range '1:2:3' is not start:stop"),
+        (("plot", "x", "--output", "f.jpg"), "cannot tell the image format of 'f.jpg'"),
+        (("plot", "x", "--size", "big"), "size 'big' is not WIDTHxHEIGHT in pixels"),
+        (("plot", "x", "--size", "5x5"), "must be 16 to 10,000 pixels"),
+        (("plot", "x", "--points", "1"), "--points"),
+    ],
+)
+def test_plot_errors_are_one_line_exit_2(args, message):
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("gradcli: error: ") and result.stderr.count("\n") == 1
+    assert message in result.stderr
+
+
+def test_output_png_has_the_asked_size(tmp_path):
+    path = tmp_path / "sigmoid.png"
+    result = run("plot", "sigmoid(x)", "--output", str(path), "--size", "640x360", "--points", "50")
+    assert result.exit_code == 0, result.output
+    assert png_size(path.read_bytes()) == (640, 360)
+    assert result.stdout == ""
+
+
+def test_output_svg_and_pdf(tmp_path):
+    c = sample(parse("relu(x)"), None, Span(-3.0, 3.0, None), points=30)
+    save_figure(c, str(tmp_path / "r.svg"))
+    save_figure(c, str(tmp_path / "r.pdf"), (300, 200))
+    assert b"<svg" in (tmp_path / "r.svg").read_bytes()[:500]
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_output_to_an_unwritable_place_is_a_one_line_error(tmp_path):
+    result = run("plot", "x", "--output", str(tmp_path / "missing" / "x.png"), "--points", "5")
+    assert result.exit_code == 2
+    assert "gradcli: error: cannot write" in result.stderr
+
+
+def test_missing_plot_extra_names_it(monkeypatch, tmp_path):
+    # simulate an install without matplotlib: its modules cannot be imported
+    for name in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"):
+        monkeypatch.setitem(sys.modules, name, None)
+    result = run("plot", "x", "--output", str(tmp_path / "x.png"))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "gradcli: error: --output needs matplotlib, which is not installed — pip install 'gradcli[plot]'\n"
+    )
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_core_errors_raise_gradcli_errors():
+    with pytest.raises(PointsError, match="--at gives x, the variable being plotted"):
+        sample(parse("x*y"), "x", Span(0.0, 1.0, None), {"x": 1.0, "y": 2.0})
+    with pytest.raises(OptionError, match="--points must be from 2"):
+        sample(parse("x"), None, Span(0.0, 1.0, None), points=1)
+    assert parse_size("800X500") == (800, 500)
+
+
+def test_terminal_plot_uses_colour_only_when_asked(monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")  # plotille itself colours only a terminal
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    c = sample(parse("tanh(x)"), None, Span(-5.0, 5.0, None), points=40)
+    assert "\x1b[" in terminal_plot(c, 80, color=True)
+    assert "\x1b[" not in terminal_plot(c, 80, color=False)
