@@ -21,6 +21,8 @@ gradient g:
 * an eigenvalue (``numpy.linalg.eigvalsh``, backward stable) counts as zero when
   ``|lambda| <= 64 k eps_m max|lambda|``: eigvalsh's own error is about k eps_m |H| and the
   exact Hessian's entries carry a few dozen ulps of rounding from the derivative rules;
+* a point where f or one of its first derivatives sits on a kink (abs(0), relu(0), a min/max
+  tie, sign(0) inside a derivative, ...) is a ``kink``: the Hessian there is a convention;
 * then: all eigenvalues positive, a minimum; all negative, a maximum; both signs, a saddle;
   all zero, flat (the second-order test says nothing); some zero and the rest of one sign,
   degenerate (inconclusive). Where the gradient is not zero the point is not critical, and the
@@ -33,7 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .backprop import backprop
+from .backprop import backprop, kinks
 from .errors import OptionError
 from .evaluate import columns, forward
 from .expression import Expression
@@ -45,7 +47,7 @@ MAX_VARIABLES = 64  # k**2 entries, each row a finite-difference gradient: beyon
 EIGEN_ULPS = 64.0
 GRADIENT_ZERO = EPS_MACHINE**0.5
 
-KINDS = ("minimum", "maximum", "saddle", "flat", "degenerate", "not critical", "undefined")
+KINDS = ("minimum", "maximum", "saddle", "flat", "degenerate", "not critical", "kink", "undefined")
 
 
 class HessianResult(NamedTuple):
@@ -99,6 +101,10 @@ def hessian(
     values = forward(expr, cols)
     f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
     grad, _ = backprop(expr, values, n)
+    kinked: list[str | None] = [None] * n  # where f or a first derivative is not differentiable
+    for node, mask in kinks(expr, values, n):
+        for p in np.flatnonzero(mask):
+            kinked[p] = kinked[p] or f"{expr.nodes[node].text} sits on a kink"
     exact = np.zeros((n, k, k))
     fd = estimate = step = None
     if method != BACKPROP:
@@ -108,6 +114,9 @@ def hessian(
         for i, row in enumerate(rows):
             row_values = forward(row, cols)
             exact[:, i, :] = backprop(row, row_values, n)[0].T
+            for _, mask in kinks(row, row_values, n):
+                for p in np.flatnonzero(mask):
+                    kinked[p] = kinked[p] or f"df/d{names[i]} is not differentiable here"
             if fd is not None:
                 d0 = np.broadcast_to(np.asarray(row_values[-1], dtype=np.float64), (n,))
                 diff = differences(row, cols, d0, method, eps)
@@ -125,6 +134,12 @@ def hessian(
     kinds, verdicts = [], []
     for p in range(n):
         kind, verdict, lam = classify(exact[p], grad[:, p], points[p])
+        if kinked[p] is not None and kind != "undefined":
+            kind = "kink"
+            verdict = (
+                f"not twice differentiable here ({kinked[p]}): the Hessian shown uses backprop's "
+                "one-sided conventions, and its eigenvalues do not classify the point"
+            )
         eigen[p] = lam
         kinds.append(kind)
         verdicts.append(verdict)

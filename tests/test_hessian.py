@@ -107,6 +107,10 @@ def test_fixed_eps_is_used_and_backprop_skips_the_difference() -> None:
         ("x**4 + y**2", {"x": 0.0, "y": 0.0}, "degenerate"),
         ("x**2 + y", {"x": 0.0, "y": 0.0}, "not critical"),
         ("log(x)", {"x": -1.0}, "undefined"),
+        ("abs(x)", {"x": 0.0}, "kink"),
+        ("relu(x)**2 + y**2", {"x": 0.0, "y": 0.0}, "kink"),
+        ("relu(x)**2 + y**2", {"x": 1.0, "y": 0.0}, "not critical"),
+        ("max(x, y)", {"x": 1.0, "y": 1.0}, "kink"),
     ],
 )
 def test_classification(text: str, point: dict[str, float], kind: str | None) -> None:
