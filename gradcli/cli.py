@@ -464,28 +464,14 @@ def _grad_more(
 
 
 def _unit(text: str, names: tuple[str, ...], order: str | None) -> tuple[float, ...]:
-    """``--direction``: a vector like a point (named or positional), normalised."""
-    from .errors import OptionError
-    from .jacobian import unit_vector
-    from .points import bind, check_order
+    """``--direction`` as a unit vector over ``names`` (see :func:`gradcli.jacobian.parse_direction`)."""
+    from .jacobian import parse_direction
+    from .points import check_order
 
-    try:
-        spec = parse_spec(text)
-        if spec.names is not None and spec.names != ("p",):  # named: the others are 0
-            twice = [v for i, v in enumerate(spec.names) if v in spec.names[:i]]
-            if twice:
-                raise PointsError(f"it gives '{twice[0]}' twice")
-            given = dict(zip(spec.names, spec.values))
-            spec = spec._replace(names=names, values=tuple(given.pop(v, 0.0) for v in names))
-            if given:
-                raise PointsError(f"'{next(iter(given))}' is not a variable of the expression")
-        vars_order = None
-        if order is not None:
-            vars_order = check_order([v.strip() for v in order.split(",") if v.strip()], names)
-        row = bind([spec], names, vars_order)[0]
-    except PointsError as exc:
-        raise OptionError(f"--direction {text!r}: {exc.message}", hint=exc.hint) from None
-    return unit_vector(row)
+    vars_order = None
+    if order is not None:
+        vars_order = check_order([v.strip() for v in order.split(",") if v.strip()], names)
+    return parse_direction(text, names, vars_order)
 
 
 def _output_direction(result: Any, d: Any, fmt: str) -> None:
@@ -495,30 +481,10 @@ def _output_direction(result: Any, d: Any, fmt: str) -> None:
 
         console = stdout_console()
         _emit(lambda: render_with_direction(result, d, console))
-    elif fmt == "json":
-        from .formats import dumps, records
-        from .matrix_output import direction_record
-
-        def write() -> None:
-            for p, record in enumerate(records(result)):
-                sys.stdout.write(dumps(direction_record(record, result.variables, d, p)) + "\n")
-
-        _emit(write)
     else:
-        import io
+        from .matrix_output import write_direction
 
-        from .formats import WRITERS
-
-        sep = "," if fmt == "csv" else "\t"
-        buffer = io.StringIO()
-        WRITERS[fmt](result, buffer)
-        lines = buffer.getvalue().splitlines()
-        along = d.exact if d.diff is None else d.diff
-        rows = [lines[0] + sep + "grad_u"]
-        rows += [
-            line + sep + (repr(float(v)) if math.isfinite(v) else "") for line, v in zip(lines[1:], along)
-        ]
-        _emit(lambda: sys.stdout.write("\n".join(rows) + "\n"))
+        _emit(lambda: write_direction(result, d, sys.stdout, fmt))
 
 
 def _warn_on_stderr(result: Any, limit: int = 20) -> None:

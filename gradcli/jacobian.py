@@ -19,11 +19,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import OptionError
+from .errors import OptionError, PointsError
 from .evaluate import columns, value
 from .expression import Expression
 from .finite_diff import AUTO_SCALE
 from .gradient import BACKPROP, GradResult, compute
+from .points import POINT_LABEL, bind, parse_spec
 
 
 class JacobianResult(NamedTuple):
@@ -114,6 +115,29 @@ def unit_vector(direction: Sequence[float]) -> tuple[float, ...]:
     return tuple(float(v) for v in d / norm)
 
 
+def parse_direction(text: str, names: Sequence[str], order: Sequence[str] | None = None) -> tuple[float, ...]:
+    """``--direction`` text as a unit vector over ``names``.
+
+    Positional (``1,0,-1``, bound like a point: in ``order`` or alphabetically) or named
+    (``x=1,z=-1``; the variables not named are 0). Raises :class:`OptionError` naming the option.
+    """
+    names = tuple(names)
+    try:
+        spec = parse_spec(text)
+        if spec.names is not None and spec.names != (POINT_LABEL,):  # named: the others are 0
+            twice = [v for i, v in enumerate(spec.names) if v in spec.names[:i]]
+            if twice:
+                raise PointsError(f"it gives '{twice[0]}' twice")
+            given = dict(zip(spec.names, spec.values))
+            spec = spec._replace(names=names, values=tuple(given.pop(v, 0.0) for v in names))
+            if given:
+                raise PointsError(f"'{next(iter(given))}' is not a variable of the expression")
+        row = bind([spec], names, order)[0]
+    except PointsError as exc:
+        raise OptionError(f"--direction {text!r}: {exc.message}", hint=exc.hint) from None
+    return unit_vector(row)
+
+
 def directional(result: GradResult, unit: Sequence[float]) -> Directional:
     """The derivative of ``result``'s expression along ``unit`` (from :func:`unit_vector`).
 
@@ -149,4 +173,12 @@ def directional(result: GradResult, unit: Sequence[float]) -> Directional:
         return Directional(unit, exact, diff, h, np.abs(diff - exact))
 
 
-__all__ = ["Directional", "JacobianResult", "directional", "jacobian", "union_variables", "unit_vector"]
+__all__ = [
+    "Directional",
+    "JacobianResult",
+    "directional",
+    "jacobian",
+    "parse_direction",
+    "union_variables",
+    "unit_vector",
+]

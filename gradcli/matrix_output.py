@@ -11,7 +11,8 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .formats import dumps, number
+from .formats import WRITERS, dumps, number, records
+from .gradient import GradResult
 from .hessian import HessianResult
 from .jacobian import Directional, JacobianResult
 
@@ -139,6 +140,25 @@ def write_jacobian_delimited(
         if directions is not None:
             fields += [_field(d.exact[p] if d.diff is None else d.diff[p]) for d in directions]
         out.write(sep.join(fields) + "\n")
+
+
+def write_direction(result: GradResult, d: Directional, out: TextIO, fmt: str) -> None:
+    """``gradcli grad --direction`` for one expression, as json, csv or tsv: grad's own records
+    or rows, with the direction and the derivative along it added (CSV: a last column grad_u)."""
+    if fmt == "json":
+        for p, record in enumerate(records(result)):
+            out.write(dumps(direction_record(record, result.variables, d, p)) + "\n")
+        return
+    import io
+
+    sep = "," if fmt == "csv" else "\t"
+    buffer = io.StringIO()
+    WRITERS[fmt](result, buffer)
+    lines = buffer.getvalue().splitlines()
+    along = d.exact if d.diff is None else d.diff
+    out.write(lines[0] + sep + "grad_u\n")
+    for line, v in zip(lines[1:], along):
+        out.write(line + sep + _field(v) + "\n")
 
 
 def direction_record(
