@@ -313,7 +313,9 @@ def render_jacobian(
         head.add_row(
             "point", ", ".join(f"{v}={number(x)}" for v, x in zip(names, jr.points[p])) or "(no variables)"
         )
-        if diff:
+        if not names:
+            head.add_row("method", "none needed: the expressions have no variables")
+        elif diff:
             head.add_row("method", f"{method} difference, eps {_eps_text(results, names, p)}")
         else:
             head.add_row("method", "backprop (exact, reverse mode)")
