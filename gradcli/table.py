@@ -254,7 +254,7 @@ def render_hessian(result: HessianResult, console: Console) -> None:
         head.add_row(
             "gradient", ", ".join(f"{v} = {number(g)}" for v, g in zip(names, result.gradient[p])) or "-"
         )
-        if result.fd is not None:
+        if result.fd is not None and names:
             eps = (
                 number(result.eps)
                 if result.eps is not None
