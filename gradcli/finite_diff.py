@@ -212,4 +212,6 @@ def _balance(h: float, t: float, r: float, order: int) -> tuple[float, float] | 
         return None
     c1, c2 = t / h**order, r * h
     best = float((c2 / (order * c1)) ** (1.0 / (order + 1)))
+    if not (np.isfinite(c1) and np.isfinite(best) and best > 0):  # h**order under/overflowed
+        return None
     return best, c1 * best**order + c2 / best

@@ -56,6 +56,22 @@ class Op(NamedTuple):
     symbol: str | None = None  # operators only: "+", "**", ...
     analytic: bool = True  # complex-analytic wherever it is differentiable (False: piecewise)
     complex_forward: Rule | None = None  # the rule for complex input, where ``forward`` is real-only
+    # The partials as gradcli expression text, one per argument joined by " and ", written in
+    # the argument names of params() (e.g. "y*x**(y-1) and x**y*log(x)"); or a function from
+    # the number of arguments to that text. gradcli.symbolic builds derivatives from it.
+    symbolic: str | Callable[[int], str] | None = None
+
+    def params(self, n: int) -> tuple[str, ...]:
+        """The names the symbolic rule uses for ``n`` arguments: those of the signature's call
+        form with n arguments (``atan2(y, x)``: y, x), else x and y, else x1 ... xn."""
+        for form in self.signature.split("  "):
+            if form.endswith(")") and "(" in form and "..." not in form:
+                names = tuple(a.strip() for a in form[form.index("(") + 1 : -1].split(","))
+                if len(names) == n:
+                    return names
+        if n <= 2:
+            return ("x", "y")[:n]
+        return tuple(f"x{i + 1}" for i in range(n))
 
     def arity_text(self) -> str:
         if self.max_args is None:
@@ -138,6 +154,7 @@ _POW = Op(
     kink_doc="at x = 0 when 0 < y is not an integer",
     why_nonfinite=_POW_WHY,
     symbol="**",
+    symbolic="y*x**(y-1) and x**y*log(x)",
 )
 
 
@@ -149,9 +166,42 @@ def _div_partials(args: Sequence[Array], out: Array) -> tuple[Array, Array]:
 OPERATORS: dict[str, Op] = {
     op.symbol: op  # type: ignore[misc]
     for op in (
-        Op("add", 2, 2, np.add, lambda a, o: (1.0, 1.0), "1 and 1", "x + y", "x + y", symbol="+"),
-        Op("sub", 2, 2, np.subtract, lambda a, o: (1.0, -1.0), "1 and -1", "x - y", "x - y", symbol="-"),
-        Op("mul", 2, 2, np.multiply, lambda a, o: (a[1], a[0]), "y and x", "x * y", "x * y", symbol="*"),
+        Op(
+            "add",
+            2,
+            2,
+            np.add,
+            lambda a, o: (1.0, 1.0),
+            "1 and 1",
+            "x + y",
+            "x + y",
+            symbol="+",
+            symbolic="1 and 1",
+        ),
+        Op(
+            "sub",
+            2,
+            2,
+            np.subtract,
+            lambda a, o: (1.0, -1.0),
+            "1 and -1",
+            "x - y",
+            "x - y",
+            symbol="-",
+            symbolic="1 and -1",
+        ),
+        Op(
+            "mul",
+            2,
+            2,
+            np.multiply,
+            lambda a, o: (a[1], a[0]),
+            "y and x",
+            "x * y",
+            "x * y",
+            symbol="*",
+            symbolic="y and x",
+        ),
         Op(
             "div",
             2,
@@ -163,10 +213,13 @@ OPERATORS: dict[str, Op] = {
             "x / y",
             why_nonfinite=_explain([(lambda a, b: b == 0, "division by zero")]),
             symbol="/",
+            symbolic="1/y and -x/y**2",
         ),
         _POW,
-        Op("neg", 1, 1, np.negative, lambda a, o: (-1.0,), "-1", "minus x", "-x", symbol="neg"),
-        Op("pos", 1, 1, np.positive, lambda a, o: (1.0,), "1", "x itself", "+x", symbol="pos"),
+        Op(
+            "neg", 1, 1, np.negative, lambda a, o: (-1.0,), "-1", "minus x", "-x", symbol="neg", symbolic="-1"
+        ),
+        Op("pos", 1, 1, np.positive, lambda a, o: (1.0,), "1", "x itself", "+x", symbol="pos", symbolic="1"),
     )
 }
 
@@ -275,6 +328,7 @@ def _unary(
     doc: str,
     **extra: object,
 ) -> Op:
+    extra.setdefault("symbolic", derivative)  # a unary rule's text is its symbolic rule
     return Op(
         name,
         1,
@@ -343,6 +397,29 @@ def _hypot_complex(x: Array, y: Array) -> Array:
     return r + 1j * ((x.real / safe) * x.imag + (y.real / safe) * y.imag)
 
 
+def _log_symbolic(n: int) -> str:
+    return "1/x" if n == 1 else "1/(x*log(base)) and -log(x)/(base*log(base)**2)"
+
+
+def _extreme_symbolic(name: str, side: str) -> Callable[[int], str]:
+    """min/max partials: 1 for the chosen argument, split evenly on a tie (as backprop does).
+
+    ``side`` is "+" for min (out - x_i <= 0) and "-" for max (out - x_i >= 0): 1 side sign(...)
+    is 1 where x_i is the chosen argument and 0 elsewhere.
+    """
+
+    def rule(n: int) -> str:
+        if n == 2:
+            first, second = f"(1{side}sign(y-x))/2", f"(1{side}sign(x-y))/2"
+            return f"{first} and {second}"
+        names = [f"x{i + 1}" for i in range(n)]
+        out = f"{name}({','.join(names)})"
+        hits = [f"(1{side}sign({out}-{x}))" for x in names]
+        return " and ".join(f"{hit}/({'+'.join(hits)})" for hit in hits)
+
+    return rule
+
+
 def _outside(lo: float, hi: float, name: str) -> Callable[[Sequence[Array]], str]:
     return _explain([(lambda x: (x < lo) | (x > hi), f"{name} of a number outside [{lo:g}, {hi:g}]")])
 
@@ -369,6 +446,7 @@ FUNCTIONS: dict[str, Op] = {
             "natural logarithm; log(x, base) for another base",
             "log(x)  log(x, base)",
             why_nonfinite=_LOG_WHY,
+            symbolic=_log_symbolic,
         ),
         _unary(
             "log2",
@@ -426,6 +504,18 @@ FUNCTIONS: dict[str, Op] = {
             analytic=False,
             complex_forward=lambda z: np.where(np.real(z) < 0, -z, z),
         ),
+        _unary(
+            "sign",
+            np.sign,
+            lambda x, o: 0.0,
+            "0",
+            "-1, 0 or 1, the sign of x",
+            kink=lambda a: a[0] == 0,
+            directional=lambda a, d, o: np.where(np.asarray(d[0]) == 0, 0.0, np.nan),
+            kink_doc="at x = 0 (it jumps from -1 to 1; backprop uses 0)",
+            analytic=False,
+            complex_forward=lambda z: np.sign(np.real(z)) + 0j,
+        ),
         _unary("sin", np.sin, lambda x, o: np.cos(x), "cos(x)", "sine (radians)"),
         _unary("cos", np.cos, lambda x, o: -np.sin(x), "-sin(x)", "cosine (radians)"),
         _unary("tan", np.tan, lambda x, o: 1.0 + o * o, "1 + tan(x)**2", "tangent (radians)"),
@@ -459,6 +549,7 @@ FUNCTIONS: dict[str, Op] = {
             directional=_atan2_directional,
             kink_doc="on its branch cut y = 0, x <= 0 (it jumps from pi to -pi)",
             complex_forward=_atan2_complex,
+            symbolic="x/(x**2+y**2) and -y/(x**2+y**2)",
         ),
         _unary(
             "sinh",
@@ -519,6 +610,7 @@ FUNCTIONS: dict[str, Op] = {
             directional=lambda a, d, o: np.hypot(d[0], d[1]),
             kink_doc="at (0, 0) (a cone: backprop uses 0)",
             complex_forward=_hypot_complex,
+            symbolic="x/hypot(x,y) and y/hypot(x,y)",
         ),
         Op(
             "min",
@@ -534,6 +626,7 @@ FUNCTIONS: dict[str, Op] = {
             kink_doc="where two arguments tie (backprop splits the gradient evenly)",
             analytic=False,
             complex_forward=_pick_complex(smaller=True),
+            symbolic=_extreme_symbolic("min", "+"),
         ),
         Op(
             "max",
@@ -549,6 +642,7 @@ FUNCTIONS: dict[str, Op] = {
             kink_doc="where two arguments tie (backprop splits the gradient evenly)",
             analytic=False,
             complex_forward=_pick_complex(smaller=False),
+            symbolic=_extreme_symbolic("max", "-"),
         ),
         Op(
             "sigmoid",
@@ -560,6 +654,7 @@ FUNCTIONS: dict[str, Op] = {
             "logistic function 1/(1+exp(-x))",
             "sigmoid(x)",
             complex_forward=_sigmoid_complex,
+            symbolic="sigmoid(x)*sigmoid(-x)",
         ),
         _unary(
             "softplus",
@@ -580,6 +675,7 @@ FUNCTIONS: dict[str, Op] = {
             kink_doc="at x = 0 (slopes 0 and 1; backprop uses 0)",
             analytic=False,
             complex_forward=lambda z: np.where(np.real(z) > 0, z, 0.0),
+            symbolic="sign(relu(x))",  # 1 for x > 0, 0 for x <= 0, as backprop
         ),
     )
 }
@@ -673,6 +769,18 @@ def _mish_slope(x: Array, out: Array) -> Array:
     sp = _softplus(x)
     sech = 1.0 / np.cosh(sp)  # 0, not NaN, once cosh overflows
     return np.tanh(sp) + np.where(np.isfinite(x), x * sech * sech * _sigmoid(x), 0.0)
+
+
+def _step_rule(alpha: str, left: str, n: int, by_alpha: str) -> str:
+    """The symbolic rule of a function with slope 1 for x > 0 and ``alpha*left`` for x <= 0.
+
+    sign(relu(x)) is 1 for x > 0 and 0 for x <= 0, so the rule picks the side as backprop
+    does (alpha's side at 0); ``left`` must stay finite for x > 0 (exp(min(x,0)), not exp(x)).
+    With n == 2 the second partial, by alpha, is ``by_alpha``.
+    """
+    left_side = alpha if left == "1" else f"{alpha}*{left}"
+    rule = f"sign(relu(x))+{left_side}*(1-sign(relu(x)))"
+    return rule if n == 1 else f"{rule} and {by_alpha}"
 
 
 def _alpha(args: Sequence[Array], default: float) -> Array:
@@ -774,6 +882,7 @@ _ACTIVATION_OPS = (
         kink_doc="at x = 0 (slopes alpha and 1; backprop uses alpha)",
         analytic=False,
         complex_forward=_leaky_relu_complex,
+        symbolic=lambda n: _step_rule("0.01" if n == 1 else "alpha", "1", n, "min(x,0)"),
     ),
     Op(
         "elu",
@@ -789,6 +898,7 @@ _ACTIVATION_OPS = (
         kink_doc="at x = 0 when alpha != 1 (slopes alpha and 1; backprop uses alpha)",
         analytic=False,
         complex_forward=_elu_complex,
+        symbolic=lambda n: _step_rule("1" if n == 1 else "alpha", "exp(min(x,0))", n, "expm1(min(x,0))"),
     ),
     _unary(
         "selu",
@@ -801,6 +911,7 @@ _ACTIVATION_OPS = (
         kink_doc="at x = 0 (slopes scale*alpha and scale; backprop uses scale*alpha)",
         analytic=False,
         complex_forward=lambda z: SELU_SCALE * _elu_complex(z, SELU_ALPHA),
+        symbolic=f"{SELU_SCALE!r}*({_step_rule(repr(SELU_ALPHA), 'exp(min(x,0))', 1, '')})",
     ),
     _unary(
         "gelu",
@@ -809,6 +920,7 @@ _ACTIVATION_OPS = (
         "Phi(x) + x*phi(x)",
         "x*Phi(x), Phi the standard normal CDF: the exact erf form, not the tanh approximation",
         complex_forward=_gelu_complex,
+        symbolic="erfc(-x/sqrt(2))/2+x*exp(-x**2/2)/sqrt(2*pi)",  # Phi(x) + x*phi(x)
     ),
     _unary(
         "silu",
@@ -826,6 +938,7 @@ _ACTIVATION_OPS = (
         "x/(1+|x|)",
         analytic=False,  # two analytic pieces, joined with equal slopes at 0
         complex_forward=_softsign_complex,
+        symbolic="1/(1+abs(x))**2",
     ),
     _unary(
         "mish",
@@ -846,10 +959,50 @@ _ACTIVATION_OPS = (
         kink_doc="at x = -3 and x = 3 (slopes 0 and 1/6; backprop uses 0)",
         analytic=False,
         complex_forward=_hard_sigmoid_complex,
+        symbolic="sign(relu(x+3))*sign(relu(3-x))/6",  # 1/6 strictly inside, 0 at and beyond +-3
     ),
 )
 FUNCTIONS.update((op.name, op) for op in _ACTIVATION_OPS)
 FUNCTIONS["swish"] = FUNCTIONS["silu"]._replace(name="swish", doc="x*sigmoid(x): the same as silu")
+
+
+def _erf(x: Array) -> Array:
+    """erf elementwise by ``math.erf`` (the C library's, accurate to about 1 ulp)."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.frompyfunc(math.erf, 1, 1)(x).astype(np.float64) if x.ndim else np.float64(math.erf(x))
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _first_order(z: Array, f: Rule, slope: Rule) -> Array:
+    """f(a + ib) to first order in b, f(a) + ib f'(a): all complex step reads (as for gelu)."""
+    z = np.asarray(z, dtype=complex)
+    return f(z.real) + 1j * z.imag * slope(z.real)
+
+
+# erf and erfc: gelu's symbolic derivative needs Phi(x) = erfc(-x/sqrt(2))/2.
+FUNCTIONS.update(
+    (op.name, op)
+    for op in (
+        _unary(
+            "erf",
+            _erf,
+            lambda x, o: _TWO_OVER_SQRT_PI * np.exp(-x * x),
+            "2/sqrt(pi)*exp(-x**2)",
+            "error function",
+            complex_forward=lambda z: _first_order(z, _erf, lambda x: _TWO_OVER_SQRT_PI * np.exp(-x * x)),
+        ),
+        _unary(
+            "erfc",
+            _erfc,
+            lambda x, o: -_TWO_OVER_SQRT_PI * np.exp(-x * x),
+            "-2/sqrt(pi)*exp(-x**2)",
+            "1 - erf(x), accurate where erf(x) is near 1",
+            complex_forward=lambda z: _first_order(z, _erfc, lambda x: -_TWO_OVER_SQRT_PI * np.exp(-x * x)),
+        ),
+    )
+)
 
 
 class Activation(NamedTuple):

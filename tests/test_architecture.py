@@ -1,7 +1,8 @@
 """The arrows between modules stay as drawn: each module imports only from the ones above it.
 
-Order (top first): errors, ops, expression, evaluate, points, backprop, finite_diff,
-diagnostics, health, gradient, formats, activation, plot, table, cli. The core never imports
+Order (top first): errors, ops, expression, symbolic, evaluate, points, backprop, finite_diff,
+diagnostics, trace, hessian, health, gradient, jacobian, formats, trace_output, matrix_output,
+activation, plot, table, cli. The core never imports
 Click or Rich, only table.py imports Rich, only plot.py imports the plotting libraries
 (plotille, matplotlib), only expression.py imports ast, and nothing imports cli.py.
 """
@@ -18,6 +19,7 @@ ORDER = [
     "errors",
     "ops",
     "expression",
+    "symbolic",
     "evaluate",
     "points",
     "backprop",
@@ -29,15 +31,20 @@ ORDER = [
     "methods",
     "sweep",
     "diagnostics",
+    "trace",
+    "hessian",
     "health",
     "gradient",
+    "jacobian",
     "formats",
+    "trace_output",
+    "matrix_output",
     "activation",
     "plot",
     "table",
     "cli",
 ]
-CORE = [*ORDER[: ORDER.index("gradient") + 1], "activation"]
+CORE = [*ORDER[: ORDER.index("jacobian") + 1], "activation"]
 
 
 def imports(module: str) -> set[str]:

@@ -550,7 +550,8 @@ def test_help_on_group_and_every_command():
     result = run("--help")
     assert result.exit_code == 0
     assert "Examples" in result.stdout
-    assert set(main.commands) == {"grad", "functions", "sweep", "plot", *ACTIVATIONS}
+    commands = {"grad", "functions", "sweep", "plot", "diff", "trace", "hessian", *ACTIVATIONS}
+    assert set(main.commands) == commands
     for name in main.commands:
         assert name in result.stdout
         sub = run(name, "--help")

@@ -378,3 +378,11 @@ def test_many_points_and_variables_at_once():
         exact = [mp.exp(ym) + ym * mp.cos(xm * ym), xm * mp.exp(ym) + xm * mp.cos(xm * ym)]
         for k in range(2):
             assert abs(r.gradient[k, i] - float(exact[k])) <= 10 * r.diff.error_estimate[k, i]
+
+
+def test_balancing_step_is_unknown_when_the_step_power_underflows() -> None:
+    # h**2 underflows to 0 for h ~ 1e-139: no balance can be computed (was ZeroDivisionError)
+    from gradcli.finite_diff import balancing_step, error_at_best_step
+
+    assert balancing_step(1.2e-139, 1.0, 1.0, 2) is None
+    assert error_at_best_step(1.2e-139, 1.0, 1.0, 2) is None

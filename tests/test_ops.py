@@ -143,6 +143,15 @@ REFERENCE: dict[tuple[str, int], Ref] = {
     ("expm1", 1): Ref(mp.expm1, [mp.exp], _grid(-40, -20, -5, -1, -1e-10, 0, 1e-10, 1, 5, 20, 700)),
     ("sqrt", 1): Ref(mp.sqrt, [lambda x: 1 / (2 * mp.sqrt(x))], _grid(1e-300, 1e-10, 0.5, 2, 1e10, 1e300)),
     ("abs", 1): Ref(abs, [mp.sign], _grid(-1e300, -3, -1e-300, 1e-300, 2.5, 1e300)),
+    ("erf", 1): Ref(
+        mp.erf, [lambda x: 2 / mp.sqrt(mp.pi) * mp.exp(-x * x)], _grid(-4, -1, -1e-10, 0, 1e-10, 0.5, 1, 2, 4)
+    ),
+    ("erfc", 1): Ref(
+        mp.erfc,
+        [lambda x: -2 / mp.sqrt(mp.pi) * mp.exp(-x * x)],
+        _grid(-4, -1, -1e-10, 0, 1e-10, 0.5, 1, 2, 4, 20),
+    ),
+    ("sign", 1): Ref(mp.sign, [lambda x: MPF(0)], _grid(-1e300, -3, -1e-300, 1e-300, 2.5, 1e300)),
     ("sin", 1): Ref(
         mp.sin, [mp.cos], _grid(-3, -1, 0, 1e-10, 0.5, 1, math.pi / 2, 1.5707963, 2, 3, math.pi, 100, 1e5)
     ),
@@ -562,6 +571,7 @@ def test_rules_are_vectorized_over_points():
 KINKS: dict[str, list[tuple[tuple[float, ...], tuple[float, ...], float]]] = {
     "abs": [((0.0,), (1.0,), 1.0), ((0.0,), (-1.0,), 1.0), ((0.0,), (0.0,), 0.0), ((0.0,), (2.5,), 2.5)],
     "relu": [((0.0,), (1.0,), 1.0), ((0.0,), (-1.0,), 0.0), ((0.0,), (3.0,), 3.0)],
+    "sign": [((0.0,), (1.0,), math.nan), ((0.0,), (-1.0,), math.nan), ((0.0,), (0.0,), 0.0)],
     "sqrt": [((0.0,), (1.0,), math.inf), ((0.0,), (-1.0,), math.nan), ((0.0,), (0.0,), 0.0)],
     "hypot": [
         ((0.0, 0.0), (1.0, 0.0), 1.0),
