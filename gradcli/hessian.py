@@ -7,7 +7,8 @@ up to rounding like backprop itself (symbolic-then-reverse, no step to choose).
 Finite differences: row i is the finite-difference gradient (:mod:`gradcli.finite_diff`, the
 chosen method and step, ``auto`` by default) of the same exact df/dx_i, with its error
 estimate. So each entry is a first difference of a first derivative: error order h for
-forward/backward, h**2 for central, as for ``gradcli grad``. The two are computed
+forward/backward, h**2 for central, h**4 for five-point; richardson and complex as for
+``gradcli grad``. The two are computed
 independently of each other beyond the shared df/dx_i; their difference tests the symbolic
 rules against the registry's numeric ones.
 
@@ -39,7 +40,8 @@ from .backprop import backprop, kinks
 from .errors import OptionError
 from .evaluate import columns, forward
 from .expression import Expression
-from .finite_diff import EPS_MACHINE, METHODS, differences
+from .finite_diff import EPS_MACHINE
+from .methods import METHODS, finite_difference
 from .symbolic import Algebra, derivatives, to_expression
 
 BACKPROP = "backprop"
@@ -119,7 +121,7 @@ def hessian(
                     kinked[p] = kinked[p] or f"df/d{names[i]} is not differentiable here"
             if fd is not None:
                 d0 = np.broadcast_to(np.asarray(row_values[-1], dtype=np.float64), (n,))
-                diff = differences(row, cols, d0, method, eps)
+                diff = finite_difference(row, cols, d0, method, eps)
                 fd[:, i, :] = diff.gradient.T
                 estimate[:, i, :] = diff.error_estimate.T  # type: ignore[index]
                 step[:, :] = diff.step.T  # type: ignore[index]
