@@ -28,6 +28,7 @@ _EXPORTS = {
     "ExpressionError": "gradcli.errors",
     "PointsError": "gradcli.errors",
     "FUNCTIONS": "gradcli.ops",
+    "derivative_texts": "gradcli.symbolic",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -20,7 +20,15 @@ from .errors import EXIT_INTERRUPTED, EXIT_NOT_FINITE, EXIT_OK, EXIT_USAGE, Grad
 from .points import PointSpec, Span, parse_span, parse_spec, parse_values
 
 FORMATS = ("table", "json", "csv", "tsv")
-METHODS = ("central", "forward", "backward", "backprop")  # the first is the default
+METHODS = (
+    "central",
+    "forward",
+    "backward",
+    "five-point",
+    "richardson",
+    "complex",
+    "backprop",
+)  # the first is the default
 EXIT_INTERNAL = 70
 STDIN = "-"
 _OPTION_LIKE = r"^--[A-Za-z][\w-]*(=.*)?$"
@@ -238,6 +246,7 @@ def main() -> None:
       gradcli grad "3*(a+b*c)" --at a=5,b=3,c=2
       gradcli grad "sigmoid(x)" --at x=20 --method forward --eps 0.001
       gradcli grad "log(1+exp(x*y))" --at 1,2 --format json
+      gradcli sweep "exp(x)" --at x=1 --method forward --method central
       gradcli functions
 
     Exit status: 0 done, 1 f could not be evaluated at some point (or --strict and a
@@ -272,7 +281,8 @@ def gradient_options(command: Any) -> Any:
                 type=click.Choice(METHODS),
                 default=METHODS[0],
                 show_default=True,
-                help="Finite-difference method; backprop alone skips the finite difference.",
+                help="Finite-difference method (five-point: 4th order; richardson: extrapolated; "
+                "complex: complex step); backprop alone skips the finite difference.",
             ),
             click.option(
                 "--eps",
@@ -511,12 +521,17 @@ def output(result: Any, fmt: str, strict: bool, run: Any = None, then: Any = Non
 
 
 @main.command(cls=ExpressionCommand)
-@click.argument("expression")
+@click.argument("expressions", nargs=-1, required=True, metavar="EXPRESSION...")
 @point_options
 @gradient_options
+@click.option(
+    "--direction",
+    metavar="VECTOR",
+    help="Also the derivative along this vector (normalised), e.g. 1,0,-1 or x=1,z=-1.",
+)
 @stream_options
 def grad(
-    expression: str,
+    expressions: tuple[str, ...],
     points: tuple[PointSpec, ...],
     order: str | None,
     method: str,
@@ -525,6 +540,7 @@ def grad(
     vanish: float,
     explode: float,
     strict: bool,
+    direction: str | None,
     input_path: str | None,
     on_error: str,
     jobs: int,
@@ -535,19 +551,27 @@ def grad(
     the functions listed by 'gradcli functions'. Each row shows the finite difference,
     backprop, the error between them and a status; warnings say when a gradient vanishes,
     explodes, is undefined, sits on a kink, or when the finite difference is untrustworthy.
+    Several expressions give the Jacobian (a row per expression, a column per variable);
+    --direction adds the directional derivative along the normalised vector.
 
     \b
     Examples:
       gradcli grad "3*(a+b*c)" --at a=5,b=3,c=2
       gradcli grad "3*(a+b*c)" --at 5,3,2 --method forward --eps 0.01 --format json
       gradcli grad "sigmoid(x)" --at 1 --at 20 --method forward --eps 0.001
+      gradcli grad "exp(x)/sqrt(sin(x)**3+cos(x)**3)" --at 1.5 --method richardson
+      gradcli grad "sigmoid(x)" --at 40 --method complex
       gradcli grad "-x**2" --at x=-3 --format csv
+      gradcli grad "x*y" "x+y" "sin(x)" --at x=1,y=2
+      gradcli grad "x**2+y*z" --at 1,2,3 --direction 1,0,-1
       printf '5,3,2\n1,2,3\n' | gradcli grad "3*(a+b*c)" --at - --format csv
       gradcli grad "3*(a+b*c)" --input points.csv --method forward --eps 0.01 --format csv
     """
     if streaming(points, input_path):
+        if len(expressions) > 1 or direction is not None:
+            raise click.UsageError("streamed points (--at -, --input) take one expression and no --direction")
         run_stream(
-            expression,
+            expressions[0],
             input_path,
             order,
             fmt,
@@ -563,9 +587,207 @@ def grad(
     from .expression import parse
     from .gradient import compute
 
-    expr = parse(expression)
+    if len(expressions) > 1 or direction is not None:
+        _grad_more(expressions, points, order, method, eps, fmt, vanish, explode, strict, direction)
+        return
+    expr = parse(expressions[0])
     result = compute(expr, bind_points(expr, points, order), method, eps, vanish, explode)
     output(result, fmt, strict)
+
+
+class StepRangeType(click.ParamType):
+    """``--range``: two positive steps, ``1e-1:1e-15`` (largest and smallest, either order)."""
+
+    name = "FROM:TO"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[float, float]:
+        if isinstance(value, tuple):
+            return value
+        parts = str(value).split(":")
+        numbers = [_positive(part) for part in parts]
+        if len(parts) != 2 or None in numbers:
+            self.fail(f"{value!r} is not two positive numbers FROM:TO, e.g. 1e-1:1e-15", param, ctx)
+        return numbers[0], numbers[1]  # type: ignore[return-value]
+
+
+SWEEP_METHODS = tuple(m for m in METHODS if m != "backprop")
+
+
+@main.command(cls=ExpressionCommand)
+@click.argument("expression")
+@point_options
+@click.option("--var", metavar="NAME", help="The variable to differentiate in. Default: the first.")
+@click.option(
+    "--method",
+    "methods",
+    type=click.Choice(SWEEP_METHODS),
+    multiple=True,
+    help="Finite-difference method; repeat for several. Default: central.",
+)
+@click.option("--eps", type=EpsType(), default=None, help="Your step, to see where it falls on the curve.")
+@click.option(
+    "--range",
+    "span",
+    type=StepRangeType(),
+    default="1e-1:1e-15",
+    show_default=True,
+    help="Largest and smallest step.",
+)
+@click.option(
+    "--per-decade",
+    type=click.IntRange(1, 20),
+    default=1,
+    show_default=True,
+    help="Steps per factor of 10.",
+)
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option("--plot", is_flag=True, help="Also draw |error| against eps on log-log axes, in the terminal.")
+@click.option(
+    "--output",
+    metavar="FILE",
+    help="Also write that plot as an image (.png, .svg, .pdf; needs gradcli[plot]).",
+)
+def sweep(
+    expression: str,
+    points: tuple[PointSpec, ...],
+    order: str | None,
+    var: str | None,
+    methods: tuple[str, ...],
+    eps: float | None,
+    span: tuple[float, float],
+    per_decade: int,
+    fmt: str,
+    plot: bool,
+    output: str | None,
+) -> None:
+    """Finite differences of EXPRESSION over a range of steps, against exact backprop.
+
+    For each step from 1e-1 down to 1e-15 (--range), the derivative in one variable by each
+    method and its error: truncation error falls as the step shrinks and rounding error rises,
+    so the error is V-shaped. Marks the best step, the one --eps auto takes, and your --eps.
+
+    \b
+    Examples:
+      gradcli sweep "exp(x)" --at x=1
+      gradcli sweep "sigmoid(x)" --at x=1 --method forward --method central --eps 0.001
+      gradcli sweep "a*b**2" --at a=1,b=2 --var b --range 1e-2:1e-12 --per-decade 2 --format json
+      gradcli sweep "exp(x)" --at x=1 --method forward --method five-point --plot
+    """
+    from .errors import OptionError
+    from .expression import parse
+    from .sweep import steps
+    from .sweep import sweep as run_sweep
+
+    expr = parse(expression)
+    names = expr.variables
+    if not names:
+        raise OptionError("the expression has no variables: there is nothing to sweep")
+    block = bind_points(expr, points, order)
+    if block.shape[0] != 1:
+        raise PointsError(f"sweep takes one point, not {block.shape[0]}", hint="give --at once")
+    if var is None:
+        var = names[0]
+    if var not in names:
+        raise OptionError(f"unknown --var '{var}'", hint=f"the expression's variables are {', '.join(names)}")
+    if plot and fmt != "table":
+        raise click.UsageError("--plot draws in the terminal: use it with --format table")
+    grid = steps(span[0], span[1], per_decade)
+    result = run_sweep(expr, block[0], names.index(var), methods or ("central",), grid, eps)
+    if not math.isfinite(result.value):
+        _fail(EXIT_NOT_FINITE, f"f is {result.value!r} at this point, so there is no derivative to sweep")
+    if output:
+        from .plot import save_sweep_figure
+
+        save_sweep_figure(result, output)
+    if fmt == "json":
+        from .formats import dumps, sweep_records
+
+        _emit(lambda: sys.stdout.write("".join(dumps(r) + "\n" for r in sweep_records(result))))
+        return
+    from .table import render_sweep, stdout_console
+
+    console = stdout_console()
+    _emit(lambda: render_sweep(result, console))
+    if plot:
+        from .plot import sweep_terminal_plot
+
+        _emit(lambda: sys.stdout.write("\n" + sweep_terminal_plot(result, _columns(), color=_colors())))
+
+
+def _grad_more(
+    texts: tuple[str, ...],
+    points: tuple[PointSpec, ...],
+    order: str | None,
+    method: str,
+    eps: float | None,
+    fmt: str,
+    vanish: float,
+    explode: float,
+    strict: bool,
+    direction: str | None,
+) -> None:
+    """``grad`` with several expressions (the Jacobian) and/or ``--direction``."""
+    from types import SimpleNamespace
+
+    from .expression import parse
+    from .jacobian import JacobianResult, directional, jacobian, union_variables
+
+    exprs = [parse(text) for text in texts]
+    names = union_variables(exprs)
+    at = bind_points(SimpleNamespace(variables=names), points, order)
+    unit = _unit(direction, names, order) if direction is not None else None
+    jr: JacobianResult = jacobian(exprs, at, method, eps, vanish, explode)
+    dirs = None
+    if unit is not None:
+        dirs = [directional(r, [unit[names.index(v)] for v in r.variables]) for r in jr.results]
+    if len(exprs) == 1 and dirs is not None:
+        _output_direction(jr.results[0], dirs[0], fmt)
+    elif fmt == "table":
+        from .table import render_direction, render_jacobian, stdout_console
+
+        console = stdout_console()
+        if unit is not None:
+            _emit(lambda: render_direction(unit, names, console))
+        _emit(lambda: render_jacobian(jr, console, dirs))
+    elif fmt == "json":
+        from .matrix_output import write_jacobian_json
+
+        _emit(lambda: write_jacobian_json(jr, sys.stdout, dirs))
+    else:
+        from .matrix_output import write_jacobian_delimited
+
+        _emit(lambda: write_jacobian_delimited(jr, sys.stdout, "," if fmt == "csv" else "\t", dirs))
+    if fmt not in ("table", "json"):
+        for r in jr.results:
+            _warn_on_stderr(r)
+    if not jr.finite.all():
+        sys.exit(EXIT_NOT_FINITE)
+    if strict and any(any(r.warnings) for r in jr.results):
+        sys.exit(EXIT_NOT_FINITE)
+
+
+def _unit(text: str, names: tuple[str, ...], order: str | None) -> tuple[float, ...]:
+    """``--direction`` as a unit vector over ``names`` (see :func:`gradcli.jacobian.parse_direction`)."""
+    from .jacobian import parse_direction
+    from .points import check_order
+
+    vars_order = None
+    if order is not None:
+        vars_order = check_order([v.strip() for v in order.split(",") if v.strip()], names)
+    return parse_direction(text, names, vars_order)
+
+
+def _output_direction(result: Any, d: Any, fmt: str) -> None:
+    """One expression with ``--direction``: grad's usual output plus the derivative along u."""
+    if fmt == "table":
+        from .table import render_with_direction, stdout_console
+
+        console = stdout_console()
+        _emit(lambda: render_with_direction(result, d, console))
+    else:
+        from .matrix_output import write_direction
+
+        _emit(lambda: write_direction(result, d, sys.stdout, fmt))
 
 
 def _warn_on_stderr(result: Any, limit: int = 20) -> None:
@@ -618,6 +840,143 @@ def functions(fmt: str) -> None:
 
     console = stdout_console()
     _emit(lambda: render_functions(rows, CONSTANTS, console))
+
+
+@main.command(cls=ExpressionCommand)
+@click.argument("expression")
+@click.option("--wrt", metavar="NAME", help="The variable to differentiate by. Default: every variable.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+def diff(expression: str, wrt: str | None, fmt: str) -> None:
+    """Symbolic derivative of EXPRESSION, written as gradcli input.
+
+    With --wrt, prints df/dNAME alone (ready to pass back to gradcli); without it, one
+    line per variable. Built from each function's rule in the registry and simplified
+    (constants folded, no x*1 or 0+x); evaluating it gives backprop's gradient.
+
+    \b
+    Examples:
+      gradcli diff "3*(a+b*c)" --wrt c
+      gradcli diff "x**2*sin(y)"
+      gradcli diff "sigmoid(w*x+b)" --format json
+    """
+    from .expression import parse
+    from .symbolic import derivative_texts
+
+    expr = parse(expression)
+    texts = derivative_texts(expr, wrt)
+    if fmt == "json":
+        from .formats import dumps
+
+        _emit(lambda: sys.stdout.write(dumps({"expr": expr.text, "derivatives": texts}) + "\n"))
+    elif wrt is not None:
+        _emit(lambda: sys.stdout.write(texts[wrt] + "\n"))
+    elif not texts:
+        _emit(lambda: sys.stdout.write("f has no variables: it is constant\n"))
+    else:
+        _emit(lambda: sys.stdout.write("".join(f"df/d{name} = {text}\n" for name, text in texts.items())))
+
+
+@main.command(cls=ExpressionCommand)
+@click.argument("expression")
+@point_options
+@click.option(
+    "--format", "fmt", type=click.Choice(("table", "json", "dot")), default="table", show_default=True
+)
+@click.option(
+    "--vanish",
+    type=PositiveFloat(),
+    default=1e-6,
+    show_default=True,
+    help="Mark edges whose local derivative shrinks the adjoint below this factor.",
+)
+def trace(expression: str, points: tuple[PointSpec, ...], order: str | None, fmt: str, vanish: float) -> None:
+    """Backprop made visible: the computation graph of EXPRESSION, node by node.
+
+    For every node: its operation, its value (forward pass), its local derivative with
+    respect to each child, and its adjoint df/dnode (backward pass), so you can follow
+    the chain rule from f down to each variable. A variable used several times shows its
+    contributions being summed; an edge that shrinks the adjoint below --vanish is marked.
+    --format dot writes Graphviz source (render with 'dot -Tsvg').
+
+    \b
+    Examples:
+      gradcli trace "3*(a+b*c)" --at a=5,b=3,c=2
+      gradcli trace "sigmoid(w*x)" --at w=4,x=5
+      gradcli trace "x*x+x" --at x=3 --format json
+      gradcli trace "3*(a+b*c)" --at 5,3,2 --format dot | dot -Tsvg > graph.svg
+    """
+    from .expression import parse
+    from .trace import trace as run_trace
+
+    expr = parse(expression)
+    traces = run_trace(expr, bind_points(expr, points, order), vanish)
+    if fmt == "table":
+        from .table import render_trace, stdout_console
+
+        console = stdout_console()
+        _emit(lambda: render_trace(traces, console))
+    else:
+        from .trace_output import write_dot, write_json
+
+        writer = write_json if fmt == "json" else write_dot
+        _emit(lambda: writer(traces, sys.stdout))
+    undefined = [p for p, t in enumerate(traces) if not math.isfinite(t.root.value)]
+    for p in undefined:
+        click.echo(f"gradcli: warning: point {p + 1}: f is {traces[p].root.value!r}", err=True)
+    if undefined:
+        sys.exit(EXIT_NOT_FINITE)
+
+
+@main.command(cls=ExpressionCommand)
+@click.argument("expression")
+@point_options
+@click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    default=METHODS[0],
+    show_default=True,
+    help="Finite-difference method for the comparison; backprop alone skips it.",
+)
+@click.option(
+    "--eps", type=EpsType(), default="auto", show_default=True, help="Finite-difference step, or auto."
+)
+@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+def hessian(
+    expression: str,
+    points: tuple[PointSpec, ...],
+    order: str | None,
+    method: str,
+    eps: float | None,
+    fmt: str,
+) -> None:
+    """Hessian of EXPRESSION: exact, by finite differences, and what it says about the point.
+
+    The exact Hessian differentiates each symbolic first derivative by backprop; the
+    finite-difference one differences the exact gradient with --method and --eps. The
+    eigenvalues say whether the point is a minimum, a maximum, a saddle, or flat.
+
+    \b
+    Examples:
+      gradcli hessian "x**2 - y**2" --at x=0,y=0
+      gradcli hessian "x**2 + x*y + y**2" --at 0,0 --format json
+      gradcli hessian "sin(x)*cos(y)" --at x=1,y=2 --method forward --eps 1e-6
+    """
+    from .expression import parse
+    from .hessian import hessian as compute_hessian
+
+    expr = parse(expression)
+    result = compute_hessian(expr, bind_points(expr, points, order), method, eps)
+    if fmt == "table":
+        from .table import render_hessian, stdout_console
+
+        console = stdout_console()
+        _emit(lambda: render_hessian(result, console))
+    else:
+        from .matrix_output import write_hessian_json
+
+        _emit(lambda: write_hessian_json(result, sys.stdout))
+    if not result.finite.all():
+        sys.exit(EXIT_NOT_FINITE)
 
 
 # --- activation commands, generated from the registry -------------------------------------------

@@ -19,8 +19,11 @@ A finite difference is trusted when its relative error against backprop is withi
 the best step of its method would reach at this point; where the exact derivative is 0, when
 it is within ``INACCURATE_FACTOR`` times its error estimate. A difference that comes out 0, or
 below its own rounding error, while backprop is not 0 is always reported ("the step destroyed
-the answer"). Rounding error is judged by :func:`evaluation_noise`, which accounts for
-cancellation inside f, not only by eps_m*|f|.
+the answer"). Rounding and truncation error are the method's own estimates (``diff``), never
+backprop's: the rounding estimate comes from a running error bound of f's evaluation
+(:mod:`gradcli.rounding`), which accounts for cancellation inside f, not only eps_m*|f|.
+``richardson`` and ``complex``, which have no single step to tune, are judged by their own
+error estimate (:func:`_why_adaptive`).
 """
 
 from __future__ import annotations
@@ -32,7 +35,12 @@ import numpy as np
 from .backprop import kinks, one_sided
 from .evaluate import Values
 from .expression import Call, Const, Expression
-from .finite_diff import EPS_MACHINE, Differences, balancing_step, error_at_best_step, rounding_error
+from .finite_diff import METHODS as STENCILS
+from .finite_diff import (
+    Differences,
+    balancing_step,
+    error_at_best_step,
+)
 from .ops import nonfinite_reason
 
 KINDS = ("nonfinite", "nondifferentiable", "vanishing", "exploding", "inaccurate")
@@ -97,7 +105,6 @@ def diagnose(
                 )
 
     exact_ok = np.isfinite(exact)
-    noise = evaluation_noise(expr, values, adjoints, n) if diff is not None else None
     for v, name in enumerate(names):
         for p in np.flatnonzero(f_ok & ~exact_ok[v] & ~nondiff[v]):
             found[p].append(
@@ -122,7 +129,7 @@ def diagnose(
                 )
             )
         if diff is not None:
-            for p, warning in _inaccurate(diff, v, name, exact[v], usable, noise):
+            for p, warning in _inaccurate(diff, v, name, exact[v], usable):
                 found[p].append(warning)
     return found
 
@@ -140,28 +147,12 @@ def _vanishing(name: str, g: float, vanish: float) -> str:
     )
 
 
-def evaluation_noise(expr: Expression, values: Values, adjoints: list, n: int) -> np.ndarray:
-    """Rounding error to expect in computed f at each point: eps_m * sum |node * df/dnode|.
-
-    Each operation rounds its result by about one unit in the last place; to first order
-    that error reaches f multiplied by the node's adjoint. This is the standard linearised
-    bound, and it is larger than eps_m*|f| wherever f is computed with cancellation (as
-    log(1+exp(t)) is for t << 0).
-    """
-    total = np.zeros(n)
-    with np.errstate(all="ignore"):
-        for i, node in enumerate(expr.nodes):
-            if type(node) is Call and adjoints[i] is not None:
-                total = total + np.abs(np.asarray(values[i]) * adjoints[i])
-    return EPS_MACHINE * np.nan_to_num(total, nan=0.0, posinf=0.0)
-
-
 def _inaccurate(
-    diff: Differences, v: int, name: str, exact: np.ndarray, usable: np.ndarray, noise: np.ndarray
+    diff: Differences, v: int, name: str, exact: np.ndarray, usable: np.ndarray
 ) -> list[tuple[int, GradWarning]]:
     g = diff.gradient[v]
     err = np.abs(g - exact)
-    rounding = np.maximum(diff.rounding[v], rounding_error(diff.method, noise, diff.step[v]))
+    rounding = diff.rounding[v]
     with np.errstate(all="ignore"):
         estimate = rounding + np.nan_to_num(diff.truncation[v], nan=0.0)
         suspect = np.where(
@@ -184,7 +175,7 @@ def _why_inaccurate(
 ) -> tuple[str, float | None] | None:
     """Why the difference at (v, p) is off, and a better step; None if it is as good as any.
 
-    ``r`` is the rounding error to expect at this step (see :func:`evaluation_noise`).
+    ``r`` is the method's own rounding estimate at this step (see :mod:`gradcli.rounding`).
     """
     method = diff.method
     g = float(diff.gradient[v, p])
@@ -199,12 +190,14 @@ def _why_inaccurate(
         )
     err = abs(g - exact)
     miss = f"misses backprop {_num(exact)} by {err:.2g}"
+    if method not in STENCILS:
+        return _why_adaptive(diff, v, p, exact, err, f"{head} {miss}"), None
     known = np.isfinite(t)
     best = balancing_step(h, t, r, diff.order)
     reachable = error_at_best_step(h, t, r, diff.order)
     if exact != 0 and (g == 0 or r >= abs(exact)):
         if reachable is None or reachable > TRUSTED * abs(exact):
-            advice, suggested = "no step recovers it in float64; use --method backprop", None
+            advice, suggested = "no step recovers it in float64; use --method complex or backprop", None
         else:
             advice, suggested = f"try --eps {best:.2g}", best
         return (
@@ -232,6 +225,28 @@ def _why_inaccurate(
     if reachable is not None and reachable > TRUSTED * abs(exact):
         advice += f", though no step gets closer than about {reachable:.1g}; backprop is exact"
     return f"{head} {miss}: {cause}; {advice}", best
+
+
+def _why_adaptive(diff: Differences, v: int, p: int, exact: float, err: float, said: str) -> str:
+    """Why richardson or complex step is off: judged by the method's own error estimate."""
+    g = float(diff.gradient[v, p])
+    estimate = float(diff.error_estimate[v, p])
+    other = "--method complex or backprop" if diff.method == "richardson" else "--method backprop"
+    if exact != 0 and (g == 0 or estimate >= abs(exact)):
+        return (
+            f"{said}: the step destroyed the answer, since f changes by less than its own "
+            f"rounding error over every step tried (error estimate {estimate:.2g}, no smaller "
+            f"than the gradient); no step recovers it in float64; use {other}"
+        )
+    if err > INACCURATE_FACTOR * estimate:
+        return (
+            f"{said}, far beyond its own error estimate {estimate:.2g}: f is not smooth near the "
+            f"point (a kink, pole or domain edge within the steps); use {other}"
+        )
+    return (
+        f"{said}, within its own error estimate {estimate:.2g}: rounding in f limits every "
+        f"finite difference here; use {other}"
+    )
 
 
 def _origin(expr: Expression, values: Values, p: int) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from .gradient import GradResult
+from .sweep import Sweep
 
 
 def number(x: float) -> str:
@@ -119,6 +120,24 @@ def records(result: GradResult) -> Iterator[dict[str, Any]]:
             "rel_error": per_var(rel),
             "error_estimate": per_var(estimate),
             "warnings": [w.as_dict() for w in result.warnings[p]],
+        }
+
+
+def sweep_records(result: Sweep) -> Iterator[dict[str, Any]]:
+    """One JSON-ready dict per (method, step) of a sweep."""
+    point = {name: float(result.point[v]) for v, name in enumerate(result.expr.variables)}
+    for row in result.rows:
+        yield {
+            "expr": result.expr.text,
+            "point": point,
+            "var": result.var,
+            "method": row.method,
+            "eps": row.eps,
+            "gradient": _finite(row.gradient),
+            "exact": _finite(result.exact),
+            "error": _finite(row.error),
+            "error_estimate": _finite(row.estimate),
+            "marks": list(row.marks),
         }
 
 

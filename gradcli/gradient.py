@@ -15,7 +15,8 @@ from .diagnostics import DEFAULT_EXPLODE, DEFAULT_VANISH, GradWarning, diagnose
 from .errors import OptionError
 from .evaluate import columns, forward
 from .expression import Expression, parse
-from .finite_diff import METHODS, Differences, differences
+from .finite_diff import Differences
+from .methods import METHODS, finite_difference
 from .points import bind, check_order, parse_spec
 
 BACKPROP = "backprop"
@@ -81,7 +82,7 @@ def compute(
     values = forward(expr, cols)
     f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
     exact, adjoints = backprop(expr, values, n)
-    diff = None if method == BACKPROP else differences(expr, cols, f, method, eps)
+    diff = None if method == BACKPROP else finite_difference(expr, cols, f, method, eps)
     warnings = diagnose(expr, values, f, exact, adjoints, diff, vanish, explode)
     undefined = ~np.isfinite(f)
     if undefined.any():  # no derivative where f itself is not defined

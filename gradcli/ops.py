@@ -15,6 +15,12 @@ Conventions
 * At a kink, backprop uses the usual subgradient convention (abs'(0) = relu'(0) = 0, a min/max
   tie splits the gradient evenly); ``kink`` says where that happens and ``directional`` gives
   the exact one-sided derivative there, so a kink is reported rather than hidden.
+* Complex step (``--method complex``) runs the forward rules on complex input. numpy's complex
+  ufuncs are the analytic continuation of the real ones; where a forward rule is real-only
+  (comparisons, ``np.abs``), ``complex_forward`` gives one that is. An op with
+  ``analytic=False`` (abs, relu, min, max) is piecewise: its ``complex_forward`` follows the
+  smooth piece chosen by the real parts, which the imaginary step never moves, so it is exact
+  everywhere except on the kink itself, where complex step is refused.
 * Rules are chosen to be stable: sigmoid' = sigmoid(x)*sigmoid(-x), tanh' = sech(x)**2,
   softplus(x) = max(x, 0) + log1p(exp(-|x|)), so nothing overflows or cancels where the true
   value is representable.
@@ -48,6 +54,24 @@ class Op(NamedTuple):
     kink_doc: str = ""  # where it is not differentiable, in words
     why_nonfinite: Callable[[Sequence[Array]], Array | str] | None = None
     symbol: str | None = None  # operators only: "+", "**", ...
+    analytic: bool = True  # complex-analytic wherever it is differentiable (False: piecewise)
+    complex_forward: Rule | None = None  # the rule for complex input, where ``forward`` is real-only
+    # The partials as gradcli expression text, one per argument joined by " and ", written in
+    # the argument names of params() (e.g. "y*x**(y-1) and x**y*log(x)"); or a function from
+    # the number of arguments to that text. gradcli.symbolic builds derivatives from it.
+    symbolic: str | Callable[[int], str] | None = None
+
+    def params(self, n: int) -> tuple[str, ...]:
+        """The names the symbolic rule uses for ``n`` arguments: those of the signature's call
+        form with n arguments (``atan2(y, x)``: y, x), else x and y, else x1 ... xn."""
+        for form in self.signature.split("  "):
+            if form.endswith(")") and "(" in form and "..." not in form:
+                names = tuple(a.strip() for a in form[form.index("(") + 1 : -1].split(","))
+                if len(names) == n:
+                    return names
+        if n <= 2:
+            return ("x", "y")[:n]
+        return tuple(f"x{i + 1}" for i in range(n))
 
     def arity_text(self) -> str:
         if self.max_args is None:
@@ -130,6 +154,7 @@ _POW = Op(
     kink_doc="at x = 0 when 0 < y is not an integer",
     why_nonfinite=_POW_WHY,
     symbol="**",
+    symbolic="y*x**(y-1) and x**y*log(x)",
 )
 
 
@@ -141,9 +166,42 @@ def _div_partials(args: Sequence[Array], out: Array) -> tuple[Array, Array]:
 OPERATORS: dict[str, Op] = {
     op.symbol: op  # type: ignore[misc]
     for op in (
-        Op("add", 2, 2, np.add, lambda a, o: (1.0, 1.0), "1 and 1", "x + y", "x + y", symbol="+"),
-        Op("sub", 2, 2, np.subtract, lambda a, o: (1.0, -1.0), "1 and -1", "x - y", "x - y", symbol="-"),
-        Op("mul", 2, 2, np.multiply, lambda a, o: (a[1], a[0]), "y and x", "x * y", "x * y", symbol="*"),
+        Op(
+            "add",
+            2,
+            2,
+            np.add,
+            lambda a, o: (1.0, 1.0),
+            "1 and 1",
+            "x + y",
+            "x + y",
+            symbol="+",
+            symbolic="1 and 1",
+        ),
+        Op(
+            "sub",
+            2,
+            2,
+            np.subtract,
+            lambda a, o: (1.0, -1.0),
+            "1 and -1",
+            "x - y",
+            "x - y",
+            symbol="-",
+            symbolic="1 and -1",
+        ),
+        Op(
+            "mul",
+            2,
+            2,
+            np.multiply,
+            lambda a, o: (a[1], a[0]),
+            "y and x",
+            "x * y",
+            "x * y",
+            symbol="*",
+            symbolic="y and x",
+        ),
         Op(
             "div",
             2,
@@ -155,10 +213,13 @@ OPERATORS: dict[str, Op] = {
             "x / y",
             why_nonfinite=_explain([(lambda a, b: b == 0, "division by zero")]),
             symbol="/",
+            symbolic="1/y and -x/y**2",
         ),
         _POW,
-        Op("neg", 1, 1, np.negative, lambda a, o: (-1.0,), "-1", "minus x", "-x", symbol="neg"),
-        Op("pos", 1, 1, np.positive, lambda a, o: (1.0,), "1", "x itself", "+x", symbol="pos"),
+        Op(
+            "neg", 1, 1, np.negative, lambda a, o: (-1.0,), "-1", "minus x", "-x", symbol="neg", symbolic="-1"
+        ),
+        Op("pos", 1, 1, np.positive, lambda a, o: (1.0,), "1", "x itself", "+x", symbol="pos", symbolic="1"),
     )
 }
 
@@ -267,6 +328,7 @@ def _unary(
     doc: str,
     **extra: object,
 ) -> Op:
+    extra.setdefault("symbolic", derivative)  # a unary rule's text is its symbolic rule
     return Op(
         name,
         1,
@@ -278,6 +340,84 @@ def _unary(
         f"{name}(x)",
         **extra,  # type: ignore[arg-type]
     )
+
+
+# --- complex-step rules: where ``forward`` is real-only ---------------------------------------
+# Each takes complex arrays and returns the analytic continuation of the real rule (or, for a
+# piecewise op, of the piece the real parts select); only the first order in the imaginary
+# part matters to complex step, and no rule here cancels it.
+
+
+def _sigmoid_complex(z: Array) -> Array:
+    z = np.asarray(z, dtype=complex)
+    return np.where(z.real >= 0, 1.0 / (1.0 + np.exp(-z)), np.exp(z) / (1.0 + np.exp(z)))
+
+
+def _log1p_complex(w: Array) -> Array:
+    """log(1 + w) for complex w, both parts accurate for small w (numpy's loses the real part)."""
+    w = np.asarray(w, dtype=complex)
+    wr, wi = w.real, w.imag
+    return 0.5 * np.log1p(wr * (2.0 + wr) + wi * wi) + 1j * np.arctan2(wi, 1.0 + wr)
+
+
+def _softplus_complex(z: Array) -> Array:
+    z = np.asarray(z, dtype=complex)
+    return np.where(z.real > 0, z + _log1p_complex(np.exp(-z)), _log1p_complex(np.exp(z)))
+
+
+def _pick_complex(smaller: bool) -> Rule:
+    """min (smaller) or max by real part: the piece a complex step stays on."""
+
+    def pick(*args: Array) -> Array:
+        args = np.broadcast_arrays(*[np.asarray(a, dtype=complex) for a in args])
+        out = args[0]
+        for a in args[1:]:
+            out = np.where(a.real < out.real if smaller else a.real > out.real, a, out)
+        return out
+
+    return pick
+
+
+def _atan2_complex(y: Array, x: Array) -> Array:
+    y, x = np.asarray(y, dtype=complex), np.asarray(x, dtype=complex)
+    yr, xr = y.real, x.real
+    turn = np.where(xr < 0, np.where(yr >= 0, math.pi, -math.pi), 0.0)
+    across = np.arctan(y / x) + turn  # |x| >= |y|: away from x = 0
+    up = np.where(yr > 0, math.pi / 2, -math.pi / 2) - np.arctan(x / y)
+    return np.where(np.abs(xr) >= np.abs(yr), across, up)
+
+
+def _hypot_complex(x: Array, y: Array) -> Array:
+    # sqrt(x**2 + y**2) to first order in the imaginary parts (all complex step reads; the
+    # second-order terms are below rounding): r + i (xr xi + yr yi) / r, with r = hypot(xr, yr),
+    # so nothing overflows or underflows where the real hypot does not.
+    x, y = np.asarray(x, dtype=complex), np.asarray(y, dtype=complex)
+    r = np.hypot(x.real, y.real)
+    safe = np.where(r == 0, 1.0, r)
+    return r + 1j * ((x.real / safe) * x.imag + (y.real / safe) * y.imag)
+
+
+def _log_symbolic(n: int) -> str:
+    return "1/x" if n == 1 else "1/(x*log(base)) and -log(x)/(base*log(base)**2)"
+
+
+def _extreme_symbolic(name: str, side: str) -> Callable[[int], str]:
+    """min/max partials: 1 for the chosen argument, split evenly on a tie (as backprop does).
+
+    ``side`` is "+" for min (out - x_i <= 0) and "-" for max (out - x_i >= 0): 1 side sign(...)
+    is 1 where x_i is the chosen argument and 0 elsewhere.
+    """
+
+    def rule(n: int) -> str:
+        if n == 2:
+            first, second = f"(1{side}sign(y-x))/2", f"(1{side}sign(x-y))/2"
+            return f"{first} and {second}"
+        names = [f"x{i + 1}" for i in range(n)]
+        out = f"{name}({','.join(names)})"
+        hits = [f"(1{side}sign({out}-{x}))" for x in names]
+        return " and ".join(f"{hit}/({'+'.join(hits)})" for hit in hits)
+
+    return rule
 
 
 def _outside(lo: float, hi: float, name: str) -> Callable[[Sequence[Array]], str]:
@@ -306,6 +446,7 @@ FUNCTIONS: dict[str, Op] = {
             "natural logarithm; log(x, base) for another base",
             "log(x)  log(x, base)",
             why_nonfinite=_LOG_WHY,
+            symbolic=_log_symbolic,
         ),
         _unary(
             "log2",
@@ -330,6 +471,7 @@ FUNCTIONS: dict[str, Op] = {
             "1/(1+x)",
             "log(1+x), accurate for small x",
             why_nonfinite=_log_why_one(-1.0, "log1p"),
+            complex_forward=_log1p_complex,
         ),
         _unary(
             "expm1",
@@ -359,6 +501,20 @@ FUNCTIONS: dict[str, Op] = {
             kink=lambda a: a[0] == 0,
             directional=lambda a, d, o: np.abs(d[0]),
             kink_doc="at x = 0 (slopes -1 and 1; backprop uses 0)",
+            analytic=False,
+            complex_forward=lambda z: np.where(np.real(z) < 0, -z, z),
+        ),
+        _unary(
+            "sign",
+            np.sign,
+            lambda x, o: 0.0,
+            "0",
+            "-1, 0 or 1, the sign of x",
+            kink=lambda a: a[0] == 0,
+            directional=lambda a, d, o: np.where(np.asarray(d[0]) == 0, 0.0, np.nan),
+            kink_doc="at x = 0 (it jumps from -1 to 1; backprop uses 0)",
+            analytic=False,
+            complex_forward=lambda z: np.sign(np.real(z)) + 0j,
         ),
         _unary("sin", np.sin, lambda x, o: np.cos(x), "cos(x)", "sine (radians)"),
         _unary("cos", np.cos, lambda x, o: -np.sin(x), "-sin(x)", "cosine (radians)"),
@@ -392,6 +548,8 @@ FUNCTIONS: dict[str, Op] = {
             kink=lambda a: (a[0] == 0) & (a[1] <= 0),
             directional=_atan2_directional,
             kink_doc="on its branch cut y = 0, x <= 0 (it jumps from pi to -pi)",
+            complex_forward=_atan2_complex,
+            symbolic="x/(x**2+y**2) and -y/(x**2+y**2)",
         ),
         _unary(
             "sinh",
@@ -451,6 +609,8 @@ FUNCTIONS: dict[str, Op] = {
             kink=lambda a: (a[0] == 0) & (a[1] == 0),
             directional=lambda a, d, o: np.hypot(d[0], d[1]),
             kink_doc="at (0, 0) (a cone: backprop uses 0)",
+            complex_forward=_hypot_complex,
+            symbolic="x/hypot(x,y) and y/hypot(x,y)",
         ),
         Op(
             "min",
@@ -464,6 +624,9 @@ FUNCTIONS: dict[str, Op] = {
             kink=_tie(np.minimum),
             directional=_extreme_directional(np.minimum, np.inf),
             kink_doc="where two arguments tie (backprop splits the gradient evenly)",
+            analytic=False,
+            complex_forward=_pick_complex(smaller=True),
+            symbolic=_extreme_symbolic("min", "+"),
         ),
         Op(
             "max",
@@ -477,6 +640,9 @@ FUNCTIONS: dict[str, Op] = {
             kink=_tie(np.maximum),
             directional=_extreme_directional(np.maximum, -np.inf),
             kink_doc="where two arguments tie (backprop splits the gradient evenly)",
+            analytic=False,
+            complex_forward=_pick_complex(smaller=False),
+            symbolic=_extreme_symbolic("max", "-"),
         ),
         Op(
             "sigmoid",
@@ -487,6 +653,8 @@ FUNCTIONS: dict[str, Op] = {
             "sigmoid(x)*sigmoid(-x)",
             "logistic function 1/(1+exp(-x))",
             "sigmoid(x)",
+            complex_forward=_sigmoid_complex,
+            symbolic="sigmoid(x)*sigmoid(-x)",
         ),
         _unary(
             "softplus",
@@ -494,6 +662,7 @@ FUNCTIONS: dict[str, Op] = {
             lambda x, o: _sigmoid(x),
             "sigmoid(x)",
             "log(1+exp(x)), computed without overflow",
+            complex_forward=_softplus_complex,
         ),
         _unary(
             "relu",
@@ -504,6 +673,9 @@ FUNCTIONS: dict[str, Op] = {
             kink=lambda a: a[0] == 0,
             directional=lambda a, d, o: np.maximum(d[0], 0.0),
             kink_doc="at x = 0 (slopes 0 and 1; backprop uses 0)",
+            analytic=False,
+            complex_forward=lambda z: np.where(np.real(z) > 0, z, 0.0),
+            symbolic="sign(relu(x))",  # 1 for x > 0, 0 for x <= 0, as backprop
         ),
     )
 }
@@ -599,6 +771,18 @@ def _mish_slope(x: Array, out: Array) -> Array:
     return np.tanh(sp) + np.where(np.isfinite(x), x * sech * sech * _sigmoid(x), 0.0)
 
 
+def _step_rule(alpha: str, left: str, n: int, by_alpha: str) -> str:
+    """The symbolic rule of a function with slope 1 for x > 0 and ``alpha*left`` for x <= 0.
+
+    sign(relu(x)) is 1 for x > 0 and 0 for x <= 0, so the rule picks the side as backprop
+    does (alpha's side at 0); ``left`` must stay finite for x > 0 (exp(min(x,0)), not exp(x)).
+    With n == 2 the second partial, by alpha, is ``by_alpha``.
+    """
+    left_side = alpha if left == "1" else f"{alpha}*{left}"
+    rule = f"sign(relu(x))+{left_side}*(1-sign(relu(x)))"
+    return rule if n == 1 else f"{rule} and {by_alpha}"
+
+
 def _alpha(args: Sequence[Array], default: float) -> Array:
     return args[1] if len(args) > 1 else default
 
@@ -648,6 +832,41 @@ def _hard_sigmoid_directional(args: Sequence[Array], dots: Sequence[Array], out:
     return np.where(args[0] < 0, np.maximum(d, 0.0), np.minimum(d, 0.0)) / 6.0
 
 
+# complex-step rules for the activations (see the conventions at the top): the piecewise ones
+# follow the piece their real part selects; gelu's Phi has no complex numpy rule, so it is
+# carried to first order in the imaginary part, Phi(a + ib) = Phi(a) + ib phi(a), which is all
+# complex step reads (the next term is b**2 ~ h**2, below rounding).
+
+
+def _leaky_relu_complex(z: Array, alpha: Array = 0.01) -> Array:
+    z = np.asarray(z, dtype=complex)
+    return np.where(z.real > 0, z, alpha * z)
+
+
+def _elu_complex(z: Array, alpha: Array = 1.0) -> Array:
+    z = np.asarray(z, dtype=complex)
+    return np.where(z.real > 0, z, alpha * np.expm1(np.where(z.real > 0, 0.0, z)))
+
+
+def _gelu_complex(z: Array) -> Array:
+    z = np.asarray(z, dtype=complex)
+    phi = _gauss_cdf(z.real) + 1j * z.imag * _gauss_pdf(z.real)
+    return z * phi
+
+
+def _softsign_complex(z: Array) -> Array:
+    # z/(1 +- z) with real and imaginary parts each computed without cancellation (to first
+    # order in the imaginary part): zr/(1+|zr|) + i zi/(1+|zr|)**2
+    z = np.asarray(z, dtype=complex)
+    d = 1.0 + np.abs(z.real)
+    return z.real / d + 1j * (z.imag / (d * d + z.imag * z.imag))
+
+
+def _hard_sigmoid_complex(z: Array) -> Array:
+    z = np.asarray(z, dtype=complex)
+    return np.where(z.real <= -3.0, 0.0, np.where(z.real >= 3.0, 1.0, (z + 3.0) / 6.0))
+
+
 _ACTIVATION_OPS = (
     Op(
         "leaky_relu",
@@ -661,6 +880,9 @@ _ACTIVATION_OPS = (
         kink=lambda a: (a[0] == 0) & (_alpha(a, 0.01) != 1),
         directional=lambda a, d, o: _slopes_at_zero(d[0], _alpha(a, 0.01)),
         kink_doc="at x = 0 (slopes alpha and 1; backprop uses alpha)",
+        analytic=False,
+        complex_forward=_leaky_relu_complex,
+        symbolic=lambda n: _step_rule("0.01" if n == 1 else "alpha", "1", n, "min(x,0)"),
     ),
     Op(
         "elu",
@@ -674,6 +896,9 @@ _ACTIVATION_OPS = (
         kink=lambda a: (a[0] == 0) & (_alpha(a, 1.0) != 1),
         directional=lambda a, d, o: _slopes_at_zero(d[0], _alpha(a, 1.0)),
         kink_doc="at x = 0 when alpha != 1 (slopes alpha and 1; backprop uses alpha)",
+        analytic=False,
+        complex_forward=_elu_complex,
+        symbolic=lambda n: _step_rule("1" if n == 1 else "alpha", "exp(min(x,0))", n, "expm1(min(x,0))"),
     ),
     _unary(
         "selu",
@@ -684,6 +909,9 @@ _ACTIVATION_OPS = (
         kink=lambda a: a[0] == 0,
         directional=lambda a, d, o: SELU_SCALE * _slopes_at_zero(d[0], SELU_ALPHA),
         kink_doc="at x = 0 (slopes scale*alpha and scale; backprop uses scale*alpha)",
+        analytic=False,
+        complex_forward=lambda z: SELU_SCALE * _elu_complex(z, SELU_ALPHA),
+        symbolic=f"{SELU_SCALE!r}*({_step_rule(repr(SELU_ALPHA), 'exp(min(x,0))', 1, '')})",
     ),
     _unary(
         "gelu",
@@ -691,6 +919,8 @@ _ACTIVATION_OPS = (
         _gelu_slope,
         "Phi(x) + x*phi(x)",
         "x*Phi(x), Phi the standard normal CDF: the exact erf form, not the tanh approximation",
+        complex_forward=_gelu_complex,
+        symbolic="erfc(-x/sqrt(2))/2+x*exp(-x**2/2)/sqrt(2*pi)",  # Phi(x) + x*phi(x)
     ),
     _unary(
         "silu",
@@ -698,6 +928,7 @@ _ACTIVATION_OPS = (
         _silu_slope,
         "sigmoid(x)*(1 + x*sigmoid(-x))",
         "x*sigmoid(x) (also called swish)",
+        complex_forward=lambda z: z * _sigmoid_complex(z),
     ),
     _unary(
         "softsign",
@@ -705,6 +936,9 @@ _ACTIVATION_OPS = (
         lambda x, o: 1.0 / (1.0 + np.abs(x)) ** 2,
         "1/(1+|x|)**2",
         "x/(1+|x|)",
+        analytic=False,  # two analytic pieces, joined with equal slopes at 0
+        complex_forward=_softsign_complex,
+        symbolic="1/(1+abs(x))**2",
     ),
     _unary(
         "mish",
@@ -712,6 +946,7 @@ _ACTIVATION_OPS = (
         _mish_slope,
         "tanh(softplus(x)) + x*sigmoid(x)/cosh(softplus(x))**2",
         "x*tanh(softplus(x))",
+        complex_forward=lambda z: z * np.tanh(_softplus_complex(z)),
     ),
     _unary(
         "hard_sigmoid",
@@ -722,10 +957,52 @@ _ACTIVATION_OPS = (
         kink=lambda a: np.abs(a[0]) == 3.0,
         directional=_hard_sigmoid_directional,
         kink_doc="at x = -3 and x = 3 (slopes 0 and 1/6; backprop uses 0)",
+        analytic=False,
+        complex_forward=_hard_sigmoid_complex,
+        symbolic="sign(relu(x+3))*sign(relu(3-x))/6",  # 1/6 strictly inside, 0 at and beyond +-3
     ),
 )
 FUNCTIONS.update((op.name, op) for op in _ACTIVATION_OPS)
 FUNCTIONS["swish"] = FUNCTIONS["silu"]._replace(name="swish", doc="x*sigmoid(x): the same as silu")
+
+
+def _erf(x: Array) -> Array:
+    """erf elementwise by ``math.erf`` (the C library's, accurate to about 1 ulp)."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.frompyfunc(math.erf, 1, 1)(x).astype(np.float64) if x.ndim else np.float64(math.erf(x))
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+def _first_order(z: Array, f: Rule, slope: Rule) -> Array:
+    """f(a + ib) to first order in b, f(a) + ib f'(a): all complex step reads (as for gelu)."""
+    z = np.asarray(z, dtype=complex)
+    return f(z.real) + 1j * z.imag * slope(z.real)
+
+
+# erf and erfc: gelu's symbolic derivative needs Phi(x) = erfc(-x/sqrt(2))/2.
+FUNCTIONS.update(
+    (op.name, op)
+    for op in (
+        _unary(
+            "erf",
+            _erf,
+            lambda x, o: _TWO_OVER_SQRT_PI * np.exp(-x * x),
+            "2/sqrt(pi)*exp(-x**2)",
+            "error function",
+            complex_forward=lambda z: _first_order(z, _erf, lambda x: _TWO_OVER_SQRT_PI * np.exp(-x * x)),
+        ),
+        _unary(
+            "erfc",
+            _erfc,
+            lambda x, o: -_TWO_OVER_SQRT_PI * np.exp(-x * x),
+            "-2/sqrt(pi)*exp(-x**2)",
+            "1 - erf(x), accurate where erf(x) is near 1",
+            complex_forward=lambda z: _first_order(z, _erfc, lambda x: -_TWO_OVER_SQRT_PI * np.exp(-x * x)),
+        ),
+    )
+)
 
 
 class Activation(NamedTuple):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from .expression import Expression
 from .formats import number
 from .gradient import BACKPROP, compute
 from .points import Span
+from .sweep import Sweep
 
 DEFAULT_POINTS = 200
 DEFAULT_SIZE = (800, 500)  # pixels, for --output
@@ -224,3 +225,127 @@ def plot_span(xs: np.ndarray, default: Span) -> Span:
     """The range an activation command plots: its --at values' extent, or ``default``."""
     lo, hi = float(np.min(xs)), float(np.max(xs))
     return Span(lo, hi, None) if lo < hi and math.isfinite(hi - lo) else default
+
+
+# --- the step-size sweep: |error| against eps on log-log axes ------------------------------------
+
+_SWEEP_MARKS = {"best": "o", "auto": "^", "eps": "x"}
+
+
+def _sweep_curves(result: Sweep) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per method: eps, |error| and estimate, for the rows where the error is finite and above 0."""
+    curves = {}
+    for method in dict.fromkeys(r.method for r in result.rows):
+        rows = [r for r in result.rows if r.method == method and math.isfinite(r.error) and r.error > 0]
+        curves[method] = (
+            np.array([r.eps for r in rows]),
+            np.array([r.error for r in rows]),
+            np.array([r.estimate for r in rows]),
+        )
+    return curves
+
+
+def _sweep_notes(result: Sweep) -> list[str]:
+    notes = []
+    for method in dict.fromkeys(r.method for r in result.rows):
+        marked = [
+            f"{name} {_short(r.eps)}"
+            for r in result.rows
+            if r.method == method
+            for mark, name in (("best", "best"), ("auto", "auto"), ("eps", "your --eps"))
+            if mark in r.marks
+        ]
+        notes.append(f"{method}: {', '.join(marked)}")
+    return notes
+
+
+def _short(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def sweep_terminal_plot(result: Sweep, columns: int, rows: int = 18, color: bool = False) -> str:
+    """log10 |error| against log10 eps, one curve per method, as text at most ``columns`` wide.
+
+    Steps whose error is exactly 0 have no logarithm and are left out (the table shows them).
+    """
+    import plotille
+
+    fig = plotille.Figure()
+    fig.width = max(10, columns - _AXES)
+    fig.height = max(5, rows)
+    fig.with_colors = color
+    fig.x_label, fig.y_label = "log10 eps", "log10 err"
+    curves = _sweep_curves(result)
+    xs = np.concatenate([np.log10(c[0]) for c in curves.values()] or [np.zeros(0)])
+    ys = np.concatenate([np.log10(c[1]) for c in curves.values()] or [np.zeros(0)])
+    if len(xs):
+        lo, hi = float(xs.min()), float(xs.max())
+        fig.set_x_limits(lo, hi if hi > lo else lo + 1.0)
+        lo, hi = float(ys.min()), float(ys.max())
+        fig.set_y_limits(lo, hi if hi > lo else lo + 1.0)
+    colours = ["blue", "red", "green", "magenta", "cyan", "yellow"]
+    for i, (method, (eps, err, _)) in enumerate(curves.items()):
+        if len(eps):
+            lc = colours[i % len(colours)] if color else None
+            fig.plot(np.log10(eps).tolist(), np.log10(err).tolist(), label=f"{method} |error|", lc=lc)
+    for mark, marker in _SWEEP_MARKS.items():
+        hits = [r for r in result.rows if mark in r.marks and math.isfinite(r.error) and r.error > 0]
+        if hits:
+            fig.scatter(
+                [math.log10(r.eps) for r in hits],
+                [math.log10(r.error) for r in hits],
+                label={"best": "best", "auto": "auto", "eps": "your --eps"}[mark],
+                marker=marker,
+            )
+    lines = [
+        *fig.show(legend=True).splitlines(),
+        f"log10 of the |error| of df/d{result.var} against backprop ({number(result.exact)}), by log10 eps",
+        *_sweep_notes(result),
+    ]
+    return "\n".join(part for line in lines for part in _fit(line, columns)) + "\n"
+
+
+def save_sweep_figure(result: Sweep, path: str, size: tuple[int, int] = DEFAULT_SIZE) -> None:
+    """Write the sweep to ``path`` (.png, .svg or .pdf): |error| (solid) and the method's own
+    estimate (dashed) against eps on log-log axes, best (o), auto (^) and your --eps (x) marked."""
+    suffix, Figure, FigureCanvasAgg = _image_backend(path)
+    dpi = 100
+    fig = Figure(figsize=(size[0] / dpi, size[1] / dpi), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    for method, (eps, err, est) in _sweep_curves(result).items():
+        (line,) = ax.loglog(eps, err, label=f"{method} |error|")
+        ax.loglog(eps, est, linestyle="--", color=line.get_color(), alpha=0.6, label=f"{method} estimate")
+    for mark, marker in _SWEEP_MARKS.items():
+        hits = [r for r in result.rows if mark in r.marks and math.isfinite(r.error) and r.error > 0]
+        if hits:
+            label = {"best": "best", "auto": "auto", "eps": "your --eps"}[mark]
+            ax.scatter(
+                [r.eps for r in hits], [r.error for r in hits], marker=marker, color="black", label=label
+            )
+    ax.set_xlabel("eps")
+    ax.set_ylabel(f"|error| of df/d{result.var}")
+    ax.set_title(f"{result.expr.text}: step-size sweep", fontsize="small")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    fig.tight_layout()
+    try:
+        fig.savefig(path, dpi=dpi, format=suffix)
+    except OSError as exc:
+        raise OptionError(f"cannot write '{path}': {exc.strerror or exc}") from None
+
+
+def _image_backend(path: str) -> tuple[str, Any, Any]:
+    suffix = os.path.splitext(path)[1].lower().lstrip(".")
+    if suffix not in FORMATS:
+        raise OptionError(
+            f"cannot tell the image format of '{path}'", hint="end the name with .png, .svg or .pdf"
+        )
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise OptionError(
+            "--output needs matplotlib, which is not installed", hint="pip install 'gradcli[plot]'"
+        ) from None
+    return suffix, Figure, FigureCanvasAgg

@@ -19,9 +19,13 @@ from rich.text import Text
 from .diagnostics import GradWarning
 from .formats import number
 from .gradient import GradResult
+from .sweep import Sweep
 
-if TYPE_CHECKING:  # the grad path does not import the activation module
+if TYPE_CHECKING:  # only for annotations: the grad table path loads none of these
     from .activation import ActivationResult
+    from .hessian import HessianResult
+    from .jacobian import Directional, JacobianResult
+    from .trace import Trace, TraceNode
 
 _STYLE = {
     "ok": "green",
@@ -79,6 +83,9 @@ def _status(warnings: list[GradWarning]) -> Text:
     return text
 
 
+_METHOD_LABEL = {"richardson": "richardson extrapolation", "complex": "complex step"}
+
+
 def render(result: GradResult, console: Console) -> None:
     """Draw every point of ``result``: a header, the table, then the warnings in words."""
     names = result.variables
@@ -100,7 +107,8 @@ def render(result: GradResult, console: Console) -> None:
             head.add_row("method", "backprop (exact, reverse mode)")
         else:
             eps = number(result.eps) if fixed_eps else "auto (per variable, below)"
-            head.add_row("method", f"{result.method} difference, eps {eps}")
+            label = _METHOD_LABEL.get(result.method, f"{result.method} difference")
+            head.add_row("method", f"{label}, eps {eps}")
         console.print(head)
 
         warnings = result.warnings[p]
@@ -115,6 +123,7 @@ def render(result: GradResult, console: Console) -> None:
                     table.add_column("eps", justify="right", overflow="fold")
                 table.add_column("abs err", justify="right", no_wrap=True)
                 table.add_column("rel err", justify="right", no_wrap=True)
+                table.add_column("estimate", justify="right", no_wrap=True)
             table.add_column("status")
             for v, name in enumerate(names):
                 row = [name]
@@ -126,6 +135,7 @@ def render(result: GradResult, console: Console) -> None:
                         row.append(_short(diff.step[v, p]))
                     row.append(_short(result.error[v, p]))  # type: ignore[index]
                     row.append(_short(result.rel_error[v, p]))  # type: ignore[index]
+                    row.append(_short(diff.error_estimate[v, p]))
                 own = [w for w in warnings if w.var in (name, None)]
                 table.add_row(*row, _status(own))
             console.print(table)
@@ -134,6 +144,298 @@ def render(result: GradResult, console: Console) -> None:
             line = Text(f"{label}{w.kind}: ", style=_STYLE.get(w.kind, "yellow"))
             line.append(w.message)
             console.print(line)
+
+
+_MARKS = {"best": "best", "auto": "auto", "eps": "your --eps"}
+
+
+def render_sweep(result: Sweep, console: Console) -> None:
+    """A sweep: one row per method and step, largest step first, the marked steps named."""
+    names = result.expr.variables
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold")
+    head.add_column()
+    head.add_row("expression", Text(result.expr.text))
+    head.add_row("point", ", ".join(f"{name}={number(result.point[v])}" for v, name in enumerate(names)))
+    head.add_row("f", Text(number(result.value), style="bold"))
+    head.add_row(f"df/d{result.var}", Text(f"{number(result.exact)} (backprop)", style="bold"))
+    console.print(head)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for name, justify in (
+        ("method", "left"),
+        ("eps", "right"),
+        ("derivative", "right"),
+        ("abs err", "right"),
+        ("estimate", "right"),
+        ("", "left"),
+    ):
+        table.add_column(name, justify=justify, no_wrap=name != "derivative")  # type: ignore[arg-type]
+    previous = None
+    for row in result.rows:
+        if previous is not None and row.method != previous:
+            table.add_section()
+        previous = row.method
+        marks = ", ".join(_MARKS[m] for m in row.marks)
+        table.add_row(
+            row.method,
+            _short(row.eps),
+            number(row.gradient),
+            _short(row.error),
+            _short(row.estimate),
+            Text(marks, style="green" if "best" in row.marks else ""),
+        )
+    console.print(table)
+
+
+# --- gradcli trace ------------------------------------------------------------------------------
+
+_MAX_TERMS = 6  # contributions spelled out before "sum of N"
+
+
+def _trace_label(
+    t: Trace, node: TraceNode, parent: TraceNode | None, slope: float | None, shown: bool
+) -> Text:
+    """One line of the trace tree: the node, and for an edge the chain rule step into it."""
+    head = f"#{node.id} {node.symbol}" if node.op not in ("const", "var") else f"#{node.id}"
+    line = Text(head, style="bold")
+    line.append(f"  {node.text}" if node.op not in ("const", "var") else f" {node.text}")
+    if node.op != "const" or node.symbol in ("pi", "e"):
+        line.append(f" = {number(node.value)}")
+    if node.adjoint is None:
+        line.append("   (constant)" if node.op == "const" else "   (f does not depend on it)", style="dim")
+        return line
+    if parent is None:
+        line.append(f"   adjoint {number(node.adjoint)}", style="cyan")
+        return line
+    line.append(f"   local {number(slope)}")  # type: ignore[arg-type]
+    share = parent.adjoint * slope if parent.adjoint is not None else 0.0  # type: ignore[operator]
+    terms = node.contributions
+    if len(terms) == 1:
+        line.append(
+            f"   adjoint {number(parent.adjoint)} × {number(slope)} = {number(node.adjoint)}", style="cyan"
+        )  # type: ignore[arg-type]
+    else:
+        line.append(f"   {number(parent.adjoint)} × {number(slope)} = {number(share)}")  # type: ignore[arg-type]
+        if not shown:
+            parts = (
+                " + ".join(number(c) for _, c in terms)
+                if len(terms) <= _MAX_TERMS
+                else f"sum of {len(terms)} uses"
+            )
+            line.append(f";  adjoint {parts} = {number(node.adjoint)}", style="cyan")
+    if node.vanishing is not None and abs(slope) < t.vanish:  # type: ignore[arg-type]
+        line.append(f"   ◀ vanishing: local < {_short(t.vanish)}", style="yellow")
+    return line
+
+
+def render_trace(traces: list[Trace], console: Console) -> None:
+    """Each point's computation graph as a tree from f down to the variables (see gradcli.trace)."""
+    from rich.tree import Tree
+
+    for p, t in enumerate(traces):
+        if p:
+            console.print()
+        names = t.expr.variables
+        head = Table.grid(padding=(0, 2))
+        head.add_column(style="bold")
+        head.add_column()
+        head.add_row("expression", Text(t.expr.text))
+        head.add_row(
+            "point", ", ".join(f"{v}={number(x)}" for v, x in zip(names, t.point)) or "(no variables)"
+        )
+        head.add_row("f", Text(number(t.root.value), style="bold"))
+        console.print(head)
+        nodes = t.nodes
+        tree = Tree(_trace_label(t, t.root, None, None, False), guide_style="dim")
+        expanded = {t.root.id}
+        used = [0] * len(nodes)  # uses of each node drawn so far (a variable's adjoint is summed once)
+        stack = [(child, slope, t.root.id, tree) for child, slope in zip(t.root.children, t.root.local)]
+        stack.reverse()
+        while stack:
+            child, slope, parent, branch = stack.pop()
+            node = nodes[child]
+            used[child] += 1
+            last_use = used[child] == len(node.contributions) or node.adjoint is None
+            label = _trace_label(t, node, nodes[parent], slope, not last_use)
+            if node.children and child in expanded:
+                label.append("   (shared: drawn above)", style="dim")
+                branch.add(label)
+                continue
+            sub = branch.add(label)
+            expanded.add(child)
+            pending = [(c, s, child, sub) for c, s in zip(node.children, node.local)]
+            stack.extend(reversed(pending))
+        console.print(tree)
+        grads = ", ".join(f"{name} = {number(g)}" for name, g in t.gradient.items())
+        console.print(Text(f"gradient (backprop): {grads}" if grads else "gradient: f has no variables"))
+
+
+# --- gradcli hessian ------------------------------------------------------------------------------
+
+
+def _matrix(console: Console, title: str, names: tuple[str, ...], m, cell) -> None:  # type: ignore[no-untyped-def]
+    console.print(Text(title, style="bold"))
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("", style="bold", no_wrap=True)
+    for name in names:
+        table.add_column(name, justify="right", overflow="fold")
+    for i, name in enumerate(names):
+        table.add_row(name, *(cell(m[i, j]) for j in range(len(names))))
+    console.print(table)
+
+
+def render_hessian(result: HessianResult, console: Console) -> None:
+    """Each point: the exact Hessian, the finite-difference one and their error, eigenvalues, verdict."""
+    names = result.variables
+    for p in range(len(result.value)):
+        if p:
+            console.print()
+        head = Table.grid(padding=(0, 2))
+        head.add_column(style="bold")
+        head.add_column()
+        head.add_row("expression", Text(result.expr.text))
+        head.add_row(
+            "point",
+            ", ".join(f"{v}={number(x)}" for v, x in zip(names, result.points[p])) or "(no variables)",
+        )
+        head.add_row("f", Text(number(result.value[p]), style="bold"))
+        head.add_row(
+            "gradient", ", ".join(f"{v} = {number(g)}" for v, g in zip(names, result.gradient[p])) or "-"
+        )
+        if result.fd is not None and names:
+            eps = (
+                number(result.eps)
+                if result.eps is not None
+                else "auto ("
+                + ", ".join(
+                    f"{v} {_short(h)}"
+                    for v, h in zip(names, result.step[p])  # type: ignore[index]
+                )
+                + ")"
+            )
+            head.add_row("method", f"{result.method} difference of the exact gradient, eps {eps}")
+        console.print(head)
+        if names:
+            _matrix(
+                console, "exact Hessian (symbolic derivative, then backprop)", names, result.exact[p], number
+            )
+            if result.fd is not None:
+                _matrix(console, f"{result.method} difference", names, result.fd[p], number)
+                _matrix(console, "abs err", names, result.error[p], _short)  # type: ignore[index]
+            console.print("eigenvalues  " + ", ".join(number(v) for v in result.eigenvalues[p]))
+        console.print(Text(f"{result.kinds[p]}: ", style="bold") + Text(result.verdicts[p]))
+
+
+# --- several expressions (the Jacobian) and --direction --------------------------------------------
+
+
+def _eps_text(results: list[GradResult], names: tuple[str, ...], p: int) -> str:
+    first = results[0]
+    if first.diff is None:
+        return ""
+    if first.eps is not None:
+        return number(first.eps)
+    steps = {}
+    for r in results:
+        for v, name in enumerate(r.variables):
+            steps.setdefault(name, r.diff.step[v, p])  # type: ignore[union-attr]
+    return "auto (" + ", ".join(f"{name} {_short(steps[name])}" for name in names if name in steps) + ")"
+
+
+def render_jacobian(
+    jr: JacobianResult, console: Console, directions: list[Directional] | None = None
+) -> None:
+    """Each point: f_i, the Jacobian by the method, by backprop, their error, then warnings."""
+    names = jr.variables
+    results = list(jr.results)
+    method = jr.method
+    diff = results[0].diff is not None
+    jac, exact, error = jr.jacobian, jr.exact, jr.error
+    for p in range(jr.points.shape[0]):
+        if p:
+            console.print()
+        head = Table.grid(padding=(0, 2))
+        head.add_column(style="bold")
+        head.add_column()
+        head.add_row("expressions", Text("; ".join(r.expr.text for r in results)))
+        head.add_row(
+            "point", ", ".join(f"{v}={number(x)}" for v, x in zip(names, jr.points[p])) or "(no variables)"
+        )
+        if not names:
+            head.add_row("method", "none needed: the expressions have no variables")
+        elif diff:
+            head.add_row("method", f"{method} difference, eps {_eps_text(results, names, p)}")
+        else:
+            head.add_row("method", "backprop (exact, reverse mode)")
+        console.print(head)
+        blocks = [(f"Jacobian ({method})", jac, number)] if diff else []
+        blocks.append(("Jacobian (backprop)", exact, number))
+        if diff:
+            blocks.append(("abs err", error, _short))
+        for title, m, cell in blocks:
+            console.print(Text(title, style="bold"))
+            table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+            table.add_column("f", no_wrap=False)
+            if m is exact:
+                table.add_column("value", justify="right", overflow="fold")
+            for name in names:
+                table.add_column(f"d/d{name}", justify="right", overflow="fold")
+            if m is exact:
+                table.add_column("status")
+            for i, r in enumerate(results):
+                row = [Text(r.expr.text)]
+                if m is exact:
+                    row.append(number(r.value[p]))
+                row.extend(cell(m[p, i, j]) for j in range(len(names)))  # type: ignore[index]
+                if m is exact:
+                    row.append(_status(r.warnings[p]))
+                table.add_row(*row)
+            console.print(table)
+        if directions:
+            _directional_table(console, [(r.expr.text, d, p) for r, d in zip(results, directions)], method)
+        for r in results:
+            for w in r.warnings[p]:
+                label = f"{r.expr.text}: " + (f"{w.var}: " if w.var else "")
+                line = Text(f"{label}{w.kind}: ", style=_STYLE.get(w.kind, "yellow"))
+                line.append(w.message)
+                console.print(line)
+
+
+def _directional_table(console: Console, rows: list[tuple[str, Directional, int]], method: str) -> None:
+    """One row per (label, directional result, point index)."""
+    diff = rows[0][1].diff is not None
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    table.add_column("along u", no_wrap=False)
+    if diff:
+        table.add_column(method, justify="right", overflow="fold")
+    table.add_column("backprop", justify="right", overflow="fold")
+    if diff:
+        table.add_column("abs err", justify="right", no_wrap=True)
+    for label, d, p in rows:
+        row = [Text(label)]
+        if diff:
+            row.append(number(d.diff[p]))  # type: ignore[index]
+        row.append(number(d.exact[p]))
+        if diff:
+            row.append(_short(d.error[p]))  # type: ignore[index]
+        table.add_row(*row)
+    console.print(table)
+
+
+def render_direction(unit: tuple[float, ...], names: tuple[str, ...], console: Console) -> None:
+    """The normalised direction, stated once."""
+    pairs = ", ".join(f"{name} {number(u)}" for name, u in zip(names, unit))
+    console.print(Text("direction u", style="bold") + Text(f"  {pairs}  (normalised: |u| = 1)"))
+
+
+def render_with_direction(result: GradResult, d: Directional, console: Console) -> None:
+    """``render`` for one expression, then its derivative along u at each point."""
+    render(result, console)
+    console.print()
+    render_direction(d.unit, result.variables, console)
+    n = len(result.value)
+    labels = [f"point {p + 1}" if n > 1 else result.expr.text for p in range(n)]
+    _directional_table(console, [(labels[p], d, p) for p in range(n)], result.method)
 
 
 def render_activation(run: ActivationResult, console: Console) -> None:

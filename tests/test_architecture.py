@@ -1,8 +1,9 @@
 """The arrows between modules stay as drawn: each module imports only from the ones above it.
 
-Order (top first): errors, ops, expression, evaluate, points, stream, backprop, finite_diff,
-diagnostics, health, gradient, formats, pipeline, activation, plot, table, cli. The core never
-imports Click or Rich, only table.py imports Rich, only plot.py imports the plotting libraries
+Order (top first): errors, ops, expression, symbolic, evaluate, points, stream, backprop,
+finite_diff, diagnostics, trace, hessian, health, gradient, jacobian, formats, trace_output,
+matrix_output, pipeline, activation, plot, table, cli. The core never imports
+Click or Rich, only table.py imports Rich, only plot.py imports the plotting libraries
 (plotille, matplotlib), only expression.py imports ast, and nothing imports cli.py.
 """
 
@@ -18,22 +19,34 @@ ORDER = [
     "errors",
     "ops",
     "expression",
+    "symbolic",
     "evaluate",
     "points",
     "stream",
     "backprop",
+    "rounding",
+    "steps",
     "finite_diff",
+    "richardson",
+    "complex_step",
+    "methods",
+    "sweep",
     "diagnostics",
+    "trace",
+    "hessian",
     "health",
     "gradient",
+    "jacobian",
     "formats",
+    "trace_output",
+    "matrix_output",
     "pipeline",
     "activation",
     "plot",
     "table",
     "cli",
 ]
-CORE = [*ORDER[: ORDER.index("gradient") + 1], "activation", "pipeline"]
+CORE = [*ORDER[: ORDER.index("jacobian") + 1], "activation", "pipeline"]
 
 
 def imports(module: str) -> set[str]:

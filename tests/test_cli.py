@@ -550,7 +550,8 @@ def test_help_on_group_and_every_command():
     result = run("--help")
     assert result.exit_code == 0
     assert "Examples" in result.stdout
-    assert set(main.commands) == {"grad", "functions", "plot", *ACTIVATIONS}
+    commands = {"grad", "functions", "sweep", "plot", "diff", "trace", "hessian", *ACTIVATIONS}
+    assert set(main.commands) == commands
     for name in main.commands:
         assert name in result.stdout
         sub = run(name, "--help")
@@ -826,3 +827,32 @@ def test_caret_under_the_offending_piece_only_on_a_terminal(monkeypatch: pytest.
     monkeypatch.setattr(gradcli.cli, "_stderr_is_terminal", lambda: True)
     tty = CliRunner().invoke(main, ["grad", "x + sigmod(x)", "--at", "1"])
     assert tty.stderr.splitlines()[1:] == ["  x + sigmod(x)", "      ^^^^^^"]
+
+
+# --- the higher-order methods on the command line -----------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["five-point", "richardson", "complex"])
+def test_new_methods_give_json_with_an_honest_estimate(method):
+    result = run("grad", "exp(x)*y", "--at", "x=0.5,y=2", "--method", method, "--format", "json")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["method"] == method
+    for name in ("x", "y"):
+        assert record["error"][name] <= record["error_estimate"][name]
+        assert record["rel_error"][name] < 1e-10
+    assert record["warnings"] == []
+
+
+def test_complex_step_on_a_kink_is_a_one_line_usage_error():
+    result = run("grad", "relu(x)*y", "--at", "x=0,y=1", "--method", "complex")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("gradcli: error: --method complex is not defined at point 1: relu(x)")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_table_labels_the_new_methods():
+    out = run("grad", "sin(x)", "--at", "1", "--method", "complex").stdout
+    assert "complex step, eps auto" in out and "estimate" in out
+    out = run("grad", "sin(x)", "--at", "1", "--method", "richardson").stdout
+    assert "richardson extrapolation, eps auto" in out

@@ -68,3 +68,41 @@ def test_any_input_gives_a_result_or_one_line_error(expr, ats, method, fmt) -> N
     assert result.exit_code in (0, 1, 2), (args, result.output)
     if result.exit_code == 2:
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(["diff", "trace", "hessian", "grad2", "direction"]),
+    expressions,
+    st.lists(points, max_size=2),
+    st.sampled_from(METHODS),
+    st.sampled_from(["table", "json", "csv", "dot", "text"]),
+    points,
+)
+def test_derivative_commands_give_a_result_or_one_line_error(command, expr, ats, method, fmt, vector) -> None:
+    if command == "diff":
+        args = ["diff", expr, "--format", fmt if fmt in ("text", "json") else "text"]
+    elif command == "trace":
+        args = ["trace", expr, "--format", fmt if fmt in ("table", "json", "dot") else "dot"]
+    elif command == "hessian":
+        args = ["hessian", expr, "--method", method, "--format", fmt if fmt in ("table", "json") else "json"]
+    else:
+        args = [
+            "grad",
+            expr,
+            "x*y",
+            "--method",
+            method,
+            "--format",
+            fmt if fmt in ("table", "json", "csv") else "csv",
+        ]
+        if command == "direction":
+            args = [*args[:2], *args[3:], "--direction", vector]
+    if command != "diff":
+        for at in ats:
+            args += ["--at", at]
+    result = CliRunner().invoke(main, args)
+    assert "Traceback" not in result.output
+    assert result.exit_code in (0, 1, 2), (args, result.output)
+    if result.exit_code == 2:
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr

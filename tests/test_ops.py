@@ -143,6 +143,15 @@ REFERENCE: dict[tuple[str, int], Ref] = {
     ("expm1", 1): Ref(mp.expm1, [mp.exp], _grid(-40, -20, -5, -1, -1e-10, 0, 1e-10, 1, 5, 20, 700)),
     ("sqrt", 1): Ref(mp.sqrt, [lambda x: 1 / (2 * mp.sqrt(x))], _grid(1e-300, 1e-10, 0.5, 2, 1e10, 1e300)),
     ("abs", 1): Ref(abs, [mp.sign], _grid(-1e300, -3, -1e-300, 1e-300, 2.5, 1e300)),
+    ("erf", 1): Ref(
+        mp.erf, [lambda x: 2 / mp.sqrt(mp.pi) * mp.exp(-x * x)], _grid(-4, -1, -1e-10, 0, 1e-10, 0.5, 1, 2, 4)
+    ),
+    ("erfc", 1): Ref(
+        mp.erfc,
+        [lambda x: -2 / mp.sqrt(mp.pi) * mp.exp(-x * x)],
+        _grid(-4, -1, -1e-10, 0, 1e-10, 0.5, 1, 2, 4, 20),
+    ),
+    ("sign", 1): Ref(mp.sign, [lambda x: MPF(0)], _grid(-1e300, -3, -1e-300, 1e-300, 2.5, 1e300)),
     ("sin", 1): Ref(
         mp.sin, [mp.cos], _grid(-3, -1, 0, 1e-10, 0.5, 1, math.pi / 2, 1.5707963, 2, 3, math.pi, 100, 1e5)
     ),
@@ -562,6 +571,7 @@ def test_rules_are_vectorized_over_points():
 KINKS: dict[str, list[tuple[tuple[float, ...], tuple[float, ...], float]]] = {
     "abs": [((0.0,), (1.0,), 1.0), ((0.0,), (-1.0,), 1.0), ((0.0,), (0.0,), 0.0), ((0.0,), (2.5,), 2.5)],
     "relu": [((0.0,), (1.0,), 1.0), ((0.0,), (-1.0,), 0.0), ((0.0,), (3.0,), 3.0)],
+    "sign": [((0.0,), (1.0,), math.nan), ((0.0,), (-1.0,), math.nan), ((0.0,), (0.0,), 0.0)],
     "sqrt": [((0.0,), (1.0,), math.inf), ((0.0,), (-1.0,), math.nan), ((0.0,), (0.0,), 0.0)],
     "hypot": [
         ((0.0, 0.0), (1.0, 0.0), 1.0),
@@ -742,3 +752,62 @@ def test_forward_pass_uses_the_registry_rules():
             got = float(np.asarray(forward(expr, cols)[-1]).reshape(-1)[0])
         want, _ = _run(REGISTRY[key], point)
         assert _same(got, want), (key, point)
+
+
+# --- complex step: each rule on complex input is the analytic continuation ----------------------
+
+
+def _step(x: float) -> float:
+    from gradcli.complex_step import complex_step_size
+
+    return float(complex_step_size(np.array([x]))[0])
+
+
+def _complex_partial(op: Op, point: Sequence[float], i: int) -> float:
+    """Im op(point with arg i + ih) / h, by the rule complex step uses (gradcli's default h)."""
+    h = _step(point[i])
+    args = [np.array([complex(v)]) for v in point]
+    args[i] = args[i] + 1j * h
+    rule = op.complex_forward or op.forward
+    with np.errstate(all="ignore"):
+        out = np.asarray(rule(*args))
+    return float(np.imag(out).reshape(-1)[0] / h)
+
+
+@pytest.mark.parametrize(("key", "nargs"), CASES, ids=[f"{k}/{n}" for k, n in CASES])
+def test_complex_step_rule_matches_mpmath(key, nargs):
+    # off its kinks, every op's complex rule gives each partial derivative to a few ulps (times
+    # the derivative's own condition number): the rule is analytic, or follows the smooth piece
+    ref, op = _reference(key, nargs)
+    bad, checked = [], 0
+    for point in ref.points:
+        args = [np.array([v]) for v in point]
+        value, parts = _run(op, point)
+        if not math.isfinite(value) or (op.kink is not None and bool(np.any(op.kink(args)))):
+            continue
+        mpoint = [MPF(v) for v in point]
+        for i, q in enumerate(ref.partials):
+            true = q(*mpoint)
+            if true is None or isinstance(true, mp.mpc) or not math.isfinite(parts[i]):
+                continue
+            got = _complex_partial(op, point, i)
+            checked += 1
+            if true == 0:  # what is left is the h**2 truncation term, h = 2**-60 here
+                if abs(got) > 1e-30:
+                    bad.append(f"complex step d {op.name}{point} / d arg{i}: got {got!r}, true 0")
+                continue
+            if abs(true) * _step(point[i]) < 2.0**-970:
+                continue  # Im f = f' h is subnormal: digits are lost (the documented limit)
+            kappa = float(_condition(q, mpoint, MPF(true)))
+            why = _check(got, true, 4 * kappa)
+            if why:
+                bad.append(f"complex step d {op.name}{point} / d arg{i}: {why}")
+    assert checked, f"no point of {key} was checked"
+    assert not bad, "\n".join(bad)
+
+
+def test_piecewise_ops_are_marked_not_analytic():
+    for name in ("abs", "relu", "min", "max"):
+        assert FUNCTIONS[name].analytic is False and FUNCTIONS[name].complex_forward is not None
+    for name in ("exp", "sin", "sigmoid", "softplus", "atan2", "hypot", "pow"):
+        assert FUNCTIONS[name].analytic is True

@@ -179,6 +179,7 @@ def test_warnings_on_stderr_name_the_line_and_stop_at_twenty() -> None:
         (("--at", "-"), "a,b\n1,2\n", "the header line 'a,b' has no column for c"),
         (("--at", "-", "--vars", "a,b"), "1,2,3\n", "--vars leaves out c"),
         (("--at", "-", "--on-error", "skip"), "", "'skip' is not one of 'continue', 'stop'"),
+        (("--at", "-", "--direction", "1,0,0"), "", "take one expression and no --direction"),
     ],
 )
 def test_usage_errors_are_one_line_exit_2(args: tuple[str, ...], input: str, fragment: str) -> None:

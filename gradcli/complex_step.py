@@ -1,0 +1,192 @@
+r"""Complex-step derivatives: f'(x) ~ Im f(x + ih) / h, with no subtractive cancellation.
+
+Method. For f analytic near x, f(x + ih) = f(x) + ih f'(x) - h**2 f''(x)/2 - ih**3 f'''(x)/6 + ...,
+so Im f(x + ih) / h = f'(x) - h**2 f'''(x)/6 + ...: second order in h, and nothing is
+subtracted, so h can be tiny. gradcli takes h = max(2**-60 |x|, 2**-1022) (x == 0: 2**-60),
+so the truncation error is below 1e-36 relative and the result is good to a few ulps wherever
+the forward rules are (see ``Op.complex_forward`` in :mod:`gradcli.ops`). ``--eps`` sets h.
+
+Where it applies. Every forward rule is run on complex input. Piecewise ops (abs, relu, min,
+max and the piecewise activations: ``analytic=False`` in the registry) follow the smooth piece
+their real parts select; the imaginary step never moves a real part, so this is exact at every
+point that is not exactly on a kink. At a point where any op sits on its kink (abs(0),
+relu(0), a min/max tie, sqrt(0), atan2 on its cut) f is not analytic and the one-sided
+derivatives may differ or be infinite: complex step is refused there, with the point and the op
+named. An op with no complex rule (or whose rule drops the imaginary part) is refused wherever
+it is used.
+
+Error estimate. The imaginary parts carry the derivative through every operation, each
+rounding it by about one ulp, so the error is a few ulps of the derivative unless its terms
+cancel. gradcli runs the step twice, at h and at h * 3/4 (which rounds differently), and
+reports ``NOISE_FACTOR`` * |difference| + a running error bound of the imaginary parts
+(:func:`complex_pass`, which sees cancellation between terms) + ``ULPS`` * (eps_m * |f'| +
+2**-1074 / h).
+
+Limit: where |f'| h is below 2**-1022 (a derivative below about 1e-290 at |x| ~ 1, such as
+exp'(-700)), the imaginary parts are subnormal and lose digits; the last term of the estimate,
+the subnormal spacing over h, bounds that loss.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import OptionError
+from .evaluate import Values, forward
+from .expression import Call, Const, Expression
+from .finite_diff import EPS_MACHINE, Differences
+
+try:
+    from numpy.exceptions import ComplexWarning
+except ImportError:  # numpy < 1.25
+    from numpy import ComplexWarning  # type: ignore[attr-defined,no-redef]
+
+SCALE = 2.0**-60
+TINY = 2.0**-1022  # the smallest normal float64
+SECOND = 0.75  # the second step, as a fraction of the first
+NOISE_FACTOR = 4.0
+SUBNORMAL_SPACING = 2.0**-1074
+ULPS = 4.0
+
+
+def complex_step_size(x: np.ndarray) -> np.ndarray:
+    """The default imaginary step at x: 2**-60 |x|, never below 2**-1022 (2**-60 at x = 0).
+
+    The floor keeps h a normal number, so its imaginary parts keep full precision; it is
+    reached only for |x| < 2**-962, where h/|x| and so the truncation error grow.
+    """
+    return np.where(x == 0, SCALE, np.maximum(SCALE * np.abs(x), TINY))
+
+
+def check_analytic(expr: Expression, values: Values, n: int) -> None:
+    """Refuse complex step where f uses an op with no complex rule, or a piecewise op on its kink."""
+    for i, node in enumerate(expr.nodes):
+        if type(node) is not Call or not expr.depends[i]:
+            continue
+        op = node.op
+        if op.complex_forward is None and not op.analytic:
+            raise OptionError(
+                f"--method complex cannot differentiate {node.text}: {op.name} is not analytic "
+                "and has no complex-step rule",
+                hint="use --method richardson or five-point",
+            )
+        if op.kink is None:
+            continue
+        with np.errstate(all="ignore"):
+            on_kink = np.broadcast_to(np.asarray(op.kink([values[a] for a in node.args]), dtype=bool), (n,))
+        if on_kink.any():
+            p = int(np.flatnonzero(on_kink)[0])
+            raise OptionError(
+                f"--method complex is not defined at point {p + 1}: {node.text} is at its kink, "
+                "where f is not analytic",
+                hint="use --method central or backprop, which report the left and right slopes there",
+            )
+
+
+def complex_forward(expr: Expression, cols: Sequence[np.ndarray]) -> np.ndarray:
+    """f on complex points (``cols`` complex arrays), by each op's complex rule."""
+    return complex_pass(expr, cols)[0]
+
+
+def _apply(op: Any, rule: Any, args: list, text: str) -> Any:
+    """One op on complex arguments; a rule that drops the imaginary part is refused, not trusted."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ComplexWarning)
+        try:
+            out = rule(*args)
+        except (ComplexWarning, TypeError) as exc:
+            raise _no_rule(op, text) from exc
+    if any(np.iscomplexobj(a) for a in args) and not np.iscomplexobj(out):
+        raise _no_rule(op, text)
+    return out
+
+
+def _no_rule(op: Any, text: str) -> OptionError:
+    return OptionError(
+        f"--method complex cannot differentiate {text}: {op.name} has no complex-step rule",
+        hint="use --method richardson or five-point",
+    )
+
+
+def complex_pass(
+    expr: Expression, cols: Sequence[np.ndarray], h: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """f on complex points, and (given the step h) a running error bound on Im f / h.
+
+    The bound is first order: each op rounds the imaginary part it passes on by ``ULPS`` ulps
+    of the sum of its terms' magnitudes (|partial| * |Im arg| / h), and an argument's error
+    reaches the result times |partial| (the registry's local slopes, at the real parts). It
+    sees cancellation between terms of the derivative, which the two steps may not.
+    """
+    values: list = []
+    errors: list = []
+    with np.errstate(all="ignore"):
+        for node in expr.nodes:
+            kind = type(node)
+            err = None
+            if kind is Call:
+                op = node.op  # type: ignore[union-attr]
+                args = [values[a] for a in node.args]  # type: ignore[union-attr]
+                rule = op.complex_forward or op.forward
+                out = _apply(op, rule, args, node.text)  # type: ignore[union-attr]
+                if h is not None:
+                    real = [np.real(a) for a in args]
+                    slopes = op.partials(real, np.real(out))
+                    size = 0.0
+                    err = 0.0
+                    for a, e, slope in zip(args, [errors[i] for i in node.args], slopes):  # type: ignore[union-attr]
+                        # an argument with no imaginary part (a constant exponent) adds nothing,
+                        # even where its slope is NaN (d/dy x**y for x < 0)
+                        im = np.abs(np.imag(a))
+                        size = size + np.where(im == 0, 0.0, np.abs(slope) * im / h)
+                        if e is not None:
+                            err = err + np.where(e == 0, 0.0, np.abs(slope) * e)
+                    err = err + ULPS * EPS_MACHINE * size
+                values.append(out)
+            elif kind is Const:
+                values.append(np.float64(node.value))  # type: ignore[union-attr]
+            else:
+                values.append(cols[node.index])  # type: ignore[union-attr]
+            errors.append(err)
+    bound = None if h is None else np.asarray(errors[-1] if errors[-1] is not None else 0.0, dtype=np.float64)
+    return np.asarray(values[-1]), bound
+
+
+def complex_differences(
+    expr: Expression, cols: Sequence[np.ndarray], f0: np.ndarray, eps: float | None
+) -> Differences:
+    """Complex-step gradient at every point for every variable (arrays are (k, n)).
+
+    Raises OptionError where complex step does not apply (see the module notes).
+    """
+    k, n = len(cols), len(f0)
+    check_analytic(expr, forward(expr, cols), n)
+    step, grad, rnd = (np.empty((k, n)) for _ in range(3))
+    base = [np.asarray(c, dtype=complex) for c in cols]
+    with np.errstate(all="ignore"):
+        for j, x in enumerate(cols):
+            h = complex_step_size(x) if eps is None else np.full(n, eps)
+            slopes, bound = [], np.zeros(n)
+            for i, size in enumerate((h, h * SECOND)):
+                moved = list(base)
+                moved[j] = x + 1j * size
+                out, running = complex_pass(expr, moved, size if i == 0 else None)
+                slopes.append(np.imag(np.broadcast_to(out, (n,))) / size)
+                if running is not None:
+                    bound = np.broadcast_to(running, (n,))
+            g = slopes[0]
+            step[j], grad[j] = h, g
+            # the last term is the spacing of subnormal numbers, over h: it matters only where
+            # Im f = f' h underflows, and then it bounds the digits lost
+            rnd[j] = (
+                NOISE_FACTOR * np.abs(slopes[0] - slopes[1])
+                + np.where(np.isfinite(bound), bound, 0.0)
+                + ULPS * EPS_MACHINE * np.abs(g)
+                + ULPS * SUBNORMAL_SPACING / h
+            )
+    trunc = np.full((k, n), np.nan)  # below 1e-36 relative at the default step: not estimated
+    return Differences("complex", step, grad, trunc, rnd, 1 + 2 * k)

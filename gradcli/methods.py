@@ -1,0 +1,32 @@
+"""Every finite-difference method by name, and the one call that runs any of them.
+
+``forward``, ``backward``, ``central`` and ``five-point`` are fixed stencils
+(:mod:`gradcli.finite_diff`); ``richardson`` extrapolates central differences over shrinking
+steps (:mod:`gradcli.richardson`); ``complex`` is the complex step (:mod:`gradcli.complex_step`).
+Each returns a :class:`~gradcli.finite_diff.Differences` with its own error estimate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .complex_step import complex_differences
+from .expression import Expression
+from .finite_diff import METHODS as STENCILS
+from .finite_diff import Differences, differences
+from .richardson import richardson
+
+METHODS = (*STENCILS, "richardson", "complex")
+
+
+def finite_difference(
+    expr: Expression, cols: Sequence[np.ndarray], f0: np.ndarray, method: str, eps: float | None
+) -> Differences:
+    """The gradient of ``expr`` by ``method`` (one of :data:`METHODS`) with step ``eps`` (None: auto)."""
+    if method == "richardson":
+        return richardson(expr, cols, f0, eps)
+    if method == "complex":
+        return complex_differences(expr, cols, f0, eps)
+    return differences(expr, cols, f0, method, eps)

@@ -1,0 +1,153 @@
+"""The Hessian: exact against mpmath, finite differences within their error estimate, and the
+classification of minimum, maximum, saddle, flat and degenerate points."""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+from gradcli.errors import OptionError
+from gradcli.expression import parse
+from gradcli.hessian import classify, hessian
+
+MP_NAMES = {
+    "sin": mp.sin,
+    "cos": mp.cos,
+    "exp": mp.exp,
+    "log": mp.log,
+    "tanh": mp.tanh,
+    "sqrt": mp.sqrt,
+    "atan": mp.atan,
+    "sigmoid": lambda x: 1 / (1 + mp.exp(-x)),
+    "hypot": lambda x, y: mp.sqrt(x * x + y * y),
+    "pi": mp.pi,
+}
+
+
+def at(text: str, method: str = "central", eps: float | None = None, **point: float):
+    expr = parse(text)
+    return hessian(expr, np.array([[point[v] for v in expr.variables]]), method, eps)
+
+
+def mp_hessian(text: str, point: dict[str, float]) -> list[list[mp.mpf]]:
+    names = sorted(point)
+    code = compile(text, "<expr>", "eval")
+
+    def f(*vals):
+        return eval(code, {"__builtins__": {}}, {**MP_NAMES, **dict(zip(names, vals))})
+
+    x = [mp.mpf(point[v]) for v in names]
+    k = len(names)
+    out = []
+    for i in range(k):
+        row = []
+        for j in range(k):
+            order = [0] * k
+            order[i] += 1
+            order[j] += 1
+            row.append(mp.diff(f, x, tuple(order)))
+        out.append(row)
+    return out
+
+
+CASES = [
+    ("x**2*y + sin(x*y)", {"x": 0.7, "y": -1.3}),
+    ("exp(-x**2-y**2)*cos(x+2*y)", {"x": 0.3, "y": 0.4}),
+    ("log(1+exp(x*y))/hypot(x, y)", {"x": 1.5, "y": 0.25}),
+    ("sigmoid(w*x+b)", {"b": -0.5, "w": 2.0, "x": 1.25}),
+    ("tanh(a)*atan(b)*sqrt(c)", {"a": 0.2, "b": -3.0, "c": 2.0}),
+    ("x**y", {"x": 2.5, "y": 1.7}),
+]
+
+
+@pytest.mark.parametrize(("text", "point"), CASES)
+def test_exact_hessian_against_mpmath(text: str, point: dict[str, float]) -> None:
+    with mp.workdps(40):
+        want = mp_hessian(text, point)
+    r = at(text, **point)
+    k = len(point)
+    for i in range(k):
+        for j in range(k):
+            w = float(want[i][j])
+            assert abs(r.exact[0, i, j] - w) <= 1e-13 * max(1.0, abs(w)), (i, j, r.exact[0], w)
+
+
+@pytest.mark.parametrize("method", ["central", "forward", "backward"])
+@pytest.mark.parametrize(("text", "point"), CASES)
+def test_fd_hessian_within_its_error_estimate(text: str, point: dict[str, float], method: str) -> None:
+    r = at(text, method, **point)
+    # the estimate is a leading-order model: allow a factor 10 and a few ulps of the exact value
+    bound = 10.0 * r.error_estimate[0] + 1e-12 * np.abs(r.exact[0])
+    assert np.all(r.error[0] <= bound), (r.error[0], bound)
+    # and the finite difference is close, as its order promises at the auto step
+    assert np.allclose(r.fd[0], r.exact[0], rtol=1e-4 if method != "central" else 1e-7, atol=1e-7)
+
+
+def test_fixed_eps_is_used_and_backprop_skips_the_difference() -> None:
+    r = at("x**3*y", "forward", 1e-3, x=1.0, y=2.0)
+    assert np.all(r.step == 1e-3)
+    assert r.fd[0, 0, 0] == pytest.approx(12.0, rel=1e-2) and abs(r.fd[0, 0, 0] - 12.0) > 1e-6
+    b = at("x**3*y", "backprop", x=1.0, y=2.0)
+    assert b.fd is None and b.error is None and b.eps is None
+    assert b.exact[0].tolist() == [[12.0, 3.0], [3.0, 0.0]]
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "kind"),
+    [
+        ("x**2 - y**2", {"x": 0.0, "y": 0.0}, "saddle"),
+        ("x**2 + x*y + y**2", {"x": 0.0, "y": 0.0}, "minimum"),
+        ("-(x-1)**2 - 3*(y+2)**2 + x*y/10", {"x": 0.9, "y": -2.0}, None),
+        ("cos(x)*cos(y)", {"x": 0.0, "y": 0.0}, "maximum"),
+        ("sin(x)", {"x": math.pi / 2}, "maximum"),
+        ("x**3", {"x": 0.0}, "flat"),
+        ("x**4 + y**2", {"x": 0.0, "y": 0.0}, "degenerate"),
+        ("x**2 + y", {"x": 0.0, "y": 0.0}, "not critical"),
+        ("log(x)", {"x": -1.0}, "undefined"),
+        ("abs(x)", {"x": 0.0}, "kink"),
+        ("relu(x)**2 + y**2", {"x": 0.0, "y": 0.0}, "kink"),
+        ("relu(x)**2 + y**2", {"x": 1.0, "y": 0.0}, "not critical"),
+        ("max(x, y)", {"x": 1.0, "y": 1.0}, "kink"),
+    ],
+)
+def test_classification(text: str, point: dict[str, float], kind: str | None) -> None:
+    r = at(text, **point)
+    if kind is None:  # a point near, not at, the maximum: the gradient is visibly not 0
+        assert r.kinds[0] == "not critical"
+        assert "concave" in r.verdicts[0]
+        return
+    assert r.kinds[0] == kind, r.verdicts[0]
+
+
+def test_saddle_eigenvalues_and_the_gradient_tolerance() -> None:
+    r = at("x**2 - y**2", x=0.0, y=0.0)
+    assert r.eigenvalues[0].tolist() == [-2.0, 2.0]
+    # at a critical point rounded to float64 the gradient is tiny, not 0: still a maximum
+    assert at("sin(x)*sin(y)", x=math.pi / 2, y=math.pi / 2).kinds[0] == "maximum"
+    # a gradient of 1e-6 is well above sqrt(eps_m)*|H|*max(1,|x|): not critical
+    assert at("(x-1e-6)**2", x=0.0).kinds[0] == "not critical"
+
+
+def test_too_many_variables_is_refused() -> None:
+    text = "+".join(f"x{i}" for i in range(65))
+    with pytest.raises(OptionError, match="at most 64"):
+        hessian(parse(text), np.ones((1, 65)))
+
+
+def test_classify_without_variables_and_bad_options() -> None:
+    assert classify(np.zeros((0, 0)), np.zeros(0), np.zeros(0))[0] == "flat"
+    with pytest.raises(OptionError, match="unknown method"):
+        at("x", "sideways", x=1.0)
+    with pytest.raises(OptionError, match="positive finite"):
+        at("x", "central", -1.0, x=1.0)
+
+
+def test_hessian_is_symmetric_for_smooth_f_and_shape_is_right() -> None:
+    expr = parse("exp(x*y*z) + x**2*z")
+    pts = np.array([[0.1, 0.2, 0.3], [1.0, -1.0, 0.5]])
+    r = hessian(expr, pts)
+    assert r.exact.shape == (2, 3, 3) and r.fd.shape == (2, 3, 3) and r.eigenvalues.shape == (2, 3)
+    assert np.allclose(r.exact, np.swapaxes(r.exact, 1, 2), rtol=1e-14, atol=0)

@@ -1,0 +1,253 @@
+"""The higher-order methods: five-point, Richardson, complex step; their orders, estimates, refusals.
+
+Truth comes from mpmath at 50 digits, never from gradcli itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gradcli.ops
+from gradcli.complex_step import complex_step_size
+from gradcli.errors import OptionError
+from gradcli.evaluate import columns, value
+from gradcli.expression import parse
+from gradcli.gradient import compute, grad
+from gradcli.methods import METHODS, finite_difference
+from gradcli.richardson import LEVELS
+from gradcli.steps import representable
+
+mp.mp.dps = 50
+MPF = mp.mpf
+EPS = 2.0**-52
+
+
+def _sigmoid(x):
+    return 1 / (1 + mp.exp(-x))
+
+
+# (text, x, exact derivative in mpmath): smooth, one variable, from easy to badly scaled
+SAMPLE = [
+    ("exp(x)", 1.0, mp.exp),
+    ("sin(x)", 10.0, mp.cos),
+    ("log(x)", 1e8, lambda x: 1 / x),
+    ("exp(x)", 1e-8, mp.exp),
+    ("sigmoid(x)", 1.0, lambda x: _sigmoid(x) * _sigmoid(-x)),
+    ("sigmoid(x)", 20.0, lambda x: _sigmoid(x) * _sigmoid(-x)),
+    ("tanh(x)", 10.0, lambda x: 1 / mp.cosh(x) ** 2),
+    ("1/(x-1)", 1.01, lambda x: -1 / (x - 1) ** 2),
+    ("log(x)", 0.01, lambda x: 1 / x),
+    ("exp(x)/sqrt(sin(x)**3+cos(x)**3)", 1.5, None),
+    ("x**7 - 3*x**2", 1.3, lambda x: 7 * x**6 - 6 * x),
+    ("atan(x)", 3.0, lambda x: 1 / (1 + x * x)),
+]
+
+
+def _classic(x):
+    return mp.exp(x) / mp.sqrt(mp.sin(x) ** 3 + mp.cos(x) ** 3)
+
+
+def _truth(text: str, x: float, df) -> float:
+    if df is None:
+        return float(mp.diff(_classic, MPF(x)))
+    return float(df(MPF(x)))
+
+
+def _run(text: str, x: float, method: str, eps: float | None = None):
+    expr = parse(text)
+    cols = columns(np.array([[x]]))
+    return finite_difference(expr, cols, value(expr, cols, 1), method, eps)
+
+
+# --- order of accuracy -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "order", "steps"),
+    [
+        ("forward", 1, (1e-2, 5e-3, 2.5e-3)),
+        ("backward", 1, (1e-2, 5e-3, 2.5e-3)),
+        ("central", 2, (1e-2, 5e-3, 2.5e-3)),
+        ("five-point", 4, (8e-2, 4e-2, 2e-2)),
+        ("complex", 2, (1e-1, 5e-2, 2.5e-2)),
+    ],
+)
+def test_error_falls_as_h_to_the_order(method, order, steps):
+    # on exp(x) at 0.5, halving h divides the error by 2**order (the leading term dominates)
+    true = math.exp(0.5)
+    errors = [abs(float(_run("exp(x)", 0.5, method, h).gradient[0, 0]) - true) for h in steps]
+    for big, small in itertools.pairwise(errors):
+        assert big / small == pytest.approx(2.0**order, rel=0.1), errors
+
+
+def test_richardson_beats_every_fixed_stencil_on_a_smooth_function():
+    true = math.exp(0.5)
+    err = abs(float(_run("exp(x)", 0.5, "richardson").gradient[0, 0]) - true)
+    assert err <= 1e-13 * true
+    for stencil in ("forward", "backward", "central", "five-point"):
+        assert err < abs(float(_run("exp(x)", 0.5, stencil).gradient[0, 0]) - true), stencil
+
+
+# --- the error estimates are honest ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", [m for m in METHODS if m != "complex"] + ["complex"])
+def test_estimate_covers_the_true_error_on_a_sample(method):
+    missed = []
+    for text, x, df in SAMPLE:
+        d = _run(text, x, method)
+        g, est = float(d.gradient[0, 0]), float(d.error_estimate[0, 0])
+        err = abs(g - _truth(text, x, df))
+        if not err <= est:
+            missed.append(f"{text} at {x}: error {err:.3g} > estimate {est:.3g}")
+    assert not missed, "\n".join(missed)
+
+
+@pytest.mark.parametrize("method", ["five-point", "richardson", "complex"])
+def test_estimate_is_not_vacuous(method):
+    # an estimate that always says "anything" would cover trivially: on well-scaled smooth
+    # functions it stays near what the method achieves
+    limit = {"five-point": 1e-10, "richardson": 1e-11, "complex": 1e-14}[method]
+    for text, x, df in SAMPLE:
+        if x in (1e8, 1e-8, 20.0, 10.0, 1.01, 0.01):
+            continue  # badly scaled or near a pole: a large estimate is the honest answer
+        d = _run(text, x, method)
+        assert float(d.error_estimate[0, 0]) <= limit * max(1.0, abs(_truth(text, x, df))), text
+
+
+# --- Richardson --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "x", "df"), SAMPLE, ids=[f"{t}@{x}" for t, x, _ in SAMPLE])
+def test_richardson_accuracy(text, x, df):
+    true = _truth(text, x, df)
+    g = float(_run(text, x, "richardson").gradient[0, 0])
+    # 1e-12 relative, except where f itself rounds away the digits (saturated sigmoid and tanh)
+    limit = 1e-5 if x in (20.0, 10.0) else 1e-12
+    assert abs(g - true) <= limit * abs(true)
+
+
+def test_richardson_stops_when_the_estimate_stops_improving():
+    # a cubic is exact after one extrapolation: far fewer than the most levels are spent
+    d = _run("x**3", 1.5, "richardson")
+    assert d.evaluations < 1 + 2 * LEVELS + 2
+    assert float(d.gradient[0, 0]) == pytest.approx(6.75, rel=4 * EPS)
+
+
+def test_richardson_starts_inside_the_smooth_region_near_a_pole():
+    # 1/(x-1) at 1.01: a first step of 1/8 would cross the pole; the pilot's scale keeps it away
+    d = _run("1/(x-1)", 1.01, "richardson")
+    assert float(d.step[0, 0]) < 0.01
+    assert float(d.gradient[0, 0]) == pytest.approx(-1e4, rel=1e-10)
+
+
+def test_richardson_eps_is_the_first_step():
+    d = _run("exp(x)", 1.0, "richardson", 0.5)
+    assert float(d.step[0, 0]) <= 0.5
+    assert float(d.gradient[0, 0]) == pytest.approx(math.e, rel=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+    st.floats(min_value=1e-10, max_value=1.0),
+)
+def test_representable_steps_are_exact_both_ways(x, h):
+    step = float(representable(np.array([x]), np.array([h]))[0])
+    assert step > 0
+    assert (x + step) - x == step
+    assert x - (x - step) == step
+
+
+# --- complex step ------------------------------------------------------------------------------
+
+
+def test_complex_step_is_within_a_few_ulps_of_the_classic_test_function():
+    true = float(mp.diff(_classic, MPF(1.5)))
+    g = float(_run("exp(x)/sqrt(sin(x)**3+cos(x)**3)", 1.5, "complex").gradient[0, 0])
+    assert abs(g - true) <= 4 * EPS * abs(true)
+
+
+def test_complex_step_recovers_what_every_difference_loses():
+    # sigmoid(40) rounds to 1.0; its derivative 4.25e-18 comes out of the imaginary part intact
+    true = float(_sigmoid(MPF(40)) * _sigmoid(MPF(-40)))
+    r = grad("sigmoid(x)", "x=40", method="complex")
+    assert abs(float(r.gradient[0, 0]) - true) <= 2 * EPS * true
+    assert not [w for w in r.warnings[0] if w.kind == "inaccurate"]
+
+
+def test_complex_step_follows_the_smooth_piece_of_piecewise_ops():
+    r = grad("relu(x) + abs(y) + max(x, y)*min(x, 2*y)", "x=0.5,y=-1.5", method="complex")
+    np.testing.assert_array_equal(r.gradient[:, 0], r.exact[:, 0])
+
+
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [
+        ("relu(x)*y", "x=0,y=1"),
+        ("abs(x-1)", "x=1"),
+        ("max(x, y)", "x=2,y=2"),
+        ("min(x, 1, y)", "x=1,y=3"),
+        ("hard_sigmoid(x)", "x=3"),
+        ("sqrt(x)", "x=0"),  # analytic elsewhere, but not on its kink
+        ("atan2(y, x)", "x=-1,y=0"),
+    ],
+)
+def test_complex_step_is_refused_on_a_kink(text, at):
+    with pytest.raises(OptionError, match=r"--method complex is not defined at point 1: .* is at its kink"):
+        grad(text, at, method="complex")
+
+
+def test_complex_step_refusal_names_the_point():
+    with pytest.raises(OptionError, match="at point 2"):
+        grad("abs(x)", ["x=1", "x=0"], method="complex")
+
+
+def test_complex_step_is_refused_for_an_op_without_a_complex_rule(monkeypatch):
+    plain = gradcli.ops.FUNCTIONS["relu"]._replace(complex_forward=None)
+    monkeypatch.setitem(gradcli.ops.FUNCTIONS, "relu", plain)
+    with pytest.raises(OptionError, match="relu is not analytic and has no complex-step rule"):
+        compute(parse("relu(x)"), np.array([[3.0]]), method="complex")
+
+
+def test_complex_step_size_is_relative_and_normal():
+    h = complex_step_size(np.array([0.0, 1.0, -1e8, 1e-300]))
+    assert h[0] == 2.0**-60 and h[1] == 2.0**-60 and h[2] == 2.0**-60 * 1e8
+    assert h[3] == 2.0**-1022  # never subnormal
+
+
+def test_complex_step_estimate_bounds_the_subnormal_loss():
+    # exp'(-700) = 1e-304: Im f = f' h underflows, digits are lost, and the estimate says so
+    d = _run("exp(x)", -700.0, "complex")
+    err = abs(float(d.gradient[0, 0]) - float(mp.exp(-700)))
+    assert err > 0
+    assert err <= float(d.error_estimate[0, 0])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(["central", "five-point", "richardson", "complex"]),
+    st.floats(min_value=-6.0, max_value=6.0),
+)
+def test_estimate_covers_mpmath_truth_at_any_point(method, x):
+    # a smooth function with a cancelling term, at points hypothesis picks
+    text = "sin(x)*exp(x/3) + log(1 + exp(-x*x))"
+    f = lambda t: mp.sin(t) * mp.exp(t / 3) + mp.log(1 + mp.exp(-t * t))
+    true = float(mp.diff(f, MPF(x)))
+    d = _run(text, x, method)
+    assert abs(float(d.gradient[0, 0]) - true) <= float(d.error_estimate[0, 0])
+
+
+def test_complex_step_refuses_a_rule_that_drops_the_imaginary_part(monkeypatch):
+    # an op marked analytic whose forward rule is real-only must not be trusted silently
+    plain = gradcli.ops.FUNCTIONS["sigmoid"]._replace(complex_forward=lambda z: np.abs(z))
+    monkeypatch.setitem(gradcli.ops.FUNCTIONS, "sigmoid", plain)
+    with pytest.raises(OptionError, match="sigmoid has no complex-step rule"):
+        compute(parse("sigmoid(x)"), np.array([[3.0]]), method="complex")

@@ -1,0 +1,68 @@
+"""The running error bound of f's evaluation, against the true error of float64 f (mpmath)."""
+
+from __future__ import annotations
+
+import mpmath as mp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gradcli.evaluate import columns, value
+from gradcli.expression import parse
+from gradcli.rounding import EPS_MACHINE, evaluation_error
+
+mp.mp.dps = 50
+
+
+def _bound_and_error(text: str, f, x: float) -> tuple[float, float]:
+    expr = parse(text)
+    cols = columns(np.array([[x]]))
+    got = float(value(expr, cols, 1)[0])
+    return float(evaluation_error(expr, cols, 1)[0]), abs(got - float(f(mp.mpf(x))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(min_value=-35.0, max_value=5.0))
+def test_bound_covers_cancellation_inside_f(x):
+    # log(1 + exp(x)) for x << 0: 1 + exp(x) is rounded at the scale of 1, so f carries an
+    # absolute error near 1e-16 while |f| may be 1e-15 or less
+    bound, err = _bound_and_error("log(1+exp(x))", lambda t: mp.log(1 + mp.exp(t)), x)
+    assert err <= bound
+
+
+def test_bound_sees_what_eps_times_f_misses():
+    bound, err = _bound_and_error("log(1+exp(x))", lambda t: mp.log(1 + mp.exp(t)), -20.0)
+    f = float(mp.log(1 + mp.exp(-20)))
+    assert err > 1000 * EPS_MACHINE * f  # eps_m |f| would be far too small
+    assert err <= bound <= 10 * EPS_MACHINE  # and the bound is about the rounding of 1 + exp(x)
+
+
+@pytest.mark.parametrize(
+    ("text", "f", "x"),
+    [
+        ("exp(x)", mp.exp, 3.0),
+        ("x*x - 2*x + 1", lambda t: t * t - 2 * t + 1, 1.0 + 2.0**-20),
+        ("sin(x)/x", lambda t: mp.sin(t) / t, 1e-3),
+        ("sqrt(x**2 + 1) - x", lambda t: mp.sqrt(t**2 + 1) - t, 1e4),
+        ("tanh(x)", mp.tanh, 0.3),
+    ],
+)
+def test_bound_covers_and_is_not_vacuous(text, f, x):
+    bound, err = _bound_and_error(text, f, x)
+    assert err <= bound
+    # first order, one ulp per operation: never more than a few ulps of the largest intermediate
+    assert bound <= 1e-12 * max(1.0, abs(float(f(mp.mpf(x)))), abs(x) ** 2)
+
+
+def test_bound_is_eps_f_without_operations_and_zero_for_zero():
+    expr = parse("x")
+    cols = columns(np.array([[3.0], [0.0]]))
+    np.testing.assert_array_equal(evaluation_error(expr, cols, 2), [EPS_MACHINE * 3.0, 0.0])
+
+
+def test_a_kink_does_not_poison_the_bound():
+    # sqrt'(0) is inf: the bound falls back to eps_m |f| instead of NaN
+    expr = parse("sqrt((x - 1) + 1) + 1")  # the inner sum carries an error, and sqrt slope inf
+    cols = columns(np.array([[0.0]]))
+    assert evaluation_error(expr, cols, 1)[0] == pytest.approx(EPS_MACHINE, rel=1e-12)

@@ -1,0 +1,178 @@
+"""The step-size sweep: its grid, where its minimum falls, its marks, and the command."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from rich.console import Console
+
+from gradcli.cli import main
+from gradcli.errors import OptionError
+from gradcli.expression import parse
+from gradcli.finite_diff import EPS_MACHINE
+from gradcli.sweep import steps, sweep
+from gradcli.table import render_sweep
+
+
+def test_default_grid_is_the_decades_a_user_types():
+    grid = steps(1e-1, 1e-15)
+    assert grid == [float(f"1e-{i}") for i in range(1, 16)]
+    assert steps(1e-15, 1e-1) == grid  # either order
+    assert steps(1e-2, 1e-3, 2) == [1e-2, float("0.00316227766017"), 1e-3]
+
+
+@pytest.mark.parametrize(
+    ("start", "stop", "per"), [(0.0, 1e-3, 1), (1e-1, -1.0, 1), (math.inf, 1.0, 1), (1, 1e-3, 0)]
+)
+def test_bad_ranges_are_refused(start, stop, per):
+    with pytest.raises(OptionError):
+        steps(start, stop, per)
+
+
+def _best(result, method):
+    [row] = [r for r in result.rows if r.method == method and "best" in r.marks]
+    return row.eps
+
+
+@pytest.mark.parametrize(
+    ("method", "theory"),
+    [
+        # error h/2 |f''| + 2 eps_m |f| / h is least at h = 2 sqrt(eps_m |f| / |f''|) = 3e-8
+        ("forward", 2 * math.sqrt(EPS_MACHINE)),
+        # h**2/6 |f'''| + eps_m |f| / h: least at h = (3 eps_m)**(1/3) = 8.7e-6
+        ("central", (3 * EPS_MACHINE) ** (1 / 3)),
+        # h**4/30 |f^(5)| + 1.5 eps_m |f| / h: least at h = (11.25 eps_m)**(1/5) = 1.2e-3
+        ("five-point", (11.25 * EPS_MACHINE) ** (1 / 5)),
+    ],
+)
+def test_the_minimum_lies_where_theory_puts_it(method, theory):
+    # exp at 1 (every derivative is e): the best step of a fine sweep is within a factor of 4
+    # of the balance of truncation and rounding error
+    result = sweep(parse("exp(x)"), np.array([1.0]), 0, [method], steps(1e-1, 1e-15, 4))
+    best = _best(result, method)
+    assert theory / 4 <= best <= theory * 4, (best, theory)
+
+
+def test_the_curve_is_v_shaped():
+    # truncation: the error falls by 100x per decade for central at large steps; rounding:
+    # it grows at small ones
+    result = sweep(parse("exp(x)"), np.array([1.0]), 0, ["central"], steps(1e-1, 1e-15))
+    errors = {r.eps: r.error for r in result.rows}
+    assert errors[1e-1] / errors[1e-2] == pytest.approx(100, rel=0.01)
+    assert errors[1e-2] / errors[1e-3] == pytest.approx(100, rel=0.01)
+    assert errors[1e-15] > errors[1e-12] > errors[1e-9] > errors[1e-5]
+
+
+def test_marks_best_auto_and_the_users_eps():
+    result = sweep(parse("sigmoid(x)"), np.array([1.0]), 0, ["forward", "central"], steps(1e-1, 1e-3), 0.0123)
+    for method in ("forward", "central"):
+        rows = [r for r in result.rows if r.method == method]
+        assert [r.eps for r in rows] == sorted((r.eps for r in rows), reverse=True)
+        assert sum("best" in r.marks for r in rows) == 1
+        assert [r.eps for r in rows if "eps" in r.marks] == [0.0123]
+        [auto] = [r for r in rows if "auto" in r.marks]
+        assert auto.eps == pytest.approx(EPS_MACHINE ** (0.5 if method == "forward" else 1 / 3), rel=1e-6)
+        best = min(rows, key=lambda r: r.error)
+        assert "best" in best.marks
+    assert result.exact == pytest.approx(0.19661193324148188, rel=1e-15)
+
+
+def test_render_sweep_shows_every_row_and_mark():
+    result = sweep(parse("exp(x)"), np.array([1.0]), 0, ["central"], steps(1e-1, 1e-3))
+    out = io.StringIO()
+    render_sweep(result, Console(file=out, width=100, color_system=None))
+    text = out.getvalue()
+    assert "df/dx       2.718281828459045 (backprop)" in text
+    assert "best" in text and "auto" in text
+    assert text.count("central") == len(result.rows)
+
+
+def _invoke(*args):
+    return CliRunner().invoke(main, list(args), prog_name="gradcli")
+
+
+def test_cli_sweep_json_lines():
+    r = _invoke(
+        "sweep", "a*b**2", "--at", "a=1,b=2", "--var", "b", "--range", "1e-2:1e-4", "--format", "json"
+    )
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [row["eps"] for row in rows if not row["marks"] or "auto" not in row["marks"]][:3] == [
+        0.01,
+        0.001,
+        0.0001,
+    ]
+    assert all(row["var"] == "b" and row["exact"] == 4.0 and row["method"] == "central" for row in rows)
+    assert all(abs(row["gradient"] - 4.0) == row["error"] for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("x*y", "--at", "x=1,y=2", "--var", "z"), "unknown --var 'z'"),
+        (("x", "--at", "1", "--at", "2"), "sweep takes one point, not 2"),
+        (("2+3",), "no variables"),
+        (("x", "--at", "1", "--range", "1e-3"), "is not two positive numbers"),
+        (("x", "--at", "1", "--method", "backprop"), "Invalid value for '--method'"),
+        (("x", "--at", "1", "--per-decade", "0"), "--per-decade"),
+    ],
+)
+def test_cli_sweep_errors_are_one_line(args, message):
+    r = _invoke("sweep", *args)
+    assert r.exit_code == 2
+    assert message in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("gradcli: error: ")
+
+
+def test_cli_sweep_complex_refusal_is_a_usage_error():
+    r = _invoke("sweep", "abs(x)", "--at", "0", "--method", "complex")
+    assert r.exit_code == 2 and "is at its kink" in r.stderr
+
+
+@pytest.mark.skipif(shutil.which("gradcli") is None, reason="gradcli is not installed on PATH")
+def test_installed_gradcli_sweeps():
+    done = subprocess.run(
+        ["gradcli", "sweep", "exp(x)", "--at", "x=1", "--method", "forward", "--method", "five-point"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("best") == 2 and "five-point" in done.stdout and done.stderr == ""
+
+
+def test_sweep_terminal_plot_draws_each_method_and_the_marks():
+    from gradcli.plot import sweep_terminal_plot
+
+    result = sweep(parse("exp(x)"), np.array([1.0]), 0, ["forward", "five-point"], steps(1e-1, 1e-12), 1e-3)
+    text = sweep_terminal_plot(result, 80)
+    assert "forward |error|" in text and "five-point |error|" in text
+    assert "best" in text and "auto" in text and "your --eps" in text
+    assert "forward: your --eps 0.001, auto 1.49e-08, best 1e-08" in text  # largest step first
+    assert all(len(line) <= 80 for line in text.splitlines())
+
+
+def test_cli_sweep_plot_and_image(tmp_path):
+    r = _invoke("sweep", "exp(x)", "--at", "x=1", "--plot")
+    assert r.exit_code == 0, r.output
+    assert "central |error|" in r.stdout and "log10 eps" in r.stdout
+    image = tmp_path / "sweep.png"
+    r = _invoke("sweep", "exp(x)", "--at", "x=1", "--output", str(image), "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    r = _invoke("sweep", "exp(x)", "--at", "x=1", "--plot", "--format", "json")
+    assert r.exit_code == 2 and "--plot draws in the terminal" in r.stderr
+
+
+def test_cli_sweep_where_f_is_not_defined_exits_1():
+    r = _invoke("sweep", "log(x)", "--at", "x=-1")
+    assert r.exit_code == 1
+    assert r.stderr == "gradcli: error: f is nan at this point, so there is no derivative to sweep\n"
