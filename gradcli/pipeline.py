@@ -273,7 +273,8 @@ def process(text: str, first: int, skip: int = 0) -> ChunkOut:
         warnings = warnings[:WARNING_LIMIT]
     nonfinite = int(n - np.count_nonzero(result.finite))
     table = result if job.fmt == "table" else None
-    return ChunkOut(text_out, table, lines, bad, warnings, n_warnings, n, nonfinite, stopped)
+    lines_out = lines if table is not None else []  # only tables need them (and they stay in-process)
+    return ChunkOut(text_out, table, lines_out, bad, warnings, n_warnings, n, nonfinite, stopped)
 
 
 def default_jobs() -> int:
