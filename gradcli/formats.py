@@ -8,7 +8,7 @@ Non-finite numbers become ``null`` in JSON and an empty field in CSV/TSV, and ca
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, TextIO
 
 from .gradient import GradResult
@@ -30,17 +30,21 @@ def numbers(values: Any) -> list[str]:
     """
     import numpy as np
 
-    values = np.asarray(values, dtype=np.float64)
+    values = np.ascontiguousarray(values, dtype=np.float64)
     fast = _orjson() if len(values) >= 64 else None
+    odd = None
+    if fast is not None:
+        with np.errstate(invalid="ignore"):
+            size = np.abs(values)
+            odd = np.flatnonzero(~(((size >= 1e-4) & (size < 1e16)) | (size == 0)))
+        if len(odd) > len(values) // 4:  # mostly tiny or huge numbers (errors): repr is as fast
+            fast = None
     if fast is None:
         texts = list(map(repr, values.tolist()))
     else:
         texts = fast.dumps(values, option=fast.OPT_SERIALIZE_NUMPY).decode("ascii")[1:-1].split(",")
-        with np.errstate(invalid="ignore"):
-            size = np.abs(values)
-            odd = ~(((size >= 1e-4) & (size < 1e16)) | (size == 0))
-        for i in np.flatnonzero(odd).tolist():
-            texts[i] = repr(float(values[i]))
+        for i, x in zip(odd.tolist(), values[odd].tolist()):  # type: ignore[index, union-attr]
+            texts[i] = repr(x)
     finite = np.isfinite(values)
     if not finite.all():
         for i in np.flatnonzero(~finite).tolist():
@@ -121,6 +125,52 @@ def records(result: GradResult) -> Iterator[dict[str, Any]]:
             "error_estimate": per_var(estimate),
             "warnings": [w.as_dict() for w in result.warnings[p]],
         }
+
+
+def json_lines(result: GradResult, lines: Sequence[int]) -> str:
+    """JSON Lines for ``result``, each record led by ``"line"``: the text of :func:`records`.
+
+    Exactly ``dumps({"line": line, **record})`` for each point (tested), built a column at a
+    time with :func:`numbers` instead of a dict per point, for streams of many points.
+    """
+    n, names = len(result.value), result.variables
+    diff = result.diff
+
+    def texts(values: Any) -> list[str]:
+        return [t or "null" for t in numbers(values)]
+
+    def per_var(table: Any) -> list[str]:
+        if table is None:
+            return ["null"] * n
+        if not names:
+            return ["{}"] * n
+        row = "{{" + ", ".join(f"{_braces(_string(name))}: {{}}" for name in names) + "}}"
+        return list(map(row.format, *(texts(table[v]) for v in range(len(names)))))
+
+    warnings = [dumps([w.as_dict() for w in ws]) if ws else "[]" for ws in result.warnings]
+    template = (
+        f'{{{{"line": {{}}, "expr": {_braces(_string(result.expr.text))}, "point": {{}}, "value": {{}}, '
+        f'"method": {_braces(_string(result.method))}, "eps": {{}}, "gradient": {{}}, "exact": {{}}, "error": {{}}, '
+        f'"rel_error": {{}}, "error_estimate": {{}}, "warnings": {{}}}}}}\n'
+    )
+    columns = [
+        list(map(str, lines)),
+        per_var(result.points.T),
+        texts(result.value),
+        per_var(diff.step if diff is not None else None),
+        per_var(result.gradient),
+        per_var(result.exact),
+        per_var(result.error),
+        per_var(result.rel_error),
+        per_var(diff.error_estimate if diff is not None else None),
+        warnings,
+    ]
+    return "".join(map(template.format, *columns))
+
+
+def _braces(text: str) -> str:
+    """``text`` as literal text inside a ``str.format`` template."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def sweep_records(result: Sweep) -> Iterator[dict[str, Any]]:

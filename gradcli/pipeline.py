@@ -30,7 +30,7 @@ from typing import Any, NamedTuple, TextIO
 import numpy as np
 
 from .diagnostics import GradWarning
-from .formats import dumps, number_rows, records
+from .formats import json_lines, number_rows
 from .gradient import GradResult, compute
 from .stream import CHUNK_BYTES, HEADER, BadLine, Layout, data_line, detect, parse_chunk, read_chunks
 
@@ -255,9 +255,7 @@ def process(text: str, first: int, skip: int = 0) -> ChunkOut:
         return ChunkOut("", None, [], bad, [], 0, 0, 0, stopped)
     result = compute(expr, points, job.method, job.eps, job.vanish, job.explode)
     if job.fmt == "json":
-        text_out = "".join(
-            f"{dumps({'line': line, **record})}\n" for line, record in zip(lines, records(result))
-        )
+        text_out = json_lines(result, lines)
     elif job.fmt == "table":
         text_out = ""
     else:

@@ -82,6 +82,7 @@ def test_numbers_without_orjson_is_the_same(monkeypatch: pytest.MonkeyPatch) -> 
     values = np.random.default_rng(1).standard_normal(500) * 10.0 ** np.arange(-250, 250)
     values[::7] = np.nan
     with_fast = numbers(values)
+    assert numbers(np.vstack([values, values]).T[:, 1]) == with_fast  # a strided view too
     monkeypatch.setattr(formats, "_orjson", lambda: None)
     assert numbers(values) == with_fast
 
@@ -105,3 +106,24 @@ def test_number_rows_without_orjson_is_the_same(monkeypatch: pytest.MonkeyPatch)
     with_fast = formats.number_rows(matrix, ",")
     monkeypatch.setattr(formats, "_orjson", lambda: None)
     assert formats.number_rows(matrix, ",") == with_fast
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "method", "eps"),
+    [
+        ("3*(a+b*c)", ["a=5,b=3,c=2", "1,2,3", "-1e-300,7e15,1e16"], "forward", 0.01),
+        ("sigmoid(x)", ["1", "20", "40", "-800"], "central", None),
+        ("abs(x)+relu(y)", ["0,0", "1,-1"], "backward", None),
+        ("x/(x-1)", ["1", "2"], "backprop", None),
+        ("log(x)*y", ["-1,2", "3,1e-320"], "forward", 1e-8),
+    ],
+)
+def test_json_lines_is_records_with_a_line_number(
+    text: str, at: list[str], method: str, eps: float | None
+) -> None:
+    result = grad(text, at, method=method, eps=eps)
+    lines = [3 * i + 7 for i in range(len(at))]
+    expected = "".join(
+        dumps({"line": line, **record}) + "\n" for line, record in zip(lines, formats.records(result))
+    )
+    assert formats.json_lines(result, lines) == expected

@@ -153,6 +153,20 @@ def test_json_records_carry_their_line_number() -> None:
     assert {k: v for k, v in records[0].items() if k != "line"} == at
 
 
+def test_json_stream_of_many_points_is_the_records_of_each(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    points = rng.uniform(-3, 3, (500, 3)).tolist()
+    path = tmp_path / "in.csv"
+    path.write_text("a,b,c\n" + "".join(",".join(map(repr, p)) + "\n" for p in points))
+    result = run("grad", EXPR, "--input", str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["line"] for r in records] == list(range(2, 502))
+    want = expected_rows(points, "central", None)
+    got = [[r["value"], r["gradient"]["a"], r["gradient"]["b"], r["gradient"]["c"]] for r in records]
+    assert np.array(got).view(np.int64).tolist() == want.view(np.int64).tolist()
+
+
 def test_table_format_draws_each_streamed_point() -> None:
     result = run("grad", EXPR, "--at", "-", input="5,3,2\n1,2,3\n")
     assert result.exit_code == 0
