@@ -466,6 +466,8 @@ def _points(n: int) -> str:
 
 def bind_points(expr: Any, points: tuple[PointSpec, ...], order: str | None) -> Any:
     """The ``--at`` specs bound to ``expr``'s variables as an (n, k) array; a missing --at is an error."""
+    if any(p.text == STDIN for p in points):
+        raise click.UsageError("--at - (points from stdin) works with grad and the activation commands only")
     from .points import bind, check_order
 
     names = expr.variables

@@ -204,6 +204,13 @@ def test_usage_errors_are_one_line_exit_2(args: tuple[str, ...], input: str, fra
     assert len(lines) == 1 and lines[0].startswith("gradcli: error: ") and fragment in lines[0], lines
 
 
+@pytest.mark.parametrize("command", ["hessian", "trace", "sweep"])
+def test_commands_that_do_not_stream_refuse_at_dash(command: str) -> None:
+    result = run(command, "x*y", "--at", "-", input="1,2\n")
+    assert result.exit_code == 2
+    assert "--at - (points from stdin) works with grad and the activation commands only" in result.stderr
+
+
 def test_empty_input_writes_nothing_and_succeeds() -> None:
     result = run("grad", EXPR, "--at", "-", "--format", "csv", input="# only a comment\n\n")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
