@@ -176,7 +176,8 @@ def run(
             else:
                 pending.append(_Ready(process(chunk.text, chunk.first, skip)))
             skip = 0
-            stopped_at = drain(2 * jobs if chunk.more else 0)  # input paused: write everything
+            # Keep workers busy while input flows; write everything when it pauses (or inline).
+            stopped_at = drain(2 * jobs if pool is not None and chunk.more else 0)
             if stopped_at is not None:
                 break
         if stopped_at is None:
