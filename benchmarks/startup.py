@@ -1,6 +1,6 @@
 """Start-up time of `gradcli grad` against the imports it cannot avoid.
 
-Goal (issue: gradcli grad): the table path within 1.15x the wall time of
+Goal: the table path within 1.15x the wall time of
 `python -c "import numpy, click, rich.console, rich.table"`, and the json path within 1.10x
 of `python -c "import numpy, click"`. Runs are alternated (baseline, gradcli, baseline, ...)
 so drift on the machine hits both sides alike; the medians are compared.

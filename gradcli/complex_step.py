@@ -11,8 +11,8 @@ max and the piecewise activations: ``analytic=False`` in the registry) follow th
 their real parts select; the imaginary step never moves a real part, so this is exact at every
 point that is not exactly on a kink. At a point where any op sits on its kink (abs(0),
 relu(0), a min/max tie, sqrt(0), atan2 on its cut) f is not analytic and the one-sided
-derivatives may differ or be infinite: complex step is refused there, with the point and the op
-named. An op with no complex rule (or whose rule drops the imaginary part) is refused wherever
+derivatives may differ or be infinite: complex step gives no value there (NaN, with a warning
+naming the op), and is refused outright, with the op named, when every point is on a kink. An op with no complex rule (or whose rule drops the imaginary part) is refused wherever
 it is used.
 
 Error estimate. The imaginary parts carry the derivative through every operation, each
@@ -62,8 +62,13 @@ def complex_step_size(x: np.ndarray) -> np.ndarray:
     return np.where(x == 0, SCALE, np.maximum(SCALE * np.abs(x), TINY))
 
 
-def check_analytic(expr: Expression, values: Values, n: int) -> None:
-    """Refuse complex step where f uses an op with no complex rule, or a piecewise op on its kink."""
+def check_analytic(expr: Expression, values: Values, n: int) -> list[str | None]:
+    """Where complex step does not apply: per point, the first op sitting on its kink (else None).
+
+    Raises OptionError where f uses an op with no complex rule (no point can be differentiated),
+    or where every point is on a kink.
+    """
+    kinked: list[str | None] = [None] * n
     for i, node in enumerate(expr.nodes):
         if type(node) is not Call or not expr.depends[i]:
             continue
@@ -78,13 +83,15 @@ def check_analytic(expr: Expression, values: Values, n: int) -> None:
             continue
         with np.errstate(all="ignore"):
             on_kink = np.broadcast_to(np.asarray(op.kink([values[a] for a in node.args]), dtype=bool), (n,))
-        if on_kink.any():
-            p = int(np.flatnonzero(on_kink)[0])
-            raise OptionError(
-                f"--method complex is not defined at point {p + 1}: {node.text} is at its kink, "
-                "where f is not analytic",
-                hint="use --method central or backprop, which report the left and right slopes there",
-            )
+        for p in np.flatnonzero(on_kink):
+            kinked[p] = kinked[p] or node.text
+    if n and all(kinked):
+        where = f"point {1}" if n == 1 else f"any of the {n} points"
+        raise OptionError(
+            f"--method complex is not defined at {where}: {kinked[0]} is at its kink, where f is not analytic",
+            hint="use --method central or backprop, which report the left and right slopes there",
+        )
+    return kinked
 
 
 def complex_forward(expr: Expression, cols: Sequence[np.ndarray]) -> np.ndarray:
@@ -161,10 +168,11 @@ def complex_differences(
 ) -> Differences:
     """Complex-step gradient at every point for every variable (arrays are (k, n)).
 
-    Raises OptionError where complex step does not apply (see the module notes).
+    At a point where an op sits on its kink the gradient and its estimate are NaN (diagnostics
+    says why); raises OptionError where complex step applies nowhere (see :func:`check_analytic`).
     """
     k, n = len(cols), len(f0)
-    check_analytic(expr, forward(expr, cols), n)
+    refused = np.array([p is not None for p in check_analytic(expr, forward(expr, cols), n)], dtype=bool)
     step, grad, rnd = (np.empty((k, n)) for _ in range(3))
     base = [np.asarray(c, dtype=complex) for c in cols]
     with np.errstate(all="ignore"):
@@ -188,5 +196,7 @@ def complex_differences(
                 + ULPS * EPS_MACHINE * np.abs(g)
                 + ULPS * SUBNORMAL_SPACING / h
             )
+    grad[:, refused] = np.nan
+    rnd[:, refused] = np.nan
     trunc = np.full((k, n), np.nan)  # below 1e-36 relative at the default step: not estimated
     return Differences("complex", step, grad, trunc, rnd, 1 + 2 * k)

@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .backprop import kinks, one_sided
+from .complex_step import check_analytic
 from .evaluate import Values
 from .expression import Call, Const, Expression
 from .finite_diff import METHODS as STENCILS
@@ -104,6 +105,25 @@ def diagnose(
                     )
                 )
 
+    refused = np.zeros(n, dtype=bool)
+    if diff is not None and diff.method == "complex":  # no complex step on a kink (complex_step.py)
+        if len(names):
+            refused = f_ok & np.isnan(diff.gradient).all(axis=0)
+        if refused.any():
+            ops = check_analytic(expr, values, n)
+            for p in np.flatnonzero(refused):
+                if ops[p] is None:  # not a kink: the difference itself overflowed
+                    refused[p] = False
+                elif not nondiff[:, p].any():
+                    found[p].append(
+                        GradWarning(
+                            None,
+                            "nondifferentiable",
+                            f"--method complex is not defined here: {ops[p]} is at its kink, where f "
+                            "is not analytic; use --method central or backprop for this point",
+                        )
+                    )
+
     exact_ok = np.isfinite(exact)
     for v, name in enumerate(names):
         for p in np.flatnonzero(f_ok & ~exact_ok[v] & ~nondiff[v]):
@@ -129,7 +149,7 @@ def diagnose(
                 )
             )
         if diff is not None:
-            for p, warning in _inaccurate(diff, v, name, exact[v], usable):
+            for p, warning in _inaccurate(diff, v, name, exact[v], usable & ~refused):
                 found[p].append(warning)
     return found
 

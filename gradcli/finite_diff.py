@@ -33,19 +33,20 @@ benchmark (benchmarks/accuracy.py) counts how often it covers the true error.
 
 Truncation falls as h**p and rounding rises as 1/h, so the total is smallest near
 h ~ (eps_m |f| / |f^(p+1)|)**(1/(p+1)). The default step (``--eps auto``) takes that balance
-for a function whose scale and derivatives are about 1:
-h = sqrt(eps_m) * max(1, |x|) for forward and backward (about 1.5e-8 |x|),
-h = eps_m**(1/3) * max(1, |x|) for central (about 6.1e-6 |x|), each rounded so that
-(x+h) - x == h exactly. Expect about 8 correct digits from forward/backward and 10-11 from
-central at that step, fewer where f is badly scaled. five-point takes h = eps_m**(1/5) * s
-(about 7.4e-4 s), where s is f's length scale from a pilot difference
-(:func:`gradcli.steps.length_scale`), so its stencil, which reaches 3h, stays clear of a pole or
-domain edge; h is rounded so that x + h and x - h are exact.
+for a function whose derivatives are about 1 on the length scale s of f:
+h = sqrt(eps_m) * s for forward and backward (about 1.5e-8 s), h = eps_m**(1/3) * s for
+central (about 6.1e-6 s) and h = eps_m**(1/5) * s for five-point (about 7.4e-4 s), where
+s = min(max(1, |x|), max(|f'/f''|, sqrt(|f/f''|))) comes from one pilot central difference
+(:func:`gradcli.steps.length_scale`, two more evaluations per variable). So s is max(1, |x|)
+for a function of scale 1, and shrinks where f varies faster (sin at 1e6) or a pole, kink or
+domain edge is near, keeping the stencil clear of it. Each h is rounded so that x + h and
+x - h are exact. Expect about 8 correct digits from forward/backward, 10-11 from central and
+13 from five-point at that step, fewer where f is badly scaled.
 
 When not to trust the result: where f has a kink, pole or domain edge within h of x (the
-stencil straddles it); where f varies on a scale much shorter than max(1, |x|) (sin at 1e6:
-the fixed auto steps are then too large, and a truncation estimate that assumes a small h is
-unreliable; five-point and richardson follow f's scale); where f changes by less than its own
+stencil straddles it); where f varies on a scale shorter than the pilot difference can see (a
+user's --eps skips the pilot: then a truncation estimate that assumes a small h is unreliable);
+where f changes by less than its own
 rounding error across the step (a saturated sigmoid: the difference is 0 or noise); and where
 |f| is much larger than |h f'|.
 Diagnostics compares every result with backprop and says which of these happened.
@@ -81,9 +82,6 @@ OFFSETS = {
     "central": (1, -1, 2, -2),
     "five-point": (1, -1, 2, -2, 3, -3),
 }
-# Methods whose auto step follows f's length scale (a pilot difference, two more evaluations);
-# forward, backward and central keep the fixed rule, so their steps stay predictable by hand.
-SCALED = ("five-point",)
 FORMULA = {"forward": (1,), "backward": (-1,), "central": (1, -1), "five-point": (1, -1, 2, -2)}
 
 
@@ -113,11 +111,13 @@ class Differences(NamedTuple):
         return SAFETY * total if self.method in METHODS else total
 
 
-def auto_step(x: np.ndarray, method: str) -> np.ndarray:
-    """The default step for ``method`` at x, exactly representable against x."""
+def auto_step(x: np.ndarray, method: str, scale: np.ndarray | None = None) -> np.ndarray:
+    """The default step for ``method`` at x on f's length ``scale`` (default max(1, |x|), the most
+    it can be), rounded so that x + h and x - h are exact."""
     with np.errstate(all="ignore"):
-        h = AUTO_SCALE[method] * np.maximum(1.0, np.abs(x))
-        return (x + h) - x
+        if scale is None:
+            scale = np.maximum(1.0, np.abs(x))
+        return representable(x, AUTO_SCALE[method] * scale)
 
 
 def differences(
@@ -138,10 +138,8 @@ def differences(
         for j, x in enumerate(cols):
             if eps is not None:
                 h = np.full(n, eps)
-            elif method in SCALED:
-                h = representable(x, AUTO_SCALE[method] * length_scale(expr, cols, j, x, f0))
             else:
-                h = auto_step(x, method)
+                h = auto_step(x, method, length_scale(expr, cols, j, x, f0))
             f = {}
             drift = np.zeros(n)  # |((x+mh)-x) - mh| / h, worst over the formula's own offsets
             for m in OFFSETS[method]:
@@ -177,7 +175,7 @@ def differences(
             # A truncation estimate below its own rounding noise says nothing: call it unknown.
             trunc[j] = np.where(np.isfinite(t) & (t > noise), t, np.nan)
             rnd[j] = r + np.abs(g) * drift
-    pilot = 2 * k if eps is None and method in SCALED else 0
+    pilot = 2 * k if eps is None else 0  # length_scale's pilot difference
     return Differences(method, step, grad, trunc, rnd, 1 + k * len(OFFSETS[method]) + pilot)
 
 

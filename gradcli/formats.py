@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .gradient import GradResult
-from .sweep import Sweep
+
+if TYPE_CHECKING:  # for annotations only: the grad path need not load the sweep
+    from .sweep import Sweep
 
 
 def number(x: float) -> str:

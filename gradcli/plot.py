@@ -187,22 +187,8 @@ def save_figure(c: Curves, path: str, size: tuple[int, int] = DEFAULT_SIZE) -> N
     The image is exactly ``size`` pixels (at 100 dpi for PNG). Needs matplotlib (the ``plot``
     extra): without it, :class:`OptionError` names the extra.
     """
-    suffix = os.path.splitext(path)[1].lower().lstrip(".")
-    if suffix not in FORMATS:
-        raise OptionError(
-            f"cannot tell the image format of '{path}'", hint="end the name with .png, .svg or .pdf"
-        )
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise OptionError(
-            "--output needs matplotlib, which is not installed", hint="pip install 'gradcli[plot]'"
-        ) from None
+    fig = _new_figure(path, size)
     f_label, d_label, v_label = _labels(c)
-    dpi = 100
-    fig = Figure(figsize=(size[0] / dpi, size[1] / dpi), dpi=dpi)
-    FigureCanvasAgg(fig)
     top, bottom = fig.subplots(2, 1, sharex=True)
     top.plot(c.x, c.f, color="tab:blue", label=f_label)
     bottom.plot(c.x, c.slope, color="tab:red", label=d_label)
@@ -214,11 +200,7 @@ def save_figure(c: Curves, path: str, size: tuple[int, int] = DEFAULT_SIZE) -> N
         ax.grid(True, alpha=0.3)
         ax.legend(loc="best", fontsize="small")
     bottom.set_xlabel(c.var)
-    fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=dpi, format=suffix)
-    except OSError as exc:
-        raise OptionError(f"cannot write '{path}': {exc.strerror or exc}") from None
+    _save(fig, path)
 
 
 def plot_span(xs: np.ndarray, default: Span) -> Span:
@@ -308,10 +290,7 @@ def sweep_terminal_plot(result: Sweep, columns: int, rows: int = 18, color: bool
 def save_sweep_figure(result: Sweep, path: str, size: tuple[int, int] = DEFAULT_SIZE) -> None:
     """Write the sweep to ``path`` (.png, .svg or .pdf): |error| (solid) and the method's own
     estimate (dashed) against eps on log-log axes, best (o), auto (^) and your --eps (x) marked."""
-    suffix, Figure, FigureCanvasAgg = _image_backend(path)
-    dpi = 100
-    fig = Figure(figsize=(size[0] / dpi, size[1] / dpi), dpi=dpi)
-    FigureCanvasAgg(fig)
+    fig = _new_figure(path, size)
     ax = fig.subplots()
     for method, (eps, err, est) in _sweep_curves(result).items():
         (line,) = ax.loglog(eps, err, label=f"{method} |error|")
@@ -328,19 +307,25 @@ def save_sweep_figure(result: Sweep, path: str, size: tuple[int, int] = DEFAULT_
     ax.set_title(f"{result.expr.text}: step-size sweep", fontsize="small")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="best", fontsize="small")
-    fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=dpi, format=suffix)
-    except OSError as exc:
-        raise OptionError(f"cannot write '{path}': {exc.strerror or exc}") from None
+    _save(fig, path)
 
 
-def _image_backend(path: str) -> tuple[str, Any, Any]:
+DPI = 100
+
+
+def _image_format(path: str) -> str:
     suffix = os.path.splitext(path)[1].lower().lstrip(".")
     if suffix not in FORMATS:
         raise OptionError(
             f"cannot tell the image format of '{path}'", hint="end the name with .png, .svg or .pdf"
         )
+    return suffix
+
+
+def _new_figure(path: str, size: tuple[int, int]) -> Any:
+    """An empty matplotlib figure of ``size`` pixels for ``path``; the format and the extra are
+    checked before anything is drawn."""
+    _image_format(path)
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
@@ -348,4 +333,14 @@ def _image_backend(path: str) -> tuple[str, Any, Any]:
         raise OptionError(
             "--output needs matplotlib, which is not installed", hint="pip install 'gradcli[plot]'"
         ) from None
-    return suffix, Figure, FigureCanvasAgg
+    fig = Figure(figsize=(size[0] / DPI, size[1] / DPI), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Any, path: str) -> None:
+    fig.tight_layout()
+    try:
+        fig.savefig(path, dpi=DPI, format=_image_format(path))
+    except OSError as exc:
+        raise OptionError(f"cannot write '{path}': {exc.strerror or exc}") from None

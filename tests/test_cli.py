@@ -851,6 +851,13 @@ def test_complex_step_on_a_kink_is_a_one_line_usage_error():
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_complex_step_keeps_the_good_rows_of_a_range_through_a_kink():
+    result = run("relu", "--at", "-1:1:3", "--method", "complex", "--format", "csv")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == ["x,f,grad_x", "-1.0,0.0,0.0", "0.0,0.0,", "1.0,1.0,1.0"]
+    assert "x = 0.0" in result.stderr or "point 2" in result.stderr
+
+
 def test_table_labels_the_new_methods():
     out = run("grad", "sin(x)", "--at", "1", "--method", "complex").stdout
     assert "complex step, eps auto" in out and "estimate" in out

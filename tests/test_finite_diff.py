@@ -99,7 +99,7 @@ def test_method_step_and_evaluations_are_recorded():
     assert d.step.tolist() == [[0.01], [0.01], [0.01]]
     assert d.evaluations == 1 + 3 * 2  # f(x), then f(x+h) and f(x+2h) per variable
     c = _diff("3*(a+b*c)", [5.0, 3.0, 2.0], "central", None)
-    assert c.order == 2 and c.evaluations == 1 + 3 * 4
+    assert c.order == 2 and c.evaluations == 1 + 3 * 4 + 3 * 2  # and a pilot difference per variable
 
 
 def test_unknown_method_and_bad_eps_are_refused():
@@ -386,3 +386,16 @@ def test_balancing_step_is_unknown_when_the_step_power_underflows() -> None:
 
     assert balancing_step(1.2e-139, 1.0, 1.0, 2) is None
     assert error_at_best_step(1.2e-139, 1.0, 1.0, 2) is None
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_auto_step_follows_the_function_scale_not_only_x(method):
+    # sin at 1e6 varies on a scale of 1, not 1e6: the step must not be 1e6 times too large
+    x = 1e6
+    d = _diff("sin(x)", [x], method, None)
+    h = float(d.step[0, 0])
+    assert h <= 1e-4 * AUTO_SCALE[method] * x  # the rule for a function of scale |x|
+    exact = math.cos(x)
+    error = abs(float(d.gradient[0, 0]) - exact)
+    assert error <= float(d.error_estimate[0, 0])
+    assert error < (1e-7 if method in ("forward", "backward") else 1e-8)

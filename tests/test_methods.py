@@ -205,9 +205,23 @@ def test_complex_step_is_refused_on_a_kink(text, at):
         grad(text, at, method="complex")
 
 
-def test_complex_step_refusal_names_the_point():
-    with pytest.raises(OptionError, match="at point 2"):
-        grad("abs(x)", ["x=1", "x=0"], method="complex")
+def test_complex_step_skips_only_the_points_on_a_kink():
+    # one point on the kink does not cost the others their answers: it gets NaN and a warning
+    result = grad("abs(x)**2 + y", ["x=1,y=1", "x=0,y=2", "x=-3,y=0"], method="complex")
+    g = result.gradient
+    assert g[:, 0].tolist() == [2.0, 1.0] and g[:, 2].tolist() == [-6.0, 1.0]
+    assert np.isnan(g[:, 1]).all()
+    kinds = [w.kind for w in result.warnings[1]]
+    assert "nondifferentiable" in kinds
+    assert any(
+        "--method complex is not defined here: abs(x) is at its kink" in w.message for w in result.warnings[1]
+    )
+    assert result.warnings[0] == [] and result.warnings[2] == []
+
+
+def test_complex_step_on_a_kink_at_every_point_is_refused():
+    with pytest.raises(OptionError, match="not defined at any of the 2 points: abs"):
+        grad("abs(x)", ["x=0", "x=0"], method="complex")
 
 
 def test_complex_step_is_refused_for_an_op_without_a_complex_rule(monkeypatch):

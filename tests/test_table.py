@@ -106,7 +106,7 @@ def test_auto_eps_column_and_kink_warning_golden():
         "method      central difference, eps auto (per variable, below)",
         "var   central   backprop        eps   abs err   rel err   estimate   status           ",
         "──────────────────────────────────────────────────────────────────────────────────────",
-        "x         0.0        0.0   6.06e-06         0         0   1.47e-10   nondifferentiable",
+        "x         0.0        0.0   1.67e-08         0         0   5.31e-08   nondifferentiable",
         "y         1.0        1.0   1.21e-05         0         0   7.33e-11   ok               ",
         "x: nondifferentiable: f is not differentiable in x here (abs(x) at a kink): the derivative from the left is -1.0, from ",
         "the right 1.0; backprop reports 0.0",
