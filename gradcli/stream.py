@@ -159,7 +159,8 @@ def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = No
     sep = _separator(line)
     fields = [f.strip() for f in _split(line, sep)]
     listing = f"the expression's variables are {', '.join(variables)}"
-    if "=" not in line and all(f.isidentifier() for f in fields) and not all(f in CONSTANTS for f in fields):
+    names = all(f.isidentifier() and not _is_float(f) for f in fields)  # nan, inf: values
+    if "=" not in line and names and not all(f in CONSTANTS for f in fields):
         for name in variables:
             if fields.count(name) != 1:
                 how = "has no column" if name not in fields else "has more than one column"
@@ -168,6 +169,14 @@ def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = No
     positional = tuple(order) if order is not None else variables
     kind = NAMED if "=" in line else POSITIONAL
     return Layout(kind, sep, variables, positional, tuple(positional.index(v) for v in variables))
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _split(line: str, sep: str | None) -> list[str]:

@@ -45,6 +45,7 @@ def test_a_header_binds_columns_by_name_in_any_order() -> None:
 
 def test_constants_alone_are_values_not_a_header() -> None:
     assert detect("pi,e", ("x", "y")).kind == POSITIONAL
+    assert detect("nan,inf", ("x", "y")).kind == POSITIONAL  # bad values, not names
 
 
 @pytest.mark.parametrize(
