@@ -147,7 +147,26 @@ def test_header_lines_must_have_every_column() -> None:
 number_text = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False).map(repr),
     st.integers(-(10**30), 10**30).map(str),
-    st.sampled_from(["-0", "0", "-0.0", "1e5", "1E-5", "+1", ".5", "5.", "1_0", "-0e0", " 7 ", "00", "0x1"]),
+    st.sampled_from(
+        [
+            "-0",
+            "0",
+            "-0.0",
+            "1e5",
+            "1E-5",
+            "+1",
+            ".5",
+            "5.",
+            "1_0",
+            "-0e0",
+            " 7 ",
+            "00",
+            "0x1",
+            "-1e-400",
+            "9007199254740993",
+            "18446744073709551616",
+        ]
+    ),
 )
 
 
