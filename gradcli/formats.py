@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .gradient import GradResult
+from .stream import _orjson  # the module or None, looked up per call (tests hide it)
 
 if TYPE_CHECKING:  # for annotations only: the grad path need not load the sweep
     from .sweep import Sweep
@@ -26,7 +27,7 @@ def numbers(values: Any) -> list[str]:
     """``number`` of each float64 in ``values`` (1-d), with an empty string where not finite.
 
     The same text as ``[number(x) for x in values]`` (tested), several times faster for large
-    arrays when the optional ``orjson`` is installed: its shortest round-trip digits are used
+    arrays through ``orjson`` (a dependency; without it, plain ``repr``): its shortest round-trip digits are used
     where they agree with ``repr``'s layout (0 and 1e-4 <= |x| < 1e16, plain decimal notation),
     and ``repr`` everywhere else.
     """
@@ -84,15 +85,6 @@ def number_rows(matrix: Any, sep: str) -> list[str]:
 
 def _slow_numbers(values: Any) -> list[str]:
     return [repr(x) if math.isfinite(x) else "" for x in values.tolist()]
-
-
-def _orjson() -> Any:
-    """The optional ``orjson`` module (``pip install "gradcli[fast]"``), or None."""
-    try:
-        import orjson
-    except ImportError:
-        return None
-    return orjson
 
 
 def _finite(x: float) -> float | None:

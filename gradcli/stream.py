@@ -273,7 +273,7 @@ _NUMBER_BYTES = b"0123456789.eE+-, "
 def _floats(joined: str, sep: str, count: int) -> np.ndarray | None:
     """``count`` numbers from text joined by ``sep``, exactly as ``float`` reads each; None if any is not.
 
-    With the optional ``orjson``, text made only of number characters is read as one JSON array
+    With ``orjson`` (a dependency), text made only of number characters is read as one JSON array
     (several times faster; the same float64 bits, tested), with ``float`` for any ``-0`` (which
     JSON reads as the integer 0). Otherwise, or if that fails, ``float`` on each field.
     """
@@ -302,7 +302,7 @@ def _floats(joined: str, sep: str, count: int) -> np.ndarray | None:
 
 
 def _orjson() -> Any:
-    """The optional ``orjson`` module (``pip install "gradcli[fast]"``), or None."""
+    """The ``orjson`` module, or None where it cannot be imported (the pure-Python path)."""
     try:
         import orjson
     except ImportError:
