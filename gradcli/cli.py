@@ -157,7 +157,24 @@ class ExpressionCommand(click.Command):
 
 
 class GradcliGroup(click.Group):
-    """A group whose ``main`` reports errors in one line and exits with gradcli's statuses."""
+    """A group whose ``main`` reports errors in one line and exits with gradcli's statuses.
+
+    The activation commands (one per registry entry marked as an activation) are built when
+    first asked for, so a run of another command does not pay for building thirteen.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from .ops import ACTIVATIONS
+
+        return sorted({*self.commands, *ACTIVATIONS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            from .ops import ACTIVATIONS
+
+            if cmd_name in ACTIVATIONS:
+                self.add_command(_activation_command(cmd_name))
+        return self.commands.get(cmd_name)
 
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
         kwargs["standalone_mode"] = False
@@ -1105,16 +1122,6 @@ def _columns() -> int:
 
 def _colors() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-
-
-def _register_activations() -> None:
-    from .ops import ACTIVATIONS
-
-    for name in ACTIVATIONS:
-        main.add_command(_activation_command(name))
-
-
-_register_activations()
 
 
 @main.command(cls=ExpressionCommand)

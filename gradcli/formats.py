@@ -12,7 +12,6 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .gradient import GradResult
-from .stream import _orjson  # the module or None, looked up per call (tests hide it)
 
 if TYPE_CHECKING:  # for annotations only: the grad path need not load the sweep
     from .sweep import Sweep
@@ -85,6 +84,13 @@ def number_rows(matrix: Any, sep: str) -> list[str]:
 
 def _slow_numbers(values: Any) -> list[str]:
     return [repr(x) if math.isfinite(x) else "" for x in values.tolist()]
+
+
+def _orjson() -> Any:
+    """orjson or None (see :mod:`gradcli.stream`), imported only when numbers are many."""
+    from .stream import _orjson as find
+
+    return find()
 
 
 def _finite(x: float) -> float | None:
