@@ -1,14 +1,14 @@
 """Streaming throughput and memory of `gradcli grad --input` against a mawk one-liner.
 
-The issue's goal: 1,000,000 points of 3*(a+b*c) (CSV with a header a,b,c), forward
+The goal: 1,000,000 points of 3*(a+b*c) (CSV with a header a,b,c), forward
 differences with eps 0.01, CSV out, end to end faster than mawk doing the same forward
 differences (printing the three inputs, f and the three derivatives with %.17g), with the same
 numbers to the last bit; peak memory within 150 MiB and the same (within 10%) at 1M and 4M.
 
 The script writes the input (seeded uniform values in [-10, 10), written by repr) and the awk
 script, then alternates runs (mawk, gradcli, mawk, ...) so drift on a shared machine hits both
-alike, and reports the median wall times, their ratio, and gradcli's peak RSS (the largest of
-the main process and its workers, from wait4's rusage). Every gradcli output is compared with
+alike, and reports the median wall times, their ratio, gradcli's peak RSS (the largest of
+the main process and its workers) and the peak PSS of all its processes together. Every gradcli output is compared with
 mawk's as float64 bits, field by field.
 
     python benchmarks/pipeline.py                       # 1M and 4M points, 3 runs each
@@ -55,25 +55,56 @@ def write_input(path: Path, n: int, seed: int = 1) -> None:
             out.write("".join(f"{a!r},{b!r},{c!r}\n" for a, b, c in block))
 
 
-def timed(cmd: list[str], stdout: Path) -> tuple[float, float]:
-    """Wall seconds and peak RSS in MiB (the largest of the process and its reaped children).
+def _tree(pid: int) -> list[int]:
+    """pid and all its descendants (Linux /proc)."""
+    found = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return found
+    for child in children:
+        found.extend(_tree(int(child)))
+    return found
+
+
+def _pss_kib(pid: int) -> int:
+    """Proportional set size of one process: shared pages split among the processes sharing them."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def timed(cmd: list[str], stdout: Path) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS in MiB (the largest of the process and its reaped children), and
+    the peak of the whole process tree's summed PSS in MiB (sampled every 20 ms; 0 without /proc).
 
     The RSS comes from GNU time (``/usr/bin/time -f %M``) where it exists: a child forked from
     this (large) Python process would otherwise be charged for its parent's pages until exec.
+    Summed PSS counts the workers too, each shared page once: the memory the run really holds.
     """
     gnu_time = shutil.which("time", path="/usr/bin:/bin")
     report = stdout.with_suffix(".rss")
     wrapped = [gnu_time, "-q", "-f", "%M", "-o", str(report), *cmd] if gnu_time else cmd
+    peak_pss = 0
     with open(stdout, "wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(wrapped, stdout=out)
-        _, status, usage = os.wait4(proc.pid, 0)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            peak_pss = max(peak_pss, sum(_pss_kib(p) for p in _tree(proc.pid)))
+            time.sleep(0.02)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise SystemExit(f"{cmd[0]} failed with status {proc.returncode}")
     kib = int(report.read_text().split()[-1]) if gnu_time else usage.ru_maxrss
-    return wall, kib / 1024
+    return wall, kib / 1024, peak_pss / 1024
 
 
 def same_bits(gradcli_out: Path, awk_out: Path) -> tuple[bool, int]:
@@ -125,22 +156,24 @@ def main() -> int:
                 "--format", "csv", "--jobs", str(args.jobs),
             ]  # fmt: skip
             a_cmd = [mawk, "-f", str(work / "fd.awk"), str(data)]
-            g_times, a_times, g_rss, a_rss = [], [], [], []
+            g_times, a_times, g_rss, a_rss, g_pss = [], [], [], [], []
             identical = True
             for _ in range(args.runs):
-                wall, rss = timed(a_cmd, work / "awk.out")
+                wall, rss, _ = timed(a_cmd, work / "awk.out")
                 a_times.append(wall)
                 a_rss.append(rss)
-                wall, rss = timed(g_cmd, work / "gradcli.out")
+                wall, rss, pss = timed(g_cmd, work / "gradcli.out")
                 g_times.append(wall)
                 g_rss.append(rss)
+                g_pss.append(pss)
                 same, rows = same_bits(work / "gradcli.out", work / "awk.out")
                 identical = identical and same and rows == n
             g, a = statistics.median(g_times), statistics.median(a_times)
             print(
                 f"{n:>9,} points: gradcli {g:6.2f} s (runs {', '.join(f'{t:.2f}' for t in g_times)}), "
                 f"mawk {a:6.2f} s (runs {', '.join(f'{t:.2f}' for t in a_times)}), "
-                f"ratio gradcli/mawk {g / a:.2f}; peak RSS gradcli {max(g_rss):.1f} MiB, "
+                f"ratio gradcli/mawk {g / a:.2f}; peak RSS gradcli {max(g_rss):.1f} MiB "
+                f"(all processes, summed PSS: {max(g_pss):.1f} MiB), "
                 f"mawk {max(a_rss):.1f} MiB; same bits: {identical}"
             )
             data.unlink()

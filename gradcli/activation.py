@@ -140,14 +140,14 @@ def describe(health: Health, name: str) -> list[str]:
     for z in health.zeros:
         lines.append(f"  f' is 0 at x = {number(z)}, where f turns (a minimum or maximum)")
     if health.peak > 0:
-        low, high = health.seed_low / health.peak, health.seed_high / health.peak
+        low, high = health.unit_low / health.peak, health.unit_high / health.peak
         inside = all(
             any(lo < -1 and 1 < hi for lo, hi in intervals)
             for intervals in (health.above_vanish, health.strong)
         )
         lines.append(
-            f"  the seed's advice -1 < x < 1 is {'inside both' if inside else 'not inside both'}: there "
-            f"|f'| is {health.seed_low:.3g} to {health.seed_high:.3g} ({low:.0%} to {high:.0%} of the peak)"
+            f"  the usual advice -1 < x < 1 is {'inside both' if inside else 'not inside both'}: there "
+            f"|f'| is {health.unit_low:.3g} to {health.unit_high:.3g} ({low:.0%} to {high:.0%} of the peak)"
         )
     return lines
 
@@ -167,7 +167,7 @@ def health_record(health: Health) -> dict:
         "peak_at": health.peak_at,
         "strong": ends(health.strong),
         "strong_threshold": health.strong_threshold,
-        "seed_range": {"low": health.seed_low, "high": health.seed_high},
+        "unit_range": {"low": health.unit_low, "high": health.unit_high},
         "dead_left": health.zero_left,
         "dead_right": health.zero_right,
         "slope_zeros": list(health.zeros),

@@ -34,7 +34,7 @@ import numpy as np
 from .ops import Op
 
 STRONG = 0.1  # the "strong gradient" set: |f'| at least this fraction of its peak
-SEED_RANGE = (-1.0, 1.0)  # the seed note's advice for the sigmoid: keep -1 < x < 1
+UNIT_RANGE = (-1.0, 1.0)  # the usual advice for the sigmoid: keep -1 < x < 1
 _LINEAR = np.linspace(-64.0, 64.0, 128 * 128 + 1)
 _TAIL = np.geomspace(64.0, 1e308, 1200)[1:]
 GRID = np.concatenate([-_TAIL[::-1], _LINEAR, _TAIL, [np.finfo(np.float64).max]])
@@ -52,8 +52,8 @@ class Health(NamedTuple):
     peak: float  # max |f'|
     peak_at: float | None  # where, to 6 decimals; None when |f'| is flat at its peak (relu)
     strong: tuple[Interval, ...]  # |f'| >= STRONG * peak
-    seed_low: float  # min |f'| on the seed's -1 < x < 1
-    seed_high: float  # max |f'| there
+    unit_low: float  # min |f'| on the usual -1 < x < 1
+    unit_high: float  # max |f'| there
     zero_left: bool  # f' is exactly 0 all the way left of the healthy range (dead: relu)
     zero_right: bool
     zeros: tuple[float, ...] = ()  # where f' changes sign (f has a minimum or maximum there)
@@ -87,8 +87,8 @@ def healthy_range(slope: Slope, vanish: float) -> Health:
     size = np.where(np.isfinite(size), size, 0.0)
     peak, peak_at = _peak(slope, size)
     roots = _sign_changes(slope)
-    inside = [r for r in roots if SEED_RANGE[0] < r < SEED_RANGE[1]]  # |f'| is least at a zero of f'
-    seed = np.abs(slope(np.concatenate([np.linspace(*SEED_RANGE, 2001), inside])))
+    inside = [r for r in roots if UNIT_RANGE[0] < r < UNIT_RANGE[1]]  # |f'| is least at a zero of f'
+    unit = np.abs(slope(np.concatenate([np.linspace(*UNIT_RANGE, 2001), inside])))
     above = _intervals(slope, vanish, roots)
     # dead: f' is exactly 0 everywhere beyond the healthy range (relu for x <= 0), which is more
     # than the float64 underflow of a slope that only fades (sigmoid's at -1e308)
@@ -99,8 +99,8 @@ def healthy_range(slope: Slope, vanish: float) -> Health:
         peak=peak,
         peak_at=peak_at,
         strong=_intervals(slope, STRONG * peak, roots) if peak > 0 else (),
-        seed_low=float(seed.min()),
-        seed_high=float(seed.max()),
+        unit_low=float(unit.min()),
+        unit_high=float(unit.max()),
         zero_left=bool(math.isfinite(first) and np.all(size[GRID <= first] == 0)),
         zero_right=bool(math.isfinite(last) and np.all(size[GRID >= last] == 0)),
         zeros=tuple(roots),

@@ -59,7 +59,7 @@ def test_sigmoid_at_20_explains_the_vanishing_gradient_for_a_learner():
     assert "sigmoid is saturated here" in out
     assert "gradient vanishes" in out
     assert "-13.815508557961275 < x < 13.815508557961275" in out
-    assert "the seed's advice -1 < x < 1 is inside both" in out
+    assert "the usual advice -1 < x < 1 is inside both" in out
 
 
 @pytest.mark.parametrize("name", list(ACTIVATIONS))
@@ -231,7 +231,7 @@ healthy range of relu (found numerically from its derivative):
   no vanishing side for large x: f' does not fade there
   left of that f' is exactly 0: a unit pushed there stops learning (dead), not
 only slowly
-  the seed's advice -1 < x < 1 is not inside both: there |f'| is 0 to 1 (0% to
+  the usual advice -1 < x < 1 is not inside both: there |f'| is 0 to 1 (0% to
 100% of the peak)
 """
 

@@ -57,10 +57,10 @@ def test_sigmoid_is_healthy_for_about_abs_x_below_13_8():
     assert close(hi, root("sigmoid", 0.025, 3.6)) and close(lo, -hi)
 
 
-def test_the_seed_range_sits_well_inside_for_the_sigmoid():
+def test_the_unit_range_sits_well_inside_for_the_sigmoid():
     h = health("sigmoid")
-    assert close(h.seed_low, float(EXACT_SLOPE["sigmoid"](mp.mpf(1))))  # 0.1966...
-    assert h.seed_high == 0.25
+    assert close(h.unit_low, float(EXACT_SLOPE["sigmoid"](mp.mpf(1))))  # 0.1966...
+    assert h.unit_high == 0.25
     ((lo, hi),) = h.strong
     assert lo < -1 and 1 < hi
 
@@ -88,14 +88,14 @@ def test_relu_has_no_vanishing_side_for_positive_x_and_a_dead_side():
     assert h.strong == ((0.0, math.inf),)
     assert h.zero_left and not h.zero_right
     assert h.peak == 1.0 and h.peak_at is None  # flat at its peak
-    assert (h.seed_low, h.seed_high) == (0.0, 1.0)
+    assert (h.unit_low, h.unit_high) == (0.0, 1.0)
 
 
 def test_leaky_relu_never_vanishes_with_its_default_alpha():
     h = health("leaky_relu", params=(0.01,))
     assert h.above_vanish == ((-math.inf, math.inf),)
     assert h.strong == ((0.0, math.inf),)  # 0.01 is below 10% of the peak 1
-    assert not h.zero_left and h.seed_low == 0.01
+    assert not h.zero_left and h.unit_low == 0.01
     h = health("leaky_relu", params=(0.2,))
     assert h.strong == ((-math.inf, math.inf),)
 
@@ -130,10 +130,10 @@ def test_minimum_of_f_splits_the_range_where_f_prime_crosses_zero(name, guess):
     assert b < zero < c  # a dip of |f'| below 1e-6 around the zero
     assert close(b, root(name, 1e-6, zero - 1e-6)) and close(c, root(name, 1e-6, zero + 1e-6))
     assert close(a, root(name, 1e-6, -5.4 if name == "gelu" else -16.5))
-    if -1 < zero < 1:  # gelu: the least |f'| on the seed's -1 < x < 1 is at the zero of f'
-        assert h.seed_low < 1e-15
+    if -1 < zero < 1:  # gelu: the least |f'| on the usual -1 < x < 1 is at the zero of f'
+        assert h.unit_low < 1e-15
     else:
-        assert h.seed_low > 0.01
+        assert h.unit_low > 0.01
 
 
 def test_gelu_peak_is_at_sqrt_2():
