@@ -453,7 +453,8 @@ def render_activation(run: ActivationResult, console: Console) -> None:
         head.add_row("method", "backprop (exact, reverse mode)")
     else:
         eps = number(result.eps) if fixed_eps else "auto (per x, below)"
-        head.add_row("method", f"{result.method} difference, eps {eps}")
+        label = _METHOD_LABEL.get(result.method, f"{result.method} difference")
+        head.add_row("method", f"{label}, eps {eps}")
     console.print(head)
 
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
@@ -467,6 +468,7 @@ def render_activation(run: ActivationResult, console: Console) -> None:
             table.add_column("eps", justify="right", no_wrap=True)
         table.add_column("abs err", justify="right", no_wrap=True)
         table.add_column("rel err", justify="right", no_wrap=True)
+        table.add_column("estimate", justify="right", no_wrap=True)
     table.add_column("status")
     for p in range(len(result.value)):
         row = [number(result.points[p, 0]), number(result.value[p])]
@@ -478,6 +480,7 @@ def render_activation(run: ActivationResult, console: Console) -> None:
                 row.append(_short(diff.step[0, p]))
             row.append(_short(result.error[0, p]))  # type: ignore[index]
             row.append(_short(result.rel_error[0, p]))  # type: ignore[index]
+            row.append(_short(diff.error_estimate[0, p]))
         table.add_row(*row, _status(result.warnings[p]))
     console.print(table)
     for p, warnings in enumerate(result.warnings):
