@@ -6,10 +6,13 @@ same points, bound to the union of the expressions' variables (alphabetical). Ro
 is d f_i / d x_j; where f_i does not use x_j the entry is exactly 0 (by every method).
 
 Directional derivative along a vector d: the unit vector u = d/|d| (Euclidean norm), the exact
-value ``grad f . u`` from backprop, and a finite difference along u with the chosen method:
-forward (f(x+hu) - f(x))/h, backward (f(x) - f(x-hu))/h, central (f(x+hu) - f(x-hu))/(2h),
-with h = the method's auto scale times max(1, |x|_inf) unless ``eps`` is given (error order h
-or h**2, as for the gradient).
+value ``grad f . u`` from backprop, and a finite difference along u with the chosen method (any
+of them: forward, backward, central, five-point, richardson, complex). It is the derivative
+of g(t) = f(x + (t - c) u) at t = c, taken by :func:`gradcli.methods.finite_difference` on
+the line itself, so every method has the same formula, step rule and error order as for the
+gradient: c = max(1, |x|_inf), so the auto step is the method's own at that scale (and follows
+f's length scale near a pole), or c = 0 when ``eps`` is given, so the step along u is ``eps``
+exactly. Since t - c is exact, g(c) is f(x) bit for bit.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import OptionError, PointsError
-from .evaluate import columns, value
-from .expression import Expression
-from .finite_diff import AUTO_SCALE
+from .evaluate import columns
+from .expression import Call, Const, Expression, Node, Var
 from .gradient import BACKPROP, GradResult, compute
+from .methods import finite_difference
+from .ops import OPERATORS
 from .points import POINT_LABEL, bind, parse_spec
 
 
@@ -103,16 +107,18 @@ class Directional(NamedTuple):
     diff: np.ndarray | None  # (n,): finite difference along unit (None for backprop)
     step: np.ndarray | None  # (n,)
     error: np.ndarray | None  # |diff - exact|
+    estimate: np.ndarray | None = None  # (n,): the method's own error estimate for diff
 
 
 def unit_vector(direction: Sequence[float]) -> tuple[float, ...]:
     d = np.asarray(direction, dtype=np.float64)
-    norm = float(np.linalg.norm(d))
-    if not np.isfinite(norm) or norm == 0.0:
+    big = float(np.max(np.abs(d))) if d.size else 0.0
+    if not np.isfinite(big) or big == 0.0:
         raise OptionError(
             "--direction must be a nonzero finite vector", hint="e.g. --direction 1,0,-1 (it is normalised)"
         )
-    return tuple(float(v) for v in d / norm)
+    d = d / big  # scaled first, so the norm neither overflows (1e308,1e308) nor underflows (1e-320)
+    return tuple(float(v) for v in d / float(np.linalg.norm(d)))
 
 
 def parse_direction(text: str, names: Sequence[str], order: Sequence[str] | None = None) -> tuple[float, ...]:
@@ -154,23 +160,45 @@ def directional(result: GradResult, unit: Sequence[float]) -> Directional:
             return Directional(unit, exact, None, None, None)
         x = result.points
         n = len(result.value)
-        if result.eps is not None:
-            h = np.full(n, result.eps)
-        else:
-            h = AUTO_SCALE[result.method] * np.maximum(1.0, np.max(np.abs(x), axis=1))
+        c = np.maximum(1.0, np.max(np.abs(x), axis=1)) if result.eps is None else np.zeros(n)
+        line = _line(result.expr, unit)
+        cols = [c, c, *columns(x)]
         f0 = result.value
+        d = finite_difference(line, cols, f0, result.method, result.eps)
+        diff = np.where(np.isfinite(f0), d.gradient[0], np.nan)
+        return Directional(
+            unit, exact, diff, d.step[0].copy(), np.abs(diff - exact), d.error_estimate[0].copy()
+        )
 
-        def f_at(m: float) -> np.ndarray:
-            return value(result.expr, columns(x + (m * h)[:, None] * u[None, :]), n)
 
-        if result.method == "forward":
-            diff = (f_at(1.0) - f0) / h
-        elif result.method == "backward":
-            diff = (f0 - f_at(-1.0)) / h
-        else:
-            diff = (f_at(1.0) - f_at(-1.0)) / (2.0 * h)
-        diff = np.where(np.isfinite(f0), diff, np.nan)
-        return Directional(unit, exact, diff, h, np.abs(diff - exact))
+def _line(expr: Expression, unit: Sequence[float]) -> Expression:
+    """g(t, c, x) = f(x + (t - c) u): ``expr`` with each variable x_j replaced by x_j + (t - c) u_j.
+
+    Its variables are t, c and then ``expr``'s, so the columns are (t, c, x_1, ..., x_k); only
+    the derivative in t (the first) is wanted.
+    """
+    ops = {op.name: op for op in OPERATORS.values()}
+    t, c = "(t)", "(c)"  # not valid variable names, so they cannot clash with f's
+    nodes: list[Node] = [Var(t, 0, 0), Var(c, 1, 0), Call(ops["sub"], (0, 1), "-", 0)]
+    moved: dict[int, int] = {}
+    for j, name in enumerate(expr.variables):
+        nodes.append(Var(name, j + 2, 0))
+        nodes.append(Const(float(unit[j]), repr(float(unit[j])), 0))
+        nodes.append(Call(ops["mul"], (2, len(nodes) - 1), "*", 0))
+        nodes.append(Call(ops["add"], (len(nodes) - 3, len(nodes) - 1), "+", 0))
+        moved[j] = len(nodes) - 1
+    index: list[int] = []
+    for node in expr.nodes:
+        if type(node) is Var:
+            index.append(moved[node.index])
+            continue
+        if type(node) is Call:
+            node = node._replace(args=tuple(index[a] for a in node.args))
+        nodes.append(node)
+        index.append(len(nodes) - 1)
+    if index[-1] != len(nodes) - 1:  # f is a bare variable
+        nodes.append(Call(ops["pos"], (index[-1],), "+", 0))
+    return Expression(expr.text, tuple(nodes), (t, c, *expr.variables))
 
 
 __all__ = [
