@@ -86,12 +86,14 @@ def healthy_range(slope: Slope, vanish: float) -> Health:
     size = np.abs(slope(GRID))
     size = np.where(np.isfinite(size), size, 0.0)
     peak, peak_at = _peak(slope, size)
-    roots = _sign_changes(slope)
+    roots = _sign_changes(slope, peak)
     inside = [r for r in roots if UNIT_RANGE[0] < r < UNIT_RANGE[1]]  # |f'| is least at a zero of f'
     unit = np.abs(slope(np.concatenate([np.linspace(*UNIT_RANGE, 2001), inside])))
     above = _intervals(slope, vanish, roots)
     # dead: f' is exactly 0 everywhere beyond the healthy range (relu for x <= 0), which is more
-    # than the float64 underflow of a slope that only fades (sigmoid's at -1e308)
+    # than the float64 underflow of a slope that only fades (sigmoid's at -1e308): it must be 0
+    # at the edge itself too, since the grid's tail is too coarse to see a slope that fades
+    # below --vanish long before it underflows (sigmoid with --vanish 1e-320, elu with alpha 1e300)
     first, last = (above[0][0], above[-1][1]) if above else (math.inf, -math.inf)
     return Health(
         vanish=vanish,
@@ -101,8 +103,12 @@ def healthy_range(slope: Slope, vanish: float) -> Health:
         strong=_intervals(slope, STRONG * peak, roots) if peak > 0 else (),
         unit_low=float(unit.min()),
         unit_high=float(unit.max()),
-        zero_left=bool(math.isfinite(first) and np.all(size[GRID <= first] == 0)),
-        zero_right=bool(math.isfinite(last) and np.all(size[GRID >= last] == 0)),
+        zero_left=bool(
+            math.isfinite(first) and _scalar(slope, first) == 0 and np.all(size[GRID <= first] == 0)
+        ),
+        zero_right=bool(
+            math.isfinite(last) and _scalar(slope, last) == 0 and np.all(size[GRID >= last] == 0)
+        ),
         zeros=tuple(roots),
     )
 
@@ -138,13 +144,23 @@ def _scalar(slope: Slope, x: float) -> float:
     return float(slope(np.array([x]))[0])
 
 
-def _sign_changes(slope: Slope) -> list[float]:
-    """Each root of f' between grid points where it changes sign (the float nearest it)."""
+JUMP = float(np.finfo(np.float64).eps) ** 0.5
+
+
+def _sign_changes(slope: Slope, peak: float) -> list[float]:
+    """Each root of f' between grid points where it changes sign (the float nearest it).
+
+    A sign change where f' jumps (leaky_relu or elu with a negative alpha, at their kink) is no
+    root: f' is not small on either side of it. Between two adjacent floats a continuous f'
+    is within rounding of 0, far below ``JUMP`` times its peak.
+    """
     s = np.sign(np.nan_to_num(slope(GRID)))
     roots = []
     for i in np.flatnonzero(s[:-1] * s[1:] < 0):
         a, b = _bisect(lambda x: _scalar(slope, x) > 0, float(GRID[i]), float(GRID[i + 1]))
-        roots.append(a if abs(_scalar(slope, a)) <= abs(_scalar(slope, b)) else b)
+        near, at = min((abs(_scalar(slope, a)), a), (abs(_scalar(slope, b)), b))
+        if near <= JUMP * peak:
+            roots.append(at)
     return roots
 
 

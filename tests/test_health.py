@@ -192,3 +192,24 @@ def test_membership_matches_the_slope_at_any_x(name):
         assert _inside(x, h.strong) == (size >= h.strong_threshold), (x, size)
 
     check()
+
+
+@pytest.mark.parametrize(("name", "alpha"), [("elu", -2.0), ("leaky_relu", -1.0), ("leaky_relu", -0.5)])
+def test_a_jump_in_the_sign_of_f_prime_is_no_zero_of_it(name, alpha):
+    # with a negative alpha f' jumps from alpha (times e**x) to 1 at the kink: it is never 0
+    h = health(name, params=(alpha,))
+    assert h.zeros == ()
+    assert h.unit_low >= min(1.0, abs(alpha) * math.exp(-1)) - 1e-15
+
+
+@pytest.mark.parametrize(
+    ("name", "vanish", "params", "edge"),
+    [("sigmoid", 1e-320, (), lambda: root("sigmoid", 1e-320, -736.8)), ("elu", 1e-6, (1e300,), None)],
+)
+def test_a_slope_that_fades_below_vanish_before_it_underflows_is_not_dead(name, vanish, params, edge):
+    h = health(name, vanish, params)
+    assert not h.zero_left and not h.zero_right
+    lo = h.above_vanish[0][0]
+    assert slope_of(FUNCTIONS[name], params)(np.array([lo]))[0] > 0  # fading, not exactly 0
+    if edge is not None:  # f' near 1e-320 is subnormal, good to about 5e-324 / 1e-320 = 5e-4
+        assert abs(lo - edge()) < 1e-3
