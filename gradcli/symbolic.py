@@ -11,8 +11,8 @@ Terms are interned (:class:`Algebra`): equal sub-expressions are one object, so 
 subexpressions stay shared and ``a is b`` is structural equality. The constructors simplify as
 they build, without a computer algebra system:
 
-* constant folding of ``+ - * / **`` and unary minus, when the result is finite and prints in
-  a few characters (``3*2`` -> ``6``, but ``1/3`` and ``log(2)`` stay as written);
+* constant folding of operators and functions, when the result is finite and prints in a few
+  characters (``3*2`` -> ``6``, ``log(e)`` -> ``1``, but ``1/3`` and ``log(2)`` stay as written);
 * identities: ``0+x``, ``x+0``, ``x-0``, ``0*x``, ``1*x``, ``x*1``, ``x/1``, ``x**1`` -> the
   obvious, ``x**0`` -> 1, ``--x`` -> x, ``x+x`` -> ``2*x``, ``x-x`` -> 0, ``a+-b`` -> ``a-b``;
   minus signs move out of products and quotients, a constant factor moves to the front, and
@@ -112,7 +112,8 @@ class Algebra:
         builder = getattr(self, f"_{op.name}", None) if op.name in FOLDED else None
         if builder is not None:
             return builder(op, *args)
-        return self._raw(op, args)
+        folded = self._fold(op, args) if args else None  # log(e) -> 1, exp(0) -> 1, sqrt(4) -> 2
+        return folded if folded is not None else self._raw(op, args)
 
     def _fold(self, op: Op, args: Sequence[Term]) -> Term | None:
         if not all(a.is_const for a in args):
@@ -393,6 +394,8 @@ def derivative_texts(expr: Expression, wrt: str | None = None) -> dict[str, str]
 
 
 def _const_text(value: float) -> str:
+    if value == 0 and math.copysign(1.0, value) < 0:
+        return "-0.0"  # not "0": 1/-0.0 is -inf
     if value == int(value) and abs(value) < 1e15:
         return str(int(value))
     return repr(value)

@@ -145,6 +145,10 @@ def test_rule_count_mismatch_is_an_error() -> None:
         ("x*y+x*y+x*y", "x", "3*y"),
         ("x+x-3*x", "x", "-1"),
         ("2*x*y-x*y", "y", "x"),
+        ("e**x", "x", "e**x"),  # not e**x*log(e): calls on constants fold too
+        ("exp(0)*x+sqrt(4)*y", "y", "2"),
+        ("cos(pi)*x", "x", "-1"),
+        ("2**x", "x", "2**x*log(2)"),  # log(2) does not print short: it stays
     ],
 )
 def test_simplified_derivatives(text: str, var: str, expected: str) -> None:
@@ -262,3 +266,11 @@ def test_diff_round_trip_equals_backprop(text: str, point: tuple[float, float, f
         # differently; allow a relative 1e-9 of the largest adjoint-weighted magnitude.
         scale = max(abs(want), max(abs(float(np.max(np.abs(a)))) for a in adjoints if a is not None))
         assert abs(from_text - want) <= 1e-9 * scale + 1e-300, (text, printed, from_text, want)
+
+
+def test_negative_zero_constant_keeps_its_sign_in_print() -> None:
+    # d/dx x/(-0.0) is 1/(-0.0) = -inf; printed as 1/0 it would read back as +inf
+    text = diff_text("x/(-0.0)", "x")
+    assert text == "1/-0.0"
+    with np.errstate(all="ignore"):
+        assert float(np.broadcast_to(forward(parse(text), [])[-1], (1,))[0]) == -math.inf
