@@ -49,23 +49,27 @@ class Sweep(NamedTuple):
 
 
 def steps(start: float, stop: float, per_decade: int = 1) -> list[float]:
-    """Steps from ``start`` down to ``stop`` (either order), ``per_decade`` per factor of 10.
+    """Steps from ``start`` down to ``stop`` (either order), both included, and between them the
+    grid 10**(k/per_decade), largest first.
 
-    The steps are 10**(i/per_decade) exactly as Python parses ``1e-5``, so a decade grid holds
-    the numbers a user types.
+    The grid steps are 10**(k/per_decade) exactly as Python parses ``1e-5``, so a decade grid
+    holds the numbers a user types, whatever the ends are (``0.3:0.1`` gives 0.3, 0.2154..,
+    0.1 with three per decade).
     """
     if not (start > 0 and stop > 0 and math.isfinite(start) and math.isfinite(stop)):
         raise OptionError(f"a step range needs two positive finite numbers, not {start!r} and {stop!r}")
     if per_decade < 1:
         raise OptionError(f"--per-decade must be at least 1, not {per_decade}")
-    hi, lo = max(start, stop), min(start, stop)
-    a, b = math.log10(hi), math.log10(lo)
-    count = math.floor((a - b) * per_decade + 1e-9) + 1
-    if count > MAX_STEPS:
+    hi, lo = float(max(start, stop)), float(min(start, stop))
+    top = math.floor(math.log10(hi) * per_decade + 1e-9)  # the grid's largest k with 10**(k/n) <= hi
+    bottom = math.ceil(math.log10(lo) * per_decade - 1e-9)
+    grid = [float(f"{10 ** (k / per_decade):.12g}") for k in range(top, bottom - 1, -1)]  # <= 6,500
+    out = [hi, *(h for h in grid if lo < h < hi), *([lo] if lo < hi else [])]
+    if len(out) > MAX_STEPS:
         raise OptionError(
-            f"the range has {count} steps, more than {MAX_STEPS}", hint="use fewer --per-decade"
+            f"the range has {len(out)} steps, more than {MAX_STEPS}", hint="use fewer --per-decade"
         )
-    return [float(f"{10 ** (a - i / per_decade):.12g}") for i in range(count)]
+    return out
 
 
 def sweep(

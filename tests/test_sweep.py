@@ -28,6 +28,16 @@ def test_default_grid_is_the_decades_a_user_types():
     assert steps(1e-2, 1e-3, 2) == [1e-2, float("0.00316227766017"), 1e-3]
 
 
+def test_steps_include_both_ends_and_keep_the_decade_grid_between():
+    # the smallest step was dropped, and the grid hung from the largest: 0.3, 0.139
+    assert steps(0.3, 0.1, 3) == [0.3, float("0.215443469003"), 0.1]
+    assert steps(2e-3, 1.5e-3) == [2e-3, 1.5e-3]
+    assert steps(0.5, 0.5, 20) == [0.5]
+    assert steps(0.25, 2e-5) == [0.25, 0.1, 0.01, 0.001, 1e-4, 2e-5]
+    with pytest.raises(OptionError, match="the range has 1001 steps"):
+        steps(1.0, 1e-50, 20)
+
+
 @pytest.mark.parametrize(
     ("start", "stop", "per"), [(0.0, 1e-3, 1), (1e-1, -1.0, 1), (math.inf, 1.0, 1), (1, 1e-3, 0)]
 )
