@@ -86,9 +86,10 @@ class Algebra:
     # --- leaves ---------------------------------------------------------------------------
 
     def const(self, value: float, name: str | None = None) -> Term:
+        """The constant ``value``; named (``pi``, ``-e``) whenever it is one of the named constants
+        or its negation, so that folding (``-pi*x`` -> ``-(pi*x)``) keeps the name."""
         value = float(value)
-        if name is not None and CONSTANTS.get(name) != value:
-            name = None
+        name = _CONSTANT_NAMES.get(value)
         key = ("const", value, math.copysign(1.0, value), name)
         return self._intern(key, lambda: Term(None, (), value, name))
 
@@ -314,6 +315,10 @@ def _op(name: str) -> Op:
 
 
 _OPS_BY_NAME: dict[str, Op] = {op.name: op for op in OPERATORS.values()}
+_CONSTANT_NAMES: dict[float, str] = {
+    **{-v: f"-{k}" for k, v in CONSTANTS.items()},
+    **{v: k for k, v in CONSTANTS.items()},
+}
 
 
 def _coefficient(algebra: Algebra, term: Term) -> tuple[Term, Term]:
@@ -433,7 +438,7 @@ def _print_one(t: Term, done: dict[int, tuple[str, int]]) -> tuple[str, int]:
         if t.value is None:
             return t.name, _ATOM  # type: ignore[return-value]
         if t.name is not None:
-            return t.name, _ATOM
+            return t.name, _UNARY if t.name.startswith("-") else _ATOM
         text = _const_text(t.value)
         return text, _UNARY if text.startswith("-") else _ATOM
     op = t.op

@@ -149,6 +149,10 @@ def test_rule_count_mismatch_is_an_error() -> None:
         ("exp(0)*x+sqrt(4)*y", "y", "2"),
         ("cos(pi)*x", "x", "-1"),
         ("2**x", "x", "2**x*log(2)"),  # log(2) does not print short: it stays
+        ("-pi*x", "x", "-pi"),  # not -3.141592653589793: negating a named constant keeps its name
+        ("pi/x", "x", "-pi/x**2"),
+        ("exp(-e*x)", "x", "-e*exp(-e*x)"),
+        ("x**-pi", "x", "-pi*x**(-pi-1)"),
     ],
 )
 def test_simplified_derivatives(text: str, var: str, expected: str) -> None:
