@@ -8,7 +8,9 @@ Finite differences: row i is the finite-difference gradient (:mod:`gradcli.finit
 chosen method and step, ``auto`` by default) of the same exact df/dx_i, with its error
 estimate. So each entry is a first difference of a first derivative: error order h for
 forward/backward, h**2 for central, h**4 for five-point; richardson and complex as for
-``gradcli grad``. The two are computed
+``gradcli grad``. Each row takes its own auto steps (its df/dx_i has its own length scale):
+``steps[p, i, j]`` is the step of variable j in row i, and ``step[p, j]`` the one of the
+diagonal entry d2f/dx_j**2, the step reported for x_j. The two are computed
 independently of each other beyond the shared df/dx_i; their difference tests the symbolic
 rules against the registry's numeric ones.
 
@@ -65,10 +67,11 @@ class HessianResult(NamedTuple):
     fd: np.ndarray | None  # (n, k, k): finite differences of the exact df/dx_i (None: backprop)
     error: np.ndarray | None  # |fd - exact|
     error_estimate: np.ndarray | None  # the finite difference's own estimate (finite_diff)
-    step: np.ndarray | None  # (n, k): the step used for variable j
+    step: np.ndarray | None  # (n, k): the step used for variable j in row j (for d2f/dx_j**2)
     eigenvalues: np.ndarray  # (n, k), ascending, of the symmetrized exact Hessian
     kinds: tuple[str, ...]  # one of KINDS per point
     verdicts: tuple[str, ...]  # the kind in words, per point
+    steps: np.ndarray | None = None  # (n, k, k): the step used for variable j in row i
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -108,9 +111,9 @@ def hessian(
         for p in np.flatnonzero(mask):
             kinked[p] = kinked[p] or f"{expr.nodes[node].text} sits on a kink"
     exact = np.zeros((n, k, k))
-    fd = estimate = step = None
+    fd = estimate = steps = None
     if method != BACKPROP:
-        fd, estimate, step = np.zeros((n, k, k)), np.zeros((n, k, k)), np.zeros((n, k))
+        fd, estimate, steps = np.zeros((n, k, k)), np.zeros((n, k, k)), np.zeros((n, k, k))
     rows = to_expression(derivatives(expr, Algebra()), names, [f"df/d{name}" for name in names])
     with np.errstate(all="ignore"):
         for i, row in enumerate(rows):
@@ -124,7 +127,8 @@ def hessian(
                 diff = finite_difference(row, cols, d0, method, eps)
                 fd[:, i, :] = diff.gradient.T
                 estimate[:, i, :] = diff.error_estimate.T  # type: ignore[index]
-                step[:, :] = diff.step.T  # type: ignore[index]
+                # each row has its own auto steps (its own length scale): keep them all
+                steps[:, i, :] = diff.step.T  # type: ignore[index]
         undefined = ~np.isfinite(f)
         exact[undefined] = np.nan
         grad[:, undefined] = np.nan
@@ -156,10 +160,11 @@ def hessian(
         fd,
         error,
         estimate,
-        step,
+        None if steps is None else np.diagonal(steps, axis1=1, axis2=2).copy(),
         eigen,
         tuple(kinds),
         tuple(verdicts),
+        steps,
     )
 
 

@@ -151,3 +151,13 @@ def test_hessian_is_symmetric_for_smooth_f_and_shape_is_right() -> None:
     r = hessian(expr, pts)
     assert r.exact.shape == (2, 3, 3) and r.fd.shape == (2, 3, 3) and r.eigenvalues.shape == (2, 3)
     assert np.allclose(r.exact, np.swapaxes(r.exact, 1, 2), rtol=1e-14, atol=0)
+
+
+def test_reported_step_of_a_variable_is_the_one_its_diagonal_entry_used() -> None:
+    # row y, x**2*exp(y), is flat in x at x = 0 and takes a tiny step there (5.6e-15); that was
+    # reported as x's step although d2f/dx2 (row x) was taken with 6.1e-06
+    r = hessian(parse("x**2*exp(y)"), np.array([[0.0, 1.0]]), "central")
+    assert r.steps.shape == (1, 2, 2)
+    assert r.steps[0, 1, 0] < 1e-13 < r.steps[0, 0, 0]
+    assert r.step[0].tolist() == [r.steps[0, 0, 0], r.steps[0, 1, 1]]
+    assert r.step[0, 0] == pytest.approx(6.055454452393343e-06, rel=1e-3)
