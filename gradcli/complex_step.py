@@ -121,20 +121,29 @@ def _no_rule(op: Any, text: str) -> OptionError:
 
 def complex_pass(
     expr: Expression, cols: Sequence[np.ndarray], h: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """f on complex points, and (given the step h) a running error bound on Im f / h.
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """f on complex points, and (given the step h) a running error bound on Im f / h and where
+    f has no derivative.
 
     The bound is first order: each op rounds the imaginary part it passes on by ``ULPS`` ulps
     of the sum of its terms' magnitudes (|partial| * |Im arg| / h), and an argument's error
     reaches the result times |partial| (the registry's local slopes, at the real parts). It
     sees cancellation between terms of the derivative, which the two steps may not.
+
+    No derivative: where an op's partial (the registry's, at the real parts) is NaN in an
+    argument that carries the step, f has no derivative there, whatever Im f / h says: d/dy
+    x**y at x = -2, y = 3, where x**y is real only at integers y and the complex power takes
+    the imaginary part from log(-2). A zero partial further on stops it (sign of it), as in
+    backprop.
     """
     values: list = []
     errors: list = []
+    undefined: list = []
     with np.errstate(all="ignore"):
         for node in expr.nodes:
             kind = type(node)
             err = None
+            und: Any = False
             if kind is Call:
                 op = node.op  # type: ignore[union-attr]
                 args = [values[a] for a in node.args]  # type: ignore[union-attr]
@@ -145,10 +154,11 @@ def complex_pass(
                     slopes = op.partials(real, np.real(out))
                     size = 0.0
                     err = 0.0
-                    for a, e, slope in zip(args, [errors[i] for i in node.args], slopes):  # type: ignore[union-attr]
+                    for a, e, slope, j in zip(args, [errors[i] for i in node.args], slopes, node.args):  # type: ignore[union-attr]
                         # an argument with no imaginary part (a constant exponent) adds nothing,
                         # even where its slope is NaN (d/dy x**y for x < 0)
                         im = np.abs(np.imag(a))
+                        und = und | ((im != 0) & np.isnan(slope)) | (undefined[j] & (slope != 0))
                         size = size + np.where(im == 0, 0.0, np.abs(slope) * im / h)
                         if e is not None:
                             err = err + np.where(e == 0, 0.0, np.abs(slope) * e)
@@ -159,8 +169,11 @@ def complex_pass(
             else:
                 values.append(cols[node.index])  # type: ignore[union-attr]
             errors.append(err)
-    bound = None if h is None else np.asarray(errors[-1] if errors[-1] is not None else 0.0, dtype=np.float64)
-    return np.asarray(values[-1]), bound
+            undefined.append(und)
+    if h is None:
+        return np.asarray(values[-1]), None, None
+    bound = np.asarray(errors[-1] if errors[-1] is not None else 0.0, dtype=np.float64)
+    return np.asarray(values[-1]), bound, np.asarray(undefined[-1], dtype=bool)
 
 
 def complex_differences(
@@ -178,15 +191,16 @@ def complex_differences(
     with np.errstate(all="ignore"):
         for j, x in enumerate(cols):
             h = complex_step_size(x) if eps is None else np.full(n, eps)
-            slopes, bound = [], np.zeros(n)
+            slopes, bound, undefined = [], np.zeros(n), np.zeros(n, dtype=bool)
             for i, size in enumerate((h, h * SECOND)):
                 moved = list(base)
                 moved[j] = x + 1j * size
-                out, running = complex_pass(expr, moved, size if i == 0 else None)
+                out, running, no_derivative = complex_pass(expr, moved, size if i == 0 else None)
                 slopes.append(np.imag(np.broadcast_to(out, (n,))) / size)
                 if running is not None:
                     bound = np.broadcast_to(running, (n,))
-            g = slopes[0]
+                    undefined = np.broadcast_to(no_derivative, (n,))
+            g = np.where(undefined, np.nan, slopes[0])
             step[j], grad[j] = h, g
             # the last term is the spacing of subnormal numbers, over h: it matters only where
             # Im f = f' h underflows, and then it bounds the digits lost

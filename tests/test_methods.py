@@ -219,6 +219,19 @@ def test_complex_step_skips_only_the_points_on_a_kink():
     assert result.warnings[0] == [] and result.warnings[2] == []
 
 
+def test_complex_step_gives_no_value_where_f_has_no_derivative():
+    # x**y at x = -2 is real only at integers y: d/dy does not exist, but the complex power
+    # took an imaginary part from log(-2) and returned 1129.5 as the derivative
+    r = grad("x**y", ["x=-2,y=3", "x=2,y=3"], method="complex")
+    assert r.gradient[0, 0] == 12.0 and math.isnan(r.gradient[1, 0])
+    assert math.isnan(r.diff.error_estimate[1, 0])
+    assert r.gradient[1, 1] == pytest.approx(float(8 * mp.log(2)), rel=4 * EPS)
+    assert [w.kind for w in r.warnings[0]] == ["nonfinite"]
+    # a zero slope further on stops it, as in backprop: sign(x**y) is flat in y
+    flat = grad("sign(x**y) + y", "x=-2,y=3", method="complex")
+    assert flat.gradient[:, 0].tolist() == [0.0, 1.0]
+
+
 def test_complex_step_on_a_kink_at_every_point_is_refused():
     with pytest.raises(OptionError, match="not defined at any of the 2 points: abs"):
         grad("abs(x)", ["x=0", "x=0"], method="complex")
