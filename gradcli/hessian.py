@@ -24,8 +24,9 @@ gradient g:
 * an eigenvalue (``numpy.linalg.eigvalsh``, backward stable) counts as zero when
   ``|lambda| <= 64 k eps_m max|lambda|``: eigvalsh's own error is about k eps_m |H| and the
   exact Hessian's entries carry a few dozen ulps of rounding from the derivative rules;
-* a point where f or one of its first derivatives sits on a kink (abs(0), relu(0), a min/max
-  tie, sign(0) inside a derivative, ...) is a ``kink``: the Hessian there is a convention;
+* a point where f is finite and f or one of its first derivatives sits on a kink (abs(0),
+  relu(0), a min/max tie, sign(0) inside a derivative, hypot(0, 0), ...) is a ``kink``: the
+  Hessian there is a convention, or not finite;
 * then: all eigenvalues positive, a minimum; all negative, a maximum; both signs, a saddle;
   all zero, flat (the second-order test says nothing); some zero and the rest of one sign,
   degenerate (inconclusive). Where the gradient is not zero the point is not critical, and the
@@ -140,12 +141,15 @@ def hessian(
     kinds, verdicts = [], []
     for p in range(n):
         kind, verdict, lam = classify(exact[p], grad[:, p], points[p])
-        if kinked[p] is not None and kind != "undefined":
-            kind = "kink"
-            verdict = (
-                f"not twice differentiable here ({kinked[p]}): the Hessian shown uses backprop's "
-                "one-sided conventions, and its eigenvalues do not classify the point"
+        if kinked[p] is not None and np.isfinite(f[p]):
+            # a kink says why, even where the Hessian is not finite there (hypot at (0, 0))
+            shown = (
+                "the Hessian is not finite there"
+                if kind == "undefined"
+                else "the Hessian shown uses backprop's one-sided conventions"
             )
+            kind = "kink"
+            verdict = f"not twice differentiable here ({kinked[p]}): {shown}, and its eigenvalues do not classify the point"
         eigen[p] = lam
         kinds.append(kind)
         verdicts.append(verdict)

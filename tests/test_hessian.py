@@ -161,3 +161,14 @@ def test_reported_step_of_a_variable_is_the_one_its_diagonal_entry_used() -> Non
     assert r.steps[0, 1, 0] < 1e-13 < r.steps[0, 0, 0]
     assert r.step[0].tolist() == [r.steps[0, 0, 0], r.steps[0, 1, 1]]
     assert r.step[0, 0] == pytest.approx(6.055454452393343e-06, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "op"), [("hypot(x, y)", [0.0, 0.0], "hypot"), ("sqrt(x)", [0.0], "sqrt")]
+)
+def test_a_kink_where_the_hessian_is_not_finite_is_a_kink(text, at, op) -> None:
+    # was "undefined: the Hessian or the gradient is not finite here", which hid the reason
+    r = hessian(parse(text), np.array([at]), "central")
+    assert r.kinds == ("kink",)
+    assert f"({op}(" in r.verdicts[0] and "the Hessian is not finite there" in r.verdicts[0]
+    assert hessian(parse("abs(x)*log(x)"), np.array([[0.0]])).kinds == ("undefined",)  # f is not finite
