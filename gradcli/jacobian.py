@@ -156,8 +156,11 @@ def directional(result: GradResult, unit: Sequence[float]) -> Directional:
     with np.errstate(all="ignore"):
         exact = u @ result.exact if len(u) else np.zeros(len(result.value))
         exact = np.where(np.isfinite(result.value), exact, np.nan)
-        if result.method == BACKPROP or not len(u):
+        if result.method == BACKPROP:
             return Directional(unit, exact, None, None, None)
+        if not len(u):  # a constant row of a Jacobian: 0 along u by every method, no step taken
+            n = len(exact)
+            return Directional(unit, exact, exact.copy(), np.full(n, np.nan), np.zeros(n), np.zeros(n))
         x = result.points
         n = len(result.value)
         c = np.maximum(1.0, np.max(np.abs(x), axis=1)) if result.eps is None else np.zeros(n)

@@ -160,3 +160,19 @@ def test_cli_direction_takes_every_method(method) -> None:
             main, ["grad", "x*y", "--at", "1,2", "--direction", vector], prog_name="gradcli"
         )
         assert vec.exit_code == 0 and vec.stderr == "", vec.output
+
+
+def test_a_constant_row_has_a_zero_directional_derivative_by_the_method_too() -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from gradcli.cli import main
+
+    for texts in (["x", "2"], ["2", "x"]):  # the table stopped with an internal error (70)
+        table = CliRunner().invoke(
+            main, ["grad", *texts, "--at", "1", "--direction", "1"], prog_name="gradcli"
+        )
+        assert table.exit_code == 0, table.output
+    out = CliRunner().invoke(main, ["grad", "2", "x", "--at", "1", "--direction", "1", "--format", "json"])
+    assert json.loads(out.stdout)["directional"][0] == {"gradient": 0.0, "exact": 0.0, "error": 0.0}
