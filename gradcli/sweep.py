@@ -21,6 +21,8 @@ from .errors import OptionError
 from .evaluate import columns, forward
 from .expression import Expression
 from .methods import METHODS, finite_difference
+from .richardson import FIRST_STEP
+from .steps import length_scale
 
 DEFAULT_RANGE = (1e-1, 1e-15)
 MAX_STEPS = 1000
@@ -98,6 +100,11 @@ def sweep(
         for method in methods:
             auto = finite_difference(expr, cols, f0, method, None)
             auto_eps = float(auto.step[var, 0])
+            if method == "richardson":
+                # richardson's --eps is its first step, and so is each grid row's: place auto at
+                # the first step it took (``step`` is the step of the entry it chose), so that
+                # --eps at that row reproduces it
+                auto_eps = float(FIRST_STEP * length_scale(expr, cols, var, cols[var], f0)[0])
             found: dict[float, list] = {}
             for h in [*grid, *([user_eps] if user_eps is not None else [])]:
                 d = finite_difference(expr, cols, f0, method, h)

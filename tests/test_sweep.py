@@ -186,3 +186,16 @@ def test_cli_sweep_where_f_is_not_defined_exits_1():
     r = _invoke("sweep", "log(x)", "--at", "x=-1")
     assert r.exit_code == 1
     assert r.stderr == "gradcli: error: f is nan at this point, so there is no derivative to sweep\n"
+
+
+@pytest.mark.parametrize("method", ["central", "five-point", "richardson", "complex"])
+def test_the_auto_row_sits_at_the_eps_that_reproduces_it(method):
+    # richardson's auto row sat at the step of the entry it chose (0.0078 for exp at 1), though
+    # its --eps, like every grid row's, is the first step (0.125)
+    result = sweep(parse("exp(x)"), np.array([1.0]), 0, [method], steps(1e-1, 1e-3))
+    [auto] = [r for r in result.rows if "auto" in r.marks]
+    again = sweep(parse("exp(x)"), np.array([1.0]), 0, [method], [auto.eps])
+    [same] = [r for r in again.rows if r.eps == auto.eps and "auto" not in r.marks] or [again.rows[0]]
+    assert same.gradient == auto.gradient
+    if method == "richardson":
+        assert auto.eps == pytest.approx(0.125, rel=1e-5)
