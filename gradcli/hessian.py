@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .backprop import backprop, kinks
+from .backprop import backprop, kinks, one_sided
 from .errors import OptionError
 from .evaluate import columns, forward
 from .expression import Expression
@@ -120,9 +120,12 @@ def hessian(
         for i, row in enumerate(rows):
             row_values = forward(row, cols)
             exact[:, i, :] = backprop(row, row_values, n)[0].T
-            for _, mask in kinks(row, row_values, n):
-                for p in np.flatnonzero(mask):
-                    kinked[p] = kinked[p] or f"df/d{names[i]} is not differentiable here"
+            row_kinks = kinks(row, row_values, n)
+            if row_kinks:
+                smooth = _differentiable(row, row_values, n)
+                for _, mask in row_kinks:
+                    for p in np.flatnonzero(mask & ~smooth):
+                        kinked[p] = kinked[p] or f"df/d{names[i]} is not differentiable here"
             if fd is not None:
                 d0 = np.broadcast_to(np.asarray(row_values[-1], dtype=np.float64), (n,))
                 diff = finite_difference(row, cols, d0, method, eps)
@@ -170,6 +173,22 @@ def hessian(
         tuple(verdicts),
         steps,
     )
+
+
+def _differentiable(row: Expression, values: list, n: int) -> np.ndarray:
+    """Per point: the row's one-sided derivatives agree, and are finite, in every variable.
+
+    The symbolic rules write step functions as ``sign(relu(x))``, whose sign sits on its kink
+    wherever relu(x) is 0, that is on relu's whole flat side; but there its argument does not
+    move, so the row is as smooth as it looks (elu's df/dx at x = -1 is exp(x)). A kink whose
+    argument moves gives different or non-finite one-sided derivatives, and stays a kink.
+    """
+    ok = np.ones(n, dtype=bool)
+    with np.errstate(all="ignore"):
+        for j in range(len(row.variables)):
+            left, right = one_sided(row, values, j, n)
+            ok &= np.isfinite(left) & np.isfinite(right) & (left == right)
+    return ok
 
 
 def classify(h: np.ndarray, g: np.ndarray, x: np.ndarray) -> tuple[str, str, np.ndarray]:

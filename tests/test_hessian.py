@@ -172,3 +172,31 @@ def test_a_kink_where_the_hessian_is_not_finite_is_a_kink(text, at, op) -> None:
     assert r.kinds == ("kink",)
     assert f"({op}(" in r.verdicts[0] and "the Hessian is not finite there" in r.verdicts[0]
     assert hessian(parse("abs(x)*log(x)"), np.array([[0.0]])).kinds == ("undefined",)  # f is not finite
+
+
+@pytest.mark.parametrize(
+    ("text", "x", "kind", "second"),
+    [
+        ("elu(x)", -1.0, "not critical", math.exp(-1.0)),
+        ("selu(x)", -4.0, "not critical", 1.0507009873554805 * 1.6732632423543772 * math.exp(-4.0)),
+        ("relu(x)", -1.0, "flat", 0.0),
+        ("leaky_relu(x)", -2.0, "not critical", 0.0),
+        ("hard_sigmoid(x)", -4.0, "flat", 0.0),
+    ],
+)
+def test_the_flat_side_of_a_piecewise_activation_is_no_kink(text, x, kind, second) -> None:
+    # their derivatives read sign(relu(x)), whose sign sat on its kink on relu's whole flat side,
+    # so every negative x was called a kink
+    r = hessian(parse(text), np.array([[x]]), "central")
+    assert r.kinds == (kind,)
+    assert r.exact[0, 0, 0] == pytest.approx(second, rel=1e-15)
+    assert hessian(parse(text), np.array([[0.0 if text != "hard_sigmoid(x)" else 3.0]])).kinds == ("kink",)
+
+
+def test_relu_network_hessian_off_the_kinks_is_classified() -> None:
+    # a dead unit (w*x+b = -0.75): f is 0 all around, so flat; a live one: a saddle in (v, w)
+    r = hessian(
+        parse("relu(w*x+b)*v"), np.array([[-1.0, 1.0, 0.25, 1.0], [-1.0, 1.0, 2.0, 1.0]])
+    )  # b, v, w, x
+    assert r.kinds == ("flat", "not critical")
+    assert "saddle-shaped" in r.verdicts[1]
