@@ -10,7 +10,9 @@ Where it applies. Every forward rule is run on complex input. Piecewise ops (abs
 max and the piecewise activations: ``analytic=False`` in the registry) follow the smooth piece
 their real parts select; the imaginary step never moves a real part, so this is exact at every
 point that is not exactly on a kink. At a point where any op sits on its kink (abs(0),
-relu(0), a min/max tie, sqrt(0), atan2 on its cut) f is not analytic and the one-sided
+relu(0), a min/max tie, sqrt(0), atan2 on its cut) and its argument moves with the variables
+(sign(relu(x)) at x < 0 does not: relu is flat there, so that kink is never reached) f is not
+analytic and the one-sided
 derivatives may differ or be infinite: complex step gives no value there (NaN, with a warning
 naming the op), and is refused outright, with the op named, when every point is on a kink. An op with no complex rule (or whose rule drops the imaginary part) is refused wherever
 it is used.
@@ -37,7 +39,7 @@ import numpy as np
 
 from .errors import OptionError
 from .evaluate import Values, forward
-from .expression import Call, Const, Expression
+from .expression import Call, Const, Expression, Var
 from .finite_diff import EPS_MACHINE, Differences
 
 try:
@@ -69,6 +71,7 @@ def check_analytic(expr: Expression, values: Values, n: int) -> list[str | None]
     or where every point is on a kink.
     """
     kinked: list[str | None] = [None] * n
+    moving: list[np.ndarray] | None = None
     for i, node in enumerate(expr.nodes):
         if type(node) is not Call or not expr.depends[i]:
             continue
@@ -83,6 +86,11 @@ def check_analytic(expr: Expression, values: Values, n: int) -> list[str | None]
             continue
         with np.errstate(all="ignore"):
             on_kink = np.broadcast_to(np.asarray(op.kink([values[a] for a in node.args]), dtype=bool), (n,))
+        if on_kink.any():
+            # a kink whose arguments do not move (sign(relu(x)) at x < 0, where relu is flat)
+            # is harmless: the imaginary step never reaches it
+            moving = moving if moving is not None else _moving(expr, values, n)
+            on_kink = on_kink & np.any([moving[a] for a in node.args], axis=0)
         for p in np.flatnonzero(on_kink):
             kinked[p] = kinked[p] or node.text
     if n and all(kinked):
@@ -92,6 +100,39 @@ def check_analytic(expr: Expression, values: Values, n: int) -> list[str | None]
             hint="use --method central or backprop, which report the left and right slopes there",
         )
     return kinked
+
+
+def _moving(expr: Expression, values: Values, n: int) -> list[np.ndarray]:
+    """Per node, per point: whether its value moves to first order with some variable.
+
+    Forward mode, one variable at a time, with the registry's partials; a node on its kink
+    whose arguments move counts as moving (its one-sided slopes are not needed here).
+    """
+    nodes = expr.nodes
+    out = [np.zeros(n, dtype=bool) for _ in nodes]
+    with np.errstate(all="ignore"):
+        for k in range(len(expr.variables)):
+            dots: list[Any] = []
+            for i, node in enumerate(nodes):
+                if type(node) is Var:
+                    dots.append(1.0 if node.index == k else 0.0)  # type: ignore[union-attr]
+                elif type(node) is not Call or not expr.uses[i] >> k & 1:
+                    dots.append(0.0)
+                else:
+                    args = [values[a] for a in node.args]  # type: ignore[union-attr]
+                    arg_dots = [dots[a] for a in node.args]  # type: ignore[union-attr]
+                    dot: Any = 0.0
+                    for slope, d in zip(node.op.partials(args, values[i]), arg_dots):  # type: ignore[union-attr]
+                        dot = dot + np.where(np.asarray(d) == 0, 0.0, slope * d)
+                    if node.op.kink is not None:  # type: ignore[union-attr]
+                        at = np.asarray(node.op.kink(args), dtype=bool)  # type: ignore[union-attr]
+                        moved: Any = False
+                        for d in arg_dots:
+                            moved = moved | (np.asarray(d) != 0)
+                        dot = np.where(at & moved, np.nan, dot)
+                    dots.append(dot)
+                out[i] = out[i] | np.broadcast_to(np.asarray(dots[-1]) != 0, (n,))
+    return out
 
 
 def complex_forward(expr: Expression, cols: Sequence[np.ndarray]) -> np.ndarray:

@@ -232,6 +232,25 @@ def test_complex_step_gives_no_value_where_f_has_no_derivative():
     assert flat.gradient[:, 0].tolist() == [0.0, 1.0]
 
 
+@pytest.mark.parametrize(
+    ("text", "at", "want"),
+    [("sign(relu(x)) + x", "x=-1", [1.0]), ("sign(relu(x - y))*y + x", "x=1,y=3", [1.0, 0.0])],
+)
+def test_complex_step_passes_a_kink_whose_argument_does_not_move(text, at, want):
+    # relu is flat at x < 0, so sign(relu(x)) is 0 all around: no kink for the step to cross
+    # (elu's Hessian rows read like this on the negative side, and were refused)
+    r = grad(text, at, method="complex")
+    assert r.gradient[:, 0].tolist() == want
+    assert [w.kind for w in r.warnings[0] if w.kind != "vanishing"] == []
+
+
+def test_complex_hessian_of_elu_on_its_negative_side():
+    from gradcli.hessian import hessian
+
+    r = hessian(parse("elu(x)"), np.array([[-1.0]]), "complex")
+    assert r.fd[0, 0, 0] == pytest.approx(float(mp.exp(-1)), rel=4 * EPS)
+
+
 def test_complex_step_on_a_kink_at_every_point_is_refused():
     with pytest.raises(OptionError, match="not defined at any of the 2 points: abs"):
         grad("abs(x)", ["x=0", "x=0"], method="complex")
