@@ -85,7 +85,7 @@ class Algebra:
 
     # --- leaves ---------------------------------------------------------------------------
 
-    def const(self, value: float, name: str | None = None) -> Term:
+    def const(self, value: float) -> Term:
         """The constant ``value``; named (``pi``, ``-e``) whenever it is one of the named constants
         or its negation, so that folding (``-pi*x`` -> ``-(pi*x)``) keeps the name."""
         value = float(value)
@@ -270,7 +270,7 @@ class Algebra:
 
     def _node_term(self, node: Node, terms: list[Term], bind: dict[str, Term] | None = None) -> Term:
         if type(node) is Const:
-            return self.const(node.value, node.text)
+            return self.const(node.value)
         if type(node) is Var:
             return bind[node.name] if bind is not None else self.var(node.name)
         return self.call(node.op, [terms[j] for j in node.args])  # type: ignore[union-attr]
