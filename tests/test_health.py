@@ -213,3 +213,17 @@ def test_a_slope_that_fades_below_vanish_before_it_underflows_is_not_dead(name, 
     assert slope_of(FUNCTIONS[name], params)(np.array([lo]))[0] > 0  # fading, not exactly 0
     if edge is not None:  # f' near 1e-320 is subnormal, good to about 5e-324 / 1e-320 = 5e-4
         assert abs(lo - edge()) < 1e-3
+
+
+SELU_SCALE = mp.mpf("1.0507009873554804934193349852946")
+SELU_ALPHA = mp.mpf("1.6732632423543772848170429916717")
+
+
+@pytest.mark.parametrize("vanish", [1e-6, 1e-3, 0.5])
+def test_selu_edge_against_findroot(vanish):
+    # selu' is scale*alpha*exp(x) on the left: one edge, and no vanishing side on the right
+    h = health("selu", vanish)
+    ((lo, hi),) = h.above_vanish
+    want = float(mp.findroot(lambda x: SELU_SCALE * SELU_ALPHA * mp.exp(x) - vanish, -3))
+    assert close(lo, want) and hi == math.inf
+    assert h.peak == pytest.approx(float(SELU_SCALE * SELU_ALPHA), rel=1e-15)
