@@ -110,6 +110,32 @@ def test_estimate_covers_the_true_error_on_a_sample(method):
     assert not missed, "\n".join(missed)
 
 
+# random smooth compositions of two layers, in gradcli and in mpmath
+_INNER = [
+    ("sin(x)", mp.sin),
+    ("x**2", lambda x: x**2),
+    ("exp(x/2)", lambda x: mp.exp(x / 2)),
+    ("atan(x)", mp.atan),
+]
+_OUTER = [("tanh({})", mp.tanh), ("log(2+{})", lambda u: mp.log(2 + u)), ("sigmoid({})", _sigmoid),
+          ("({})**3", lambda u: u**3), ("cos(3*{})", lambda u: mp.cos(3 * u)), ("sqrt(5+{})", lambda u: mp.sqrt(5 + u))]  # fmt: skip
+
+
+@pytest.mark.parametrize("method", ["richardson", "complex"])
+def test_estimate_covers_the_true_error_on_random_smooth_functions(method):
+    rng = np.random.default_rng(7)
+    covered = total = 0
+    for _ in range(60):
+        (it, fi), (ot, fo) = _INNER[rng.integers(len(_INNER))], _OUTER[rng.integers(len(_OUTER))]
+        x = float(rng.uniform(-2.0, 2.0))
+        d = _run(ot.format(it), x, method)
+        true = float(mp.diff(lambda t, fo=fo, fi=fi: fo(fi(t)), MPF(x)))
+        err, est = abs(float(d.gradient[0, 0]) - true), float(d.error_estimate[0, 0])
+        total += 1
+        covered += err <= est
+    assert covered >= 0.95 * total, (covered, total)
+
+
 @pytest.mark.parametrize("method", ["five-point", "richardson", "complex"])
 def test_estimate_is_not_vacuous(method):
     # an estimate that always says "anything" would cover trivially: on well-scaled smooth
