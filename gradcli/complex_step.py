@@ -39,7 +39,7 @@ import numpy as np
 
 from .errors import OptionError
 from .evaluate import Values, forward
-from .expression import Call, Const, Expression, Var
+from .expression import Call, Const, Expression
 from .finite_diff import EPS_MACHINE, Differences
 
 try:
@@ -87,8 +87,8 @@ def check_analytic(expr: Expression, values: Values, n: int) -> list[str | None]
         with np.errstate(all="ignore"):
             on_kink = np.broadcast_to(np.asarray(op.kink([values[a] for a in node.args]), dtype=bool), (n,))
         if on_kink.any():
-            # a kink whose arguments do not move (sign(relu(x)) at x < 0, where relu is flat)
-            # is harmless: the imaginary step never reaches it
+            # a kink the imaginary step does not reach (sign(relu(x)) at x < 0, where relu is
+            # flat) is harmless
             moving = moving if moving is not None else _moving(expr, values, n)
             on_kink = on_kink & np.any([moving[a] for a in node.args], axis=0)
         for p in np.flatnonzero(on_kink):
@@ -103,35 +103,30 @@ def check_analytic(expr: Expression, values: Values, n: int) -> list[str | None]
 
 
 def _moving(expr: Expression, values: Values, n: int) -> list[np.ndarray]:
-    """Per node, per point: whether its value moves to first order with some variable.
+    """Per node, per point: whether the imaginary step, in any variable, reaches its value.
 
-    Forward mode, one variable at a time, with the registry's partials; a node on its kink
-    whose arguments move counts as moving (its one-sided slopes are not needed here).
+    One complex pass per variable at the default step: a node is reached where its complex
+    value differs from its real one at all, imaginary part or real (``(ih)**2`` is real but
+    not 0: x**2 at 0 moves, to second order). relu(x) at x < 0 stays exactly 0: not reached.
     """
     nodes = expr.nodes
     out = [np.zeros(n, dtype=bool) for _ in nodes]
+    base = [np.broadcast_to(np.asarray(values[i], dtype=np.float64), (n,)) for i in expr.var_nodes]
     with np.errstate(all="ignore"):
-        for k in range(len(expr.variables)):
-            dots: list[Any] = []
+        for k, x in enumerate(base):
+            cols: list[Any] = list(base)
+            cols[k] = x + 1j * complex_step_size(x)
+            seen: list[Any] = []
             for i, node in enumerate(nodes):
-                if type(node) is Var:
-                    dots.append(1.0 if node.index == k else 0.0)  # type: ignore[union-attr]
-                elif type(node) is not Call or not expr.uses[i] >> k & 1:
-                    dots.append(0.0)
+                if type(node) is Call:
+                    op = node.op  # type: ignore[union-attr]
+                    args = [seen[a] for a in node.args]  # type: ignore[union-attr]
+                    seen.append(_apply(op, op.complex_forward or op.forward, args, node.text))
+                elif type(node) is Const:
+                    seen.append(np.float64(node.value))  # type: ignore[union-attr]
                 else:
-                    args = [values[a] for a in node.args]  # type: ignore[union-attr]
-                    arg_dots = [dots[a] for a in node.args]  # type: ignore[union-attr]
-                    dot: Any = 0.0
-                    for slope, d in zip(node.op.partials(args, values[i]), arg_dots):  # type: ignore[union-attr]
-                        dot = dot + np.where(np.asarray(d) == 0, 0.0, slope * d)
-                    if node.op.kink is not None:  # type: ignore[union-attr]
-                        at = np.asarray(node.op.kink(args), dtype=bool)  # type: ignore[union-attr]
-                        moved: Any = False
-                        for d in arg_dots:
-                            moved = moved | (np.asarray(d) != 0)
-                        dot = np.where(at & moved, np.nan, dot)
-                    dots.append(dot)
-                out[i] = out[i] | np.broadcast_to(np.asarray(dots[-1]) != 0, (n,))
+                    seen.append(cols[node.index])  # type: ignore[union-attr]
+                out[i] = out[i] | np.broadcast_to(np.asarray(seen[i]) != np.asarray(values[i]), (n,))
     return out
 
 

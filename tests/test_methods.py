@@ -270,6 +270,13 @@ def test_complex_step_passes_a_kink_whose_argument_does_not_move(text, at, want)
     assert [w.kind for w in r.warnings[0] if w.kind != "vanishing"] == []
 
 
+@pytest.mark.parametrize("text", ["abs(x**2)", "sign(x**2)"])
+def test_complex_step_still_refuses_a_kink_reached_to_second_order(text):
+    # x**2 at 0 does not move to first order, but (ih)**2 = -h**2 crosses to the other piece
+    with pytest.raises(OptionError, match="is at its kink"):
+        grad(text, "x=0", method="complex")
+
+
 def test_complex_hessian_of_elu_on_its_negative_side():
     from gradcli.hessian import hessian
 
