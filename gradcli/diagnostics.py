@@ -171,9 +171,9 @@ def _inaccurate(
     diff: Differences, v: int, name: str, exact: np.ndarray, usable: np.ndarray
 ) -> list[tuple[int, GradWarning]]:
     g = diff.gradient[v]
-    err = np.abs(g - exact)
     rounding = diff.rounding[v]
     with np.errstate(all="ignore"):
+        err = np.abs(g - exact)
         estimate = rounding + np.nan_to_num(diff.truncation[v], nan=0.0)
         suspect = np.where(
             exact == 0,
