@@ -583,7 +583,7 @@ def grad(
       gradcli grad "-x**2" --at x=-3 --format csv
       gradcli grad "x*y" "x+y" "sin(x)" --at x=1,y=2
       gradcli grad "x**2+y*z" --at 1,2,3 --direction 1,0,-1
-      printf '5,3,2\n1,2,3\n' | gradcli grad "3*(a+b*c)" --at - --format csv
+      printf '5,3,2\\n1,2,3\\n' | gradcli grad "3*(a+b*c)" --at - --format csv
       gradcli grad "3*(a+b*c)" --input points.csv --method forward --eps 0.01 --format csv
     """
     if streaming(points, input_path):

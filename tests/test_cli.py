@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -865,3 +866,60 @@ def test_table_labels_the_new_methods():
     assert "complex step, eps auto" in out and "estimate" in out
     out = run("grad", "sin(x)", "--at", "1", "--method", "richardson").stdout
     assert "richardson extrapolation, eps auto" in out
+
+
+# --- every --help example runs ------------------------------------------------------------------
+
+
+def help_examples() -> list[tuple[str, str]]:
+    """(command, example line) for each line of each command's --help "Examples:" block."""
+    found = []
+    for name in ["", *main.list_commands(click.Context(main))]:
+        text = run(*([name] if name else []), "--help").stdout
+        lines = text.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.strip() == "Examples:")
+        for line in lines[start + 1 :]:
+            if not line.strip():
+                break
+            found.append((name or "gradcli", line.strip()))
+    return found
+
+
+def as_invocation(example: str) -> tuple[list[str], str | None]:
+    """An example line as gradcli's argv and its stdin: ``printf 'TEXT' | gradcli ...`` feeds TEXT,
+    and a trailing ``| dot ...`` or ``> FILE`` is dropped (gradcli's part is what is tested)."""
+    words = shlex.split(example)  # an unbalanced quote fails here
+    stdin = None
+    if words[0] == "printf":
+        assert words[2] == "|", example
+        stdin = words[1].encode().decode("unicode_escape")
+        words = words[3:]
+    for stop in ("|", ">"):
+        if stop in words:
+            words = words[: words.index(stop)]
+    assert words[0] == "gradcli", example
+    return words[1:], stdin
+
+
+def test_help_examples_are_whole_commands():
+    examples = help_examples()
+    assert len(examples) > 60
+    assert ("grad", "printf '5,3,2\\n1,2,3\\n' | gradcli grad \"3*(a+b*c)\" --at - --format csv") in examples
+    for _, example in examples:
+        as_invocation(example)
+
+
+@pytest.mark.parametrize(
+    "example",
+    [e for c, e in help_examples() if c not in ACTIVATIONS or c == "leaky_relu"],
+    ids=lambda e: e[:70],
+)
+def test_help_example_runs(example, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "points.csv").write_text("a,b,c\n5,3,2\n1,2,3\n")
+    argv, stdin = as_invocation(example)
+    result = CliRunner().invoke(main, argv, input=stdin, prog_name="gradcli")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    assert result.exit_code in (0, 1), (example, result.stderr)
+    assert result.stdout or "wrote" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
