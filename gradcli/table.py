@@ -57,6 +57,83 @@ def stdout_console() -> Console:
     return console
 
 
+def _print_table(console: Console, table: Table, optional: tuple[str, ...] = ()) -> None:
+    """Print ``table`` (box SIMPLE_HEAD, no edge) with every number and word whole, however narrow
+    the console.
+
+    Number columns never wrap (a number folded over two lines reads as two numbers); text columns
+    wrap between words, never inside one. While the table is wider than the console, the columns
+    whose headers are in ``optional`` are left out, in that order, and a line names them; a table
+    still too wide is drawn at its own width, past the console's edge, rather than cut or folded.
+    """
+    from rich.segment import Segments
+
+    dropped = []
+    for header in optional:
+        if _narrowest(console, table)[0] <= console.width:
+            break
+        kept = [column for column in table.columns if column.header != header]
+        if len(kept) < len(table.columns):
+            dropped.append(header)
+            # a new table re-numbers the columns it is given (each keeps its cells); rows keep sections
+            rows, table = table.rows, Table(*kept, box=table.box, pad_edge=False, show_edge=False)
+            table.rows = rows
+    width = _fix_text_widths(console, table)
+    if width <= console.width:
+        console.print(table)
+    else:
+        console.print(Segments(console.render(table, console.options.update_width(width))), crop=False)
+    if dropped:
+        console.print(
+            Text(
+                f"(left out to fit {console.width} columns: {', '.join(dropped)}; "
+                "widen the terminal or use --format json)",
+                style="dim",
+            )
+        )
+
+
+_GAP = 3  # between two columns of a SIMPLE_HEAD table without edges: padding 1 + rule 1 + padding 1
+
+
+def _narrowest(console: Console, table: Table) -> tuple[int, list[tuple[int, int]]]:
+    """The narrowest width ``table`` can take without breaking a number or a word, and each
+    column's (narrowest, widest) content width."""
+    from rich.measure import Measurement
+
+    options = console.options.update_width(1 << 20)
+    ranges = []
+    for column in table.columns:
+        sizes = [Measurement.get(console, options, cell) for cell in (column.header, *column.cells)]
+        widest = max(size.maximum for size in sizes)
+        ranges.append((widest if column.no_wrap else max(size.minimum for size in sizes), widest))
+    return sum(low for low, _ in ranges) + _GAP * (len(ranges) - 1), ranges
+
+
+def _fix_text_widths(console: Console, table: Table) -> int:
+    """Give each text column a width at least its longest word (Rich alone may shrink a column
+    below that and cut the word with an ellipsis); return the width the table is drawn at."""
+    narrowest, ranges = _narrowest(console, table)
+    widest = sum(high for _, high in ranges) + _GAP * (len(ranges) - 1)
+    if widest <= console.width:
+        return widest
+    widths = [low for low, _ in ranges]
+    spare = max(console.width - narrowest, 0)
+    while spare:  # share what is left between the text columns, one character at a time
+        grew = False
+        for i, (_, high) in enumerate(ranges):
+            if spare and widths[i] < high:
+                widths[i] += 1
+                spare -= 1
+                grew = True
+        if not grew:
+            break
+    for column, w in zip(table.columns, widths):
+        if not column.no_wrap:
+            column.width = w
+    return sum(widths) + _GAP * (len(widths) - 1)
+
+
 def render_functions(rows: list[dict], constants: dict[str, float], console: Console) -> None:
     """The registry as a table: usage, derivative, where not differentiable, what it is."""
     table = Table(title="gradcli functions and operators", title_justify="left")
@@ -116,11 +193,11 @@ def render(result: GradResult, console: Console) -> None:
             table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
             table.add_column("var", style="bold", no_wrap=True)
             if diff is not None:
-                table.add_column(result.method, justify="right", overflow="fold")
-            table.add_column("backprop", justify="right", overflow="fold")
+                table.add_column(result.method, justify="right", no_wrap=True)
+            table.add_column("backprop", justify="right", no_wrap=True)
             if diff is not None:
                 if not fixed_eps:
-                    table.add_column("eps", justify="right", overflow="fold")
+                    table.add_column("eps", justify="right", no_wrap=True)
                 table.add_column("abs err", justify="right", no_wrap=True)
                 table.add_column("rel err", justify="right", no_wrap=True)
                 table.add_column("estimate", justify="right", no_wrap=True)
@@ -138,7 +215,7 @@ def render(result: GradResult, console: Console) -> None:
                     row.append(_short(diff.error_estimate[v, p]))
                 own = [w for w in warnings if w.var in (name, None)]
                 table.add_row(*row, _status(own))
-            console.print(table)
+            _print_table(console, table, ("rel err", "estimate", "eps", "abs err"))
         for w in warnings:
             label = f"{w.var}: " if w.var else ""
             line = Text(f"{label}{w.kind}: ", style=_STYLE.get(w.kind, "yellow"))
@@ -184,7 +261,7 @@ def render_sweep(result: Sweep, console: Console) -> None:
             _short(row.estimate),
             Text(marks, style="green" if "best" in row.marks else ""),
         )
-    console.print(table)
+    _print_table(console, table, ("estimate",))
 
 
 # --- gradcli trace ------------------------------------------------------------------------------
@@ -278,10 +355,10 @@ def _matrix(console: Console, title: str, names: tuple[str, ...], m, cell) -> No
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("", style="bold", no_wrap=True)
     for name in names:
-        table.add_column(name, justify="right", overflow="fold")
+        table.add_column(name, justify="right", no_wrap=True)
     for i, name in enumerate(names):
         table.add_row(name, *(cell(m[i, j]) for j in range(len(names))))
-    console.print(table)
+    _print_table(console, table)
 
 
 def render_hessian(result: HessianResult, console: Console) -> None:
@@ -377,9 +454,9 @@ def render_jacobian(
             table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
             table.add_column("f", no_wrap=False)
             if m is exact:
-                table.add_column("value", justify="right", overflow="fold")
+                table.add_column("value", justify="right", no_wrap=True)
             for name in names:
-                table.add_column(f"d/d{name}", justify="right", overflow="fold")
+                table.add_column(f"d/d{name}", justify="right", no_wrap=True)
             if m is exact:
                 table.add_column("status")
             for i, r in enumerate(results):
@@ -390,7 +467,7 @@ def render_jacobian(
                 if m is exact:
                     row.append(_status(r.warnings[p]))
                 table.add_row(*row)
-            console.print(table)
+            _print_table(console, table)
         if directions:
             _directional_table(console, [(r.expr.text, d, p) for r, d in zip(results, directions)], method)
         for r in results:
@@ -407,8 +484,8 @@ def _directional_table(console: Console, rows: list[tuple[str, Directional, int]
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("along u", no_wrap=False)
     if diff:
-        table.add_column(method, justify="right", overflow="fold")
-    table.add_column("backprop", justify="right", overflow="fold")
+        table.add_column(method, justify="right", no_wrap=True)
+    table.add_column("backprop", justify="right", no_wrap=True)
     if diff:
         table.add_column("abs err", justify="right", no_wrap=True)
     for label, d, p in rows:
@@ -419,7 +496,7 @@ def _directional_table(console: Console, rows: list[tuple[str, Directional, int]
         if diff:
             row.append(_short(d.error[p]))  # type: ignore[index]
         table.add_row(*row)
-    console.print(table)
+    _print_table(console, table, ("abs err",))
 
 
 def render_direction(unit: tuple[float, ...], names: tuple[str, ...], console: Console) -> None:
@@ -459,10 +536,10 @@ def render_activation(run: ActivationResult, console: Console) -> None:
 
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("x", justify="right", no_wrap=True)
-    table.add_column("f(x)", justify="right", overflow="fold")
+    table.add_column("f(x)", justify="right", no_wrap=True)
     if diff is not None:
-        table.add_column(f"f' {result.method}", justify="right", overflow="fold")
-    table.add_column("f' backprop", justify="right", overflow="fold")
+        table.add_column(f"f' {result.method}", justify="right", no_wrap=True)
+    table.add_column("f' backprop", justify="right", no_wrap=True)
     if diff is not None:
         if not fixed_eps:
             table.add_column("eps", justify="right", no_wrap=True)
@@ -482,7 +559,7 @@ def render_activation(run: ActivationResult, console: Console) -> None:
             row.append(_short(result.rel_error[0, p]))  # type: ignore[index]
             row.append(_short(diff.error_estimate[0, p]))
         table.add_row(*row, _status(result.warnings[p]))
-    console.print(table)
+    _print_table(console, table, ("rel err", "estimate", "eps", "f(x)", "abs err"))
     for p, warnings in enumerate(result.warnings):
         for w in warnings:
             line = Text(f"x = {number(result.points[p, 0])}: ")
@@ -490,8 +567,11 @@ def render_activation(run: ActivationResult, console: Console) -> None:
             line.append(w.message)
             console.print(line)
     console.print()
+    from rich.padding import Padding
+
     for line in describe(run.health, run.name):
-        console.print(Text(line))
+        body = line.lstrip(" ")  # an indented line stays indented where it wraps
+        console.print(Padding(Text(body), (0, 0, 0, len(line) - len(body)), expand=False))
 
 
 class ProgressBar:

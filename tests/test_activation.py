@@ -230,9 +230,9 @@ healthy range of relu (found numerically from its derivative):
   |f'(x)| >= 10% of its peak 1.0 for 0.0 < x
   no vanishing side for large x: f' does not fade there
   left of that f' is exactly 0: a unit pushed there stops learning (dead), not
-only slowly
+  only slowly
   the usual advice -1 < x < 1 is not inside both: there |f'| is 0 to 1 (0% to
-100% of the peak)
+  100% of the peak)
 """
 
 
