@@ -1065,7 +1065,10 @@ def _activation_command(name: str) -> click.Command:
             click.echo(f"wrote {image}", err=True)
         then = None
         if plot:
-            then = lambda: _draw(run.result.expr, None, _activation_span(xs), {}, 200, vanish)
+            from .plot import sample
+
+            curves = sample(run.result.expr, None, _activation_span(xs), {}, 200, vanish)
+            then = lambda: _draw(curves)
         output(run.result, fmt, strict, run=run, then=then)
 
     func: Any = click.option(
@@ -1105,12 +1108,9 @@ def _activation_span(xs: list[float]) -> Any:
     return plot_span(np.asarray(xs), Span(-10.0, 10.0, None))
 
 
-def _draw(
-    expr: Any, var: str | None, span: Any, fixed: dict, points: int, vanish: float, width: int | None = None
-) -> None:
-    from .plot import sample, terminal_plot
+def _draw(curves: Any, width: int | None = None) -> None:
+    from .plot import terminal_plot
 
-    curves = sample(expr, var, span, fixed, points, vanish)
     sys.stdout.write(terminal_plot(curves, width or _columns(), color=_colors()))
 
 
@@ -1174,7 +1174,10 @@ def plot(
       gradcli plot "tanh(w*x)" --var x --range -5:5 --at w=2 --width 100
       gradcli plot "sigmoid(x)" --output sigmoid.png --size 800x500
     """
+    import numpy as np
+
     from .expression import parse
+    from .formats import number
     from .plot import parse_size, sample, save_figure
 
     expr = parse(expression)
@@ -1184,9 +1187,15 @@ def plot(
         if fixed.names is None:
             raise PointsError(f"--at '{fixed.text}' needs names", hint="e.g. --at w=2,b=0")
         values = dict(zip(fixed.names, fixed.values))
+    curves = sample(expr, var, span, values, points, vanish)
+    if not np.isfinite(curves.f).any():
+        _fail(
+            EXIT_NOT_FINITE,
+            f"f is not finite at any of the {points} sampled {curves.var} from {number(span.start)} "
+            f"to {number(span.stop)}, so there is nothing to plot — choose a --range where f is defined",
+        )
     if output is not None:
-        curves = sample(expr, var, span, values, points, vanish)
         save_figure(curves, output, pixels)
         click.echo(f"wrote {output} ({pixels[0]}x{pixels[1]})", err=True)
         return
-    _emit(lambda: _draw(expr, var, span, values, points, vanish, width))
+    _emit(lambda: _draw(curves, width))
