@@ -1088,6 +1088,15 @@ def _activation_command(name: str) -> click.Command:
             show_default=True,
             help=f"The {act.param} of {name}.",
         )(func)
+    for other in sorted({a.param for a in ACTIVATIONS.values() if a.param and a.param != act.param}):
+        takers = [a.name for a in ACTIVATIONS.values() if a.param == other and not a.alias_of]
+        func = click.option(
+            f"--{other}",
+            f"_no_{other}",
+            hidden=True,
+            expose_value=False,
+            callback=_refuse_param(name, other, takers),
+        )(func)
     func = stream_options(gradient_options(func))
     func = click.option(
         "--at",
@@ -1098,6 +1107,16 @@ def _activation_command(name: str) -> click.Command:
         help="x, or a range START:STOP:COUNT (both ends included). Repeat for more. Default: -10:10:21.",
     )(func)
     return click.command(name, help=help_text)(func)
+
+
+def _refuse_param(name: str, param: str, takers: list[str]) -> Any:
+    """A callback for ``--alpha`` given to an activation without one: a usage error naming who has it."""
+
+    def refuse(ctx: click.Context, option: click.Parameter, value: Any) -> None:
+        if value is not None:
+            raise click.UsageError(f"{name} has no --{param}: only {' and '.join(takers)} take one", ctx=ctx)
+
+    return refuse
 
 
 def _activation_span(xs: list[float]) -> Any:

@@ -105,7 +105,7 @@ def test_alpha_is_passed_to_the_function():
 def test_alpha_only_where_the_function_has_one():
     result = run("sigmoid", "--alpha", "2", "--at", "1")
     assert result.exit_code == 2
-    assert result.stderr.startswith("gradcli: error: No such option '--alpha'")
+    assert result.stderr.startswith("gradcli: error: sigmoid has no --alpha")
     result = run("elu", "--alpha", "nan", "--at", "1")
     assert result.exit_code == 2
     assert "gradcli: error: --alpha must be a finite number" in result.stderr
@@ -251,3 +251,22 @@ def test_activation_output_writes_an_image(tmp_path):
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
     assert f"wrote {path}" in result.stderr
+
+
+@pytest.mark.parametrize("name", [n for n, a in ACTIVATIONS.items() if not a.param])
+def test_alpha_on_an_activation_without_one_names_those_that_take_it(name):
+    result = run(name, "--alpha", "2", "--at", "1")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"gradcli: error: {name} has no --alpha: only leaky_relu and elu take one "
+        f"(see 'gradcli {name} --help')\n"
+    )
+    assert "--alpha" not in run(name, "--help").stdout
+
+
+def test_alpha_still_works_where_it_belongs():
+    result = run("leaky_relu", "--alpha", "0.2", "--at", "-1", "--format", "json")
+    assert result.exit_code == 0
+    (record,) = lines(result)
+    assert record["value"] == -0.2 and record["exact"] == {"x": 0.2}
