@@ -176,6 +176,14 @@ class GradcliGroup(click.Group):
                 self.add_command(_activation_command(cmd_name))
         return self.commands.get(cmd_name)
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as exc:  # suggest the activations too, not yet built
+            raise click.exceptions.NoSuchCommand(
+                exc.command_name, possibilities=self.list_commands(ctx), ctx=ctx
+            ) from None
+
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
         kwargs["standalone_mode"] = False
         try:
@@ -267,7 +275,8 @@ def main() -> None:
       gradcli functions
 
     Exit status: 0 done, 1 f could not be evaluated at some point (or --strict and a
-    warning, or a bad line in streamed input), 2 usage error, 130 interrupted.
+    warning, or a bad line in streamed input), 2 usage error, 70 internal error (a bug
+    in gradcli), 130 interrupted.
     """
 
 

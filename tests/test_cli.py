@@ -473,6 +473,28 @@ def test_missing_expression_and_unknown_command():
     assert_one_line_error(run("gard", "x"), "gard")
 
 
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [("gard", "'grad'"), ("sigmod", "'sigmoid'"), ("leaky-relu", "'leaky_relu'"), ("swsh", "'swish'")],
+)
+def test_mistyped_command_suggests_the_activations_too(typed, suggested):
+    # the activation commands are built on first use, yet a typo of one is still named
+    line = assert_one_line_error(run(typed, "--at", "1"), f"No such command '{typed}'")
+    assert "Did you mean" in line and suggested in line
+
+
+def test_main_help_lists_every_exit_status():
+    text = " ".join(run("--help").stdout.split())
+    for status in (
+        "0 done",
+        "1 f could not be evaluated",
+        "2 usage error",
+        "70 internal error",
+        "130 interrupted",
+    ):
+        assert status in text
+
+
 # --- exit statuses ----------------------------------------------------------------------------------
 
 NONFINITE = [
