@@ -336,6 +336,12 @@ def sweep_terminal_plot(result: Sweep, columns: int, rows: int = 18, color: bool
         f"log10 of the |error| of df/d{result.var} against backprop ({number(result.exact)}), by log10 eps",
         *_sweep_notes(result),
     ]
+    exact = sum(1 for r in result.rows if r.error == 0)
+    if exact:
+        lines.append(
+            f"{exact} of {len(result.rows)} steps have an error of exactly 0 and are not drawn "
+            "(0 has no logarithm): see the table"
+        )
     return "\n".join(part for line in lines for part in _fit(line, columns)) + "\n"
 
 

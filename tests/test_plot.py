@@ -188,3 +188,16 @@ def test_plot_where_f_is_nowhere_finite_is_one_line_exit_1(tmp_path):
             "nothing to plot — choose a --range where f is defined\n"
         )
     assert not (tmp_path / "s.png").exists()
+
+
+def test_sweep_plot_says_when_exact_steps_are_not_drawn():
+    result = run("sweep", "2*x", "--at", "1", "--method", "complex", "--plot")
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if line.startswith("complex ")]
+    zero = sum(1 for line in rows if line.split()[3] == "0")
+    assert zero == len(rows) == 16
+    assert f"{zero} of {len(rows)} steps have an error of exactly 0 and are not drawn" in " ".join(
+        result.stdout.split()
+    )
+    plain = run("sweep", "exp(x)", "--at", "1", "--plot").stdout
+    assert "exactly 0" not in plain
