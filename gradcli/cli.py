@@ -763,6 +763,12 @@ def _grad_more(
     exprs = [parse(text) for text in texts]
     names = union_variables(exprs)
     at = bind_points(SimpleNamespace(variables=names), points, order)
+    if direction is not None and not names:
+        from .errors import OptionError
+
+        raise OptionError(
+            "--direction: the expression has no variables, so there is no direction to differentiate along"
+        )
     unit = _unit(direction, names, order) if direction is not None else None
     jr: JacobianResult = jacobian(exprs, at, method, eps, vanish, explode)
     dirs = None

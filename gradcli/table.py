@@ -426,7 +426,7 @@ def render_jacobian(
     names = jr.variables
     results = list(jr.results)
     method = jr.method
-    diff = results[0].diff is not None
+    diff = results[0].diff is not None and bool(names)  # without variables there is nothing to difference
     jac, exact, error = jr.jacobian, jr.exact, jr.error
     for p in range(jr.points.shape[0]):
         if p:

@@ -945,3 +945,21 @@ def test_help_example_runs(example, tmp_path, monkeypatch):
     assert result.exit_code in (0, 1), (example, result.stderr)
     assert result.stdout or "wrote" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_expressions_without_variables_show_no_empty_difference_tables():
+    result = run("grad", "3", "4")
+    assert result.exit_code == 0
+    assert "Jacobian (central)" not in result.stdout and "abs err" not in result.stdout
+    assert "none needed: the expressions have no variables" in result.stdout
+    assert [line.split() for line in result.stdout.splitlines()[-2:]] == [
+        ["3", "3.0", "ok"],
+        ["4", "4.0", "ok"],
+    ]
+
+
+def test_direction_without_variables_is_one_line():
+    assert_one_line_error(
+        run("grad", "3", "--direction", "1"),
+        "--direction: the expression has no variables, so there is no direction to differentiate along",
+    )
