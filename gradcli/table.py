@@ -9,7 +9,7 @@ errors, which nobody compares digit by digit, with three significant digits.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
@@ -68,17 +68,20 @@ def _print_table(console: Console, table: Table, optional: tuple[str, ...] = ())
     """
     from rich.segment import Segments
 
+    ranges = [_column_range(console, column) for column in table.columns]
     dropped = []
     for header in optional:
-        if _narrowest(console, table)[0] <= console.width:
+        if _width(r[0] for r in ranges) <= console.width:
             break
-        kept = [column for column in table.columns if column.header != header]
-        if len(kept) < len(table.columns):
+        keep = [column.header != header for column in table.columns]
+        if not all(keep):
             dropped.append(header)
+            kept = [column for column, k in zip(table.columns, keep) if k]
+            ranges = [r for r, k in zip(ranges, keep) if k]
             # a new table re-numbers the columns it is given (each keeps its cells); rows keep sections
             rows, table = table.rows, Table(*kept, box=table.box, pad_edge=False, show_edge=False)
             table.rows = rows
-    width = _fix_text_widths(console, table)
+    width = _fix_text_widths(console, table, ranges)
     if width <= console.width:
         console.print(table)
     else:
@@ -96,29 +99,35 @@ def _print_table(console: Console, table: Table, optional: tuple[str, ...] = ())
 _GAP = 3  # between two columns of a SIMPLE_HEAD table without edges: padding 1 + rule 1 + padding 1
 
 
-def _narrowest(console: Console, table: Table) -> tuple[int, list[tuple[int, int]]]:
-    """The narrowest width ``table`` can take without breaking a number or a word, and each
-    column's (narrowest, widest) content width."""
+def _width(column_widths: Any) -> int:
+    widths = list(column_widths)
+    return sum(widths) + _GAP * (len(widths) - 1)
+
+
+def _column_range(console: Console, column: Any) -> tuple[int, int]:
+    """A column's narrowest content width that breaks no number or word, and its widest."""
+    from rich.cells import cell_len
     from rich.measure import Measurement
 
     options = console.options.update_width(1 << 20)
-    ranges = []
-    for column in table.columns:
-        sizes = [Measurement.get(console, options, cell) for cell in (column.header, *column.cells)]
-        widest = max(size.maximum for size in sizes)
-        ranges.append((widest if column.no_wrap else max(size.minimum for size in sizes), widest))
-    return sum(low for low, _ in ranges) + _GAP * (len(ranges) - 1), ranges
+    if column.no_wrap:  # one line each: a plain string is as wide as its cells
+        widest = max(
+            (cell_len(c) if isinstance(c, str) else Measurement.get(console, options, c).maximum)
+            for c in (column.header, *column.cells)
+        )
+        return widest, widest
+    sizes = [Measurement.get(console, options, cell) for cell in (column.header, *column.cells)]
+    return max(size.minimum for size in sizes), max(size.maximum for size in sizes)
 
 
-def _fix_text_widths(console: Console, table: Table) -> int:
+def _fix_text_widths(console: Console, table: Table, ranges: list[tuple[int, int]]) -> int:
     """Give each text column a width at least its longest word (Rich alone may shrink a column
     below that and cut the word with an ellipsis); return the width the table is drawn at."""
-    narrowest, ranges = _narrowest(console, table)
-    widest = sum(high for _, high in ranges) + _GAP * (len(ranges) - 1)
+    widest = _width(high for _, high in ranges)
     if widest <= console.width:
         return widest
     widths = [low for low, _ in ranges]
-    spare = max(console.width - narrowest, 0)
+    spare = max(console.width - _width(widths), 0)
     while spare:  # share what is left between the text columns, one character at a time
         grew = False
         for i, (_, high) in enumerate(ranges):
@@ -131,7 +140,7 @@ def _fix_text_widths(console: Console, table: Table) -> int:
     for column, w in zip(table.columns, widths):
         if not column.no_wrap:
             column.width = w
-    return sum(widths) + _GAP * (len(widths) - 1)
+    return _width(widths)
 
 
 def render_functions(rows: list[dict], constants: dict[str, float], console: Console) -> None:
