@@ -346,7 +346,13 @@ def gradient_options(command: Any) -> Any:
     return command
 
 
-def stream_options(command: Any) -> Any:
+_INPUT_HELP = (
+    "Read points from FILE, one per line (as --at - reads stdin): 5,3,2, a=5,b=3,c=2, "
+    "or CSV/TSV under a header line naming the variables."
+)
+
+
+def stream_options(command: Any, input_help: str = _INPUT_HELP) -> Any:
     """``--input --on-error --jobs``: points streamed from a file or stdin (``--at -``)."""
     for option in reversed(
         [
@@ -355,8 +361,7 @@ def stream_options(command: Any) -> Any:
                 "input_path",
                 type=click.Path(dir_okay=False, allow_dash=True),
                 metavar="FILE",
-                help="Read points from FILE, one per line (as --at - reads stdin): 5,3,2, a=5,b=3,c=2, "
-                "or CSV/TSV under a header line naming the variables.",
+                help=input_help,
             ),
             click.option(
                 "--on-error",
@@ -1112,7 +1117,11 @@ def _activation_command(name: str) -> click.Command:
             expose_value=False,
             callback=_refuse_param(name, other, takers),
         )(func)
-    func = stream_options(gradient_options(func))
+    func = stream_options(
+        gradient_options(func),
+        "Read x values from FILE, one per line (as --at - reads stdin): 20, x=20, "
+        "or CSV/TSV under a header line with an x column.",
+    )
     func = click.option(
         "--at",
         "points",

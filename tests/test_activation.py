@@ -270,3 +270,9 @@ def test_alpha_still_works_where_it_belongs():
     assert result.exit_code == 0
     (record,) = lines(result)
     assert record["value"] == -0.2 and record["exact"] == {"x": 0.2}
+
+
+def test_input_help_of_an_activation_speaks_of_x_values():
+    text = " ".join(run("tanh", "--help").stdout.split())
+    assert "Read x values from FILE, one per line" in text
+    assert "a=5,b=3,c=2" not in text
