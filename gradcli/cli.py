@@ -744,7 +744,7 @@ def sweep(
     if plot:
         from .plot import sweep_terminal_plot
 
-        _emit(lambda: sys.stdout.write("\n" + sweep_terminal_plot(result, _columns(), color=_colors())))
+        _emit(lambda: _write_plot("\n" + sweep_terminal_plot(result, _columns(), color=_colors())))
 
 
 def _grad_more(
@@ -1154,7 +1154,20 @@ def _activation_span(xs: list[float]) -> Any:
 def _draw(curves: Any, width: int | None = None) -> None:
     from .plot import terminal_plot
 
-    sys.stdout.write(terminal_plot(curves, width or _columns(), color=_colors()))
+    _write_plot(terminal_plot(curves, width or _columns(), color=_colors()))
+
+
+def _write_plot(text: str) -> None:
+    """Write a terminal plot; its braille dots need an encoding that has them (UTF-8)."""
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:  # the whole text is encoded before any of it is written
+        from .errors import OptionError
+
+        raise OptionError(
+            f"the output's encoding ({sys.stdout.encoding}) cannot show the plot's braille characters",
+            hint="use a UTF-8 terminal (PYTHONIOENCODING=utf-8) or write an image with --output FILE.png",
+        ) from None
 
 
 def _columns() -> int:

@@ -201,3 +201,22 @@ def test_sweep_plot_says_when_exact_steps_are_not_drawn():
     )
     plain = run("sweep", "exp(x)", "--at", "1", "--plot").stdout
     assert "exactly 0" not in plain
+
+
+def test_plot_to_an_output_without_braille_is_one_line_exit_2():
+    import subprocess
+
+    env = {k: v for k, v in __import__("os").environ.items() if k != "GRADCLI_DEBUG"}
+    env["PYTHONIOENCODING"] = "latin-1"
+    proc = subprocess.run(
+        [sys.executable, "-m", "gradcli", "plot", "x", "--points", "5"],
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == b""
+    err = proc.stderr.decode("latin-1")
+    assert err.count("\n") == 1
+    assert err.startswith("gradcli: error: the output's encoding (iso8859-1) cannot show the plot's braille")
+    assert "--output FILE.png" in err
