@@ -30,6 +30,7 @@ METHODS = (
     "backprop",
 )  # the first is the default
 EXIT_INTERNAL = 70
+EXIT_IO = 74  # the output could not be written (a full disk, a closed stdout): sysexits' EX_IOERR
 STDIN = "-"
 _OPTION_LIKE = r"^--[A-Za-z][\w-]*(=.*)?$"
 
@@ -186,6 +187,8 @@ class GradcliGroup(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
         kwargs["standalone_mode"] = False
+        if sys.stdout is None:  # started with stdout closed (>&-): nowhere to write
+            _fail(EXIT_IO, "cannot write the output: stdout is closed")
         try:
             code = super().main(*args, **kwargs)
         except GradcliError as exc:
@@ -203,6 +206,9 @@ class GradcliGroup(click.Group):
         except BrokenPipeError:
             _quiet_stdout()
             sys.exit(EXIT_OK)
+        except OSError as exc:  # the system refused a read or write: not a bug in gradcli
+            _quiet_stdout()  # what is still buffered for stdout must not fail again at exit
+            _fail(EXIT_IO, f"cannot write the output: {exc.strerror or exc}")
         except Exception as exc:  # a bug in gradcli, not a user error
             if os.environ.get("GRADCLI_DEBUG"):
                 raise
@@ -276,7 +282,7 @@ def main() -> None:
 
     Exit status: 0 done, 1 f could not be evaluated at some point (or --strict and a
     warning, or a bad line in streamed input), 2 usage error, 70 internal error (a bug
-    in gradcli), 130 interrupted.
+    in gradcli), 74 the output could not be written, 130 interrupted.
     """
 
 

@@ -490,6 +490,7 @@ def test_main_help_lists_every_exit_status():
         "1 f could not be evaluated",
         "2 usage error",
         "70 internal error",
+        "74 the output could not be written",
         "130 interrupted",
     ):
         assert status in text
@@ -963,3 +964,34 @@ def test_direction_without_variables_is_one_line():
         run("grad", "3", "--direction", "1"),
         "--direction: the expression has no variables, so there is no direction to differentiate along",
     )
+
+
+@needs_exe
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("fmt", ["table", "csv"])
+def test_a_full_disk_is_one_line_exit_74_not_an_internal_error(fmt):
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [EXE, "grad", "sin(x)", "--at", "1", "--format", fmt],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=clean_env(),
+            timeout=60,
+        )
+    assert proc.returncode == 74
+    assert proc.stderr == "gradcli: error: cannot write the output: No space left on device\n"
+
+
+@needs_exe
+def test_a_closed_stdout_is_one_line_exit_74():
+    proc = subprocess.run(
+        f"exec >&-; {shlex.quote(EXE)} grad 'sin(x)' --at 1",
+        shell=True,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(),
+        timeout=60,
+    )
+    assert proc.returncode == 74
+    assert proc.stderr == "gradcli: error: cannot write the output: stdout is closed\n"
