@@ -534,8 +534,10 @@ def output(result: Any, fmt: str, strict: bool, run: Any = None, then: Any = Non
         console = stdout_console()
         _emit(lambda: render(result, console) if run is None else render_activation(run, console))
     else:
-        from .formats import WRITERS, write_json
+        from .formats import WRITERS, check_columns, write_json
 
+        if fmt != "json":
+            check_columns(result.variables, fmt=fmt)
         if run is not None and fmt == "json":
             from .activation import health_record
 
@@ -781,6 +783,10 @@ def _grad_more(
             "--direction: the expression has no variables, so there is no direction to differentiate along"
         )
     unit = _unit(direction, names, order) if direction is not None else None
+    if fmt in ("csv", "tsv"):
+        from .formats import check_columns
+
+        check_columns(names, len(exprs), unit is not None, fmt)
     jr: JacobianResult = jacobian(exprs, at, method, eps, vanish, explode)
     dirs = None
     if unit is not None:

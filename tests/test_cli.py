@@ -995,3 +995,48 @@ def test_a_closed_stdout_is_one_line_exit_74():
     )
     assert proc.returncode == 74
     assert proc.stderr == "gradcli: error: cannot write the output: stdout is closed\n"
+
+
+# --- CSV/TSV headers: one name per column ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "clash"),
+    [
+        (("grad", "f*2", "--at", "3", "--format", "csv"), "f"),
+        (("grad", "x*grad_x", "--at", "1,2", "--format", "tsv"), "grad_x"),
+        (("grad", "f1+x", "x", "--at", "3,1", "--format", "csv"), "f1"),
+        (("grad", "grad_u*2", "--at", "3", "--direction", "1", "--format", "csv"), "grad_u"),
+        (("grad", "dir1*x", "x", "--at", "3,1", "--direction", "1,1", "--format", "csv"), "dir1"),
+    ],
+)
+def test_a_variable_named_like_an_output_column_is_refused_in_csv(args, clash):
+    fmt = args[-1]
+    assert_one_line_error(
+        run(*args),
+        f"the variable '{clash}' has the name of an output column of --format {fmt}",
+        "use --format json",
+    )
+    assert run(*args[:-1], "json").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("grad", "a*b+c", "--at", "1,2,3"),
+        ("grad", "a*b", "b", "--at", "1,2"),
+        ("grad", "a*b", "--at", "1,2", "--direction", "1,1"),
+        ("grad", "a*b", "b", "--at", "1,2", "--direction", "1,1"),
+        ("grad", "f", "x", "--at", "1,2"),  # f is no output column of a Jacobian
+    ],
+)
+def test_the_checked_columns_are_the_written_header(args):
+    from gradcli.expression import parse
+    from gradcli.formats import columns
+    from gradcli.jacobian import union_variables
+
+    result = run(*args, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    exprs = [a for a in args[1:] if not a.startswith("-") and "," not in a]
+    names = union_variables([parse(text) for text in exprs])
+    assert result.stdout.splitlines()[0].split(",") == columns(names, len(exprs), "--direction" in args)
