@@ -736,6 +736,12 @@ def sweep(
     result = run_sweep(expr, block[0], names.index(var), methods or ("central",), grid, eps)
     if not math.isfinite(result.value):
         _fail(EXIT_NOT_FINITE, f"f is {result.value!r} at this point, so there is no derivative to sweep")
+    if not math.isfinite(result.exact):
+        click.echo(
+            f"gradcli: warning: df/d{var} is {result.exact!r} here (backprop), so no step's error can be "
+            "measured ('gradcli grad' says why)",
+            err=True,
+        )
     if output:
         from .plot import save_sweep_figure
 

@@ -1040,3 +1040,13 @@ def test_the_checked_columns_are_the_written_header(args):
     exprs = [a for a in args[1:] if not a.startswith("-") and "," not in a]
     names = union_variables([parse(text) for text in exprs])
     assert result.stdout.splitlines()[0].split(",") == columns(names, len(exprs), "--direction" in args)
+
+
+def test_sweep_where_the_exact_derivative_is_not_finite_says_so():
+    result = run("sweep", "sqrt(x)", "--at", "0")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "gradcli: warning: df/dx is inf here (backprop), so no step's error can be measured "
+        "('gradcli grad' says why)\n"
+    )
+    assert run("sweep", "sqrt(x)", "--at", "1").stderr == ""
