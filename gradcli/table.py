@@ -255,7 +255,7 @@ def render_sweep(result: Sweep, console: Console) -> None:
         ("estimate", "right"),
         ("", "left"),
     ):
-        table.add_column(name, justify=justify, no_wrap=name != "derivative")  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, no_wrap=bool(name))  # type: ignore[arg-type]
     previous = None
     for row in result.rows:
         if previous is not None and row.method != previous:

@@ -262,3 +262,18 @@ def gradcli_parse(text):
     from gradcli.expression import parse
 
     return parse(text)
+
+
+def test_sweep_table_on_a_narrow_console_keeps_numbers_and_wraps_the_marks():
+    from gradcli.expression import parse
+    from gradcli.sweep import steps, sweep
+    from gradcli.table import render_sweep
+
+    result = sweep(parse("exp(x)"), np.array([1.0]), 0, ("forward",), steps(1e-1, 1e-3, 1), 1e-3)
+    out = io.StringIO()
+    render_sweep(result, Console(file=out, width=62, color_system=None))
+    text_out = out.getvalue()
+    assert max(len(line.rstrip()) for line in text_out.splitlines()) <= 62
+    for row in result.rows:
+        assert number(row.gradient) in text_out
+    assert "estimate" in text_out.splitlines()[-2] + text_out.splitlines()[-1]  # named as left out
