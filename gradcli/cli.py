@@ -546,7 +546,7 @@ def output(result: Any, fmt: str, strict: bool, run: Any = None, then: Any = Non
         else:
             _emit(lambda: WRITERS[fmt](result, sys.stdout))
         if fmt != "json":
-            _warn_on_stderr(result)
+            _warn_on_stderr(result, by_x=run is not None)
             if run is not None:
                 from .activation import describe
 
@@ -847,8 +847,13 @@ def _output_direction(result: Any, d: Any, fmt: str) -> None:
         _emit(lambda: write_direction(result, d, sys.stdout, fmt))
 
 
-def _warn_on_stderr(result: Any, limit: int = 20) -> None:
-    """CSV/TSV have no room for warnings: list them on stderr, at most ``limit`` lines."""
+def _warn_on_stderr(result: Any, limit: int = 20, by_x: bool = False) -> None:
+    """CSV/TSV have no room for warnings: list them on stderr, at most ``limit`` lines.
+
+    ``by_x`` (an activation command) names each point by its x, as its table does.
+    """
+    from .formats import number
+
     shown = 0
     total = sum(len(w) for w in result.warnings)
     for p, warnings in enumerate(result.warnings):
@@ -856,7 +861,10 @@ def _warn_on_stderr(result: Any, limit: int = 20) -> None:
             if shown == limit:
                 click.echo(f"gradcli: ... and {total - shown} more warnings (see --format json)", err=True)
                 return
-            where = f"point {p + 1}" + (f", {w.var}" if w.var else "")
+            if by_x:
+                where = f"x = {number(result.points[p, 0])}"
+            else:
+                where = f"point {p + 1}" + (f", {w.var}" if w.var else "")
             click.echo(f"gradcli: warning: {where}: {w.kind}: {w.message}", err=True)
             shown += 1
 

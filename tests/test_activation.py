@@ -276,3 +276,13 @@ def test_input_help_of_an_activation_speaks_of_x_values():
     text = " ".join(run("tanh", "--help").stdout.split())
     assert "Read x values from FILE, one per line" in text
     assert "a=5,b=3,c=2" not in text
+
+
+def test_csv_warnings_of_an_activation_name_x_as_its_table_does():
+    result = run(
+        "sigmoid", "--at", "1", "--at", "20", "--method", "forward", "--eps", "0.001", "--format", "csv"
+    )
+    assert result.exit_code == 0
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("gradcli: warning:")]
+    assert [w.split(": ")[2] for w in warnings] == ["x = 1.0", "x = 20.0"]
+    assert "point 1" not in result.stderr
