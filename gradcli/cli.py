@@ -974,7 +974,8 @@ def trace(expression: str, points: tuple[PointSpec, ...], order: str | None, fmt
     from .trace import trace as run_trace
 
     expr = parse(expression)
-    traces = run_trace(expr, bind_points(expr, points, order), vanish)
+    block = bind_points(expr, points, order)
+    traces = run_trace(expr, block, vanish)
     if fmt == "table":
         from .table import render_trace, stdout_console
 
@@ -986,9 +987,14 @@ def trace(expression: str, points: tuple[PointSpec, ...], order: str | None, fmt
         writer = write_json if fmt == "json" else write_dot
         _emit(lambda: writer(traces, sys.stdout))
     undefined = [p for p, t in enumerate(traces) if not math.isfinite(t.root.value)]
-    for p in undefined:
-        click.echo(f"gradcli: warning: point {p + 1}: f is {traces[p].root.value!r}", err=True)
-    if undefined:
+    if undefined:  # why, in grad's words: the operation that failed and its arguments
+        from .gradient import BACKPROP, compute
+
+        why = compute(expr, block[undefined], BACKPROP).warnings
+        for p, warnings in zip(undefined, why):
+            said = [w.message for w in warnings if w.kind == "nonfinite" and w.var is None]
+            text = said[0] if said else f"f is {traces[p].root.value!r}"
+            click.echo(f"gradcli: warning: point {p + 1}: nonfinite: {text}", err=True)
         sys.exit(EXIT_NOT_FINITE)
 
 

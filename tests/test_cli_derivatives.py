@@ -103,7 +103,15 @@ def test_trace_errors_and_undefined_f() -> None:
     one_line_error(run("trace", "x", "--at", "1", "--vanish", "-1"), "--vanish")
     result = run("trace", "log(x)", "--at", "-1")
     assert result.exit_code == 1
-    assert result.stderr == "gradcli: warning: point 1: f is nan\n"
+    assert result.stderr == (  # the reason, in grad's words
+        "gradcli: warning: point 1: nonfinite: f is nan: log of a negative number in log(x), where x = -1.0\n"
+    )
+    result = run("trace", "log(x)", "--at", "2", "--at", "0", "--format", "json")
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == "gradcli: warning: point 2: nonfinite: f is -inf: log of zero in log(x), where x = 0.0\n"
+    )
 
 
 def test_trace_subprocess_dot() -> None:
