@@ -135,7 +135,7 @@ def _labels(c: Curves) -> tuple[str, str, str]:
     return (
         f"f = {c.text}{at}",
         f"df/d{c.var} (backprop)",
-        f"|df/d{c.var}| < {c.vanish:g} (vanishing)",
+        f"|df/d{c.var}| < {number(c.vanish)} (vanishing)",
     )
 
 
@@ -223,8 +223,10 @@ def _vanishing_text(c: Curves) -> str:
     spans = c.vanishing_spans()
     if not spans:
         where = "" if np.isfinite(c.slope).all() else " where it is finite"
-        return f"|df/d{c.var}| >= {c.vanish:g} at every sampled {c.var}{where} (no vanishing region here)"
-    return f"vanishing (|df/d{c.var}| < {c.vanish:g}, marked v) at {c.var} = {_spans_text(spans)}"
+        return (
+            f"|df/d{c.var}| >= {number(c.vanish)} at every sampled {c.var}{where} (no vanishing region here)"
+        )
+    return f"vanishing (|df/d{c.var}| < {number(c.vanish)}, marked v) at {c.var} = {_spans_text(spans)}"
 
 
 def parse_size(text: str) -> tuple[int, int]:

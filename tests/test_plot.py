@@ -220,3 +220,13 @@ def test_plot_to_an_output_without_braille_is_one_line_exit_2():
     assert err.count("\n") == 1
     assert err.startswith("gradcli: error: the output's encoding (iso8859-1) cannot show the plot's braille")
     assert "--output FILE.png" in err
+
+
+def test_the_vanish_threshold_is_written_at_full_precision():
+    text = " ".join(
+        run("plot", "sigmoid(x)", "--vanish", "1.23456789e-6", "--range", "-20:20").stdout.split()
+    )
+    assert "|df/dx| < 1.23456789e-06 (vanishing)" in text
+    table = run("sigmoid", "--at", "20", "--vanish", "1.23456789e-6").stdout
+    assert "|f'(x)| >= 1.23456789e-06 (--vanish)" in table
+    assert "below the --vanish threshold 1.23456789e-06" in " ".join(table.split())
