@@ -310,7 +310,7 @@ def _trace_label(
             )
             line.append(f";  adjoint {parts} = {number(node.adjoint)}", style="cyan")
     if node.vanishing is not None and abs(slope) < t.vanish:  # type: ignore[arg-type]
-        line.append(f"   ◀ vanishing: local < {_short(t.vanish)}", style="yellow")
+        line.append(f"   ◀ vanishing: local < {number(t.vanish)}", style="yellow")
     return line
 
 

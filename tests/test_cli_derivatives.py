@@ -237,3 +237,9 @@ def test_jacobian_subprocess() -> None:
     )
     assert done.returncode == 0 and done.stderr == ""
     assert done.stdout.splitlines()[1] == "2.0,3.0,6.0,-2.0,3.0,2.0,-1.0,0.0"
+
+
+def test_trace_marks_vanishing_edges_with_the_threshold_at_full_precision() -> None:
+    result = run("trace", "sigmoid(w*x)", "--at", "w=4,x=5", "--vanish", "1.23456789e-6")
+    assert result.exit_code == 0
+    assert "◀ vanishing: local < 1.23456789e-06" in result.stdout
