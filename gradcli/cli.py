@@ -286,22 +286,27 @@ def main() -> None:
     """
 
 
-def point_options(command: Any) -> Any:
-    """``--at`` and ``--vars``: where to differentiate (shared by the commands that take points)."""
+def point_options(command: Any = None, *, many: bool = True, stdin: bool = False) -> Any:
+    """``--at`` and ``--vars``: where to differentiate (shared by the commands that take points).
+
+    ``many``: --at may be repeated; ``stdin``: ``--at -`` streams points (grad only).
+    """
+    if command is None:
+        return lambda command: point_options(command, many=many, stdin=stdin)
     command = click.option(
         "--vars",
         "order",
         metavar="NAMES",
         help="Order for positional --at values, e.g. b,a,c. Default: alphabetical.",
     )(command)
-    return click.option(
-        "--at",
-        "points",
-        type=PointType(),
-        multiple=True,
-        metavar="POINT",
-        help="Point to differentiate at: a=5,b=3,c=2 (named) or 5,3,2 (in --vars order). Repeat for more points. '-' reads points from stdin, one per line.",
-    )(command)
+    text = "Point to differentiate at: a=5,b=3,c=2 (named) or 5,3,2 (in --vars order)."
+    if many:
+        text += " Repeat for more points."
+    if stdin:
+        text += " '-' reads points from stdin, one per line."
+    return click.option("--at", "points", type=PointType(), multiple=True, metavar="POINT", help=text)(
+        command
+    )
 
 
 def gradient_options(command: Any) -> Any:
@@ -563,7 +568,7 @@ def output(result: Any, fmt: str, strict: bool, run: Any = None, then: Any = Non
 
 @main.command(cls=ExpressionCommand)
 @click.argument("expressions", nargs=-1, required=True, metavar="EXPRESSION...")
-@point_options
+@point_options(stdin=True)
 @gradient_options
 @click.option(
     "--direction",
@@ -656,7 +661,7 @@ SWEEP_METHODS = tuple(m for m in METHODS if m != "backprop")
 
 @main.command(cls=ExpressionCommand)
 @click.argument("expression")
-@point_options
+@point_options(many=False)
 @click.option("--var", metavar="NAME", help="The variable to differentiate in. Default: the first.")
 @click.option(
     "--method",
@@ -1233,7 +1238,9 @@ def _colors() -> bool:
 @click.option(
     "--output", metavar="FILE", help="Write an image instead (.png, .svg, .pdf; needs gradcli[plot])."
 )
-@click.option("--size", default="800x500", show_default=True, help="Image size in pixels, for --output.")
+@click.option(
+    "--size", default="800x500", show_default=True, metavar="WxH", help="Image size in pixels, for --output."
+)
 @click.option(
     "--width",
     type=click.IntRange(40, 1000),

@@ -1050,3 +1050,16 @@ def test_sweep_where_the_exact_derivative_is_not_finite_says_so():
         "('gradcli grad' says why)\n"
     )
     assert run("sweep", "sqrt(x)", "--at", "1").stderr == ""
+
+
+@pytest.mark.parametrize("command", ["sweep", "trace", "hessian"])
+def test_help_promises_stdin_points_only_where_they_work(command):
+    text = " ".join(run(command, "--help").stdout.split())
+    assert "reads points from stdin" not in text
+    assert run(command, "x", "--at", "-").exit_code == 2  # and indeed they are refused
+    assert ("Repeat for more points" in text) == (command != "sweep")  # sweep takes one point
+    assert "reads points from stdin" in " ".join(run("grad", "--help").stdout.split())
+
+
+def test_plot_size_metavar_says_the_shape():
+    assert "--size WxH" in run("plot", "--help").stdout
