@@ -686,7 +686,14 @@ SWEEP_METHODS = tuple(m for m in METHODS if m != "backprop")
     show_default=True,
     help="Steps per factor of 10.",
 )
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json")),
+    default="table",
+    show_default=True,
+    help="Output format (json: JSON Lines).",
+)
 @click.option("--plot", is_flag=True, help="Also draw |error| against eps on log-log axes, in the terminal.")
 @click.option(
     "--output",
@@ -875,7 +882,14 @@ def _warn_on_stderr(result: Any, limit: int = 20, by_x: bool = False) -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json")),
+    default="table",
+    show_default=True,
+    help="Output format (json: JSON Lines).",
+)
 def functions(fmt: str) -> None:
     """List the functions and operators expressions may use, with their derivatives.
 
@@ -915,7 +929,14 @@ def functions(fmt: str) -> None:
 @main.command(cls=ExpressionCommand)
 @click.argument("expression")
 @click.option("--wrt", metavar="NAME", help="The variable to differentiate by. Default: every variable.")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="Output format: text (gradcli input) or json.",
+)
 def diff(expression: str, wrt: str | None, fmt: str) -> None:
     """Symbolic derivative of EXPRESSION, written as gradcli input.
 
@@ -950,7 +971,12 @@ def diff(expression: str, wrt: str | None, fmt: str) -> None:
 @click.argument("expression")
 @point_options
 @click.option(
-    "--format", "fmt", type=click.Choice(("table", "json", "dot")), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json", "dot")),
+    default="table",
+    show_default=True,
+    help="Output format (json: JSON Lines; dot: Graphviz source).",
 )
 @click.option(
     "--vanish",
@@ -1016,7 +1042,14 @@ def trace(expression: str, points: tuple[PointSpec, ...], order: str | None, fmt
 @click.option(
     "--eps", type=EpsType(), default="auto", show_default=True, help="Finite-difference step, or auto."
 )
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json")),
+    default="table",
+    show_default=True,
+    help="Output format (json: JSON Lines).",
+)
 def hessian(
     expression: str,
     points: tuple[PointSpec, ...],

@@ -1063,3 +1063,11 @@ def test_help_promises_stdin_points_only_where_they_work(command):
 
 def test_plot_size_metavar_says_the_shape():
     assert "--size WxH" in run("plot", "--help").stdout
+
+
+def test_every_option_has_help():
+    ctx = click.Context(main)
+    for name in main.list_commands(ctx):
+        for param in main.get_command(ctx, name).params:
+            if isinstance(param, click.Option) and not param.hidden:
+                assert param.help, (name, param.opts)
