@@ -96,6 +96,7 @@ def _print_table(console: Console, table: Table, optional: tuple[str, ...] = ())
         )
 
 
+_FOLD_WIDTH = 24  # the narrowest a column of folding text (expressions) is made
 _GAP = 3  # between two columns of a SIMPLE_HEAD table without edges: padding 1 + rule 1 + padding 1
 
 
@@ -105,7 +106,8 @@ def _width(column_widths: Any) -> int:
 
 
 def _column_range(console: Console, column: Any) -> tuple[int, int]:
-    """A column's narrowest content width that breaks no number or word, and its widest."""
+    """A column's narrowest content width that breaks no number or word (a folding column's
+    words may break, down to ``_FOLD_WIDTH``), and its widest."""
     from rich.cells import cell_len
     from rich.measure import Measurement
 
@@ -117,7 +119,10 @@ def _column_range(console: Console, column: Any) -> tuple[int, int]:
         )
         return widest, widest
     sizes = [Measurement.get(console, options, cell) for cell in (column.header, *column.cells)]
-    return max(size.minimum for size in sizes), max(size.maximum for size in sizes)
+    low, high = max(size.minimum for size in sizes), max(size.maximum for size in sizes)
+    if column.overflow == "fold":  # text such as an expression may fold inside a long word
+        low = min(low, _FOLD_WIDTH)
+    return low, high
 
 
 def _fix_text_widths(console: Console, table: Table, ranges: list[tuple[int, int]]) -> int:
@@ -461,7 +466,7 @@ def render_jacobian(
         for title, m, cell in blocks:
             console.print(Text(title, style="bold"))
             table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-            table.add_column("f", no_wrap=False)
+            table.add_column("f", overflow="fold")  # an expression: words may fold
             if m is exact:
                 table.add_column("value", justify="right", no_wrap=True)
             for name in names:
@@ -491,7 +496,7 @@ def _directional_table(console: Console, rows: list[tuple[str, Directional, int]
     """One row per (label, directional result, point index)."""
     diff = rows[0][1].diff is not None
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    table.add_column("along u", no_wrap=False)
+    table.add_column("along u", overflow="fold")
     if diff:
         table.add_column(method, justify="right", no_wrap=True)
     table.add_column("backprop", justify="right", no_wrap=True)

@@ -277,3 +277,17 @@ def test_sweep_table_on_a_narrow_console_keeps_numbers_and_wraps_the_marks():
     for row in result.rows:
         assert number(row.gradient) in text_out
     assert "estimate" in text_out.splitlines()[-2] + text_out.splitlines()[-1]  # named as left out
+
+
+def test_a_long_expression_folds_in_its_column_instead_of_widening_the_table():
+    from gradcli.jacobian import jacobian
+    from gradcli.table import render_jacobian
+
+    text = "+".join(f"sin({i}*x)" for i in range(1, 40))  # 400 characters, no space to wrap at
+    jr = jacobian([gradcli_parse(text), gradcli_parse("x")], np.array([[1.0]]), "central", None, 1e-6, 1e6)
+    out = io.StringIO()
+    render_jacobian(jr, Console(file=out, width=80, color_system=None))
+    lines = out.getvalue().splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    for value in jr.exact.ravel():
+        assert number(value) in out.getvalue()
