@@ -138,7 +138,7 @@ def describe(health: Health, name: str) -> list[str]:
     if health.zero_right:
         lines.append("  right of that f' is exactly 0: a unit pushed there stops learning (dead)")
     for z in health.zeros:
-        lines.append(f"  f' is 0 at x = {number(z)}, where f turns (a minimum or maximum)")
+        lines.append(f"  f' changes sign at x = {number(z)}, where f turns (a minimum or maximum)")
     if health.peak > 0:
         low, high = health.unit_low / health.peak, health.unit_high / health.peak
         inside = all(

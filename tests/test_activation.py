@@ -286,3 +286,12 @@ def test_csv_warnings_of_an_activation_name_x_as_its_table_does():
     warnings = [line for line in result.stderr.splitlines() if line.startswith("gradcli: warning:")]
     assert [w.split(": ")[2] for w in warnings] == ["x = 1.0", "x = 20.0"]
     assert "point 1" not in result.stderr
+
+
+def test_a_slope_that_jumps_across_zero_is_said_to_change_sign_not_to_be_zero():
+    # leaky_relu with alpha -1 is |x|: f' jumps from -1 to 1 at 0 and is never 0
+    text = run("leaky_relu", "--alpha=-1", "--at", "1", "--method", "backprop").stdout
+    assert "f' changes sign at x = 0.0, where f turns (a minimum or maximum)" in text
+    assert "f' is 0 at" not in text
+    gelu = run("gelu", "--at", "1", "--method", "backprop").stdout  # a smooth turn: f' does pass 0
+    assert "f' changes sign at x = " in gelu
