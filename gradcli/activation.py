@@ -101,12 +101,12 @@ def _in_words(w: GradWarning, name: str, x: float, result: GradResult, p: int, h
     g = float(result.exact[0, p])
     advice = ""
     if health.above_vanish:
-        advice = f"; it is at least {health.vanish:g} only for {set_text(health.above_vanish)}"
+        advice = f"; it is at least {number(health.vanish)} only for {set_text(health.above_vanish)}"
     if g == 0:
         text = f"{where} is exactly 0: {name} is flat here, so a gradient step cannot move x at all{advice}"
     else:
         text = (
-            f"{where} = {number(g)} is below the --vanish threshold {health.vanish:g}: {name} is "
+            f"{where} = {number(g)} is below the --vanish threshold {number(health.vanish)}: {name} is "
             f"saturated here (f = {number(result.value[p])} barely changes with x), so a gradient "
             f"step barely moves x, and multiplied through further layers the gradient vanishes{advice}"
         )
@@ -117,7 +117,7 @@ def describe(health: Health, name: str) -> list[str]:
     """The healthy range in sentences, the same under a table and on stderr."""
     lines = [
         f"healthy range of {name} (found numerically from its derivative):",
-        f"  |f'(x)| >= {health.vanish:g} (--vanish) for {set_text(health.above_vanish)}",
+        f"  |f'(x)| >= {number(health.vanish)} (--vanish) for {set_text(health.above_vanish)}",
     ]
     if health.peak > 0:
         where = f" at x = {number(health.peak_at)}" if health.peak_at is not None else ""
@@ -138,7 +138,7 @@ def describe(health: Health, name: str) -> list[str]:
     if health.zero_right:
         lines.append("  right of that f' is exactly 0: a unit pushed there stops learning (dead)")
     for z in health.zeros:
-        lines.append(f"  f' is 0 at x = {number(z)}, where f turns (a minimum or maximum)")
+        lines.append(f"  f' changes sign at x = {number(z)}, where f turns (a minimum or maximum)")
     if health.peak > 0:
         low, high = health.unit_low / health.peak, health.unit_high / health.peak
         inside = all(

@@ -30,6 +30,7 @@ METHODS = (
     "backprop",
 )  # the first is the default
 EXIT_INTERNAL = 70
+EXIT_IO = 74  # the output could not be written (a full disk, a closed stdout): sysexits' EX_IOERR
 STDIN = "-"
 _OPTION_LIKE = r"^--[A-Za-z][\w-]*(=.*)?$"
 
@@ -176,8 +177,18 @@ class GradcliGroup(click.Group):
                 self.add_command(_activation_command(cmd_name))
         return self.commands.get(cmd_name)
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as exc:  # suggest the activations too, not yet built
+            raise click.exceptions.NoSuchCommand(
+                exc.command_name, possibilities=self.list_commands(ctx), ctx=ctx
+            ) from None
+
     def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
         kwargs["standalone_mode"] = False
+        if sys.stdout is None:  # started with stdout closed (>&-): nowhere to write
+            _fail(EXIT_IO, "cannot write the output: stdout is closed")
         try:
             code = super().main(*args, **kwargs)
         except GradcliError as exc:
@@ -195,6 +206,9 @@ class GradcliGroup(click.Group):
         except BrokenPipeError:
             _quiet_stdout()
             sys.exit(EXIT_OK)
+        except OSError as exc:  # the system refused a read or write: not a bug in gradcli
+            _quiet_stdout()  # what is still buffered for stdout must not fail again at exit
+            _fail(EXIT_IO, f"cannot write the output: {exc.strerror or exc}")
         except Exception as exc:  # a bug in gradcli, not a user error
             if os.environ.get("GRADCLI_DEBUG"):
                 raise
@@ -267,26 +281,32 @@ def main() -> None:
       gradcli functions
 
     Exit status: 0 done, 1 f could not be evaluated at some point (or --strict and a
-    warning, or a bad line in streamed input), 2 usage error, 130 interrupted.
+    warning, or a bad line in streamed input), 2 usage error, 70 internal error (a bug
+    in gradcli), 74 the output could not be written, 130 interrupted.
     """
 
 
-def point_options(command: Any) -> Any:
-    """``--at`` and ``--vars``: where to differentiate (shared by the commands that take points)."""
+def point_options(command: Any = None, *, many: bool = True, stdin: bool = False) -> Any:
+    """``--at`` and ``--vars``: where to differentiate (shared by the commands that take points).
+
+    ``many``: --at may be repeated; ``stdin``: ``--at -`` streams points (grad only).
+    """
+    if command is None:
+        return lambda command: point_options(command, many=many, stdin=stdin)
     command = click.option(
         "--vars",
         "order",
         metavar="NAMES",
         help="Order for positional --at values, e.g. b,a,c. Default: alphabetical.",
     )(command)
-    return click.option(
-        "--at",
-        "points",
-        type=PointType(),
-        multiple=True,
-        metavar="POINT",
-        help="Point to differentiate at: a=5,b=3,c=2 (named) or 5,3,2 (in --vars order). Repeat for more points. '-' reads points from stdin, one per line.",
-    )(command)
+    text = "Point to differentiate at: a=5,b=3,c=2 (named) or 5,3,2 (in --vars order)."
+    if many:
+        text += " Repeat for more points."
+    if stdin:
+        text += " '-' reads points from stdin, one per line."
+    return click.option("--at", "points", type=PointType(), multiple=True, metavar="POINT", help=text)(
+        command
+    )
 
 
 def gradient_options(command: Any) -> Any:
@@ -337,7 +357,13 @@ def gradient_options(command: Any) -> Any:
     return command
 
 
-def stream_options(command: Any) -> Any:
+_INPUT_HELP = (
+    "Read points from FILE, one per line (as --at - reads stdin): 5,3,2, a=5,b=3,c=2, "
+    "or CSV/TSV under a header line naming the variables."
+)
+
+
+def stream_options(command: Any, input_help: str = _INPUT_HELP) -> Any:
     """``--input --on-error --jobs``: points streamed from a file or stdin (``--at -``)."""
     for option in reversed(
         [
@@ -346,8 +372,7 @@ def stream_options(command: Any) -> Any:
                 "input_path",
                 type=click.Path(dir_okay=False, allow_dash=True),
                 metavar="FILE",
-                help="Read points from FILE, one per line (as --at - reads stdin): 5,3,2, a=5,b=3,c=2, "
-                "or CSV/TSV under a header line naming the variables.",
+                help=input_help,
             ),
             click.option(
                 "--on-error",
@@ -514,8 +539,10 @@ def output(result: Any, fmt: str, strict: bool, run: Any = None, then: Any = Non
         console = stdout_console()
         _emit(lambda: render(result, console) if run is None else render_activation(run, console))
     else:
-        from .formats import WRITERS, write_json
+        from .formats import WRITERS, check_columns, write_json
 
+        if fmt != "json":
+            check_columns(result.variables, fmt=fmt)
         if run is not None and fmt == "json":
             from .activation import health_record
 
@@ -524,7 +551,7 @@ def output(result: Any, fmt: str, strict: bool, run: Any = None, then: Any = Non
         else:
             _emit(lambda: WRITERS[fmt](result, sys.stdout))
         if fmt != "json":
-            _warn_on_stderr(result)
+            _warn_on_stderr(result, by_x=run is not None)
             if run is not None:
                 from .activation import describe
 
@@ -541,7 +568,7 @@ def output(result: Any, fmt: str, strict: bool, run: Any = None, then: Any = Non
 
 @main.command(cls=ExpressionCommand)
 @click.argument("expressions", nargs=-1, required=True, metavar="EXPRESSION...")
-@point_options
+@point_options(stdin=True)
 @gradient_options
 @click.option(
     "--direction",
@@ -583,7 +610,7 @@ def grad(
       gradcli grad "-x**2" --at x=-3 --format csv
       gradcli grad "x*y" "x+y" "sin(x)" --at x=1,y=2
       gradcli grad "x**2+y*z" --at 1,2,3 --direction 1,0,-1
-      printf '5,3,2\n1,2,3\n' | gradcli grad "3*(a+b*c)" --at - --format csv
+      printf '5,3,2\\n1,2,3\\n' | gradcli grad "3*(a+b*c)" --at - --format csv
       gradcli grad "3*(a+b*c)" --input points.csv --method forward --eps 0.01 --format csv
     """
     if streaming(points, input_path):
@@ -634,7 +661,7 @@ SWEEP_METHODS = tuple(m for m in METHODS if m != "backprop")
 
 @main.command(cls=ExpressionCommand)
 @click.argument("expression")
-@point_options
+@point_options(many=False)
 @click.option("--var", metavar="NAME", help="The variable to differentiate in. Default: the first.")
 @click.option(
     "--method",
@@ -659,7 +686,14 @@ SWEEP_METHODS = tuple(m for m in METHODS if m != "backprop")
     show_default=True,
     help="Steps per factor of 10.",
 )
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json")),
+    default="table",
+    show_default=True,
+    help="Output format (json: JSON Lines).",
+)
 @click.option("--plot", is_flag=True, help="Also draw |error| against eps on log-log axes, in the terminal.")
 @click.option(
     "--output",
@@ -714,6 +748,12 @@ def sweep(
     result = run_sweep(expr, block[0], names.index(var), methods or ("central",), grid, eps)
     if not math.isfinite(result.value):
         _fail(EXIT_NOT_FINITE, f"f is {result.value!r} at this point, so there is no derivative to sweep")
+    if not math.isfinite(result.exact):
+        click.echo(
+            f"gradcli: warning: df/d{var} is {result.exact!r} here (backprop), so no step's error can be "
+            "measured ('gradcli grad' says why)",
+            err=True,
+        )
     if output:
         from .plot import save_sweep_figure
 
@@ -730,7 +770,7 @@ def sweep(
     if plot:
         from .plot import sweep_terminal_plot
 
-        _emit(lambda: sys.stdout.write("\n" + sweep_terminal_plot(result, _columns(), color=_colors())))
+        _emit(lambda: _write_plot("\n" + sweep_terminal_plot(result, _columns(), color=_colors())))
 
 
 def _grad_more(
@@ -754,7 +794,17 @@ def _grad_more(
     exprs = [parse(text) for text in texts]
     names = union_variables(exprs)
     at = bind_points(SimpleNamespace(variables=names), points, order)
+    if direction is not None and not names:
+        from .errors import OptionError
+
+        raise OptionError(
+            "--direction: the expression has no variables, so there is no direction to differentiate along"
+        )
     unit = _unit(direction, names, order) if direction is not None else None
+    if fmt in ("csv", "tsv"):
+        from .formats import check_columns
+
+        check_columns(names, len(exprs), unit is not None, fmt)
     jr: JacobianResult = jacobian(exprs, at, method, eps, vanish, explode)
     dirs = None
     if unit is not None:
@@ -809,8 +859,13 @@ def _output_direction(result: Any, d: Any, fmt: str) -> None:
         _emit(lambda: write_direction(result, d, sys.stdout, fmt))
 
 
-def _warn_on_stderr(result: Any, limit: int = 20) -> None:
-    """CSV/TSV have no room for warnings: list them on stderr, at most ``limit`` lines."""
+def _warn_on_stderr(result: Any, limit: int = 20, by_x: bool = False) -> None:
+    """CSV/TSV have no room for warnings: list them on stderr, at most ``limit`` lines.
+
+    ``by_x`` (an activation command) names each point by its x, as its table does.
+    """
+    from .formats import number
+
     shown = 0
     total = sum(len(w) for w in result.warnings)
     for p, warnings in enumerate(result.warnings):
@@ -818,13 +873,23 @@ def _warn_on_stderr(result: Any, limit: int = 20) -> None:
             if shown == limit:
                 click.echo(f"gradcli: ... and {total - shown} more warnings (see --format json)", err=True)
                 return
-            where = f"point {p + 1}" + (f", {w.var}" if w.var else "")
+            if by_x:
+                where = f"x = {number(result.points[p, 0])}"
+            else:
+                where = f"point {p + 1}" + (f", {w.var}" if w.var else "")
             click.echo(f"gradcli: warning: {where}: {w.kind}: {w.message}", err=True)
             shown += 1
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json")),
+    default="table",
+    show_default=True,
+    help="Output format (json: JSON Lines).",
+)
 def functions(fmt: str) -> None:
     """List the functions and operators expressions may use, with their derivatives.
 
@@ -864,7 +929,14 @@ def functions(fmt: str) -> None:
 @main.command(cls=ExpressionCommand)
 @click.argument("expression")
 @click.option("--wrt", metavar="NAME", help="The variable to differentiate by. Default: every variable.")
-@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json")),
+    default="text",
+    show_default=True,
+    help="Output format: text (gradcli input) or json.",
+)
 def diff(expression: str, wrt: str | None, fmt: str) -> None:
     """Symbolic derivative of EXPRESSION, written as gradcli input.
 
@@ -899,7 +971,12 @@ def diff(expression: str, wrt: str | None, fmt: str) -> None:
 @click.argument("expression")
 @point_options
 @click.option(
-    "--format", "fmt", type=click.Choice(("table", "json", "dot")), default="table", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json", "dot")),
+    default="table",
+    show_default=True,
+    help="Output format (json: JSON Lines; dot: Graphviz source).",
 )
 @click.option(
     "--vanish",
@@ -928,7 +1005,8 @@ def trace(expression: str, points: tuple[PointSpec, ...], order: str | None, fmt
     from .trace import trace as run_trace
 
     expr = parse(expression)
-    traces = run_trace(expr, bind_points(expr, points, order), vanish)
+    block = bind_points(expr, points, order)
+    traces = run_trace(expr, block, vanish)
     if fmt == "table":
         from .table import render_trace, stdout_console
 
@@ -940,9 +1018,14 @@ def trace(expression: str, points: tuple[PointSpec, ...], order: str | None, fmt
         writer = write_json if fmt == "json" else write_dot
         _emit(lambda: writer(traces, sys.stdout))
     undefined = [p for p, t in enumerate(traces) if not math.isfinite(t.root.value)]
-    for p in undefined:
-        click.echo(f"gradcli: warning: point {p + 1}: f is {traces[p].root.value!r}", err=True)
-    if undefined:
+    if undefined:  # why, in grad's words: the operation that failed and its arguments
+        from .gradient import BACKPROP, compute
+
+        why = compute(expr, block[undefined], BACKPROP).warnings
+        for p, warnings in zip(undefined, why):
+            said = [w.message for w in warnings if w.kind == "nonfinite" and w.var is None]
+            text = said[0] if said else f"f is {traces[p].root.value!r}"
+            click.echo(f"gradcli: warning: point {p + 1}: nonfinite: {text}", err=True)
         sys.exit(EXIT_NOT_FINITE)
 
 
@@ -959,7 +1042,14 @@ def trace(expression: str, points: tuple[PointSpec, ...], order: str | None, fmt
 @click.option(
     "--eps", type=EpsType(), default="auto", show_default=True, help="Finite-difference step, or auto."
 )
-@click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("table", "json")),
+    default="table",
+    show_default=True,
+    help="Output format (json: JSON Lines).",
+)
 def hessian(
     expression: str,
     points: tuple[PointSpec, ...],
@@ -1065,7 +1155,10 @@ def _activation_command(name: str) -> click.Command:
             click.echo(f"wrote {image}", err=True)
         then = None
         if plot:
-            then = lambda: _draw(run.result.expr, None, _activation_span(xs), {}, 200, vanish)
+            from .plot import sample
+
+            curves = sample(run.result.expr, None, _activation_span(xs), {}, 200, vanish)
+            then = lambda: _draw(curves)
         output(run.result, fmt, strict, run=run, then=then)
 
     func: Any = click.option(
@@ -1085,7 +1178,20 @@ def _activation_command(name: str) -> click.Command:
             show_default=True,
             help=f"The {act.param} of {name}.",
         )(func)
-    func = stream_options(gradient_options(func))
+    for other in sorted({a.param for a in ACTIVATIONS.values() if a.param and a.param != act.param}):
+        takers = [a.name for a in ACTIVATIONS.values() if a.param == other and not a.alias_of]
+        func = click.option(
+            f"--{other}",
+            f"_no_{other}",
+            hidden=True,
+            expose_value=False,
+            callback=_refuse_param(name, other, takers),
+        )(func)
+    func = stream_options(
+        gradient_options(func),
+        "Read x values from FILE, one per line (as --at - reads stdin): 20, x=20, "
+        "or CSV/TSV under a header line with an x column.",
+    )
     func = click.option(
         "--at",
         "points",
@@ -1097,6 +1203,16 @@ def _activation_command(name: str) -> click.Command:
     return click.command(name, help=help_text)(func)
 
 
+def _refuse_param(name: str, param: str, takers: list[str]) -> Any:
+    """A callback for ``--alpha`` given to an activation without one: a usage error naming who has it."""
+
+    def refuse(ctx: click.Context, option: click.Parameter, value: Any) -> None:
+        if value is not None:
+            raise click.UsageError(f"{name} has no --{param}: only {' and '.join(takers)} take one", ctx=ctx)
+
+    return refuse
+
+
 def _activation_span(xs: list[float]) -> Any:
     import numpy as np
 
@@ -1105,13 +1221,23 @@ def _activation_span(xs: list[float]) -> Any:
     return plot_span(np.asarray(xs), Span(-10.0, 10.0, None))
 
 
-def _draw(
-    expr: Any, var: str | None, span: Any, fixed: dict, points: int, vanish: float, width: int | None = None
-) -> None:
-    from .plot import sample, terminal_plot
+def _draw(curves: Any, width: int | None = None) -> None:
+    from .plot import terminal_plot
 
-    curves = sample(expr, var, span, fixed, points, vanish)
-    sys.stdout.write(terminal_plot(curves, width or _columns(), color=_colors()))
+    _write_plot(terminal_plot(curves, width or _columns(), color=_colors()))
+
+
+def _write_plot(text: str) -> None:
+    """Write a terminal plot; its braille dots need an encoding that has them (UTF-8)."""
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:  # the whole text is encoded before any of it is written
+        from .errors import OptionError
+
+        raise OptionError(
+            f"the output's encoding ({sys.stdout.encoding}) cannot show the plot's braille characters",
+            hint="use a UTF-8 terminal (PYTHONIOENCODING=utf-8) or write an image with --output FILE.png",
+        ) from None
 
 
 def _columns() -> int:
@@ -1145,7 +1271,9 @@ def _colors() -> bool:
 @click.option(
     "--output", metavar="FILE", help="Write an image instead (.png, .svg, .pdf; needs gradcli[plot])."
 )
-@click.option("--size", default="800x500", show_default=True, help="Image size in pixels, for --output.")
+@click.option(
+    "--size", default="800x500", show_default=True, metavar="WxH", help="Image size in pixels, for --output."
+)
 @click.option(
     "--width",
     type=click.IntRange(40, 1000),
@@ -1174,7 +1302,10 @@ def plot(
       gradcli plot "tanh(w*x)" --var x --range -5:5 --at w=2 --width 100
       gradcli plot "sigmoid(x)" --output sigmoid.png --size 800x500
     """
+    import numpy as np
+
     from .expression import parse
+    from .formats import number
     from .plot import parse_size, sample, save_figure
 
     expr = parse(expression)
@@ -1184,9 +1315,15 @@ def plot(
         if fixed.names is None:
             raise PointsError(f"--at '{fixed.text}' needs names", hint="e.g. --at w=2,b=0")
         values = dict(zip(fixed.names, fixed.values))
+    curves = sample(expr, var, span, values, points, vanish)
+    if not np.isfinite(curves.f).any():
+        _fail(
+            EXIT_NOT_FINITE,
+            f"f is not finite at any of the {points} sampled {curves.var} from {number(span.start)} "
+            f"to {number(span.stop)}, so there is nothing to plot — choose a --range where f is defined",
+        )
     if output is not None:
-        curves = sample(expr, var, span, values, points, vanish)
         save_figure(curves, output, pixels)
         click.echo(f"wrote {output} ({pixels[0]}x{pixels[1]})", err=True)
         return
-    _emit(lambda: _draw(expr, var, span, values, points, vanish, width))
+    _emit(lambda: _draw(curves, width))

@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .errors import OptionError
 from .gradient import GradResult
 
 if TYPE_CHECKING:  # for annotations only: the grad path need not load the sweep
@@ -237,8 +238,30 @@ def _string(text: str) -> str:
 
 
 def header(result: GradResult, sep: str) -> str:
-    names = result.variables
-    return sep.join([*names, "f", *(f"grad_{name}" for name in names)])
+    return sep.join(columns(result.variables))
+
+
+def columns(names: Sequence[str], exprs: int = 1, direction: bool = False) -> list[str]:
+    """The CSV/TSV header: the variables, then f and grad_<var> (one expression), or f1..fm and
+    df<i>_d<var> (several, the Jacobian); with --direction, grad_u (or dir1..dirm)."""
+    if exprs == 1:
+        return [*names, "f", *(f"grad_{name}" for name in names), *(["grad_u"] if direction else [])]
+    head = [*names, *(f"f{i + 1}" for i in range(exprs))]
+    head += [f"df{i + 1}_d{name}" for i in range(exprs) for name in names]
+    return head + ([f"dir{i + 1}" for i in range(exprs)] if direction else [])
+
+
+def check_columns(names: Sequence[str], exprs: int = 1, direction: bool = False, fmt: str = "csv") -> None:
+    """Refuse a header in which a variable takes the name of an output column (a variable ``f``
+    next to the column f): a reader could not tell the two apart."""
+    seen: set[str] = set()
+    for column in columns(names, exprs, direction):
+        if column in seen:
+            raise OptionError(
+                f"the variable '{column}' has the name of an output column of --format {fmt}",
+                hint="rename the variable, or use --format json",
+            )
+        seen.add(column)
 
 
 def write_delimited(result: GradResult, out: TextIO, sep: str, with_header: bool = True) -> None:

@@ -48,19 +48,31 @@ class Curves(NamedTuple):
 
     def vanishing_spans(self) -> list[tuple[float, float]]:
         """Runs of sampled x where the gradient vanishes, as (first x, last x)."""
-        mask = self.vanishing
-        spans = []
-        i = 0
-        while i < len(mask):
-            if mask[i]:
-                j = i
-                while j + 1 < len(mask) and mask[j + 1]:
-                    j += 1
-                spans.append((float(self.x[i]), float(self.x[j])))
-                i = j + 1
-            else:
-                i += 1
-        return spans
+        return _runs(self.x, self.vanishing)
+
+    def undefined_spans(self) -> list[tuple[float, float]]:
+        """Runs of sampled x where f is not finite (nothing is drawn there), as (first x, last x)."""
+        return _runs(self.x, ~np.isfinite(self.f))
+
+    def undefined_slope_spans(self) -> list[tuple[float, float]]:
+        """Runs of sampled x where f is finite but df/dx is not (``sqrt(x)`` at 0)."""
+        return _runs(self.x, np.isfinite(self.f) & ~np.isfinite(self.slope))
+
+
+def _runs(x: np.ndarray, mask: np.ndarray) -> list[tuple[float, float]]:
+    """Runs of consecutive True in ``mask``, as (first x, last x)."""
+    spans = []
+    i = 0
+    while i < len(mask):
+        if mask[i]:
+            j = i
+            while j + 1 < len(mask) and mask[j + 1]:
+                j += 1
+            spans.append((float(x[i]), float(x[j])))
+            i = j + 1
+        else:
+            i += 1
+    return spans
 
 
 def sample(
@@ -78,6 +90,11 @@ def sample(
     """
     fixed = dict(fixed or {})
     names = expr.variables
+    if not names:
+        raise OptionError(
+            "the expression has no variables: there is nothing to plot against",
+            hint="plot an expression in a variable, e.g. x*0+3 for a constant",
+        )
     if var is None:
         if len(names) != 1:
             listing = ", ".join(names) if names else "none"
@@ -118,19 +135,14 @@ def _labels(c: Curves) -> tuple[str, str, str]:
     return (
         f"f = {c.text}{at}",
         f"df/d{c.var} (backprop)",
-        f"|df/d{c.var}| < {c.vanish:g} (vanishing)",
+        f"|df/d{c.var}| < {number(c.vanish)} (vanishing)",
     )
 
 
 def terminal_plot(c: Curves, columns: int, rows: int = 18, color: bool = False) -> str:
     """Both curves as text at most ``columns`` wide: f as a line, df/dx as dots, vanishing marked."""
-    import plotille
-
     f_label, d_label, v_label = _labels(c)
-    fig = plotille.Figure()
-    fig.width = max(10, columns - _AXES)
-    fig.height = max(5, rows)
-    fig.with_colors = color
+    fig = _figure(columns, rows, color)
     ok_f, ok_d = np.isfinite(c.f), np.isfinite(c.slope)
     shown = np.concatenate([c.f[ok_f], c.slope[ok_d]])
     fig.set_x_limits(float(c.x[0]), float(c.x[-1]))
@@ -149,8 +161,39 @@ def terminal_plot(c: Curves, columns: int, rows: int = 18, color: bool = False) 
     if mask.any() and len(shown):
         bottom = [float(shown.min())] * int(mask.sum())
         fig.scatter(c.x[mask].tolist(), bottom, label=v_label, marker="v", lc="yellow" if color else None)
-    lines = [*fig.show(legend=True).splitlines(), _vanishing_text(c)]
+    lines = [*fig.show(legend=True).splitlines(), *_undefined_text(c), _vanishing_text(c)]
     return "\n".join(part for line in lines for part in _fit(line, columns)) + "\n"
+
+
+def _figure(columns: int, rows: int, color: bool) -> Any:
+    """A plotille figure ``columns`` wide with gradcli's axis labels."""
+    import plotille
+
+    fig = plotille.Figure()
+    fig.width = max(10, columns - _AXES)
+    fig.height = max(5, rows)
+    fig.with_colors = color
+    fig.register_label_formatter(float, _axis_label)
+    fig.register_label_formatter(int, _axis_label)
+    return fig
+
+
+def _axis_label(val: float, chars: int, delta: float, left: bool = False) -> str:
+    """An axis label in ``chars`` characters, with as many significant digits as fit.
+
+    (plotille's own labels round any value within 1e-8 of a whole number to it, so the ticks
+    of a range such as 0:1e-9 all read 0.)
+    """
+    val = float(val)
+    if math.isfinite(val) and abs(val) <= abs(delta) * 1e-9:
+        val = 0.0  # a tick that is zero up to the rounding of the tick spacing
+    text = f"{val:.1g}"
+    for digits in range(max(chars, 1), 0, -1):
+        candidate = f"{val:.{digits}g}"
+        if len(candidate) <= chars:
+            text = candidate
+            break
+    return text.ljust(chars) if left else text.rjust(chars)
 
 
 def _fit(line: str, columns: int) -> list[str]:
@@ -162,12 +205,28 @@ def _fit(line: str, columns: int) -> list[str]:
     return [part[:columns] for part in textwrap.wrap(line, columns, subsequent_indent="  ")]
 
 
+def _spans_text(spans: list[tuple[float, float]]) -> str:
+    return ", ".join(f"{number(a)}" if a == b else f"{number(a)}..{number(b)}" for a, b in spans)
+
+
+def _undefined_text(c: Curves) -> list[str]:
+    """Where nothing could be drawn: f, or only df/dx, not finite."""
+    lines = []
+    if spans := c.undefined_spans():
+        lines.append(f"f is not finite (not drawn) at {c.var} = {_spans_text(spans)}")
+    if spans := c.undefined_slope_spans():
+        lines.append(f"df/d{c.var} is not finite (not drawn) at {c.var} = {_spans_text(spans)}")
+    return lines
+
+
 def _vanishing_text(c: Curves) -> str:
     spans = c.vanishing_spans()
     if not spans:
-        return f"|df/d{c.var}| >= {c.vanish:g} at every sampled {c.var} (no vanishing region here)"
-    parts = [f"{number(a)}" if a == b else f"{number(a)}..{number(b)}" for a, b in spans]
-    return f"vanishing (|df/d{c.var}| < {c.vanish:g}, marked v) at {c.var} = {', '.join(parts)}"
+        where = "" if np.isfinite(c.slope).all() else " where it is finite"
+        return (
+            f"|df/d{c.var}| >= {number(c.vanish)} at every sampled {c.var}{where} (no vanishing region here)"
+        )
+    return f"vanishing (|df/d{c.var}| < {number(c.vanish)}, marked v) at {c.var} = {_spans_text(spans)}"
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -250,12 +309,7 @@ def sweep_terminal_plot(result: Sweep, columns: int, rows: int = 18, color: bool
 
     Steps whose error is exactly 0 have no logarithm and are left out (the table shows them).
     """
-    import plotille
-
-    fig = plotille.Figure()
-    fig.width = max(10, columns - _AXES)
-    fig.height = max(5, rows)
-    fig.with_colors = color
+    fig = _figure(columns, rows, color)
     fig.x_label, fig.y_label = "log10 eps", "log10 err"
     curves = _sweep_curves(result)
     xs = np.concatenate([np.log10(c[0]) for c in curves.values()] or [np.zeros(0)])
@@ -284,6 +338,12 @@ def sweep_terminal_plot(result: Sweep, columns: int, rows: int = 18, color: bool
         f"log10 of the |error| of df/d{result.var} against backprop ({number(result.exact)}), by log10 eps",
         *_sweep_notes(result),
     ]
+    exact = sum(1 for r in result.rows if r.error == 0)
+    if exact:
+        lines.append(
+            f"{exact} of {len(result.rows)} steps have an error of exactly 0 and are not drawn "
+            "(0 has no logarithm): see the table"
+        )
     return "\n".join(part for line in lines for part in _fit(line, columns)) + "\n"
 
 

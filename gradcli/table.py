@@ -9,7 +9,7 @@ errors, which nobody compares digit by digit, with three significant digits.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
@@ -55,6 +55,97 @@ def stdout_console() -> Console:
     if not console.is_terminal:
         console = _PipeConsole(**settings, width=max(console.width, 160))
     return console
+
+
+def _print_table(console: Console, table: Table, optional: tuple[str, ...] = ()) -> None:
+    """Print ``table`` (box SIMPLE_HEAD, no edge) with every number and word whole, however narrow
+    the console.
+
+    Number columns never wrap (a number folded over two lines reads as two numbers); text columns
+    wrap between words, never inside one. While the table is wider than the console, the columns
+    whose headers are in ``optional`` are left out, in that order, and a line names them; a table
+    still too wide is drawn at its own width, past the console's edge, rather than cut or folded.
+    """
+    from rich.segment import Segments
+
+    ranges = [_column_range(console, column) for column in table.columns]
+    dropped = []
+    for header in optional:
+        if _width(r[0] for r in ranges) <= console.width:
+            break
+        keep = [column.header != header for column in table.columns]
+        if not all(keep):
+            dropped.append(header)
+            kept = [column for column, k in zip(table.columns, keep) if k]
+            ranges = [r for r, k in zip(ranges, keep) if k]
+            # a new table re-numbers the columns it is given (each keeps its cells); rows keep sections
+            rows, table = table.rows, Table(*kept, box=table.box, pad_edge=False, show_edge=False)
+            table.rows = rows
+    width = _fix_text_widths(console, table, ranges)
+    if width <= console.width:
+        console.print(table)
+    else:
+        console.print(Segments(console.render(table, console.options.update_width(width))), crop=False)
+    if dropped:
+        console.print(
+            Text(
+                f"(left out to fit {console.width} columns: {', '.join(dropped)}; "
+                "widen the terminal or use --format json)",
+                style="dim",
+            )
+        )
+
+
+_FOLD_WIDTH = 24  # the narrowest a column of folding text (expressions) is made
+_GAP = 3  # between two columns of a SIMPLE_HEAD table without edges: padding 1 + rule 1 + padding 1
+
+
+def _width(column_widths: Any) -> int:
+    widths = list(column_widths)
+    return sum(widths) + _GAP * (len(widths) - 1)
+
+
+def _column_range(console: Console, column: Any) -> tuple[int, int]:
+    """A column's narrowest content width that breaks no number or word (a folding column's
+    words may break, down to ``_FOLD_WIDTH``), and its widest."""
+    from rich.cells import cell_len
+    from rich.measure import Measurement
+
+    options = console.options.update_width(1 << 20)
+    if column.no_wrap:  # one line each: a plain string is as wide as its cells
+        widest = max(
+            (cell_len(c) if isinstance(c, str) else Measurement.get(console, options, c).maximum)
+            for c in (column.header, *column.cells)
+        )
+        return widest, widest
+    sizes = [Measurement.get(console, options, cell) for cell in (column.header, *column.cells)]
+    low, high = max(size.minimum for size in sizes), max(size.maximum for size in sizes)
+    if column.overflow == "fold":  # text such as an expression may fold inside a long word
+        low = min(low, _FOLD_WIDTH)
+    return low, high
+
+
+def _fix_text_widths(console: Console, table: Table, ranges: list[tuple[int, int]]) -> int:
+    """Give each text column a width at least its longest word (Rich alone may shrink a column
+    below that and cut the word with an ellipsis); return the width the table is drawn at."""
+    widest = _width(high for _, high in ranges)
+    if widest <= console.width:
+        return widest
+    widths = [low for low, _ in ranges]
+    spare = max(console.width - _width(widths), 0)
+    while spare:  # share what is left between the text columns, one character at a time
+        grew = False
+        for i, (_, high) in enumerate(ranges):
+            if spare and widths[i] < high:
+                widths[i] += 1
+                spare -= 1
+                grew = True
+        if not grew:
+            break
+    for column, w in zip(table.columns, widths):
+        if not column.no_wrap:
+            column.width = w
+    return _width(widths)
 
 
 def render_functions(rows: list[dict], constants: dict[str, float], console: Console) -> None:
@@ -116,11 +207,11 @@ def render(result: GradResult, console: Console) -> None:
             table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
             table.add_column("var", style="bold", no_wrap=True)
             if diff is not None:
-                table.add_column(result.method, justify="right", overflow="fold")
-            table.add_column("backprop", justify="right", overflow="fold")
+                table.add_column(result.method, justify="right", no_wrap=True)
+            table.add_column("backprop", justify="right", no_wrap=True)
             if diff is not None:
                 if not fixed_eps:
-                    table.add_column("eps", justify="right", overflow="fold")
+                    table.add_column("eps", justify="right", no_wrap=True)
                 table.add_column("abs err", justify="right", no_wrap=True)
                 table.add_column("rel err", justify="right", no_wrap=True)
                 table.add_column("estimate", justify="right", no_wrap=True)
@@ -138,7 +229,7 @@ def render(result: GradResult, console: Console) -> None:
                     row.append(_short(diff.error_estimate[v, p]))
                 own = [w for w in warnings if w.var in (name, None)]
                 table.add_row(*row, _status(own))
-            console.print(table)
+            _print_table(console, table, ("rel err", "estimate", "eps", "abs err"))
         for w in warnings:
             label = f"{w.var}: " if w.var else ""
             line = Text(f"{label}{w.kind}: ", style=_STYLE.get(w.kind, "yellow"))
@@ -169,7 +260,7 @@ def render_sweep(result: Sweep, console: Console) -> None:
         ("estimate", "right"),
         ("", "left"),
     ):
-        table.add_column(name, justify=justify, no_wrap=name != "derivative")  # type: ignore[arg-type]
+        table.add_column(name, justify=justify, no_wrap=bool(name))  # type: ignore[arg-type]
     previous = None
     for row in result.rows:
         if previous is not None and row.method != previous:
@@ -184,7 +275,7 @@ def render_sweep(result: Sweep, console: Console) -> None:
             _short(row.estimate),
             Text(marks, style="green" if "best" in row.marks else ""),
         )
-    console.print(table)
+    _print_table(console, table, ("estimate",))
 
 
 # --- gradcli trace ------------------------------------------------------------------------------
@@ -224,7 +315,7 @@ def _trace_label(
             )
             line.append(f";  adjoint {parts} = {number(node.adjoint)}", style="cyan")
     if node.vanishing is not None and abs(slope) < t.vanish:  # type: ignore[arg-type]
-        line.append(f"   ◀ vanishing: local < {_short(t.vanish)}", style="yellow")
+        line.append(f"   ◀ vanishing: local < {number(t.vanish)}", style="yellow")
     return line
 
 
@@ -278,10 +369,10 @@ def _matrix(console: Console, title: str, names: tuple[str, ...], m, cell) -> No
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("", style="bold", no_wrap=True)
     for name in names:
-        table.add_column(name, justify="right", overflow="fold")
+        table.add_column(name, justify="right", no_wrap=True)
     for i, name in enumerate(names):
         table.add_row(name, *(cell(m[i, j]) for j in range(len(names))))
-    console.print(table)
+    _print_table(console, table)
 
 
 def render_hessian(result: HessianResult, console: Console) -> None:
@@ -349,7 +440,7 @@ def render_jacobian(
     names = jr.variables
     results = list(jr.results)
     method = jr.method
-    diff = results[0].diff is not None
+    diff = results[0].diff is not None and bool(names)  # without variables there is nothing to difference
     jac, exact, error = jr.jacobian, jr.exact, jr.error
     for p in range(jr.points.shape[0]):
         if p:
@@ -375,11 +466,11 @@ def render_jacobian(
         for title, m, cell in blocks:
             console.print(Text(title, style="bold"))
             table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-            table.add_column("f", no_wrap=False)
+            table.add_column("f", overflow="fold")  # an expression: words may fold
             if m is exact:
-                table.add_column("value", justify="right", overflow="fold")
+                table.add_column("value", justify="right", no_wrap=True)
             for name in names:
-                table.add_column(f"d/d{name}", justify="right", overflow="fold")
+                table.add_column(f"d/d{name}", justify="right", no_wrap=True)
             if m is exact:
                 table.add_column("status")
             for i, r in enumerate(results):
@@ -390,7 +481,7 @@ def render_jacobian(
                 if m is exact:
                     row.append(_status(r.warnings[p]))
                 table.add_row(*row)
-            console.print(table)
+            _print_table(console, table)
         if directions:
             _directional_table(console, [(r.expr.text, d, p) for r, d in zip(results, directions)], method)
         for r in results:
@@ -405,10 +496,10 @@ def _directional_table(console: Console, rows: list[tuple[str, Directional, int]
     """One row per (label, directional result, point index)."""
     diff = rows[0][1].diff is not None
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    table.add_column("along u", no_wrap=False)
+    table.add_column("along u", overflow="fold")
     if diff:
-        table.add_column(method, justify="right", overflow="fold")
-    table.add_column("backprop", justify="right", overflow="fold")
+        table.add_column(method, justify="right", no_wrap=True)
+    table.add_column("backprop", justify="right", no_wrap=True)
     if diff:
         table.add_column("abs err", justify="right", no_wrap=True)
     for label, d, p in rows:
@@ -419,7 +510,7 @@ def _directional_table(console: Console, rows: list[tuple[str, Directional, int]
         if diff:
             row.append(_short(d.error[p]))  # type: ignore[index]
         table.add_row(*row)
-    console.print(table)
+    _print_table(console, table, ("abs err",))
 
 
 def render_direction(unit: tuple[float, ...], names: tuple[str, ...], console: Console) -> None:
@@ -459,10 +550,10 @@ def render_activation(run: ActivationResult, console: Console) -> None:
 
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("x", justify="right", no_wrap=True)
-    table.add_column("f(x)", justify="right", overflow="fold")
+    table.add_column("f(x)", justify="right", no_wrap=True)
     if diff is not None:
-        table.add_column(f"f' {result.method}", justify="right", overflow="fold")
-    table.add_column("f' backprop", justify="right", overflow="fold")
+        table.add_column(f"f' {result.method}", justify="right", no_wrap=True)
+    table.add_column("f' backprop", justify="right", no_wrap=True)
     if diff is not None:
         if not fixed_eps:
             table.add_column("eps", justify="right", no_wrap=True)
@@ -482,7 +573,7 @@ def render_activation(run: ActivationResult, console: Console) -> None:
             row.append(_short(result.rel_error[0, p]))  # type: ignore[index]
             row.append(_short(diff.error_estimate[0, p]))
         table.add_row(*row, _status(result.warnings[p]))
-    console.print(table)
+    _print_table(console, table, ("rel err", "estimate", "eps", "f(x)", "abs err"))
     for p, warnings in enumerate(result.warnings):
         for w in warnings:
             line = Text(f"x = {number(result.points[p, 0])}: ")
@@ -490,8 +581,11 @@ def render_activation(run: ActivationResult, console: Console) -> None:
             line.append(w.message)
             console.print(line)
     console.print()
+    from rich.padding import Padding
+
     for line in describe(run.health, run.name):
-        console.print(Text(line))
+        body = line.lstrip(" ")  # an indented line stays indented where it wraps
+        console.print(Padding(Text(body), (0, 0, 0, len(line) - len(body)), expand=False))
 
 
 class ProgressBar:

@@ -105,7 +105,7 @@ def test_alpha_is_passed_to_the_function():
 def test_alpha_only_where_the_function_has_one():
     result = run("sigmoid", "--alpha", "2", "--at", "1")
     assert result.exit_code == 2
-    assert result.stderr.startswith("gradcli: error: No such option '--alpha'")
+    assert result.stderr.startswith("gradcli: error: sigmoid has no --alpha")
     result = run("elu", "--alpha", "nan", "--at", "1")
     assert result.exit_code == 2
     assert "gradcli: error: --alpha must be a finite number" in result.stderr
@@ -230,9 +230,9 @@ healthy range of relu (found numerically from its derivative):
   |f'(x)| >= 10% of its peak 1.0 for 0.0 < x
   no vanishing side for large x: f' does not fade there
   left of that f' is exactly 0: a unit pushed there stops learning (dead), not
-only slowly
+  only slowly
   the usual advice -1 < x < 1 is not inside both: there |f'| is 0 to 1 (0% to
-100% of the peak)
+  100% of the peak)
 """
 
 
@@ -251,3 +251,46 @@ def test_activation_output_writes_an_image(tmp_path):
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
     assert f"wrote {path}" in result.stderr
+
+
+@pytest.mark.parametrize("name", [n for n, a in ACTIVATIONS.items() if not a.param])
+def test_alpha_on_an_activation_without_one_names_those_that_take_it(name):
+    result = run(name, "--alpha", "2", "--at", "1")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"gradcli: error: {name} has no --alpha: only leaky_relu and elu take one "
+        f"(see 'gradcli {name} --help')\n"
+    )
+    assert "--alpha" not in run(name, "--help").stdout
+
+
+def test_alpha_still_works_where_it_belongs():
+    result = run("leaky_relu", "--alpha", "0.2", "--at", "-1", "--format", "json")
+    assert result.exit_code == 0
+    (record,) = lines(result)
+    assert record["value"] == -0.2 and record["exact"] == {"x": 0.2}
+
+
+def test_input_help_of_an_activation_speaks_of_x_values():
+    text = " ".join(run("tanh", "--help").stdout.split())
+    assert "Read x values from FILE, one per line" in text
+    assert "a=5,b=3,c=2" not in text
+
+
+def test_csv_warnings_of_an_activation_name_x_as_its_table_does():
+    result = run(
+        "sigmoid", "--at", "1", "--at", "20", "--method", "forward", "--eps", "0.001", "--format", "csv"
+    )
+    assert result.exit_code == 0
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("gradcli: warning:")]
+    assert [w.split(": ")[2] for w in warnings] == ["x = 1.0", "x = 20.0"]
+    assert "point 1" not in result.stderr
+
+
+def test_a_slope_that_jumps_across_zero_is_not_said_to_be_zero():
+    # leaky_relu with alpha -1 is |x|: f' jumps from -1 to 1 at 0 and is never 0
+    text = run("leaky_relu", "--alpha=-1", "--at", "1", "--method", "backprop").stdout
+    assert "f' is 0 at" not in text and "changes sign" not in text
+    gelu = run("gelu", "--at", "1", "--method", "backprop").stdout  # a smooth turn: f' does pass 0
+    assert "f' changes sign at x = " in gelu

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -472,6 +473,29 @@ def test_missing_expression_and_unknown_command():
     assert_one_line_error(run("gard", "x"), "gard")
 
 
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [("gard", "'grad'"), ("sigmod", "'sigmoid'"), ("leaky-relu", "'leaky_relu'"), ("swsh", "'swish'")],
+)
+def test_mistyped_command_suggests_the_activations_too(typed, suggested):
+    # the activation commands are built on first use, yet a typo of one is still named
+    line = assert_one_line_error(run(typed, "--at", "1"), f"No such command '{typed}'")
+    assert "Did you mean" in line and suggested in line
+
+
+def test_main_help_lists_every_exit_status():
+    text = " ".join(run("--help").stdout.split())
+    for status in (
+        "0 done",
+        "1 f could not be evaluated",
+        "2 usage error",
+        "70 internal error",
+        "74 the output could not be written",
+        "130 interrupted",
+    ):
+        assert status in text
+
+
 # --- exit statuses ----------------------------------------------------------------------------------
 
 NONFINITE = [
@@ -865,3 +889,185 @@ def test_table_labels_the_new_methods():
     assert "complex step, eps auto" in out and "estimate" in out
     out = run("grad", "sin(x)", "--at", "1", "--method", "richardson").stdout
     assert "richardson extrapolation, eps auto" in out
+
+
+# --- every --help example runs ------------------------------------------------------------------
+
+
+def help_examples() -> list[tuple[str, str]]:
+    """(command, example line) for each line of each command's --help "Examples:" block."""
+    found = []
+    for name in ["", *main.list_commands(click.Context(main))]:
+        text = run(*([name] if name else []), "--help").stdout
+        lines = text.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.strip() == "Examples:")
+        for line in lines[start + 1 :]:
+            if not line.strip():
+                break
+            found.append((name or "gradcli", line.strip()))
+    return found
+
+
+def as_invocation(example: str) -> tuple[list[str], str | None]:
+    """An example line as gradcli's argv and its stdin: ``printf 'TEXT' | gradcli ...`` feeds TEXT,
+    and a trailing ``| dot ...`` or ``> FILE`` is dropped (gradcli's part is what is tested)."""
+    words = shlex.split(example)  # an unbalanced quote fails here
+    stdin = None
+    if words[0] == "printf":
+        assert words[2] == "|", example
+        stdin = words[1].encode().decode("unicode_escape")
+        words = words[3:]
+    for stop in ("|", ">"):
+        if stop in words:
+            words = words[: words.index(stop)]
+    assert words[0] == "gradcli", example
+    return words[1:], stdin
+
+
+def test_help_examples_are_whole_commands():
+    examples = help_examples()
+    assert len(examples) > 60
+    assert ("grad", "printf '5,3,2\\n1,2,3\\n' | gradcli grad \"3*(a+b*c)\" --at - --format csv") in examples
+    for _, example in examples:
+        as_invocation(example)
+
+
+@pytest.mark.parametrize(
+    "example",
+    [e for c, e in help_examples() if c not in ACTIVATIONS or c == "leaky_relu"],
+    ids=lambda e: e[:70],
+)
+def test_help_example_runs(example, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "points.csv").write_text("a,b,c\n5,3,2\n1,2,3\n")
+    argv, stdin = as_invocation(example)
+    result = CliRunner().invoke(main, argv, input=stdin, prog_name="gradcli")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exc_info
+    assert result.exit_code in (0, 1), (example, result.stderr)
+    assert result.stdout or "wrote" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_expressions_without_variables_show_no_empty_difference_tables():
+    result = run("grad", "3", "4")
+    assert result.exit_code == 0
+    assert "Jacobian (central)" not in result.stdout and "abs err" not in result.stdout
+    assert "none needed: the expressions have no variables" in result.stdout
+    assert [line.split() for line in result.stdout.splitlines()[-2:]] == [
+        ["3", "3.0", "ok"],
+        ["4", "4.0", "ok"],
+    ]
+
+
+def test_direction_without_variables_is_one_line():
+    assert_one_line_error(
+        run("grad", "3", "--direction", "1"),
+        "--direction: the expression has no variables, so there is no direction to differentiate along",
+    )
+
+
+@needs_exe
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("fmt", ["table", "csv"])
+def test_a_full_disk_is_one_line_exit_74_not_an_internal_error(fmt):
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [EXE, "grad", "sin(x)", "--at", "1", "--format", fmt],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=clean_env(),
+            timeout=60,
+        )
+    assert proc.returncode == 74
+    assert proc.stderr == "gradcli: error: cannot write the output: No space left on device\n"
+
+
+@needs_exe
+def test_a_closed_stdout_is_one_line_exit_74():
+    proc = subprocess.run(
+        f"exec >&-; {shlex.quote(EXE)} grad 'sin(x)' --at 1",
+        shell=True,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(),
+        timeout=60,
+    )
+    assert proc.returncode == 74
+    assert proc.stderr == "gradcli: error: cannot write the output: stdout is closed\n"
+
+
+# --- CSV/TSV headers: one name per column ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "clash"),
+    [
+        (("grad", "f*2", "--at", "3", "--format", "csv"), "f"),
+        (("grad", "x*grad_x", "--at", "1,2", "--format", "tsv"), "grad_x"),
+        (("grad", "f1+x", "x", "--at", "3,1", "--format", "csv"), "f1"),
+        (("grad", "grad_u*2", "--at", "3", "--direction", "1", "--format", "csv"), "grad_u"),
+        (("grad", "dir1*x", "x", "--at", "3,1", "--direction", "1,1", "--format", "csv"), "dir1"),
+    ],
+)
+def test_a_variable_named_like_an_output_column_is_refused_in_csv(args, clash):
+    fmt = args[-1]
+    assert_one_line_error(
+        run(*args),
+        f"the variable '{clash}' has the name of an output column of --format {fmt}",
+        "use --format json",
+    )
+    assert run(*args[:-1], "json").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("grad", "a*b+c", "--at", "1,2,3"),
+        ("grad", "a*b", "b", "--at", "1,2"),
+        ("grad", "a*b", "--at", "1,2", "--direction", "1,1"),
+        ("grad", "a*b", "b", "--at", "1,2", "--direction", "1,1"),
+        ("grad", "f", "x", "--at", "1,2"),  # f is no output column of a Jacobian
+    ],
+)
+def test_the_checked_columns_are_the_written_header(args):
+    from gradcli.expression import parse
+    from gradcli.formats import columns
+    from gradcli.jacobian import union_variables
+
+    result = run(*args, "--format", "csv")
+    assert result.exit_code == 0, result.stderr
+    exprs = [a for a in args[1:] if not a.startswith("-") and "," not in a]
+    names = union_variables([parse(text) for text in exprs])
+    assert result.stdout.splitlines()[0].split(",") == columns(names, len(exprs), "--direction" in args)
+
+
+def test_sweep_where_the_exact_derivative_is_not_finite_says_so():
+    result = run("sweep", "sqrt(x)", "--at", "0")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "gradcli: warning: df/dx is inf here (backprop), so no step's error can be measured "
+        "('gradcli grad' says why)\n"
+    )
+    assert run("sweep", "sqrt(x)", "--at", "1").stderr == ""
+
+
+@pytest.mark.parametrize("command", ["sweep", "trace", "hessian"])
+def test_help_promises_stdin_points_only_where_they_work(command):
+    text = " ".join(run(command, "--help").stdout.split())
+    assert "reads points from stdin" not in text
+    assert run(command, "x", "--at", "-").exit_code == 2  # and indeed they are refused
+    assert ("Repeat for more points" in text) == (command != "sweep")  # sweep takes one point
+    assert "reads points from stdin" in " ".join(run("grad", "--help").stdout.split())
+
+
+def test_plot_size_metavar_says_the_shape():
+    assert "--size WxH" in run("plot", "--help").stdout
+
+
+def test_every_option_has_help():
+    ctx = click.Context(main)
+    for name in main.list_commands(ctx):
+        for param in main.get_command(ctx, name).params:
+            if isinstance(param, click.Option) and not param.hidden:
+                assert param.help, (name, param.opts)

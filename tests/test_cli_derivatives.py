@@ -103,7 +103,15 @@ def test_trace_errors_and_undefined_f() -> None:
     one_line_error(run("trace", "x", "--at", "1", "--vanish", "-1"), "--vanish")
     result = run("trace", "log(x)", "--at", "-1")
     assert result.exit_code == 1
-    assert result.stderr == "gradcli: warning: point 1: f is nan\n"
+    assert result.stderr == (  # the reason, in grad's words
+        "gradcli: warning: point 1: nonfinite: f is nan: log of a negative number in log(x), where x = -1.0\n"
+    )
+    result = run("trace", "log(x)", "--at", "2", "--at", "0", "--format", "json")
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == "gradcli: warning: point 2: nonfinite: f is -inf: log of zero in log(x), where x = 0.0\n"
+    )
 
 
 def test_trace_subprocess_dot() -> None:
@@ -229,3 +237,9 @@ def test_jacobian_subprocess() -> None:
     )
     assert done.returncode == 0 and done.stderr == ""
     assert done.stdout.splitlines()[1] == "2.0,3.0,6.0,-2.0,3.0,2.0,-1.0,0.0"
+
+
+def test_trace_marks_vanishing_edges_with_the_threshold_at_full_precision() -> None:
+    result = run("trace", "sigmoid(w*x)", "--at", "w=4,x=5", "--vanish", "1.23456789e-6")
+    assert result.exit_code == 0
+    assert "◀ vanishing: local < 1.23456789e-06" in result.stdout

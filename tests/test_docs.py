@@ -107,3 +107,14 @@ def test_set_up_commands_are_exactly_as_promised() -> None:
     assert 'pip install ".[test]" && pytest' in README
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text()
     assert 'pip install --quiet ".[test]"' in ci and "pytest" in ci
+
+
+def test_every_option_of_every_command_is_documented():
+    ctx = click.Context(main)
+    for name in main.list_commands(ctx):
+        for param in main.get_command(ctx, name).params:
+            if getattr(param, "hidden", False):
+                continue
+            for opt in param.opts:
+                if opt.startswith("--") and opt != "--help":
+                    assert f"`{opt}" in README, (name, opt)

@@ -85,6 +85,8 @@ def test_plot_without_a_vanishing_region_says_so():
         (("plot", "x", "--size", "big"), "size 'big' is not WIDTHxHEIGHT in pixels"),
         (("plot", "x", "--size", "5x5"), "must be 16 to 10,000 pixels"),
         (("plot", "x", "--points", "1"), "--points"),
+        (("plot", "3"), "the expression has no variables: there is nothing to plot against"),
+        (("plot", "pi*2", "--var", "x"), "the expression has no variables"),
     ],
 )
 def test_plot_errors_are_one_line_exit_2(args, message):
@@ -142,3 +144,89 @@ def test_terminal_plot_uses_colour_only_when_asked(monkeypatch):
     c = sample(parse("tanh(x)"), None, Span(-5.0, 5.0, None), points=40)
     assert "\x1b[" in terminal_plot(c, 80, color=True)
     assert "\x1b[" not in terminal_plot(c, 80, color=False)
+
+
+def test_axis_labels_of_a_tiny_range_are_distinct():
+    # plotille's own labels round anything within 1e-8 of a whole number, so every tick read 0
+    text = terminal_plot(sample(parse("x"), None, Span(0.0, 1e-9, None), points=20), 60)
+    lines = text.splitlines()
+    axis = lines[next(i for i, line in enumerate(lines) if "> (X)" in line) + 1]
+    ticks = axis.replace("|", " ").split()
+    assert len(ticks) >= 3 and len(set(ticks)) == len(ticks), axis
+    assert ticks[0] == "0" and float(ticks[1]) == pytest.approx(1e-9 * 10 / 38, rel=1e-3)
+
+
+def test_axis_labels_of_tiny_values_are_not_zero():
+    text = terminal_plot(sample(parse("x**2"), None, Span(1e-300, 2e-300, None), points=20), 60)
+    labels = [line.split("|")[0].strip() for line in text.splitlines()[1:6]]
+    assert all(label and float(label) > 0 for label in labels), labels
+
+
+def test_plot_over_a_partly_undefined_range_says_where_nothing_is_drawn():
+    c = sample(parse("log(x)"), None, Span(-1.0, 1.0, None), points=200)
+    text = " ".join(terminal_plot(c, 200).split())
+    last_undefined = float(c.x[c.x <= 0][-1])
+    assert f"f is not finite (not drawn) at x = -1.0..{last_undefined!r}" in text
+    assert "at every sampled x where it is finite (no vanishing region here)" in text
+    result = run("plot", "log(x)", "--range", "-1:1")
+    assert result.exit_code == 0 and "not finite (not drawn)" in result.stdout
+
+
+def test_plot_where_only_the_slope_is_undefined_says_so():
+    text = terminal_plot(sample(parse("sqrt(x)"), None, Span(0.0, 1.0, None), points=5), 80)
+    assert "df/dx is not finite (not drawn) at x = 0.0" in text
+    assert "f is not finite" not in text
+
+
+def test_plot_where_f_is_nowhere_finite_is_one_line_exit_1(tmp_path):
+    for extra in ((), ("--output", str(tmp_path / "s.png"))):
+        result = run("plot", "sqrt(x)", "--range", "-1:-0.5", *extra)
+        assert result.exit_code == 1, result.output
+        assert result.stdout == ""
+        assert result.stderr == (
+            "gradcli: error: f is not finite at any of the 200 sampled x from -1.0 to -0.5, so there is "
+            "nothing to plot — choose a --range where f is defined\n"
+        )
+    assert not (tmp_path / "s.png").exists()
+
+
+def test_sweep_plot_says_when_exact_steps_are_not_drawn():
+    result = run("sweep", "2*x", "--at", "1", "--method", "complex", "--plot")
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if line.startswith("complex ")]
+    zero = sum(1 for line in rows if line.split()[3] == "0")
+    assert zero == len(rows) == 16
+    assert f"{zero} of {len(rows)} steps have an error of exactly 0 and are not drawn" in " ".join(
+        result.stdout.split()
+    )
+    plain = run("sweep", "exp(x)", "--at", "1", "--plot").stdout
+    assert "exactly 0" not in plain
+
+
+def test_plot_to_an_output_without_braille_is_one_line_exit_2():
+    import subprocess
+
+    env = {k: v for k, v in __import__("os").environ.items() if k != "GRADCLI_DEBUG"}
+    env["PYTHONIOENCODING"] = "latin-1"
+    proc = subprocess.run(
+        [sys.executable, "-m", "gradcli", "plot", "x", "--points", "5"],
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stdout == b""
+    err = proc.stderr.decode("latin-1")
+    assert err.count("\n") == 1
+    assert err.startswith("gradcli: error: the output's encoding (iso8859-1) cannot show the plot's braille")
+    assert "--output FILE.png" in err
+
+
+def test_the_vanish_threshold_is_written_at_full_precision():
+    text = " ".join(
+        run("plot", "sigmoid(x)", "--vanish", "1.23456789e-6", "--range", "-20:20").stdout.split()
+    )
+    assert "|df/dx| < 1.23456789e-06 (vanishing)" in text
+    table = run("sigmoid", "--at", "20", "--vanish", "1.23456789e-6").stdout
+    assert "|f'(x)| >= 1.23456789e-06 (--vanish)" in table
+    assert "below the --vanish threshold 1.23456789e-06" in " ".join(table.split())

@@ -199,3 +199,95 @@ def test_progress_bar_draws_on_a_terminal_and_clears_itself() -> None:
     bar.close()
     drawn = out.getvalue()
     assert "reading" in drawn and "50%" in drawn
+
+
+# --- narrow consoles: numbers and words whole, columns left out by name --------------------------
+
+
+def _numbers(result) -> list[str]:
+    return [number(g) for g in result.gradient.ravel()] + [number(g) for g in result.exact.ravel()]
+
+
+def test_narrow_console_leaves_out_columns_and_never_folds_a_number():
+    result = grad("sigmoid(x)*y", ["x=20,y=1"])
+    out = rendered(result, width=66)
+    lines = out.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 66
+    for digits in _numbers(result):  # each number whole, on one line
+        assert digits in out, digits
+    assert "…" not in out
+    header = next(line for line in lines if line.startswith("var"))
+    assert "rel err" not in header and "estimate" not in header
+    assert "(left out to fit 66 columns: rel err, estimate, eps, abs err;" in " ".join(lines)
+    assert "vanishing," in out and "inaccurate" in out  # the status wraps between words
+
+
+def test_wide_console_leaves_nothing_out():
+    out = rendered(grad("sigmoid(x)*y", ["x=20,y=1"]), width=120)
+    assert "left out" not in out
+    assert "rel err" in out and "estimate" in out and "eps" in out
+
+
+def test_activation_table_at_80_columns_keeps_whole_numbers():
+    from gradcli.activation import evaluate_activation
+    from gradcli.table import render_activation
+
+    run = evaluate_activation("sigmoid", [1.0, 20.0], "central")
+    out = io.StringIO()
+    render_activation(run, Console(file=out, width=80, color_system=None))
+    text_out = out.getvalue()
+    for value in (*run.result.diff.gradient[0], *run.result.exact[0]):
+        assert number(value) in text_out
+    assert "…" not in text_out
+    assert max(len(line.rstrip()) for line in text_out.splitlines()) <= 80
+    assert "left out to fit 80 columns" in text_out
+
+
+def test_table_too_wide_for_any_layout_runs_past_the_edge_rather_than_cutting():
+    from gradcli.jacobian import jacobian
+    from gradcli.table import render_jacobian
+
+    exprs = [gradcli_parse("sigmoid(x)*y"), gradcli_parse("x*exp(y)")]
+    jr = jacobian(exprs, np.array([[20.123456789, 1.3]]), "central", None, 1e-6, 1e6)
+    out = io.StringIO()
+    render_jacobian(jr, Console(file=out, width=60, color_system=None))
+    text_out = out.getvalue()
+    assert "…" not in text_out
+    assert "sigmoid(x)*y" in text_out
+    for value in jr.exact.ravel():
+        assert number(value) in text_out
+
+
+def gradcli_parse(text):
+    from gradcli.expression import parse
+
+    return parse(text)
+
+
+def test_sweep_table_on_a_narrow_console_keeps_numbers_and_wraps_the_marks():
+    from gradcli.expression import parse
+    from gradcli.sweep import steps, sweep
+    from gradcli.table import render_sweep
+
+    result = sweep(parse("exp(x)"), np.array([1.0]), 0, ("forward",), steps(1e-1, 1e-3, 1), 1e-3)
+    out = io.StringIO()
+    render_sweep(result, Console(file=out, width=62, color_system=None))
+    text_out = out.getvalue()
+    assert max(len(line.rstrip()) for line in text_out.splitlines()) <= 62
+    for row in result.rows:
+        assert number(row.gradient) in text_out
+    assert "estimate" in text_out.splitlines()[-2] + text_out.splitlines()[-1]  # named as left out
+
+
+def test_a_long_expression_folds_in_its_column_instead_of_widening_the_table():
+    from gradcli.jacobian import jacobian
+    from gradcli.table import render_jacobian
+
+    text = "+".join(f"sin({i}*x)" for i in range(1, 40))  # 400 characters, no space to wrap at
+    jr = jacobian([gradcli_parse(text), gradcli_parse("x")], np.array([[1.0]]), "central", None, 1e-6, 1e6)
+    out = io.StringIO()
+    render_jacobian(jr, Console(file=out, width=80, color_system=None))
+    lines = out.getvalue().splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    for value in jr.exact.ravel():
+        assert number(value) in out.getvalue()
