@@ -120,7 +120,7 @@ def describe(health: Health, name: str) -> list[str]:
         f"  |f'(x)| >= {number(health.vanish)} (--vanish) for {set_text(health.above_vanish)}",
     ]
     if health.peak > 0:
-        where = f" at x = {number(health.peak_at)}" if health.peak_at is not None else ""
+        where = f" at x ≈ {health.peak_at:.6g}" if health.peak_at is not None else ""
         lines.append(
             f"  |f'(x)| >= 10% of its peak {number(health.peak)}{where} for {set_text(health.strong)}"
         )

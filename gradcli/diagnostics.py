@@ -144,7 +144,7 @@ def diagnose(
                     name,
                     "exploding",
                     f"df/d{name} = {_num(exact[v, p])} is above the --explode threshold "
-                    f"{explode:g}: a small change in {name} changes f a lot, so a gradient "
+                    f"{_threshold(explode)}: a small change in {name} changes f a lot, so a gradient "
                     "step may overshoot",
                 )
             )
@@ -161,7 +161,7 @@ def _vanishing(name: str, g: float, vanish: float) -> str:
             f"step cannot move {name}"
         )
     return (
-        f"df/d{name} = {_num(g)} is below the --vanish threshold {vanish:g}: f is nearly flat "
+        f"df/d{name} = {_num(g)} is below the --vanish threshold {_threshold(vanish)}: f is nearly flat "
         f"in {name} here (saturated), so a gradient step barely moves {name}, and multiplied "
         "through further layers the gradient vanishes"
     )
@@ -313,6 +313,12 @@ def _at(value: Any, p: int) -> float:
 
 def _side(x: float) -> str:
     return "undefined (f is not defined, or jumps, on that side)" if np.isnan(x) else _num(x)
+
+
+def _threshold(x: float) -> str:
+    """A user's threshold as short as it reads back exactly: 1e-06, but 1.234567891e-06 in full."""
+    short = f"{x:g}"
+    return short if float(short) == x else repr(float(x))
 
 
 def _num(x: float) -> str:

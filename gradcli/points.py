@@ -212,7 +212,11 @@ def bind(
                 raise PointsError(
                     f"point '{spec.text}' has {len(spec.values)} value{'s' * (len(spec.values) != 1)}"
                     f" but the expression has {len(variables)} variable{'s' * (len(variables) != 1)}",
-                    hint=f"{listing} (positional values bind in the order {', '.join(positional) or '-'})",
+                    hint=(
+                        f"{listing} (positional values bind in the order {', '.join(positional)})"
+                        if positional
+                        else f"{listing}: give no --at"
+                    ),
                 )
             for name, value in zip(positional, spec.values):
                 rows[r, column[name]] = value
