@@ -79,12 +79,12 @@ def jacobian_records(jr: JacobianResult, directions: list[Directional] | None = 
     first = jr.results[0]
     out = []
     for p in range(jr.points.shape[0]):
-        eps: dict[str, float | None] | None = None
-        if first.diff is not None:
-            eps = {}
+        eps: list[list[float | None]] | None = None
+        if first.diff is not None:  # each expression's own step per variable (null where unused)
+            eps = []
             for r in jr.results:
-                for v, name in enumerate(r.variables):
-                    eps.setdefault(name, _finite(r.diff.step[v, p]))  # type: ignore[union-attr]
+                own = {name: r.diff.step[v, p] for v, name in enumerate(r.variables)}  # type: ignore[union-attr]
+                eps.append([_finite(own[name]) if name in own else None for name in names])
         record: dict[str, Any] = {
             "exprs": [r.expr.text for r in jr.results],
             "point": {v: float(x) for v, x in zip(names, jr.points[p])},

@@ -426,11 +426,16 @@ def _eps_text(results: list[GradResult], names: tuple[str, ...], p: int) -> str:
         return ""
     if first.eps is not None:
         return number(first.eps)
-    steps = {}
+    steps: dict[str, list[float]] = {}
     for r in results:
         for v, name in enumerate(r.variables):
-            steps.setdefault(name, r.diff.step[v, p])  # type: ignore[union-attr]
-    return "auto (" + ", ".join(f"{name} {_short(steps[name])}" for name in names if name in steps) + ")"
+            steps.setdefault(name, []).append(float(r.diff.step[v, p]))  # type: ignore[union-attr]
+
+    def span(values: list[float]) -> str:  # each expression takes its own auto step
+        lo, hi = min(values), max(values)
+        return _short(lo) if lo == hi else f"{_short(lo)} to {_short(hi)}"
+
+    return "auto (" + ", ".join(f"{name} {span(steps[name])}" for name in names if name in steps) + ")"
 
 
 def render_jacobian(

@@ -182,7 +182,18 @@ def test_jacobian_json_shape() -> None:
     assert rec["exprs"] == ["x*y", "x+z"] and rec["variables"] == ["x", "y", "z"]
     assert rec["exact"] == [[2.0, 1.0, 0.0], [1.0, 0.0, 1.0]]
     assert len(rec["jacobian"]) == 2 and all(len(row) == 3 for row in rec["jacobian"])
-    assert set(rec["eps"]) == {"x", "y", "z"}
+    # each expression's own steps, null where it does not use the variable
+    assert len(rec["eps"]) == 2 and rec["eps"][0][2] is None and rec["eps"][1][1] is None
+    assert all(isinstance(rec["eps"][i][j], float) for i, j in [(0, 0), (0, 1), (1, 0), (1, 2)])
+
+
+def test_jacobian_reports_each_expressions_own_step() -> None:
+    # 1/(x-1.0001) near its pole takes a much smaller auto step than sin(x): both are reported
+    rec = json.loads(run("grad", "sin(x)", "1/(x-1.0001)", "--at", "1", "--format", "json").stdout)
+    (a,), (b,) = rec["eps"]
+    assert b < a / 100
+    table = run("grad", "sin(x)", "1/(x-1.0001)", "--at", "1").stdout
+    assert " to " in table.splitlines()[2]
 
 
 def test_jacobian_csv_and_warnings_on_stderr_and_strict() -> None:
