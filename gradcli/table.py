@@ -358,7 +358,12 @@ def render_trace(traces: list[Trace], console: Console) -> None:
             stack.extend(reversed(pending))
         console.print(tree)
         grads = ", ".join(f"{name} = {number(g)}" for name, g in t.gradient.items())
-        console.print(Text(f"gradient (backprop): {grads}" if grads else "gradient: f has no variables"))
+        undefined = (
+            " (not defined: f is not finite here)" if grads and not math.isfinite(t.root.value) else ""
+        )
+        console.print(
+            Text(f"gradient (backprop): {grads}{undefined}" if grads else "gradient: f has no variables")
+        )
 
 
 # --- gradcli hessian ------------------------------------------------------------------------------

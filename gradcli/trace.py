@@ -15,6 +15,7 @@ gradient vanishes, a saturated sigmoid for instance.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -54,11 +55,14 @@ class Trace(NamedTuple):
 
     @property
     def gradient(self) -> dict[str, float]:
-        """df/dv for each variable: the adjoint of its node (0 where f does not reach it)."""
+        """df/dv for each variable: the adjoint of its node (0 where f does not reach it); NaN
+        where f itself is not finite, as ``gradcli grad`` reports it (the nodes keep the adjoints
+        the backward pass computed)."""
+        undefined = not math.isfinite(self.root.value)
         out = {}
         for k, name in enumerate(self.expr.variables):
             adjoint = self.nodes[self.expr.var_nodes[k]].adjoint
-            out[name] = 0.0 if adjoint is None else adjoint
+            out[name] = math.nan if undefined else 0.0 if adjoint is None else adjoint
         return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import shutil
 import subprocess
 
@@ -175,3 +176,10 @@ def test_dot_parses_with_graphviz() -> None:
         done = subprocess.run(["dot", "-Tsvg"], input=dot(one(text, **point)), capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         assert "<svg" in done.stdout
+
+
+def test_gradient_is_undefined_where_f_is_not_finite_as_in_grad():
+    t = trace(parse("log(x)*y"), [[-1.0, 2.0]])[0]
+    assert all(math.isnan(g) for g in t.gradient.values())
+    assert np.isnan(grad("log(x)*y", "x=-1,y=2", method="backprop").exact).all()
+    assert t.nodes[0].adjoint is not None  # the backward pass itself is still shown node by node
