@@ -94,7 +94,8 @@ def read_chunks(source: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
     line gives an empty chunk, so the caller can write what it has); otherwise (an in-memory
     stream) reads ``source.read``. A chunk ends at a newline, except the last, which holds any
     final line without one, so memory is bounded by the chunk size plus the longest line. Bytes
-    that are not UTF-8 are replaced (the line is then reported as not a number).
+    that are not UTF-8 are replaced (the line is then reported as not a number); a UTF-8 byte
+    order mark at the very start is dropped.
     """
     read, ready = _reader(source)
     pending = b""
@@ -111,6 +112,8 @@ def read_chunks(source: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
         if cut:
             piece, pending = pending[:cut], pending[cut:]
             text = piece.decode("utf-8", errors="replace")
+            if line == 1:
+                text = text.removeprefix("\ufeff")  # a byte order mark (Excel's "CSV UTF-8") is not data
             yield Chunk(text, line, not eof and ready(), len(piece))
             line += text.count("\n")
         elif not eof and not ready():

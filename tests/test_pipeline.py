@@ -434,3 +434,15 @@ def test_memory_stays_flat_as_the_input_grows(tmp_path: Path) -> None:
         peaks[n] = int(out.stdout) / 1024  # MiB
     assert peaks[180_000] < 150, peaks
     assert peaks[180_000] < 1.10 * peaks[60_000], peaks
+
+
+@pytest.mark.parametrize("text", ["5,3,2\n1,2,3\n", "a,b,c\n5,3,2\n1,2,3\n", "c,a,b\n2,5,3\n3,1,2\n"])
+def test_a_utf8_byte_order_mark_is_skipped(text: str) -> None:
+    """Excel's "CSV UTF-8" starts with a byte order mark: the first line is still a point or header."""
+    result = run(
+        "grad", EXPR, "--at", "-", *FORWARD, "--format", "csv", input=b"\xef\xbb\xbf" + text.encode()
+    )
+    assert (result.exit_code, result.stderr) == (0, "")
+    rows = csv_rows(result.stdout)
+    assert rows[0][0] in ("a", "c")  # no mark in the output header
+    assert_rows_match(rows[1:], [[5, 3, 2], [1, 2, 3]])

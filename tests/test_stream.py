@@ -237,3 +237,29 @@ def test_undecodable_bytes_are_a_bad_line_not_a_crash() -> None:
     text = next(read_chunks(io.BytesIO(b"1,2,\xff\n1,2,3\n"))).text
     block = parse_chunk(text, 1, detect("1,2,3", ABC), ",")
     assert block.lines == [2] and block.bad[0].line == 1
+
+
+class Dribble:
+    """A source that hands out a few bytes per read, so lines and marks are split across reads."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self.data, self.size = data, size
+
+    def read(self, n: int) -> bytes:
+        piece, self.data = self.data[: min(n, self.size)], self.data[min(n, self.size) :]
+        return piece
+
+
+@pytest.mark.parametrize("size", [1, 2, 4, 1 << 16])
+def test_a_byte_order_mark_at_the_start_is_not_data(size: int) -> None:
+    data = b"\xef\xbb\xbfa,b,c\n5,3,2\n"
+    chunks = list(read_chunks(Dribble(data, size), chunk_bytes=4))
+    assert "".join(c.text for c in chunks) == "a,b,c\n5,3,2\n"
+    assert sum(c.nbytes for c in chunks) == len(data)  # the progress bar still counts its bytes
+    assert chunks[0].first == 1
+
+
+def test_a_byte_order_mark_later_in_the_stream_is_still_a_bad_value() -> None:
+    text = "".join(c.text for c in read_chunks(io.BytesIO("1,2,3\n\ufeff4,5,6\n".encode())))
+    block = parse_chunk(text, 1, detect("1,2,3", ABC), ",")
+    assert block.lines == [1] and block.bad[0].line == 2
