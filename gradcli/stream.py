@@ -98,9 +98,10 @@ def read_chunks(source: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
     order mark at the very start is dropped.
     """
     read, ready = _reader(source)
-    pending = b""
+    pending = bytearray()  # appended in place: a line longer than a chunk costs linear time, not quadratic
     line = 1
     while True:
+        searched = len(pending)  # what is pending holds no newline (it was cut after the last one)
         data = read(READ_BYTES)
         eof = not data
         pending += data
@@ -108,9 +109,10 @@ def read_chunks(source: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
             data = read(READ_BYTES)
             eof = not data
             pending += data
-        cut = len(pending) if eof else pending.rfind(b"\n") + 1
+        cut = len(pending) if eof else pending.rfind(b"\n", searched) + 1
         if cut:
-            piece, pending = pending[:cut], pending[cut:]
+            piece = bytes(pending[:cut])
+            del pending[:cut]
             text = piece.decode("utf-8", errors="replace")
             if line == 1:
                 text = text.removeprefix("\ufeff")  # a byte order mark (Excel's "CSV UTF-8") is not data

@@ -263,3 +263,18 @@ def test_a_byte_order_mark_later_in_the_stream_is_still_a_bad_value() -> None:
     text = "".join(c.text for c in read_chunks(io.BytesIO("1,2,3\n\ufeff4,5,6\n".encode())))
     block = parse_chunk(text, 1, detect("1,2,3", ABC), ",")
     assert block.lines == [1] and block.bad[0].line == 2
+
+
+def test_a_line_longer_than_a_chunk_is_read_in_linear_time() -> None:
+    """A file with no newlines (a stray binary or one-line dump) must not be re-copied on every read."""
+    import time
+
+    def seconds(data: bytes) -> float:
+        start = time.perf_counter()
+        assert sum(len(c.text) for c in read_chunks(io.BytesIO(data), chunk_bytes=1 << 16)) == len(data)
+        return time.perf_counter() - start
+
+    size = 32 << 20
+    short = seconds(b"1,2,3\n" * (size // 6))
+    long = seconds(b"1,2,3," * (size // 6))
+    assert long < 10 * short + 0.5  # it was quadratic: 32 MiB in one line took 7 s, not 0.1 s
