@@ -403,6 +403,10 @@ def run_stream(
 
         check_order(vars_order, parse(expression).variables)
     if input_path in (None, STDIN):
+        if sys.stdin is None:  # started with stdin closed (`<&-`)
+            raise click.UsageError(
+                "the points come from stdin, but stdin is closed — pipe them in, or use --input FILE"
+            )
         source, size = getattr(sys.stdin, "buffer", sys.stdin), None
     else:
         try:

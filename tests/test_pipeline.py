@@ -446,3 +446,15 @@ def test_a_utf8_byte_order_mark_is_skipped(text: str) -> None:
     rows = csv_rows(result.stdout)
     assert rows[0][0] in ("a", "c")  # no mark in the output header
     assert_rows_match(rows[1:], [[5, 3, 2], [1, 2, 3]])
+
+
+@needs_gradcli
+@pytest.mark.parametrize("args", [("grad", EXPR, "--at", "-"), ("sigmoid", "--input", "-")])
+def test_stdin_closed_is_a_usage_error_not_an_internal_one(args: tuple[str, ...]) -> None:
+    """`gradcli ... --at - <&-`: Python has no sys.stdin at all."""
+    done = subprocess.run(
+        [GRADCLI, *args], preexec_fn=lambda: os.close(0), capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("gradcli: error: the points come from stdin, but stdin is closed — ")
+    assert done.stderr.count("\n") == 1 and done.stdout == ""
