@@ -201,8 +201,8 @@ def parse_chunk(text: str, first: int, layout: Layout, out_sep: str, skip: int =
     layout) sends the chunk line by line, which gives the same points and says what is wrong
     with each bad line.
     """
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
+    if "\r" in text:  # CRLF line endings, and a last line that ends in a bare CR
+        text = text.replace("\r\n", "\n").removesuffix("\r")
     if skip:
         parts = text.split("\n", skip)
         text, first = (parts[-1] if len(parts) > skip else ""), first + skip

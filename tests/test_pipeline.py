@@ -458,3 +458,16 @@ def test_stdin_closed_is_a_usage_error_not_an_internal_one(args: tuple[str, ...]
     assert done.returncode == 2
     assert done.stderr.startswith("gradcli: error: the points come from stdin, but stdin is closed — ")
     assert done.stderr.count("\n") == 1 and done.stdout == ""
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+@pytest.mark.parametrize("text", ["5,3,2\r\n1,2,3\r", "a,b,c\r\n5,3,2\r\n1,2,3\r", "5 3 2\r\n1 2 3\r"])
+def test_crlf_input_leaves_no_carriage_return_in_the_output(text: str, fmt: str) -> None:
+    """The last line of a CRLF file may lose its LF but keep its CR: the CR is not part of the row."""
+    result = run("grad", EXPR, "--at", "-", *FORWARD, "--format", fmt, input=text)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert "\r" not in result.stdout
+    sep = "," if fmt == "csv" else "\t"
+    lines = result.stdout.splitlines()
+    assert [line.split(sep)[:3] for line in lines[1:]] == [["5", "3", "2"], ["1", "2", "3"]]
+    assert_rows_match([line.split(sep) for line in lines[1:]], [[5, 3, 2], [1, 2, 3]])
