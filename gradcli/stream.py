@@ -8,10 +8,12 @@ A stream (``--at -`` for stdin, ``--input FILE``) holds one point per line, in o
 * a CSV/TSV table whose first line is a header naming the columns (any order; columns that are
   not variables are passed through untouched to csv/tsv output).
 
-The first line that is neither blank nor a comment (``#``) decides the :class:`Layout`: a line of
-names (identifiers, not all of them constants) is a header; a line with ``=`` is named; anything
+The first line that is neither blank nor a comment (``#``) decides the :class:`Layout`: a line
+with ``=`` is named; a line with no number and at least one name (an identifier that is not a
+constant) is a header, whose other columns may be named anyhow (``point id``, or empty); anything
 else is positional, and its separator (comma, else tab, else runs of spaces) is the stream's.
-Values are plain numbers (``float`` syntax) and must be finite.
+Values are plain numbers (``float`` syntax) and must be finite. A name or value in double quotes
+(``"a"``, ``"5"``, as R's ``write.csv`` and spreadsheets write them) is read without its quotes.
 
 :func:`read_chunks` cuts the byte stream into chunks of whole lines *as they arrive*: it hands
 out what it has as soon as no more input is immediately available, so a slow producer sees each
@@ -162,10 +164,11 @@ def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = No
     if not variables:
         raise PointsError("the expression has no variables, so there are no points to read")
     sep = _separator(line)
-    fields = [f.strip() for f in _split(line, sep)]
+    fields = [_unquote(f.strip()) for f in _split(line, sep)]
     listing = f"the expression's variables are {', '.join(variables)}"
-    names = all(f.isidentifier() and not _is_float(f) for f in fields)  # nan, inf: values
-    if "=" not in line and names and not all(f in CONSTANTS for f in fields):
+    numbers = any(_is_float(f) for f in fields)  # nan, inf: values, not names
+    names = any(f.isidentifier() and f not in CONSTANTS for f in fields)
+    if "=" not in line and names and not numbers:
         for name in variables:
             if fields.count(name) != 1:
                 how = "has no column" if name not in fields else "has more than one column"
@@ -174,6 +177,11 @@ def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = No
     positional = tuple(order) if order is not None else variables
     kind = NAMED if "=" in line else POSITIONAL
     return Layout(kind, sep, variables, positional, tuple(positional.index(v) for v in variables))
+
+
+def _unquote(text: str) -> str:
+    """``text`` without one pair of enclosing double quotes (a quoted CSV field), if it has them."""
+    return text[1:-1] if len(text) > 1 and text[0] == text[-1] == '"' else text
 
 
 def _is_float(text: str) -> bool:
@@ -392,7 +400,7 @@ def _named(
 
 def _number(text: str, name: str) -> float:
     try:
-        value = float(text)
+        value = float(_unquote(text))
     except ValueError:
         raise PointsError(f"{name} = '{text}' is not a number") from None
     if value != value or value in (float("inf"), float("-inf")):

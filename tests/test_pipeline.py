@@ -471,3 +471,15 @@ def test_crlf_input_leaves_no_carriage_return_in_the_output(text: str, fmt: str)
     lines = result.stdout.splitlines()
     assert [line.split(sep)[:3] for line in lines[1:]] == [["5", "3", "2"], ["1", "2", "3"]]
     assert_rows_match([line.split(sep) for line in lines[1:]], [[5, 3, 2], [1, 2, 3]])
+
+
+def test_an_r_write_csv_file_streams_by_its_header(tmp_path: Path) -> None:
+    """R's write.csv quotes every name and the row names: `"","a","b","c"` then `"1",5,3,2`."""
+    path = tmp_path / "r.csv"
+    path.write_text('"","c","a","b"\n"1",2,5,3\n"2",3,1,2\n')
+    result = run("grad", EXPR, "--input", str(path), *FORWARD, "--format", "csv")
+    assert (result.exit_code, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert lines[0] == ",c,a,b,f,grad_a,grad_b,grad_c"
+    assert lines[1].startswith('"1",2,5,3,33.0,')
+    assert_rows_match(csv_rows(result.stdout)[1:], [[5, 3, 2], [1, 2, 3]])

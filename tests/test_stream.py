@@ -278,3 +278,31 @@ def test_a_line_longer_than_a_chunk_is_read_in_linear_time() -> None:
     short = seconds(b"1,2,3\n" * (size // 6))
     long = seconds(b"1,2,3," * (size // 6))
     assert long < 10 * short + 0.5  # it was quadratic: 32 MiB in one line took 7 s, not 0.1 s
+
+
+@pytest.mark.parametrize(
+    ("line", "columns"),
+    [
+        ('"a","b","c"', ("a", "b", "c")),  # R's write.csv, spreadsheets
+        ('"","c","a","b"', ("", "c", "a", "b")),  # R's row-names column has an empty name
+        ("point id,a,b,c", ("point id", "a", "b", "c")),
+        ("a , b , c", ("a", "b", "c")),
+    ],
+)
+def test_a_header_may_quote_its_names_and_name_other_columns_anyhow(line: str, columns: tuple) -> None:
+    layout = detect(line, ABC)
+    assert (layout.kind, layout.columns) == (HEADER, columns)
+    assert [columns[i] for i in layout.index] == list(ABC)
+
+
+@pytest.mark.parametrize("line", [",,", "pi/2,1,2", "sqrt(2),1,2", '"5","3","2"', "x,1,2"])
+def test_a_line_with_a_number_or_no_name_is_values_not_a_header(line: str) -> None:
+    assert detect(line, ABC).kind == POSITIONAL
+
+
+def test_quoted_values_are_read_without_their_quotes() -> None:
+    layout = detect('"","a","b","c"', ABC)
+    block = parse_chunk('"","a","b","c"\n"1",5,"3",2\n"2",1,2,"x"\n', 1, layout, ",", skip=1)
+    assert block.points.tolist() == [[5.0, 3.0, 2.0]]
+    assert block.rows == ['"1",5,"3",2']  # the input columns as written
+    assert block.bad == [stream.BadLine(3, "c = '\"x\"' is not a number")]
