@@ -464,7 +464,7 @@ def run_stream(
             bar.close()
         if input_path not in (None, STDIN):
             source.close()
-    if summary.warnings > summary.shown and fmt != "json":
+    if summary.warnings > summary.shown and fmt in ("csv", "tsv"):
         more = summary.warnings - summary.shown
         click.echo(f"gradcli: ... and {more} more warnings (see --format json)", err=True)
     if summary.stopped_at is not None:

@@ -483,3 +483,12 @@ def test_an_r_write_csv_file_streams_by_its_header(tmp_path: Path) -> None:
     assert lines[0] == ",c,a,b,f,grad_a,grad_b,grad_c"
     assert lines[1].startswith('"1",2,5,3,33.0,')
     assert_rows_match(csv_rows(result.stdout)[1:], [[5, 3, 2], [1, 2, 3]])
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_tables_and_json_hold_their_warnings_so_stderr_does_not_repeat_them(fmt: str) -> None:
+    result = run("grad", "sigmoid(x)", "--at", "-", "--format", fmt, input="\n".join(["40"] * 30) + "\n")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.count("vanishing") >= 30  # each point's own warnings, with it
+    strict = run("grad", "sigmoid(x)", "--at", "-", "--format", fmt, "--strict", input="40\n")
+    assert strict.exit_code == 1
