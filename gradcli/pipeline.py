@@ -30,6 +30,7 @@ from typing import Any, NamedTuple, TextIO
 import numpy as np
 
 from .diagnostics import GradWarning
+from .errors import PointsError
 from .formats import json_lines, number_rows
 from .gradient import GradResult, compute
 from .stream import CHUNK_BYTES, HEADER, BadLine, Layout, data_line, detect, parse_chunk, read_chunks
@@ -102,11 +103,17 @@ def run(
     csv and tsv only: json records and tables hold their own);
     ``render(result, lines)`` draws a chunk when ``fmt`` is ``"table"``; ``progress(nbytes)``
     is told how many bytes each chunk consumed. Raises :class:`gradcli.errors.PointsError` for
-    a header that does not name every variable, before writing anything.
+    an expression without variables (before reading) and for a header that does not name every
+    variable (before writing anything).
     """
     from .expression import parse
 
     expr = parse(expression)
+    if not expr.variables:  # refused before any input is awaited
+        raise PointsError(
+            "the expression has no variables, so there are no points to read",
+            hint="leave out --at - and --input: its one value needs no point",
+        )
     chunks = read_chunks(source, chunk_bytes)
     sep = SEPARATORS[fmt]
     job: Job | None = None

@@ -492,3 +492,27 @@ def test_tables_and_json_hold_their_warnings_so_stderr_does_not_repeat_them(fmt:
     assert result.stdout.count("vanishing") >= 30  # each point's own warnings, with it
     strict = run("grad", "sigmoid(x)", "--at", "-", "--format", fmt, "--strict", input="40\n")
     assert strict.exit_code == 1
+
+
+class NeverRead:
+    """A source that must not be read (a producer that has not written anything yet)."""
+
+    def read(self, n: int) -> bytes:
+        raise AssertionError("the input was read")
+
+
+def test_an_expression_without_variables_is_refused_before_waiting_for_input() -> None:
+    import io
+
+    from gradcli.errors import PointsError
+
+    with pytest.raises(PointsError, match="no variables, so there are no points to read"):
+        pipeline.run(
+            "2+3", NeverRead(), io.StringIO(), method="central", eps=None, vanish=1e-6, explode=1e6, fmt="csv"
+        )
+    for text in ("", "1\n"):  # the same answer whatever the input
+        result = run("grad", "2+3", "--at", "-", "--format", "csv", input=text)
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr.startswith(
+            "gradcli: error: the expression has no variables, so there are no points"
+        )
