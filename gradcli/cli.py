@@ -387,12 +387,14 @@ def run_stream(
     strict: bool,
     on_error: str,
     jobs: int,
+    activation: Any = None,
     **job: Any,
 ) -> None:
     """Stream points from ``input_path`` (None or '-': stdin) through the pipeline to stdout.
 
     Bad lines and the first warnings go to stderr; exits 1 if a line was bad, f was not finite
-    somewhere, or ``strict`` and a warning.
+    somewhere, or ``strict`` and a warning. ``activation`` (an :class:`ActivationResult` without
+    results) draws tables as an activation's rows, a row per x, instead of a table per point.
     """
     from .pipeline import default_jobs, run
 
@@ -439,6 +441,11 @@ def run_stream(
         console = stdout_console()
 
         def render(result: Any, lines: list[int]) -> None:
+            if activation is not None:
+                from .table import render_activation
+
+                render_activation(activation._replace(result=result), console)
+                return
             draw(result, console)
             console.print()
 
@@ -1051,11 +1058,12 @@ def _activation_command(name: str) -> click.Command:
         if streaming(points, input_path):
             if plot or image is not None:
                 raise click.UsageError("--plot and --output draw over --at values, not streamed ones")
-            from .activation import expression_text
+            from .activation import ActivationResult, expression_text
 
-            text = expression_text(act, (params[act.param],) if act.param else ())
+            values = (params[act.param],) if act.param else ()
+            rows = ActivationResult(act, values, None, None)  # type: ignore[arg-type]  # rows only
             run_stream(
-                text, input_path, None, fmt, strict, on_error, jobs,
+                expression_text(act, values), input_path, None, fmt, strict, on_error, jobs, rows,
                 method=method, eps=eps, vanish=vanish, explode=explode,
             )  # fmt: skip
             return

@@ -516,3 +516,15 @@ def test_an_expression_without_variables_is_refused_before_waiting_for_input() -
         assert result.stderr.startswith(
             "gradcli: error: the expression has no variables, so there are no points"
         )
+
+
+def test_a_streamed_activation_table_has_a_row_per_x_like_the_at_table() -> None:
+    """`printf '1\\n20\\n' | gradcli sigmoid --at -` draws the activation's rows, not a grad table per x."""
+    args = ("--method", "forward", "--eps", "0.001")
+    streamed = run("sigmoid", "--at", "-", *args, input="1\n20\n")
+    at = run("sigmoid", "--at", "1", "--at", "20", *args)
+    assert (streamed.exit_code, at.exit_code) == (0, 0)
+    table = at.stdout.split("\nx = ")[0]  # the head and the rows, before the warnings in words
+    assert streamed.stdout.startswith(table + "\nx = 1.0: inaccurate: ")
+    assert "expression" not in streamed.stdout and "healthy range" not in streamed.stdout
+    assert streamed.stdout.count("function  sigmoid(x)") == 1
