@@ -32,7 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .errors import PointsError
+from .errors import GradcliError, PointsError
 from .ops import CONSTANTS
 
 CHUNK_BYTES = 1 << 20  # a full chunk: ~1 MiB of text (about 20,000 lines of three numbers)
@@ -127,6 +127,11 @@ def read_chunks(source: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
 
 
 def _reader(source: Any) -> tuple[Any, Any]:
+    """``read(n)`` and ``ready()`` for ``source``; a read that fails raises :class:`GradcliError`.
+
+    A file descriptor left non-blocking (by whatever started gradcli) is waited on with
+    ``select``, as if it were blocking.
+    """
     try:
         fd = source.fileno()
     except (AttributeError, OSError, ValueError):
@@ -140,7 +145,18 @@ def _reader(source: Any) -> tuple[Any, Any]:
         except (OSError, ValueError):
             return False
 
-    return (lambda n: os.read(fd, n)), ready
+    def read(n: int) -> bytes:
+        while True:
+            try:
+                return os.read(fd, n)
+            except BlockingIOError:
+                select.select([fd], [], [])
+            except OSError as exc:
+                name = getattr(source, "name", None)
+                where = "stdin" if name in (None, 0, "<stdin>") else repr(name)
+                raise GradcliError(f"cannot read {where}: {exc.strerror or exc}") from None
+
+    return read, ready
 
 
 # --- layout ----------------------------------------------------------------------------------

@@ -306,3 +306,45 @@ def test_quoted_values_are_read_without_their_quotes() -> None:
     assert block.points.tolist() == [[5.0, 3.0, 2.0]]
     assert block.rows == ['"1",5,"3",2']  # the input columns as written
     assert block.bad == [stream.BadLine(3, "c = '\"x\"' is not a number")]
+
+
+def test_a_failing_read_is_a_gradcli_error_naming_the_file(tmp_path) -> None:
+    """An I/O error while reading (EISDIR here, EIO on a bad disk) is one line, not an internal error."""
+    from gradcli.errors import GradcliError
+
+    class Broken:
+        name = str(tmp_path / "points.csv")
+
+        def __init__(self) -> None:
+            self.fd = os.open(tmp_path, os.O_RDONLY)  # os.read on a directory fails
+
+        def fileno(self) -> int:
+            return self.fd
+
+    source = Broken()
+    try:
+        with pytest.raises(GradcliError, match=r"^cannot read '.*points\.csv': Is a directory$"):
+            list(read_chunks(source))
+    finally:
+        os.close(source.fd)
+
+
+def test_a_non_blocking_pipe_is_waited_on_not_a_crash() -> None:
+    """Whatever started gradcli may have left stdin non-blocking: reads wait for data all the same."""
+    import fcntl
+    import threading
+    import time
+
+    read_fd, write_fd = os.pipe()
+    fcntl.fcntl(read_fd, fcntl.F_SETFL, fcntl.fcntl(read_fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+
+    def produce() -> None:
+        time.sleep(0.2)
+        os.write(write_fd, b"1,2,3\n")
+        time.sleep(0.2)
+        os.write(write_fd, b"4,5,6\n")
+        os.close(write_fd)
+
+    threading.Thread(target=produce).start()
+    with os.fdopen(read_fd, "rb", buffering=0) as source:
+        assert "".join(c.text for c in read_chunks(source)) == "1,2,3\n4,5,6\n"
