@@ -209,7 +209,20 @@ def _is_float(text: str) -> bool:
 
 
 def _split(line: str, sep: str | None) -> list[str]:
-    return line.split(sep) if sep is not None else line.split()
+    """The fields of ``line`` as written; a separator inside double quotes (``"Smith, J",5``) is text."""
+    if sep is None:
+        return line.split()
+    if '"' not in line:
+        return line.split(sep)
+    fields, start, quoted = [], 0, False
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == sep and not quoted:
+            fields.append(line[start:i])
+            start = i + 1
+    fields.append(line[start:])
+    return fields
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -251,11 +264,16 @@ def _fast(lines: list[str], body: str, first: int, layout: Layout, out_sep: str)
             return None
         sep, flat = ",", ",".join(fields)
         rows = [out_sep.join(line.split()) for line in lines]
-    elif not _regular(body, sep, width, n):
-        return None
+    elif not _regular(body, sep, width, n) or '"' in body:
+        return None  # a quoted field may hold the separator: split line by line
     else:
         flat = body.replace("\n", sep)
-        rows = lines if sep == out_sep else [out_sep.join(line.split(sep)) for line in lines]
+        if sep == out_sep:
+            rows = lines
+        elif out_sep in body:
+            rows = [_join(line.split(sep), out_sep) for line in lines]
+        else:
+            rows = [out_sep.join(line.split(sep)) for line in lines]
     if width == k:
         values = _floats(flat, sep, n * k)
     else:
@@ -379,7 +397,19 @@ def parse_line(line: str, layout: Layout, out_sep: str) -> tuple[list[float], st
     values = [0.0] * k
     for j, i in enumerate(layout.index):
         values[j] = _number(fields[i], layout.columns[i])
-    return values, out_sep.join(raw)
+    return values, line if sep == out_sep else _join(raw, out_sep)  # as written, quotes and all
+
+
+def _join(fields: list[str], sep: str) -> str:
+    """``fields`` (as written) joined by ``sep``; one that holds ``sep`` unquoted is quoted as CSV quotes it."""
+    return sep.join(
+        f'"{f.replace(chr(34), chr(34) * 2)}"' if sep in f and not _quoted(f) else f for f in fields
+    )
+
+
+def _quoted(field: str) -> bool:
+    text = field.strip()
+    return len(text) > 1 and text[0] == text[-1] == '"'
 
 
 def _separator(line: str) -> str | None:

@@ -348,3 +348,30 @@ def test_a_non_blocking_pipe_is_waited_on_not_a_crash() -> None:
     threading.Thread(target=produce).start()
     with os.fdopen(read_fd, "rb", buffering=0) as source:
         assert "".join(c.text for c in read_chunks(source)) == "1,2,3\n4,5,6\n"
+
+
+def test_a_quoted_field_may_hold_the_separator() -> None:
+    layout = detect('"name","a","b","c"', ABC)
+    text = '"Smith, J",5,3,2\n"Doe",1,2,3\n"x,y",5,3\n'
+    block = parse_chunk(text, 2, layout, ",")
+    assert block.points.tolist() == [[5.0, 3.0, 2.0], [1.0, 2.0, 3.0]]
+    assert block.rows == ['"Smith, J",5,3,2', '"Doe",1,2,3']  # as written
+    assert block.bad == [
+        stream.BadLine(4, "3 values but the header has 4 columns — the header is name,a,b,c")
+    ]
+    tsv = parse_chunk(text, 2, layout, "\t")
+    assert tsv.rows == ['"Smith, J"\t5\t3\t2', '"Doe"\t1\t2\t3']
+
+
+def test_quotes_that_line_up_with_the_separators_are_not_split_there() -> None:
+    """`"x,y",5,3,2` under a five-column header has five commas' worth of fields only if split naively."""
+    layout = detect("id,note,a,b,c", ABC)
+    block = parse_chunk('"x,y",5,3,2\n', 2, layout, ",")
+    assert block.lines == [] and block.bad[0].reason.startswith("4 values but the header has 5 columns")
+
+
+def test_a_field_holding_the_output_separator_is_quoted() -> None:
+    """TSV in, CSV out: `x,y` must stay one column."""
+    layout = detect("name\ta\tb\tc", ABC)
+    block = parse_chunk('x,y\t5\t3\t2\nplain\t1\t2\t3\n"q"\t1\t2\t3\n', 2, layout, ",")
+    assert block.rows == ['"x,y",5,3,2', "plain,1,2,3", '"q",1,2,3']
