@@ -234,7 +234,7 @@ def parse_chunk(text: str, first: int, layout: Layout, out_sep: str, skip: int =
     ``skip`` lines at the start are ignored (the header). The fast path (comma or tab
     separated, positional or under a header) checks every line's separator count at once with
     numpy and reads all values in one call (:func:`_floats`); any irregularity (a blank or
-    comment line, a wrong count, a value that is not a finite number, a named or space-separated
+    comment line, a wrong count, a double quote, a value that is not a finite number, a named
     layout) sends the chunk line by line, which gives the same points and says what is wrong
     with each bad line.
     """

@@ -528,3 +528,15 @@ def test_a_streamed_activation_table_has_a_row_per_x_like_the_at_table() -> None
     assert streamed.stdout.startswith(table + "\nx = 1.0: inaccurate: ")
     assert "expression" not in streamed.stdout and "healthy range" not in streamed.stdout
     assert streamed.stdout.count("function  sigmoid(x)") == 1
+
+
+def test_a_pandas_to_csv_file_with_its_unnamed_index_column_streams_by_its_header(tmp_path: Path) -> None:
+    """`df.to_csv("p.csv")` writes the index under an empty name: `,a,b,c` then `0,5,3,2`."""
+    path = tmp_path / "p.csv"
+    path.write_text(",c,a,b\n0,2,5,3\n1,3,1,2\n")
+    result = run("grad", EXPR, "--input", str(path), *FORWARD, "--format", "csv")
+    assert (result.exit_code, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert lines[0] == ",c,a,b,f,grad_a,grad_b,grad_c"
+    assert [line.split(",")[:4] for line in lines[1:]] == [["0", "2", "5", "3"], ["1", "3", "1", "2"]]
+    assert_rows_match(csv_rows(result.stdout)[1:], [[5, 3, 2], [1, 2, 3]])
