@@ -97,7 +97,7 @@ def read_chunks(source: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
     stream) reads ``source.read``. A chunk ends at a newline, except the last, which holds any
     final line without one, so memory is bounded by the chunk size plus the longest line. Bytes
     that are not UTF-8 are replaced (the line is then reported as not a number); a UTF-8 byte
-    order mark at the very start is dropped.
+    order mark at the very start is dropped, and a UTF-16 one raises :class:`GradcliError`.
     """
     read, ready = _reader(source)
     pending = bytearray()  # appended in place: a line longer than a chunk costs linear time, not quadratic
@@ -115,6 +115,11 @@ def read_chunks(source: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
         if cut:
             piece = bytes(pending[:cut])
             del pending[:cut]
+            if line == 1 and piece[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                raise GradcliError(
+                    "the input is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8",
+                    hint="convert it first: iconv -f UTF-16 -t UTF-8 FILE, or save it as CSV UTF-8",
+                )
             text = piece.decode("utf-8", errors="replace")
             if line == 1:
                 text = text.removeprefix("\ufeff")  # a byte order mark (Excel's "CSV UTF-8") is not data

@@ -375,3 +375,13 @@ def test_a_field_holding_the_output_separator_is_quoted() -> None:
     layout = detect("name\ta\tb\tc", ABC)
     block = parse_chunk('x,y\t5\t3\t2\nplain\t1\t2\t3\n"q"\t1\t2\t3\n', 2, layout, ",")
     assert block.rows == ['"x,y",5,3,2', "plain,1,2,3", '"q",1,2,3']
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_input_is_refused_in_one_line_not_read_as_garbage(encoding: str) -> None:
+    """Excel's "Unicode Text" is UTF-16 with a byte order mark; every line would be a bad line."""
+    from gradcli.errors import GradcliError
+
+    data = ("\ufeff" if encoding != "utf-16" else "") + "a\tb\tc\r\n5\t3\t2\r\n"
+    with pytest.raises(GradcliError, match=r"^the input is UTF-16 text .* — convert it first: iconv"):
+        list(read_chunks(io.BytesIO(data.encode(encoding))))
