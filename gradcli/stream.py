@@ -395,9 +395,12 @@ def parse_line(line: str, layout: Layout, out_sep: str) -> tuple[list[float], st
     if len(fields) != width:
         what = "the header has" if layout.kind == HEADER else "the expression has"
         unit = "column" if layout.kind == HEADER else "variable"
+        hint = _listing(layout)
+        if "\r" in line:  # lines ended by CR alone (classic Mac OS) run together into one
+            hint = "it holds a carriage return: end lines with LF or CRLF, e.g. tr '\\r' '\\n' < FILE"
         raise PointsError(
             f"{len(fields)} value{'s' * (len(fields) != 1)} but {what} {width} {unit}{'s' * (width != 1)}",
-            hint=_listing(layout),
+            hint=hint,
         )
     values = [0.0] * k
     for j, i in enumerate(layout.index):

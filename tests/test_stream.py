@@ -385,3 +385,13 @@ def test_utf16_input_is_refused_in_one_line_not_read_as_garbage(encoding: str) -
     data = ("\ufeff" if encoding != "utf-16" else "") + "a\tb\tc\r\n5\t3\t2\r\n"
     with pytest.raises(GradcliError, match=r"^the input is UTF-16 text .* — convert it first: iconv"):
         list(read_chunks(io.BytesIO(data.encode(encoding))))
+
+
+def test_lines_ended_by_cr_alone_are_named_as_the_cause() -> None:
+    """Classic Mac OS line endings: the whole file is one line, and the message says why."""
+    block = parse_chunk("5,3,2\r1,2,3\r", 1, detect("5,3,2", ABC), ",")
+    assert block.lines == []
+    assert block.bad[0].reason.startswith(
+        "5 values but the expression has 3 variables — it holds a carriage return"
+    )
+    assert "tr '\\r' '\\n'" in block.bad[0].reason
