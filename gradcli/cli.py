@@ -361,7 +361,7 @@ def stream_options(command: Any) -> Any:
                 type=click.IntRange(min=0),
                 default=0,
                 show_default=True,
-                help="Worker processes for streamed points; 0: one per core.",
+                help="Worker processes for streamed points; 0: one per core, at most 8.",
             ),
         ]
     ):

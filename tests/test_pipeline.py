@@ -540,3 +540,11 @@ def test_a_pandas_to_csv_file_with_its_unnamed_index_column_streams_by_its_heade
     assert lines[0] == ",c,a,b,f,grad_a,grad_b,grad_c"
     assert [line.split(",")[:4] for line in lines[1:]] == [["0", "2", "5", "3"], ["1", "3", "1", "2"]]
     assert_rows_match(csv_rows(result.stdout)[1:], [[5, 3, 2], [1, 2, 3]])
+
+
+def test_jobs_0_is_documented_as_what_default_jobs_gives() -> None:
+    """`--jobs 0` is one worker per core, at most 8: the help and the README say the cap."""
+    assert 1 <= pipeline.default_jobs() <= 8
+    assert "0: one per core, at most 8." in " ".join(run("grad", "--help").stdout.split())
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert "`0` is one per core, at most 8" in readme
