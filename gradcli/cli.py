@@ -386,7 +386,7 @@ def stream_options(command: Any, input_help: str = _INPUT_HELP) -> Any:
                 type=click.IntRange(min=0),
                 default=0,
                 show_default=True,
-                help="Worker processes for streamed points; 0: one per core.",
+                help="Worker processes for streamed points; 0: one per core, at most 8.",
             ),
         ]
     ):
@@ -412,12 +412,14 @@ def run_stream(
     strict: bool,
     on_error: str,
     jobs: int,
+    activation: Any = None,
     **job: Any,
 ) -> None:
     """Stream points from ``input_path`` (None or '-': stdin) through the pipeline to stdout.
 
     Bad lines and the first warnings go to stderr; exits 1 if a line was bad, f was not finite
-    somewhere, or ``strict`` and a warning.
+    somewhere, or ``strict`` and a warning. ``activation`` (an :class:`ActivationResult` without
+    results) draws tables as an activation's rows, a row per x, instead of a table per point.
     """
     from .pipeline import default_jobs, run
 
@@ -428,6 +430,10 @@ def run_stream(
 
         check_order(vars_order, parse(expression).variables)
     if input_path in (None, STDIN):
+        if sys.stdin is None:  # started with stdin closed (`<&-`)
+            raise click.UsageError(
+                "the points come from stdin, but stdin is closed — pipe them in, or use --input FILE"
+            )
         source, size = getattr(sys.stdin, "buffer", sys.stdin), None
     else:
         try:
@@ -460,6 +466,11 @@ def run_stream(
         console = stdout_console()
 
         def render(result: Any, lines: list[int]) -> None:
+            if activation is not None:
+                from .table import render_activation
+
+                render_activation(activation._replace(result=result), console)
+                return
             draw(result, console)
             console.print()
 
@@ -485,7 +496,7 @@ def run_stream(
             bar.close()
         if input_path not in (None, STDIN):
             source.close()
-    if summary.warnings > summary.shown and fmt != "json":
+    if summary.warnings > summary.shown and fmt in ("csv", "tsv"):
         more = summary.warnings - summary.shown
         click.echo(f"gradcli: ... and {more} more warnings (see --format json)", err=True)
     if summary.stopped_at is not None:
@@ -1137,11 +1148,12 @@ def _activation_command(name: str) -> click.Command:
         if streaming(points, input_path):
             if plot or image is not None:
                 raise click.UsageError("--plot and --output draw over --at values, not streamed ones")
-            from .activation import expression_text
+            from .activation import ActivationResult, expression_text
 
-            text = expression_text(act, (params[act.param],) if act.param else ())
+            values = (params[act.param],) if act.param else ()
+            rows = ActivationResult(act, values, None, None)  # type: ignore[arg-type]  # rows only
             run_stream(
-                text, input_path, None, fmt, strict, on_error, jobs,
+                expression_text(act, values), input_path, None, fmt, strict, on_error, jobs, rows,
                 method=method, eps=eps, vanish=vanish, explode=explode,
             )  # fmt: skip
             return

@@ -30,6 +30,7 @@ from typing import Any, NamedTuple, TextIO
 import numpy as np
 
 from .diagnostics import GradWarning
+from .errors import PointsError
 from .formats import json_lines, number_rows
 from .gradient import GradResult, compute
 from .stream import CHUNK_BYTES, HEADER, BadLine, Layout, data_line, detect, parse_chunk, read_chunks
@@ -99,14 +100,20 @@ def run(
 
     ``report(kind, text)`` receives each bad line (kind ``"bad"``, text ``line 7: why``) and the
     first :data:`WARNING_LIMIT` warnings (kind ``"warning"``, text ``line 3, x: kind: message``;
-    not for json, whose records hold them);
+    csv and tsv only: json records and tables hold their own);
     ``render(result, lines)`` draws a chunk when ``fmt`` is ``"table"``; ``progress(nbytes)``
     is told how many bytes each chunk consumed. Raises :class:`gradcli.errors.PointsError` for
-    a header that does not name every variable, before writing anything.
+    an expression without variables (before reading) and for a header that does not name every
+    variable (before writing anything).
     """
     from .expression import parse
 
     expr = parse(expression)
+    if not expr.variables:  # refused before any input is awaited
+        raise PointsError(
+            "the expression has no variables, so there are no points to read",
+            hint="leave out --at - and --input: its one value needs no point",
+        )
     chunks = read_chunks(source, chunk_bytes)
     sep = SEPARATORS[fmt]
     job: Job | None = None
@@ -124,7 +131,7 @@ def run(
             out.write(done.text)
         out.flush()
         events = [(bad.line, 0, "bad", f"line {bad.line}: {bad.reason}") for bad in done.bad]
-        if fmt != "json" and report is not None:
+        if fmt in ("csv", "tsv") and report is not None:  # json records and tables show their own
             for line, warning in done.warnings:
                 if totals["shown"] < WARNING_LIMIT:
                     where = f"line {line}" + (f", {warning.var}" if warning.var else "")

@@ -8,10 +8,12 @@ A stream (``--at -`` for stdin, ``--input FILE``) holds one point per line, in o
 * a CSV/TSV table whose first line is a header naming the columns (any order; columns that are
   not variables are passed through untouched to csv/tsv output).
 
-The first line that is neither blank nor a comment (``#``) decides the :class:`Layout`: a line of
-names (identifiers, not all of them constants) is a header; a line with ``=`` is named; anything
+The first line that is neither blank nor a comment (``#``) decides the :class:`Layout`: a line
+with ``=`` is named; a line with no number and at least one name (an identifier that is not a
+constant) is a header, whose other columns may be named anyhow (``point id``, or empty); anything
 else is positional, and its separator (comma, else tab, else runs of spaces) is the stream's.
-Values are plain numbers (``float`` syntax) and must be finite.
+Values are plain numbers (``float`` syntax) and must be finite. A name or value in double quotes
+(``"a"``, ``"5"``, as R's ``write.csv`` and spreadsheets write them) is read without its quotes.
 
 :func:`read_chunks` cuts the byte stream into chunks of whole lines *as they arrive*: it hands
 out what it has as soon as no more input is immediately available, so a slow producer sees each
@@ -30,7 +32,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .errors import PointsError
+from .errors import GradcliError, PointsError
 from .ops import CONSTANTS
 
 CHUNK_BYTES = 1 << 20  # a full chunk: ~1 MiB of text (about 20,000 lines of three numbers)
@@ -94,12 +96,14 @@ def read_chunks(source: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
     line gives an empty chunk, so the caller can write what it has); otherwise (an in-memory
     stream) reads ``source.read``. A chunk ends at a newline, except the last, which holds any
     final line without one, so memory is bounded by the chunk size plus the longest line. Bytes
-    that are not UTF-8 are replaced (the line is then reported as not a number).
+    that are not UTF-8 are replaced (the line is then reported as not a number); a UTF-8 byte
+    order mark at the very start is dropped, and a UTF-16 one raises :class:`GradcliError`.
     """
     read, ready = _reader(source)
-    pending = b""
+    pending = bytearray()  # appended in place: a line longer than a chunk costs linear time, not quadratic
     line = 1
     while True:
+        searched = len(pending)  # what is pending holds no newline (it was cut after the last one)
         data = read(READ_BYTES)
         eof = not data
         pending += data
@@ -107,10 +111,18 @@ def read_chunks(source: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
             data = read(READ_BYTES)
             eof = not data
             pending += data
-        cut = len(pending) if eof else pending.rfind(b"\n") + 1
+        cut = len(pending) if eof else pending.rfind(b"\n", searched) + 1
         if cut:
-            piece, pending = pending[:cut], pending[cut:]
+            piece = bytes(pending[:cut])
+            del pending[:cut]
+            if line == 1 and piece[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                raise GradcliError(
+                    "the input is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8",
+                    hint="convert it first: iconv -f UTF-16 -t UTF-8 FILE, or save it as CSV UTF-8",
+                )
             text = piece.decode("utf-8", errors="replace")
+            if line == 1:
+                text = text.removeprefix("\ufeff")  # a byte order mark (Excel's "CSV UTF-8") is not data
             yield Chunk(text, line, not eof and ready(), len(piece))
             line += text.count("\n")
         elif not eof and not ready():
@@ -120,6 +132,11 @@ def read_chunks(source: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
 
 
 def _reader(source: Any) -> tuple[Any, Any]:
+    """``read(n)`` and ``ready()`` for ``source``; a read that fails raises :class:`GradcliError`.
+
+    A file descriptor left non-blocking (by whatever started gradcli) is waited on with
+    ``select``, as if it were blocking.
+    """
     try:
         fd = source.fileno()
     except (AttributeError, OSError, ValueError):
@@ -133,7 +150,18 @@ def _reader(source: Any) -> tuple[Any, Any]:
         except (OSError, ValueError):
             return False
 
-    return (lambda n: os.read(fd, n)), ready
+    def read(n: int) -> bytes:
+        while True:
+            try:
+                return os.read(fd, n)
+            except BlockingIOError:
+                select.select([fd], [], [])
+            except OSError as exc:
+                name = getattr(source, "name", None)
+                where = "stdin" if name in (None, 0, "<stdin>") else repr(name)
+                raise GradcliError(f"cannot read {where}: {exc.strerror or exc}") from None
+
+    return read, ready
 
 
 # --- layout ----------------------------------------------------------------------------------
@@ -157,10 +185,11 @@ def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = No
     if not variables:
         raise PointsError("the expression has no variables, so there are no points to read")
     sep = _separator(line)
-    fields = [f.strip() for f in _split(line, sep)]
+    fields = [_unquote(f.strip()) for f in _split(line, sep)]
     listing = f"the expression's variables are {', '.join(variables)}"
-    names = all(f.isidentifier() and not _is_float(f) for f in fields)  # nan, inf: values
-    if "=" not in line and names and not all(f in CONSTANTS for f in fields):
+    numbers = any(_is_float(f) for f in fields)  # nan, inf: values, not names
+    names = any(f.isidentifier() and f not in CONSTANTS for f in fields)
+    if "=" not in line and names and not numbers:
         for name in variables:
             if fields.count(name) != 1:
                 how = "has no column" if name not in fields else "has more than one column"
@@ -169,6 +198,11 @@ def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = No
     positional = tuple(order) if order is not None else variables
     kind = NAMED if "=" in line else POSITIONAL
     return Layout(kind, sep, variables, positional, tuple(positional.index(v) for v in variables))
+
+
+def _unquote(text: str) -> str:
+    """``text`` without one pair of enclosing double quotes (a quoted CSV field), if it has them."""
+    return text[1:-1] if len(text) > 1 and text[0] == text[-1] == '"' else text
 
 
 def _is_float(text: str) -> bool:
@@ -180,7 +214,20 @@ def _is_float(text: str) -> bool:
 
 
 def _split(line: str, sep: str | None) -> list[str]:
-    return line.split(sep) if sep is not None else line.split()
+    """The fields of ``line`` as written; a separator inside double quotes (``"Smith, J",5``) is text."""
+    if sep is None:
+        return line.split()
+    if '"' not in line:
+        return line.split(sep)
+    fields, start, quoted = [], 0, False
+    for i, ch in enumerate(line):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == sep and not quoted:
+            fields.append(line[start:i])
+            start = i + 1
+    fields.append(line[start:])
+    return fields
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -192,12 +239,12 @@ def parse_chunk(text: str, first: int, layout: Layout, out_sep: str, skip: int =
     ``skip`` lines at the start are ignored (the header). The fast path (comma or tab
     separated, positional or under a header) checks every line's separator count at once with
     numpy and reads all values in one call (:func:`_floats`); any irregularity (a blank or
-    comment line, a wrong count, a value that is not a finite number, a named or space-separated
+    comment line, a wrong count, a double quote, a value that is not a finite number, a named
     layout) sends the chunk line by line, which gives the same points and says what is wrong
     with each bad line.
     """
-    if "\r" in text:
-        text = text.replace("\r\n", "\n")
+    if "\r" in text:  # CRLF line endings, and a last line that ends in a bare CR
+        text = text.replace("\r\n", "\n").removesuffix("\r")
     if skip:
         parts = text.split("\n", skip)
         text, first = (parts[-1] if len(parts) > skip else ""), first + skip
@@ -222,11 +269,16 @@ def _fast(lines: list[str], body: str, first: int, layout: Layout, out_sep: str)
             return None
         sep, flat = ",", ",".join(fields)
         rows = [out_sep.join(line.split()) for line in lines]
-    elif not _regular(body, sep, width, n):
-        return None
+    elif not _regular(body, sep, width, n) or '"' in body:
+        return None  # a quoted field may hold the separator: split line by line
     else:
         flat = body.replace("\n", sep)
-        rows = lines if sep == out_sep else [out_sep.join(line.split(sep)) for line in lines]
+        if sep == out_sep:
+            rows = lines
+        elif out_sep in body:
+            rows = [_join(line.split(sep), out_sep) for line in lines]
+        else:
+            rows = [out_sep.join(line.split(sep)) for line in lines]
     if width == k:
         values = _floats(flat, sep, n * k)
     else:
@@ -343,14 +395,29 @@ def parse_line(line: str, layout: Layout, out_sep: str) -> tuple[list[float], st
     if len(fields) != width:
         what = "the header has" if layout.kind == HEADER else "the expression has"
         unit = "column" if layout.kind == HEADER else "variable"
+        hint = _listing(layout)
+        if "\r" in line:  # lines ended by CR alone (classic Mac OS) run together into one
+            hint = "it holds a carriage return: end lines with LF or CRLF, e.g. tr '\\r' '\\n' < FILE"
         raise PointsError(
             f"{len(fields)} value{'s' * (len(fields) != 1)} but {what} {width} {unit}{'s' * (width != 1)}",
-            hint=_listing(layout),
+            hint=hint,
         )
     values = [0.0] * k
     for j, i in enumerate(layout.index):
         values[j] = _number(fields[i], layout.columns[i])
-    return values, out_sep.join(raw)
+    return values, line if sep == out_sep else _join(raw, out_sep)  # as written, quotes and all
+
+
+def _join(fields: list[str], sep: str) -> str:
+    """``fields`` (as written) joined by ``sep``; one that holds ``sep`` unquoted is quoted as CSV quotes it."""
+    return sep.join(
+        f'"{f.replace(chr(34), chr(34) * 2)}"' if sep in f and not _quoted(f) else f for f in fields
+    )
+
+
+def _quoted(field: str) -> bool:
+    text = field.strip()
+    return len(text) > 1 and text[0] == text[-1] == '"'
 
 
 def _separator(line: str) -> str | None:
@@ -387,7 +454,7 @@ def _named(
 
 def _number(text: str, name: str) -> float:
     try:
-        value = float(text)
+        value = float(_unquote(text))
     except ValueError:
         raise PointsError(f"{name} = '{text}' is not a number") from None
     if value != value or value in (float("inf"), float("-inf")):

@@ -540,7 +540,10 @@ def render_with_direction(result: GradResult, d: Directional, console: Console) 
 
 
 def render_activation(run: ActivationResult, console: Console) -> None:
-    """One activation at many x: a row per x, the warnings in words, then its healthy range."""
+    """One activation at many x: a row per x, the warnings in words, then its healthy range.
+
+    Without a healthy range (``run.health`` None: x values streamed), the rows and warnings only.
+    """
     from .activation import describe
 
     result = run.result
@@ -591,6 +594,8 @@ def render_activation(run: ActivationResult, console: Console) -> None:
             line.append(w.message)
             console.print(line)
     console.print()
+    if run.health is None:
+        return
     from rich.padding import Padding
 
     for line in describe(run.health, run.name):

@@ -434,3 +434,117 @@ def test_memory_stays_flat_as_the_input_grows(tmp_path: Path) -> None:
         peaks[n] = int(out.stdout) / 1024  # MiB
     assert peaks[180_000] < 150, peaks
     assert peaks[180_000] < 1.10 * peaks[60_000], peaks
+
+
+@pytest.mark.parametrize("text", ["5,3,2\n1,2,3\n", "a,b,c\n5,3,2\n1,2,3\n", "c,a,b\n2,5,3\n3,1,2\n"])
+def test_a_utf8_byte_order_mark_is_skipped(text: str) -> None:
+    """Excel's "CSV UTF-8" starts with a byte order mark: the first line is still a point or header."""
+    result = run(
+        "grad", EXPR, "--at", "-", *FORWARD, "--format", "csv", input=b"\xef\xbb\xbf" + text.encode()
+    )
+    assert (result.exit_code, result.stderr) == (0, "")
+    rows = csv_rows(result.stdout)
+    assert rows[0][0] in ("a", "c")  # no mark in the output header
+    assert_rows_match(rows[1:], [[5, 3, 2], [1, 2, 3]])
+
+
+@needs_gradcli
+@pytest.mark.parametrize("args", [("grad", EXPR, "--at", "-"), ("sigmoid", "--input", "-")])
+def test_stdin_closed_is_a_usage_error_not_an_internal_one(args: tuple[str, ...]) -> None:
+    """`gradcli ... --at - <&-`: Python has no sys.stdin at all."""
+    done = subprocess.run(
+        [GRADCLI, *args], preexec_fn=lambda: os.close(0), capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("gradcli: error: the points come from stdin, but stdin is closed — ")
+    assert done.stderr.count("\n") == 1 and done.stdout == ""
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+@pytest.mark.parametrize("text", ["5,3,2\r\n1,2,3\r", "a,b,c\r\n5,3,2\r\n1,2,3\r", "5 3 2\r\n1 2 3\r"])
+def test_crlf_input_leaves_no_carriage_return_in_the_output(text: str, fmt: str) -> None:
+    """The last line of a CRLF file may lose its LF but keep its CR: the CR is not part of the row."""
+    result = run("grad", EXPR, "--at", "-", *FORWARD, "--format", fmt, input=text)
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert "\r" not in result.stdout
+    sep = "," if fmt == "csv" else "\t"
+    lines = result.stdout.splitlines()
+    assert [line.split(sep)[:3] for line in lines[1:]] == [["5", "3", "2"], ["1", "2", "3"]]
+    assert_rows_match([line.split(sep) for line in lines[1:]], [[5, 3, 2], [1, 2, 3]])
+
+
+def test_an_r_write_csv_file_streams_by_its_header(tmp_path: Path) -> None:
+    """R's write.csv quotes every name and the row names: `"","a","b","c"` then `"1",5,3,2`."""
+    path = tmp_path / "r.csv"
+    path.write_text('"","c","a","b"\n"1",2,5,3\n"2",3,1,2\n')
+    result = run("grad", EXPR, "--input", str(path), *FORWARD, "--format", "csv")
+    assert (result.exit_code, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert lines[0] == ",c,a,b,f,grad_a,grad_b,grad_c"
+    assert lines[1].startswith('"1",2,5,3,33.0,')
+    assert_rows_match(csv_rows(result.stdout)[1:], [[5, 3, 2], [1, 2, 3]])
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_tables_and_json_hold_their_warnings_so_stderr_does_not_repeat_them(fmt: str) -> None:
+    result = run("grad", "sigmoid(x)", "--at", "-", "--format", fmt, input="\n".join(["40"] * 30) + "\n")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.count("vanishing") >= 30  # each point's own warnings, with it
+    strict = run("grad", "sigmoid(x)", "--at", "-", "--format", fmt, "--strict", input="40\n")
+    assert strict.exit_code == 1
+
+
+class NeverRead:
+    """A source that must not be read (a producer that has not written anything yet)."""
+
+    def read(self, n: int) -> bytes:
+        raise AssertionError("the input was read")
+
+
+def test_an_expression_without_variables_is_refused_before_waiting_for_input() -> None:
+    import io
+
+    from gradcli.errors import PointsError
+
+    with pytest.raises(PointsError, match="no variables, so there are no points to read"):
+        pipeline.run(
+            "2+3", NeverRead(), io.StringIO(), method="central", eps=None, vanish=1e-6, explode=1e6, fmt="csv"
+        )
+    for text in ("", "1\n"):  # the same answer whatever the input
+        result = run("grad", "2+3", "--at", "-", "--format", "csv", input=text)
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr.startswith(
+            "gradcli: error: the expression has no variables, so there are no points"
+        )
+
+
+def test_a_streamed_activation_table_has_a_row_per_x_like_the_at_table() -> None:
+    """`printf '1\\n20\\n' | gradcli sigmoid --at -` draws the activation's rows, not a grad table per x."""
+    args = ("--method", "forward", "--eps", "0.001")
+    streamed = run("sigmoid", "--at", "-", *args, input="1\n20\n")
+    at = run("sigmoid", "--at", "1", "--at", "20", *args)
+    assert (streamed.exit_code, at.exit_code) == (0, 0)
+    table = at.stdout.split("\nx = ")[0]  # the head and the rows, before the warnings in words
+    assert streamed.stdout.startswith(table + "\nx = 1.0: inaccurate: ")
+    assert "expression" not in streamed.stdout and "healthy range" not in streamed.stdout
+    assert streamed.stdout.count("function  sigmoid(x)") == 1
+
+
+def test_a_pandas_to_csv_file_with_its_unnamed_index_column_streams_by_its_header(tmp_path: Path) -> None:
+    """`df.to_csv("p.csv")` writes the index under an empty name: `,a,b,c` then `0,5,3,2`."""
+    path = tmp_path / "p.csv"
+    path.write_text(",c,a,b\n0,2,5,3\n1,3,1,2\n")
+    result = run("grad", EXPR, "--input", str(path), *FORWARD, "--format", "csv")
+    assert (result.exit_code, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert lines[0] == ",c,a,b,f,grad_a,grad_b,grad_c"
+    assert [line.split(",")[:4] for line in lines[1:]] == [["0", "2", "5", "3"], ["1", "3", "1", "2"]]
+    assert_rows_match(csv_rows(result.stdout)[1:], [[5, 3, 2], [1, 2, 3]])
+
+
+def test_jobs_0_is_documented_as_what_default_jobs_gives() -> None:
+    """`--jobs 0` is one worker per core, at most 8: the help and the README say the cap."""
+    assert 1 <= pipeline.default_jobs() <= 8
+    assert "0: one per core, at most 8." in " ".join(run("grad", "--help").stdout.split())
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert "`0` is one per core, at most 8" in readme

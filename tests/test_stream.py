@@ -237,3 +237,161 @@ def test_undecodable_bytes_are_a_bad_line_not_a_crash() -> None:
     text = next(read_chunks(io.BytesIO(b"1,2,\xff\n1,2,3\n"))).text
     block = parse_chunk(text, 1, detect("1,2,3", ABC), ",")
     assert block.lines == [2] and block.bad[0].line == 1
+
+
+class Dribble:
+    """A source that hands out a few bytes per read, so lines and marks are split across reads."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self.data, self.size = data, size
+
+    def read(self, n: int) -> bytes:
+        piece, self.data = self.data[: min(n, self.size)], self.data[min(n, self.size) :]
+        return piece
+
+
+@pytest.mark.parametrize("size", [1, 2, 4, 1 << 16])
+def test_a_byte_order_mark_at_the_start_is_not_data(size: int) -> None:
+    data = b"\xef\xbb\xbfa,b,c\n5,3,2\n"
+    chunks = list(read_chunks(Dribble(data, size), chunk_bytes=4))
+    assert "".join(c.text for c in chunks) == "a,b,c\n5,3,2\n"
+    assert sum(c.nbytes for c in chunks) == len(data)  # the progress bar still counts its bytes
+    assert chunks[0].first == 1
+
+
+def test_a_byte_order_mark_later_in_the_stream_is_still_a_bad_value() -> None:
+    text = "".join(c.text for c in read_chunks(io.BytesIO("1,2,3\n\ufeff4,5,6\n".encode())))
+    block = parse_chunk(text, 1, detect("1,2,3", ABC), ",")
+    assert block.lines == [1] and block.bad[0].line == 2
+
+
+def test_a_line_longer_than_a_chunk_is_read_in_linear_time() -> None:
+    """A file with no newlines (a stray binary or one-line dump) must not be re-copied on every read."""
+    import time
+
+    def seconds(data: bytes) -> float:
+        start = time.perf_counter()
+        assert sum(len(c.text) for c in read_chunks(io.BytesIO(data), chunk_bytes=1 << 16)) == len(data)
+        return time.perf_counter() - start
+
+    size = 32 << 20
+    short = seconds(b"1,2,3\n" * (size // 6))
+    long = seconds(b"1,2,3," * (size // 6))
+    assert long < 10 * short + 0.5  # it was quadratic: 32 MiB in one line took 7 s, not 0.1 s
+
+
+@pytest.mark.parametrize(
+    ("line", "columns"),
+    [
+        ('"a","b","c"', ("a", "b", "c")),  # R's write.csv, spreadsheets
+        ('"","c","a","b"', ("", "c", "a", "b")),  # R's row-names column has an empty name
+        ("point id,a,b,c", ("point id", "a", "b", "c")),
+        ("a , b , c", ("a", "b", "c")),
+    ],
+)
+def test_a_header_may_quote_its_names_and_name_other_columns_anyhow(line: str, columns: tuple) -> None:
+    layout = detect(line, ABC)
+    assert (layout.kind, layout.columns) == (HEADER, columns)
+    assert [columns[i] for i in layout.index] == list(ABC)
+
+
+@pytest.mark.parametrize("line", [",,", "pi/2,1,2", "sqrt(2),1,2", '"5","3","2"', "x,1,2"])
+def test_a_line_with_a_number_or_no_name_is_values_not_a_header(line: str) -> None:
+    assert detect(line, ABC).kind == POSITIONAL
+
+
+def test_quoted_values_are_read_without_their_quotes() -> None:
+    layout = detect('"","a","b","c"', ABC)
+    block = parse_chunk('"","a","b","c"\n"1",5,"3",2\n"2",1,2,"x"\n', 1, layout, ",", skip=1)
+    assert block.points.tolist() == [[5.0, 3.0, 2.0]]
+    assert block.rows == ['"1",5,"3",2']  # the input columns as written
+    assert block.bad == [stream.BadLine(3, "c = '\"x\"' is not a number")]
+
+
+def test_a_failing_read_is_a_gradcli_error_naming_the_file(tmp_path) -> None:
+    """An I/O error while reading (EISDIR here, EIO on a bad disk) is one line, not an internal error."""
+    from gradcli.errors import GradcliError
+
+    class Broken:
+        name = str(tmp_path / "points.csv")
+
+        def __init__(self) -> None:
+            self.fd = os.open(tmp_path, os.O_RDONLY)  # os.read on a directory fails
+
+        def fileno(self) -> int:
+            return self.fd
+
+    source = Broken()
+    try:
+        with pytest.raises(GradcliError, match=r"^cannot read '.*points\.csv': Is a directory$"):
+            list(read_chunks(source))
+    finally:
+        os.close(source.fd)
+
+
+def test_a_non_blocking_pipe_is_waited_on_not_a_crash() -> None:
+    """Whatever started gradcli may have left stdin non-blocking: reads wait for data all the same."""
+    import fcntl
+    import threading
+    import time
+
+    read_fd, write_fd = os.pipe()
+    fcntl.fcntl(read_fd, fcntl.F_SETFL, fcntl.fcntl(read_fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+
+    def produce() -> None:
+        time.sleep(0.2)
+        os.write(write_fd, b"1,2,3\n")
+        time.sleep(0.2)
+        os.write(write_fd, b"4,5,6\n")
+        os.close(write_fd)
+
+    threading.Thread(target=produce).start()
+    with os.fdopen(read_fd, "rb", buffering=0) as source:
+        assert "".join(c.text for c in read_chunks(source)) == "1,2,3\n4,5,6\n"
+
+
+def test_a_quoted_field_may_hold_the_separator() -> None:
+    layout = detect('"name","a","b","c"', ABC)
+    text = '"Smith, J",5,3,2\n"Doe",1,2,3\n"x,y",5,3\n'
+    block = parse_chunk(text, 2, layout, ",")
+    assert block.points.tolist() == [[5.0, 3.0, 2.0], [1.0, 2.0, 3.0]]
+    assert block.rows == ['"Smith, J",5,3,2', '"Doe",1,2,3']  # as written
+    assert block.bad == [
+        stream.BadLine(4, "3 values but the header has 4 columns — the header is name,a,b,c")
+    ]
+    tsv = parse_chunk(text, 2, layout, "\t")
+    assert tsv.rows == ['"Smith, J"\t5\t3\t2', '"Doe"\t1\t2\t3']
+
+
+def test_quotes_that_line_up_with_the_separators_are_not_split_there() -> None:
+    """`"x,y",5,3,2` under a five-column header has five commas' worth of fields only if split naively."""
+    layout = detect("id,note,a,b,c", ABC)
+    block = parse_chunk('"x,y",5,3,2\n', 2, layout, ",")
+    assert block.lines == [] and block.bad[0].reason.startswith("4 values but the header has 5 columns")
+
+
+def test_a_field_holding_the_output_separator_is_quoted() -> None:
+    """TSV in, CSV out: `x,y` must stay one column."""
+    layout = detect("name\ta\tb\tc", ABC)
+    block = parse_chunk('x,y\t5\t3\t2\nplain\t1\t2\t3\n"q"\t1\t2\t3\n', 2, layout, ",")
+    assert block.rows == ['"x,y",5,3,2', "plain,1,2,3", '"q",1,2,3']
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_input_is_refused_in_one_line_not_read_as_garbage(encoding: str) -> None:
+    """Excel's "Unicode Text" is UTF-16 with a byte order mark; every line would be a bad line."""
+    from gradcli.errors import GradcliError
+
+    data = ("\ufeff" if encoding != "utf-16" else "") + "a\tb\tc\r\n5\t3\t2\r\n"
+    with pytest.raises(GradcliError, match=r"^the input is UTF-16 text .* — convert it first: iconv"):
+        list(read_chunks(io.BytesIO(data.encode(encoding))))
+
+
+def test_lines_ended_by_cr_alone_are_named_as_the_cause() -> None:
+    """Classic Mac OS line endings: the whole file is one line, and the message says why."""
+    block = parse_chunk("5,3,2\r1,2,3\r", 1, detect("5,3,2", ABC), ",")
+    assert block.lines == []
+    assert block.bad[0].reason.startswith(
+        "5 values but the expression has 3 variables — it holds a carriage return"
+    )
+    assert "tr '\\r' '\\n'" in block.bad[0].reason
