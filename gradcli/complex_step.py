@@ -67,8 +67,7 @@ def complex_step_size(x: np.ndarray) -> np.ndarray:
 def check_analytic(expr: Expression, values: Values, n: int) -> list[str | None]:
     """Where complex step does not apply: per point, the first op sitting on its kink (else None).
 
-    Raises OptionError where f uses an op with no complex rule (no point can be differentiated),
-    or where every point is on a kink.
+    Raises OptionError where f uses an op with no complex rule (no point can be differentiated).
     """
     kinked: list[str | None] = [None] * n
     moving: list[np.ndarray] | None = None
@@ -93,13 +92,22 @@ def check_analytic(expr: Expression, values: Values, n: int) -> list[str | None]
             on_kink = on_kink & np.any([moving[a] for a in node.args], axis=0)
         for p in np.flatnonzero(on_kink):
             kinked[p] = kinked[p] or node.text
+    return kinked
+
+
+def require_somewhere(expr: Expression, values: Values, n: int) -> None:
+    """Refuse complex step for a whole run (OptionError) when every one of its points is on a kink.
+
+    A run that has some points off the kinks gets their values, and no value (with a warning)
+    at the others; a stream checks nothing here, since a chunk of it is not the whole run.
+    """
+    kinked = check_analytic(expr, values, n)
     if n and all(kinked):
-        where = f"point {1}" if n == 1 else f"any of the {n} points"
+        where = "point 1" if n == 1 else f"any of the {n} points"
         raise OptionError(
             f"--method complex is not defined at {where}: {kinked[0]} is at its kink, where f is not analytic",
             hint="use --method central or backprop, which report the left and right slopes there",
         )
-    return kinked
 
 
 def _moving(expr: Expression, values: Values, n: int) -> list[np.ndarray]:
@@ -218,7 +226,8 @@ def complex_differences(
     """Complex-step gradient at every point for every variable (arrays are (k, n)).
 
     At a point where an op sits on its kink the gradient and its estimate are NaN (diagnostics
-    says why); raises OptionError where complex step applies nowhere (see :func:`check_analytic`).
+    says why); raises OptionError only where f uses an op with no complex rule (see
+    :func:`check_analytic`; :func:`require_somewhere` refuses a run with every point on a kink).
     """
     k, n = len(cols), len(f0)
     refused = np.array([p is not None for p in check_analytic(expr, forward(expr, cols), n)], dtype=bool)

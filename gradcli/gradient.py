@@ -66,10 +66,15 @@ def compute(
     eps: float | None = None,
     vanish: float = DEFAULT_VANISH,
     explode: float = DEFAULT_EXPLODE,
+    *,
+    whole: bool = True,
 ) -> GradResult:
     """Values, exact gradients, finite differences and warnings at ``points`` (n, k).
 
     ``eps`` None chooses a step per variable and point (see :mod:`gradcli.finite_diff`).
+    ``whole``: these points are the whole run, so ``method="complex"`` with every point on a
+    kink is refused (OptionError); a stream passes False for each chunk, which then gets no
+    complex-step value at those points, with a warning, as any run does at some of its points.
     """
     if method not in ALL_METHODS:
         raise OptionError(f"unknown method '{method}'", hint=f"choose one of {', '.join(ALL_METHODS)}")
@@ -82,7 +87,7 @@ def compute(
     values = forward(expr, cols)
     f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
     exact, adjoints = backprop(expr, values, n)
-    diff = None if method == BACKPROP else finite_difference(expr, cols, f, method, eps)
+    diff = None if method == BACKPROP else finite_difference(expr, cols, f, method, eps, whole=whole)
     warnings = diagnose(expr, values, f, exact, adjoints, diff, vanish, explode)
     undefined = ~np.isfinite(f)
     if undefined.any():  # no derivative where f itself is not defined

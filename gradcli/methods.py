@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .complex_step import complex_differences
+from .complex_step import complex_differences, require_somewhere
+from .evaluate import forward
 from .expression import Expression
 from .finite_diff import METHODS as STENCILS
 from .finite_diff import Differences, differences
@@ -22,11 +23,23 @@ METHODS = (*STENCILS, "richardson", "complex")
 
 
 def finite_difference(
-    expr: Expression, cols: Sequence[np.ndarray], f0: np.ndarray, method: str, eps: float | None
+    expr: Expression,
+    cols: Sequence[np.ndarray],
+    f0: np.ndarray,
+    method: str,
+    eps: float | None,
+    *,
+    whole: bool = True,
 ) -> Differences:
-    """The gradient of ``expr`` by ``method`` (one of :data:`METHODS`) with step ``eps`` (None: auto)."""
+    """The gradient of ``expr`` by ``method`` (one of :data:`METHODS`) with step ``eps`` (None: auto).
+
+    ``whole``: the points are the whole run, so complex step with every point on a kink is
+    refused (:func:`gradcli.complex_step.require_somewhere`); a stream's chunk passes False.
+    """
     if method == "richardson":
         return richardson(expr, cols, f0, eps)
     if method == "complex":
+        if whole:
+            require_somewhere(expr, forward(expr, cols), len(f0))
         return complex_differences(expr, cols, f0, eps)
     return differences(expr, cols, f0, method, eps)

@@ -261,7 +261,7 @@ def process(text: str, first: int, skip: int = 0) -> ChunkOut:
     n = len(lines)
     if not n:
         return ChunkOut("", None, [], bad, [], 0, 0, 0, stopped)
-    result = compute(expr, points, job.method, job.eps, job.vanish, job.explode)
+    result = compute(expr, points, job.method, job.eps, job.vanish, job.explode, whole=False)
     if job.fmt == "json":
         text_out = json_lines(result, lines)
     elif job.fmt == "table":

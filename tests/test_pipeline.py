@@ -331,6 +331,30 @@ def test_a_pause_inside_a_line_still_writes_the_lines_before_it(monkeypatch: pyt
 
 
 @needs_gradcli
+def test_complex_step_in_a_stream_does_not_depend_on_how_the_input_arrives() -> None:
+    # a chunk whose only point is on relu's kink is not the whole run: its row is kept, with an
+    # empty field and a warning, and the later rows still come (they were lost with exit 2)
+    with subprocess.Popen(
+        [GRADCLI, "relu", "--at", "-", "--method", "complex", "--format", "csv"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            for line in (b"1\n", b"0\n", b"2\n"):
+                proc.stdin.write(line)
+                proc.stdin.flush()
+                time.sleep(0.3)  # each line arrives alone, so each is a chunk of its own
+            proc.stdin.close()
+            out = proc.stdout.read().decode().splitlines()
+            assert proc.wait(timeout=20) == 0
+        finally:
+            proc.kill()
+    assert out == ["x,f,grad_x", "1,1.0,1.0", "0,0.0,", "2,2.0,1.0"]
+
+
+@needs_gradcli
 def test_first_answer_arrives_before_input_ends() -> None:
     with subprocess.Popen(
         [GRADCLI, "grad", EXPR, "--at", "-", "--format", "csv"],
