@@ -160,21 +160,25 @@ class ExpressionCommand(click.Command):
 class GradcliGroup(click.Group):
     """A group whose ``main`` reports errors in one line and exits with gradcli's statuses.
 
-    The activation commands (one per registry entry marked as an activation) are built when
-    first asked for, so a run of another command does not pay for building thirteen.
+    Every command but ``grad`` (the activations, one per registry entry marked as one, and
+    those in ``_LAZY_COMMANDS``) is built when first asked for, so a run of one command does not
+    pay for building the others' options.
     """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         from .ops import ACTIVATIONS
 
-        return sorted({*self.commands, *ACTIVATIONS})
+        return sorted({*self.commands, *_LAZY_COMMANDS, *ACTIVATIONS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands:
-            from .ops import ACTIVATIONS
+            if cmd_name in _LAZY_COMMANDS:
+                self.add_command(_LAZY_COMMANDS[cmd_name]())
+            else:
+                from .ops import ACTIVATIONS
 
-            if cmd_name in ACTIVATIONS:
-                self.add_command(_activation_command(cmd_name))
+                if cmd_name in ACTIVATIONS:
+                    self.add_command(_activation_command(cmd_name))
         return self.commands.get(cmd_name)
 
     def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
@@ -670,118 +674,129 @@ class StepRangeType(click.ParamType):
 SWEEP_METHODS = tuple(m for m in METHODS if m != "backprop")
 
 
-@main.command(cls=ExpressionCommand)
-@click.argument("expression")
-@point_options(many=False)
-@click.option("--var", metavar="NAME", help="The variable to differentiate in. Default: the first.")
-@click.option(
-    "--method",
-    "methods",
-    type=click.Choice(SWEEP_METHODS),
-    multiple=True,
-    help="Finite-difference method; repeat for several. Default: central.",
-)
-@click.option("--eps", type=EpsType(), default=None, help="Your step, to see where it falls on the curve.")
-@click.option(
-    "--range",
-    "span",
-    type=StepRangeType(),
-    default="1e-1:1e-15",
-    show_default=True,
-    help="Largest and smallest step.",
-)
-@click.option(
-    "--per-decade",
-    type=click.IntRange(1, 20),
-    default=1,
-    show_default=True,
-    help="Steps per factor of 10.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("table", "json")),
-    default="table",
-    show_default=True,
-    help="Output format (json: JSON Lines).",
-)
-@click.option("--plot", is_flag=True, help="Also draw |error| against eps on log-log axes, in the terminal.")
-@click.option(
-    "--output",
-    metavar="FILE",
-    help="Also write that plot as an image (.png, .svg, .pdf; needs gradcli[plot]).",
-)
-def sweep(
-    expression: str,
-    points: tuple[PointSpec, ...],
-    order: str | None,
-    var: str | None,
-    methods: tuple[str, ...],
-    eps: float | None,
-    span: tuple[float, float],
-    per_decade: int,
-    fmt: str,
-    plot: bool,
-    output: str | None,
-) -> None:
-    """Finite differences of EXPRESSION over a range of steps, against exact backprop.
+def _make_sweep() -> click.Command:
+    """``gradcli sweep``, built when first asked for (see :class:`GradcliGroup`)."""
 
-    For each step from 1e-1 down to 1e-15 (--range), the derivative in one variable by each
-    method and its error: truncation error falls as the step shrinks and rounding error rises,
-    so the error is V-shaped. Marks the best step, the one --eps auto takes, and your --eps.
+    @click.command(cls=ExpressionCommand)
+    @click.argument("expression")
+    @point_options(many=False)
+    @click.option("--var", metavar="NAME", help="The variable to differentiate in. Default: the first.")
+    @click.option(
+        "--method",
+        "methods",
+        type=click.Choice(SWEEP_METHODS),
+        multiple=True,
+        help="Finite-difference method; repeat for several. Default: central.",
+    )
+    @click.option(
+        "--eps", type=EpsType(), default=None, help="Your step, to see where it falls on the curve."
+    )
+    @click.option(
+        "--range",
+        "span",
+        type=StepRangeType(),
+        default="1e-1:1e-15",
+        show_default=True,
+        help="Largest and smallest step.",
+    )
+    @click.option(
+        "--per-decade",
+        type=click.IntRange(1, 20),
+        default=1,
+        show_default=True,
+        help="Steps per factor of 10.",
+    )
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(("table", "json")),
+        default="table",
+        show_default=True,
+        help="Output format (json: JSON Lines).",
+    )
+    @click.option(
+        "--plot", is_flag=True, help="Also draw |error| against eps on log-log axes, in the terminal."
+    )
+    @click.option(
+        "--output",
+        metavar="FILE",
+        help="Also write that plot as an image (.png, .svg, .pdf; needs gradcli[plot]).",
+    )
+    def sweep(
+        expression: str,
+        points: tuple[PointSpec, ...],
+        order: str | None,
+        var: str | None,
+        methods: tuple[str, ...],
+        eps: float | None,
+        span: tuple[float, float],
+        per_decade: int,
+        fmt: str,
+        plot: bool,
+        output: str | None,
+    ) -> None:
+        """Finite differences of EXPRESSION over a range of steps, against exact backprop.
 
-    \b
-    Examples:
-      gradcli sweep "exp(x)" --at x=1
-      gradcli sweep "sigmoid(x)" --at x=1 --method forward --method central --eps 0.001
-      gradcli sweep "a*b**2" --at a=1,b=2 --var b --range 1e-2:1e-12 --per-decade 2 --format json
-      gradcli sweep "exp(x)" --at x=1 --method forward --method five-point --plot
-    """
-    from .errors import OptionError
-    from .expression import parse
-    from .sweep import steps
-    from .sweep import sweep as run_sweep
+        For each step from 1e-1 down to 1e-15 (--range), the derivative in one variable by each
+        method and its error: truncation error falls as the step shrinks and rounding error rises,
+        so the error is V-shaped. Marks the best step, the one --eps auto takes, and your --eps.
 
-    expr = parse(expression)
-    names = expr.variables
-    if not names:
-        raise OptionError("the expression has no variables: there is nothing to sweep")
-    block = bind_points(expr, points, order)
-    if block.shape[0] != 1:
-        raise PointsError(f"sweep takes one point, not {block.shape[0]}", hint="give --at once")
-    if var is None:
-        var = names[0]
-    if var not in names:
-        raise OptionError(f"unknown --var '{var}'", hint=f"the expression's variables are {', '.join(names)}")
-    if plot and fmt != "table":
-        raise click.UsageError("--plot draws in the terminal: use it with --format table")
-    grid = steps(span[0], span[1], per_decade)
-    result = run_sweep(expr, block[0], names.index(var), methods or ("central",), grid, eps)
-    if not math.isfinite(result.value):
-        _fail(EXIT_NOT_FINITE, f"f is {result.value!r} at this point, so there is no derivative to sweep")
-    if not math.isfinite(result.exact):
-        click.echo(
-            f"gradcli: warning: df/d{var} is {result.exact!r} here (backprop), so no step's error can be "
-            "measured ('gradcli grad' says why)",
-            err=True,
-        )
-    if output:
-        from .plot import save_sweep_figure
+        \b
+        Examples:
+          gradcli sweep "exp(x)" --at x=1
+          gradcli sweep "sigmoid(x)" --at x=1 --method forward --method central --eps 0.001
+          gradcli sweep "a*b**2" --at a=1,b=2 --var b --range 1e-2:1e-12 --per-decade 2 --format json
+          gradcli sweep "exp(x)" --at x=1 --method forward --method five-point --plot
+        """
+        from .errors import OptionError
+        from .expression import parse
+        from .sweep import steps
+        from .sweep import sweep as run_sweep
 
-        save_sweep_figure(result, output)
-    if fmt == "json":
-        from .formats import dumps, sweep_records
+        expr = parse(expression)
+        names = expr.variables
+        if not names:
+            raise OptionError("the expression has no variables: there is nothing to sweep")
+        block = bind_points(expr, points, order)
+        if block.shape[0] != 1:
+            raise PointsError(f"sweep takes one point, not {block.shape[0]}", hint="give --at once")
+        if var is None:
+            var = names[0]
+        if var not in names:
+            raise OptionError(
+                f"unknown --var '{var}'", hint=f"the expression's variables are {', '.join(names)}"
+            )
+        if plot and fmt != "table":
+            raise click.UsageError("--plot draws in the terminal: use it with --format table")
+        grid = steps(span[0], span[1], per_decade)
+        result = run_sweep(expr, block[0], names.index(var), methods or ("central",), grid, eps)
+        if not math.isfinite(result.value):
+            _fail(EXIT_NOT_FINITE, f"f is {result.value!r} at this point, so there is no derivative to sweep")
+        if not math.isfinite(result.exact):
+            click.echo(
+                f"gradcli: warning: df/d{var} is {result.exact!r} here (backprop), so no step's error can be "
+                "measured ('gradcli grad' says why)",
+                err=True,
+            )
+        if output:
+            from .plot import save_sweep_figure
 
-        _emit(lambda: sys.stdout.write("".join(dumps(r) + "\n" for r in sweep_records(result))))
-        return
-    from .table import render_sweep, stdout_console
+            save_sweep_figure(result, output)
+        if fmt == "json":
+            from .formats import dumps, sweep_records
 
-    console = stdout_console()
-    _emit(lambda: render_sweep(result, console))
-    if plot:
-        from .plot import sweep_terminal_plot
+            _emit(lambda: sys.stdout.write("".join(dumps(r) + "\n" for r in sweep_records(result))))
+            return
+        from .table import render_sweep, stdout_console
 
-        _emit(lambda: _write_plot("\n" + sweep_terminal_plot(result, _columns(), color=_colors())))
+        console = stdout_console()
+        _emit(lambda: render_sweep(result, console))
+        if plot:
+            from .plot import sweep_terminal_plot
+
+            _emit(lambda: _write_plot("\n" + sweep_terminal_plot(result, _columns(), color=_colors())))
+
+    return sweep
 
 
 def _grad_more(
@@ -892,211 +907,233 @@ def _warn_on_stderr(result: Any, limit: int = 20, by_x: bool = False) -> None:
             shown += 1
 
 
-@main.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("table", "json")),
-    default="table",
-    show_default=True,
-    help="Output format (json: JSON Lines).",
-)
-def functions(fmt: str) -> None:
-    """List the functions and operators expressions may use, with their derivatives.
+def _make_functions() -> click.Command:
+    """``gradcli functions``, built when first asked for (see :class:`GradcliGroup`)."""
 
-    \b
-    Examples:
-      gradcli functions
-      gradcli functions --format json
-    """
-    from .ops import CONSTANTS, FUNCTIONS, OPERATORS
+    @click.command()
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(("table", "json")),
+        default="table",
+        show_default=True,
+        help="Output format (json: JSON Lines).",
+    )
+    def functions(fmt: str) -> None:
+        """List the functions and operators expressions may use, with their derivatives.
 
-    rows = [
-        {
-            "name": op.name,
-            "usage": op.signature,
-            "derivative": op.derivative,
-            "not_differentiable": op.kink_doc or None,
-            "doc": op.doc,
-        }
-        for op in [*OPERATORS.values(), *(f for n, f in FUNCTIONS.items() if f not in OPERATORS.values())]
-    ]
-    if fmt == "json":
-        from .formats import dumps
+        \b
+        Examples:
+          gradcli functions
+          gradcli functions --format json
+        """
+        from .ops import CONSTANTS, FUNCTIONS, OPERATORS
 
-        def write() -> None:
-            for row in rows:
-                sys.stdout.write(dumps(row) + "\n")
-            sys.stdout.write(dumps({"constants": CONSTANTS}) + "\n")
+        rows = [
+            {
+                "name": op.name,
+                "usage": op.signature,
+                "derivative": op.derivative,
+                "not_differentiable": op.kink_doc or None,
+                "doc": op.doc,
+            }
+            for op in [*OPERATORS.values(), *(f for n, f in FUNCTIONS.items() if f not in OPERATORS.values())]
+        ]
+        if fmt == "json":
+            from .formats import dumps
 
-        _emit(write)
-        return
-    from .table import render_functions, stdout_console
+            def write() -> None:
+                for row in rows:
+                    sys.stdout.write(dumps(row) + "\n")
+                sys.stdout.write(dumps({"constants": CONSTANTS}) + "\n")
 
-    console = stdout_console()
-    _emit(lambda: render_functions(rows, CONSTANTS, console))
-
-
-@main.command(cls=ExpressionCommand)
-@click.argument("expression")
-@click.option("--wrt", metavar="NAME", help="The variable to differentiate by. Default: every variable.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("text", "json")),
-    default="text",
-    show_default=True,
-    help="Output format: text (gradcli input) or json.",
-)
-def diff(expression: str, wrt: str | None, fmt: str) -> None:
-    """Symbolic derivative of EXPRESSION, written as gradcli input.
-
-    With --wrt, prints df/dNAME alone (ready to pass back to gradcli); without it, one
-    line per variable. Built from each function's rule in the registry and simplified
-    (constants folded, no x*1 or 0+x); evaluating it gives backprop's gradient.
-
-    \b
-    Examples:
-      gradcli diff "3*(a+b*c)" --wrt c
-      gradcli diff "x**2*sin(y)"
-      gradcli diff "sigmoid(w*x+b)" --format json
-    """
-    from .expression import parse
-    from .symbolic import derivative_texts
-
-    expr = parse(expression)
-    texts = derivative_texts(expr, wrt)
-    if fmt == "json":
-        from .formats import dumps
-
-        _emit(lambda: sys.stdout.write(dumps({"expr": expr.text, "derivatives": texts}) + "\n"))
-    elif wrt is not None:
-        _emit(lambda: sys.stdout.write(texts[wrt] + "\n"))
-    elif not texts:
-        _emit(lambda: sys.stdout.write("f has no variables: it is constant\n"))
-    else:
-        _emit(lambda: sys.stdout.write("".join(f"df/d{name} = {text}\n" for name, text in texts.items())))
-
-
-@main.command(cls=ExpressionCommand)
-@click.argument("expression")
-@point_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("table", "json", "dot")),
-    default="table",
-    show_default=True,
-    help="Output format (json: JSON Lines; dot: Graphviz source).",
-)
-@click.option(
-    "--vanish",
-    type=PositiveFloat(),
-    default=1e-6,
-    show_default=True,
-    help="Mark edges whose local derivative shrinks the adjoint below this factor.",
-)
-def trace(expression: str, points: tuple[PointSpec, ...], order: str | None, fmt: str, vanish: float) -> None:
-    """Backprop made visible: the computation graph of EXPRESSION, node by node.
-
-    For every node: its operation, its value (forward pass), its local derivative with
-    respect to each child, and its adjoint df/dnode (backward pass), so you can follow
-    the chain rule from f down to each variable. A variable used several times shows its
-    contributions being summed; an edge that shrinks the adjoint below --vanish is marked.
-    --format dot writes Graphviz source (render with 'dot -Tsvg').
-
-    \b
-    Examples:
-      gradcli trace "3*(a+b*c)" --at a=5,b=3,c=2
-      gradcli trace "sigmoid(w*x)" --at w=4,x=5
-      gradcli trace "x*x+x" --at x=3 --format json
-      gradcli trace "3*(a+b*c)" --at 5,3,2 --format dot | dot -Tsvg > graph.svg
-    """
-    from .expression import parse
-    from .trace import trace as run_trace
-
-    expr = parse(expression)
-    block = bind_points(expr, points, order)
-    traces = run_trace(expr, block, vanish)
-    if fmt == "table":
-        from .table import render_trace, stdout_console
+            _emit(write)
+            return
+        from .table import render_functions, stdout_console
 
         console = stdout_console()
-        _emit(lambda: render_trace(traces, console))
-    else:
-        from .trace_output import write_dot, write_json
+        _emit(lambda: render_functions(rows, CONSTANTS, console))
 
-        writer = write_json if fmt == "json" else write_dot
-        _emit(lambda: writer(traces, sys.stdout))
-    undefined = [p for p, t in enumerate(traces) if not math.isfinite(t.root.value)]
-    if undefined:  # why, in grad's words: the operation that failed and its arguments
-        from .gradient import BACKPROP, compute
-
-        why = compute(expr, block[undefined], BACKPROP).warnings
-        for p, warnings in zip(undefined, why):
-            said = [w.message for w in warnings if w.kind == "nonfinite" and w.var is None]
-            text = said[0] if said else f"f is {traces[p].root.value!r}"
-            click.echo(f"gradcli: warning: point {p + 1}: nonfinite: {text}", err=True)
-        sys.exit(EXIT_NOT_FINITE)
+    return functions
 
 
-@main.command(cls=ExpressionCommand)
-@click.argument("expression")
-@point_options
-@click.option(
-    "--method",
-    type=click.Choice(METHODS),
-    default=METHODS[0],
-    show_default=True,
-    help="Finite-difference method for the comparison; backprop alone skips it.",
-)
-@click.option(
-    "--eps", type=EpsType(), default="auto", show_default=True, help="Finite-difference step, or auto."
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("table", "json")),
-    default="table",
-    show_default=True,
-    help="Output format (json: JSON Lines).",
-)
-def hessian(
-    expression: str,
-    points: tuple[PointSpec, ...],
-    order: str | None,
-    method: str,
-    eps: float | None,
-    fmt: str,
-) -> None:
-    """Hessian of EXPRESSION: exact, by finite differences, and what it says about the point.
+def _make_diff() -> click.Command:
+    """``gradcli diff``, built when first asked for (see :class:`GradcliGroup`)."""
 
-    The exact Hessian differentiates each symbolic first derivative by backprop; the
-    finite-difference one differences the exact gradient with --method and --eps. The
-    eigenvalues say whether the point is a minimum, a maximum, a saddle, or flat.
+    @click.command(cls=ExpressionCommand)
+    @click.argument("expression")
+    @click.option("--wrt", metavar="NAME", help="The variable to differentiate by. Default: every variable.")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(("text", "json")),
+        default="text",
+        show_default=True,
+        help="Output format: text (gradcli input) or json.",
+    )
+    def diff(expression: str, wrt: str | None, fmt: str) -> None:
+        """Symbolic derivative of EXPRESSION, written as gradcli input.
 
-    \b
-    Examples:
-      gradcli hessian "x**2 - y**2" --at x=0,y=0
-      gradcli hessian "x**2 + x*y + y**2" --at 0,0 --format json
-      gradcli hessian "sin(x)*cos(y)" --at x=1,y=2 --method forward --eps 1e-6
-    """
-    from .expression import parse
-    from .hessian import hessian as compute_hessian
+        With --wrt, prints df/dNAME alone (ready to pass back to gradcli); without it, one
+        line per variable. Built from each function's rule in the registry and simplified
+        (constants folded, no x*1 or 0+x); evaluating it gives backprop's gradient.
 
-    expr = parse(expression)
-    result = compute_hessian(expr, bind_points(expr, points, order), method, eps)
-    if fmt == "table":
-        from .table import render_hessian, stdout_console
+        \b
+        Examples:
+          gradcli diff "3*(a+b*c)" --wrt c
+          gradcli diff "x**2*sin(y)"
+          gradcli diff "sigmoid(w*x+b)" --format json
+        """
+        from .expression import parse
+        from .symbolic import derivative_texts
 
-        console = stdout_console()
-        _emit(lambda: render_hessian(result, console))
-    else:
-        from .matrix_output import write_hessian_json
+        expr = parse(expression)
+        texts = derivative_texts(expr, wrt)
+        if fmt == "json":
+            from .formats import dumps
 
-        _emit(lambda: write_hessian_json(result, sys.stdout))
-    if not result.finite.all():
-        sys.exit(EXIT_NOT_FINITE)
+            _emit(lambda: sys.stdout.write(dumps({"expr": expr.text, "derivatives": texts}) + "\n"))
+        elif wrt is not None:
+            _emit(lambda: sys.stdout.write(texts[wrt] + "\n"))
+        elif not texts:
+            _emit(lambda: sys.stdout.write("f has no variables: it is constant\n"))
+        else:
+            _emit(lambda: sys.stdout.write("".join(f"df/d{name} = {text}\n" for name, text in texts.items())))
+
+    return diff
+
+
+def _make_trace() -> click.Command:
+    """``gradcli trace``, built when first asked for (see :class:`GradcliGroup`)."""
+
+    @click.command(cls=ExpressionCommand)
+    @click.argument("expression")
+    @point_options
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(("table", "json", "dot")),
+        default="table",
+        show_default=True,
+        help="Output format (json: JSON Lines; dot: Graphviz source).",
+    )
+    @click.option(
+        "--vanish",
+        type=PositiveFloat(),
+        default=1e-6,
+        show_default=True,
+        help="Mark edges whose local derivative shrinks the adjoint below this factor.",
+    )
+    def trace(
+        expression: str, points: tuple[PointSpec, ...], order: str | None, fmt: str, vanish: float
+    ) -> None:
+        """Backprop made visible: the computation graph of EXPRESSION, node by node.
+
+        For every node: its operation, its value (forward pass), its local derivative with
+        respect to each child, and its adjoint df/dnode (backward pass), so you can follow
+        the chain rule from f down to each variable. A variable used several times shows its
+        contributions being summed; an edge that shrinks the adjoint below --vanish is marked.
+        --format dot writes Graphviz source (render with 'dot -Tsvg').
+
+        \b
+        Examples:
+          gradcli trace "3*(a+b*c)" --at a=5,b=3,c=2
+          gradcli trace "sigmoid(w*x)" --at w=4,x=5
+          gradcli trace "x*x+x" --at x=3 --format json
+          gradcli trace "3*(a+b*c)" --at 5,3,2 --format dot | dot -Tsvg > graph.svg
+        """
+        from .expression import parse
+        from .trace import trace as run_trace
+
+        expr = parse(expression)
+        block = bind_points(expr, points, order)
+        traces = run_trace(expr, block, vanish)
+        if fmt == "table":
+            from .table import render_trace, stdout_console
+
+            console = stdout_console()
+            _emit(lambda: render_trace(traces, console))
+        else:
+            from .trace_output import write_dot, write_json
+
+            writer = write_json if fmt == "json" else write_dot
+            _emit(lambda: writer(traces, sys.stdout))
+        undefined = [p for p, t in enumerate(traces) if not math.isfinite(t.root.value)]
+        if undefined:  # why, in grad's words: the operation that failed and its arguments
+            from .gradient import BACKPROP, compute
+
+            why = compute(expr, block[undefined], BACKPROP).warnings
+            for p, warnings in zip(undefined, why):
+                said = [w.message for w in warnings if w.kind == "nonfinite" and w.var is None]
+                text = said[0] if said else f"f is {traces[p].root.value!r}"
+                click.echo(f"gradcli: warning: point {p + 1}: nonfinite: {text}", err=True)
+            sys.exit(EXIT_NOT_FINITE)
+
+    return trace
+
+
+def _make_hessian() -> click.Command:
+    """``gradcli hessian``, built when first asked for (see :class:`GradcliGroup`)."""
+
+    @click.command(cls=ExpressionCommand)
+    @click.argument("expression")
+    @point_options
+    @click.option(
+        "--method",
+        type=click.Choice(METHODS),
+        default=METHODS[0],
+        show_default=True,
+        help="Finite-difference method for the comparison; backprop alone skips it.",
+    )
+    @click.option(
+        "--eps", type=EpsType(), default="auto", show_default=True, help="Finite-difference step, or auto."
+    )
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(("table", "json")),
+        default="table",
+        show_default=True,
+        help="Output format (json: JSON Lines).",
+    )
+    def hessian(
+        expression: str,
+        points: tuple[PointSpec, ...],
+        order: str | None,
+        method: str,
+        eps: float | None,
+        fmt: str,
+    ) -> None:
+        """Hessian of EXPRESSION: exact, by finite differences, and what it says about the point.
+
+        The exact Hessian differentiates each symbolic first derivative by backprop; the
+        finite-difference one differences the exact gradient with --method and --eps. The
+        eigenvalues say whether the point is a minimum, a maximum, a saddle, or flat.
+
+        \b
+        Examples:
+          gradcli hessian "x**2 - y**2" --at x=0,y=0
+          gradcli hessian "x**2 + x*y + y**2" --at 0,0 --format json
+          gradcli hessian "sin(x)*cos(y)" --at x=1,y=2 --method forward --eps 1e-6
+        """
+        from .expression import parse
+        from .hessian import hessian as compute_hessian
+
+        expr = parse(expression)
+        result = compute_hessian(expr, bind_points(expr, points, order), method, eps)
+        if fmt == "table":
+            from .table import render_hessian, stdout_console
+
+            console = stdout_console()
+            _emit(lambda: render_hessian(result, console))
+        else:
+            from .matrix_output import write_hessian_json
+
+            _emit(lambda: write_hessian_json(result, sys.stdout))
+        if not result.finite.all():
+            sys.exit(EXIT_NOT_FINITE)
+
+    return hessian
 
 
 # --- activation commands, generated from the registry -------------------------------------------
@@ -1262,80 +1299,102 @@ def _colors() -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-@main.command(cls=ExpressionCommand)
-@click.argument("expression")
-@click.option("--var", metavar="NAME", help="The variable on the x axis. Default: the only one.")
-@click.option(
-    "--range",
-    "span",
-    type=SpanType(),
-    default="-10:10",
-    show_default=True,
-    help="The x range, START:STOP.",
-)
-@click.option(
-    "--at", "fixed", type=PointType(), metavar="POINT", help="Values of the other variables: w=2,b=0."
-)
-@click.option("--points", type=click.IntRange(2, 100_000), default=200, show_default=True, help="How many x.")
-@click.option(
-    "--vanish", type=PositiveFloat(), default=1e-6, show_default=True, help="Mark |df/dx| below this."
-)
-@click.option(
-    "--output", metavar="FILE", help="Write an image instead (.png, .svg, .pdf; needs gradcli[plot])."
-)
-@click.option(
-    "--size", default="800x500", show_default=True, metavar="WxH", help="Image size in pixels, for --output."
-)
-@click.option(
-    "--width",
-    type=click.IntRange(40, 1000),
-    help="Characters per line in the terminal. Default: the terminal's width (80 when piped).",
-)
-def plot(
-    expression: str,
-    var: str | None,
-    span: Any,
-    fixed: PointSpec | None,
-    points: int,
-    vanish: float,
-    output: str | None,
-    size: str,
-    width: int | None,
-) -> None:
-    """Draw EXPRESSION and its derivative (backprop) over a range of one variable.
+def _make_plot() -> click.Command:
+    """``gradcli plot``, built when first asked for (see :class:`GradcliGroup`)."""
 
-    The region where |df/dx| < --vanish is marked. In the terminal (plotille, fitted to its
-    width; plain text when piped), or with --output as a PNG, SVG or PDF image (matplotlib:
-    pip install 'gradcli[plot]').
+    @click.command(cls=ExpressionCommand)
+    @click.argument("expression")
+    @click.option("--var", metavar="NAME", help="The variable on the x axis. Default: the only one.")
+    @click.option(
+        "--range",
+        "span",
+        type=SpanType(),
+        default="-10:10",
+        show_default=True,
+        help="The x range, START:STOP.",
+    )
+    @click.option(
+        "--at", "fixed", type=PointType(), metavar="POINT", help="Values of the other variables: w=2,b=0."
+    )
+    @click.option(
+        "--points", type=click.IntRange(2, 100_000), default=200, show_default=True, help="How many x."
+    )
+    @click.option(
+        "--vanish", type=PositiveFloat(), default=1e-6, show_default=True, help="Mark |df/dx| below this."
+    )
+    @click.option(
+        "--output", metavar="FILE", help="Write an image instead (.png, .svg, .pdf; needs gradcli[plot])."
+    )
+    @click.option(
+        "--size",
+        default="800x500",
+        show_default=True,
+        metavar="WxH",
+        help="Image size in pixels, for --output.",
+    )
+    @click.option(
+        "--width",
+        type=click.IntRange(40, 1000),
+        help="Characters per line in the terminal. Default: the terminal's width (80 when piped).",
+    )
+    def plot(
+        expression: str,
+        var: str | None,
+        span: Any,
+        fixed: PointSpec | None,
+        points: int,
+        vanish: float,
+        output: str | None,
+        size: str,
+        width: int | None,
+    ) -> None:
+        """Draw EXPRESSION and its derivative (backprop) over a range of one variable.
 
-    \b
-    Examples:
-      gradcli plot "sigmoid(x)"
-      gradcli plot "tanh(w*x)" --var x --range -5:5 --at w=2 --width 100
-      gradcli plot "sigmoid(x)" --output sigmoid.png --size 800x500
-    """
-    import numpy as np
+        The region where |df/dx| < --vanish is marked. In the terminal (plotille, fitted to its
+        width; plain text when piped), or with --output as a PNG, SVG or PDF image (matplotlib:
+        pip install 'gradcli[plot]').
 
-    from .expression import parse
-    from .formats import number
-    from .plot import parse_size, sample, save_figure
+        \b
+        Examples:
+          gradcli plot "sigmoid(x)"
+          gradcli plot "tanh(w*x)" --var x --range -5:5 --at w=2 --width 100
+          gradcli plot "sigmoid(x)" --output sigmoid.png --size 800x500
+        """
+        import numpy as np
 
-    expr = parse(expression)
-    pixels = parse_size(size)
-    values: dict[str, float] = {}
-    if fixed is not None:
-        if fixed.names is None:
-            raise PointsError(f"--at '{fixed.text}' needs names", hint="e.g. --at w=2,b=0")
-        values = dict(zip(fixed.names, fixed.values))
-    curves = sample(expr, var, span, values, points, vanish)
-    if not np.isfinite(curves.f).any():
-        _fail(
-            EXIT_NOT_FINITE,
-            f"f is not finite at any of the {points} sampled {curves.var} from {number(span.start)} "
-            f"to {number(span.stop)}, so there is nothing to plot — choose a --range where f is defined",
-        )
-    if output is not None:
-        save_figure(curves, output, pixels)
-        click.echo(f"wrote {output} ({pixels[0]}x{pixels[1]})", err=True)
-        return
-    _emit(lambda: _draw(curves, width))
+        from .expression import parse
+        from .formats import number
+        from .plot import parse_size, sample, save_figure
+
+        expr = parse(expression)
+        pixels = parse_size(size)
+        values: dict[str, float] = {}
+        if fixed is not None:
+            if fixed.names is None:
+                raise PointsError(f"--at '{fixed.text}' needs names", hint="e.g. --at w=2,b=0")
+            values = dict(zip(fixed.names, fixed.values))
+        curves = sample(expr, var, span, values, points, vanish)
+        if not np.isfinite(curves.f).any():
+            _fail(
+                EXIT_NOT_FINITE,
+                f"f is not finite at any of the {points} sampled {curves.var} from {number(span.start)} "
+                f"to {number(span.stop)}, so there is nothing to plot — choose a --range where f is defined",
+            )
+        if output is not None:
+            save_figure(curves, output, pixels)
+            click.echo(f"wrote {output} ({pixels[0]}x{pixels[1]})", err=True)
+            return
+        _emit(lambda: _draw(curves, width))
+
+    return plot
+
+
+# commands built on first use: a run of one command does not pay for building the others
+_LAZY_COMMANDS = {
+    "sweep": _make_sweep,
+    "functions": _make_functions,
+    "diff": _make_diff,
+    "trace": _make_trace,
+    "hessian": _make_hessian,
+    "plot": _make_plot,
+}

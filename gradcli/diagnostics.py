@@ -33,7 +33,6 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .backprop import kinks, one_sided
-from .complex_step import check_analytic
 from .evaluate import Values
 from .expression import Call, Const, Expression
 from .finite_diff import METHODS as STENCILS
@@ -110,6 +109,8 @@ def diagnose(
         if len(names):
             refused = f_ok & np.isnan(diff.gradient).all(axis=0)
         if refused.any():
+            from .complex_step import check_analytic
+
             ops = check_analytic(expr, values, n)
             for p in np.flatnonzero(refused):
                 if ops[p] is None:  # not a kink: the difference itself overflowed

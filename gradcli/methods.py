@@ -12,12 +12,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .complex_step import complex_differences, require_somewhere
 from .evaluate import forward
 from .expression import Expression
 from .finite_diff import METHODS as STENCILS
 from .finite_diff import Differences, differences
-from .richardson import richardson
 
 METHODS = (*STENCILS, "richardson", "complex")
 
@@ -36,9 +34,14 @@ def finite_difference(
     ``whole``: the points are the whole run, so complex step with every point on a kink is
     refused (:func:`gradcli.complex_step.require_somewhere`); a stream's chunk passes False.
     """
+    # richardson and complex step are imported when used: the default path need not load them
     if method == "richardson":
+        from .richardson import richardson
+
         return richardson(expr, cols, f0, eps)
     if method == "complex":
+        from .complex_step import complex_differences, require_somewhere
+
         if whole:
             require_somewhere(expr, forward(expr, cols), len(f0))
         return complex_differences(expr, cols, f0, eps)
