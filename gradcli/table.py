@@ -206,27 +206,9 @@ def render(result: GradResult, console: Console) -> None:
         if names:
             table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
             table.add_column("var", style="bold", no_wrap=True)
-            if diff is not None:
-                table.add_column(result.method, justify="right", no_wrap=True)
-            table.add_column("backprop", justify="right", no_wrap=True)
-            if diff is not None:
-                if not fixed_eps:
-                    table.add_column("eps", justify="right", no_wrap=True)
-                table.add_column("abs err", justify="right", no_wrap=True)
-                table.add_column("rel err", justify="right", no_wrap=True)
-                table.add_column("estimate", justify="right", no_wrap=True)
-            table.add_column("status")
+            _derivative_columns(table, result, result.method, "backprop")
             for v, name in enumerate(names):
-                row = [name]
-                if diff is not None:
-                    row.append(number(diff.gradient[v, p]))
-                row.append(number(result.exact[v, p]))
-                if diff is not None:
-                    if not fixed_eps:
-                        row.append(_short(diff.step[v, p]))
-                    row.append(_short(result.error[v, p]))  # type: ignore[index]
-                    row.append(_short(result.rel_error[v, p]))  # type: ignore[index]
-                    row.append(_short(diff.error_estimate[v, p]))
+                row = [name, *_derivative_cells(result, v, p)]
                 own = [w for w in warnings if w.var in (name, None)]
                 table.add_row(*row, _status(own))
             _print_table(console, table, ("rel err", "estimate", "eps", "abs err"))
@@ -539,6 +521,34 @@ def render_with_direction(result: GradResult, d: Directional, console: Console) 
     _directional_table(console, [(labels[p], d, p) for p in range(n)], result.method)
 
 
+def _derivative_columns(table: Table, result: GradResult, method_label: str, exact_label: str) -> None:
+    """The derivative columns of grad's and the activations' tables, then status."""
+    diff = result.diff
+    if diff is not None:
+        table.add_column(method_label, justify="right", no_wrap=True)
+    table.add_column(exact_label, justify="right", no_wrap=True)
+    if diff is not None:
+        if result.eps is None:
+            table.add_column("eps", justify="right", no_wrap=True)
+        for title in ("abs err", "rel err", "estimate"):
+            table.add_column(title, justify="right", no_wrap=True)
+    table.add_column("status")
+
+
+def _derivative_cells(result: GradResult, v: int, p: int) -> list[str]:
+    """The cells under :func:`_derivative_columns` for variable v at point p (status aside)."""
+    diff = result.diff
+    if diff is None:
+        return [number(result.exact[v, p])]
+    cells = [number(diff.gradient[v, p]), number(result.exact[v, p])]
+    if result.eps is None:
+        cells.append(_short(diff.step[v, p]))
+    cells.append(_short(result.error[v, p]))  # type: ignore[index]
+    cells.append(_short(result.rel_error[v, p]))  # type: ignore[index]
+    cells.append(_short(diff.error_estimate[v, p]))
+    return cells
+
+
 def render_activation(run: ActivationResult, console: Console) -> None:
     """One activation at many x: a row per x, the warnings in words, then its healthy range.
 
@@ -564,27 +574,9 @@ def render_activation(run: ActivationResult, console: Console) -> None:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     table.add_column("x", justify="right", no_wrap=True)
     table.add_column("f(x)", justify="right", no_wrap=True)
-    if diff is not None:
-        table.add_column(f"f' {result.method}", justify="right", no_wrap=True)
-    table.add_column("f' backprop", justify="right", no_wrap=True)
-    if diff is not None:
-        if not fixed_eps:
-            table.add_column("eps", justify="right", no_wrap=True)
-        table.add_column("abs err", justify="right", no_wrap=True)
-        table.add_column("rel err", justify="right", no_wrap=True)
-        table.add_column("estimate", justify="right", no_wrap=True)
-    table.add_column("status")
+    _derivative_columns(table, result, f"f' {result.method}", "f' backprop")
     for p in range(len(result.value)):
-        row = [number(result.points[p, 0]), number(result.value[p])]
-        if diff is not None:
-            row.append(number(diff.gradient[0, p]))
-        row.append(number(result.exact[0, p]))
-        if diff is not None:
-            if not fixed_eps:
-                row.append(_short(diff.step[0, p]))
-            row.append(_short(result.error[0, p]))  # type: ignore[index]
-            row.append(_short(result.rel_error[0, p]))  # type: ignore[index]
-            row.append(_short(diff.error_estimate[0, p]))
+        row = [number(result.points[p, 0]), number(result.value[p]), *_derivative_cells(result, 0, p)]
         table.add_row(*row, _status(result.warnings[p]))
     _print_table(console, table, ("rel err", "estimate", "eps", "f(x)", "abs err"))
     for p, warnings in enumerate(result.warnings):
