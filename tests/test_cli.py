@@ -816,6 +816,7 @@ def test_sigint_to_a_real_process_exits_130() -> None:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=_interruptible,
         text=True,
     )
     assert proc.stderr.readline().strip() == "ready"
@@ -1071,3 +1072,11 @@ def test_every_option_has_help():
         for param in main.get_command(ctx, name).params:
             if isinstance(param, click.Option) and not param.hidden:
                 assert param.help, (name, param.opts)
+
+
+def _interruptible() -> None:
+    """In the child: SIGINT as a terminal delivers it, even when this test run was started in
+    the background of a script (which ignores SIGINT, and a child inherits that)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -405,6 +405,7 @@ def test_ctrl_c_while_streaming_exits_130_in_one_line() -> None:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=_interruptible,
     )
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(b"5,3,2\n")
@@ -425,6 +426,7 @@ def test_ctrl_c_with_workers_running_exits_130_without_worker_tracebacks(tmp_pat
         [GRADCLI, "grad", EXPR, "--input", str(path), "--format", "csv", "--jobs", "2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=_interruptible,
     ) as proc:
         assert proc.stdout is not None
         proc.stdout.readline()
@@ -572,3 +574,11 @@ def test_jobs_0_is_documented_as_what_default_jobs_gives() -> None:
     assert "0: one per core, at most 8." in " ".join(run("grad", "--help").stdout.split())
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert "`0` is one per core, at most 8" in readme
+
+
+def _interruptible() -> None:
+    """In the child: SIGINT as a terminal delivers it, even when this test run was started in
+    the background of a script (which ignores SIGINT, and a child inherits that)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
