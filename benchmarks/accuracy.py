@@ -29,10 +29,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from gradcli.derive.gradient import compute
 from gradcli.errors import OptionError
-from gradcli.evaluate import value
-from gradcli.expression import Call, Const, Expression, parse
-from gradcli.gradient import compute
+from gradcli.language.evaluate import value
+from gradcli.language.parse import Call, Const, Expression, parse
 
 DIGITS = 60
 GRADCLI_METHODS = ("forward", "backward", "central", "five-point", "richardson", "complex", "backprop")

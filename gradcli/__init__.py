@@ -7,7 +7,7 @@ The Python API mirrors the command line::
     >>> float(r.value[0]), r.gradient[:, 0].tolist()
     (33.0, [3.0000000000001137, 6.000000000000227, 8.99999999999963])
 
-``parse`` turns text into an :class:`~gradcli.expression.Expression`; ``compute`` runs an
+``parse`` turns text into an :class:`~gradcli.language.nodes.Expression`; ``compute`` runs an
 expression over an array of points; ``grad`` does both from ``--at`` style strings.
 Names are imported on first use, so ``import gradcli`` stays cheap.
 """
@@ -19,16 +19,21 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "parse": "gradcli.expression",
-    "Expression": "gradcli.expression",
-    "grad": "gradcli.gradient",
-    "compute": "gradcli.gradient",
-    "GradResult": "gradcli.gradient",
+    "parse": "gradcli.language.parse",
+    "Expression": "gradcli.language.parse",
+    "grad": "gradcli.derive.gradient",
+    "compute": "gradcli.derive.gradient",
+    "GradResult": "gradcli.derive.gradient",
     "GradcliError": "gradcli.errors",
     "ExpressionError": "gradcli.errors",
     "PointsError": "gradcli.errors",
-    "FUNCTIONS": "gradcli.ops",
-    "derivative_texts": "gradcli.symbolic",
+    "FUNCTIONS": "gradcli.registry",
+    "derivative_texts": "gradcli.language.symbolic",
+    "OptionError": "gradcli.errors",
+    "hessian": "gradcli.analysis.hessian",
+    "jacobian": "gradcli.analysis.jacobian",
+    "sweep": "gradcli.analysis.sweep",
+    "trace": "gradcli.analysis.trace",
 }
 
 __all__ = ["__version__", *_EXPORTS]

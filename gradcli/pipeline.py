@@ -29,11 +29,11 @@ from typing import Any, NamedTuple, TextIO
 
 import numpy as np
 
-from .diagnostics import GradWarning
+from .derive.diagnostics import GradWarning
+from .derive.gradient import GradResult, compute
 from .errors import PointsError
-from .formats import json_lines, number_rows
-from .gradient import GradResult, compute
-from .stream import CHUNK_BYTES, HEADER, BadLine, Layout, data_line, detect, parse_chunk, read_chunks
+from .output.formats import json_lines, number_rows
+from .points.reader import CHUNK_BYTES, HEADER, BadLine, Layout, data_line, detect, parse_chunk, read_chunks
 
 SEPARATORS = {"csv": ",", "tsv": "\t", "json": ",", "table": ","}
 WARNING_LIMIT = 20  # warnings reported one by one; the rest are counted
@@ -106,7 +106,7 @@ def run(
     an expression without variables (before reading) and for a header that does not name every
     variable (before writing anything).
     """
-    from .expression import parse
+    from .language.parse import parse
 
     expr = parse(expression)
     if not expr.variables:  # refused before any input is awaited
@@ -222,7 +222,7 @@ _STATE: dict[str, Any] = {}
 
 
 def _set_job(job: Job, expr: Any = None) -> None:
-    from .expression import parse
+    from .language.parse import parse
 
     _STATE["job"] = job
     _STATE["expr"] = expr if expr is not None else parse(job.expression)

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from rich.console import Console
 from test_ops import REFERENCE  # the mpmath oracle for every registry entry
 
-from gradcli.activation import evaluate_activation, expression_text
+from gradcli.analysis.activation import evaluate_activation, expression_text
+from gradcli.analysis.health import healthy_range, slope_of
 from gradcli.cli import main
 from gradcli.errors import OptionError
-from gradcli.health import healthy_range, slope_of
-from gradcli.ops import ACTIVATIONS, FUNCTIONS
+from gradcli.registry import ACTIVATIONS, FUNCTIONS
 from gradcli.table import render_activation
 
 mp.mp.dps = 50

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 import gradcli
-import gradcli.gradient
+import gradcli.derive.gradient
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 
-@pytest.mark.parametrize("module", [gradcli, gradcli.gradient])
+@pytest.mark.parametrize("module", [gradcli, gradcli.derive.gradient])
 def test_docstring_examples(module: object) -> None:
     failures, tried = doctest.testmod(module, verbose=False)
     assert tried > 0 and failures == 0

@@ -17,11 +17,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from gradcli.backprop import backprop, kinks, one_sided
-from gradcli.evaluate import columns, forward
-from gradcli.expression import parse
-from gradcli.gradient import compute
-from gradcli.ops import FUNCTIONS, OPERATORS
+from gradcli.derive.backprop import backprop, kinks, one_sided
+from gradcli.derive.gradient import compute
+from gradcli.language.evaluate import columns, forward
+from gradcli.language.parse import parse
+from gradcli.registry import FUNCTIONS, OPERATORS
 
 mp.mp.dps = 50
 MPF = mp.mpf

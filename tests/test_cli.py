@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 import gradcli
 from gradcli.cli import main
-from gradcli.ops import ACTIVATIONS, CONSTANTS, FUNCTIONS, OPERATORS
+from gradcli.registry import ACTIVATIONS, CONSTANTS, FUNCTIONS, OPERATORS
 
 SEED = ("grad", "3*(a+b*c)", "--at", "a=5,b=3,c=2", "--method", "forward", "--eps", "0.01")
 SEED_GRADIENT = {"a": 3.0000000000001137, "b": 6.000000000000227, "c": 8.99999999999963}
@@ -784,12 +784,12 @@ def test_only_the_table_path_imports_rich(fmt, imported):
 
 
 def test_ctrl_c_exits_130_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    import gradcli.gradient
+    import gradcli.derive.gradient
 
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(gradcli.gradient, "compute", interrupted)
+    monkeypatch.setattr(gradcli.derive.gradient, "compute", interrupted)
     result = CliRunner().invoke(main, ["grad", "x", "--at", "1"])
     assert result.exit_code == 130
     assert result.stdout == ""
@@ -801,12 +801,12 @@ def test_sigint_to_a_real_process_exits_130() -> None:
     # The child blocks reading its own stdin inside gradcli's error boundary, gets SIGINT,
     # and must leave with status 130 and no traceback.
     code = (
-        "import sys, gradcli.gradient\n"
+        "import sys, gradcli.derive.gradient\n"
         "from gradcli.cli import main\n"
         "def slow(*a, **k):\n"
         "    print('ready', file=sys.stderr, flush=True)\n"
         "    sys.stdin.read()\n"
-        "gradcli.gradient.compute = slow\n"
+        "gradcli.derive.gradient.compute = slow\n"
         "main(['grad', 'x', '--at', '1'], prog_name='gradcli')\n"
     )
     import signal
@@ -827,12 +827,12 @@ def test_sigint_to_a_real_process_exits_130() -> None:
 
 
 def test_internal_error_is_one_line_exit_70_and_debug_shows_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    import gradcli.gradient
+    import gradcli.derive.gradient
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(gradcli.gradient, "compute", broken)
+    monkeypatch.setattr(gradcli.derive.gradient, "compute", broken)
     result = CliRunner().invoke(main, ["grad", "x", "--at", "1"])
     assert result.exit_code == 70
     assert result.stderr.splitlines() == [
@@ -1032,9 +1032,9 @@ def test_a_variable_named_like_an_output_column_is_refused_in_csv(args, clash):
     ],
 )
 def test_the_checked_columns_are_the_written_header(args):
-    from gradcli.expression import parse
-    from gradcli.formats import columns
-    from gradcli.jacobian import union_variables
+    from gradcli.analysis.jacobian import union_variables
+    from gradcli.language.parse import parse
+    from gradcli.output.formats import columns
 
     result = run(*args, "--format", "csv")
     assert result.exit_code == 0, result.stderr

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from gradcli.cli import main
-from gradcli.evaluate import columns, forward
-from gradcli.expression import parse
-from gradcli.gradient import grad
+from gradcli.derive.gradient import grad
+from gradcli.language.evaluate import columns, forward
+from gradcli.language.parse import parse
 
 
 def run(*args: str):

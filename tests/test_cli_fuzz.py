@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gradcli.cli import main
-from gradcli.ops import FUNCTIONS
+from gradcli.registry import FUNCTIONS
 
 PIECES = [
     *(f"{name}(" for name in FUNCTIONS),

@@ -1,6 +1,6 @@
 """Warnings: each kind triggered where it should be, and only there.
 
-Everything goes through :func:`gradcli.gradient.grad`, the Python face of ``gradcli grad``; the
+Everything goes through :func:`gradcli.derive.gradient.grad`, the Python face of ``gradcli grad``; the
 last tests check through the command line that warnings never change the exit status.
 """
 
@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from gradcli.cli import main
-from gradcli.diagnostics import KINDS, GradWarning
-from gradcli.gradient import ALL_METHODS, grad
+from gradcli.derive.diagnostics import KINDS, GradWarning
+from gradcli.derive.gradient import ALL_METHODS, grad
 
 
 def found(result, p: int = 0) -> list[tuple[str | None, str]]:
@@ -338,6 +338,6 @@ def test_cancellation_inside_f_is_not_mistaken_for_a_kink() -> None:
     diff = result.diff
     err = abs(diff.gradient[0, 0] - result.exact[0, 0])
     # eps_m |f| is 100 times too small to explain it; the running error bound of f's
-    # evaluation (gradcli.rounding) makes the method's own estimate cover it
+    # evaluation (gradcli.derive.rounding) makes the method's own estimate cover it
     assert err > 100 * 2 * 2.220446049250313e-16 * abs(result.value[0]) / diff.step[0, 0]
     assert err <= diff.error_estimate[0, 0]

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from gradcli.cli import main
-from gradcli.ops import FUNCTIONS
+from gradcli.registry import FUNCTIONS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)

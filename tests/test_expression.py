@@ -8,7 +8,7 @@ import time
 import pytest
 
 from gradcli.errors import ExpressionError
-from gradcli.expression import (
+from gradcli.language.parse import (
     MAX_DEPTH,
     MAX_LENGTH,
     MAX_NODES,
@@ -18,7 +18,7 @@ from gradcli.expression import (
     Var,
     parse,
 )
-from gradcli.ops import FUNCTIONS, OPERATORS
+from gradcli.registry import FUNCTIONS, OPERATORS
 
 
 def tree(expr: Expression, i: int | None = None) -> str:

@@ -12,10 +12,7 @@ import numpy as np
 import pytest
 
 import gradcli
-from gradcli.errors import OptionError
-from gradcli.evaluate import columns, value
-from gradcli.expression import parse
-from gradcli.finite_diff import (
+from gradcli.derive.finite_diff import (
     AUTO_SCALE,
     EPS_MACHINE,
     METHODS,
@@ -25,7 +22,10 @@ from gradcli.finite_diff import (
     best_step,
     differences,
 )
-from gradcli.gradient import compute
+from gradcli.derive.gradient import compute
+from gradcli.errors import OptionError
+from gradcli.language.evaluate import columns, value
+from gradcli.language.parse import parse
 
 mp.mp.dps = 50
 MPF = mp.mpf
@@ -382,7 +382,7 @@ def test_many_points_and_variables_at_once():
 
 def test_balancing_step_is_unknown_when_the_step_power_underflows() -> None:
     # h**2 underflows to 0 for h ~ 1e-139: no balance can be computed (was ZeroDivisionError)
-    from gradcli.finite_diff import balancing_step, error_at_best_step
+    from gradcli.derive.finite_diff import balancing_step, error_at_best_step
 
     assert balancing_step(1.2e-139, 1.0, 1.0, 2) is None
     assert error_at_best_step(1.2e-139, 1.0, 1.0, 2) is None

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradcli import formats
-from gradcli.formats import dumps, number, numbers, write_delimited, write_json
-from gradcli.gradient import grad
+from gradcli.derive.gradient import grad
+from gradcli.output import formats
+from gradcli.output.formats import dumps, number, numbers, write_delimited, write_json
 
 json_values = st.recursive(
     st.none()

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradcli.health import STRONG, healthy_range, slope_of
-from gradcli.ops import FUNCTIONS
+from gradcli.analysis.health import STRONG, healthy_range, slope_of
+from gradcli.registry import FUNCTIONS
 
 mp.mp.dps = 40
 REL = 1e-12  # the edges are bisected to adjacent floats; the rules are good to a few ulps

@@ -9,9 +9,9 @@ import mpmath as mp
 import numpy as np
 import pytest
 
+from gradcli.analysis.hessian import classify, hessian
 from gradcli.errors import OptionError
-from gradcli.expression import parse
-from gradcli.hessian import classify, hessian
+from gradcli.language.parse import parse
 
 MP_NAMES = {
     "sin": mp.sin,

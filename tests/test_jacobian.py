@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gradcli.analysis.jacobian import directional, jacobian, union_variables, unit_vector
+from gradcli.derive.gradient import compute, grad
 from gradcli.errors import OptionError
-from gradcli.expression import parse
-from gradcli.gradient import compute, grad
-from gradcli.jacobian import directional, jacobian, union_variables, unit_vector
+from gradcli.language.parse import parse
 
 
 def jac(texts, rows, method="central", eps=None):

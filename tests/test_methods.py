@@ -14,15 +14,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import gradcli.ops
-from gradcli.complex_step import complex_step_size
+import gradcli.registry
+from gradcli.derive.complex_step import complex_step_size
+from gradcli.derive.gradient import compute, grad
+from gradcli.derive.methods import METHODS, finite_difference
+from gradcli.derive.richardson import LEVELS
+from gradcli.derive.steps import representable
 from gradcli.errors import OptionError
-from gradcli.evaluate import columns, value
-from gradcli.expression import parse
-from gradcli.gradient import compute, grad
-from gradcli.methods import METHODS, finite_difference
-from gradcli.richardson import LEVELS
-from gradcli.steps import representable
+from gradcli.language.evaluate import columns, value
+from gradcli.language.parse import parse
 
 mp.mp.dps = 50
 MPF = mp.mpf
@@ -278,7 +278,7 @@ def test_complex_step_still_refuses_a_kink_reached_to_second_order(text):
 
 
 def test_complex_hessian_of_elu_on_its_negative_side():
-    from gradcli.hessian import hessian
+    from gradcli.analysis.hessian import hessian
 
     r = hessian(parse("elu(x)"), np.array([[-1.0]]), "complex")
     assert r.fd[0, 0, 0] == pytest.approx(float(mp.exp(-1)), rel=4 * EPS)
@@ -290,8 +290,8 @@ def test_complex_step_on_a_kink_at_every_point_is_refused():
 
 
 def test_complex_step_is_refused_for_an_op_without_a_complex_rule(monkeypatch):
-    plain = gradcli.ops.FUNCTIONS["relu"]._replace(complex_forward=None)
-    monkeypatch.setitem(gradcli.ops.FUNCTIONS, "relu", plain)
+    plain = gradcli.registry.FUNCTIONS["relu"]._replace(complex_forward=None)
+    monkeypatch.setitem(gradcli.registry.FUNCTIONS, "relu", plain)
     with pytest.raises(OptionError, match="relu is not analytic and has no complex-step rule"):
         compute(parse("relu(x)"), np.array([[3.0]]), method="complex")
 
@@ -326,8 +326,8 @@ def test_estimate_covers_mpmath_truth_at_any_point(method, x):
 
 def test_complex_step_refuses_a_rule_that_drops_the_imaginary_part(monkeypatch):
     # an op marked analytic whose forward rule is real-only must not be trusted silently
-    plain = gradcli.ops.FUNCTIONS["sigmoid"]._replace(complex_forward=lambda z: np.abs(z))
-    monkeypatch.setitem(gradcli.ops.FUNCTIONS, "sigmoid", plain)
+    plain = gradcli.registry.FUNCTIONS["sigmoid"]._replace(complex_forward=lambda z: np.abs(z))
+    monkeypatch.setitem(gradcli.registry.FUNCTIONS, "sigmoid", plain)
     with pytest.raises(OptionError, match="sigmoid has no complex-step rule"):
         compute(parse("sigmoid(x)"), np.array([[3.0]]), method="complex")
 

@@ -1,6 +1,6 @@
 """The registry's forward and derivative rules against mpmath at 50 digits.
 
-Every entry of ``gradcli.ops.FUNCTIONS`` and ``gradcli.ops.OPERATORS`` must have a row in
+Every entry of ``gradcli.registry.FUNCTIONS`` and ``gradcli.registry.OPERATORS`` must have a row in
 ``REFERENCE`` below (a test fails otherwise, so a new function cannot slip through untested).
 A row gives, for one arity, the function and each partial derivative written with mpmath, and
 a grid of points in the function's domain, large |x| included.
@@ -27,10 +27,10 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from gradcli.evaluate import forward
-from gradcli.expression import parse
-from gradcli.gradient import compute
-from gradcli.ops import FUNCTIONS, OPERATORS, Op
+from gradcli.derive.gradient import compute
+from gradcli.language.evaluate import forward
+from gradcli.language.parse import parse
+from gradcli.registry import FUNCTIONS, OPERATORS, Op
 
 EPS = 2.0**-52
 ULPS = 8
@@ -758,7 +758,7 @@ def test_forward_pass_uses_the_registry_rules():
 
 
 def _step(x: float) -> float:
-    from gradcli.complex_step import complex_step_size
+    from gradcli.derive.complex_step import complex_step_size
 
     return float(complex_step_size(np.array([x]))[0])
 

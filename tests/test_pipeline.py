@@ -21,10 +21,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from gradcli import pipeline, stream
+from gradcli import pipeline
 from gradcli.cli import main
-from gradcli.expression import parse
-from gradcli.gradient import compute
+from gradcli.derive.gradient import compute
+from gradcli.language.parse import parse
+from gradcli.points import reader as stream
 
 EXPR = "3*(a+b*c)"
 FORWARD = ("--method", "forward", "--eps", "0.01")

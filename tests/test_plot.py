@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from gradcli.analysis.health import healthy_range, slope_of
 from gradcli.cli import main
+from gradcli.derive.gradient import compute
 from gradcli.errors import OptionError, PointsError
-from gradcli.expression import parse
-from gradcli.gradient import compute
-from gradcli.health import healthy_range, slope_of
-from gradcli.ops import FUNCTIONS
+from gradcli.language.parse import parse
 from gradcli.plot import parse_size, sample, save_figure, terminal_plot
-from gradcli.points import Span
+from gradcli.points.spec import Span
+from gradcli.registry import FUNCTIONS
 
 
 def run(*args: str, env: dict[str, str] | None = None):

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gradcli.errors import PointsError
-from gradcli.expression import parse
-from gradcli.points import PointSpec, Span, bind, check_order, parse_span, parse_spec, parse_values
+from gradcli.language.parse import parse
+from gradcli.points.spec import PointSpec, Span, bind, check_order, parse_span, parse_spec, parse_values
 
 ABC = ("a", "b", "c")
 LISTING = "the expression's variables are a, b, c"

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradcli.evaluate import columns, value
-from gradcli.expression import parse
-from gradcli.rounding import EPS_MACHINE, evaluation_error
+from gradcli.derive.rounding import EPS_MACHINE, evaluation_error
+from gradcli.language.evaluate import columns, value
+from gradcli.language.parse import parse
 
 mp.mp.dps = 50
 

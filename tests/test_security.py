@@ -18,12 +18,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import gradcli.evaluate  # imported here so the no-eval test below sees no import-time exec
-import gradcli.expression
-import gradcli.points
+import gradcli.language.evaluate  # imported here so the no-eval test below sees no import-time exec
+import gradcli.language.parse
+import gradcli.points.spec
 from gradcli.errors import ExpressionError
-from gradcli.expression import Expression, parse
-from gradcli.points import parse_spec
+from gradcli.language.parse import Expression, parse
+from gradcli.points.spec import parse_spec
 
 E = re.escape
 
@@ -290,7 +290,7 @@ def test_parse_never_calls_eval_exec_or_compile(monkeypatch):
     assert all(flags & ast.PyCF_ONLY_AST for flags in calls)
 
 
-@pytest.mark.parametrize("module", [gradcli.expression, gradcli.points], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [gradcli.language.parse, gradcli.points.spec], ids=lambda m: m.__name__)
 def test_source_names_no_eval_exec_compile_or_import(module):
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradcli import stream
 from gradcli.errors import PointsError
-from gradcli.stream import HEADER, NAMED, POSITIONAL, detect, parse_chunk, read_chunks
+from gradcli.points import reader as stream
+from gradcli.points.reader import HEADER, NAMED, POSITIONAL, detect, parse_chunk, read_chunks
 
 ABC = ("a", "b", "c")
 

@@ -13,11 +13,11 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
+from gradcli.analysis.sweep import steps, sweep
 from gradcli.cli import main
+from gradcli.derive.finite_diff import EPS_MACHINE
 from gradcli.errors import OptionError
-from gradcli.expression import parse
-from gradcli.finite_diff import EPS_MACHINE
-from gradcli.sweep import steps, sweep
+from gradcli.language.parse import parse
 from gradcli.table import render_sweep
 
 

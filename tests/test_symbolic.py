@@ -14,12 +14,11 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from gradcli.backprop import backprop
+from gradcli.derive.backprop import backprop
 from gradcli.errors import ExpressionError
-from gradcli.evaluate import columns, forward
-from gradcli.expression import parse
-from gradcli.ops import FUNCTIONS, OPERATORS, Op
-from gradcli.symbolic import (
+from gradcli.language.evaluate import columns, forward
+from gradcli.language.parse import parse
+from gradcli.language.symbolic import (
     Algebra,
     SymbolicError,
     Term,
@@ -29,6 +28,7 @@ from gradcli.symbolic import (
     to_expression,
     to_text,
 )
+from gradcli.registry import FUNCTIONS, OPERATORS, Op
 
 REGISTRY: dict[str, Op] = {**OPERATORS, **FUNCTIONS}
 # Entries whose human derivative text is prose rather than an expression (checked numerically).

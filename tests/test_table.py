@@ -12,8 +12,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from gradcli.formats import number
-from gradcli.gradient import grad
+from gradcli.derive.gradient import grad
+from gradcli.output.formats import number
 from gradcli.table import render
 
 
@@ -229,7 +229,7 @@ def test_wide_console_leaves_nothing_out():
 
 
 def test_activation_table_at_80_columns_keeps_whole_numbers():
-    from gradcli.activation import evaluate_activation
+    from gradcli.analysis.activation import evaluate_activation
     from gradcli.table import render_activation
 
     run = evaluate_activation("sigmoid", [1.0, 20.0], "central")
@@ -244,7 +244,7 @@ def test_activation_table_at_80_columns_keeps_whole_numbers():
 
 
 def test_table_too_wide_for_any_layout_runs_past_the_edge_rather_than_cutting():
-    from gradcli.jacobian import jacobian
+    from gradcli.analysis.jacobian import jacobian
     from gradcli.table import render_jacobian
 
     exprs = [gradcli_parse("sigmoid(x)*y"), gradcli_parse("x*exp(y)")]
@@ -259,14 +259,14 @@ def test_table_too_wide_for_any_layout_runs_past_the_edge_rather_than_cutting():
 
 
 def gradcli_parse(text):
-    from gradcli.expression import parse
+    from gradcli.language.parse import parse
 
     return parse(text)
 
 
 def test_sweep_table_on_a_narrow_console_keeps_numbers_and_wraps_the_marks():
-    from gradcli.expression import parse
-    from gradcli.sweep import steps, sweep
+    from gradcli.analysis.sweep import steps, sweep
+    from gradcli.language.parse import parse
     from gradcli.table import render_sweep
 
     result = sweep(parse("exp(x)"), np.array([1.0]), 0, ("forward",), steps(1e-1, 1e-3, 1), 1e-3)
@@ -280,7 +280,7 @@ def test_sweep_table_on_a_narrow_console_keeps_numbers_and_wraps_the_marks():
 
 
 def test_a_long_expression_folds_in_its_column_instead_of_widening_the_table():
-    from gradcli.jacobian import jacobian
+    from gradcli.analysis.jacobian import jacobian
     from gradcli.table import render_jacobian
 
     text = "+".join(f"sin({i}*x)" for i in range(1, 40))  # 400 characters, no space to wrap at

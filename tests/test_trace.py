@@ -15,11 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from gradcli.expression import parse
-from gradcli.gradient import grad
+from gradcli.analysis.trace import trace
+from gradcli.derive.gradient import grad
+from gradcli.language.parse import parse
+from gradcli.output.dot import dot, record
 from gradcli.table import render_trace
-from gradcli.trace import trace
-from gradcli.trace_output import dot, record
 
 EXPRESSIONS = [
     "3*(a+b*c)",

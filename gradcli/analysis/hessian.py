@@ -1,0 +1,246 @@
+"""The Hessian: exact, by finite differences, and what its eigenvalues say about the point.
+
+Exact: each first derivative df/dx_i is built symbolically (:mod:`gradcli.symbolic`, from the
+registry's rules) and backprop differentiates it once more, giving row i, d2f/dx_i dx_j, exact
+up to rounding like backprop itself (symbolic-then-reverse, no step to choose).
+
+Finite differences: row i is the finite-difference gradient (:mod:`gradcli.finite_diff`, the
+chosen method and step, ``auto`` by default) of the same exact df/dx_i, with its error
+estimate. So each entry is a first difference of a first derivative: error order h for
+forward/backward, h**2 for central, h**4 for five-point; richardson and complex as for
+``gradcli grad``. Each row takes its own auto steps (its df/dx_i has its own length scale):
+``steps[p, i, j]`` is the step of variable j in row i, and ``step[p, j]`` the one of the
+diagonal entry d2f/dx_j**2, the step reported for x_j. The two are computed
+independently of each other beyond the shared df/dx_i; their difference tests the symbolic
+rules against the registry's numeric ones.
+
+Classification, at each point, from the exact Hessian H (symmetrized, (H + H^T)/2) and the exact
+gradient g:
+
+* the gradient counts as zero when ``|g|_inf <= sqrt(eps_m) * |H|_max * max(1, |x|_inf)``:
+  near a critical point x*, g(x) ~ H (x - x*), and a point given to float64 or to 8 or more
+  significant digits lies within about sqrt(eps_m) max(1, |x|) of x*, so a gradient that small
+  is what sitting on x* looks like (a flat H leaves only an exactly zero gradient);
+* an eigenvalue (``numpy.linalg.eigvalsh``, backward stable) counts as zero when
+  ``|lambda| <= 64 k eps_m max|lambda|``: eigvalsh's own error is about k eps_m |H| and the
+  exact Hessian's entries carry a few dozen ulps of rounding from the derivative rules;
+* a point where f is finite and f or one of its first derivatives sits on a kink (abs(0),
+  relu(0), a min/max tie, sign(0) inside a derivative, hypot(0, 0), ...) is a ``kink``: the
+  Hessian there is a convention, or not finite;
+* then: all eigenvalues positive, a minimum; all negative, a maximum; both signs, a saddle;
+  all zero, flat (the second-order test says nothing); some zero and the rest of one sign,
+  degenerate (inconclusive). Where the gradient is not zero the point is not critical, and the
+  eigenvalues give the curvature there (convex, concave, or saddle-shaped).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..derive.backprop import backprop, kinks, one_sided
+from ..derive.finite_diff import EPS_MACHINE
+from ..derive.methods import METHODS, finite_difference
+from ..errors import OptionError
+from ..language.evaluate import columns, forward
+from ..language.nodes import Expression
+from ..language.symbolic import Algebra, derivatives, to_expression
+
+BACKPROP = "backprop"
+MAX_VARIABLES = 64  # k**2 entries, each row a finite-difference gradient: beyond this, use grad
+EIGEN_ULPS = 64.0
+GRADIENT_ZERO = EPS_MACHINE**0.5
+
+KINDS = ("minimum", "maximum", "saddle", "flat", "degenerate", "not critical", "kink", "undefined")
+
+
+class HessianResult(NamedTuple):
+    """Hessians of one expression at n points, k variables (arrays indexed [point, i, j])."""
+
+    expr: Expression
+    method: str
+    eps: float | None  # the fixed step asked for; None: auto (see step) or backprop
+    points: np.ndarray  # (n, k)
+    value: np.ndarray  # (n,)
+    gradient: np.ndarray  # (n, k), exact (backprop)
+    exact: np.ndarray  # (n, k, k): d2f/dx_i dx_j, symbolic derivative then backprop
+    fd: np.ndarray | None  # (n, k, k): finite differences of the exact df/dx_i (None: backprop)
+    error: np.ndarray | None  # |fd - exact|
+    error_estimate: np.ndarray | None  # the finite difference's own estimate (finite_diff)
+    step: np.ndarray | None  # (n, k): the step used for variable j in row j (for d2f/dx_j**2)
+    eigenvalues: np.ndarray  # (n, k), ascending, of the symmetrized exact Hessian
+    kinds: tuple[str, ...]  # one of KINDS per point
+    verdicts: tuple[str, ...]  # the kind in words, per point
+    steps: np.ndarray | None = None  # (n, k, k): the step used for variable j in row i
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return self.expr.variables
+
+    @property
+    def finite(self) -> np.ndarray:
+        return np.isfinite(self.value)
+
+
+def hessian(
+    expr: Expression, points: np.ndarray, method: str = "central", eps: float | None = None
+) -> HessianResult:
+    """Exact and finite-difference Hessians of ``expr`` at ``points`` (n, k), classified."""
+    if method not in (*METHODS, BACKPROP):
+        raise OptionError(
+            f"unknown method '{method}'", hint=f"choose one of {', '.join((*METHODS, BACKPROP))}"
+        )
+    if eps is not None and not (np.isfinite(eps) and eps > 0):
+        raise OptionError(f"eps must be a positive finite number, not {eps!r}")
+    names = expr.variables
+    k = len(names)
+    if k > MAX_VARIABLES:
+        raise OptionError(
+            f"the expression has {k} variables; gradcli hessian takes at most {MAX_VARIABLES}",
+            hint="gradcli grad gives the gradient of any size",
+        )
+    points = np.asarray(points, dtype=np.float64)
+    n = points.shape[0] if points.ndim else 1
+    points = points.reshape(n, k)
+    cols = columns(points)
+    values = forward(expr, cols)
+    f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
+    grad, _ = backprop(expr, values, n)
+    kinked: list[str | None] = [None] * n  # where f or a first derivative is not differentiable
+    for node, mask in kinks(expr, values, n):
+        for p in np.flatnonzero(mask):
+            kinked[p] = kinked[p] or f"{expr.nodes[node].text} sits on a kink"
+    exact = np.zeros((n, k, k))
+    fd = estimate = steps = None
+    if method != BACKPROP:
+        fd, estimate, steps = np.zeros((n, k, k)), np.zeros((n, k, k)), np.zeros((n, k, k))
+    rows = to_expression(derivatives(expr, Algebra()), names, [f"df/d{name}" for name in names])
+    with np.errstate(all="ignore"):
+        for i, row in enumerate(rows):
+            row_values = forward(row, cols)
+            exact[:, i, :] = backprop(row, row_values, n)[0].T
+            row_kinks = kinks(row, row_values, n)
+            if row_kinks:
+                smooth = _differentiable(row, row_values, n)
+                for _, mask in row_kinks:
+                    for p in np.flatnonzero(mask & ~smooth):
+                        kinked[p] = kinked[p] or f"df/d{names[i]} is not differentiable here"
+            if fd is not None:
+                d0 = np.broadcast_to(np.asarray(row_values[-1], dtype=np.float64), (n,))
+                diff = finite_difference(row, cols, d0, method, eps)
+                fd[:, i, :] = diff.gradient.T
+                estimate[:, i, :] = diff.error_estimate.T  # type: ignore[index]
+                # each row has its own auto steps (its own length scale): keep them all
+                steps[:, i, :] = diff.step.T  # type: ignore[index]
+        undefined = ~np.isfinite(f)
+        exact[undefined] = np.nan
+        grad[:, undefined] = np.nan
+        error = None
+        if fd is not None:
+            fd[undefined] = np.nan
+            error = np.abs(fd - exact)
+    eigen = np.full((n, k), np.nan)
+    kinds, verdicts = [], []
+    for p in range(n):
+        kind, verdict, lam = classify(exact[p], grad[:, p], points[p])
+        if kinked[p] is not None and np.isfinite(f[p]):
+            # a kink says why, even where the Hessian is not finite there (hypot at (0, 0))
+            shown = (
+                "the Hessian is not finite there"
+                if kind == "undefined"
+                else "the Hessian shown uses backprop's one-sided conventions"
+            )
+            kind = "kink"
+            verdict = f"not twice differentiable here ({kinked[p]}): {shown}, and its eigenvalues do not classify the point"
+        eigen[p] = lam
+        kinds.append(kind)
+        verdicts.append(verdict)
+    return HessianResult(
+        expr,
+        method,
+        eps if fd is not None else None,
+        points,
+        f,
+        grad.T.copy(),
+        exact,
+        fd,
+        error,
+        estimate,
+        None if steps is None else np.diagonal(steps, axis1=1, axis2=2).copy(),
+        eigen,
+        tuple(kinds),
+        tuple(verdicts),
+        steps,
+    )
+
+
+def _differentiable(row: Expression, values: list, n: int) -> np.ndarray:
+    """Per point: the row's one-sided derivatives agree, and are finite, in every variable.
+
+    The symbolic rules write step functions as ``sign(relu(x))``, whose sign sits on its kink
+    wherever relu(x) is 0, that is on relu's whole flat side; but there its argument does not
+    move, so the row is as smooth as it looks (elu's df/dx at x = -1 is exp(x)). A kink whose
+    argument moves gives different or non-finite one-sided derivatives, and stays a kink.
+    """
+    ok = np.ones(n, dtype=bool)
+    with np.errstate(all="ignore"):
+        for j in range(len(row.variables)):
+            left, right = one_sided(row, values, j, n)
+            ok &= np.isfinite(left) & np.isfinite(right) & (left == right)
+    return ok
+
+
+def classify(h: np.ndarray, g: np.ndarray, x: np.ndarray) -> tuple[str, str, np.ndarray]:
+    """(kind, the kind in words, eigenvalues) for Hessian ``h`` and gradient ``g`` at ``x``."""
+    k = len(g)
+    if k == 0:
+        return "flat", "f has no variables: it is constant", np.zeros(0)
+    if not (np.all(np.isfinite(h)) and np.all(np.isfinite(g))):
+        return "undefined", "the Hessian or the gradient is not finite here", np.full(k, np.nan)
+    sym = (h + h.T) / 2.0
+    lam = np.linalg.eigvalsh(sym)
+    top = float(np.max(np.abs(lam)))
+    tol = EIGEN_ULPS * k * EPS_MACHINE * top
+    positive, negative = int(np.sum(lam > tol)), int(np.sum(lam < -tol))
+    zero = k - positive - negative
+    g_size = float(np.max(np.abs(g)))
+    g_tol = GRADIENT_ZERO * float(np.max(np.abs(sym))) * max(1.0, float(np.max(np.abs(x))))
+    if g_size > g_tol:
+        shape = (
+            "convex (every eigenvalue positive)"
+            if positive == k
+            else "concave (every eigenvalue negative)"
+            if negative == k
+            else "saddle-shaped (eigenvalues of both signs)"
+            if positive and negative
+            else "flat (every eigenvalue 0)"
+            if zero == k
+            else "degenerate (some eigenvalues 0)"
+        )
+        return (
+            "not critical",
+            f"not a critical point: the gradient is not 0 (largest |df/dx| {g_size:.3g}); f is {shape} here",
+            lam,
+        )
+    if positive == k:
+        return "minimum", "a local minimum: the gradient is 0 and every eigenvalue is positive", lam
+    if negative == k:
+        return "maximum", "a local maximum: the gradient is 0 and every eigenvalue is negative", lam
+    if positive and negative:
+        return "saddle", "a saddle point: the gradient is 0 and the eigenvalues have both signs", lam
+    if zero == k:
+        return (
+            "flat",
+            "flat to second order: the gradient and the Hessian are 0, so the test is inconclusive",
+            lam,
+        )
+    sign = "positive" if positive else "negative"
+    return (
+        "degenerate",
+        f"inconclusive: the gradient is 0 and the eigenvalues are {sign} or 0 (a higher-order test is needed)",
+        lam,
+    )
+
+
+__all__ = ["KINDS", "HessianResult", "classify", "hessian"]

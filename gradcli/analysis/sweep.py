@@ -1,0 +1,128 @@
+"""A step-size sweep: one partial derivative by each method over a range of steps.
+
+For a smooth f, a fixed stencil of order p has truncation error ~ c1 h**p, falling as h
+shrinks, and rounding error ~ c2 / h, rising: on log-log axes the error against h is a V whose
+bottom sits near h = (c2 / (p c1))**(1/(p+1)) (about 1e-8 for forward, 1e-5 for central and
+1e-3 for five-point on a function of scale 1). :func:`sweep` computes that curve against the
+exact backprop derivative, for the steps of :func:`steps` plus the step ``--eps auto`` takes
+and the user's ``--eps``, and says which step was best.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from ..derive.backprop import backprop
+from ..derive.methods import METHODS, finite_difference
+from ..derive.richardson import FIRST_STEP
+from ..derive.steps import length_scale
+from ..errors import OptionError
+from ..language.evaluate import columns, forward
+from ..language.nodes import Expression
+
+DEFAULT_RANGE = (1e-1, 1e-15)
+MAX_STEPS = 1000
+
+
+class SweepRow(NamedTuple):
+    """One step of one method: its derivative, error against backprop, and its own estimate."""
+
+    method: str
+    eps: float
+    gradient: float
+    error: float  # |gradient - backprop|
+    estimate: float  # the method's own error estimate
+    marks: tuple[str, ...]  # "best" (least error of this method), "auto", "eps" (the user's)
+
+
+class Sweep(NamedTuple):
+    """The sweep of d f / d ``var`` at one point; rows in method order, steps largest first."""
+
+    expr: Expression
+    point: np.ndarray  # (k,)
+    var: str
+    value: float
+    exact: float
+    rows: list[SweepRow]
+
+
+def steps(start: float, stop: float, per_decade: int = 1) -> list[float]:
+    """Steps from ``start`` down to ``stop`` (either order), both included, and between them the
+    grid 10**(k/per_decade), largest first.
+
+    The grid steps are 10**(k/per_decade) exactly as Python parses ``1e-5``, so a decade grid
+    holds the numbers a user types, whatever the ends are (``0.3:0.1`` gives 0.3, 0.2154..,
+    0.1 with three per decade).
+    """
+    if not (start > 0 and stop > 0 and math.isfinite(start) and math.isfinite(stop)):
+        raise OptionError(f"a step range needs two positive finite numbers, not {start!r} and {stop!r}")
+    if per_decade < 1:
+        raise OptionError(f"--per-decade must be at least 1, not {per_decade}")
+    hi, lo = float(max(start, stop)), float(min(start, stop))
+    top = math.floor(math.log10(hi) * per_decade + 1e-9)  # the grid's largest k with 10**(k/n) <= hi
+    bottom = math.ceil(math.log10(lo) * per_decade - 1e-9)
+    grid = [float(f"{10 ** (k / per_decade):.12g}") for k in range(top, bottom - 1, -1)]  # <= 6,500
+    out = [hi, *(h for h in grid if lo < h < hi), *([lo] if lo < hi else [])]
+    if len(out) > MAX_STEPS:
+        raise OptionError(
+            f"the range has {len(out)} steps, more than {MAX_STEPS}", hint="use fewer --per-decade"
+        )
+    return out
+
+
+def sweep(
+    expr: Expression,
+    point: np.ndarray,
+    var: int,
+    methods: Sequence[str],
+    grid: Sequence[float],
+    user_eps: float | None = None,
+) -> Sweep:
+    """The derivative in variable ``var`` at ``point`` by each method at each step of ``grid``.
+
+    The auto step of each method and ``user_eps`` join the grid (marked); ``best`` marks each
+    method's step with the least error against backprop.
+    """
+    for method in methods:
+        if method not in METHODS:
+            raise OptionError(f"unknown method '{method}'", hint=f"choose from {', '.join(METHODS)}")
+    point = np.asarray(point, dtype=np.float64).reshape(1, -1)
+    cols = columns(point)
+    values = forward(expr, cols)
+    f0 = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (1,))
+    exact = float(backprop(expr, values, 1)[0][var, 0])
+    rows: list[SweepRow] = []
+    with np.errstate(all="ignore"):
+        for method in methods:
+            auto = finite_difference(expr, cols, f0, method, None)
+            auto_eps = float(auto.step[var, 0])
+            if method == "richardson":
+                # richardson's --eps is its first step, and so is each grid row's: place auto at
+                # the first step it took (``step`` is the step of the entry it chose), so that
+                # --eps at that row reproduces it
+                auto_eps = float(FIRST_STEP * length_scale(expr, cols, var, cols[var], f0)[0])
+            found: dict[float, list] = {}
+            for h in [*grid, *([user_eps] if user_eps is not None else [])]:
+                d = finite_difference(expr, cols, f0, method, h)
+                found.setdefault(float(h), [d, set()])
+            found.setdefault(auto_eps, [auto, set()])[1].add("auto")
+            if user_eps is not None:
+                found[float(user_eps)][1].add("eps")
+            method_rows = []
+            for h in sorted(found, reverse=True):
+                d, marks = found[h]
+                g = float(d.gradient[var, 0])
+                method_rows.append([h, g, abs(g - exact), float(d.error_estimate[var, 0]), marks])
+            errors = [r[2] if math.isfinite(r[2]) else math.inf for r in method_rows]
+            if min(errors) < math.inf:
+                method_rows[errors.index(min(errors))][4].add("best")
+            order = ("best", "auto", "eps")
+            rows.extend(
+                SweepRow(method, h, g, e, est, tuple(m for m in order if m in marks))
+                for h, g, e, est, marks in method_rows
+            )
+    return Sweep(expr, point[0], expr.variables[var], float(f0[0]), exact, rows)

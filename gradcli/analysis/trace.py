@@ -1,0 +1,142 @@
+"""Backprop made visible: every node of the expression with its value, local derivatives and adjoint.
+
+:func:`trace` runs the forward pass and backprop (:func:`gradcli.backprop.backprop`, the same
+code ``gradcli grad`` uses) at each point and records, per node: its operation, its children,
+its value, its local derivatives (d node / d child, from the registry's ``partials``), its
+adjoint df/dnode, and the contributions that make up that adjoint, one per use by a parent,
+in the order backprop adds them: ``adjoint[child] += adjoint[parent] * local``. So the
+contributions of a node sum to its adjoint exactly, and a variable used several times shows
+its uses being summed.
+
+A node is marked ``vanishing`` where an edge into it shrinks the adjoint by more than the
+``vanish`` factor (|local| < vanish while the parent's adjoint is not 0): that is where a
+gradient vanishes, a saturated sigmoid for instance.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from ..derive.backprop import backprop
+from ..derive.diagnostics import DEFAULT_VANISH
+from ..language.evaluate import columns, forward
+from ..language.nodes import Call, Const, Expression, Var
+
+
+class TraceNode(NamedTuple):
+    """One node at one point (see the module docstring)."""
+
+    id: int  # index in the expression's nodes (children have smaller ids; the last is f)
+    op: str  # "const", "var", or the registry name ("add", "sin", ...)
+    symbol: str  # what to draw: "+", "sin", the variable's name, the number's text
+    text: str  # the sub-expression as written
+    children: tuple[int, ...]
+    value: float
+    local: tuple[float, ...]  # d node / d child, one per child
+    adjoint: float | None  # df/dnode; None where f does not depend on the node
+    contributions: tuple[tuple[int, float], ...]  # (parent id, parent adjoint * local), summed in order
+    vanishing: float | None  # the smallest |local| below vanish on an edge into it, else None
+
+
+class Trace(NamedTuple):
+    """The computation graph of one expression at one point, forward values and adjoints."""
+
+    expr: Expression
+    point: tuple[float, ...]  # one value per variable, in expr.variables order
+    nodes: tuple[TraceNode, ...]
+    vanish: float
+
+    @property
+    def root(self) -> TraceNode:
+        return self.nodes[-1]
+
+    @property
+    def gradient(self) -> dict[str, float]:
+        """df/dv for each variable: the adjoint of its node (0 where f does not reach it); NaN
+        where f itself is not finite, as ``gradcli grad`` reports it (the nodes keep the adjoints
+        the backward pass computed)."""
+        undefined = not math.isfinite(self.root.value)
+        out = {}
+        for k, name in enumerate(self.expr.variables):
+            adjoint = self.nodes[self.expr.var_nodes[k]].adjoint
+            out[name] = math.nan if undefined else 0.0 if adjoint is None else adjoint
+        return out
+
+
+def _at(value: object, p: int, n: int) -> float:
+    return float(np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))[p])
+
+
+def _symbol(node: object) -> tuple[str, str]:
+    if type(node) is Const:
+        return "const", node.text  # type: ignore[union-attr]
+    if type(node) is Var:
+        return "var", node.name  # type: ignore[union-attr]
+    op = node.op  # type: ignore[union-attr]
+    if op.symbol in ("neg", "pos"):
+        return op.name, "-" if op.symbol == "neg" else "+"
+    return op.name, op.symbol or op.name
+
+
+def trace(expr: Expression, points: np.ndarray, vanish: float = DEFAULT_VANISH) -> list[Trace]:
+    """One :class:`Trace` per row of ``points`` (n, k), adjoints exactly as backprop computes them."""
+    points = np.asarray(points, dtype=np.float64)
+    n = points.shape[0] if points.ndim else 1
+    points = points.reshape(n, len(expr.variables))
+    values = forward(expr, columns(points))
+    _, adjoints = backprop(expr, values, n)
+    nodes = expr.nodes
+    depends = expr.depends
+    local: list[list] = [[] for _ in nodes]
+    contributions: list[list[tuple[int, object]]] = [[] for _ in nodes]
+    with np.errstate(all="ignore"):
+        for i, node in enumerate(nodes):
+            if type(node) is Call:
+                args = [values[j] for j in node.args]
+                local[i] = list(node.op.partials(args, values[i]))
+        for i in range(len(nodes) - 1, -1, -1):  # backprop's order, so the sums agree exactly
+            node = nodes[i]
+            g = adjoints[i]
+            if g is None or type(node) is not Call or not depends[i]:
+                continue
+            for j, slope in zip(node.args, local[i]):
+                if not depends[j]:
+                    continue
+                term = g * slope
+                if not np.all(np.isfinite(term)):
+                    term = np.where(g == 0, 0.0, term)
+                contributions[j].append((i, term))
+    out = []
+    for p in range(n):
+        made = []
+        shrink: list[float | None] = [None] * len(nodes)
+        for i, node in enumerate(nodes):
+            if type(node) is Call and adjoints[i] is not None and _at(adjoints[i], p, n) != 0:
+                for j, slope in zip(node.args, local[i]):
+                    s = abs(_at(slope, p, n))
+                    if depends[j] and s < vanish and (shrink[j] is None or s < shrink[j]):  # type: ignore[operator]
+                        shrink[j] = s
+        for i, node in enumerate(nodes):
+            op, symbol = _symbol(node)
+            made.append(
+                TraceNode(
+                    id=i,
+                    op=op,
+                    symbol=symbol,
+                    text=node.text,
+                    children=tuple(node.args) if type(node) is Call else (),  # type: ignore[union-attr]
+                    value=_at(values[i], p, n),
+                    local=tuple(_at(s, p, n) for s in local[i]),
+                    adjoint=None if adjoints[i] is None else _at(adjoints[i], p, n),
+                    contributions=tuple((parent, _at(c, p, n)) for parent, c in contributions[i]),
+                    vanishing=shrink[i],
+                )
+            )
+        out.append(Trace(expr, tuple(float(v) for v in points[p]), tuple(made), vanish))
+    return out
+
+
+__all__ = ["Trace", "TraceNode", "trace"]

@@ -1,0 +1,331 @@
+"""Turn gradients into warnings a person can act on.
+
+Kinds, checked in this order for each point (and each variable):
+
+``nonfinite``          f, or a derivative, is NaN or inf; names the operation that produced it
+                       (``log of a negative number in log(a-b), where a-b = -1.0``).
+``nondifferentiable``  the point sits on a kink (abs(0), relu(0), a min/max tie, sqrt(0), ...)
+                       and the left and right derivatives differ; both are reported, exactly.
+``vanishing``          |exact gradient| < ``vanish`` (default 1e-6), judged on backprop, so a
+                       tiny true gradient is told apart from a finite difference that lost it.
+``exploding``          |exact gradient| > ``explode`` (default 1e6).
+``inaccurate``         the finite difference misses backprop by more than its method achieves
+                       with a good step: says whether eps is too large (truncation dominates)
+                       or too small (rounding dominates) and suggests one, or that the step
+                       destroyed the answer (f changes by less than its rounding error).
+
+A finite difference is trusted when its relative error against backprop is within ``TRUSTED``
+(1e-6, what a gradient check needs), or, failing that, within ``BEST_FACTOR`` times the error
+the best step of its method would reach at this point; where the exact derivative is 0, when
+it is within ``INACCURATE_FACTOR`` times its error estimate. A difference that comes out 0, or
+below its own rounding error, while backprop is not 0 is always reported ("the step destroyed
+the answer"). Rounding and truncation error are the method's own estimates (``diff``), never
+backprop's: the rounding estimate comes from a running error bound of f's evaluation
+(:mod:`gradcli.rounding`), which accounts for cancellation inside f, not only eps_m*|f|.
+``richardson`` and ``complex``, which have no single step to tune, are judged by their own
+error estimate (:func:`_why_adaptive`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..language.evaluate import Values
+from ..language.nodes import Call, Const, Expression
+from ..registry import nonfinite_reason
+from .backprop import kinks, one_sided
+from .finite_diff import METHODS as STENCILS
+from .finite_diff import (
+    Differences,
+    balancing_step,
+    error_at_best_step,
+)
+
+KINDS = ("nonfinite", "nondifferentiable", "vanishing", "exploding", "inaccurate")
+DEFAULT_VANISH = 1e-6
+DEFAULT_EXPLODE = 1e6
+TRUSTED = 1e-6  # relative error that any gradient check accepts
+INACCURATE_FACTOR = 100.0  # error beyond this many times the estimate: not explained by the step
+BEST_FACTOR = 10.0  # within this factor of the best step's estimated error counts as fine
+
+
+class GradWarning(NamedTuple):
+    """One warning: which variable (None for the whole point), its kind, and what to do."""
+
+    var: str | None
+    kind: str
+    message: str
+    details: dict[str, Any] | None = None  # e.g. left/right, suggested_eps
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"var": self.var, "kind": self.kind, "message": self.message, **(self.details or {})}
+
+
+def diagnose(
+    expr: Expression,
+    values: Values,
+    f: np.ndarray,
+    exact: np.ndarray,
+    adjoints: list,
+    diff: Differences | None,
+    vanish: float = DEFAULT_VANISH,
+    explode: float = DEFAULT_EXPLODE,
+) -> list[list[GradWarning]]:
+    """Warnings for each of the n points (a list per point, most serious first)."""
+    n = len(f)
+    names = expr.variables
+    found: list[list[GradWarning]] = [[] for _ in range(n)]
+    f_ok = np.isfinite(f)
+    for p in np.flatnonzero(~f_ok):
+        found[p].append(GradWarning(None, "nonfinite", f"f is {_num(f[p])}: {_origin(expr, values, p)}"))
+
+    nondiff = np.zeros(exact.shape, dtype=bool)
+    kink_nodes = kinks(expr, values, n)
+    if kink_nodes:
+        on_kink = np.logical_or.reduce([mask for _, mask in kink_nodes]) & f_ok
+        for v, name in enumerate(names):
+            left, right = one_sided(expr, values, v, n)
+            differs = on_kink & ~(left == right)
+            nondiff[v] = differs
+            for p in np.flatnonzero(differs):
+                where = ", ".join(
+                    expr.nodes[i].text for i, mask in kink_nodes if mask[p] and expr.uses[i] >> v & 1
+                )
+                found[p].append(
+                    GradWarning(
+                        name,
+                        "nondifferentiable",
+                        f"f is not differentiable in {name} here ({where} at a kink): the "
+                        f"derivative from the left is {_side(left[p])}, from the right "
+                        f"{_side(right[p])}; backprop reports {_num(exact[v, p])}",
+                        {"left": _json(left[p]), "right": _json(right[p])},
+                    )
+                )
+
+    refused = np.zeros(n, dtype=bool)
+    if diff is not None and diff.method == "complex":  # no complex step on a kink (complex_step.py)
+        if len(names):
+            refused = f_ok & np.isnan(diff.gradient).all(axis=0)
+        if refused.any():
+            from .complex_step import check_analytic
+
+            ops = check_analytic(expr, values, n)
+            for p in np.flatnonzero(refused):
+                if ops[p] is None:  # not a kink: the difference itself overflowed
+                    refused[p] = False
+                elif not nondiff[:, p].any():
+                    found[p].append(
+                        GradWarning(
+                            None,
+                            "nondifferentiable",
+                            f"--method complex is not defined here: {ops[p]} is at its kink, where f "
+                            "is not analytic; use --method central or backprop for this point",
+                        )
+                    )
+
+    exact_ok = np.isfinite(exact)
+    for v, name in enumerate(names):
+        for p in np.flatnonzero(f_ok & ~exact_ok[v] & ~nondiff[v]):
+            found[p].append(
+                GradWarning(
+                    name,
+                    "nonfinite",
+                    f"df/d{name} is {_num(exact[v, p])}: {_slope_origin(expr, values, adjoints, p)}",
+                )
+            )
+        usable = f_ok & exact_ok[v] & ~nondiff[v]
+        size = np.abs(exact[v])
+        for p in np.flatnonzero(usable & (size < vanish)):
+            found[p].append(GradWarning(name, "vanishing", _vanishing(name, exact[v, p], vanish)))
+        for p in np.flatnonzero(usable & (size > explode)):
+            found[p].append(
+                GradWarning(
+                    name,
+                    "exploding",
+                    f"df/d{name} = {_num(exact[v, p])} is above the --explode threshold "
+                    f"{_threshold(explode)}: a small change in {name} changes f a lot, so a gradient "
+                    "step may overshoot",
+                )
+            )
+        if diff is not None:
+            for p, warning in _inaccurate(diff, v, name, exact[v], usable & ~refused):
+                found[p].append(warning)
+    return found
+
+
+def _vanishing(name: str, g: float, vanish: float) -> str:
+    if g == 0:
+        return (
+            f"df/d{name} is exactly 0: f does not change with {name} here, so a gradient "
+            f"step cannot move {name}"
+        )
+    return (
+        f"df/d{name} = {_num(g)} is below the --vanish threshold {_threshold(vanish)}: f is nearly flat "
+        f"in {name} here (saturated), so a gradient step barely moves {name}, and multiplied "
+        "through further layers the gradient vanishes"
+    )
+
+
+def _inaccurate(
+    diff: Differences, v: int, name: str, exact: np.ndarray, usable: np.ndarray
+) -> list[tuple[int, GradWarning]]:
+    g = diff.gradient[v]
+    rounding = diff.rounding[v]
+    with np.errstate(all="ignore"):
+        err = np.abs(g - exact)
+        estimate = rounding + np.nan_to_num(diff.truncation[v], nan=0.0)
+        suspect = np.where(
+            exact == 0,
+            err > INACCURATE_FACTOR * estimate,
+            (err > TRUSTED * np.abs(exact)) | (g == 0) | (rounding >= np.abs(exact)),
+        )
+    out = []
+    for p in np.flatnonzero(usable & (suspect | ~np.isfinite(g))):
+        verdict = _why_inaccurate(diff, v, p, float(exact[p]), float(rounding[p]))
+        if verdict is not None:
+            message, suggested = verdict
+            details = {"suggested_eps": suggested} if suggested is not None else None
+            out.append((p, GradWarning(name, "inaccurate", message, details)))
+    return out
+
+
+def _why_inaccurate(
+    diff: Differences, v: int, p: int, exact: float, r: float
+) -> tuple[str, float | None] | None:
+    """Why the difference at (v, p) is off, and a better step; None if it is as good as any.
+
+    ``r`` is the method's own rounding estimate at this step (see :mod:`gradcli.rounding`).
+    """
+    method = diff.method
+    g = float(diff.gradient[v, p])
+    h = float(diff.step[v, p])
+    t = float(diff.truncation[v, p])
+    head = f"the {method} difference {_num(g)} (eps {h:.3g})"
+    if not np.isfinite(g):
+        return (
+            f"{head} is not finite: the step reaches where f is not defined or blows up "
+            "(a domain edge or pole within eps); try a smaller --eps, or --method backprop",
+            None,
+        )
+    err = abs(g - exact)
+    miss = f"misses backprop {_num(exact)} by {err:.2g}"
+    if method not in STENCILS:
+        return _why_adaptive(diff, v, p, exact, err, f"{head} {miss}"), None
+    known = np.isfinite(t)
+    best = balancing_step(h, t, r, diff.order)
+    reachable = error_at_best_step(h, t, r, diff.order)
+    if exact != 0 and (g == 0 or r >= abs(exact)):
+        if reachable is None or reachable > TRUSTED * abs(exact):
+            advice, suggested = "no step recovers it in float64; use --method complex or backprop", None
+        else:
+            advice, suggested = f"try --eps {best:.2g}", best
+        return (
+            f"{head} {miss}: the step destroyed the answer, since over +/-eps f changes by less "
+            f"than its own rounding error (about {r:.2g}); {advice}",
+            suggested,
+        )
+    estimate = r + (t if known else 0.0)
+    if err > INACCURATE_FACTOR * estimate and err > r:
+        return (
+            f"{head} {miss}, far beyond its own error estimate {estimate:.2g}: f is not smooth "
+            "within eps of the point (a kink, pole or domain edge nearby); try a smaller --eps",
+            None,
+        )
+    if reachable is not None and err <= BEST_FACTOR * reachable:
+        return None  # as close as any step of this method gets here
+    if known and t >= r:
+        cause = f"eps is too large (truncation error, about {t:.2g}, dominates)"
+    else:
+        cause = f"eps is too small (rounding error, about {r:.2g}, dominates)"
+    if best is None:
+        advice = "a smaller eps would do better" if known and t >= r else "a larger eps would do better"
+        return f"{head} {miss}: {cause}; {advice}", None
+    advice = f"an eps of about {best:.2g} would do better"
+    if reachable is not None and reachable > TRUSTED * abs(exact):
+        advice += f", though no step gets closer than about {reachable:.1g}; backprop is exact"
+    return f"{head} {miss}: {cause}; {advice}", best
+
+
+def _why_adaptive(diff: Differences, v: int, p: int, exact: float, err: float, said: str) -> str:
+    """Why richardson or complex step is off: judged by the method's own error estimate."""
+    g = float(diff.gradient[v, p])
+    estimate = float(diff.error_estimate[v, p])
+    other = "--method complex or backprop" if diff.method == "richardson" else "--method backprop"
+    if exact != 0 and (g == 0 or estimate >= abs(exact)):
+        return (
+            f"{said}: the step destroyed the answer, since f changes by less than its own "
+            f"rounding error over every step tried (error estimate {estimate:.2g}, no smaller "
+            f"than the gradient); no step recovers it in float64; use {other}"
+        )
+    if err > INACCURATE_FACTOR * estimate:
+        return (
+            f"{said}, far beyond its own error estimate {estimate:.2g}: f is not smooth near the "
+            f"point (a kink, pole or domain edge within the steps); use {other}"
+        )
+    return (
+        f"{said}, within its own error estimate {estimate:.2g}: rounding in f limits every "
+        f"finite difference here; use {other}"
+    )
+
+
+def _origin(expr: Expression, values: Values, p: int) -> str:
+    """Name the first operation that made a non-finite value out of finite arguments."""
+    for i, node in enumerate(expr.nodes):
+        if not isinstance(node, Call):
+            continue
+        out = _at(values[i], p)
+        args = [_at(values[j], p) for j in node.args]
+        if not np.isfinite(out) and all(np.isfinite(a) for a in args):
+            reason = nonfinite_reason(node.op, args, out)
+            return f"{reason} in {node.text}{_where(expr, node, args)}"
+    return "a value is not finite"
+
+
+def _slope_origin(expr: Expression, values: Values, adjoints: list, p: int) -> str:
+    """Name the operation whose local derivative is not finite where its inputs are."""
+    for i, node in enumerate(expr.nodes):
+        if not isinstance(node, Call) or adjoints[i] is None or _at(adjoints[i], p) == 0:
+            continue
+        args = [_at(values[j], p) for j in node.args]
+        with np.errstate(all="ignore"):
+            slopes = node.op.partials([np.float64(a) for a in args], np.float64(_at(values[i], p)))
+        for j, s in zip(node.args, slopes):
+            if expr.depends[j] and not np.isfinite(s):
+                return (
+                    f"the derivative of {node.op.name} is {_num(s)} at {node.text}{_where(expr, node, args)}"
+                )
+    return "a derivative is not finite here"
+
+
+def _where(expr: Expression, node: Call, args: list[float]) -> str:
+    parts = [
+        f"{expr.nodes[j].text} = {_num(a)}"
+        for j, a in zip(node.args, args)
+        if not isinstance(expr.nodes[j], Const)
+    ]
+    return f", where {', '.join(parts)}" if parts else ""
+
+
+def _at(value: Any, p: int) -> float:
+    return float(value[p]) if np.ndim(value) else float(value)
+
+
+def _side(x: float) -> str:
+    return "undefined (f is not defined, or jumps, on that side)" if np.isnan(x) else _num(x)
+
+
+def _threshold(x: float) -> str:
+    """A user's threshold as short as it reads back exactly: 1e-06, but 1.234567891e-06 in full."""
+    short = f"{x:g}"
+    return short if float(short) == x else repr(float(x))
+
+
+def _num(x: float) -> str:
+    return repr(float(x) + 0.0)  # + 0.0 turns -0.0 into 0.0
+
+
+def _json(x: float) -> float | None:
+    x = float(x) + 0.0
+    return x if np.isfinite(x) else None

@@ -1,0 +1,124 @@
+r"""Richardson extrapolation of central differences: many digits from a few steps.
+
+Method (Ridders' form of Richardson extrapolation). Central differences
+D(h) = (f(x+h) - f(x-h)) / (2h) have an error that is a series in even powers of h,
+D(h) = f'(x) + c1 h**2 + c2 h**4 + ... . gradcli computes D at a shrinking sequence
+h_i = h_0 / 2**i (each made exactly representable against x, so x+h and x-h are exact) and
+builds Neville's tableau of polynomial extrapolations in h**2 to h = 0:
+
+    T[i][0] = D(h_i)
+    T[i][j] = T[i][j-1] + (T[i][j-1] - T[i-1][j-1]) / ((h_{i-j} / h_i)**2 - 1)
+
+T[i][j] has error order h**(2j+2). Each entry's error estimate is the larger of its distance
+to the two entries it was made from (the correction it applied), plus its rounding error; the
+answer is the entry with the smallest estimate. Levels are added until, at every point, that
+smallest estimate stops improving (the new level's best is more than ``SAFE`` times the best so
+far) or is already at rounding level (``CONVERGED``), or ``LEVELS`` steps have been taken.
+Rounding error grows as the steps shrink, which is what ends the improvement.
+
+Default first step (``--eps auto``): h_0 = 2**-3 * s, where s is the length over which
+f stays smooth, from one pilot central difference
+(:func:`gradcli.steps.length_scale`: near a pole or domain edge at distance d, s is of order d,
+so the steps start inside the smooth region); ``--eps`` sets h_0 and skips the pilot. Where
+early, large steps still cross a pole or domain edge, they give non-finite or wild differences;
+NaN propagates only into the entries built from them, and their estimates are large, so the
+later, smaller steps decide.
+
+The reported estimate is ``ERROR_FACTOR`` times the tableau's own estimate plus the rounding
+error of the chosen entry: each difference's (u(x+h) + u(x-h)) / (2h), where u is the error
+each f value may carry (the larger of eps_m |f| and :func:`gradcli.rounding.evaluation_error`),
+carried through the extrapolation weights exactly: T = (r a - b) / (r - 1) has rounding bound
+(r |a| + |b|) / (r - 1). benchmarks/accuracy.py counts how often it covers the true error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..language.nodes import Expression
+from .finite_diff import EPS_MACHINE, Differences
+from .rounding import evaluation_error
+from .steps import along, length_scale, representable
+
+LEVELS = 10  # most central differences per variable (2 evaluations each)
+MIN_LEVELS = 3
+SAFE = 2.0
+FIRST_STEP = 2.0**-3
+ERROR_FACTOR = 2.0
+CONVERGED = 8.0 * EPS_MACHINE  # an estimate this small (relative) cannot improve: stop
+
+
+def richardson(
+    expr: Expression, cols: Sequence[np.ndarray], f0: np.ndarray, eps: float | None
+) -> Differences:
+    """Extrapolated central differences for every variable at every point (arrays are (k, n)).
+
+    ``eps`` is the first step h_0 (None: 2**-3 * max(1, |x|)). Error: as h**(2j+2) for the
+    j-th extrapolation, until rounding takes over; the result carries the tableau's estimate.
+    """
+    k, n = len(cols), len(f0)
+    step, grad, trunc, rnd = (np.empty((k, n)) for _ in range(4))
+    most = 0
+    with np.errstate(all="ignore"):
+        for j, x in enumerate(cols):
+            g, est, r, h, levels = _extrapolate(expr, cols, j, x, f0, eps)
+            step[j], grad[j], trunc[j], rnd[j] = h, g, est, r
+            most = max(most, levels)
+    pilot = 2 * k if eps is None else 0
+    return Differences("richardson", step, grad, trunc, rnd, 1 + 2 * most * k + pilot)
+
+
+def _extrapolate(
+    expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f0: np.ndarray, eps: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    n = len(f0)
+    delta = evaluation_error(expr, cols, n)  # the rounding error each f value may carry
+    h0 = FIRST_STEP * length_scale(expr, cols, j, x, f0) if eps is None else np.full(n, eps)
+    steps: list[np.ndarray] = []
+    rows: list[list[np.ndarray]] = []
+    bounds: list[list[np.ndarray]] = []  # rounding bound of each tableau entry
+    best = np.full(n, np.nan)
+    best_err = np.full(n, np.inf)
+    best_noise = np.zeros(n)
+    best_step = np.full(n, np.nan)
+    for i in range(LEVELS):
+        h = representable(x, h0 / 2.0**i)
+        fp, fm = along(expr, cols, j, x + h, n), along(expr, cols, j, x - h, n)
+        d = (fp - fm) / (2.0 * h)
+        steps.append(h)
+        noise = (
+            np.maximum(EPS_MACHINE * np.abs(fp), delta) + np.maximum(EPS_MACHINE * np.abs(fm), delta)
+        ) / (2.0 * h)
+        row, bound = [d], [noise]
+        level_err = np.full(n, np.inf)
+        for m in range(1, i + 1):
+            ratio = (steps[i - m] / h) ** 2
+            t = row[m - 1] + (row[m - 1] - rows[i - 1][m - 1]) / (ratio - 1.0)
+            row.append(t)
+            err = np.maximum(np.abs(t - row[m - 1]), np.abs(t - rows[i - 1][m - 1]))
+            err = np.where(np.isfinite(err) & np.isfinite(t), err, np.inf)
+            # Rounding in the differences passes through the extrapolation's weights:
+            # t = (ratio * a - b) / (ratio - 1), so its bound is (ratio * |a| + |b|) / (ratio - 1).
+            amplified = (ratio * bound[m - 1] + bounds[i - 1][m - 1]) / (ratio - 1.0)
+            bound.append(amplified)
+            better = err + amplified < best_err
+            best = np.where(better, t, best)
+            best_err = np.where(better, err + amplified, best_err)
+            best_noise = np.where(better, amplified, best_noise)
+            best_step = np.where(better, h, best_step)
+            level_err = np.minimum(level_err, err + amplified)
+        rows.append(row)
+        bounds.append(bound)
+        if i + 1 >= MIN_LEVELS:
+            worse = level_err > SAFE * best_err
+            converged = best_err <= CONVERGED * np.abs(best)
+            if bool(np.all(worse | converged | ~np.isfinite(x))):
+                break
+    # No entry with a finite estimate (every step crossed a pole): fall back to the last difference.
+    missing = ~np.isfinite(best)
+    best = np.where(missing, rows[-1][0], best)
+    best_step = np.where(missing, steps[-1], best_step)
+    estimate = np.where(missing, np.nan, ERROR_FACTOR * (best_err - best_noise))
+    return best, estimate, np.where(missing, bounds[-1][0], best_noise), best_step, len(rows)

@@ -1,0 +1,80 @@
+"""The expression tree: constants, variables and calls in evaluation order, with size limits."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ..registry import Op
+
+MAX_LENGTH = 10_000  # characters of expression text
+MAX_NODES = 5_000  # operations, constants and variables after parsing
+MAX_DEPTH = 500  # nesting of operations, e.g. a sum of 501 terms or 500 nested calls
+
+
+class Const(NamedTuple):
+    """A number from the text (or pi, e), already a float64."""
+
+    value: float
+    text: str
+    column: int
+
+
+class Var(NamedTuple):
+    """A variable; ``index`` is its place in ``Expression.variables`` (alphabetical)."""
+
+    name: str
+    index: int
+    column: int
+
+    @property
+    def text(self) -> str:
+        return self.name
+
+
+class Call(NamedTuple):
+    """An operator or function applied to earlier nodes (``args`` are node indices)."""
+
+    op: Op
+    args: tuple[int, ...]
+    text: str
+    column: int
+
+
+Node = Const | Var | Call
+
+
+class Expression:
+    """A parsed expression: nodes in evaluation order (the last is f) and its variables.
+
+    Also, per node: ``depends`` (whether its value depends on any variable) and ``uses`` (a
+    bit mask of the variables it depends on); and ``var_nodes``, each variable's node index.
+    """
+
+    __slots__ = ("depends", "nodes", "text", "uses", "var_nodes", "variables")
+
+    def __init__(self, text: str, nodes: tuple[Node, ...], variables: tuple[str, ...]) -> None:
+        self.text = text
+        self.nodes = nodes
+        self.variables = variables
+        uses: list[int] = []
+        slots = [0] * len(variables)
+        for i, node in enumerate(nodes):
+            if type(node) is Call:
+                bits = 0
+                for j in node.args:
+                    bits |= uses[j]
+                uses.append(bits)
+            elif type(node) is Var:
+                uses.append(1 << node.index)
+                slots[node.index] = i
+            else:
+                uses.append(0)
+        self.uses: tuple[int, ...] = tuple(uses)
+        self.depends: tuple[bool, ...] = tuple(bits != 0 for bits in uses)
+        self.var_nodes: tuple[int, ...] = tuple(slots)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        return f"Expression({self.text!r}, variables={self.variables!r}, {len(self.nodes)} nodes)"

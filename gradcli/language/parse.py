@@ -1,0 +1,373 @@
+"""Parse expression text into gradcli's own small expression tree, refusing everything else.
+
+``parse(text)`` is the only door from user text to computation. It reads the text with
+``ast.parse(..., mode="eval")`` (never eval, exec or compile), then walks the syntax tree
+iteratively and admits only the node types in ``_BUILDERS``: numbers, names, ``+ - * / **``
+(and ``^`` for ``**``), unary ``+ -`` and calls of registry functions by bare name. Anything
+else is refused with its name, column and, where one exists, a hint. Literals become float64
+at parse time, so nothing ever runs on Python's unbounded integers.
+
+The result is an :class:`Expression`: its nodes in evaluation order (children before parents,
+the last node is f, each variable appears once however often it is used) and its variables in
+alphabetical order. Size is bounded by ``MAX_LENGTH``, ``MAX_NODES`` and ``MAX_DEPTH``.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+
+from ..errors import ExpressionError
+from ..registry import CONSTANTS, FUNCTIONS, OPERATORS, Op
+from .nodes import MAX_DEPTH, MAX_LENGTH, MAX_NODES, Call, Const, Expression, Node, Var
+
+# Hints for the non-ASCII characters people paste most often.
+_UNICODE_HINTS = {
+    "\u2212": "write - instead",  # MINUS SIGN
+    "\u2013": "write - instead",  # EN DASH
+    "\u2014": "write - instead",  # EM DASH
+    "\u2010": "write - instead",  # HYPHEN
+    "\u00d7": "write * instead",  # MULTIPLICATION SIGN
+    "\u00b7": "write * instead",  # MIDDLE DOT
+    "\u22c5": "write * instead",  # DOT OPERATOR
+    "\u2217": "write * instead",  # ASTERISK OPERATOR
+    "\u00f7": "write / instead",  # DIVISION SIGN
+    "\u2215": "write / instead",  # DIVISION SLASH
+    "\u00b2": "write **2 instead",  # SUPERSCRIPT TWO
+    "\u00b3": "write **3 instead",  # SUPERSCRIPT THREE
+    "\u03c0": "write pi instead",  # GREEK SMALL LETTER PI
+    "\u221a": "write sqrt(x) instead",  # SQUARE ROOT
+    "\u00a0": "replace it with an ordinary space",  # NO-BREAK SPACE
+    "\u2018": "gradcli expressions take no quotes",
+    "\u2019": "gradcli expressions take no quotes",
+    "\u201c": "gradcli expressions take no quotes",
+    "\u201d": "gradcli expressions take no quotes",
+}
+
+# Node types refused with a sentence of their own (anything not in _BUILDERS is refused too).
+_REFUSED: dict[type, tuple[str, str | None]] = {
+    ast.Attribute: ("attribute access is not allowed", None),
+    ast.Subscript: ("subscripts are not allowed", None),
+    ast.Lambda: ("lambda is not allowed", None),
+    ast.Compare: ("comparisons are not supported", "gradcli differentiates arithmetic only"),
+    ast.BoolOp: ("'and'/'or' are not supported", "gradcli differentiates arithmetic only"),
+    ast.IfExp: ("conditional expressions are not supported", "use min, max, abs or relu"),
+    ast.Tuple: ("tuples are not allowed", "separate --at values, not the expression, with commas"),
+    ast.List: ("lists are not allowed", None),
+    ast.Dict: ("dicts are not allowed", None),
+    ast.Set: ("sets are not allowed", None),
+    ast.ListComp: ("comprehensions are not allowed", None),
+    ast.SetComp: ("comprehensions are not allowed", None),
+    ast.DictComp: ("comprehensions are not allowed", None),
+    ast.GeneratorExp: ("generator expressions are not allowed", None),
+    ast.JoinedStr: ("strings are not allowed", None),
+    ast.Starred: ("starred arguments are not allowed", None),
+    ast.NamedExpr: ("assignment is not allowed", None),
+    ast.Await: ("await is not allowed", None),
+    ast.Yield: ("yield is not allowed", None),
+    ast.YieldFrom: ("yield is not allowed", None),
+    ast.Slice: ("slices are not allowed", None),
+}
+
+_OPERATOR_NAMES: dict[type, tuple[str, str | None]] = {
+    ast.Mod: ("the % operator is not supported", None),
+    ast.FloorDiv: ("the // operator is not supported", "write / for division"),
+    ast.MatMult: ("the @ operator is not supported", None),
+    ast.BitAnd: ("the & operator is not supported", None),
+    ast.BitOr: ("the | operator is not supported", None),
+    ast.LShift: ("the << operator is not supported", None),
+    ast.RShift: ("the >> operator is not supported", None),
+    ast.Invert: ("the ~ operator is not supported", None),
+    ast.Not: ("'not' is not supported", None),
+}
+
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.BitXor: "**"}
+_UNARY = {ast.USub: "neg", ast.UAdd: "pos"}
+
+# A number written straight against a name, like 2x or 3.5e: implied multiplication.
+_IMPLIED_PRODUCT = r"(?<![\w.])((?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)([A-Za-z_]\w*)"
+_DOUBLE_UNDERSCORE = "__"
+_ALLOWED_CONTROL = "\t\r\n"
+
+
+def parse(text: str) -> Expression:
+    """Parse ``text`` into an :class:`Expression`, or raise :class:`ExpressionError`.
+
+    Guarantees: no user text reaches eval/exec/compile; only registry functions, ``pi``, ``e``
+    and plain variable names are admitted; every literal is a finite float64; the result has
+    at most ``MAX_NODES`` nodes nested at most ``MAX_DEPTH`` deep. Runs in time linear in the
+    text and never recurses over the user's tree.
+    """
+    _check_text(text)
+    # ast reports columns per line; newlines and tabs become spaces so columns stay true.
+    flat = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    python, where = _caret_as_power(flat)
+    tree = _ast_parse(flat, python, where)
+    return _Builder(flat, where).build(tree.body)
+
+
+def _caret_as_power(text: str) -> tuple[str, list[int]]:
+    """Spell ``^`` as ``**`` (so it gets the power's precedence and right-to-left grouping).
+
+    Returns the text for Python's parser and, for each of its offsets (and one past the end),
+    the offset in ``text`` it came from, so columns and node texts stay the user's own.
+    """
+    if "^" not in text:
+        return text, list(range(len(text) + 1))
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        where.extend((i, i) if ch == "^" else (i,))
+    where.append(len(text))
+    return text.replace("^", "**"), where
+
+
+def _check_text(text: str) -> None:
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            f"expression is {len(text):,} characters long; the limit is {MAX_LENGTH:,}", text
+        )
+    if not text.isascii() or not text.replace("\t", " ").replace("\r", " ").replace("\n", " ").isprintable():
+        _refuse_character(text)
+    if not text.strip():
+        raise ExpressionError("expression is empty", text, hint='try, e.g., "3*(a+b*c)"')
+
+
+def _refuse_character(text: str) -> None:
+    for i, ch in enumerate(text):
+        if not ch.isascii() or (not ch.isprintable() and ch not in _ALLOWED_CONTROL):
+            import unicodedata
+
+            name = unicodedata.name(ch, "control character")
+            raise ExpressionError(
+                f"character {ch!r} (U+{ord(ch):04X} {name}) is not allowed",
+                text,
+                i + 1,
+                hint=_UNICODE_HINTS.get(ch, "expressions are plain ASCII"),
+            )
+
+
+def _ast_parse(text: str, python: str, where: list[int]) -> ast.Expression:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. SyntaxWarning for 1if: the error says it all
+            return ast.parse(python, mode="eval")
+    except SyntaxError as exc:
+        raise _syntax_error(text, exc, where) from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(
+            "expression is nested too deeply for the parser",
+            text,
+            hint=f"gradcli takes at most {MAX_DEPTH} levels of nesting",
+        ) from None
+    except ValueError as exc:  # e.g. a NUL byte, or an integer literal Python will not convert
+        raise ExpressionError(f"expression is not valid: {exc}", text) from None
+
+
+def _syntax_error(text: str, exc: SyntaxError, where: list[int]) -> ExpressionError:
+    import re
+
+    match = re.search(_IMPLIED_PRODUCT, text) if exc.msg.startswith("invalid") else None
+    if match:
+        number, name = match.groups()
+        return ExpressionError(
+            f"'{number}{name}' is not valid",
+            text,
+            match.start() + 1,
+            len(match.group(0)),
+            hint=f"write {number}*{name}",
+        )
+    message = exc.msg.split(".", 1)[0] if exc.msg.startswith("invalid syntax") else exc.msg
+    if "Exceeds the limit" in message:
+        return ExpressionError(
+            "a number literal has too many digits", text, hint="use scientific notation, e.g. 1e300"
+        )
+    if "too many nested parentheses" in message:
+        return ExpressionError(
+            "parentheses are nested too deeply", text, hint="Python's parser allows 200 levels"
+        )
+    if not exc.offset or exc.offset > len(where) - 1:  # Python reports no place: it ran out
+        return ExpressionError(
+            "expression ends too early",
+            text,
+            max(len(text.rstrip()), 1),
+            hint="is an operand or ')' missing?",
+        )
+    start = exc.offset - 1
+    column = where[start] + 1
+    length = 1
+    if exc.end_offset and exc.end_lineno == exc.lineno and exc.end_offset > exc.offset:
+        length = where[min(exc.end_offset - 1, len(where) - 1)] - where[start]
+    piece = text[column - 1 : column - 1 + length]
+    detail = f" near '{piece}'" if piece.strip() else ""
+    hint = "is an operator missing, as in x*y?" if "forgot a comma" in exc.msg else None
+    return ExpressionError(f"{message}{detail}", text, column, length, hint)
+
+
+class _Builder:
+    """Turns an admitted ``ast`` tree into nodes, children first, without recursion."""
+
+    def __init__(self, text: str, where: list[int]) -> None:
+        self.text = text
+        self.where = where  # offset in the parsed text -> offset in the user's text
+        self.nodes: list[Node] = []
+        self.depth: list[int] = []
+        self.var_slots: dict[str, int] = {}  # variable name -> node index (one node per name)
+
+    def fail(self, message: str, node: ast.AST, hint: str | None = None) -> ExpressionError:
+        if getattr(node, "col_offset", None) is None:
+            return ExpressionError(message, self.text, hint=hint)
+        start, end = self.span(node)
+        return ExpressionError(message, self.text, start + 1, end - start, hint)
+
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        """Where ``node`` stands in the user's text: [start, end)."""
+        start = self.where[node.col_offset]  # type: ignore[attr-defined]
+        end = node.end_col_offset or node.col_offset + 1  # type: ignore[attr-defined]
+        return start, self.where[end - 1] + 1
+
+    def segment(self, node: ast.AST) -> str:
+        start, end = self.span(node)
+        return self.text[start:end]
+
+    def column(self, node: ast.AST) -> int:
+        return self.where[node.col_offset] + 1  # type: ignore[attr-defined]
+
+    def build(self, root: ast.AST) -> Expression:
+        done: dict[int, int] = {}  # id(ast node) -> node index
+        stack: list[tuple[ast.AST, bool]] = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if not expanded:
+                children = self.children(node)
+                stack.append((node, True))
+                stack.extend((child, False) for child in reversed(children))
+                continue
+            done[id(node)] = self.add(node, [done[id(c)] for c in self.children(node)])
+            if len(self.nodes) > MAX_NODES:
+                raise ExpressionError(
+                    f"expression has more than {MAX_NODES:,} operations and operands", self.text
+                )
+        names = sorted(self.var_slots)
+        order = {name: i for i, name in enumerate(names)}
+        nodes = tuple(Var(n.name, order[n.name], n.column) if isinstance(n, Var) else n for n in self.nodes)
+        return Expression(self.text, nodes, tuple(names))
+
+    def children(self, node: ast.AST) -> list[ast.AST]:
+        """The sub-expressions of an admitted node; refuses any node that is not admitted."""
+        kind = type(node)
+        if kind is ast.BinOp:
+            if type(node.op) not in _BINARY:  # type: ignore[attr-defined]
+                raise self.operator_error(node, node.op)  # type: ignore[attr-defined]
+            return [node.left, node.right]  # type: ignore[attr-defined]
+        if kind is ast.UnaryOp:
+            if type(node.op) not in _UNARY:  # type: ignore[attr-defined]
+                raise self.operator_error(node, node.op)  # type: ignore[attr-defined]
+            return [node.operand]  # type: ignore[attr-defined]
+        if kind is ast.Call:
+            self.check_call(node)  # type: ignore[arg-type]
+            return list(node.args)  # type: ignore[attr-defined]
+        if kind in (ast.Constant, ast.Name):
+            return []
+        what, hint = _REFUSED.get(kind, (f"{kind.__name__} is not allowed", None))
+        raise self.fail(what, node, hint)
+
+    def operator_error(self, node: ast.AST, op: ast.AST) -> ExpressionError:
+        what, hint = _OPERATOR_NAMES.get(type(op), (f"{type(op).__name__} is not supported", None))
+        return self.fail(what, node, hint)
+
+    def check_call(self, node: ast.Call) -> None:
+        func = node.func
+        if not isinstance(func, ast.Name):
+            if isinstance(func, ast.Attribute):
+                raise self.fail("attribute access is not allowed", func)
+            raise self.fail("only functions named directly can be called", func)
+        name = func.id
+        op = FUNCTIONS.get(name)
+        if op is None:
+            if name in CONSTANTS:
+                raise self.fail(f"'{name}' is a constant, not a function", func, hint=f"write {name}*(...)")
+            raise self.fail(f"unknown function '{name}'", func, hint=_suggest(name))
+        if node.keywords:
+            kw = node.keywords[0]
+            raise self.fail("keyword arguments are not allowed", kw, hint="pass arguments by position")
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise self.fail("starred arguments are not allowed", arg)
+        n = len(node.args)
+        if n < op.min_args or (op.max_args is not None and n > op.max_args):
+            raise self.fail(
+                f"{name}() takes {op.arity_text()}, not {n}",
+                node,
+                hint=f"usage: {_usage(op, name)}",
+            )
+
+    def add(self, node: ast.AST, args: list[int]) -> int:
+        kind = type(node)
+        if kind is ast.Constant:
+            return self.push(Const(self.literal(node), self.segment(node), self.column(node)), 0)  # type: ignore[arg-type, attr-defined]
+        if kind is ast.Name:
+            return self.name(node)  # type: ignore[arg-type]
+        if kind is ast.BinOp:
+            op = OPERATORS[_BINARY[type(node.op)]]  # type: ignore[attr-defined]
+        elif kind is ast.UnaryOp:
+            op = OPERATORS[_UNARY[type(node.op)]]  # type: ignore[attr-defined]
+        else:
+            op = FUNCTIONS[node.func.id]  # type: ignore[attr-defined]
+        depth = 1 + max(self.depth[i] for i in args)
+        if depth > MAX_DEPTH:
+            raise self.fail(f"expression is nested more than {MAX_DEPTH} levels deep", node)
+        return self.push(Call(op, tuple(args), self.segment(node), self.column(node)), depth)  # type: ignore[attr-defined]
+
+    def push(self, node: Node, depth: int) -> int:
+        self.nodes.append(node)
+        self.depth.append(depth)
+        return len(self.nodes) - 1
+
+    def literal(self, node: ast.Constant) -> float:
+        value = node.value
+        if isinstance(value, bool) or value is None or value is Ellipsis:
+            raise self.fail(f"{value!r} is not a number", node)
+        if isinstance(value, (str, bytes)):
+            raise self.fail("strings are not allowed", node)
+        if isinstance(value, complex):
+            raise self.fail("complex numbers are not supported", node)
+        try:
+            number = float(value)
+        except OverflowError:
+            number = float("inf")
+        if number != number or number in (float("inf"), float("-inf")):
+            raise self.fail(
+                f"literal {self.segment(node)[:30]} is not a finite float64 number",
+                node,
+                hint="the largest is about 1.8e308",
+            )
+        return number
+
+    def name(self, node: ast.Name) -> int:
+        name = node.id
+        if name in CONSTANTS:
+            return self.push(Const(CONSTANTS[name], name, self.column(node)), 0)
+        if name in FUNCTIONS:
+            raise self.fail(f"'{name}' is a function", node, hint=f"call it, as in {name}(x)")
+        if name.startswith(_DOUBLE_UNDERSCORE):
+            raise self.fail(
+                f"'{name}' is not a valid variable name", node, hint="names may not start with '__'"
+            )
+        if name not in self.var_slots:
+            # The index is fixed once every name is known (see build); 0 stands in until then.
+            self.var_slots[name] = self.push(Var(name, 0, self.column(node)), 0)
+        return self.var_slots[name]
+
+
+def _usage(op: Op, name: str) -> str:
+    forms = op.signature.split("  ")
+    return next((form for form in forms if form.startswith(f"{name}(")), forms[0])
+
+
+def _suggest(name: str) -> str | None:
+    import difflib
+
+    close = difflib.get_close_matches(name.lower(), [*FUNCTIONS], n=1, cutoff=0.6)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return "run 'gradcli functions' for the list"

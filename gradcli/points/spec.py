@@ -1,0 +1,259 @@
+"""Points: ``--at`` specs, and binding them to an expression's variables as float64 rows.
+
+A spec is one of
+
+* named: ``a=5,b=3,c=2`` (any order);
+* positional: ``5,3,2`` or ``p=5,3,2`` (``p=`` as in the note's p=(5,3,2); parentheses are
+  optional): the values bind to the variables in alphabetical order, or in ``--vars`` order.
+
+A value is a number (``-3``, ``1e-8``) or a constant expression of gradcli's language
+(``pi/2``, ``-e``, ``sqrt(2)``); it must be a finite float64.
+
+Commands of one variable (the activation commands, ``plot``) also take ranges
+``start:stop:count`` (:func:`parse_span`, :func:`parse_values`): count evenly spaced values,
+both ends included, as ``numpy.linspace`` gives them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import ExpressionError, PointsError
+
+POINT_LABEL = "p"
+_WRAPPED = r"^(?:p\s*=\s*)?\((.*)\)$"  # compiled on first use: start-up matters
+
+
+class PointSpec(NamedTuple):
+    """One ``--at`` value, parsed but not yet bound: names are None when positional."""
+
+    text: str
+    names: tuple[str, ...] | None
+    values: tuple[float, ...]
+
+
+def parse_spec(text: str) -> PointSpec:
+    """Parse one ``--at`` value; raises :class:`PointsError` with the offending piece."""
+    body = text.strip()
+    if not body:
+        raise PointsError("empty point", hint="write --at a=5,b=3,c=2 or --at 5,3,2")
+    wrapped = re.match(_WRAPPED, body) if body.endswith(")") else None
+    if wrapped and _balanced(wrapped.group(1)):  # p=(5,3,2) or (5,3,2)
+        return PointSpec(text, None, tuple(_number(v, text) for v in _split(wrapped.group(1))))
+    items = _split(body)
+    keyed = ["=" in item for item in items]
+    if all(keyed):
+        names, values = [], []
+        for item in items:
+            name, _, value = item.partition("=")
+            name = name.strip()
+            if not name.isidentifier():
+                raise PointsError(f"'{name}' in point '{text}' is not a variable name")
+            names.append(name)
+            values.append(_number(value, text))
+        return PointSpec(text, tuple(names), tuple(values))
+    if any(keyed[1:]) or (keyed[0] and not _is_label(items[0])):
+        raise PointsError(
+            f"point '{text}' mixes name=value pairs with bare values",
+            hint="give every value a name (a=5,b=3) or none (5,3)",
+        )
+    if keyed[0]:  # p=5,3,2
+        items[0] = items[0].partition("=")[2]
+    return PointSpec(text, None, tuple(_number(item, text) for item in items))
+
+
+MAX_COUNT = 100_000  # points in one range: enough for any plot or table, small enough for memory
+
+
+class Span(NamedTuple):
+    """A range ``start:stop`` or ``start:stop:count``; count None when it was not given."""
+
+    start: float
+    stop: float
+    count: int | None
+
+    def values(self, count: int | None = None) -> tuple[float, ...]:
+        """``count`` (default: the span's own) evenly spaced values, both ends included."""
+        n = count if count is not None else self.count
+        if n is None:
+            raise ValueError("a span without a count needs one")
+        return tuple(float(v) for v in np.linspace(self.start, self.stop, n))
+
+
+def parse_span(text: str, with_count: bool | None = None) -> Span:
+    """Parse ``start:stop[:count]`` (ends may be constant expressions: ``-pi:pi:9``).
+
+    ``with_count`` True requires the count, False forbids it, None allows either. The count is a
+    whole number from 2 to ``MAX_COUNT``; start and stop are finite and differ. Raises
+    :class:`PointsError` naming the bad piece.
+    """
+    parts = text.split(":")
+    shape = (
+        "start:stop:count" if with_count else "start:stop" if with_count is False else "start:stop[:count]"
+    )
+    if (
+        len(parts) not in (2, 3)
+        or (with_count and len(parts) != 3)
+        or (with_count is False and len(parts) != 2)
+    ):
+        raise PointsError(f"range '{text}' is not {shape}", hint="e.g. -10:10:21 (both ends included)")
+    start, stop = (_number(piece, text) for piece in parts[:2])
+    if start == stop:
+        raise PointsError(f"range '{text}' starts and stops at the same value", hint="e.g. -10:10:21")
+    if not math.isfinite(stop - start):
+        raise PointsError(f"range '{text}' is wider than float64 can space evenly", hint="narrow it")
+    count = None
+    if len(parts) == 3:
+        piece = parts[2].strip()
+        if not piece.isdigit() or not 2 <= int(piece) <= MAX_COUNT:
+            raise PointsError(
+                f"count '{piece}' in range '{text}' is not a whole number from 2 to {MAX_COUNT:,}",
+                hint="e.g. -10:10:21 gives 21 values, both ends included",
+            )
+        count = int(piece)
+    return Span(start, stop, count)
+
+
+def parse_values(text: str, name: str = "x") -> tuple[float, ...]:
+    """One ``--at`` of a one-variable command: ``20``, ``x=20``, ``pi/2`` or a range ``-10:10:21``."""
+    body = text.strip()
+    label, eq, rest = body.partition("=")
+    if eq and label.strip() in (name, POINT_LABEL):
+        body = rest.strip()
+    if not body:
+        raise PointsError("empty point", hint="write --at 20 or a range --at -10:10:21")
+    if ":" in body:
+        return parse_span(body, with_count=True).values()
+    return (_number(body, text),)
+
+
+def _balanced(inner: str) -> bool:
+    depth = 0
+    for ch in inner:
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _is_label(item: str) -> bool:
+    return item.partition("=")[0].strip() == POINT_LABEL
+
+
+def _split(body: str) -> list[str]:
+    """Split on commas that are not inside parentheses (so atan2(1,2) stays one value)."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(body):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth <= 0:
+            parts.append(body[start:i])
+            start = i + 1
+    parts.append(body[start:])
+    return parts
+
+
+def _number(text: str, spec: str) -> float:
+    piece = text.strip()
+    if not piece.isascii():
+        raise PointsError(f"value '{piece}' in point '{spec}' is not a number", hint="values are plain ASCII")
+    try:
+        value = float(piece)
+    except ValueError:
+        value = _constant(piece, spec)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise PointsError(f"value '{piece}' in point '{spec}' is not a finite number")
+    return value
+
+
+def _constant(piece: str, spec: str) -> float:
+    from ..language.evaluate import evaluate_constant
+    from ..language.parse import parse
+
+    if not piece:
+        raise PointsError(f"point '{spec}' has an empty value")
+    try:
+        expr = parse(piece)
+    except ExpressionError:
+        raise PointsError(f"value '{piece}' in point '{spec}' is not a number") from None
+    if expr.variables:
+        raise PointsError(
+            f"value '{piece}' in point '{spec}' is not a number",
+            hint="values may use pi, e and functions, but no variables",
+        )
+    return evaluate_constant(expr)
+
+
+def bind(
+    specs: Sequence[PointSpec], variables: Sequence[str], order: Sequence[str] | None = None
+) -> np.ndarray:
+    """Rows of float64 values, one per spec, columns in ``variables`` order.
+
+    Every variable gets exactly one value: a missing, unknown or repeated name, or a wrong
+    count of positional values, raises :class:`PointsError` naming the variables.
+    """
+    variables = tuple(variables)
+    positional = tuple(order) if order is not None else variables
+    listing = _listing(variables)
+    rows = np.empty((len(specs), len(variables)), dtype=np.float64)
+    column = {name: i for i, name in enumerate(variables)}
+    for r, spec in enumerate(specs):
+        if spec.names == (POINT_LABEL,) and POINT_LABEL not in column:
+            spec = PointSpec(spec.text, None, spec.values)  # p=-3: the label, not a variable
+        if spec.names is None:
+            if len(spec.values) != len(positional):
+                raise PointsError(
+                    f"point '{spec.text}' has {len(spec.values)} value{'s' * (len(spec.values) != 1)}"
+                    f" but the expression has {len(variables)} variable{'s' * (len(variables) != 1)}",
+                    hint=(
+                        f"{listing} (positional values bind in the order {', '.join(positional)})"
+                        if positional
+                        else f"{listing}: give no --at"
+                    ),
+                )
+            for name, value in zip(positional, spec.values):
+                rows[r, column[name]] = value
+            continue
+        seen: set[str] = set()
+        for name, value in zip(spec.names, spec.values):
+            if name not in column:
+                raise PointsError(
+                    f"point '{spec.text}' names '{name}', which is not in the expression", hint=listing
+                )
+            if name in seen:
+                raise PointsError(f"point '{spec.text}' gives '{name}' twice", hint=listing)
+            seen.add(name)
+            rows[r, column[name]] = value
+        missing = [name for name in variables if name not in seen]
+        if missing:
+            raise PointsError(f"point '{spec.text}' gives no value for {', '.join(missing)}", hint=listing)
+    return rows
+
+
+def check_order(order: Sequence[str], variables: Sequence[str]) -> tuple[str, ...]:
+    """Validate ``--vars``: each of the expression's variables exactly once."""
+    listing = _listing(variables)
+    seen: set[str] = set()
+    for name in order:
+        if name not in variables:
+            raise PointsError(f"--vars names '{name}', which is not in the expression", hint=listing)
+        if name in seen:
+            raise PointsError(f"--vars names '{name}' twice", hint=listing)
+        seen.add(name)
+    missing = [name for name in variables if name not in seen]
+    if missing:
+        raise PointsError(f"--vars leaves out {', '.join(missing)}", hint=listing)
+    return tuple(order)
+
+
+def _listing(variables: Sequence[str]) -> str:
+    if not variables:
+        return "the expression has no variables"
+    return f"the expression's variables are {', '.join(variables)}"
