@@ -32,7 +32,8 @@ import numpy as np
 from .derive.diagnostics import GradWarning
 from .derive.gradient import GradResult, compute
 from .errors import PointsError
-from .output.formats import json_lines, number_rows
+from .output.jsonl import json_lines
+from .output.numbers import number_rows
 from .points.reader import CHUNK_BYTES, HEADER, BadLine, Layout, data_line, detect, parse_chunk, read_chunks
 
 SEPARATORS = {"csv": ",", "tsv": "\t", "json": ",", "table": ","}

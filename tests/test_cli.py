@@ -603,8 +603,13 @@ def test_functions_json_one_object_per_function():
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     objects = [strict_json(line) for line in lines]
-    assert objects[-1] == {"constants": CONSTANTS}
-    rows = objects[:-1]
+    assert all(
+        set(o) == {"name", "kind", "usage", "derivative", "not_differentiable", "doc", "value"}
+        for o in objects
+    )
+    constants = [o for o in objects if o["kind"] == "constant"]  # one shape for every record
+    assert {o["name"]: o["value"] for o in constants} == CONSTANTS
+    rows = [o for o in objects if o["kind"] != "constant"]
     names = [row["name"] for row in rows]
     assert len(names) == len(set(names))
     expected = {op.name for op in OPERATORS.values()} | {op.name for op in FUNCTIONS.values()}
@@ -614,7 +619,7 @@ def test_functions_json_one_object_per_function():
     by_name = {row["name"]: row for row in rows}
     for name, op in FUNCTIONS.items():
         row = by_name[name]
-        assert set(row) == {"name", "usage", "derivative", "not_differentiable", "doc"}
+        assert row["kind"] in ("operator", "function") and row["value"] is None
         assert row["usage"] == op.signature
         assert row["derivative"] == op.derivative
         assert row["doc"] == op.doc
@@ -1006,9 +1011,10 @@ def test_a_closed_stdout_is_one_line_exit_74():
     [
         (("grad", "f*2", "--at", "3", "--format", "csv"), "f"),
         (("grad", "x*grad_x", "--at", "1,2", "--format", "tsv"), "grad_x"),
-        (("grad", "f1+x", "x", "--at", "3,1", "--format", "csv"), "f1"),
+        (("grad", "f+x", "x", "--at", "3,1", "--format", "csv"), "f"),
+        (("grad", "expr+x", "x", "--at", "3,1", "--format", "csv"), "expr"),
         (("grad", "grad_u*2", "--at", "3", "--direction", "1", "--format", "csv"), "grad_u"),
-        (("grad", "dir1*x", "x", "--at", "3,1", "--direction", "1,1", "--format", "csv"), "dir1"),
+        (("grad", "grad_u*x", "x", "--at", "3,1", "--direction", "1,1", "--format", "csv"), "grad_u"),
     ],
 )
 def test_a_variable_named_like_an_output_column_is_refused_in_csv(args, clash):
@@ -1028,19 +1034,20 @@ def test_a_variable_named_like_an_output_column_is_refused_in_csv(args, clash):
         ("grad", "a*b", "b", "--at", "1,2"),
         ("grad", "a*b", "--at", "1,2", "--direction", "1,1"),
         ("grad", "a*b", "b", "--at", "1,2", "--direction", "1,1"),
-        ("grad", "f", "x", "--at", "1,2"),  # f is no output column of a Jacobian
+        ("grad", "f1", "x", "--at", "1,2"),  # several expressions name no column f1
     ],
 )
 def test_the_checked_columns_are_the_written_header(args):
     from gradcli.analysis.jacobian import union_variables
     from gradcli.language.parse import parse
-    from gradcli.output.formats import columns
+    from gradcli.output.delimited import header
 
     result = run(*args, "--format", "csv")
     assert result.exit_code == 0, result.stderr
     exprs = [a for a in args[1:] if not a.startswith("-") and "," not in a]
     names = union_variables([parse(text) for text in exprs])
-    assert result.stdout.splitlines()[0].split(",") == columns(names, len(exprs), "--direction" in args)
+    several, direction = len(exprs) > 1, "--direction" in args
+    assert result.stdout.splitlines()[0].split(",") == header(names, several=several, direction=direction)
 
 
 def test_sweep_where_the_exact_derivative_is_not_finite_says_so():

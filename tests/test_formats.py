@@ -1,4 +1,4 @@
-"""The plain writers: JSON text identical to the json module's, CSV/TSV shape."""
+"""The plain writers (gradcli.output): numbers, JSON text identical to the json module's, CSV/TSV shape."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradcli.derive.gradient import grad
-from gradcli.output import formats
-from gradcli.output.formats import dumps, number, numbers, write_delimited, write_json
+from gradcli.output import jsonl
+from gradcli.output import numbers as numbers_module
+from gradcli.output.delimited import write_delimited
+from gradcli.output.jsonl import dumps, write_json
+from gradcli.output.numbers import number, number_rows, numbers
 
 json_values = st.recursive(
     st.none()
@@ -83,7 +86,7 @@ def test_numbers_without_orjson_is_the_same(monkeypatch: pytest.MonkeyPatch) -> 
     values[::7] = np.nan
     with_fast = numbers(values)
     assert numbers(np.vstack([values, values]).T[:, 1]) == with_fast  # a strided view too
-    monkeypatch.setattr(formats, "_orjson", lambda: None)
+    monkeypatch.setattr(numbers_module, "_orjson", lambda: None)
     assert numbers(values) == with_fast
 
 
@@ -97,15 +100,15 @@ def test_numbers_without_orjson_is_the_same(monkeypatch: pytest.MonkeyPatch) -> 
 def test_number_rows_is_numbers_of_each_row_joined(n: int, k: int, pool: list[float], sep: str) -> None:
     matrix = np.array(pool[: n * k], dtype=np.float64).reshape(n, k)
     expected = [sep.join(number(x) if math.isfinite(x) else "" for x in row) for row in matrix.tolist()]
-    assert formats.number_rows(matrix, sep) == expected
+    assert number_rows(matrix, sep) == expected
 
 
 def test_number_rows_without_orjson_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     matrix = np.random.default_rng(2).standard_normal((300, 4)) * 10.0 ** np.arange(-150, 150)[:, None]
     matrix[::11, 2] = np.inf
-    with_fast = formats.number_rows(matrix, ",")
-    monkeypatch.setattr(formats, "_orjson", lambda: None)
-    assert formats.number_rows(matrix, ",") == with_fast
+    with_fast = number_rows(matrix, ",")
+    monkeypatch.setattr(numbers_module, "_orjson", lambda: None)
+    assert number_rows(matrix, ",") == with_fast
 
 
 @pytest.mark.parametrize(
@@ -124,6 +127,6 @@ def test_json_lines_is_records_with_a_line_number(
     result = grad(text, at, method=method, eps=eps)
     lines = [3 * i + 7 for i in range(len(at))]
     expected = "".join(
-        dumps({"line": line, **record}) + "\n" for line, record in zip(lines, formats.records(result))
+        dumps({"line": line, **record}) + "\n" for line, record in zip(lines, jsonl.records(result))
     )
-    assert formats.json_lines(result, lines) == expected
+    assert jsonl.json_lines(result, lines) == expected

@@ -559,7 +559,7 @@ def output(result: Any, fmt: str, strict: bool, run: Any = None, then: Any = Non
         if fmt != "json":
             check_columns(result.variables, fmt=fmt)
         if run is not None and fmt == "json":
-            from ..analysis.activation import health_record
+            from ..output.activation import health_record
 
             extra = {"function": run.name, "healthy": health_record(run.health)}
             _emit(lambda: write_json(result, sys.stdout, extra))
@@ -568,7 +568,7 @@ def output(result: Any, fmt: str, strict: bool, run: Any = None, then: Any = Non
         if fmt != "json":
             _warn_on_stderr(result, by_x=run is not None)
             if run is not None:
-                from ..analysis.activation import describe
+                from ..output.activation import describe
 
                 for line in describe(run.health, run.name):
                     click.echo(f"gradcli: note: {line.strip()}", err=True)
@@ -783,7 +783,7 @@ def _make_sweep() -> click.Command:
 
             save_sweep_figure(result, output)
         if fmt == "json":
-            from ..output.formats import dumps, sweep_records
+            from ..output.jsonl import dumps, sweep_records
 
             _emit(lambda: sys.stdout.write("".join(dumps(r) + "\n" for r in sweep_records(result))))
             return
@@ -890,7 +890,7 @@ def _warn_on_stderr(result: Any, limit: int = 20, by_x: bool = False) -> None:
 
     ``by_x`` (an activation command) names each point by its x, as its table does.
     """
-    from ..output.formats import number
+    from ..output.numbers import number
 
     shown = 0
     total = sum(len(w) for w in result.warnings)
@@ -936,18 +936,14 @@ def _make_functions() -> click.Command:
                 "derivative": op.derivative,
                 "not_differentiable": op.kink_doc or None,
                 "doc": op.doc,
+                "kind": "operator" if op in OPERATORS.values() else "function",
             }
             for op in [*OPERATORS.values(), *(f for n, f in FUNCTIONS.items() if f not in OPERATORS.values())]
         ]
         if fmt == "json":
-            from ..output.formats import dumps
+            from ..output.jsonl import catalogue_records, write_records
 
-            def write() -> None:
-                for row in rows:
-                    sys.stdout.write(dumps(row) + "\n")
-                sys.stdout.write(dumps({"constants": CONSTANTS}) + "\n")
-
-            _emit(write)
+            _emit(lambda: write_records(catalogue_records(rows, CONSTANTS), sys.stdout))
             return
         from ..table import render_functions, stdout_console
 
@@ -990,7 +986,7 @@ def _make_diff() -> click.Command:
         expr = parse(expression)
         texts = derivative_texts(expr, wrt)
         if fmt == "json":
-            from ..output.formats import dumps
+            from ..output.jsonl import dumps
 
             _emit(lambda: sys.stdout.write(dumps({"expr": expr.text, "derivatives": texts}) + "\n"))
         elif wrt is not None:
@@ -1054,9 +1050,10 @@ def _make_trace() -> click.Command:
             console = stdout_console()
             _emit(lambda: render_trace(traces, console))
         else:
-            from ..output.dot import write_dot, write_json
+            from ..output.dot import write_dot
+            from ..output.jsonl import write_traces
 
-            writer = write_json if fmt == "json" else write_dot
+            writer = write_traces if fmt == "json" else write_dot
             _emit(lambda: writer(traces, sys.stdout))
         undefined = [p for p, t in enumerate(traces) if not math.isfinite(t.root.value)]
         if undefined:  # why, in grad's words: the operation that failed and its arguments
@@ -1196,7 +1193,9 @@ def _activation_command(name: str) -> click.Command:
             return
         xs = [x for values in points for x in values] or list(parse_values(DEFAULT_RANGE))
         value = params.get(act.param) if act.param else None
-        run = evaluate_activation(name, xs, method, eps, vanish, explode, value)
+        from ..output.activation import explain
+
+        run = explain(evaluate_activation(name, xs, method, eps, vanish, explode, value))
         if image is not None:  # before any output, so a missing extra fails cleanly
             from ..plot import sample, save_figure
 
@@ -1363,7 +1362,7 @@ def _make_plot() -> click.Command:
         import numpy as np
 
         from ..language.parse import parse
-        from ..output.formats import number
+        from ..output.numbers import number
         from ..plot import parse_size, sample, save_figure
 
         expr = parse(expression)

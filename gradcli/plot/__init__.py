@@ -21,7 +21,7 @@ from ..analysis.sweep import Sweep
 from ..derive.gradient import BACKPROP, compute
 from ..errors import OptionError, PointsError
 from ..language.nodes import Expression
-from ..output.formats import number
+from ..output.numbers import number
 from ..points.spec import Span
 
 DEFAULT_POINTS = 200

@@ -19,7 +19,7 @@ from rich.text import Text
 from ..analysis.sweep import Sweep
 from ..derive.diagnostics import GradWarning
 from ..derive.gradient import GradResult
-from ..output.formats import number
+from ..output.numbers import number
 
 if TYPE_CHECKING:  # only for annotations: the grad table path loads none of these
     from ..analysis.activation import ActivationResult
@@ -554,8 +554,9 @@ def render_activation(run: ActivationResult, console: Console) -> None:
 
     Without a healthy range (``run.health`` None: x values streamed), the rows and warnings only.
     """
-    from ..analysis.activation import describe
+    from ..output.activation import describe, explain
 
+    run = explain(run)
     result = run.result
     diff = result.diff
     fixed_eps = result.eps is not None
