@@ -36,25 +36,30 @@ def set_text(intervals: Sequence[tuple[float, float]]) -> str:
 
 def explain(run: ActivationResult) -> ActivationResult:
     """``run`` with each vanishing warning told in terms of the activation: its slope, the
-    threshold, why it matters and where the slope is large enough. Other warnings are kept."""
+    threshold, why it matters and where the slope is large enough. Other warnings are kept, and
+    so are warnings already told so (explaining twice changes nothing)."""
     if run.health is None:
         return run
-    result = run.result
-    warnings = [
-        [_in_words(w, run.name, float(result.points[p, 0]), result, p, run.health) for w in found]
-        for p, found in enumerate(result.warnings)
-    ]
-    return run._replace(result=result._replace(warnings=warnings))
-
-
-def _in_words(w: GradWarning, name: str, x: float, result: GradResult, p: int, health: Health) -> GradWarning:
-    if w.kind != "vanishing":
-        return w
-    where = f"{name}'({number(x)})"
-    g = float(result.exact[0, p])
+    result, health, name = run.result, run.health, run.name
     advice = ""
     if health.above_vanish:
         advice = f"; it is at least {number(health.vanish)} only for {set_text(health.above_vanish)}"
+    told = f"{name}'("
+    warnings = []
+    for p, found in enumerate(result.warnings):
+        if any(w.kind == "vanishing" and not w.message.startswith(told) for w in found):
+            found = [_in_words(w, name, result, p, health, advice) for w in found]
+        warnings.append(found)
+    return run._replace(result=result._replace(warnings=warnings))
+
+
+def _in_words(
+    w: GradWarning, name: str, result: GradResult, p: int, health: Health, advice: str
+) -> GradWarning:
+    if w.kind != "vanishing":
+        return w
+    where = f"{name}'({number(result.points[p, 0])})"
+    g = float(result.exact[0, p])
     if g == 0:
         text = f"{where} is exactly 0: {name} is flat here, so a gradient step cannot move x at all{advice}"
     else:
