@@ -130,3 +130,63 @@ def test_json_lines_is_records_with_a_line_number(
         dumps({"line": line, **record}) + "\n" for line, record in zip(lines, jsonl.records(result))
     )
     assert jsonl.json_lines(result, lines) == expected
+
+
+# --- the one header check (gradcli.output.delimited.header) --------------------------------------
+
+
+def test_header_names_the_inputs_then_f_and_the_gradient() -> None:
+    from gradcli.output.delimited import header
+
+    assert header(("a", "b")) == ["a", "b", "f", "grad_a", "grad_b"]
+    assert header(("a",), direction=True) == ["a", "f", "grad_a", "grad_u"]
+    assert header(("x", "y"), several=True) == ["expr", "x", "y", "f", "grad_x", "grad_y"]
+    assert header(("x",), ["id", "x", "label"]) == ["id", "x", "label", "f", "grad_x"]
+
+
+@pytest.mark.parametrize(
+    ("variables", "inputs", "several", "direction", "clash", "what"),
+    [
+        (("f",), None, False, False, "f", "variable"),
+        (("x", "grad_x"), None, False, False, "grad_x", "variable"),
+        (("expr", "x"), None, True, False, "expr", "variable"),
+        (("grad_u",), None, False, True, "grad_u", "variable"),
+        (("x",), ["id", "x", "f"], False, False, "f", "input column"),
+        (("x",), ["x", "grad_x"], False, False, "grad_x", "input column"),
+    ],
+)
+def test_header_refuses_a_column_named_twice(variables, inputs, several, direction, clash, what) -> None:
+    from gradcli.errors import OptionError
+    from gradcli.output.delimited import header
+
+    with pytest.raises(
+        OptionError, match=f"^the {what} '{clash}' has the name of an output column of --format tsv"
+    ):
+        header(variables, inputs, several=several, direction=direction, fmt="tsv")
+
+
+def test_a_jacobian_row_quotes_an_expression_with_commas_in_csv_only() -> None:
+    from gradcli.output.delimited import quote
+
+    assert quote("min(x,y)", ",") == '"min(x,y)"' and quote('a"b', ",") == '"a""b"'
+    assert quote("min(x,y)", "\t") == "min(x,y)" and quote("x*y", ",") == "x*y"
+
+
+def test_functions_records_all_have_one_shape() -> None:
+    from gradcli.output.jsonl import CATALOGUE_FIELDS, catalogue_records
+
+    rows = [{"name": "sin", "usage": "sin(x)", "derivative": "cos(x)", "doc": "sine", "kind": "function"}]
+    records = catalogue_records(rows, {"pi": math.pi})
+    assert [tuple(r) for r in records] == [CATALOGUE_FIELDS] * 2
+    assert records[1]["kind"] == "constant" and records[1]["value"] == math.pi
+
+
+def test_strip_trailing_removes_spaces_before_each_newline_only() -> None:
+    from gradcli.table.base import StripTrailing
+
+    out = io.StringIO()
+    writer = StripTrailing(out)
+    writer.write("a  \nb ")
+    writer.write(" c   \n\x1b[1mbold   \x1b[0m\n   ")
+    writer.flush()
+    assert out.getvalue() == "a\nb  c\n\x1b[1mbold\x1b[0m\n"
