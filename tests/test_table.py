@@ -328,7 +328,7 @@ def test_the_row_writer_draws_what_rich_draws(color: bool) -> None:
 
     from rich.console import Console as RichConsole
 
-    from gradcli.table.base import print_table
+    from gradcli.table.layout import print_table
 
     out = io.StringIO()
     console = RichConsole(

@@ -1,6 +1,7 @@
 """Rich tables for a terminal, one module per result; the only package that imports Rich.
 
-    base        the console (piped: no trailing spaces), column widths, status cell, fast rows
+    base        the console (piped: no trailing spaces), the status cell, derivative cells
+    layout      print_table: widths, optional columns, rows written in linear time
     grad        gradcli grad: a table per point          sweep       gradcli sweep
     trace       gradcli trace: the graph as a tree       hessian     gradcli hessian
     jacobian    several expressions and --direction      activation  the activation commands

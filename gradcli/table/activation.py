@@ -17,9 +17,9 @@ from .base import (
     derivative_cells,
     derivative_columns,
     more_warnings,
-    print_table,
     status,
 )
+from .layout import print_table
 
 
 def render_activation(run: ActivationResult, console: Console) -> None:

@@ -14,9 +14,9 @@ from .base import (
     STYLE,
     derivative_cells,
     derivative_columns,
-    print_table,
     status,
 )
+from .layout import print_table
 
 
 def render(result: GradResult, console: Console) -> None:

@@ -10,9 +10,9 @@ from rich.text import Text
 from ..analysis.hessian import HessianResult
 from ..output.numbers import number
 from .base import (
-    print_table,
     short,
 )
+from .layout import print_table
 
 
 def _matrix(console: Console, title: str, names: tuple[str, ...], m, cell) -> None:  # type: ignore[no-untyped-def]

@@ -12,11 +12,11 @@ from ..derive.gradient import GradResult
 from ..output.numbers import number
 from .base import (
     STYLE,
-    print_table,
     short,
     status,
 )
 from .grad import render
+from .layout import print_table
 
 
 def _eps_text(results: list[GradResult], names: tuple[str, ...], p: int) -> str:

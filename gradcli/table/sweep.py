@@ -10,9 +10,9 @@ from rich.text import Text
 from ..analysis.sweep import Sweep
 from ..output.numbers import number
 from .base import (
-    print_table,
     short,
 )
+from .layout import print_table
 
 _MARKS = {"best": "best", "auto": "auto", "eps": "your --eps"}
 
