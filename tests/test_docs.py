@@ -170,10 +170,26 @@ def test_every_guide_is_linked_from_the_readme() -> None:
     assert "](docs/reference/cli.md)" in README and "](docs/reference/functions.md)" in README
 
 
-def test_relative_links_resolve() -> None:
+def _anchors(text: str) -> set[str]:
+    """GitHub's anchors for a document's headings: lower case, punctuation dropped, spaces to -."""
+    prose = docs.FENCE.sub("", text)
+    headings = re.findall(r"^#{1,6} +(.+?) *$", prose, re.M)
+    return {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
+
+
+def test_relative_links_and_their_anchors_resolve() -> None:
     for path, text in ALL_DOCS.items():
-        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
-            assert (path.parent / target).exists(), (str(path.relative_to(ROOT)), target)
+        for target, anchor in re.findall(r"\]\(([^)#:]*)(?:#([^)]*))?\)", docs.FENCE.sub("", text)):
+            where = (str(path.relative_to(ROOT)), target, anchor)
+            linked = (path.parent / target).resolve() if target else path
+            assert linked.exists(), where
+            if anchor and linked.suffix == ".md":
+                assert anchor in _anchors(linked.read_text()), where
+
+
+def test_anchors_are_spelled_as_github_spells_them() -> None:
+    text = "# The step-size curve: `gradcli sweep EXPRESSION`\n## gradcli hard_sigmoid\n```\n# not one\n```\n"
+    assert _anchors(text) == {"the-step-size-curve-gradcli-sweep-expression", "gradcli-hard_sigmoid"}
 
 
 def test_readme_stays_short() -> None:
