@@ -43,11 +43,13 @@ def _invoke(args: list[str]) -> str:
     return result.stdout
 
 
-def commands() -> Iterator[tuple[str, ...]]:
-    """The path of every visible command, depth first, as the group lists them."""
+def commands(group: Any = None) -> Iterator[tuple[str, ...]]:
+    """The path of every visible command of group (gradcli's by default), depth first, in the
+    order the group lists them; ``get_command`` builds each lazily loaded one."""
     import click
 
-    from gradcli.cli import main
+    if group is None:
+        from gradcli.cli import main as group
 
     def walk(group: click.Group, ctx: click.Context, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
         for name in group.list_commands(ctx):
@@ -58,7 +60,7 @@ def commands() -> Iterator[tuple[str, ...]]:
             if isinstance(command, click.Group):
                 yield from walk(command, click.Context(command, info_name=name, parent=ctx), (*path, name))
 
-    yield from walk(main, click.Context(main, info_name="gradcli"), ())
+    yield from walk(group, click.Context(group, info_name="gradcli"), ())
 
 
 def _fence(text: str) -> str:

@@ -81,6 +81,26 @@ def test_examples_are_found_in_the_shapes_documented() -> None:
     ]
 
 
+def test_the_update_script_rewrites_stale_output_and_stderr_and_nothing_else() -> None:
+    stale = (
+        'Prose stays.\n\n```console\n$ gradcli diff "x**2"\nold\n$ gradcli diff "x*"\n```\n\n'
+        "```text\ngradcli: old warning\n```\n\n```sh\ngradcli diff x\n```\n"
+    )
+    fresh = docs.rewrite(stale)
+    derivative = docs.run('gradcli diff "x**2"').lines()
+    error = docs.run('gradcli diff "x*"').lines("stderr")
+    assert "2*x" in derivative[0] and error[0].startswith("gradcli: error:")
+    assert fresh == (
+        'Prose stays.\n\n```console\n$ gradcli diff "x**2"\n'
+        + "\n".join(derivative)
+        + '\n$ gradcli diff "x*"\n'
+        + "\n".join(error)
+        + "\n```\n\n```text\n"
+        + "\n".join(error)
+        + "\n```\n\n```sh\ngradcli diff x\n```\n"
+    )
+
+
 def test_the_update_script_leaves_current_docs_unchanged() -> None:
     """Rewriting a document whose examples are current changes nothing (so it only ever fixes)."""
     path = ROOT / "README.md"
@@ -108,6 +128,24 @@ def test_generated_reference_is_current(path: Path) -> None:
     assert path.exists() and path.read_text() == reference.TARGETS[path](), (
         f"{path.relative_to(ROOT)} is stale: run `python scripts/gen_reference.py` and commit the result"
     )
+
+
+def test_the_reference_walks_lazy_groups_nested_groups_and_skips_hidden_commands() -> None:
+    """Click's documented lazy-subcommand pattern: names listed up front, commands built on demand."""
+    built: list[str] = []
+
+    class Lazy(click.Group):
+        def list_commands(self, ctx: click.Context) -> list[str]:
+            return ["b", "a", "old", "sub"]
+
+        def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+            built.append(name)
+            if name == "sub":
+                return click.Group(name, commands=[click.Command("leaf")])
+            return click.Command(name, hidden=name == "old")
+
+    assert list(reference.commands(Lazy())) == [("b",), ("a",), ("sub",), ("sub", "leaf")]
+    assert built == ["b", "a", "old", "sub"]
 
 
 def test_the_cli_reference_has_every_visible_command() -> None:
