@@ -173,7 +173,7 @@ def test_every_core_command_is_in_the_readme() -> None:
     for name in main.list_commands(ctx):
         command = main.get_command(ctx, name)
         if name not in ACTIVATIONS and command is not None and not command.hidden:
-            assert f"`gradcli {name}" in README, name
+            assert f"`gradcli {name}" in README, f"add `gradcli {name}` to the README's table of commands"
 
 
 def test_every_option_of_every_command_is_documented() -> None:
@@ -187,18 +187,20 @@ def test_every_option_of_every_command_is_documented() -> None:
                 continue
             for opt in param.opts:
                 if opt.startswith("--") and opt != "--help":
-                    assert f"`{opt}" in ALL_TEXT or f"  {opt}" in ALL_TEXT, (name, opt)
+                    assert f"`{opt}" in ALL_TEXT or f"  {opt}" in ALL_TEXT, (
+                        f"gradcli {name} {opt} is in no document: run `python scripts/gen_reference.py`"
+                    )
 
 
 def test_every_function_is_documented() -> None:
     for name in FUNCTIONS:
-        assert f"`{name}(" in ALL_TEXT, name
+        assert f"`{name}(" in ALL_TEXT, f"{name}: run `python scripts/gen_reference.py`"
 
 
 def test_every_function_is_named_in_the_expression_guide() -> None:
     guide = (ROOT / "docs" / "guide" / "expressions.md").read_text()
     for name in FUNCTIONS:
-        assert f"`{name}(" in guide, name
+        assert f"`{name}(" in guide, f"name `{name}(...)` in docs/guide/expressions.md"
 
 
 def test_every_guide_is_linked_from_the_readme() -> None:
