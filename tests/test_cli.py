@@ -475,7 +475,7 @@ def test_missing_expression_and_unknown_command():
 
 @pytest.mark.parametrize(
     ("typed", "suggested"),
-    [("gard", "'grad'"), ("sigmod", "'sigmoid'"), ("leaky-relu", "'leaky_relu'"), ("swsh", "'swish'")],
+    [("gard", "'grad'"), ("sigmod", "'sigmoid'"), ("leaky-rleu", "'leaky-relu'"), ("swsh", "'swish'")],
 )
 def test_mistyped_command_suggests_the_activations_too(typed, suggested):
     # the activation commands are built on first use, yet a typo of one is still named
@@ -575,7 +575,8 @@ def test_help_on_group_and_every_command():
     result = run("--help")
     assert result.exit_code == 0
     assert "Examples" in result.stdout
-    commands = {"grad", "functions", "sweep", "plot", "diff", "trace", "hessian", *ACTIVATIONS}
+    commands = {"grad", "functions", "sweep", "plot", "diff", "trace", "hessian"}
+    commands |= {name.replace("_", "-") for name in ACTIVATIONS}
     listed = main.list_commands(click.Context(main))
     assert set(listed) == commands
     for name in listed:
@@ -845,13 +846,13 @@ def test_internal_error_is_one_line_exit_70_and_debug_shows_it(monkeypatch: pyte
 
 
 def test_caret_under_the_offending_piece_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    import gradcli.cli
+    import gradcli.cli.io
 
     piped = CliRunner().invoke(main, ["grad", "x + sigmod(x)", "--at", "1"])
     assert piped.stderr.splitlines() == [
         "gradcli: error: unknown function 'sigmod' (column 5) — did you mean 'sigmoid'?"
     ]
-    monkeypatch.setattr(gradcli.cli, "_stderr_is_terminal", lambda: True)
+    monkeypatch.setattr(gradcli.cli.io, "stderr_is_terminal", lambda: True)
     tty = CliRunner().invoke(main, ["grad", "x + sigmod(x)", "--at", "1"])
     assert tty.stderr.splitlines()[1:] == ["  x + sigmod(x)", "      ^^^^^^"]
 
