@@ -195,7 +195,7 @@ def plot_flag(help: str) -> Decorator:
 
 def output_option(what: str, dest: str = "output", instead: bool = False) -> Decorator:
     """``--output FILE``: write the plot (``what``) as an image file; the one meaning of --output."""
-    where = ", instead of drawing it in the terminal" if instead else ""
+    where = ", instead of drawing in the terminal" if instead else ""
     return click.option(
         "--output", dest, metavar="FILE", help=f"Write {what} as an image to FILE{where} ({IMAGE_SUFFIXES})."
     )

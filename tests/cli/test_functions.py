@@ -43,3 +43,10 @@ def test_functions_json_one_object_per_function():
 
 def test_functions_bad_format():
     assert_one_line_error(gradcli("functions", "--format", "csv"), "--format")
+
+
+def test_the_json_is_the_librarys_catalogue():
+    from gradcli.analysis.catalogue import catalogue, constants
+
+    objects = [strict_json(line) for line in gradcli("functions --format json").stdout.splitlines()]
+    assert objects == [*catalogue(), {"constants": constants()}]
