@@ -107,16 +107,36 @@ class GradcliGroup(click.Group):
         sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
+class _LongHelp(click.Option):
+    """The help option of an expression command: listed as ``-h, --help``, but the parser knows only
+    ``--help`` (an exact ``-h`` is turned into it), so ``-h*2`` or ``-x*h`` stay expressions."""
+
+    def add_to_parser(self, parser: Any, ctx: click.Context) -> None:
+        opts = self.opts
+        self.opts = [o for o in opts if o.startswith("--")]
+        try:
+            super().add_to_parser(parser, ctx)
+        finally:
+            self.opts = opts
+
+
 class ExpressionCommand(click.Command):
     """A command whose argument may start with a minus sign (``gradcli grad "-x**2"``).
 
     Unknown ``-x...`` words pass through as the expression; a word shaped like a long option
-    (``--metod``) that is not one of the command's options is still refused by name.
+    (``--metod``) that is not one of the command's options is still refused by name; ``-h`` alone
+    is ``--help``.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("context_settings", {})["ignore_unknown_options"] = True
         super().__init__(*args, **kwargs)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None and type(option) is click.Option:
+            option.__class__ = _LongHelp
+        return option
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         takes_value: dict[str, bool] = {}
@@ -126,13 +146,17 @@ class ExpressionCommand(click.Command):
             if isinstance(param, click.Option):
                 for name in (*param.opts, *param.secondary_opts):
                     takes_value[name] = not (param.is_flag or param.count)
+        words = list(args)
         expecting_value = False
-        for word in args:
+        for i, word in enumerate(words):
             if expecting_value:
                 expecting_value = False
                 continue
             if word == "--":
                 break
+            if word == "-h":
+                words[i] = "--help"
+                continue
             name = word.split("=", 1)[0]
             if name in takes_value:
                 expecting_value = takes_value[name] and "=" not in word
@@ -142,4 +166,4 @@ class ExpressionCommand(click.Command):
                 visible = [n for n in takes_value if n not in hidden]
                 close = difflib.get_close_matches(name, visible, n=3)
                 raise click.NoSuchOption(name, possibilities=close, ctx=ctx)
-        return super().parse_args(ctx, args)
+        return super().parse_args(ctx, words)

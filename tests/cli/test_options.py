@@ -144,3 +144,10 @@ def test_only_the_invoked_commands_module_is_imported(argv, modules):
         [sys.executable, "-c", IMPORTED.format(argv=argv)], capture_output=True, text=True, timeout=60
     )
     assert proc.stderr.splitlines()[-1] == repr(modules), proc.stderr
+
+
+@pytest.mark.parametrize(("expr", "row"), [("-h*2", "1.0,-2.0,-2.0"), ("-x*h", "1.0,2.0,-2.0,-2.0,-1.0")])
+def test_an_expression_that_starts_with_minus_and_holds_h_is_no_help_request(expr, row):
+    result = gradcli("grad", expr, "--at", "h=1,x=2" if "x" in expr else "h=1", "--format", "csv")
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.splitlines()[1] == row

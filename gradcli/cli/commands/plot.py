@@ -16,7 +16,7 @@ from ..types import PointType, SpanType
 
 @click.command(cls=ExpressionCommand)
 @click.argument("expression")
-@wrt_option("The variable on the x axis. Default: the only one.")
+@wrt_option("The variable on the x axis (f and df/dNAME are drawn against it). Default: the only one.")
 @click.option(
     "--range", "span", type=SpanType(), default="-10:10", show_default=True, help="The x range, START:STOP."
 )

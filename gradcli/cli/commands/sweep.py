@@ -34,7 +34,7 @@ def _default_steps() -> str:
 @click.command(cls=ExpressionCommand)
 @click.argument("expression")
 @at_option(many=False)
-@wrt_option("The variable to differentiate in. Default: the first.")
+@wrt_option("The variable to differentiate with respect to. Default: the first.")
 @click.option(
     "--method",
     "methods",
