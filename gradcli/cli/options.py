@@ -161,31 +161,38 @@ INPUT_HELP = (
 )
 
 
+def input_option(help: str = INPUT_HELP) -> Decorator:
+    """``--input FILE``: points streamed from a file (``-``: stdin)."""
+    return click.option(
+        "--input", "input_path", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE", help=help
+    )
+
+
+def on_error_option() -> Decorator:
+    """``--on-error continue|stop``: what a bad streamed line does (:data:`ON_ERROR`)."""
+    return click.option(
+        "--on-error",
+        type=click.Choice(ON_ERROR),
+        default=ON_ERROR[0],
+        show_default=True,
+        help="For a bad input line: report it and go on (exit 1 at the end), or stop there.",
+    )
+
+
+def jobs_option() -> Decorator:
+    """``--jobs N``: worker processes for a stream (0: the pipeline's default)."""
+    return click.option(
+        "--jobs",
+        type=click.IntRange(min=0),
+        default=0,
+        show_default=True,
+        help="Worker processes for streamed points; 0: one per core, at most 8.",
+    )
+
+
 def stream_options(input_help: str = INPUT_HELP) -> Decorator:
     """``--input --on-error --jobs``: points streamed from a file or stdin (``--at -``)."""
-    return compose(
-        click.option(
-            "--input",
-            "input_path",
-            type=click.Path(dir_okay=False, allow_dash=True),
-            metavar="FILE",
-            help=input_help,
-        ),
-        click.option(
-            "--on-error",
-            type=click.Choice(ON_ERROR),
-            default=ON_ERROR[0],
-            show_default=True,
-            help="For a bad input line: report it and go on (exit 1 at the end), or stop there.",
-        ),
-        click.option(
-            "--jobs",
-            type=click.IntRange(min=0),
-            default=0,
-            show_default=True,
-            help="Worker processes for streamed points; 0: one per core, at most 8.",
-        ),
-    )
+    return compose(input_option(input_help), on_error_option(), jobs_option())
 
 
 def plot_flag(help: str) -> Decorator:
