@@ -229,3 +229,10 @@ def direction_unit(text: str, names: Sequence[str], order: Sequence[str] | None 
             "--direction: the expression has no variables, so there is no direction to differentiate along"
         )
     return parse_direction(text, names, check_order(order, names) if order is not None else None)
+
+
+def directionals(jr: JacobianResult, unit: Sequence[float], names: Sequence[str]) -> list[Directional]:
+    """Each expression's derivative along ``unit`` (a unit vector over ``names``, the union of the
+    expressions' variables): :func:`directional` with the components of the variables it uses."""
+    names = list(names)
+    return [directional(r, [unit[names.index(v)] for v in r.variables]) for r in jr.results]

@@ -96,7 +96,7 @@ def several(
     """``grad`` with several expressions (the Jacobian) and/or ``--direction``."""
     from types import SimpleNamespace
 
-    from ...analysis.jacobian import direction_unit, directional, jacobian, union_variables
+    from ...analysis.jacobian import direction_unit, directionals, jacobian, union_variables
     from ...language.parse import parse
     from ...output import messages
 
@@ -109,9 +109,7 @@ def several(
 
         check_columns(names, len(exprs), unit is not None, fmt)
     jr = jacobian(exprs, at, method, eps, vanish, explode)
-    dirs = None
-    if unit is not None:
-        dirs = [directional(r, [unit[names.index(v)] for v in r.variables]) for r in jr.results]
+    dirs = directionals(jr, unit, names) if unit is not None else None
     _write(jr, dirs, unit, names, fmt)
     if fmt not in ("table", "json"):
         for r in jr.results:
