@@ -272,7 +272,7 @@ def test_sigint_to_a_real_process_exits_130() -> None:
     assert proc.stderr.readline().strip() == "ready"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
-    assert proc.returncode == 130
+    assert proc.returncode == 130, err
     assert "Traceback" not in err and "gradcli: error: interrupted" in err
 
 
