@@ -36,7 +36,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import GradcliError
-from ..registry import CONSTANTS, OPERATORS, Op
+from ..registry import CONSTANTS, OPERATORS, NaryRule, Op
 from .nodes import MAX_LENGTH, Call, Const, Expression, Node, Var
 from .parse import parse
 
@@ -81,6 +81,7 @@ class Algebra:
     def __init__(self) -> None:
         self._table: dict[tuple, Term] = {}
         self._templates: dict[tuple[str, int], list[Expression]] = {}
+        self._nary: tuple[Sequence[Term], list[Term], Term] | None = None  # the last n-ary call's
         self.zero = self.const(0.0)
         self.one = self.const(1.0)
 
@@ -110,7 +111,9 @@ class Algebra:
     # --- operations, simplifying ----------------------------------------------------------
 
     def call(self, op: Op, args: Sequence[Term]) -> Term:
-        """``op`` applied to ``args``, simplified."""
+        """``op`` applied to ``args``, simplified (``min(x, x, x)`` is ``x``)."""
+        if op.idempotent and all(a is args[0] for a in args):
+            return args[0]
         builder = getattr(self, f"_{op.name}", None) if op.name in FOLDED else None
         if builder is not None:
             return builder(op, *args)
@@ -277,17 +280,42 @@ class Algebra:
         return self.call(node.op, [terms[j] for j in node.args])  # type: ignore[union-attr]
 
     def partial(self, op: Op, args: Sequence[Term], i: int) -> Term:
-        """d op(args) / d args[i], from the registry's symbolic rule."""
+        """d op(args) / d args[i], from the registry's symbolic rule.
+
+        An n-ary rule (:class:`~gradcli.registry.NaryRule`) costs O(n) terms for all n partials
+        together when the same ``args`` object is passed for each ``i`` in turn (as
+        :func:`derivatives` does): the weights and their sum are built once and shared.
+        """
         n = len(args)
+        if isinstance(op.symbolic, NaryRule) and n != 2:
+            return self._nary_partial(op, args, i)
         key = (op.name, n)
         rules = self._templates.get(key)
         if rules is None:
             rules = self._templates[key] = [_parse_rule(op, text) for text in rule_texts(op, n)]
         bind = dict(zip(op.params(n), args))
+        return self._instantiate(rules[i], bind)
+
+    def _instantiate(self, rule: Expression, bind: dict[str, Term]) -> Term:
         terms: list[Term] = []
-        for node in rules[i].nodes:
+        for node in rule.nodes:
             terms.append(self._node_term(node, terms, bind))
         return terms[-1]
+
+    def _nary_partial(self, op: Op, args: Sequence[Term], i: int) -> Term:
+        if self._nary is None or self._nary[0] is not args:
+            key = (op.name, "weight")
+            template = self._templates.get(key)
+            if template is None:
+                template = self._templates[key] = [_parse_rule(op, op.symbolic.weight)]  # type: ignore[union-attr]
+            out = self.call(op, args)
+            weights = [self._instantiate(template[0], {"out": out, "x": a}) for a in args]
+            total = weights[0]
+            for w in weights[1:]:
+                total = self.add(total, w)
+            self._nary = (args, weights, total)
+        _, weights, total = self._nary
+        return self.call(_op("div"), (weights[i], total))
 
 
 def rule_texts(op: Op, n: int) -> list[str]:
@@ -295,6 +323,13 @@ def rule_texts(op: Op, n: int) -> list[str]:
     rule = op.symbolic
     if rule is None:
         raise SymbolicError(f"'{op.name}' has no symbolic derivative rule yet")
+    if isinstance(rule, NaryRule):
+        if n == 2:
+            rule = rule.pair
+        else:
+            algebra = Algebra()
+            args = [algebra.var(name) for name in op.params(n)]
+            return [to_text(algebra.partial(op, args, i)) for i in range(n)]
     text = rule(n) if callable(rule) else rule
     parts = [part.strip() for part in text.split(" and ")]
     if len(parts) != n:
@@ -303,12 +338,11 @@ def rule_texts(op: Op, n: int) -> list[str]:
 
 
 def _parse_rule(op: Op, text: str) -> Expression:
+    # the rule's own text is internal: a message names the op, never echoes the rule
     try:
         return parse(text)
-    except GradcliError as exc:
-        raise SymbolicError(
-            f"the symbolic rule of '{op.name}' is not valid gradcli input: {text!r} ({exc})"
-        ) from None
+    except GradcliError:
+        raise SymbolicError(f"the symbolic rule of '{op.name}' is not valid gradcli input") from None
 
 
 def _op(name: str) -> Op:
@@ -368,6 +402,9 @@ def _derivative(expr: Expression, terms: list[Term], k: int, algebra: Algebra) -
             d[i] = algebra.one
             continue
         args = [terms[j] for j in node.args]  # type: ignore[union-attr]
+        if node.op.idempotent and all(a is args[0] for a in args):  # type: ignore[union-attr]
+            d[i] = d[node.args[0]]  # type: ignore[union-attr]  # min(x, x, ..., x) is x
+            continue
         total: Term | None = None
         for position, j in enumerate(node.args):  # type: ignore[union-attr]
             dj = d[j]
