@@ -81,7 +81,7 @@ class Algebra:
     def __init__(self) -> None:
         self._table: dict[tuple, Term] = {}
         self._templates: dict[tuple[str, int], list[Expression]] = {}
-        self._nary: tuple[Sequence[Term], list[Term], Term] | None = None  # the last n-ary call's
+        self._nary: dict[int, tuple[Sequence[Term], list[Term], Term]] = {}  # by id(args), args kept
         self.zero = self.const(0.0)
         self.one = self.const(1.0)
 
@@ -303,18 +303,23 @@ class Algebra:
         return terms[-1]
 
     def _nary_partial(self, op: Op, args: Sequence[Term], i: int) -> Term:
-        if self._nary is None or self._nary[0] is not args:
+        cached = self._nary.get(id(args))
+        if cached is None or cached[0] is not args:
             key = (op.name, "weight")
             template = self._templates.get(key)
             if template is None:
                 template = self._templates[key] = [_parse_rule(op, op.symbolic.weight)]  # type: ignore[union-attr]
             out = self.call(op, args)
             weights = [self._instantiate(template[0], {"out": out, "x": a}) for a in args]
-            total = weights[0]
-            for w in weights[1:]:
-                total = self.add(total, w)
-            self._nary = (args, weights, total)
-        _, weights, total = self._nary
+            counts: dict[int, tuple[Term, int]] = {}  # repeated arguments: one c*w term each
+            for w in weights:
+                counts[id(w)] = (w, counts[id(w)][1] + 1 if id(w) in counts else 1)
+            total: Term | None = None
+            for w, c in counts.values():
+                term = w if c == 1 else self.mul(self.const(float(c)), w)
+                total = term if total is None else self.add(total, term)
+            cached = self._nary[id(args)] = (args, weights, total)  # type: ignore[assignment]
+        _, weights, total = cached  # type: ignore[misc]
         return self.call(_op("div"), (weights[i], total))
 
 
@@ -382,17 +387,26 @@ def derivatives(expr: Expression, algebra: Algebra | None = None) -> list[Term]:
     """
     algebra = algebra or Algebra()
     terms = algebra.from_expression(expr)
-    return [_derivative(expr, terms, k, algebra) for k in range(len(expr.variables))]
+    arglists = _arglists(expr, terms)
+    return [_derivative(expr, terms, k, algebra, arglists) for k in range(len(expr.variables))]
 
 
 def derivative(expr: Expression, var: str, algebra: Algebra | None = None) -> Term:
     """df/d``var`` of ``expr``, simplified (``var`` must be one of its variables)."""
     algebra = algebra or Algebra()
     terms = algebra.from_expression(expr)
-    return _derivative(expr, terms, expr.variables.index(var), algebra)
+    return _derivative(expr, terms, expr.variables.index(var), algebra, _arglists(expr, terms))
 
 
-def _derivative(expr: Expression, terms: list[Term], k: int, algebra: Algebra) -> Term:
+def _arglists(expr: Expression, terms: list[Term]) -> list[list[Term]]:
+    """Each node's argument terms, built once and shared by every variable's derivative (so an
+    n-ary rule's shared sum is built once too)."""
+    return [[terms[j] for j in node.args] if type(node) is Call else [] for node in expr.nodes]  # type: ignore[union-attr]
+
+
+def _derivative(
+    expr: Expression, terms: list[Term], k: int, algebra: Algebra, arglists: list[list[Term]]
+) -> Term:
     bit = 1 << k
     d: list[Term | None] = [None] * len(expr.nodes)  # None: zero
     for i, node in enumerate(expr.nodes):
@@ -401,7 +415,7 @@ def _derivative(expr: Expression, terms: list[Term], k: int, algebra: Algebra) -
         if type(node) is Var:
             d[i] = algebra.one
             continue
-        args = [terms[j] for j in node.args]  # type: ignore[union-attr]
+        args = arglists[i]
         if node.op.idempotent and all(a is args[0] for a in args):  # type: ignore[union-attr]
             d[i] = d[node.args[0]]  # type: ignore[union-attr]  # min(x, x, ..., x) is x
             continue
@@ -430,7 +444,8 @@ def derivative_texts(expr: Expression, wrt: str | None = None) -> dict[str, str]
     algebra = Algebra()
     terms = algebra.from_expression(expr)
     chosen = [wrt] if wrt is not None else list(names)
-    return {name: to_text(_derivative(expr, terms, names.index(name), algebra)) for name in chosen}
+    arglists = _arglists(expr, terms)
+    return {name: to_text(_derivative(expr, terms, names.index(name), algebra, arglists)) for name in chosen}
 
 
 # --- printing -------------------------------------------------------------------------------------
