@@ -42,6 +42,13 @@ REFERENCE = {
 AGREE = MPF(10) ** -30  # mp rule vs an independent mpmath formula, both at 50 digits
 
 
+@pytest.fixture(autouse=True)
+def _fifty_digits():
+    """Other test modules change mpmath's global precision; these tests compare at 50 digits."""
+    with mp.workdps(DPS):
+        yield
+
+
 def _mp_value(op, point):
     with mp.workdps(DPS):
         return precise._apply(op, [MPF(v) for v in point])
