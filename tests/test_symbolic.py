@@ -32,7 +32,20 @@ from gradcli.registry import FUNCTIONS, OPERATORS, Op
 
 REGISTRY: dict[str, Op] = {**OPERATORS, **FUNCTIONS}
 # Entries whose human derivative text is prose rather than an expression (checked numerically).
-PROSE = {"log", "min", "max", "relu", "leaky_relu", "elu", "selu", "gelu", "softsign", "hard_sigmoid"}
+PROSE = {
+    "log",
+    "ln",
+    "min",
+    "max",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "softsign",
+    "hard_sigmoid",
+    "where",
+}
 
 
 def _arities(op: Op) -> list[int]:

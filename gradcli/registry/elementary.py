@@ -1,4 +1,5 @@
-"""Exponentials, logarithms and roots: exp, log (any base), log2, log10, log1p, expm1, sqrt, hypot."""
+"""Exponentials, logarithms and roots: exp, log (any base; also ln), log2, log10, log1p, expm1, sqrt,
+cbrt, hypot."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .op import Array, Op, explain, mpmath, overflow, unary
+from .op import Array, Op, explain, first_order, mpmath, overflow, unary
 
 
 def log1p_complex(w: Array) -> Array:
@@ -90,6 +91,10 @@ LOG = Op(
     mp=_mp_log,
 )
 
+LN = LOG._replace(
+    name="ln", signature="ln(x)  ln(x, base)", doc="natural logarithm, the same as log", alias_of="log"
+)
+
 LOG2 = unary(
     name="log2",
     forward=np.log2,
@@ -148,6 +153,31 @@ SQRT = unary(
     mp=lambda x: mpmath().nan if x < 0 else mpmath().sqrt(x),
 )
 
+# --- cbrt: real cube root, a vertical tangent at 0 -------------------------------------------------
+
+
+def _cbrt_slope(x: Array, out: Array) -> Array:
+    return 1.0 / (3.0 * (out * out))  # +inf at 0, on both sides
+
+
+def _mp_cbrt(x: Any) -> Any:
+    m = mpmath()
+    return x if x == 0 or m.isnan(x) else m.sign(x) * m.cbrt(abs(x))  # mpmath's is complex for x < 0
+
+
+CBRT = unary(
+    name="cbrt",
+    forward=np.cbrt,
+    slope=_cbrt_slope,
+    derivative="1/(3*cbrt(x)**2)",
+    doc="real cube root (negative for negative x)",
+    kink=lambda a: a[0] == 0,
+    directional=lambda a, d, o: np.where(d[0] > 0, np.inf, np.where(d[0] < 0, -np.inf, 0.0)),
+    kink_doc="at x = 0 (a vertical tangent: slope +inf from both sides)",
+    complex_forward=lambda z: first_order(z, np.cbrt, lambda x: _cbrt_slope(x, np.cbrt(x))),
+    mp=_mp_cbrt,
+)
+
 # --- hypot: sqrt(x**2 + y**2) without overflow, a cone at (0, 0) -----------------------------------
 
 
@@ -184,4 +214,4 @@ HYPOT = Op(
     mp=lambda x, y: mpmath().hypot(x, y),
 )
 
-OPS = (EXP, LOG, LOG2, LOG10, LOG1P, EXPM1, SQRT, HYPOT)
+OPS = (EXP, LOG, LN, LOG2, LOG10, LOG1P, EXPM1, SQRT, CBRT, HYPOT)

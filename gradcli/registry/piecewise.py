@@ -1,4 +1,4 @@
-"""Piecewise functions with kinks or jumps: abs, sign, min, max, relu.
+"""Piecewise functions with kinks or jumps: abs, sign, min, max, relu, where.
 
 Each is ``analytic=False``: its complex rule follows the piece the real parts select. At a kink
 backprop uses a subgradient (abs'(0) = relu'(0) = 0, a min/max tie splits evenly), the kink rule
@@ -160,4 +160,40 @@ RELU = unary(
     mp=_nan_or(lambda x: x if x > 0 else mpmath().mpf(0)),
 )
 
-OPS = (ABS, SIGN, MIN, MAX, RELU)
+# --- where(c, a, b) ------------------------------------------------------------------------------------
+# a where c is nonzero, b where c is 0 (NaN where c is NaN). Its slope by c is 0 wherever it is
+# differentiable; the jump where c crosses 0 is not modeled (no kink rule): gradcli reports no
+# kink there and backprop gives 0 for c.
+
+
+def _where(c: Array, a: Array, b: Array) -> Array:
+    return np.where(np.isnan(c), np.nan, np.where(c != 0, a, b))
+
+
+def _where_partials(args: Sequence[Array], out: Array) -> tuple[Array, Array, Array]:
+    c = np.asarray(args[0], dtype=np.float64)
+    taken = np.asarray(c != 0, dtype=np.float64)
+    nan = np.where(np.isnan(c), np.nan, 0.0)
+    return nan, taken + nan, 1.0 - taken + nan
+
+
+def _mp_where(c: Any, a: Any, b: Any) -> Any:
+    return mpmath().nan if mpmath().isnan(c) else (a if c != 0 else b)
+
+
+WHERE = Op(
+    name="where",
+    min_args=3,
+    max_args=3,
+    forward=_where,
+    partials=_where_partials,
+    derivative="0 by c; 1 by a where c != 0, else 1 by b",
+    symbolic="0 and abs(sign(c)) and 1-abs(sign(c))",
+    doc="a where c is nonzero, b where c is 0 (the jump where c crosses 0 is not modeled)",
+    signature="where(c, a, b)",
+    analytic=False,
+    complex_forward=lambda c, a, b: np.where(np.real(c) != 0, a, b),
+    mp=_mp_where,
+)
+
+OPS = (ABS, SIGN, MIN, MAX, RELU, WHERE)

@@ -1,4 +1,5 @@
-"""Circular functions (radians) and their inverses: sin, cos, tan, asin, acos, atan, atan2."""
+"""Circular functions (radians) and their inverses: sin, cos, tan, sec, csc, cot, asin, acos, atan,
+atan2."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .op import Array, Op, mpmath, outside, unary
+from .op import Array, Op, explain, mpmath, outside, unary
 
 
 def one_minus_sq(x: Array) -> Array:
@@ -81,6 +82,51 @@ ATAN = unary(
     mp=lambda x: mpmath().atan(x),
 )
 
+# --- sec, csc, cot: reciprocals, with poles where cos, sin, tan are 0 ------------------------------
+
+
+def _mp_pole(name: str) -> Any:
+    """sec, csc or cot in mpmath; at an exact zero of the denominator, +inf as 1/+0.0 gives."""
+
+    def rule(x: Any) -> Any:
+        m = mpmath()
+        try:
+            return getattr(m, name)(x)
+        except ZeroDivisionError:
+            return m.inf
+
+    return rule
+
+
+SEC = unary(
+    name="sec",
+    forward=lambda x: 1.0 / np.cos(x),
+    slope=lambda x, o: o * np.tan(x),
+    derivative="sec(x)*tan(x)",
+    doc="secant 1/cos(x) (radians)",
+    mp=_mp_pole("sec"),
+)
+
+CSC = unary(
+    name="csc",
+    forward=lambda x: 1.0 / np.sin(x),
+    slope=lambda x, o: -o / np.tan(x),
+    derivative="-csc(x)*cot(x)",
+    doc="cosecant 1/sin(x) (radians)",
+    why_nonfinite=explain([(lambda x: x == 0, "csc of 0 (a pole)")]),
+    mp=_mp_pole("csc"),
+)
+
+COT = unary(
+    name="cot",
+    forward=lambda x: 1.0 / np.tan(x),
+    slope=lambda x, o: -1.0 - o * o,
+    derivative="-1-cot(x)**2",
+    doc="cotangent 1/tan(x) (radians)",
+    why_nonfinite=explain([(lambda x: x == 0, "cot of 0 (a pole)")]),
+    mp=_mp_pole("cot"),
+)
+
 # --- atan2: a branch cut on y = 0, x <= 0 ----------------------------------------------------------
 
 
@@ -127,4 +173,4 @@ ATAN2 = Op(
     mp=lambda y, x: mpmath().atan2(y, x),
 )
 
-OPS = (SIN, COS, TAN, ASIN, ACOS, ATAN, ATAN2)
+OPS = (SIN, COS, TAN, SEC, CSC, COT, ASIN, ACOS, ATAN, ATAN2)
