@@ -309,6 +309,21 @@ REFERENCE[("cbrt", 1)] = Ref(
     [lambda x: 1 / (3 * mp.cbrt(abs(x)) ** 2)],
     _grid(-1e300, -8, -1, -1e-10, -1e-300, 1e-300, 1e-10, 0.5, 1, 8, 27, 1e10, 1e300),
 )
+REFERENCE[("gamma", 1)] = Ref(
+    mp.gamma,
+    [lambda x: mp.gamma(x) * mp.digamma(x)],
+    _grid(-170.5, -2.5, -0.5, 1e-300, 1e-10, 0.3, 1, 1.4616321449683622, 2, 3.5, 10, 100.5, 171.5, 180),
+)
+REFERENCE[("lgamma", 1)] = Ref(
+    lambda x: mp.log(abs(mp.gamma(x))) if x < 1e10 else mp.loggamma(x),
+    [mp.digamma],
+    _grid(-10.3, -3.7, -2.3, -0.5, 1e-300, 1e-10, 0.5, 1, 1.5, 2, 2.5, 10, 1e5, 1e300),  # not at its zeros
+)
+REFERENCE[("polygamma", 2)] = Ref(
+    lambda n, x: mp.polygamma(int(mp.nint(n)), x),  # only whole n: constant in n between them
+    [lambda n, x: MPF(0), lambda n, x: mp.polygamma(int(mp.nint(n)) + 1, x)],
+    _pairs([0.0, 1.0, 2.0, 3.0, 5.0], [1e-10, 0.3, 1, 1.5, 2.5, 7, 30, 1e10, -0.5, -2.3]),
+)
 REFERENCE[("where", 3)] = Ref(
     lambda c, a, b: a if c != 0 else b,
     [lambda c, a, b: MPF(0), lambda c, a, b: MPF(c != 0), lambda c, a, b: MPF(c == 0)],

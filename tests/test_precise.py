@@ -224,6 +224,9 @@ def test_mp_partials_agree_with_mpmath_diff_of_the_mp_rule(key, nargs):
                 moved[i] = t
                 return precise._apply(op, moved)
 
+            if op.name == "polygamma" and i == 0:
+                assert g == 0  # its order n is whole: no derivative to take numerically
+                continue
             with mp.workdps(DPS):
                 numeric = _mpdiff(along, mpoint[i], default=mp.nan)
             assert abs(numeric - g) <= MPF(10) ** -30 * max(1, abs(g)), (op.name, point, i, g, numeric)

@@ -84,3 +84,41 @@ def test_new_functions_differentiate_symbolically_as_backprop_does():
         want = grad(text, {"x": point}).exact[0, 0]
         got = grad(derivative.replace("x", f"({point!r})") + "+0*x", {"x": point}).value[0]
         assert got == pytest.approx(want, rel=1e-13), text
+
+
+# --- gamma, lgamma, polygamma ---------------------------------------------------------------------
+
+
+def test_gamma_is_the_factorial_shifted_with_poles_at_0_and_the_negative_integers():
+    assert _f("gamma", 5.0) == 24.0 and _f("gamma", 1.0) == 1.0
+    assert _f("gamma", 0.0) == math.inf and _f("gamma", -0.0) == -math.inf
+    assert math.isnan(_f("gamma", -3.0))
+    assert _f("gamma", 172.0) == math.inf  # beyond float64
+    op = FUNCTIONS["gamma"]
+    assert (
+        nonfinite_reason(op, [np.float64(-3.0)], np.float64(math.nan))
+        == "gamma of a negative integer (a pole)"
+    )
+    assert _f("lgamma", 1e300) == pytest.approx(float(mp.loggamma(mp.mpf(1e300))), rel=1e-15)  # no overflow
+
+
+def test_polygamma_0_is_digamma_and_needs_a_whole_order():
+    assert _f("polygamma", 0.0, 1.0) == pytest.approx(-float(mp.euler), rel=1e-16)
+    assert _f("polygamma", 1.0, 1.0) == pytest.approx(math.pi**2 / 6, rel=1e-16)
+    assert _f("polygamma", 0.0, -0.5) == pytest.approx(
+        float(mp.digamma(-0.5)), rel=4e-16
+    )  # reflection, exact cot
+    assert math.isnan(_f("polygamma", 0.5, 1.0)) and math.isnan(_f("polygamma", -1.0, 1.0))
+    assert math.isnan(_f("polygamma", 1.0, -2.0))  # a pole
+
+
+def test_gamma_derivatives_chain_through_polygamma_symbolically_and_in_high_precision():
+    assert derivative_texts(parse("lgamma(x)")) == {"x": "polygamma(0,x)"}
+    assert derivative_texts(parse("polygamma(2, x)")) == {"x": "polygamma(3,x)"}
+    with mp.workdps(40):
+        true = mp.diff(mp.gamma, mp.mpf(2.5), 2)
+    second = derivative_texts(parse("gamma(x)*polygamma(0,x)"))["x"]
+    assert grad(second, {"x": 2.5}).value[0] == pytest.approx(float(true), rel=1e-14)
+    _, (got,) = precise.gradient(parse("gamma(x)"), [2.5], 40)
+    with mp.workdps(40):
+        assert abs(got - mp.gamma(2.5) * mp.digamma(2.5)) < mp.mpf(10) ** -35

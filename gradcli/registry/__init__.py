@@ -1,7 +1,7 @@
 """The registry: every operator and function gradcli knows, each declared once.
 
 Each op is one block in the module named for its kind (:mod:`.arithmetic`, :mod:`.elementary`,
-:mod:`.trig`, :mod:`.hyperbolic`, :mod:`.piecewise`, :mod:`.special`, :mod:`.activations`): its
+:mod:`.trig`, :mod:`.hyperbolic`, :mod:`.piecewise`, :mod:`.special`, :mod:`.gamma`, :mod:`.activations`): its
 numpy forward rule, its local derivative rule (the partial derivative of its output with respect
 to each argument), the points where it is not differentiable together with its one-sided
 (directional) derivative there, the reason its output can fail to be finite, its complex-step
@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 
-from . import activations, arithmetic, elementary, hyperbolic, piecewise, special, trig
+from . import activations, arithmetic, elementary, gamma, hyperbolic, piecewise, special, trig
 from .activations import SELU_ALPHA, SELU_SCALE
 from .op import Activation, NaryRule, Op, nonfinite_reason
 
@@ -53,6 +53,7 @@ FUNCTIONS: dict[str, Op] = {
         hyperbolic.OPS,
         piecewise.OPS,
         special.OPS,
+        gamma.OPS,
         activations.OPS,
     )
     for op in ops
