@@ -153,10 +153,12 @@ def show(result: Any, fmt: str, run: Any = None, then: Callable[[], None] | None
         console = stdout_console()
         emit(lambda: render(result, console) if run is None else render_activation(run, console))
     else:
-        from ..output.formats import WRITERS, check_columns, write_json
+        from ..output.delimited import header
+        from ..output.formats import WRITERS
+        from ..output.jsonl import write_json
 
         if fmt != "json":
-            check_columns(result.variables, fmt=fmt)
+            header(result.variables, fmt=fmt)  # the one check: refuses a column named twice
         if run is not None and fmt == "json":
             from ..output.activation import activation_extra
 
