@@ -32,7 +32,9 @@ import numpy as np
 from .derive.diagnostics import GradWarning
 from .derive.gradient import GradResult, compute
 from .errors import PointsError
-from .output.formats import json_lines, number_rows
+from .output.delimited import header
+from .output.jsonl import json_lines
+from .output.numbers import number_rows
 from .points.reader import CHUNK_BYTES, HEADER, BadLine, Layout, data_line, detect, parse_chunk, read_chunks
 
 SEPARATORS = {"csv": ",", "tsv": "\t", "json": ",", "table": ","}
@@ -104,7 +106,9 @@ def run(
     ``render(result, lines)`` draws a chunk when ``fmt`` is ``"table"``; ``progress(nbytes)``
     is told how many bytes each chunk consumed. Raises :class:`gradcli.errors.PointsError` for
     an expression without variables (before reading) and for a header that does not name every
-    variable (before writing anything).
+    variable (before writing anything); :class:`gradcli.errors.OptionError` for CSV/TSV output
+    whose header would name a column twice (a variable or an input column called ``f`` or
+    ``grad_x``: :func:`gradcli.output.delimited.header`), before writing anything.
     """
     from .language.parse import parse
 
@@ -173,8 +177,8 @@ def run(
                 _set_job(job, expr)
                 if layout.kind == HEADER:
                     skip = index + 1
-                if fmt in ("csv", "tsv"):
-                    out.write(sep.join([*layout.columns, "f", *(f"grad_{v}" for v in expr.variables)]) + "\n")
+                if fmt in ("csv", "tsv"):  # the one header check: no column may appear twice
+                    out.write(sep.join(header(expr.variables, layout.columns, fmt=fmt)) + "\n")
             full = len(chunk.text) >= chunk_bytes // 2
             if pool is None and jobs > 1 and fmt != "table" and chunk.more and full:
                 pool = _pool(jobs, job)

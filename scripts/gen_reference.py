@@ -110,7 +110,7 @@ def _cell(value: Any, code: bool = False, split: bool = False) -> str:
 FIRST_COLUMNS = ("usage", "derivative", "not_differentiable", "doc")
 HEADINGS = {"doc": "what it is", "not_differentiable": "not differentiable"}
 CODE_COLUMNS = {"usage", "derivative"}
-SKIPPED = {"name", "kind"}
+SKIPPED = {"name", "kind", "value"}  # value: a constant's, null for every function
 
 
 def render_functions() -> str:

@@ -1,4 +1,4 @@
-"""The plain writers: JSON text identical to the json module's, CSV/TSV shape."""
+"""The plain writers (gradcli.output): numbers, JSON text identical to the json module's, CSV/TSV shape."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradcli.derive.gradient import grad
-from gradcli.output import formats
-from gradcli.output.formats import dumps, number, numbers, write_delimited, write_json
+from gradcli.output import jsonl
+from gradcli.output import numbers as numbers_module
+from gradcli.output.delimited import write_delimited
+from gradcli.output.jsonl import dumps, write_json
+from gradcli.output.numbers import number, number_rows, numbers
 
 json_values = st.recursive(
     st.none()
@@ -83,7 +86,7 @@ def test_numbers_without_orjson_is_the_same(monkeypatch: pytest.MonkeyPatch) -> 
     values[::7] = np.nan
     with_fast = numbers(values)
     assert numbers(np.vstack([values, values]).T[:, 1]) == with_fast  # a strided view too
-    monkeypatch.setattr(formats, "_orjson", lambda: None)
+    monkeypatch.setattr(numbers_module, "_orjson", lambda: None)
     assert numbers(values) == with_fast
 
 
@@ -97,15 +100,15 @@ def test_numbers_without_orjson_is_the_same(monkeypatch: pytest.MonkeyPatch) -> 
 def test_number_rows_is_numbers_of_each_row_joined(n: int, k: int, pool: list[float], sep: str) -> None:
     matrix = np.array(pool[: n * k], dtype=np.float64).reshape(n, k)
     expected = [sep.join(number(x) if math.isfinite(x) else "" for x in row) for row in matrix.tolist()]
-    assert formats.number_rows(matrix, sep) == expected
+    assert number_rows(matrix, sep) == expected
 
 
 def test_number_rows_without_orjson_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     matrix = np.random.default_rng(2).standard_normal((300, 4)) * 10.0 ** np.arange(-150, 150)[:, None]
     matrix[::11, 2] = np.inf
-    with_fast = formats.number_rows(matrix, ",")
-    monkeypatch.setattr(formats, "_orjson", lambda: None)
-    assert formats.number_rows(matrix, ",") == with_fast
+    with_fast = number_rows(matrix, ",")
+    monkeypatch.setattr(numbers_module, "_orjson", lambda: None)
+    assert number_rows(matrix, ",") == with_fast
 
 
 @pytest.mark.parametrize(
@@ -124,6 +127,66 @@ def test_json_lines_is_records_with_a_line_number(
     result = grad(text, at, method=method, eps=eps)
     lines = [3 * i + 7 for i in range(len(at))]
     expected = "".join(
-        dumps({"line": line, **record}) + "\n" for line, record in zip(lines, formats.records(result))
+        dumps({"line": line, **record}) + "\n" for line, record in zip(lines, jsonl.records(result))
     )
-    assert formats.json_lines(result, lines) == expected
+    assert jsonl.json_lines(result, lines) == expected
+
+
+# --- the one header check (gradcli.output.delimited.header) --------------------------------------
+
+
+def test_header_names_the_inputs_then_f_and_the_gradient() -> None:
+    from gradcli.output.delimited import header
+
+    assert header(("a", "b")) == ["a", "b", "f", "grad_a", "grad_b"]
+    assert header(("a",), direction=True) == ["a", "f", "grad_a", "grad_u"]
+    assert header(("x", "y"), several=True) == ["expr", "x", "y", "f", "grad_x", "grad_y"]
+    assert header(("x",), ["id", "x", "label"]) == ["id", "x", "label", "f", "grad_x"]
+
+
+@pytest.mark.parametrize(
+    ("variables", "inputs", "several", "direction", "clash", "what"),
+    [
+        (("f",), None, False, False, "f", "variable"),
+        (("x", "grad_x"), None, False, False, "grad_x", "variable"),
+        (("expr", "x"), None, True, False, "expr", "variable"),
+        (("grad_u",), None, False, True, "grad_u", "variable"),
+        (("x",), ["id", "x", "f"], False, False, "f", "input column"),
+        (("x",), ["x", "grad_x"], False, False, "grad_x", "input column"),
+    ],
+)
+def test_header_refuses_a_column_named_twice(variables, inputs, several, direction, clash, what) -> None:
+    from gradcli.errors import OptionError
+    from gradcli.output.delimited import header
+
+    with pytest.raises(
+        OptionError, match=f"^the {what} '{clash}' has the name of an output column of --format tsv"
+    ):
+        header(variables, inputs, several=several, direction=direction, fmt="tsv")
+
+
+def test_a_jacobian_row_quotes_an_expression_with_commas_in_csv_only() -> None:
+    from gradcli.output.delimited import quote
+
+    assert quote("min(x,y)", ",") == '"min(x,y)"' and quote('a"b', ",") == '"a""b"'
+    assert quote("min(x,y)", "\t") == "min(x,y)" and quote("x*y", ",") == "x*y"
+
+
+def test_functions_records_all_have_one_shape() -> None:
+    from gradcli.output.jsonl import CATALOGUE_FIELDS, catalogue_records
+
+    rows = [{"name": "sin", "usage": "sin(x)", "derivative": "cos(x)", "doc": "sine", "kind": "function"}]
+    records = catalogue_records(rows, {"pi": math.pi})
+    assert [tuple(r) for r in records] == [CATALOGUE_FIELDS] * 2
+    assert records[1]["kind"] == "constant" and records[1]["value"] == math.pi
+
+
+def test_strip_trailing_removes_spaces_before_each_newline_only() -> None:
+    from gradcli.table.base import StripTrailing
+
+    out = io.StringIO()
+    writer = StripTrailing(out)
+    writer.write("a  \nb ")
+    writer.write(" c   \n\x1b[1mbold   \x1b[0m\n   ")
+    writer.flush()
+    assert out.getvalue() == "a\nb  c\n\x1b[1mbold\x1b[0m\n"

@@ -583,3 +583,37 @@ def _interruptible() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+# --- the one header check: a streamed CSV/TSV header never names a column twice -------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+@pytest.mark.parametrize("text", ["1\n", "f=1\n", "f\n1\n"], ids=["positional", "named", "header"])
+def test_a_streamed_variable_named_f_is_refused_as_at_refuses_it(fmt: str, text: str) -> None:
+    # was: the header f,f,grad_f (pipeline.py wrote its own header, unchecked)
+    message = f"gradcli: error: the variable 'f' has the name of an output column of --format {fmt}"
+    at = run("grad", "f*2", "--at", "f=1", "--format", fmt)
+    streamed = run("grad", "f*2", "--at", "-", "--format", fmt, input=text)
+    for result in (at, streamed):
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("column", ["f", "grad_x"])
+def test_a_pass_through_column_named_like_an_output_column_is_refused(column: str) -> None:
+    result = run("grad", "x*2", "--at", "-", "--format", "csv", input=f"id,x,{column}\n7,1,3\n")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert f"the input column '{column}' has the name of an output column of --format csv" in result.stderr
+    assert "rename that column of the input, or use --format json" in result.stderr
+
+
+def test_pass_through_columns_with_other_names_are_kept_in_the_header() -> None:
+    result = run("grad", "x*2", "--at", "-", "--format", "csv", input="id,x,label\n7,1,a\n")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == ["id,x,label,f,grad_x", "7,1,a,2.0,2.0"]
+
+
+def test_a_variable_named_f_streams_as_json() -> None:
+    result = run("grad", "f*2", "--at", "-", "--format", "json", input="1\n")
+    assert result.exit_code == 0 and json.loads(result.stdout)["gradient"] == {"f": 2.0}

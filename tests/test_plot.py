@@ -230,3 +230,39 @@ def test_the_vanish_threshold_is_written_at_full_precision():
     table = run("sigmoid", "--at", "20", "--vanish", "1.23456789e-6").stdout
     assert "|f'(x)| >= 1.23456789e-06 (--vanish)" in table
     assert "below the --vanish threshold 1.23456789e-06" in " ".join(table.split())
+
+
+# --- values too large to draw, and sizes in other digits (issue: hardening) ---------------------
+
+
+def test_values_near_the_float64_limit_are_drawn_scaled_not_crashed():
+    # was: ValueError inside plotille (exit 70); the y span overflowed float64
+    result = run("plot", "x*1e308", "--width", "80")
+    assert result.exit_code == 0, result.output
+    assert "values are drawn divided by 1e+308 (too large to draw as they are)" in result.stdout
+    assert "f is not finite (not drawn) at x = -10.0..-1.8592964824120592" in result.stdout
+
+
+def test_scaling_leaves_ordinary_values_alone():
+    c = sample(parse("x*1e100"), None, Span(-1.0, 1.0, None), points=5)
+    assert "divided by" not in terminal_plot(c, 80)
+
+
+def test_an_image_of_values_near_the_float64_limit_is_written(tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "big.png"
+    result = run("plot", "x*1e308", "--output", str(path), "--size", "320x200")
+    assert result.exit_code == 0, result.output
+    assert png_size(path.read_bytes()) == (320, 200)
+
+
+@pytest.mark.parametrize(
+    "size", ["²x500", "800x５00", "٨00x500", "1_000x500", "+800x500", "800x500x2", "x500"]
+)
+def test_sizes_take_ascii_digits_only(size):
+    # was: '²'.isdigit() is True and int('²') raised ValueError (exit 70)
+    with pytest.raises(OptionError, match="is not WIDTHxHEIGHT in pixels"):
+        parse_size(size)
+    result = run("plot", "x", "--size", size, "--output", "never.png")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("gradcli: error: size ") and "Traceback" not in result.output

@@ -13,18 +13,19 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from gradcli.derive.gradient import grad
-from gradcli.output.formats import number
-from gradcli.table import render
+from gradcli.output.numbers import number
+from gradcli.table import plain_console, render
 
 
 def rendered(result, width: int = 120) -> str:
     out = io.StringIO()
-    render(result, Console(file=out, width=width, color_system=None))
+    render(result, plain_console(out, width))
     return out.getvalue()
 
 
 def text(*lines: str) -> str:
-    return "\n".join(lines) + "\n"
+    """The expected lines, as a pipe receives them: without trailing spaces."""
+    return "\n".join(line.rstrip(" ") for line in lines) + "\n"
 
 
 def test_seed_golden():
@@ -291,3 +292,97 @@ def test_a_long_expression_folds_in_its_column_instead_of_widening_the_table():
     assert max(len(line.rstrip()) for line in lines) <= 80
     for value in jr.exact.ravel():
         assert number(value) in out.getvalue()
+
+
+# --- the row writer: Rich's own layout, in linear time, without trailing spaces ----------------
+
+
+def _rich_text(table, width: int, color: bool) -> str:
+    out = io.StringIO()
+    console = Console(
+        file=out, width=width, color_system="truecolor" if color else None, force_terminal=color
+    )
+    console.print(table)
+    return out.getvalue()
+
+
+def _sample_table():
+    from rich.table import Table
+    from rich.text import Text
+
+    from gradcli.table.base import row_table, status
+
+    table: Table = row_table()
+    table.add_column("var", style="bold", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("note")
+    table.add_row("x", "3.0000000000001137", status([]))
+    table.add_row("long_name", "-1e-300", Text("vanishing, inaccurate", style="yellow"))
+    table.add_row("é", "nan", "ok")
+    return table
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_the_row_writer_draws_what_rich_draws(color: bool) -> None:
+    import re
+
+    from rich.console import Console as RichConsole
+
+    from gradcli.table.layout import print_table
+
+    out = io.StringIO()
+    console = RichConsole(
+        file=out, width=80, color_system="truecolor" if color else None, force_terminal=color
+    )
+    print_table(console, _sample_table())
+    ansi = re.compile(r"\x1b\[[0-9;]*m")
+
+    def plain(text: str) -> list[str]:
+        return [line.rstrip(" ") for line in ansi.sub("", text).splitlines()]
+
+    assert plain(out.getvalue()) == plain(_rich_text(_sample_table(), 80, color))
+    if color:  # the styles are drawn too: bold header and names, coloured status
+        assert "\x1b[1m" in out.getvalue() and "\x1b[32m" in out.getvalue()
+
+
+def test_piped_tables_have_no_trailing_spaces() -> None:
+    import subprocess
+
+    for args in (
+        ["grad", "3*(a+b*c)", "--at", "5,3,2"],
+        ["sigmoid", "--at", "-20:20:9"],
+        ["trace", "x*x", "--at", "2"],
+    ):
+        done = subprocess.run([sys.executable, "-m", "gradcli", *args], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.splitlines()
+        assert len(lines) > 5 and not [line for line in lines if line != line.rstrip()]
+
+
+def test_a_table_of_many_rows_is_written_in_linear_time() -> None:
+    import time
+
+    from gradcli.analysis.activation import evaluate_activation
+    from gradcli.table import render_activation
+
+    def seconds(n: int) -> float:
+        run = evaluate_activation("sigmoid", np.linspace(-100.0, 100.0, n).tolist())
+        out = io.StringIO()
+        start = time.perf_counter()
+        render_activation(run, plain_console(out, 160))
+        elapsed = time.perf_counter() - start
+        lines = out.getvalue().splitlines()
+        assert (
+            sum(
+                1
+                for line in lines
+                if line.lstrip().startswith(("-", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9"))
+            )
+            >= n
+        )
+        assert sum(1 for line in lines if line.startswith("x = ")) <= 20  # the rest counted in one line
+        assert any(line.startswith("... and ") and "more warnings" in line for line in lines)
+        return elapsed
+
+    small, large = seconds(2_000), seconds(20_000)
+    assert large < 15 * small + 0.5  # was quadratic: each row re-read every error estimate

@@ -18,7 +18,8 @@ from rich.console import Console
 from gradcli.analysis.trace import trace
 from gradcli.derive.gradient import grad
 from gradcli.language.parse import parse
-from gradcli.output.dot import dot, record
+from gradcli.output.dot import dot
+from gradcli.output.jsonl import trace_record as record
 from gradcli.table import render_trace
 
 EXPRESSIONS = [

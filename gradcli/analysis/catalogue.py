@@ -13,7 +13,8 @@ from ..registry import CONSTANTS, FUNCTIONS, OPERATORS
 
 def catalogue() -> list[dict[str, Any]]:
     """One record per operator, then per function (aliases of an operator left out), in registry
-    order: ``name``, ``usage``, ``derivative``, ``not_differentiable`` (None if smooth), ``doc``."""
+    order: ``name``, ``usage``, ``derivative``, ``not_differentiable`` (None if smooth), ``doc``,
+    ``kind`` (operator or function)."""
     ops = list(OPERATORS.values())
     return [
         {
@@ -22,6 +23,7 @@ def catalogue() -> list[dict[str, Any]]:
             "derivative": op.derivative,
             "not_differentiable": op.kink_doc or None,
             "doc": op.doc,
+            "kind": "operator" if op in ops else "function",
         }
         for op in [*ops, *(f for f in FUNCTIONS.values() if f not in ops)]
     ]

@@ -153,21 +153,23 @@ def show(result: Any, fmt: str, run: Any = None, then: Callable[[], None] | None
         console = stdout_console()
         emit(lambda: render(result, console) if run is None else render_activation(run, console))
     else:
-        from ..output.formats import WRITERS, check_columns, write_json
+        from ..output.delimited import header
+        from ..output.formats import WRITERS
+        from ..output.jsonl import write_json
 
         if fmt != "json":
-            check_columns(result.variables, fmt=fmt)
+            header(result.variables, fmt=fmt)  # the one check: refuses a column named twice
         if run is not None and fmt == "json":
-            from ..analysis.activation import health_record
+            from ..output.activation import activation_extra
 
-            extra = {"function": run.name, "healthy": health_record(run.health)}
+            extra = activation_extra(run)
             emit(lambda: write_json(result, sys.stdout, extra))
         else:
             emit(lambda: WRITERS[fmt](result, sys.stdout))
         if fmt != "json":
             say(messages.result_warnings(result, by_x=run is not None))
             if run is not None:
-                from ..analysis.activation import describe
+                from ..output.activation import describe
 
                 say(messages.notes(describe(run.health, run.name)))
     if then is not None:

@@ -1,9 +1,5 @@
-"""``gradcli trace`` as JSON Lines and as Graphviz dot source. No Rich here.
-
-JSON: one object per point, ``{"expr", "point", "value", "root", "gradient", "nodes"}``, each
-node ``{"id", "op", "symbol", "text", "children", "value", "local", "adjoint", "contributions",
-"vanishing"}`` (``contributions`` a list of ``{"parent", "amount"}``, ``vanishing`` the
-shrinking |local| or null). Numbers at full precision; NaN and inf become null.
+"""``gradcli trace`` as Graphviz dot source (its JSON Lines: :func:`gradcli.output.jsonl.trace_record`).
+No Rich here.
 
 Dot: one ``digraph`` per point, a record per node (its operation, text, value and gradient,
 as micrograd draws them), an edge from each child to its parent labelled with the local
@@ -12,47 +8,11 @@ derivative; vanishing nodes are drawn red. Render it with ``dot -Tsvg``.
 
 from __future__ import annotations
 
-import math
-from typing import Any, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
 from ..analysis.trace import Trace
-from .formats import dumps, number
-
-
-def _finite(x: float | None) -> float | None:
-    return x if x is not None and math.isfinite(x) else None
-
-
-def record(t: Trace) -> dict[str, Any]:
-    """The JSON-ready object for one point."""
-    return {
-        "expr": t.expr.text,
-        "point": dict(zip(t.expr.variables, t.point)),
-        "value": _finite(t.root.value),
-        "root": t.root.id,
-        "gradient": {name: _finite(g) for name, g in t.gradient.items()},
-        "nodes": [
-            {
-                "id": node.id,
-                "op": node.op,
-                "symbol": node.symbol,
-                "text": node.text,
-                "children": list(node.children),
-                "value": _finite(node.value),
-                "local": [_finite(v) for v in node.local],
-                "adjoint": _finite(node.adjoint),
-                "contributions": [{"parent": p, "amount": _finite(c)} for p, c in node.contributions],
-                "vanishing": node.vanishing,
-            }
-            for node in t.nodes
-        ],
-    }
-
-
-def write_json(traces: list[Trace], out: TextIO) -> None:
-    for t in traces:
-        out.write(dumps(record(t)) + "\n")
-
+from .numbers import number
 
 _RECORD_SPECIALS = str.maketrans({c: f"\\{c}" for c in '{}|<>"\\'})
 
@@ -83,9 +43,9 @@ def dot(t: Trace, name: str = "gradcli trace") -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_dot(traces: list[Trace], out: TextIO) -> None:
+def write_dot(traces: Sequence[Trace], out: TextIO) -> None:
     for p, t in enumerate(traces):
         out.write(dot(t, f"gradcli trace, point {p + 1}" if len(traces) > 1 else "gradcli trace"))
 
 
-__all__ = ["dot", "record", "write_dot", "write_json"]
+__all__ = ["dot", "write_dot"]

@@ -66,7 +66,7 @@ def result_warnings(result: Any, *, by_x: bool = False, limit: int = WARNING_LIM
     ``by_x`` (an activation command) names each point by its x, as its table does; otherwise
     by its number (1-based) and the variable.
     """
-    from .formats import number
+    from .numbers import number
 
     shown = 0
     total = sum(len(w) for w in result.warnings)

@@ -21,8 +21,12 @@ def test_functions_json_one_object_per_function():
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     objects = [strict_json(line) for line in lines]
-    assert objects[-1] == {"constants": CONSTANTS}
-    rows = objects[:-1]
+    fields = {"name", "kind", "usage", "derivative", "not_differentiable", "doc", "value"}
+    assert all(set(o) == fields for o in objects)  # one shape: the constants are records too
+    constants = [o for o in objects if o["kind"] == "constant"]
+    assert {o["name"]: o["value"] for o in constants} == CONSTANTS and objects[-len(CONSTANTS) :] == constants
+    rows = [o for o in objects if o["kind"] != "constant"]
+    assert {o["kind"] for o in rows} == {"operator", "function"}
     names = [row["name"] for row in rows]
     assert len(names) == len(set(names))
     expected = {op.name for op in OPERATORS.values()} | {op.name for op in FUNCTIONS.values()}
@@ -32,7 +36,7 @@ def test_functions_json_one_object_per_function():
     by_name = {row["name"]: row for row in rows}
     for name, op in FUNCTIONS.items():
         row = by_name[name]
-        assert set(row) == {"name", "usage", "derivative", "not_differentiable", "doc"}
+        assert row["value"] is None
         assert row["usage"] == op.signature
         assert row["derivative"] == op.derivative
         assert row["doc"] == op.doc
@@ -47,6 +51,7 @@ def test_functions_bad_format():
 
 def test_the_json_is_the_librarys_catalogue():
     from gradcli.analysis.catalogue import catalogue, constants
+    from gradcli.output.jsonl import catalogue_records
 
     objects = [strict_json(line) for line in gradcli("functions --format json").stdout.splitlines()]
-    assert objects == [*catalogue(), {"constants": constants()}]
+    assert objects == catalogue_records(catalogue(), constants())

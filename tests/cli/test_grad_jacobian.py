@@ -10,25 +10,29 @@ from conftest import assert_one_line_error, gradcli
 # --- grad: the Jacobian and --direction --------------------------------------------------------------
 
 
-def test_jacobian_json_shape() -> None:
+def test_jacobian_json_is_a_grad_record_per_expression() -> None:
+    # several expressions: per point, one record per expression, each shaped as grad's own
     result = gradcli("grad", "x*y", "x+z", "--at", "1,2,3", "--format", "json")
     assert result.exit_code == 0
-    rec = json.loads(result.stdout)
-    assert set(rec) == {
-        "exprs", "point", "variables", "value", "method", "eps", "jacobian", "exact", "error", "warnings",
-    }  # fmt: skip
-    assert rec["exprs"] == ["x*y", "x+z"] and rec["variables"] == ["x", "y", "z"]
-    assert rec["exact"] == [[2.0, 1.0, 0.0], [1.0, 0.0, 1.0]]
-    assert len(rec["jacobian"]) == 2 and all(len(row) == 3 for row in rec["jacobian"])
+    first, second = map(json.loads, result.stdout.splitlines())
+    single = json.loads(gradcli("grad", "x*y", "--at", "1,2", "--format", "json").stdout)
+    assert set(first) == set(second) == set(single)
+    assert first["expr"] == "x*y" and second["expr"] == "x+z"
+    assert first["point"] == second["point"] == {"x": 1.0, "y": 2.0, "z": 3.0}
+    assert first["exact"] == {"x": 2.0, "y": 1.0, "z": 0.0} and second["exact"] == {
+        "x": 1.0,
+        "y": 0.0,
+        "z": 1.0,
+    }
     # each expression's own steps, null where it does not use the variable
-    assert len(rec["eps"]) == 2 and rec["eps"][0][2] is None and rec["eps"][1][1] is None
-    assert all(isinstance(rec["eps"][i][j], float) for i, j in [(0, 0), (0, 1), (1, 0), (1, 2)])
+    assert first["eps"]["z"] is None and second["eps"]["y"] is None
+    assert all(isinstance(first["eps"][v], float) for v in "xy") and isinstance(second["eps"]["z"], float)
 
 
 def test_jacobian_reports_each_expressions_own_step() -> None:
     # 1/(x-1.0001) near its pole takes a much smaller auto step than sin(x): both are reported
-    rec = json.loads(gradcli("grad", "sin(x)", "1/(x-1.0001)", "--at", "1", "--format", "json").stdout)
-    (a,), (b,) = rec["eps"]
+    out = gradcli("grad", "sin(x)", "1/(x-1.0001)", "--at", "1", "--format", "json").stdout
+    a, b = (json.loads(line)["eps"]["x"] for line in out.splitlines())
     assert b < a / 100
     table = gradcli("grad", "sin(x)", "1/(x-1.0001)", "--at", "1").stdout
     assert " to " in table.splitlines()[2]
@@ -39,7 +43,10 @@ def test_jacobian_csv_and_warnings_on_stderr_and_strict() -> None:
         "grad", "sigmoid(x)", "x*y", "--at", "x=40,y=1", "--format", "csv", "--method", "backprop"
     )
     assert result.exit_code == 0
-    assert result.stdout.splitlines()[0] == "x,y,f1,f2,df1_dx,df1_dy,df2_dx,df2_dy"
+    head, first, second = result.stdout.splitlines()
+    assert head == "expr,x,y,f,grad_x,grad_y"  # the names a single expression's columns have
+    assert first.startswith("sigmoid(x),40.0,1.0,") and first.endswith(",0.0")  # d/dy of sigmoid(x): 0
+    assert second == "x*y,40.0,1.0,40.0,1.0,40.0"
     assert "vanishing" in result.stderr
     strict = gradcli("grad", "sigmoid(x)", "x*y", "--at", "x=40,y=1", "--strict", "--method", "backprop")
     assert strict.exit_code == 1
@@ -49,7 +56,7 @@ def test_jacobian_csv_and_warnings_on_stderr_and_strict() -> None:
 def test_jacobian_undefined_row_exits_1() -> None:
     result = gradcli("grad", "log(x)", "x", "--at", "-1", "--format", "json")
     assert result.exit_code == 1
-    assert json.loads(result.stdout)["value"] == [None, -1.0]
+    assert [json.loads(line)["value"] for line in result.stdout.splitlines()] == [None, -1.0]
 
 
 def test_direction_single_expression_formats() -> None:
@@ -66,11 +73,12 @@ def test_direction_single_expression_formats() -> None:
 
 
 def test_direction_with_several_expressions() -> None:
-    rec = json.loads(
-        gradcli("grad", "x*y", "x+z", "--at", "1,2,3", "--direction", "0,0,5", "--format", "json").stdout
-    )
-    assert rec["direction"] == {"x": 0.0, "y": 0.0, "z": 1.0}
-    assert [d["exact"] for d in rec["directional"]] == [0.0, 1.0]
+    out = gradcli("grad", "x*y", "x+z", "--at", "1,2,3", "--direction", "0,0,5", "--format", "json").stdout
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["direction"] for r in records] == [{"x": 0.0, "y": 0.0, "z": 1.0}] * 2
+    assert [r["directional"]["exact"] for r in records] == [0.0, 1.0]
+    csv = gradcli("grad", "x*y", "x+z", "--at", "1,2,3", "--direction", "0,0,5", "--format", "csv")
+    assert csv.stdout.splitlines()[0] == "expr,x,y,z,f,grad_x,grad_y,grad_z,grad_u"
 
 
 def test_direction_errors_are_one_line() -> None:
@@ -87,4 +95,8 @@ def test_jacobian_subprocess() -> None:
         text=True,
     )
     assert done.returncode == 0 and done.stderr == ""
-    assert done.stdout.splitlines()[1] == "2.0,3.0,6.0,-2.0,3.0,2.0,-1.0,0.0"
+    assert done.stdout.splitlines() == [
+        "expr,x,y,f,grad_x,grad_y",
+        "x*y,2.0,3.0,6.0,3.0,2.0",
+        "-x,2.0,3.0,-2.0,-1.0,0.0",
+    ]

@@ -133,7 +133,11 @@ def _run(
             method=method, eps=eps, vanish=vanish, explode=explode,
         )  # fmt: skip
     xs = [x for values in points for x in values] or list(parse_values(DEFAULT_RANGE))
-    run = evaluate_activation(act.name, xs, method, eps, vanish, explode, param if act.param else None)
+    from ...output.activation import explain
+
+    run = explain(
+        evaluate_activation(act.name, xs, method, eps, vanish, explode, param if act.param else None)
+    )
     then = None
     if image is not None or plot:
         from ...plot import sample

@@ -32,7 +32,7 @@ def diff(expression: str, wrt: str | None, fmt: str) -> None:
     expr = parse(expression)
     texts = derivative_texts(expr, wrt)
     if fmt == "json":
-        from ...output.formats import dumps
+        from ...output.jsonl import dumps
 
         write(dumps({"expr": expr.text, "derivatives": texts}) + "\n")
     elif wrt is not None:

@@ -22,9 +22,9 @@ def functions(fmt: str) -> None:
 
     rows, named = catalogue(), constants()
     if fmt == "json":
-        from ...output.formats import dumps
+        from ...output.jsonl import catalogue_records, dumps
 
-        write("".join(dumps(row) + "\n" for row in [*rows, {"constants": named}]))
+        write("".join(dumps(record) + "\n" for record in catalogue_records(rows, named)))
         return
     from ...table import render_functions, stdout_console
 

@@ -105,9 +105,9 @@ def several(
     at = bind_points(SimpleNamespace(variables=names), points, order)
     unit = direction_unit(direction, names, order) if direction is not None else None
     if fmt in ("csv", "tsv"):
-        from ...output.formats import check_columns
+        from ...output.delimited import header
 
-        check_columns(names, len(exprs), unit is not None, fmt)
+        header(names, several=len(exprs) > 1, direction=unit is not None, fmt=fmt)
     jr = jacobian(exprs, at, method, eps, vanish, explode)
     dirs = directionals(jr, unit, names) if unit is not None else None
     _write(jr, dirs, unit, names, fmt)

@@ -61,7 +61,7 @@ def plot(
 
     from ...language.parse import parse
     from ...output import messages
-    from ...output.formats import number
+    from ...output.numbers import number
     from ...plot import parse_size, sample, save_figure
 
     expr = parse(expression)

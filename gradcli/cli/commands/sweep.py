@@ -106,7 +106,7 @@ def sweep(
 
         save_sweep_figure(result, output)
     if fmt == "json":
-        from ...output.formats import dumps, sweep_records
+        from ...output.jsonl import dumps, sweep_records
 
         emit(lambda: sys.stdout.write("".join(dumps(r) + "\n" for r in sweep_records(result))))
         return

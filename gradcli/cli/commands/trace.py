@@ -50,9 +50,10 @@ def trace(
         console = stdout_console()
         emit(lambda: render_trace(traces, console))
     else:
-        from ...output.dot import write_dot, write_json
+        from ...output.dot import write_dot
+        from ...output.jsonl import write_traces
 
-        writer = write_json if fmt == "json" else write_dot
+        writer = write_traces if fmt == "json" else write_dot
         emit(lambda: writer(traces, sys.stdout))
     say(messages.trace_undefined(p + 1, reason) for p, reason in undefined(expr, block, traces))
     finish(traces)

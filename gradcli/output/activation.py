@@ -1,0 +1,140 @@
+"""An activation's results in words: its healthy range and its vanishing warnings. No Rich.
+
+:func:`explain` rewrites the vanishing warnings of :func:`gradcli.analysis.activation.evaluate_activation`
+in terms of the function and its healthy range, for a learner to act on; :func:`describe` states
+that range in sentences (the same under a table and on stderr); :func:`health_record` gives
+the JSON fields. Numbers at full precision, where a user may compare them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from ..analysis.activation import ActivationResult
+from ..analysis.health import Health
+from ..derive.diagnostics import GradWarning
+from ..derive.gradient import GradResult
+from .numbers import number
+
+
+def interval_text(lo: float, hi: float) -> str:
+    """``-13.8 < x < 13.8``, ``0.0 < x``, ``x < 3.0`` or ``every x``, ends at full precision."""
+    if lo == -math.inf and hi == math.inf:
+        return "every x"
+    if lo == -math.inf:
+        return f"x < {number(hi)}"
+    if hi == math.inf:
+        return f"{number(lo)} < x"
+    return f"{number(lo)} < x < {number(hi)}"
+
+
+def set_text(intervals: Sequence[tuple[float, float]]) -> str:
+    return " or ".join(interval_text(lo, hi) for lo, hi in intervals) if intervals else "no x"
+
+
+def explain(run: ActivationResult) -> ActivationResult:
+    """``run`` with each vanishing warning told in terms of the activation: its slope, the
+    threshold, why it matters and where the slope is large enough. Other warnings are kept, and
+    so are warnings already told so (explaining twice changes nothing)."""
+    if run.health is None:
+        return run
+    result, health, name = run.result, run.health, run.name
+    advice = ""
+    if health.above_vanish:
+        advice = f"; it is at least {number(health.vanish)} only for {set_text(health.above_vanish)}"
+    told = f"{name}'("
+    warnings = []
+    for p, found in enumerate(result.warnings):
+        if any(w.kind == "vanishing" and not w.message.startswith(told) for w in found):
+            found = [_in_words(w, name, result, p, health, advice) for w in found]
+        warnings.append(found)
+    return run._replace(result=result._replace(warnings=warnings))
+
+
+def _in_words(
+    w: GradWarning, name: str, result: GradResult, p: int, health: Health, advice: str
+) -> GradWarning:
+    if w.kind != "vanishing":
+        return w
+    where = f"{name}'({number(result.points[p, 0])})"
+    g = float(result.exact[0, p])
+    if g == 0:
+        text = f"{where} is exactly 0: {name} is flat here, so a gradient step cannot move x at all{advice}"
+    else:
+        text = (
+            f"{where} = {number(g)} is below the --vanish threshold {number(health.vanish)}: {name} is "
+            f"saturated here (f = {number(result.value[p])} barely changes with x), so a gradient "
+            f"step barely moves x, and multiplied through further layers the gradient vanishes{advice}"
+        )
+    return w._replace(message=text)
+
+
+def describe(health: Health, name: str) -> list[str]:
+    """The healthy range in sentences, the same under a table and on stderr."""
+    lines = [
+        f"healthy range of {name} (found numerically from its derivative):",
+        f"  |f'(x)| >= {number(health.vanish)} (--vanish) for {set_text(health.above_vanish)}",
+    ]
+    if health.peak > 0:
+        where = f" at x ≈ {health.peak_at:.6g}" if health.peak_at is not None else ""
+        lines.append(
+            f"  |f'(x)| >= 10% of its peak {number(health.peak)}{where} for {set_text(health.strong)}"
+        )
+    sides = []
+    if health.above_vanish and health.above_vanish[-1][1] == math.inf:
+        sides.append("for large x")
+    if health.above_vanish and health.above_vanish[0][0] == -math.inf:
+        sides.append("for very negative x")
+    if sides:
+        lines.append(f"  no vanishing side {' or '.join(sides)}: f' does not fade there")
+    if health.zero_left:
+        lines.append(
+            "  left of that f' is exactly 0: a unit pushed there stops learning (dead), not only slowly"
+        )
+    if health.zero_right:
+        lines.append("  right of that f' is exactly 0: a unit pushed there stops learning (dead)")
+    for z in health.zeros:
+        lines.append(f"  f' changes sign at x = {number(z)}, where f turns (a minimum or maximum)")
+    if health.peak > 0:
+        low, high = health.unit_low / health.peak, health.unit_high / health.peak
+        inside = all(
+            any(lo < -1 and 1 < hi for lo, hi in intervals)
+            for intervals in (health.above_vanish, health.strong)
+        )
+        lines.append(
+            f"  the usual advice -1 < x < 1 is {'inside both' if inside else 'not inside both'}: there "
+            f"|f'| is {health.unit_low:.3g} to {health.unit_high:.3g} ({low:.0%} to {high:.0%} of the peak)"
+        )
+    return lines
+
+
+def health_record(health: Health) -> dict[str, Any]:
+    """JSON-ready fields; an unbounded end is null."""
+
+    def ends(intervals: Sequence[tuple[float, float]]) -> list[list[float | None]]:
+        return [
+            [lo if math.isfinite(lo) else None, hi if math.isfinite(hi) else None] for lo, hi in intervals
+        ]
+
+    return {
+        "vanish": health.vanish,
+        "above_vanish": ends(health.above_vanish),
+        "peak": health.peak,
+        "peak_at": health.peak_at,
+        "strong": ends(health.strong),
+        "strong_threshold": health.strong_threshold,
+        "unit_range": {"low": health.unit_low, "high": health.unit_high},
+        "dead_left": health.zero_left,
+        "dead_right": health.zero_right,
+        "slope_zeros": list(health.zeros),
+    }
+
+
+def activation_extra(run: ActivationResult) -> dict[str, Any]:
+    """The fields an activation adds to each JSON record: ``function`` and ``healthy``."""
+    return {"function": run.name, "healthy": health_record(run.health)}
+
+
+__all__ = ["activation_extra", "describe", "explain", "health_record", "interval_text", "set_text"]

@@ -1,0 +1,260 @@
+"""JSON Lines: the records of every result, and the one JSON text writer. No Rich here.
+
+Every record is one line of compact JSON (``json.dumps(record, allow_nan=False)``'s text);
+numbers at full round-trip precision, NaN and inf as ``null``. The shapes (documented in
+docs and README):
+
+* ``grad`` (one expression, each point; several expressions, each point then each expression):
+  ``expr, point, value, method, eps, gradient, exact, error, rel_error, error_estimate,
+  warnings`` -- per-variable fields are objects keyed by variable (see :func:`records`).
+* ``sweep``: one record per (method, step), see :func:`sweep_records`.
+* ``trace``: one record per point, see :func:`trace_record`.
+* ``functions``: one record per operator, function and constant, all of one shape, see
+  :func:`catalogue_records`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ..derive.gradient import GradResult
+from .numbers import finite, numbers
+
+if TYPE_CHECKING:  # for annotations only: the grad path need not load these
+    from ..analysis.sweep import Sweep
+    from ..analysis.trace import Trace
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text, as ``json.dumps(value, allow_nan=False)`` writes it.
+
+    Written here because the ``json`` module costs more start-up time than this whole run
+    takes otherwise; floats must be finite (NaN/inf were turned into None already).
+    """
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    kind = type(value)
+    if kind is float:
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not valid JSON")
+        return repr(value)
+    if kind is int:
+        return str(value)
+    if kind is str:
+        return _string(value)
+    if kind is dict:
+        return "{" + ", ".join(f"{_string(str(k))}: {dumps(v)}" for k, v in value.items()) + "}"
+    if kind in (list, tuple):
+        return "[" + ", ".join(dumps(v) for v in value) + "]"
+    if isinstance(value, float):  # numpy float64
+        return dumps(float(value))
+    raise TypeError(f"cannot write {kind.__name__} as JSON")
+
+
+def _string(text: str) -> str:
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    import json
+
+    return json.dumps(text)
+
+
+def write_records(records: Iterable[Mapping[str, Any]], out: TextIO) -> None:
+    """Each record as one line of JSON."""
+    for record in records:
+        out.write(dumps(record) + "\n")
+
+
+# --- grad ---------------------------------------------------------------------------------------
+
+
+def records(result: GradResult) -> Iterator[dict[str, Any]]:
+    """One JSON-ready dict per point of a ``gradcli grad`` result."""
+    names = result.variables
+    grad, exact = result.gradient, result.exact
+    error, rel = result.error, result.rel_error
+    diff = result.diff
+    estimate = diff.error_estimate if diff is not None else None
+    for p in range(len(result.value)):
+
+        def per_var(table: Any) -> dict[str, float | None] | None:
+            if table is None:
+                return None
+            return {name: finite(table[v, p]) for v, name in enumerate(names)}  # noqa: B023
+
+        yield {
+            "expr": result.expr.text,
+            "point": {name: float(result.points[p, v]) for v, name in enumerate(names)},
+            "value": finite(result.value[p]),
+            "method": result.method,
+            "eps": per_var(diff.step if diff is not None else None),
+            "gradient": per_var(grad),
+            "exact": per_var(exact),
+            "error": per_var(error),
+            "rel_error": per_var(rel),
+            "error_estimate": per_var(estimate),
+            "warnings": [w.as_dict() for w in result.warnings[p]],
+        }
+
+
+def write_json(result: GradResult, out: TextIO, extra: dict[str, Any] | None = None) -> None:
+    """JSON Lines: one object per point, one line each; ``extra`` fields are added to each."""
+    for record in records(result):
+        out.write(dumps({**record, **extra} if extra else record))
+        out.write("\n")
+
+
+def json_lines(result: GradResult, lines: Sequence[int]) -> str:
+    """JSON Lines for ``result``, each record led by ``"line"``: the text of :func:`records`.
+
+    Exactly ``dumps({"line": line, **record})`` for each point (tested), built a column at a
+    time with :func:`numbers` instead of a dict per point, for streams of many points.
+    """
+    n, names = len(result.value), result.variables
+    diff = result.diff
+
+    def texts(values: Any) -> list[str]:
+        return [t or "null" for t in numbers(values)]
+
+    def per_var(table: Any) -> list[str]:
+        if table is None:
+            return ["null"] * n
+        if not names:
+            return ["{}"] * n
+        row = "{{" + ", ".join(f"{_braces(_string(name))}: {{}}" for name in names) + "}}"
+        return list(map(row.format, *(texts(table[v]) for v in range(len(names)))))
+
+    warnings = [dumps([w.as_dict() for w in ws]) if ws else "[]" for ws in result.warnings]
+    template = (
+        f'{{{{"line": {{}}, "expr": {_braces(_string(result.expr.text))}, "point": {{}}, "value": {{}}, '
+        f'"method": {_braces(_string(result.method))}, "eps": {{}}, "gradient": {{}}, "exact": {{}}, "error": {{}}, '
+        f'"rel_error": {{}}, "error_estimate": {{}}, "warnings": {{}}}}}}\n'
+    )
+    columns = [
+        list(map(str, lines)),
+        per_var(result.points.T),
+        texts(result.value),
+        per_var(diff.step if diff is not None else None),
+        per_var(result.gradient),
+        per_var(result.exact),
+        per_var(result.error),
+        per_var(result.rel_error),
+        per_var(diff.error_estimate if diff is not None else None),
+        warnings,
+    ]
+    return "".join(map(template.format, *columns))
+
+
+def _braces(text: str) -> str:
+    """``text`` as literal text inside a ``str.format`` template."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+# --- sweep, trace, functions ------------------------------------------------------------------
+
+
+def sweep_records(result: Sweep) -> Iterator[dict[str, Any]]:
+    """One JSON-ready dict per (method, step) of a sweep."""
+    point = {name: float(result.point[v]) for v, name in enumerate(result.expr.variables)}
+    for row in result.rows:
+        yield {
+            "expr": result.expr.text,
+            "point": point,
+            "var": result.var,
+            "method": row.method,
+            "eps": row.eps,
+            "gradient": finite(row.gradient),
+            "exact": finite(result.exact),
+            "error": finite(row.error),
+            "error_estimate": finite(row.estimate),
+            "marks": list(row.marks),
+        }
+
+
+def trace_record(t: Trace) -> dict[str, Any]:
+    """``gradcli trace`` at one point: ``{"expr", "point", "value", "root", "gradient", "nodes"}``,
+    each node ``{"id", "op", "symbol", "text", "children", "value", "local", "adjoint",
+    "contributions", "vanishing"}`` (``contributions`` a list of ``{"parent", "amount"}``,
+    ``vanishing`` the shrinking |local| or null)."""
+    return {
+        "expr": t.expr.text,
+        "point": dict(zip(t.expr.variables, t.point)),
+        "value": finite(t.root.value),
+        "root": t.root.id,
+        "gradient": {name: finite(g) for name, g in t.gradient.items()},
+        "nodes": [
+            {
+                "id": node.id,
+                "op": node.op,
+                "symbol": node.symbol,
+                "text": node.text,
+                "children": list(node.children),
+                "value": finite(node.value),
+                "local": [finite(v) for v in node.local],
+                "adjoint": finite(node.adjoint),
+                "contributions": [{"parent": p, "amount": finite(c)} for p, c in node.contributions],
+                "vanishing": node.vanishing,
+            }
+            for node in t.nodes
+        ],
+    }
+
+
+def write_traces(traces: Sequence[Trace], out: TextIO) -> None:
+    write_records(map(trace_record, traces), out)
+
+
+CATALOGUE_FIELDS = ("name", "kind", "usage", "derivative", "not_differentiable", "doc", "value")
+
+
+def catalogue_records(
+    rows: Iterable[Mapping[str, Any]], constants: Mapping[str, float]
+) -> list[dict[str, Any]]:
+    """``gradcli functions --format json``: one record per operator, function and constant, each
+    with the fields of :data:`CATALOGUE_FIELDS` (``kind`` operator, function or constant; ``value``
+    a constant's value, null otherwise; a constant's derivative 0)."""
+    out = [
+        {
+            "name": row["name"],
+            "kind": row.get("kind") or "function",
+            "usage": row["usage"],
+            "derivative": row["derivative"],
+            "not_differentiable": row.get("not_differentiable"),
+            "doc": row["doc"],
+            "value": None,
+        }
+        for row in rows
+    ]
+    for name, value in constants.items():
+        out.append(
+            {
+                "name": name,
+                "kind": "constant",
+                "usage": name,
+                "derivative": "0",
+                "not_differentiable": None,
+                "doc": f"the constant {name}",
+                "value": float(value),
+            }
+        )
+    return out
+
+
+__all__ = [
+    "CATALOGUE_FIELDS",
+    "catalogue_records",
+    "dumps",
+    "json_lines",
+    "records",
+    "sweep_records",
+    "trace_record",
+    "write_json",
+    "write_records",
+    "write_traces",
+]

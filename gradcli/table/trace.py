@@ -1,0 +1,97 @@
+"""``gradcli trace``: each point's computation graph as a tree from f down to the variables."""
+
+from __future__ import annotations
+
+import math
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..analysis.trace import Trace, TraceNode
+from ..output.numbers import number
+
+_MAX_TERMS = 6  # contributions spelled out before "sum of N"
+
+
+def _trace_label(
+    t: Trace, node: TraceNode, parent: TraceNode | None, slope: float | None, shown: bool
+) -> Text:
+    """One line of the trace tree: the node, and for an edge the chain rule step into it."""
+    head = f"#{node.id} {node.symbol}" if node.op not in ("const", "var") else f"#{node.id}"
+    line = Text(head, style="bold")
+    line.append(f"  {node.text}" if node.op not in ("const", "var") else f" {node.text}")
+    if node.op != "const" or node.symbol in ("pi", "e"):
+        line.append(f" = {number(node.value)}")
+    if node.adjoint is None:
+        line.append("   (constant)" if node.op == "const" else "   (f does not depend on it)", style="dim")
+        return line
+    if parent is None:
+        line.append(f"   adjoint {number(node.adjoint)}", style="cyan")
+        return line
+    line.append(f"   local {number(slope)}")  # type: ignore[arg-type]
+    share = parent.adjoint * slope if parent.adjoint is not None else 0.0  # type: ignore[operator]
+    terms = node.contributions
+    if len(terms) == 1:
+        line.append(
+            f"   adjoint {number(parent.adjoint)} × {number(slope)} = {number(node.adjoint)}", style="cyan"
+        )  # type: ignore[arg-type]
+    else:
+        line.append(f"   {number(parent.adjoint)} × {number(slope)} = {number(share)}")  # type: ignore[arg-type]
+        if not shown:
+            parts = (
+                " + ".join(number(c) for _, c in terms)
+                if len(terms) <= _MAX_TERMS
+                else f"sum of {len(terms)} uses"
+            )
+            line.append(f";  adjoint {parts} = {number(node.adjoint)}", style="cyan")
+    if node.vanishing is not None and abs(slope) < t.vanish:  # type: ignore[arg-type]
+        line.append(f"   ◀ vanishing: local < {number(t.vanish)}", style="yellow")
+    return line
+
+
+def render_trace(traces: list[Trace], console: Console) -> None:
+    """Each point's computation graph as a tree from f down to the variables (see gradcli.trace)."""
+    from rich.tree import Tree
+
+    for p, t in enumerate(traces):
+        if p:
+            console.print()
+        names = t.expr.variables
+        head = Table.grid(padding=(0, 2))
+        head.add_column(style="bold")
+        head.add_column()
+        head.add_row("expression", Text(t.expr.text))
+        head.add_row(
+            "point", ", ".join(f"{v}={number(x)}" for v, x in zip(names, t.point)) or "(no variables)"
+        )
+        head.add_row("f", Text(number(t.root.value), style="bold"))
+        console.print(head)
+        nodes = t.nodes
+        tree = Tree(_trace_label(t, t.root, None, None, False), guide_style="dim")
+        expanded = {t.root.id}
+        used = [0] * len(nodes)  # uses of each node drawn so far (a variable's adjoint is summed once)
+        stack = [(child, slope, t.root.id, tree) for child, slope in zip(t.root.children, t.root.local)]
+        stack.reverse()
+        while stack:
+            child, slope, parent, branch = stack.pop()
+            node = nodes[child]
+            used[child] += 1
+            last_use = used[child] == len(node.contributions) or node.adjoint is None
+            label = _trace_label(t, node, nodes[parent], slope, not last_use)
+            if node.children and child in expanded:
+                label.append("   (shared: drawn above)", style="dim")
+                branch.add(label)
+                continue
+            sub = branch.add(label)
+            expanded.add(child)
+            pending = [(c, s, child, sub) for c, s in zip(node.children, node.local)]
+            stack.extend(reversed(pending))
+        console.print(tree)
+        grads = ", ".join(f"{name} = {number(g)}" for name, g in t.gradient.items())
+        undefined = (
+            " (not defined: f is not finite here)" if grads and not math.isfinite(t.root.value) else ""
+        )
+        console.print(
+            Text(f"gradient (backprop): {grads}{undefined}" if grads else "gradient: f has no variables")
+        )
