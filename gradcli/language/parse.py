@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import warnings
 
-from ..errors import ExpressionError
+from ..errors import ExpressionError, quote
 from ..registry import CONSTANTS, FUNCTIONS, OPERATORS, Op
 from .nodes import MAX_DEPTH, MAX_LENGTH, MAX_NODES, Call, Const, Expression, Node, Var
 
@@ -101,7 +101,9 @@ def parse(text: str) -> Expression:
     _check_text(text)
     # ast reports columns per line; newlines and tabs become spaces so columns stay true.
     flat = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    python, where = _caret_as_power(flat)
+    indent = len(flat) - len(flat.lstrip())  # Python reads leading spaces as an indent: skip them
+    python, where = _caret_as_power(flat[indent:])
+    where = [i + indent for i in where]
     tree = _ast_parse(flat, python, where)
     return _Builder(flat, where).build(tree.body)
 
@@ -130,6 +132,20 @@ def _check_text(text: str) -> None:
         _refuse_character(text)
     if not text.strip():
         raise ExpressionError("expression is empty", text, hint='try, e.g., "3*(a+b*c)"')
+    body = text.strip()
+    breaks = [i for i in (body.find("\n"), body.find("\r")) if i >= 0]
+    if breaks:  # an expression is one line of mathematics: nothing after a line break is ignored
+        column = text.index(body) + min(breaks) + 1
+        raise ExpressionError(
+            "an expression is one line: it holds a line break",
+            text,
+            column,
+            hint="write the whole expression on one line",
+        )
+    if "#" in text:  # Python would read the rest as a comment and ignore it
+        raise ExpressionError(
+            "'#' is not allowed: an expression holds no comments", text, text.index("#") + 1
+        )
 
 
 def _refuse_character(text: str) -> None:
@@ -331,15 +347,32 @@ class _Builder:
             raise self.fail("strings are not allowed", node)
         if isinstance(value, complex):
             raise self.fail("complex numbers are not supported", node)
+        written = self.segment(node)
+        if "_" in written:
+            raise self.fail(
+                f"digit separators ('_') are not allowed in a number: {quote(written)}",
+                node,
+                hint=f"write {written.replace('_', '')}",
+            )
+        if written[:2].lower() in ("0x", "0o", "0b"):
+            raise self.fail(
+                f"{quote(written)} is not a decimal number", node, hint="numbers are written in decimal"
+            )
         try:
             number = float(value)
         except OverflowError:
             number = float("inf")
         if number != number or number in (float("inf"), float("-inf")):
             raise self.fail(
-                f"literal {self.segment(node)[:30]} is not a finite float64 number",
+                f"literal {quote(written)} is not a finite float64 number",
                 node,
                 hint="the largest is about 1.8e308",
+            )
+        if number == 0.0 and any(ch in "123456789" for ch in written.lower().partition("e")[0]):
+            raise self.fail(
+                f"literal {quote(written)} underflows to 0 in float64",
+                node,
+                hint="the smallest positive number is about 4.9e-324",
             )
         return number
 
