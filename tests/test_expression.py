@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import math
 import time
 
 import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
+from gradcli.cli import main
 from gradcli.errors import ExpressionError
+from gradcli.language.nodes import natural_order
 from gradcli.language.parse import (
     MAX_DEPTH,
     MAX_LENGTH,
@@ -132,6 +139,40 @@ def test_constants(name, value):
     assert node.value == value
     assert node.text == name
     assert expr.variables == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "variables"),
+    [
+        ("x1+2*x2+3*x10", ("x1", "x2", "x10")),
+        ("x10+x9+x100+x1", ("x1", "x9", "x10", "x100")),
+        ("a2b10+a2b9+a10b1", ("a2b9", "a2b10", "a10b1")),
+        ("x01+x1+x001", ("x001", "x01", "x1")),  # equal as numbers: by text, so the order is total
+        ("b+B+a+_a", ("B", "_a", "a", "b")),  # letters as sorted() orders them
+        ("y_10+y_2+y", ("y", "y_2", "y_10")),
+    ],
+)
+def test_variables_are_in_natural_order(text, variables):
+    assert parse(text).variables == variables
+
+
+@given(st.lists(st.from_regex(r"[a-z]{1,2}[0-9]{0,3}", fullmatch=True), min_size=1, max_size=8))
+def test_natural_order_is_a_total_order_that_sorts_numbers_by_value(names):
+    ordered = natural_order(names)
+    assert sorted(ordered) == sorted(set(names))
+    assert natural_order(reversed(ordered)) == ordered
+    for a, b in itertools.pairwise(ordered):
+        stem_a, stem_b = a.rstrip("0123456789"), b.rstrip("0123456789")
+        if stem_a == stem_b and a != stem_a and b != stem_b:
+            assert int(a[len(stem_a) :]) <= int(b[len(stem_b) :])
+
+
+def test_positional_values_bind_in_natural_order_and_the_output_names_them():
+    result = CliRunner().invoke(main, ["grad", "x1+2*x2+3*x10", "--at", "1,2,3", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert list(record["point"].items()) == [("x1", 1.0), ("x2", 2.0), ("x10", 3.0)]
+    assert record["value"] == 1 + 2 * 2 + 3 * 3
 
 
 def test_constants_inside_an_expression_are_not_variables():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from ..registry import Op
@@ -19,8 +20,36 @@ class Const(NamedTuple):
     column: int
 
 
+def natural_key(name: str) -> tuple:
+    """Sort key for variable names in natural order: ``x1, x2, x10`` (not ``x1, x10, x2``).
+
+    Runs of ASCII digits compare as numbers, the rest character by character (``B`` before
+    ``a``, as ``sorted`` orders them); names equal as numbers (``x01``, ``x1``) fall back to
+    their text, so the order is total. Every list of variables gradcli shows or binds
+    positional values to is in this order.
+    """
+    parts: list = []
+    run = ""
+    digits = False
+    for ch in name:
+        is_digit = "0" <= ch <= "9"
+        if run and is_digit != digits:
+            parts.append((1, int(run), "") if digits else (0, 0, run))
+            run = ""
+        run += ch
+        digits = is_digit
+    if run:
+        parts.append((1, int(run), "") if digits else (0, 0, run))
+    return (tuple(parts), name)
+
+
+def natural_order(names: Iterable[str]) -> tuple[str, ...]:
+    """``names`` without repeats, in natural order (:func:`natural_key`)."""
+    return tuple(sorted(set(names), key=natural_key))
+
+
 class Var(NamedTuple):
-    """A variable; ``index`` is its place in ``Expression.variables`` (alphabetical)."""
+    """A variable; ``index`` is its place in ``Expression.variables`` (natural order: x1, x2, x10)."""
 
     name: str
     index: int

@@ -9,7 +9,7 @@ at parse time, so nothing ever runs on Python's unbounded integers.
 
 The result is an :class:`Expression`: its nodes in evaluation order (children before parents,
 the last node is f, each variable appears once however often it is used) and its variables in
-alphabetical order. Size is bounded by ``MAX_LENGTH``, ``MAX_NODES`` and ``MAX_DEPTH``.
+natural order (``x1, x2, x10``: digit runs compare as numbers; see ``nodes.natural_key``). Size is bounded by ``MAX_LENGTH``, ``MAX_NODES`` and ``MAX_DEPTH``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import warnings
 
 from ..errors import ExpressionError, quote
 from ..registry import CONSTANTS, FUNCTIONS, OPERATORS, Op
-from .nodes import MAX_DEPTH, MAX_LENGTH, MAX_NODES, Call, Const, Expression, Node, Var
+from .nodes import MAX_DEPTH, MAX_LENGTH, MAX_NODES, Call, Const, Expression, Node, Var, natural_order
 
 # Hints for the non-ASCII characters people paste most often.
 _UNICODE_HINTS = {
@@ -263,7 +263,7 @@ class _Builder:
                 raise ExpressionError(
                     f"expression has more than {MAX_NODES:,} operations and operands", self.text
                 )
-        names = sorted(self.var_slots)
+        names = natural_order(self.var_slots)
         order = {name: i for i, name in enumerate(names)}
         nodes = tuple(Var(n.name, order[n.name], n.column) if isinstance(n, Var) else n for n in self.nodes)
         return Expression(self.text, nodes, tuple(names))

@@ -3,7 +3,7 @@
 A stream (``--at -`` for stdin, ``--input FILE``) holds one point per line, in one of
 
 * positional values: ``5,3,2``, ``5<TAB>3<TAB>2`` or ``5 3 2``, bound like ``--at 5,3,2`` (in
-  ``--vars`` order, else alphabetical);
+  ``--vars`` order, else natural order: x1, x2, x10);
 * ``name=value`` pairs: ``a=5,b=3,c=2`` (any order);
 * a CSV/TSV table whose first line is a header naming the columns (any order; columns that are
   not variables are passed through untouched to csv/tsv output).

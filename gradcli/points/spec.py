@@ -4,7 +4,8 @@ A spec is one of
 
 * named: ``a=5,b=3,c=2`` (any order);
 * positional: ``5,3,2`` or ``p=5,3,2`` (``p=`` as in the note's p=(5,3,2); parentheses are
-  optional): the values bind to the variables in alphabetical order, or in ``--vars`` order.
+  optional): the values bind to the variables in natural order (``x1, x2, x10``), or in ``--vars``
+  order.
 
 A value is a plain number (``-3``, ``1e-8``) or a constant expression of gradcli's language
 (``pi/2``, ``-e``, ``sqrt(2)``), read by the one value reader, :mod:`gradcli.points.values`.
