@@ -9,7 +9,9 @@ from ..registry import Op
 
 MAX_LENGTH = 10_000  # characters of expression text
 MAX_NODES = 5_000  # operations, constants and variables after parsing
-MAX_DEPTH = 500  # nesting of operations, e.g. a sum of 501 terms or 500 nested calls
+# Nesting of operations: 500 nested calls or powers (x**x**...**x); a chain of + and - (or of *
+# and /) written left to right is one level however long it is: a+b+c+d is as deep as a+b.
+MAX_DEPTH = 500
 
 
 class Const(NamedTuple):

@@ -9,7 +9,9 @@ at parse time, so nothing ever runs on Python's unbounded integers.
 
 The result is an :class:`Expression`: its nodes in evaluation order (children before parents,
 the last node is f, each variable appears once however often it is used) and its variables in
-natural order (``x1, x2, x10``: digit runs compare as numbers; see ``nodes.natural_key``). Size is bounded by ``MAX_LENGTH``, ``MAX_NODES`` and ``MAX_DEPTH``.
+natural order (``x1, x2, x10``: digit runs compare as numbers; see ``nodes.natural_key``).
+Size is bounded by ``MAX_LENGTH``, ``MAX_NODES`` and ``MAX_DEPTH`` (nesting, where a chain
+``a+b-c+d`` is one level); an expression is one line, with no ``#`` comments.
 """
 
 from __future__ import annotations
@@ -80,6 +82,10 @@ _OPERATOR_NAMES: dict[type, tuple[str, str | None]] = {
     ast.Invert: ("the ~ operator is not supported", None),
     ast.Not: ("'not' is not supported", None),
 }
+
+# Left-to-right chains: a+b-c+d (or a*b/c*d) nests one level deep, not one per operator.
+_CHAINS = {ast.Add: 0, ast.Sub: 0, ast.Mult: 1, ast.Div: 1}
+_PARSER_HEADROOM = 2_000  # frames of recursion ast.parse may use on top of the caller's
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.BitXor: "**"}
 _UNARY = {ast.USub: "neg", ast.UAdd: "pos"}
@@ -163,7 +169,22 @@ def _refuse_character(text: str) -> None:
 
 
 def _ast_parse(text: str, python: str, where: list[int]) -> ast.Expression:
+    """``ast.parse`` in eval mode, its every failure an :class:`ExpressionError`.
+
+    CPython builds the syntax tree recursively, one level per operator of a chain: a sum of
+    3,000 terms exceeds the default recursion limit although it is 3,000 operations, within
+    ``MAX_NODES``. So the limit is raised by ``_PARSER_HEADROOM`` frames while Python parses
+    (enough for any chain ``MAX_LENGTH`` characters allow), and restored after; what still
+    fails (RecursionError, MemoryError: nesting thousands deep) is refused as too deeply nested.
+    """
+    import sys
+
+    limit = sys.getrecursionlimit()
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
     try:
+        sys.setrecursionlimit(max(limit, depth + _PARSER_HEADROOM))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. SyntaxWarning for 1if: the error says it all
             return ast.parse(python, mode="eval")
@@ -177,6 +198,8 @@ def _ast_parse(text: str, python: str, where: list[int]) -> ast.Expression:
         ) from None
     except ValueError as exc:  # e.g. a NUL byte, or an integer literal Python will not convert
         raise ExpressionError(f"expression is not valid: {exc}", text) from None
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _syntax_error(text: str, exc: SyntaxError, where: list[int]) -> ExpressionError:
@@ -226,7 +249,9 @@ class _Builder:
         self.text = text
         self.where = where  # offset in the parsed text -> offset in the user's text
         self.nodes: list[Node] = []
-        self.depth: list[int] = []
+        self.depth: list[int] = []  # nesting: a chain of + and - (or * and /) is one level
+        self.chain: list[int | None] = []  # which left-to-right chain a node continues, if any
+        self.chain_of_next: int | None = None
         self.var_slots: dict[str, int] = {}  # variable name -> node index (one node per name)
 
     def fail(self, message: str, node: ast.AST, hint: str | None = None) -> ExpressionError:
@@ -330,13 +355,19 @@ class _Builder:
         else:
             op = FUNCTIONS[node.func.id]  # type: ignore[attr-defined]
         depth = 1 + max(self.depth[i] for i in args)
+        chain = _CHAINS.get(type(node.op)) if kind is ast.BinOp else None  # type: ignore[attr-defined]
+        if chain is not None and self.chain[args[0]] == chain:  # a+b+c: one level, however long
+            depth = max(self.depth[args[0]], 1 + self.depth[args[1]])
         if depth > MAX_DEPTH:
             raise self.fail(f"expression is nested more than {MAX_DEPTH} levels deep", node)
+        self.chain_of_next = chain
         return self.push(Call(op, tuple(args), self.segment(node), self.column(node)), depth)  # type: ignore[attr-defined]
 
     def push(self, node: Node, depth: int) -> int:
         self.nodes.append(node)
         self.depth.append(depth)
+        self.chain.append(self.chain_of_next)
+        self.chain_of_next = None
         return len(self.nodes) - 1
 
     def literal(self, node: ast.Constant) -> float:
