@@ -26,7 +26,12 @@ QUOTE_WIDTH = 40  # characters of user input an error line quotes at most (plus 
 
 
 def quote(text: str, column: int | None = None, width: int = QUOTE_WIDTH) -> str:
-    """``text`` in single quotes, as an error line quotes user input: short, one line, printable.
+    """``text`` in single quotes, shortened as :func:`short` shortens it (see there)."""
+    return f"'{short(text, column, width)}'"
+
+
+def short(text: str, column: int | None = None, width: int = QUOTE_WIDTH) -> str:
+    """``text`` as an error line quotes user input: short, one line, printable.
 
     At most ``width`` characters of ``text`` are kept: a window around the 1-based ``column``
     (the fault) when one is given, else the start and the end; a cut is marked ``...``.
@@ -42,7 +47,7 @@ def quote(text: str, column: int | None = None, width: int = QUOTE_WIDTH) -> str
             text = window(text, column, width)[0]
     if not text.isprintable():
         text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-    return f"'{text}'"
+    return text
 
 
 def window(text: str, column: int, width: int = 2 * QUOTE_WIDTH) -> tuple[str, int]:

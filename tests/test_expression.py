@@ -150,7 +150,9 @@ def test_constants(name, value):
         ("x01+x1+x001", ("x001", "x01", "x1")),  # equal as numbers: by text, so the order is total
         ("b+B+a+_a", ("B", "_a", "a", "b")),  # letters as sorted() orders them
         ("y_10+y_2+y", ("y", "y_2", "y_10")),
+        ("x" + "9" * 5_000 + "+x10", ("x10", "x" + "9" * 5_000)),  # beyond int()'s 4,300 digits
     ],
+    ids=lambda v: repr(v)[:30],
 )
 def test_variables_are_in_natural_order(text, variables):
     assert parse(text).variables == variables

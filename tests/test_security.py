@@ -334,3 +334,53 @@ def test_source_names_no_eval_exec_compile_or_import(module):
     banned = {"eval", "exec", "compile", "__import__", "globals", "locals"}
     assert not (names & banned)
     assert not (attrs & {"eval", "exec", "compile", "literal_eval"})
+
+
+# --- errors quote a short window of the input, never the whole of it ----------------------------
+
+from gradcli.errors import quote, window  # noqa: E402
+
+
+def test_quote_keeps_short_text_whole_and_cuts_long_text_around_the_fault():
+    assert quote("pi/2") == "'pi/2'"
+    assert quote("1" * 30 + "x" + "2" * 30) == "'" + "1" * 20 + "..." + "2" * 20 + "'"
+    text = "0" * 100 + "#" + "0" * 100
+    assert quote(text, column=101) == "'..." + "0" * 20 + "#" + "0" * 19 + "...'"
+    assert quote("a\nb\x1b[31m") == "'a\\nb\\x1b[31m'"
+
+
+def test_window_keeps_the_caret_column_on_the_fault():
+    text = "x+" * 3000 + "foo(x)"
+    piece, column = window(text, 6001)
+    assert piece[column - 1 : column + 2] == "foo" and len(piece) <= 86
+
+
+LONG = 5_000
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"),
+    [
+        (["grad", "x", "--at", "x=" + "9" * LONG], None),
+        (["grad", "x", "--at", "x=" + "1" * LONG + "y"], None),
+        (["grad", "x", "--at", "1," * LONG + "1"], None),
+        (["grad", "x", "--at", "y" * LONG + "=1"], None),
+        (["grad", "f" * LONG + "(x)", "--at", "1"], None),
+        (["grad", "2" * 4_000 + "x", "--at", "1"], None),
+        (["grad", "x+" * 2_000 + "foo(x)", "--at", "1"], None),
+        (["grad", "x" * LONG + "+y", "--at", "1"], None),
+        (["grad", "x_" + "1" * LONG + "+y", "--at", "1"], None),
+        (["grad", "__" + "a" * LONG, "--at", "1"], None),
+        (["grad", "x*1_" + "0" * LONG, "--at", "1"], None),
+        (["sigmoid", "--at", "0:1:" + "9" * LONG], None),
+        (["grad", "x", "--at", "-"], "1\n" + "z" * LONG + "\n"),
+        (["grad", "x", "--at", "-"], "x=" + "1" * LONG + "q\n"),
+        (["grad", "x+y", "--at", "-"], "x," + "y" * LONG + "\n1,2\n"),
+    ],
+    ids=lambda v: repr(v)[:40],
+)
+def test_an_error_line_quotes_at_most_a_short_window_of_a_long_input(args, stdin):
+    result = CliRunner().invoke(main, args, input=stdin)
+    assert result.exit_code in (1, 2), result.output[:500]
+    for line in result.stderr.splitlines():
+        assert len(line) <= 400, line[:500]

@@ -36,13 +36,22 @@ def natural_key(name: str) -> tuple:
     for ch in name:
         is_digit = "0" <= ch <= "9"
         if run and is_digit != digits:
-            parts.append((1, int(run), "") if digits else (0, 0, run))
+            parts.append(_part(run, digits))
             run = ""
         run += ch
         digits = is_digit
     if run:
-        parts.append((1, int(run), "") if digits else (0, 0, run))
+        parts.append(_part(run, digits))
     return (tuple(parts), name)
+
+
+def _part(run: str, digits: bool) -> tuple[int, int, str]:
+    """A run of a name: text as itself; digits by value, compared as (length, digits) without
+    leading zeros, so a name of 5,000 digits needs no int() (which refuses over 4,300)."""
+    if not digits:
+        return (0, 0, run)
+    value = run.lstrip("0")
+    return (1, len(value), value)
 
 
 def natural_order(names: Iterable[str]) -> tuple[str, ...]:

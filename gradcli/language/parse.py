@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 import warnings
 
-from ..errors import ExpressionError, quote
+from ..errors import ExpressionError, quote, short
 from ..registry import CONSTANTS, FUNCTIONS, OPERATORS, Op
 from .nodes import MAX_DEPTH, MAX_LENGTH, MAX_NODES, Call, Const, Expression, Node, Var, natural_order
 
@@ -209,11 +209,11 @@ def _syntax_error(text: str, exc: SyntaxError, where: list[int]) -> ExpressionEr
     if match:
         number, name = match.groups()
         return ExpressionError(
-            f"'{number}{name}' is not valid",
+            f"{quote(number + name)} is not valid",
             text,
             match.start() + 1,
             len(match.group(0)),
-            hint=f"write {number}*{name}",
+            hint=f"write {short(number)}*{short(name)}",
         )
     message = exc.msg.split(".", 1)[0] if exc.msg.startswith("invalid syntax") else exc.msg
     if "Exceeds the limit" in message:
@@ -237,7 +237,7 @@ def _syntax_error(text: str, exc: SyntaxError, where: list[int]) -> ExpressionEr
     if exc.end_offset and exc.end_lineno == exc.lineno and exc.end_offset > exc.offset:
         length = where[min(exc.end_offset - 1, len(where) - 1)] - where[start]
     piece = text[column - 1 : column - 1 + length]
-    detail = f" near '{piece}'" if piece.strip() else ""
+    detail = f" near {quote(piece)}" if piece.strip() else ""
     hint = "is an operator missing, as in x*y?" if "forgot a comma" in exc.msg else None
     return ExpressionError(f"{message}{detail}", text, column, length, hint)
 
@@ -327,7 +327,7 @@ class _Builder:
         if op is None:
             if name in CONSTANTS:
                 raise self.fail(f"'{name}' is a constant, not a function", func, hint=f"write {name}*(...)")
-            raise self.fail(f"unknown function '{name}'", func, hint=_suggest(name))
+            raise self.fail(f"unknown function {quote(name)}", func, hint=_suggest(name))
         if node.keywords:
             kw = node.keywords[0]
             raise self.fail("keyword arguments are not allowed", kw, hint="pass arguments by position")
@@ -383,7 +383,7 @@ class _Builder:
             raise self.fail(
                 f"digit separators ('_') are not allowed in a number: {quote(written)}",
                 node,
-                hint=f"write {written.replace('_', '')}",
+                hint=f"write {short(written.replace('_', ''))}",
             )
         if written[:2].lower() in ("0x", "0o", "0b"):
             raise self.fail(
@@ -415,7 +415,7 @@ class _Builder:
             raise self.fail(f"'{name}' is a function", node, hint=f"call it, as in {name}(x)")
         if name.startswith(_DOUBLE_UNDERSCORE):
             raise self.fail(
-                f"'{name}' is not a valid variable name", node, hint="names may not start with '__'"
+                f"{quote(name)} is not a valid variable name", node, hint="names may not start with '__'"
             )
         if name not in self.var_slots:
             # The index is fixed once every name is known (see build); 0 stands in until then.

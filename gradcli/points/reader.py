@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..errors import GradcliError, PointsError, quote
+from ..errors import GradcliError, PointsError, quote, short
 from ..registry import CONSTANTS
 from .values import NUMBER_BYTES, is_number, read_value, spells_non_finite, underflows
 
@@ -189,7 +189,7 @@ def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = No
         raise PointsError("the expression has no variables, so there are no points to read")
     sep = _separator(line)
     fields = [_unquote(f.strip()) for f in _split(line, sep)]
-    listing = f"the expression's variables are {', '.join(variables)}"
+    listing = f"the expression's variables are {short(', '.join(variables), width=200)}"
     numbers = any(is_number(f) or spells_non_finite(f) for f in fields)  # nan, inf: values, not names
     names = any(f.isidentifier() and f not in CONSTANTS for f in fields)
     if "=" not in line and names and not numbers:
@@ -461,7 +461,8 @@ def _named(
             )
         if name not in variables:
             raise PointsError(
-                f"unknown name {quote(name)}", hint=f"the expression's variables are {', '.join(variables)}"
+                f"unknown name {quote(name)}",
+                hint=f"the expression's variables are {short(', '.join(variables), width=200)}",
             )
         if name in found:
             raise PointsError(f"{quote(name)} is given twice")
@@ -470,8 +471,8 @@ def _named(
     missing = [v for v in variables if v not in found]
     if missing:
         raise PointsError(
-            f"no value for {', '.join(missing)}",
-            hint=f"the expression's variables are {', '.join(variables)}",
+            f"no value for {short(', '.join(missing), width=200)}",
+            hint=f"the expression's variables are {short(', '.join(variables), width=200)}",
         )
     return [found[v] for v in variables], out_sep.join(texts[v] for v in columns)
 
@@ -483,8 +484,8 @@ def _number(text: str, name: str) -> float:
 
 def _listing(layout: Layout) -> str:
     if layout.kind == HEADER:
-        return f"the header is {','.join(layout.columns)}"
-    return f"values bind in the order {', '.join(layout.columns)}"
+        return f"the header is {short(','.join(layout.columns), width=200)}"
+    return f"values bind in the order {short(', '.join(layout.columns), width=200)}"
 
 
 __all__ = [

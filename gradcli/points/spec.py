@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import PointsError, quote
+from ..errors import PointsError, quote, short
 from .values import read_value, read_whole
 
 POINT_LABEL = "p"
@@ -191,7 +191,7 @@ def bind(
                     f"point {quote(spec.text)} has {len(spec.values)} value{'s' * (len(spec.values) != 1)}"
                     f" but the expression has {len(variables)} variable{'s' * (len(variables) != 1)}",
                     hint=(
-                        f"{listing} (positional values bind in the order {', '.join(positional)})"
+                        f"{listing} (positional values bind in the order {short(', '.join(positional), width=200)})"
                         if positional
                         else f"{listing}: give no --at"
                     ),
@@ -213,7 +213,8 @@ def bind(
         missing = [name for name in variables if name not in seen]
         if missing:
             raise PointsError(
-                f"point {quote(spec.text)} gives no value for {', '.join(missing)}", hint=listing
+                f"point {quote(spec.text)} gives no value for {short(', '.join(missing), width=200)}",
+                hint=listing,
             )
     return rows
 
@@ -230,11 +231,11 @@ def check_order(order: Sequence[str], variables: Sequence[str]) -> tuple[str, ..
         seen.add(name)
     missing = [name for name in variables if name not in seen]
     if missing:
-        raise PointsError(f"--vars leaves out {', '.join(missing)}", hint=listing)
+        raise PointsError(f"--vars leaves out {short(', '.join(missing), width=200)}", hint=listing)
     return tuple(order)
 
 
 def _listing(variables: Sequence[str]) -> str:
     if not variables:
         return "the expression has no variables"
-    return f"the expression's variables are {', '.join(variables)}"
+    return f"the expression's variables are {short(', '.join(map(short, variables)), width=200)}"
