@@ -16,6 +16,7 @@ import argparse
 import collections
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,7 +33,11 @@ def main() -> int:
     parser.add_argument(
         "--every", type=int, default=500, help="confirm every Nth case in a real process (0: never)"
     )
-    parser.add_argument("--log", default="fuzz-failures.jsonl", help="where each failure is written")
+    parser.add_argument(
+        "--log",
+        default=str(Path(tempfile.gettempdir()) / "gradcli-fuzz-failures.jsonl"),
+        help="where each failure is written (one JSON line each)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress line on stderr")
     args = parser.parse_args()
 
