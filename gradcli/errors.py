@@ -22,6 +22,48 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
+QUOTE_WIDTH = 40  # characters of user input an error line quotes at most (plus the "..." marks)
+
+
+def quote(text: str, column: int | None = None, width: int = QUOTE_WIDTH) -> str:
+    """``text`` in single quotes, shortened as :func:`short` shortens it (see there)."""
+    return f"'{short(text, column, width)}'"
+
+
+def short(text: str, column: int | None = None, width: int = QUOTE_WIDTH) -> str:
+    """``text`` as an error line quotes user input: short, one line, printable.
+
+    At most ``width`` characters of ``text`` are kept: a window around the 1-based ``column``
+    (the fault) when one is given, else the start and the end; a cut is marked ``...``.
+    Characters that are not printable (control characters, line breaks) are written as
+    escapes (``\\n``, ``\\x1b``), so a quoted value can neither break the line nor
+    drive the terminal. Every error that quotes user input quotes it through here.
+    """
+    if len(text) > width:
+        if column is None:
+            head = width // 2
+            text = f"{text[:head]}...{text[len(text) - (width - head) :]}"
+        else:
+            text = window(text, column, width)[0]
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+    return text
+
+
+def window(text: str, column: int, width: int = 2 * QUOTE_WIDTH) -> tuple[str, int]:
+    """A piece of ``text`` at most ``width`` characters long around the 1-based ``column``.
+
+    Returns the piece (cuts marked ``...``) and the column within it, for a caret line.
+    """
+    if len(text) <= width:
+        return text, column
+    start = min(max(column - 1 - width // 2, 0), len(text) - width)
+    end = start + width
+    lead = "..." if start > 0 else ""
+    piece = f"{lead}{text[start:end]}{'...' if end < len(text) else ''}"
+    return piece, column - start + len(lead)
+
+
 class GradcliError(Exception):
     """A mistake in what the user asked for: one line of text, one exit status.
 
@@ -65,10 +107,18 @@ class ExpressionError(GradcliError):
         return f"{text} — {self.hint}" if self.hint else text
 
     def caret(self) -> str | None:
-        """Two lines, the expression and a caret under the offending piece (None if no column)."""
-        if self.column is None or len(self.text) > 200:
+        """Two lines, the expression (a short window of it) and a caret under the offending piece.
+
+        None if there is no column. A character that is not printable shows as ``?``.
+        """
+        if self.column is None:
             return None
-        return f"  {self.text}\n  {' ' * (self.column - 1)}{'^' * self.length}"
+        text = self.text
+        if not text.isprintable():
+            text = "".join(ch if ch.isprintable() else "?" for ch in text)
+        piece, column = window(text, self.column)
+        length = max(1, min(self.length, len(piece) - column + 1))
+        return f"  {piece}\n  {' ' * (column - 1)}{'^' * length}"
 
 
 class PointsError(GradcliError):

@@ -7,12 +7,16 @@ import re
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gradcli.errors import PointsError
+from gradcli.cli import main
+from gradcli.errors import OptionError, PointsError
 from gradcli.language.parse import parse
+from gradcli.points import reader
 from gradcli.points.spec import PointSpec, Span, bind, check_order, parse_span, parse_spec, parse_values
+from gradcli.points.values import read_size, read_value
 
 ABC = ("a", "b", "c")
 LISTING = "the expression's variables are a, b, c"
@@ -69,7 +73,7 @@ def test_positional_specs_have_no_names(text):
         ("1e-8,2E3,-3.5e+2", [1e-8, 2000.0, -350.0]),
         ("a=1e-300,b=1.5e300,c=-1e-8", [1e-300, 1.5e300, -1e-8]),
         ("+1,.5,3.", [1.0, 0.5, 3.0]),
-        ("1_000,0x10,2", [1000.0, 16.0, 2.0]),
+        ("007.5,0e0,-.0", [7.5, 0.0, -0.0]),
     ],
 )
 def test_negative_and_scientific_values(spec, expected):
@@ -268,6 +272,17 @@ def test_the_bad_point_among_several_is_named():
         ("1,2,'3'", "value ''3'' in point '1,2,'3'' is not a number"),
         ("a=5;b=3", "value '5;b=3' in point 'a=5;b=3' is not a number"),
         ("1,2,__import__('os')", "value '__import__('os')' in point '1,2,__import__('os')' is not a number"),
+        # one grammar for every value: no digit separators, hex, or digits other than ASCII 0-9
+        ("1_000,1,2", "value '1_000' in point '1_000,1,2' is not a number — write 1000"),
+        ("0x10,1,2", "value '0x10' in point '0x10,1,2' is not a number"),
+        ("\u0663,1,2", "value '\u0663' in point '\u0663,1,2' is not a number"),
+        ("\uff11,1,2", "value '\uff11' in point '\uff11,1,2' is not a number"),
+        # underflow, as overflow, is refused
+        ("1e-400,1,2", "value '1e-400' in point '1e-400,1,2' underflows to 0 in float64"),
+        (
+            "a=-0.1e-330,b=1,c=2",
+            "value '-0.1e-330' in point 'a=-0.1e-330,b=1,c=2' underflows to 0 in float64",
+        ),
         # empty
         ("", "empty point"),
         ("   ", "empty point"),
@@ -376,3 +391,140 @@ def test_any_range_has_count_values_from_start_to_stop(start, stop, count):
     assert values[0] == start and values[-1] == stop
     steps = np.diff(values)
     assert np.all(steps > 0) if stop > start else np.all(steps < 0)
+
+
+# --- one value grammar: --at, streams, ranges and sizes accept the same values ----------------
+
+
+GRAMMAR_CASES = [
+    # accepted: plain numbers and constant expressions
+    ("5", 5.0),
+    ("-2.5e-3", -2.5e-3),
+    ("+.5", 0.5),
+    ("3.", 3.0),
+    ("-0", -0.0),
+    ("1e-310", 1e-310),  # subnormal: a float64 number
+    ("pi/2", math.pi / 2),
+    ("-e", -math.e),
+    ("sqrt(2)", math.sqrt(2)),
+    ("atan2(1,2)", math.atan2(1, 2)),
+    # refused, everywhere
+    ("1_000", None),
+    ("0x10", None),
+    ("\u0663", None),  # ARABIC-INDIC DIGIT THREE
+    ("\uff15", None),  # FULLWIDTH DIGIT FIVE
+    ("\u00b2", None),  # SUPERSCRIPT TWO
+    ("1e400", None),
+    ("1e-400", None),
+    ("0." + "0" * 400 + "1", None),
+    ("inf", None),
+    ("-Infinity", None),
+    ("nan", None),
+    ("x", None),
+    ("1 # note", None),
+    ("", None),
+]
+
+
+def _at(text: str) -> float | None:
+    try:
+        return point(f"a={text}", ("a",))[0]
+    except PointsError:
+        return None
+
+
+def _streamed(text: str, *, named: bool) -> float | None:
+    line = f"a={text}" if named else text
+    try:
+        layout = reader.detect(line, ("a",))
+    except PointsError:  # a bare name on the first line is a header, here without a column a
+        return None
+    block = reader.parse_chunk(line + "\n", 1, layout, ",")
+    assert len(block.points) + len(block.bad) == (1 if text else 0) or not text
+    return block.points[0, 0] if len(block.points) else None
+
+
+def _range_start(text: str) -> float | None:
+    try:
+        return parse_span(f"{text}:7:2").start
+    except PointsError:
+        return None
+
+
+@pytest.mark.parametrize(("text", "value"), GRAMMAR_CASES, ids=[repr(c[0])[:20] for c in GRAMMAR_CASES])
+def test_at_streams_and_ranges_accept_the_same_values(text, value):
+    found = [_at(text), _streamed(text, named=True), _range_start(text)]
+    if text:
+        found.append(_streamed(text, named=False))
+    if value is None:
+        assert found == [None] * len(found)
+    else:
+        assert [np.float64(v).view(np.int64) for v in found] == [np.float64(value).view(np.int64)] * len(
+            found
+        )
+
+
+def test_a_streamed_constant_expression_is_read_as_at_reads_it():
+    result = CliRunner().invoke(main, ["grad", "sin(x)", "--at", "-", "--format", "csv"], input="x=pi/2\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1].startswith("pi/2,1.0,")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("1_000", "x = '1_000' is not a number — write 1000"),
+        ("\u0663", "x = '\u0663' is not a number — '\u0663' is not an ASCII digit"),
+        ("1e-400", "x = '1e-400' underflows to 0 in float64"),
+        (
+            "0." + "0" * 400 + "1",
+            "x = '0.000000000000000000...00000000000000000001' underflows to 0 in float64",
+        ),
+    ],
+)
+def test_a_bad_streamed_value_is_a_reported_line_with_its_number(value, message):
+    result = CliRunner().invoke(main, ["grad", "x", "--at", "-", "--format", "csv"], input=f"1\n{value}\n3\n")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == ["x,f,grad_x", "1,1.0,1.0", "3,3.0,1.0"]
+    assert f"line 2: {message}" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "at", ["x=1_000", "x=\u0663", "1e-400", "0:1:\u00b2", "0:1:\uff12", "0:1:2.0", "0:\u0661:5"]
+)
+def test_a_bad_value_or_count_on_the_command_line_is_a_usage_error(at):
+    command = ["grad", "x", "--at", at] if "=" in at or "e" in at else ["sigmoid", "--at", at]
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("text", "size"), [("800x500", (800, 500)), (" 16 X 10000 ", (16, 10_000))])
+def test_sizes_are_whole_ascii_pixels(text, size):
+    assert read_size(text) == size
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("\u00b2x500", "size '\u00b2x500' is not WIDTHxHEIGHT in pixels"),
+        ("800x\uff15\uff10\uff10", "is not WIDTHxHEIGHT in pixels"),
+        ("800.0x500", "is not WIDTHxHEIGHT in pixels"),
+        ("+800x500", "is not WIDTHxHEIGHT in pixels"),
+        ("800", "is not WIDTHxHEIGHT in pixels"),
+        ("15x500", "size '15x500' must be 16 to 10,000 pixels each way"),
+        ("800x" + "9" * 5000, "size '800x9999999999999999...99999999999999999999' must be 16 to 10,000"),
+    ],
+    ids=lambda v: repr(v)[:30],
+)
+def test_bad_sizes_are_option_errors(text, message):
+    with pytest.raises(OptionError, match=re.escape(message)):
+        read_size(text)
+
+
+def test_a_5000_digit_value_gives_a_short_error_line():
+    with pytest.raises(PointsError) as info:
+        read_value("1" * 5000 + "x", "value ", " in point '...'")
+    assert len(str(info.value)) < 200
+    result = CliRunner().invoke(main, ["grad", "x", "--at", "x=" + "9" * 5000 + "e9999"])
+    assert result.exit_code == 2 and len(result.stderr) < 300, result.stderr

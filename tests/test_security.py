@@ -15,12 +15,14 @@ import warnings
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gradcli.language.evaluate  # imported here so the no-eval test below sees no import-time exec
 import gradcli.language.parse
 import gradcli.points.spec
+from gradcli.cli import main
 from gradcli.errors import ExpressionError
 from gradcli.language.parse import Expression, parse
 from gradcli.points.spec import parse_spec
@@ -93,11 +95,11 @@ REFUSED = [
     ("1j*x", E("complex numbers are not supported (column 1)"), 1),
     (
         "1e999*x",
-        E("literal 1e999 is not a finite float64 number (column 1) — the largest is about 1.8e308"),
+        E("literal '1e999' is not a finite float64 number (column 1) — the largest is about 1.8e308"),
         1,
     ),
-    ("x + 2e308", E("literal 2e308 is not a finite float64 number (column 5)"), 5),
-    ("1" + "0" * 400, r"^literal 10{29} is not a finite float64 number \(column 1\)", 1),
+    ("x + 2e308", E("literal '2e308' is not a finite float64 number (column 5)"), 5),
+    ("1" + "0" * 400, r"^literal '10{19}\.\.\.0{20}' is not a finite float64 number \(column 1\)", 1),
     # syntax errors
     ("2x", E("'2x' is not valid (column 1) — write 2*x"), 1),
     ("3.5y", E("'3.5y' is not valid (column 1) — write 3.5*y"), 1),
@@ -165,8 +167,11 @@ def test_refused(text, message, column):
         assert err.column == column
         if column is not None:
             assert 1 <= err.column <= len(text)
-        if column is not None and len(text) <= 200:
-            assert err.caret().splitlines()[1].index("^") == err.column + 1
+        if column is not None:  # a window of at most 80 characters of the text, caret under the fault
+            shown, marks = err.caret().splitlines()
+            assert len(shown) <= 2 + 80 + 6
+            under = text[err.column - 1]
+            assert shown[marks.index("^")] == (under if under.isprintable() else "?")
         else:
             assert err.caret() is None
         assert err.exit_code == 2
@@ -188,11 +193,38 @@ def test_implied_product_caret_covers_number_and_name():
     assert (info.value.column, info.value.length) == (5, 4)
 
 
-def test_column_counts_characters_across_newlines_and_tabs():
+def test_column_counts_characters_across_tabs():
     with pytest.raises(ExpressionError) as info:
-        parse("x +\n\tfoo(x)")
+        parse("x +\t\tfoo(x)")
     assert info.value.column == 6
     assert info.value.message == "unknown function 'foo'"
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "column"),
+    [
+        ("x # note\n__import__('os')", "an expression is one line: it holds a line break", 9),
+        ("x +\n\tfoo(x)", "an expression is one line: it holds a line break", 4),
+        ("  x\r\ny", "an expression is one line: it holds a line break", 4),
+        ("x # note", "'#' is not allowed: an expression holds no comments", 3),
+        ("x+1#", "'#' is not allowed: an expression holds no comments", 4),
+    ],
+)
+def test_an_expression_is_one_line_with_no_comments(text, message, column):
+    with pytest.raises(ExpressionError) as info:
+        parse(text)
+    assert (info.value.message, info.value.column) == (message, column)
+
+
+def test_a_comment_with_code_after_it_is_a_usage_error_not_a_result():
+    result = CliRunner().invoke(main, ["grad", "x # note\n__import__('os')", "--at", "x=1"])
+    assert result.exit_code == 2
+    assert "one line" in result.stderr and "column 9" in result.stderr
+
+
+@pytest.mark.parametrize("text", ["x\n", "\n x \r\n", "\tx\t"])
+def test_line_breaks_around_the_expression_are_only_whitespace(text):
+    assert parse(text).variables == ("x",)
 
 
 # --- nothing but ExpressionError, and fast -----------------------------------------------------
@@ -254,8 +286,12 @@ def test_refusals_do_not_leak_python_warnings(text):
 
 # --- no eval, exec or compile ------------------------------------------------------------------
 
-VALID = ["3*(a+b*c)", "-x**2", "x^2", "sigmoid(w*x + b)", "log(x, 2) + pi*e", "min(a, b, c)", "1_000*x"]
-INVALID = [row[0] for row in REFUSED] + ["__import__('os').system('echo hi')", "open('/etc/passwd')"]
+VALID = ["3*(a+b*c)", "-x**2", "x^2", "sigmoid(w*x + b)", "log(x, 2) + pi*e", "min(a, b, c)", "1000*x"]
+INVALID = [row[0] for row in REFUSED] + [
+    "1_000*x",
+    "__import__('os').system('echo hi')",
+    "open('/etc/passwd')",
+]
 
 
 def test_parse_never_calls_eval_exec_or_compile(monkeypatch):
@@ -298,3 +334,53 @@ def test_source_names_no_eval_exec_compile_or_import(module):
     banned = {"eval", "exec", "compile", "__import__", "globals", "locals"}
     assert not (names & banned)
     assert not (attrs & {"eval", "exec", "compile", "literal_eval"})
+
+
+# --- errors quote a short window of the input, never the whole of it ----------------------------
+
+from gradcli.errors import quote, window  # noqa: E402
+
+
+def test_quote_keeps_short_text_whole_and_cuts_long_text_around_the_fault():
+    assert quote("pi/2") == "'pi/2'"
+    assert quote("1" * 30 + "x" + "2" * 30) == "'" + "1" * 20 + "..." + "2" * 20 + "'"
+    text = "0" * 100 + "#" + "0" * 100
+    assert quote(text, column=101) == "'..." + "0" * 20 + "#" + "0" * 19 + "...'"
+    assert quote("a\nb\x1b[31m") == "'a\\nb\\x1b[31m'"
+
+
+def test_window_keeps_the_caret_column_on_the_fault():
+    text = "x+" * 3000 + "foo(x)"
+    piece, column = window(text, 6001)
+    assert piece[column - 1 : column + 2] == "foo" and len(piece) <= 86
+
+
+LONG = 5_000
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin"),
+    [
+        (["grad", "x", "--at", "x=" + "9" * LONG], None),
+        (["grad", "x", "--at", "x=" + "1" * LONG + "y"], None),
+        (["grad", "x", "--at", "1," * LONG + "1"], None),
+        (["grad", "x", "--at", "y" * LONG + "=1"], None),
+        (["grad", "f" * LONG + "(x)", "--at", "1"], None),
+        (["grad", "2" * 4_000 + "x", "--at", "1"], None),
+        (["grad", "x+" * 2_000 + "foo(x)", "--at", "1"], None),
+        (["grad", "x" * LONG + "+y", "--at", "1"], None),
+        (["grad", "x_" + "1" * LONG + "+y", "--at", "1"], None),
+        (["grad", "__" + "a" * LONG, "--at", "1"], None),
+        (["grad", "x*1_" + "0" * LONG, "--at", "1"], None),
+        (["sigmoid", "--at", "0:1:" + "9" * LONG], None),
+        (["grad", "x", "--at", "-"], "1\n" + "z" * LONG + "\n"),
+        (["grad", "x", "--at", "-"], "x=" + "1" * LONG + "q\n"),
+        (["grad", "x+y", "--at", "-"], "x," + "y" * LONG + "\n1,2\n"),
+    ],
+    ids=lambda v: repr(v)[:40],
+)
+def test_an_error_line_quotes_at_most_a_short_window_of_a_long_input(args, stdin):
+    result = CliRunner().invoke(main, args, input=stdin)
+    assert result.exit_code in (1, 2), result.output[:500]
+    for line in result.stderr.splitlines():
+        assert len(line) <= 400, line[:500]

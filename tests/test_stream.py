@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import math
 import os
+import re
 
 import numpy as np
 import pytest
@@ -170,6 +172,16 @@ number_text = st.one_of(
 )
 
 
+def plain_number(text: str) -> bool:
+    """The value grammar's plain numbers, written out here independently: ASCII digits with sign,
+    point and exponent; finite; not written non-zero yet read as 0 (an underflow)."""
+    text = text.strip()
+    if not re.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", text):
+        return False
+    value = float(text)
+    return math.isfinite(value) and (value != 0 or not re.search("[1-9]", re.split("[eE]", text)[0]))
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.tuples(number_text, number_text, number_text), min_size=1, max_size=30),
@@ -185,11 +197,9 @@ def test_fast_and_line_by_line_paths_read_the_same_bits(rows, sep: str) -> None:
     slow = stream._slow(lines, 1, layout, ",")
     expected, good = [], []
     for number, row in enumerate(rows, 1):
-        try:
+        if all(plain_number(v) for v in row):
             expected.append([float(v) for v in row])
             good.append(number)
-        except ValueError:
-            pass
     assert bits(slow.points) == bits(expected)
     assert slow.lines == good
     assert len(slow.bad) == len(rows) - len(good)
@@ -202,7 +212,7 @@ def test_fast_and_line_by_line_paths_read_the_same_bits(rows, sep: str) -> None:
 
 def test_without_orjson_the_fast_path_uses_float(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stream, "_orjson", lambda: None)
-    block = stream._fast(["-0,1e5,1_0", "2,3,4"], "-0,1e5,1_0\n2,3,4", 1, detect("1,2,3", ABC), ",")
+    block = stream._fast(["-0,1e5,1e1", "2,3,4"], "-0,1e5,1e1\n2,3,4", 1, detect("1,2,3", ABC), ",")
     assert block is not None
     assert bits(block.points) == bits([[-0.0, 1e5, 10.0], [2.0, 3.0, 4.0]])
 
@@ -305,7 +315,7 @@ def test_quoted_values_are_read_without_their_quotes() -> None:
     block = parse_chunk('"","a","b","c"\n"1",5,"3",2\n"2",1,2,"x"\n', 1, layout, ",", skip=1)
     assert block.points.tolist() == [[5.0, 3.0, 2.0]]
     assert block.rows == ['"1",5,"3",2']  # the input columns as written
-    assert block.bad == [stream.BadLine(3, "c = '\"x\"' is not a number")]
+    assert block.bad == [stream.BadLine(3, "c = 'x' is not a number")]
 
 
 def test_a_failing_read_is_a_gradcli_error_naming_the_file(tmp_path) -> None:

@@ -2,7 +2,7 @@
 
 Jacobian: each expression is computed on its own by :func:`gradcli.gradient.compute` (the same
 finite differences, exact backprop reference, errors and warnings as ``gradcli grad``), at the
-same points, bound to the union of the expressions' variables (alphabetical). Row i, column j
+same points, bound to the union of the expressions' variables (natural order: x1, x2, x10). Row i, column j
 is d f_i / d x_j; where f_i does not use x_j the entry is exactly 0 (by every method).
 
 Directional derivative along a vector d: the unit vector u = d/|d| (Euclidean norm), the exact
@@ -26,7 +26,7 @@ from ..derive.gradient import BACKPROP, GradResult, compute
 from ..derive.methods import finite_difference
 from ..errors import OptionError, PointsError
 from ..language.evaluate import columns
-from ..language.nodes import Call, Const, Expression, Node, Var
+from ..language.nodes import Call, Const, Expression, Node, Var, natural_order
 from ..points.spec import POINT_LABEL, bind, parse_spec
 from ..registry import OPERATORS
 
@@ -78,7 +78,7 @@ class JacobianResult(NamedTuple):
 
 
 def union_variables(exprs: Sequence[Expression]) -> tuple[str, ...]:
-    return tuple(sorted({name for e in exprs for name in e.variables}))
+    return natural_order(name for e in exprs for name in e.variables)
 
 
 def jacobian(
@@ -124,7 +124,7 @@ def unit_vector(direction: Sequence[float]) -> tuple[float, ...]:
 def parse_direction(text: str, names: Sequence[str], order: Sequence[str] | None = None) -> tuple[float, ...]:
     """``--direction`` text as a unit vector over ``names``.
 
-    Positional (``1,0,-1``, bound like a point: in ``order`` or alphabetically) or named
+    Positional (``1,0,-1``, bound like a point: in ``order`` or in natural order) or named
     (``x=1,z=-1``; the variables not named are 0). Raises :class:`OptionError` naming the option.
     """
     names = tuple(names)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from ..registry import Op
 
 MAX_LENGTH = 10_000  # characters of expression text
 MAX_NODES = 5_000  # operations, constants and variables after parsing
-MAX_DEPTH = 500  # nesting of operations, e.g. a sum of 501 terms or 500 nested calls
+# Nesting of operations: 500 nested calls or powers (x**x**...**x); a chain of + and - (or of *
+# and /) written left to right is one level however long it is: a+b+c+d is as deep as a+b.
+MAX_DEPTH = 500
 
 
 class Const(NamedTuple):
@@ -19,8 +22,45 @@ class Const(NamedTuple):
     column: int
 
 
+def natural_key(name: str) -> tuple:
+    """Sort key for variable names in natural order: ``x1, x2, x10`` (not ``x1, x10, x2``).
+
+    Runs of ASCII digits compare as numbers, the rest character by character (``B`` before
+    ``a``, as ``sorted`` orders them); names equal as numbers (``x01``, ``x1``) fall back to
+    their text, so the order is total. Every list of variables gradcli shows or binds
+    positional values to is in this order.
+    """
+    parts: list = []
+    run = ""
+    digits = False
+    for ch in name:
+        is_digit = "0" <= ch <= "9"
+        if run and is_digit != digits:
+            parts.append(_part(run, digits))
+            run = ""
+        run += ch
+        digits = is_digit
+    if run:
+        parts.append(_part(run, digits))
+    return (tuple(parts), name)
+
+
+def _part(run: str, digits: bool) -> tuple[int, int, str]:
+    """A run of a name: text as itself; digits by value, compared as (length, digits) without
+    leading zeros, so a name of 5,000 digits needs no int() (which refuses over 4,300)."""
+    if not digits:
+        return (0, 0, run)
+    value = run.lstrip("0")
+    return (1, len(value), value)
+
+
+def natural_order(names: Iterable[str]) -> tuple[str, ...]:
+    """``names`` without repeats, in natural order (:func:`natural_key`)."""
+    return tuple(sorted(set(names), key=natural_key))
+
+
 class Var(NamedTuple):
-    """A variable; ``index`` is its place in ``Expression.variables`` (alphabetical)."""
+    """A variable; ``index`` is its place in ``Expression.variables`` (natural order: x1, x2, x10)."""
 
     name: str
     index: int

@@ -9,7 +9,9 @@ at parse time, so nothing ever runs on Python's unbounded integers.
 
 The result is an :class:`Expression`: its nodes in evaluation order (children before parents,
 the last node is f, each variable appears once however often it is used) and its variables in
-alphabetical order. Size is bounded by ``MAX_LENGTH``, ``MAX_NODES`` and ``MAX_DEPTH``.
+natural order (``x1, x2, x10``: digit runs compare as numbers; see ``nodes.natural_key``).
+Size is bounded by ``MAX_LENGTH``, ``MAX_NODES`` and ``MAX_DEPTH`` (nesting, where a chain
+``a+b-c+d`` is one level); an expression is one line, with no ``#`` comments.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from __future__ import annotations
 import ast
 import warnings
 
-from ..errors import ExpressionError
+from ..errors import ExpressionError, quote, short
 from ..registry import CONSTANTS, FUNCTIONS, OPERATORS, Op
-from .nodes import MAX_DEPTH, MAX_LENGTH, MAX_NODES, Call, Const, Expression, Node, Var
+from .nodes import MAX_DEPTH, MAX_LENGTH, MAX_NODES, Call, Const, Expression, Node, Var, natural_order
 
 # Hints for the non-ASCII characters people paste most often.
 _UNICODE_HINTS = {
@@ -81,6 +83,10 @@ _OPERATOR_NAMES: dict[type, tuple[str, str | None]] = {
     ast.Not: ("'not' is not supported", None),
 }
 
+# Left-to-right chains: a+b-c+d (or a*b/c*d) nests one level deep, not one per operator.
+_CHAINS = {ast.Add: 0, ast.Sub: 0, ast.Mult: 1, ast.Div: 1}
+_PARSER_HEADROOM = 2_000  # frames of recursion ast.parse may use on top of the caller's
+
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.BitXor: "**"}
 _UNARY = {ast.USub: "neg", ast.UAdd: "pos"}
 
@@ -101,7 +107,9 @@ def parse(text: str) -> Expression:
     _check_text(text)
     # ast reports columns per line; newlines and tabs become spaces so columns stay true.
     flat = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    python, where = _caret_as_power(flat)
+    indent = len(flat) - len(flat.lstrip())  # Python reads leading spaces as an indent: skip them
+    python, where = _caret_as_power(flat[indent:])
+    where = [i + indent for i in where]
     tree = _ast_parse(flat, python, where)
     return _Builder(flat, where).build(tree.body)
 
@@ -130,6 +138,20 @@ def _check_text(text: str) -> None:
         _refuse_character(text)
     if not text.strip():
         raise ExpressionError("expression is empty", text, hint='try, e.g., "3*(a+b*c)"')
+    body = text.strip()
+    breaks = [i for i in (body.find("\n"), body.find("\r")) if i >= 0]
+    if breaks:  # an expression is one line of mathematics: nothing after a line break is ignored
+        column = text.index(body) + min(breaks) + 1
+        raise ExpressionError(
+            "an expression is one line: it holds a line break",
+            text,
+            column,
+            hint="write the whole expression on one line",
+        )
+    if "#" in text:  # Python would read the rest as a comment and ignore it
+        raise ExpressionError(
+            "'#' is not allowed: an expression holds no comments", text, text.index("#") + 1
+        )
 
 
 def _refuse_character(text: str) -> None:
@@ -147,7 +169,22 @@ def _refuse_character(text: str) -> None:
 
 
 def _ast_parse(text: str, python: str, where: list[int]) -> ast.Expression:
+    """``ast.parse`` in eval mode, its every failure an :class:`ExpressionError`.
+
+    CPython builds the syntax tree recursively, one level per operator of a chain: a sum of
+    3,000 terms exceeds the default recursion limit although it is 3,000 operations, within
+    ``MAX_NODES``. So the limit is raised by ``_PARSER_HEADROOM`` frames while Python parses
+    (enough for any chain ``MAX_LENGTH`` characters allow), and restored after; what still
+    fails (RecursionError, MemoryError: nesting thousands deep) is refused as too deeply nested.
+    """
+    import sys
+
+    limit = sys.getrecursionlimit()
+    frame, depth = sys._getframe(), 0
+    while frame is not None:
+        frame, depth = frame.f_back, depth + 1
     try:
+        sys.setrecursionlimit(max(limit, depth + _PARSER_HEADROOM))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. SyntaxWarning for 1if: the error says it all
             return ast.parse(python, mode="eval")
@@ -161,6 +198,8 @@ def _ast_parse(text: str, python: str, where: list[int]) -> ast.Expression:
         ) from None
     except ValueError as exc:  # e.g. a NUL byte, or an integer literal Python will not convert
         raise ExpressionError(f"expression is not valid: {exc}", text) from None
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _syntax_error(text: str, exc: SyntaxError, where: list[int]) -> ExpressionError:
@@ -170,11 +209,11 @@ def _syntax_error(text: str, exc: SyntaxError, where: list[int]) -> ExpressionEr
     if match:
         number, name = match.groups()
         return ExpressionError(
-            f"'{number}{name}' is not valid",
+            f"{quote(number + name)} is not valid",
             text,
             match.start() + 1,
             len(match.group(0)),
-            hint=f"write {number}*{name}",
+            hint=f"write {short(number)}*{short(name)}",
         )
     message = exc.msg.split(".", 1)[0] if exc.msg.startswith("invalid syntax") else exc.msg
     if "Exceeds the limit" in message:
@@ -198,7 +237,7 @@ def _syntax_error(text: str, exc: SyntaxError, where: list[int]) -> ExpressionEr
     if exc.end_offset and exc.end_lineno == exc.lineno and exc.end_offset > exc.offset:
         length = where[min(exc.end_offset - 1, len(where) - 1)] - where[start]
     piece = text[column - 1 : column - 1 + length]
-    detail = f" near '{piece}'" if piece.strip() else ""
+    detail = f" near {quote(piece)}" if piece.strip() else ""
     hint = "is an operator missing, as in x*y?" if "forgot a comma" in exc.msg else None
     return ExpressionError(f"{message}{detail}", text, column, length, hint)
 
@@ -210,7 +249,9 @@ class _Builder:
         self.text = text
         self.where = where  # offset in the parsed text -> offset in the user's text
         self.nodes: list[Node] = []
-        self.depth: list[int] = []
+        self.depth: list[int] = []  # nesting: a chain of + and - (or * and /) is one level
+        self.chain: list[int | None] = []  # which left-to-right chain a node continues, if any
+        self.chain_of_next: int | None = None
         self.var_slots: dict[str, int] = {}  # variable name -> node index (one node per name)
 
     def fail(self, message: str, node: ast.AST, hint: str | None = None) -> ExpressionError:
@@ -247,7 +288,7 @@ class _Builder:
                 raise ExpressionError(
                     f"expression has more than {MAX_NODES:,} operations and operands", self.text
                 )
-        names = sorted(self.var_slots)
+        names = natural_order(self.var_slots)
         order = {name: i for i, name in enumerate(names)}
         nodes = tuple(Var(n.name, order[n.name], n.column) if isinstance(n, Var) else n for n in self.nodes)
         return Expression(self.text, nodes, tuple(names))
@@ -286,7 +327,7 @@ class _Builder:
         if op is None:
             if name in CONSTANTS:
                 raise self.fail(f"'{name}' is a constant, not a function", func, hint=f"write {name}*(...)")
-            raise self.fail(f"unknown function '{name}'", func, hint=_suggest(name))
+            raise self.fail(f"unknown function {quote(name)}", func, hint=_suggest(name))
         if node.keywords:
             kw = node.keywords[0]
             raise self.fail("keyword arguments are not allowed", kw, hint="pass arguments by position")
@@ -314,13 +355,19 @@ class _Builder:
         else:
             op = FUNCTIONS[node.func.id]  # type: ignore[attr-defined]
         depth = 1 + max(self.depth[i] for i in args)
+        chain = _CHAINS.get(type(node.op)) if kind is ast.BinOp else None  # type: ignore[attr-defined]
+        if chain is not None and self.chain[args[0]] == chain:  # a+b+c: one level, however long
+            depth = max(self.depth[args[0]], 1 + self.depth[args[1]])
         if depth > MAX_DEPTH:
             raise self.fail(f"expression is nested more than {MAX_DEPTH} levels deep", node)
+        self.chain_of_next = chain
         return self.push(Call(op, tuple(args), self.segment(node), self.column(node)), depth)  # type: ignore[attr-defined]
 
     def push(self, node: Node, depth: int) -> int:
         self.nodes.append(node)
         self.depth.append(depth)
+        self.chain.append(self.chain_of_next)
+        self.chain_of_next = None
         return len(self.nodes) - 1
 
     def literal(self, node: ast.Constant) -> float:
@@ -331,15 +378,32 @@ class _Builder:
             raise self.fail("strings are not allowed", node)
         if isinstance(value, complex):
             raise self.fail("complex numbers are not supported", node)
+        written = self.segment(node)
+        if "_" in written:
+            raise self.fail(
+                f"digit separators ('_') are not allowed in a number: {quote(written)}",
+                node,
+                hint=f"write {short(written.replace('_', ''))}",
+            )
+        if written[:2].lower() in ("0x", "0o", "0b"):
+            raise self.fail(
+                f"{quote(written)} is not a decimal number", node, hint="numbers are written in decimal"
+            )
         try:
             number = float(value)
         except OverflowError:
             number = float("inf")
         if number != number or number in (float("inf"), float("-inf")):
             raise self.fail(
-                f"literal {self.segment(node)[:30]} is not a finite float64 number",
+                f"literal {quote(written)} is not a finite float64 number",
                 node,
                 hint="the largest is about 1.8e308",
+            )
+        if number == 0.0 and any(ch in "123456789" for ch in written.lower().partition("e")[0]):
+            raise self.fail(
+                f"literal {quote(written)} underflows to 0 in float64",
+                node,
+                hint="the smallest positive number is about 4.9e-324",
             )
         return number
 
@@ -351,7 +415,7 @@ class _Builder:
             raise self.fail(f"'{name}' is a function", node, hint=f"call it, as in {name}(x)")
         if name.startswith(_DOUBLE_UNDERSCORE):
             raise self.fail(
-                f"'{name}' is not a valid variable name", node, hint="names may not start with '__'"
+                f"{quote(name)} is not a valid variable name", node, hint="names may not start with '__'"
             )
         if name not in self.var_slots:
             # The index is fixed once every name is known (see build); 0 stands in until then.

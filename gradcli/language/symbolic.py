@@ -379,7 +379,7 @@ def _is_neg(term: Term) -> bool:
 
 
 def derivatives(expr: Expression, algebra: Algebra | None = None) -> list[Term]:
-    """df/dv for each variable v of ``expr`` (alphabetical, as ``expr.variables``), simplified.
+    """df/dv for each variable v of ``expr`` (in natural order, as ``expr.variables``), simplified.
 
     Forward mode over the nodes in evaluation order: d node = sum_i partial_i(args) * d arg_i,
     where the partials come from the registry's symbolic rules. Where backprop uses a

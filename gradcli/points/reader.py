@@ -3,7 +3,7 @@
 A stream (``--at -`` for stdin, ``--input FILE``) holds one point per line, in one of
 
 * positional values: ``5,3,2``, ``5<TAB>3<TAB>2`` or ``5 3 2``, bound like ``--at 5,3,2`` (in
-  ``--vars`` order, else alphabetical);
+  ``--vars`` order, else natural order: x1, x2, x10);
 * ``name=value`` pairs: ``a=5,b=3,c=2`` (any order);
 * a CSV/TSV table whose first line is a header naming the columns (any order; columns that are
   not variables are passed through untouched to csv/tsv output).
@@ -12,8 +12,10 @@ The first line that is neither blank nor a comment (``#``) decides the :class:`L
 with ``=`` is named; a line with no number and at least one name (an identifier that is not a
 constant) is a header, whose other columns may be named anyhow (``point id``, or empty); anything
 else is positional, and its separator (comma, else tab, else runs of spaces) is the stream's.
-Values are plain numbers (``float`` syntax) and must be finite. A name or value in double quotes
-(``"a"``, ``"5"``, as R's ``write.csv`` and spreadsheets write them) is read without its quotes.
+Values follow the one value grammar (:mod:`gradcli.points.values`, as ``--at``): plain numbers
+or constant expressions (``pi/2``), finite, not underflowing. A name or value in double quotes
+(``"a"``, ``"5"``, as R's ``write.csv`` and spreadsheets write them) is read without its quotes,
+and a separator inside parentheses (``atan2(1,2)``) or double quotes does not split the line.
 
 :func:`read_chunks` cuts the byte stream into chunks of whole lines *as they arrive*: it hands
 out what it has as soon as no more input is immediately available, so a slow producer sees each
@@ -32,8 +34,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..errors import GradcliError, PointsError
+from ..errors import GradcliError, PointsError, quote, short
 from ..registry import CONSTANTS
+from .values import NUMBER_BYTES, is_number, read_value, spells_non_finite, underflows
 
 CHUNK_BYTES = 1 << 20  # a full chunk: ~1 MiB of text (about 20,000 lines of three numbers)
 READ_BYTES = 1 << 16  # one read from the source
@@ -186,14 +189,14 @@ def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = No
         raise PointsError("the expression has no variables, so there are no points to read")
     sep = _separator(line)
     fields = [_unquote(f.strip()) for f in _split(line, sep)]
-    listing = f"the expression's variables are {', '.join(variables)}"
-    numbers = any(_is_float(f) for f in fields)  # nan, inf: values, not names
+    listing = f"the expression's variables are {short(', '.join(variables), width=200)}"
+    numbers = any(is_number(f) or spells_non_finite(f) for f in fields)  # nan, inf: values, not names
     names = any(f.isidentifier() and f not in CONSTANTS for f in fields)
     if "=" not in line and names and not numbers:
         for name in variables:
             if fields.count(name) != 1:
                 how = "has no column" if name not in fields else "has more than one column"
-                raise PointsError(f"the header line '{line.strip()}' {how} for {name}", hint=listing)
+                raise PointsError(f"the header line {quote(line.strip())} {how} for {name}", hint=listing)
         return Layout(HEADER, sep, variables, tuple(fields), tuple(fields.index(v) for v in variables))
     positional = tuple(order) if order is not None else variables
     kind = NAMED if "=" in line else POSITIONAL
@@ -205,25 +208,24 @@ def _unquote(text: str) -> str:
     return text[1:-1] if len(text) > 1 and text[0] == text[-1] == '"' else text
 
 
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def _split(line: str, sep: str | None) -> list[str]:
-    """The fields of ``line`` as written; a separator inside double quotes (``"Smith, J",5``) is text."""
+    """The fields of ``line`` as written; a separator inside double quotes (``"Smith, J",5``) or
+    inside parentheses (``atan2(1,2)``, as ``--at`` reads it) is text."""
     if sep is None:
         return line.split()
-    if '"' not in line:
+    if '"' not in line and "(" not in line:
         return line.split(sep)
-    fields, start, quoted = [], 0, False
+    fields, start, quoted, depth = [], 0, False, 0
     for i, ch in enumerate(line):
         if ch == '"':
             quoted = not quoted
-        elif ch == sep and not quoted:
+        elif quoted:
+            continue
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(depth - 1, 0)
+        elif ch == sep and not depth:
             fields.append(line[start:i])
             start = i + 1
     fields.append(line[start:])
@@ -319,38 +321,58 @@ def _regular(body: str, sep: str, width: int, n: int) -> bool:
     return bool((counts == width - 1).all())
 
 
-_NUMBER_BYTES = b"0123456789.eE+-, "
+_NUMBER_BYTES = NUMBER_BYTES + b", "
 
 
 def _floats(joined: str, sep: str, count: int) -> np.ndarray | None:
-    """``count`` numbers from text joined by ``sep``, exactly as ``float`` reads each; None if any is not.
+    """``count`` plain numbers from text joined by ``sep``, as ``float`` reads each; None if any is not.
 
-    With ``orjson`` (a dependency), text made only of number characters is read as one JSON array
-    (several times faster; the same float64 bits, tested), with ``float`` for any ``-0`` (which
-    JSON reads as the integer 0). Otherwise, or if that fails, ``float`` on each field.
+    Only text made of number characters (ASCII digits, ``.eE+-``, spaces) is read here, and on
+    such text ``float`` accepts exactly the value grammar's plain numbers (:mod:`.values`), so
+    this path and the line-by-line one agree; anything else (``pi/2``, ``1_000``, other digits,
+    ``inf``) returns None. A value written non-zero that reads as 0 (it underflows) also returns
+    None, so the line-by-line path reports it. With ``orjson`` (a dependency) the text is read as
+    one JSON array (several times faster; the same float64 bits, tested), with ``float`` for any
+    ``-0`` (which JSON reads as the integer 0); otherwise, or if that fails, ``float`` on each field.
     """
+    if not count:
+        return None
+    text = joined if sep == "," else joined.replace(sep, ",")
+    data = text.encode("utf-8", "replace")
+    if data.translate(None, _NUMBER_BYTES):
+        return None
+    values = None
     fast = _orjson()
-    if fast is not None and count:
-        text = joined if sep == "," else joined.replace(sep, ",")
-        data = text.encode("utf-8", "replace")
-        if not data.translate(None, _NUMBER_BYTES):
-            try:
-                values = np.array(fast.loads(b"[" + data + b"]"), dtype=np.float64)
-            except (ValueError, TypeError, OverflowError):
-                values = None
-            if values is not None and values.shape == (count,):
-                if b"-0," in data or data.endswith(b"-0") or b"-0 " in data:
-                    zero = np.flatnonzero(values == 0)
-                    fields = text.split(",")
-                    values[zero] = [float(fields[i]) for i in zero.tolist()]
-                return values
-    fields = joined.split(sep)
-    if len(fields) != count:
-        return None
-    try:
-        return np.array(list(map(float, fields)), dtype=np.float64)
-    except ValueError:
-        return None
+    if fast is not None:
+        try:
+            values = np.array(fast.loads(b"[" + data + b"]"), dtype=np.float64)
+        except (ValueError, TypeError, OverflowError):
+            values = None
+        if values is not None and values.shape != (count,):
+            values = None
+    if values is None:
+        fields = text.split(",")
+        if len(fields) != count:
+            return None
+        try:
+            return _checked(np.array(list(map(float, fields)), dtype=np.float64), fields)
+        except ValueError:
+            return None
+    if b"-0," in data or data.endswith(b"-0") or b"-0 " in data or b"-0e" in data or b"-0E" in data:
+        zero = np.flatnonzero(values == 0)
+        fields = text.split(",")
+        values[zero] = [float(fields[i]) for i in zero.tolist()]
+    return _checked(values, None, text)
+
+
+def _checked(values: np.ndarray, fields: list[str] | None, text: str = "") -> np.ndarray | None:
+    """``values``, or None if a zero among them was written non-zero (an underflow)."""
+    zero = np.flatnonzero(values == 0)
+    if len(zero):
+        fields = fields if fields is not None else text.split(",")
+        if any(underflows(fields[i].strip(), 0.0) for i in zero.tolist()):
+            return None
+    return values
 
 
 def _orjson() -> Any:
@@ -434,38 +456,36 @@ def _named(
         name, eq, value = item.partition("=")
         name = name.strip()
         if not eq:
-            raise PointsError(f"'{item}' is not a name=value pair", hint="give every value a name (a=5,b=3)")
+            raise PointsError(
+                f"{quote(item)} is not a name=value pair", hint="give every value a name (a=5,b=3)"
+            )
         if name not in variables:
             raise PointsError(
-                f"unknown name '{name}'", hint=f"the expression's variables are {', '.join(variables)}"
+                f"unknown name {quote(name)}",
+                hint=f"the expression's variables are {short(', '.join(variables), width=200)}",
             )
         if name in found:
-            raise PointsError(f"'{name}' is given twice")
+            raise PointsError(f"{quote(name)} is given twice")
         found[name] = _number(value.strip(), name)
         texts[name] = value.strip()
     missing = [v for v in variables if v not in found]
     if missing:
         raise PointsError(
-            f"no value for {', '.join(missing)}",
-            hint=f"the expression's variables are {', '.join(variables)}",
+            f"no value for {short(', '.join(missing), width=200)}",
+            hint=f"the expression's variables are {short(', '.join(variables), width=200)}",
         )
     return [found[v] for v in variables], out_sep.join(texts[v] for v in columns)
 
 
 def _number(text: str, name: str) -> float:
-    try:
-        value = float(_unquote(text))
-    except ValueError:
-        raise PointsError(f"{name} = '{text}' is not a number") from None
-    if value != value or value in (float("inf"), float("-inf")):
-        raise PointsError(f"{name} = '{text}' is not a finite number")
-    return value
+    """One field's value, read by the one value reader (:mod:`.values`), as ``--at`` reads it."""
+    return read_value(_unquote(text.strip()), f"{name} = ")
 
 
 def _listing(layout: Layout) -> str:
     if layout.kind == HEADER:
-        return f"the header is {','.join(layout.columns)}"
-    return f"values bind in the order {', '.join(layout.columns)}"
+        return f"the header is {short(','.join(layout.columns), width=200)}"
+    return f"values bind in the order {short(', '.join(layout.columns), width=200)}"
 
 
 __all__ = [

@@ -4,10 +4,11 @@ A spec is one of
 
 * named: ``a=5,b=3,c=2`` (any order);
 * positional: ``5,3,2`` or ``p=5,3,2`` (``p=`` as in the note's p=(5,3,2); parentheses are
-  optional): the values bind to the variables in alphabetical order, or in ``--vars`` order.
+  optional): the values bind to the variables in natural order (``x1, x2, x10``), or in ``--vars``
+  order.
 
-A value is a number (``-3``, ``1e-8``) or a constant expression of gradcli's language
-(``pi/2``, ``-e``, ``sqrt(2)``); it must be a finite float64.
+A value is a plain number (``-3``, ``1e-8``) or a constant expression of gradcli's language
+(``pi/2``, ``-e``, ``sqrt(2)``), read by the one value reader, :mod:`gradcli.points.values`.
 
 Commands of one variable (the activation commands, ``plot``) also take ranges
 ``start:stop:count`` (:func:`parse_span`, :func:`parse_values`): count evenly spaced values,
@@ -23,7 +24,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import ExpressionError, PointsError
+from ..errors import PointsError, quote, short
+from .values import read_value, read_whole
 
 POINT_LABEL = "p"
 _WRAPPED = r"^(?:p\s*=\s*)?\((.*)\)$"  # compiled on first use: start-up matters
@@ -53,13 +55,13 @@ def parse_spec(text: str) -> PointSpec:
             name, _, value = item.partition("=")
             name = name.strip()
             if not name.isidentifier():
-                raise PointsError(f"'{name}' in point '{text}' is not a variable name")
+                raise PointsError(f"{quote(name)} in point {quote(text)} is not a variable name")
             names.append(name)
             values.append(_number(value, text))
         return PointSpec(text, tuple(names), tuple(values))
     if any(keyed[1:]) or (keyed[0] and not _is_label(items[0])):
         raise PointsError(
-            f"point '{text}' mixes name=value pairs with bare values",
+            f"point {quote(text)} mixes name=value pairs with bare values",
             hint="give every value a name (a=5,b=3) or none (5,3)",
         )
     if keyed[0]:  # p=5,3,2
@@ -101,21 +103,21 @@ def parse_span(text: str, with_count: bool | None = None) -> Span:
         or (with_count and len(parts) != 3)
         or (with_count is False and len(parts) != 2)
     ):
-        raise PointsError(f"range '{text}' is not {shape}", hint="e.g. -10:10:21 (both ends included)")
+        raise PointsError(f"range {quote(text)} is not {shape}", hint="e.g. -10:10:21 (both ends included)")
     start, stop = (_number(piece, text) for piece in parts[:2])
     if start == stop:
-        raise PointsError(f"range '{text}' starts and stops at the same value", hint="e.g. -10:10:21")
+        raise PointsError(f"range {quote(text)} starts and stops at the same value", hint="e.g. -10:10:21")
     if not math.isfinite(stop - start):
-        raise PointsError(f"range '{text}' is wider than float64 can space evenly", hint="narrow it")
+        raise PointsError(f"range {quote(text)} is wider than float64 can space evenly", hint="narrow it")
     count = None
     if len(parts) == 3:
-        piece = parts[2].strip()
-        if not piece.isdigit() or not 2 <= int(piece) <= MAX_COUNT:
+        count = read_whole(parts[2], 2, MAX_COUNT)
+        if count is None:
             raise PointsError(
-                f"count '{piece}' in range '{text}' is not a whole number from 2 to {MAX_COUNT:,}",
+                f"count {quote(parts[2].strip())} in range {quote(text)} is not a whole number"
+                f" from 2 to {MAX_COUNT:,}",
                 hint="e.g. -10:10:21 gives 21 values, both ends included",
             )
-        count = int(piece)
     return Span(start, stop, count)
 
 
@@ -161,34 +163,10 @@ def _split(body: str) -> list[str]:
 
 
 def _number(text: str, spec: str) -> float:
-    piece = text.strip()
-    if not piece.isascii():
-        raise PointsError(f"value '{piece}' in point '{spec}' is not a number", hint="values are plain ASCII")
-    try:
-        value = float(piece)
-    except ValueError:
-        value = _constant(piece, spec)
-    if value != value or value in (float("inf"), float("-inf")):
-        raise PointsError(f"value '{piece}' in point '{spec}' is not a finite number")
-    return value
-
-
-def _constant(piece: str, spec: str) -> float:
-    from ..language.evaluate import evaluate_constant
-    from ..language.parse import parse
-
-    if not piece:
-        raise PointsError(f"point '{spec}' has an empty value")
-    try:
-        expr = parse(piece)
-    except ExpressionError:
-        raise PointsError(f"value '{piece}' in point '{spec}' is not a number") from None
-    if expr.variables:
-        raise PointsError(
-            f"value '{piece}' in point '{spec}' is not a number",
-            hint="values may use pi, e and functions, but no variables",
-        )
-    return evaluate_constant(expr)
+    """One value of the point ``spec``, read by the one value reader (:mod:`.values`)."""
+    return read_value(
+        text, "value ", f" in point {quote(spec)}", empty=f"point {quote(spec)} has an empty value"
+    )
 
 
 def bind(
@@ -210,10 +188,10 @@ def bind(
         if spec.names is None:
             if len(spec.values) != len(positional):
                 raise PointsError(
-                    f"point '{spec.text}' has {len(spec.values)} value{'s' * (len(spec.values) != 1)}"
+                    f"point {quote(spec.text)} has {len(spec.values)} value{'s' * (len(spec.values) != 1)}"
                     f" but the expression has {len(variables)} variable{'s' * (len(variables) != 1)}",
                     hint=(
-                        f"{listing} (positional values bind in the order {', '.join(positional)})"
+                        f"{listing} (positional values bind in the order {short(', '.join(positional), width=200)})"
                         if positional
                         else f"{listing}: give no --at"
                     ),
@@ -225,15 +203,19 @@ def bind(
         for name, value in zip(spec.names, spec.values):
             if name not in column:
                 raise PointsError(
-                    f"point '{spec.text}' names '{name}', which is not in the expression", hint=listing
+                    f"point {quote(spec.text)} names {quote(name)}, which is not in the expression",
+                    hint=listing,
                 )
             if name in seen:
-                raise PointsError(f"point '{spec.text}' gives '{name}' twice", hint=listing)
+                raise PointsError(f"point {quote(spec.text)} gives {quote(name)} twice", hint=listing)
             seen.add(name)
             rows[r, column[name]] = value
         missing = [name for name in variables if name not in seen]
         if missing:
-            raise PointsError(f"point '{spec.text}' gives no value for {', '.join(missing)}", hint=listing)
+            raise PointsError(
+                f"point {quote(spec.text)} gives no value for {short(', '.join(missing), width=200)}",
+                hint=listing,
+            )
     return rows
 
 
@@ -243,17 +225,17 @@ def check_order(order: Sequence[str], variables: Sequence[str]) -> tuple[str, ..
     seen: set[str] = set()
     for name in order:
         if name not in variables:
-            raise PointsError(f"--vars names '{name}', which is not in the expression", hint=listing)
+            raise PointsError(f"--vars names {quote(name)}, which is not in the expression", hint=listing)
         if name in seen:
-            raise PointsError(f"--vars names '{name}' twice", hint=listing)
+            raise PointsError(f"--vars names {quote(name)} twice", hint=listing)
         seen.add(name)
     missing = [name for name in variables if name not in seen]
     if missing:
-        raise PointsError(f"--vars leaves out {', '.join(missing)}", hint=listing)
+        raise PointsError(f"--vars leaves out {short(', '.join(missing), width=200)}", hint=listing)
     return tuple(order)
 
 
 def _listing(variables: Sequence[str]) -> str:
     if not variables:
         return "the expression has no variables"
-    return f"the expression's variables are {', '.join(variables)}"
+    return f"the expression's variables are {short(', '.join(map(short, variables)), width=200)}"

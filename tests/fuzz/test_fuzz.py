@@ -1,0 +1,72 @@
+"""The fuzz suite's short, fixed-seed pass (CI): generated inputs keep gradcli's contract.
+
+Cases come from the grammar in ``fuzz_cases.py`` (expressions, points, stream lines, option
+combinations read from the CLI itself) and are checked against ``fuzz_contract.py``. Hypothesis
+draws them (derandomized: the same cases every run, shrunk when one fails); a sample is run
+again as real processes. The long run is ``python benchmarks/fuzz.py --n 100000``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from fuzz_cases import HypothesisDraw, RandomDraw, case, command_case, stream_case
+from fuzz_contract import check_in_process, check_process
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+settings.register_profile(
+    "fuzz-ci",
+    max_examples=100,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def _unknown(failures):
+    return [str(f) for f in failures if not f.known()]
+
+
+@settings(settings.get_profile("fuzz-ci"))
+@given(st.data())
+def test_generated_commands_keep_the_contract(data) -> None:
+    found, _ = check_in_process(command_case(HypothesisDraw(data)))
+    assert not _unknown(found), "\n".join(map(str, found))
+
+
+@settings(settings.get_profile("fuzz-ci"), max_examples=80)
+@given(st.data())
+def test_generated_streams_keep_every_good_line_and_report_every_bad_one(data) -> None:
+    found, _ = check_in_process(stream_case(HypothesisDraw(data)))
+    assert not _unknown(found), "\n".join(map(str, found))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_sample_in_real_processes_keeps_the_contract_and_exits_as_in_process(seed) -> None:
+    sample = case(RandomDraw(seed))
+    real, code = check_process(sample)
+    assert not _unknown(real), "\n".join(map(str, real))
+    inside, inside_code = check_in_process(sample)
+    assert not _unknown(inside), "\n".join(map(str, inside))
+    if not real and not inside:
+        assert inside_code == code, sample.shell()
+
+
+def test_the_grammar_makes_streams_whose_good_and_bad_lines_are_known() -> None:
+    sample = stream_case(RandomDraw(3))
+    assert sample.stream and sample.good and sample.stdin is not None
+    assert sorted(sample.good + sample.bad) == sorted(set(sample.good + sample.bad))
+
+
+def test_the_contract_catches_an_internal_error_and_a_lost_line() -> None:
+    from fuzz_cases import Case
+    from fuzz_contract import check_result
+
+    broken = Case(["grad", "x"], "1\n2\n", good=[1, 2], stream=True)
+    assert [f.kind for f in check_result(broken, 70, "", "gradcli: error: internal error", 0.1)] == ["exit"]
+    lost = check_result(broken, 0, '{"line": 1}\n', "", 0.1)
+    assert [f.kind for f in lost] == ["stream"]
+    assert [f.kind for f in check_result(Case(["grad", "--format", "json"]), 0, "{NaN}\n", "", 0.1)] == [
+        "json"
+    ]
