@@ -15,7 +15,8 @@ f this is exact: the chain rule holds for one-sided directional derivatives).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -23,10 +24,36 @@ from ..language.evaluate import Values
 from ..language.nodes import Call, Expression, Var
 
 
-def backprop(expr: Expression, values: Values, n: int) -> tuple[np.ndarray, list]:
+Edge = Callable[[int, int, Any, Any, Any, Any], None]
+
+
+def slopes(expr: Expression, values: Values) -> list:
+    """Every node's local derivatives (d node / d child, the registry's ``partials``); [] for leaves."""
+    out: list = []
+    with np.errstate(all="ignore"):
+        for i, node in enumerate(expr.nodes):
+            if type(node) is Call:
+                out.append(list(node.op.partials([values[j] for j in node.args], values[i])))
+            else:
+                out.append([])
+    return out
+
+
+def backprop(
+    expr: Expression,
+    values: Values,
+    n: int,
+    local: list | None = None,
+    on_edge: Edge | None = None,
+) -> tuple[np.ndarray, list]:
     """Exact gradient at each of ``n`` points: an array (n_vars, n), and every node's adjoint.
 
-    ``values`` is the forward pass at those points (:func:`gradcli.evaluate.forward`).
+    ``values`` is the forward pass at those points (:func:`gradcli.language.evaluate.forward`);
+    ``local`` the nodes' local derivatives if already computed (:func:`slopes`). ``on_edge``,
+    if given, is called for every edge in the order the sweep adds it, as
+    ``on_edge(parent, child, adjoint_of_parent, slope, term, total)`` where ``term`` is what
+    was added to the child's adjoint and ``total`` the child's adjoint after adding it (the
+    rounding-error bound and ``gradcli trace`` follow the one sweep this way).
     """
     nodes = expr.nodes
     depends = expr.depends
@@ -38,14 +65,19 @@ def backprop(expr: Expression, values: Values, n: int) -> tuple[np.ndarray, list
             g = adjoint[i]
             if g is None or type(node) is not Call or not depends[i]:
                 continue
-            args = [values[j] for j in node.args]
-            for j, slope in zip(node.args, node.op.partials(args, values[i])):
+            if local is not None:
+                partials = local[i]
+            else:
+                partials = node.op.partials([values[j] for j in node.args], values[i])
+            for j, slope in zip(node.args, partials):
                 if not depends[j]:
                     continue
                 term = g * slope
                 if not np.all(np.isfinite(term)):
                     term = np.where(g == 0, 0.0, term)  # a zero adjoint stops inf/nan slopes
                 adjoint[j] = term if adjoint[j] is None else adjoint[j] + term
+                if on_edge is not None:
+                    on_edge(i, j, g, slope, term, adjoint[j])
     grad = np.zeros((len(expr.variables), n))
     for k, slot in enumerate(expr.var_nodes):
         if adjoint[slot] is not None:
