@@ -23,7 +23,6 @@ import numpy as np
 from ..language.evaluate import Values
 from ..language.nodes import Call, Expression, Var
 
-
 Edge = Callable[[int, int, Any, Any, Any, Any], None]
 
 
