@@ -15,7 +15,7 @@ from ..language.evaluate import columns, forward
 from ..language.nodes import Expression
 from ..language.parse import parse
 from ..points.spec import bind, check_order, parse_spec
-from .backprop import backprop
+from .bound import bounded_backprop
 from .diagnostics import DEFAULT_EXPLODE, DEFAULT_VANISH, GradWarning, diagnose
 from .finite_diff import Differences
 from .methods import METHODS, finite_difference
@@ -28,7 +28,8 @@ DEFAULT_METHOD = "central"
 class GradResult(NamedTuple):
     """Values and gradients of one expression at n points, for k variables.
 
-    ``exact`` is backprop's gradient, shape (k, n); ``diff`` the finite differences (None for
+    ``exact`` is backprop's gradient, shape (k, n), and ``exact_bound`` a bound on its
+    rounding error, same shape (:mod:`gradcli.derive.bound`; inf or NaN: unknown); ``diff`` the finite differences (None for
     ``method="backprop"``); ``error`` is |finite difference - backprop| and ``rel_error`` that
     over |backprop| (0 where both are 0; both None for backprop); ``warnings[p]`` the warnings
     at point p. Where f is not finite, every derivative is NaN.
@@ -44,6 +45,7 @@ class GradResult(NamedTuple):
     error: np.ndarray | None
     rel_error: np.ndarray | None
     warnings: list[list[GradWarning]]
+    exact_bound: np.ndarray | None = None  # (k, n): |exact - true gradient| is at most this; inf/NaN: unknown
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -87,12 +89,14 @@ def compute(
     cols = columns(points)
     values = forward(expr, cols)
     f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
-    exact, adjoints = backprop(expr, values, n)
+    bounded = bounded_backprop(expr, values, n)
+    exact, adjoints, bound = bounded.grad, bounded.adjoints, bounded.bound
     diff = None if method == BACKPROP else finite_difference(expr, cols, f, method, eps, whole=whole)
     warnings = diagnose(expr, values, f, exact, adjoints, diff, vanish, explode)
     undefined = ~np.isfinite(f)
     if undefined.any():  # no derivative where f itself is not defined
         exact[:, undefined] = np.nan
+        bound[:, undefined] = np.nan
         if diff is not None:
             diff.gradient[:, undefined] = np.nan
     error = rel = None
@@ -101,7 +105,7 @@ def compute(
             error = np.abs(diff.gradient - exact)
             rel = np.where((exact == 0) & (error == 0), 0.0, error / np.abs(exact))
     fixed = eps if diff is not None else None
-    return GradResult(expr, method, fixed, points, f, exact, diff, error, rel, warnings)
+    return GradResult(expr, method, fixed, points, f, exact, diff, error, rel, warnings, bound)
 
 
 def grad(
