@@ -32,9 +32,12 @@ JSON_FIELDS = [
     "eps",
     "gradient",
     "exact",
+    "exact_bound",
     "error",
     "rel_error",
     "error_estimate",
+    "digits",
+    "note",
     "warnings",
 ]
 

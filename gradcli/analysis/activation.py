@@ -53,11 +53,13 @@ def evaluate_activation(
     vanish: float = DEFAULT_VANISH,
     explode: float = DEFAULT_EXPLODE,
     param: float | None = None,
+    precision: str | int = "auto",
 ) -> ActivationResult:
     """The activation ``name`` at each x in ``xs``, with its healthy range for ``vanish``.
 
     ``param`` sets its parameter (alpha) where it has one (None: the registry's default); giving
-    one to an activation without a parameter raises :class:`OptionError`.
+    one to an activation without a parameter raises :class:`OptionError`. ``precision`` as
+    for :func:`~gradcli.derive.gradient.compute`.
     """
     activation = ACTIVATIONS[name]
     if param is not None and activation.param is None:
@@ -69,7 +71,7 @@ def evaluate_activation(
         params = (activation.default if param is None else float(param),)  # type: ignore[assignment]
     expr = parse(expression_text(activation, params))
     points = np.asarray(xs, dtype=np.float64).reshape(-1, 1)
-    result = compute(expr, points, method, eps, vanish, explode)
+    result = compute(expr, points, method, eps, vanish, explode, precision=precision)
     health = healthy_range(slope_of(FUNCTIONS[name], params), vanish)
     warnings = [
         [_in_words(w, name, float(points[p, 0]), result, p, health) for w in found]
@@ -102,8 +104,20 @@ def _in_words(w: GradWarning, name: str, x: float, result: GradResult, p: int, h
     advice = ""
     if health.above_vanish:
         advice = f"; it is at least {number(health.vanish)} only for {set_text(health.above_vanish)}"
-    if g == 0:
+    reason = (w.details or {}).get("reason")
+    if reason in ("flat", "constant"):
         text = f"{where} is exactly 0: {name} is flat here, so a gradient step cannot move x at all{advice}"
+    elif reason == "stationary":
+        text = f"{where} is exactly 0 at this point only: {w.message}{advice}"
+    elif reason == "underflow":
+        high = (w.details or {}).get("high_precision")
+        text = (
+            f"{where} = {high} (in high precision) is below float64's range, so it shows as {number(g)}: "
+            f"{name} is saturated here, so a gradient step barely moves x, and multiplied through further "
+            f"layers the gradient vanishes{advice}"
+        )
+    elif reason == "small":
+        text = f"{w.message}{advice}"
     else:
         text = (
             f"{where} = {number(g)} is below the --vanish threshold {number(health.vanish)}: {name} is "

@@ -101,7 +101,7 @@ def compute(
     adjoints = bounded.adjoints
     value, exact, bound, precise = refine(expr, points, f, bounded.grad, bounded.bound, precision)
     diff = None if method == BACKPROP else finite_difference(expr, cols, f, method, eps, whole=whole)
-    warnings = diagnose(expr, values, f, exact, adjoints, diff, vanish, explode)
+    warnings = diagnose(expr, values, f, exact, adjoints, diff, vanish, explode, bound=bound, precise=precise)
     f = value
     undefined = ~np.isfinite(f)
     if undefined.any():  # no derivative where f itself is not defined

@@ -121,11 +121,28 @@ def records(result: GradResult) -> Iterator[dict[str, Any]]:
             "eps": per_var(diff.step if diff is not None else None),
             "gradient": per_var(grad),
             "exact": per_var(exact),
+            "exact_bound": per_var(result.exact_bound),
             "error": per_var(error),
             "rel_error": per_var(rel),
             "error_estimate": per_var(estimate),
+            **_precision(result, p),
             "warnings": [w.as_dict() for w in result.warnings[p]],
         }
+
+
+def _precision(result: GradResult, p: int) -> dict[str, Any]:
+    """``digits`` of the high-precision re-evaluation and its ``note`` (null: float64 only)."""
+    rec = result.precise[p] if result.precise is not None else None
+    return {"digits": rec.digits if rec else None, "note": rec.note if rec else None}
+
+
+def _precision_columns(result: GradResult, n: int) -> tuple[list[str], list[str]]:
+    """The ``digits`` and ``note`` texts of :func:`_precision`, a column each."""
+    digits, notes = ["null"] * n, ["null"] * n
+    for p, rec in enumerate(result.precise or ()):
+        if rec is not None:
+            digits[p], notes[p] = str(rec.digits), dumps(rec.note)
+    return digits, notes
 
 
 def json_lines(result: GradResult, lines: Sequence[int]) -> str:
@@ -151,8 +168,9 @@ def json_lines(result: GradResult, lines: Sequence[int]) -> str:
     warnings = [dumps([w.as_dict() for w in ws]) if ws else "[]" for ws in result.warnings]
     template = (
         f'{{{{"line": {{}}, "expr": {_braces(_string(result.expr.text))}, "point": {{}}, "value": {{}}, '
-        f'"method": {_braces(_string(result.method))}, "eps": {{}}, "gradient": {{}}, "exact": {{}}, "error": {{}}, '
-        f'"rel_error": {{}}, "error_estimate": {{}}, "warnings": {{}}}}}}\n'
+        f'"method": {_braces(_string(result.method))}, "eps": {{}}, "gradient": {{}}, "exact": {{}}, '
+        f'"exact_bound": {{}}, "error": {{}}, "rel_error": {{}}, "error_estimate": {{}}, "digits": {{}}, '
+        f'"note": {{}}, "warnings": {{}}}}}}\n'
     )
     columns = [
         list(map(str, lines)),
@@ -161,9 +179,11 @@ def json_lines(result: GradResult, lines: Sequence[int]) -> str:
         per_var(diff.step if diff is not None else None),
         per_var(result.gradient),
         per_var(result.exact),
+        per_var(result.exact_bound),
         per_var(result.error),
         per_var(result.rel_error),
         per_var(diff.error_estimate if diff is not None else None),
+        *_precision_columns(result, n),
         warnings,
     ]
     return "".join(map(template.format, *columns))

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # only for annotations: the grad table path loads none of the
 
 _STYLE = {
     "ok": "green",
+    "uncertain": "yellow",
     "vanishing": "yellow",
     "exploding": "yellow",
     "inaccurate": "yellow",
@@ -217,6 +218,8 @@ def render(result: GradResult, console: Console) -> None:
             line = Text(f"{label}{w.kind}: ", style=_STYLE.get(w.kind, "yellow"))
             line.append(w.message)
             console.print(line)
+        if result.precise is not None and result.precise[p] is not None:
+            console.print(Text(f"note: {result.precise[p].note}", style="dim"))
 
 
 _MARKS = {"best": "best", "auto": "auto", "eps": "your --eps"}
@@ -585,6 +588,10 @@ def render_activation(run: ActivationResult, console: Console) -> None:
             line.append(f"{w.kind}: ", style=_STYLE.get(w.kind, "yellow"))
             line.append(w.message)
             console.print(line)
+        if result.precise is not None and result.precise[p] is not None:
+            console.print(
+                Text(f"x = {number(result.points[p, 0])}: note: {result.precise[p].note}", style="dim")
+            )
     console.print()
     if run.health is None:
         return
