@@ -34,6 +34,7 @@ _EXPORTS = {
     "jacobian": "gradcli.analysis.jacobian",
     "sweep": "gradcli.analysis.sweep",
     "trace": "gradcli.analysis.trace",
+    "exit_status": "gradcli.analysis.status",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -259,7 +259,7 @@ def test_alpha_on_an_activation_without_one_names_those_that_take_it(name):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == (
-        f"gradcli: error: {name} has no --alpha: only leaky_relu and elu take one "
+        f"gradcli: error: {name.replace('_', '-')} has no --alpha: only leaky-relu and elu take one "
         f"(see 'gradcli {name} --help')\n"
     )
     assert "--alpha" not in run(name, "--help").stdout

@@ -1,4 +1,4 @@
-"""The Python API: the examples in the docstrings and the README run as shown."""
+"""The Python API: the examples in the docstrings and in docs/guide/python-api.md run as shown."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import gradcli
 import gradcli.derive.gradient
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+API_GUIDE = Path(__file__).resolve().parent.parent / "docs" / "guide" / "python-api.md"
 
 
 @pytest.mark.parametrize("module", [gradcli, gradcli.derive.gradient])
@@ -20,9 +20,9 @@ def test_docstring_examples(module: object) -> None:
     assert tried > 0 and failures == 0
 
 
-def test_readme_python_example() -> None:
-    (block,) = re.findall(r"```python\n(.*?)```", README, re.S)
-    test = doctest.DocTestParser().get_doctest(block, {}, "README", "README.md", 0)
+def test_api_guide_python_example() -> None:
+    (block,) = re.findall(r"```python\n(.*?)```", API_GUIDE.read_text(), re.S)
+    test = doctest.DocTestParser().get_doctest(block, {}, "python-api", str(API_GUIDE), 0)
     runner = doctest.DocTestRunner(verbose=False)
     runner.run(test)
     assert runner.tries > 0 and runner.failures == 0

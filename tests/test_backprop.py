@@ -122,6 +122,26 @@ MP: dict[tuple[str, int], tuple[Callable, list[Callable]]] = {
 }
 MP[("pow", 2)] = MP[("**", 2)]
 MP[("swish", 1)] = MP[("silu", 1)]
+MP[("ln", 1)], MP[("ln", 2)] = MP[("log", 1)], MP[("log", 2)]
+MP[("cbrt", 1)] = (lambda x: mp.sign(x) * mp.cbrt(abs(x)), [lambda x: 1 / (3 * mp.cbrt(abs(x)) ** 2)])
+MP[("sec", 1)] = (mp.sec, [lambda x: mp.sec(x) * mp.tan(x)])
+MP[("csc", 1)] = (mp.csc, [lambda x: -mp.csc(x) * mp.cot(x)])
+MP[("cot", 1)] = (mp.cot, [lambda x: -1 - mp.cot(x) ** 2])
+MP[("gamma", 1)] = (mp.gamma, [lambda x: mp.gamma(x) * mp.digamma(x)])
+MP[("lgamma", 1)] = (lambda x: mp.log(abs(mp.gamma(x))), [mp.digamma])
+
+
+def _polygamma(n, x, more=0):
+    if n != int(n) or n < 0:
+        raise ValueError("polygamma is defined for whole orders n >= 0 only")
+    return mp.polygamma(int(n) + more, x)
+
+
+MP[("polygamma", 2)] = (_polygamma, [lambda n, x: MPF(0), lambda n, x: _polygamma(n, x, 1)])
+MP[("where", 3)] = (
+    lambda c, a, b: a if c != 0 else b,
+    [lambda c, a, b: MPF(0), lambda c, a, b: MPF(c != 0), lambda c, a, b: MPF(c == 0)],
+)
 
 
 def _arities(op) -> range:

@@ -165,6 +165,21 @@ REFERENCE: dict[tuple[str, int], Ref] = {
         [lambda x: mp.sec(x) ** 2],
         _grid(-3, -1.57, -1, 0, 1e-10, 0.5, 1, 1.5707963, math.pi / 2, 2, 3, 100),
     ),
+    ("sec", 1): Ref(
+        mp.sec,
+        [lambda x: mp.sec(x) * mp.tan(x)],
+        _grid(-3, -1.57, -1, 0, 1e-10, 0.5, 1, 1.5707963, math.pi / 2, 2, 3, math.pi, 100),
+    ),
+    ("csc", 1): Ref(
+        mp.csc,
+        [lambda x: -mp.csc(x) * mp.cot(x)],
+        _grid(-3, -1, -1e-10, 1e-300, 1e-10, 0.5, 1, math.pi / 2, 2, 3, math.pi, 100),
+    ),
+    ("cot", 1): Ref(
+        mp.cot,
+        [lambda x: -1 - mp.cot(x) ** 2],
+        _grid(-3, -1, -1e-10, 1e-300, 1e-10, 0.5, 1, 1.5707963, math.pi / 2, 2, 3, math.pi, 100),
+    ),
     ("asin", 1): Ref(mp.asin, [lambda x: 1 / mp.sqrt(1 - x * x)], _grid(*_UNIT)),
     ("acos", 1): Ref(mp.acos, [lambda x: -1 / mp.sqrt(1 - x * x)], _grid(*_UNIT)),
     ("atan", 1): Ref(
@@ -287,6 +302,33 @@ REFERENCE: dict[tuple[str, int], Ref] = {
     ),
 }
 REFERENCE[("pow", 2)] = REFERENCE[("**", 2)]
+REFERENCE[("ln", 1)] = REFERENCE[("log", 1)]
+REFERENCE[("ln", 2)] = REFERENCE[("log", 2)]
+REFERENCE[("cbrt", 1)] = Ref(
+    lambda x: mp.sign(x) * mp.cbrt(abs(x)),
+    [lambda x: 1 / (3 * mp.cbrt(abs(x)) ** 2)],
+    _grid(-1e300, -8, -1, -1e-10, -1e-300, 1e-300, 1e-10, 0.5, 1, 8, 27, 1e10, 1e300),
+)
+REFERENCE[("gamma", 1)] = Ref(
+    mp.gamma,
+    [lambda x: mp.gamma(x) * mp.digamma(x)],
+    _grid(-170.5, -2.5, -0.5, 1e-300, 1e-10, 0.3, 1, 1.4616321449683622, 2, 3.5, 10, 100.5, 171.5, 180),
+)
+REFERENCE[("lgamma", 1)] = Ref(
+    lambda x: mp.log(abs(mp.gamma(x))) if x < 1e10 else mp.loggamma(x),
+    [mp.digamma],
+    _grid(-10.3, -3.7, -2.3, -0.5, 1e-300, 1e-10, 0.5, 1, 1.5, 2, 2.5, 10, 1e5, 1e300),  # not at its zeros
+)
+REFERENCE[("polygamma", 2)] = Ref(
+    lambda n, x: mp.polygamma(int(mp.nint(n)), x),  # only whole n: constant in n between them
+    [lambda n, x: MPF(0), lambda n, x: mp.polygamma(int(mp.nint(n)) + 1, x)],
+    _pairs([0.0, 1.0, 2.0, 3.0, 5.0], [1e-10, 0.3, 1, 1.5, 2.5, 7, 30, 1e10, -0.5, -2.3]),
+)
+REFERENCE[("where", 3)] = Ref(
+    lambda c, a, b: a if c != 0 else b,
+    [lambda c, a, b: MPF(0), lambda c, a, b: MPF(c != 0), lambda c, a, b: MPF(c == 0)],
+    [(c, a, b) for c in (-2.0, 0.0, 1e-300, 3.0) for a in (-1.5, 2.0) for b in (0.25, -7.0)],
+)
 REFERENCE[("swish", 1)] = REFERENCE[("silu", 1)]
 
 
@@ -573,6 +615,7 @@ KINKS: dict[str, list[tuple[tuple[float, ...], tuple[float, ...], float]]] = {
     "relu": [((0.0,), (1.0,), 1.0), ((0.0,), (-1.0,), 0.0), ((0.0,), (3.0,), 3.0)],
     "sign": [((0.0,), (1.0,), math.nan), ((0.0,), (-1.0,), math.nan), ((0.0,), (0.0,), 0.0)],
     "sqrt": [((0.0,), (1.0,), math.inf), ((0.0,), (-1.0,), math.nan), ((0.0,), (0.0,), 0.0)],
+    "cbrt": [((0.0,), (1.0,), math.inf), ((0.0,), (-1.0,), -math.inf), ((0.0,), (0.0,), 0.0)],
     "hypot": [
         ((0.0, 0.0), (1.0, 0.0), 1.0),
         ((0.0, 0.0), (-1.0, 0.0), 1.0),
@@ -680,8 +723,8 @@ def test_directional_rule_agrees_with_an_mpmath_one_sided_quotient(name, args, d
         quotient = (mp.re(shifted) - base) / t
     if jump > 1e-3:  # f itself jumps (atan2 across its cut): no one-sided derivative
         assert math.isnan(got), f"{name}{args} along {dots} jumps, got {got}"
-    elif abs(quotient) > 1e10:  # continuous with a vertical tangent (sqrt at 0)
-        assert got == math.inf
+    elif abs(quotient) > 1e10:  # continuous with a vertical tangent (sqrt, cbrt at 0)
+        assert got == (math.inf if quotient > 0 else -math.inf)
     else:
         assert abs(MPF(got) - quotient) <= 1e-15  # t**0.5 for pow(x, 1.5) at 0, else ~0
 

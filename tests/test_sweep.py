@@ -126,7 +126,7 @@ def test_cli_sweep_json_lines():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("x*y", "--at", "x=1,y=2", "--var", "z"), "unknown --var 'z'"),
+        (("x*y", "--at", "x=1,y=2", "--wrt", "z"), "unknown --wrt 'z'"),
         (("x", "--at", "1", "--at", "2"), "sweep takes one point, not 2"),
         (("2+3",), "no variables"),
         (("x", "--at", "1", "--range", "1e-3"), "is not two positive numbers"),

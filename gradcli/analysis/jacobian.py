@@ -213,3 +213,26 @@ __all__ = [
     "union_variables",
     "unit_vector",
 ]
+
+
+def direction_unit(text: str, names: Sequence[str], order: Sequence[str] | None = None) -> tuple[float, ...]:
+    """``--direction`` text as a unit vector over ``names`` (the union of the expressions'
+    variables), positional values bound in ``order`` (checked against ``names``) or alphabetically.
+
+    Raises :class:`OptionError` when there are no variables to point along, or the text is bad.
+    """
+    from ..points.spec import check_order
+
+    names = tuple(names)
+    if not names:
+        raise OptionError(
+            "--direction: the expression has no variables, so there is no direction to differentiate along"
+        )
+    return parse_direction(text, names, check_order(order, names) if order is not None else None)
+
+
+def directionals(jr: JacobianResult, unit: Sequence[float], names: Sequence[str]) -> list[Directional]:
+    """Each expression's derivative along ``unit`` (a unit vector over ``names``, the union of the
+    expressions' variables): :func:`directional` with the components of the variables it uses."""
+    names = list(names)
+    return [directional(r, [unit[names.index(v)] for v in r.variables]) for r in jr.results]

@@ -126,3 +126,24 @@ def sweep(
                 for h, g, e, est, marks in method_rows
             )
     return Sweep(expr, point[0], expr.variables[var], float(f0[0]), exact, rows)
+
+
+def check_sweep(expr: Expression, points: np.ndarray, var: str | None = None) -> int:
+    """Check a sweep's input before any work: ``expr`` has variables, ``points`` is one point
+    (a (1, k) block), and ``var`` (None: the first variable) is one of them.
+
+    Returns the index of ``var`` among ``expr.variables``; raises :class:`OptionError` or
+    :class:`PointsError` with the option to change.
+    """
+    from ..errors import PointsError
+
+    names = expr.variables
+    if not names:
+        raise OptionError("the expression has no variables: there is nothing to sweep")
+    if points.shape[0] != 1:
+        raise PointsError(f"sweep takes one point, not {points.shape[0]}", hint="give --at once")
+    if var is None:
+        return 0
+    if var not in names:
+        raise OptionError(f"unknown --wrt '{var}'", hint=f"the expression's variables are {', '.join(names)}")
+    return names.index(var)

@@ -127,3 +127,19 @@ def trace(expr: Expression, points: np.ndarray, vanish: float = DEFAULT_VANISH) 
 
 
 __all__ = ["Trace", "TraceNode", "trace"]
+
+
+def undefined(expr: Expression, points: np.ndarray, traces: list[Trace]) -> list[tuple[int, str]]:
+    """The points (0-based) where f is not finite, each with the reason in grad's words: the
+    operation that failed and its arguments (or, failing that, f's value)."""
+    from ..derive.gradient import BACKPROP, compute
+
+    bad = [p for p, t in enumerate(traces) if not math.isfinite(t.root.value)]
+    if not bad:
+        return []
+    why = compute(expr, points[bad], BACKPROP).warnings
+    reasons = []
+    for p, warnings in zip(bad, why):
+        said = [w.message for w in warnings if w.kind == "nonfinite" and w.var is None]
+        reasons.append((p, said[0] if said else f"f is {traces[p].root.value!r}"))
+    return reasons

@@ -28,7 +28,7 @@ Reverse sweep (through :func:`gradcli.derive.backprop.backprop`'s ``on_edge``): 
 
 where ``E(g)`` is the parent adjoint's bound, ``c_p`` the partial's own rounding (``ULPS``;
 ``m`` a magnitude of the terms inside the partial where its formula can cancel: silu, swish,
-mish, gelu), and ``s_p`` the partial's sensitivity to its arguments' forward errors, measured
+mish, gelu, gamma, lgamma), and ``s_p`` the partial's sensitivity to its arguments' forward errors, measured
 by the same end-point evaluations (``|p(a_j +/- e_j) - p(a_j)|``; ``*`` gets it exactly: the
 other argument's bound). Summing the terms of an adjoint adds ``u |running sum|`` per
 addition, so cancellation in a sum of adjoints shows as a bound far above the result. A zero
@@ -42,7 +42,8 @@ over the whole registry. NaN or inf means unknown.
 against mpmath at 40 digits on ~1,000 points per op (uniform, log-spread over 1e-12..300, near
 the ops' special points; ``tests/test_bound.py`` re-measures them): IEEE operations are
 correctly rounded (1); numpy's exp, log, sin, ... measured within 2; the composite activations
-(sigmoid, selu, silu, mish) within 3 to 4.
+(sigmoid, selu, silu, mish) within 3 to 4; cbrt, gamma, lgamma (absolute, near its zeros)
+and polygamma (whose reflection for x < 0 cancels) more, as the table says.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ ULPS: dict[str, tuple[float, float]] = {
     "exp": (2, 2),
     "expm1": (3, 2),
     "log": (2, 3),
+    "ln": (2, 3),
     "log1p": (3, 3),
     "log2": (2, 4),
     "log10": (4, 5),
@@ -107,6 +109,14 @@ ULPS: dict[str, tuple[float, float]] = {
     "swish": (6, 8),
     "softsign": (4, 6),
     "mish": (6, 8),
+    "cbrt": (7, 14),
+    "sec": (3, 5),
+    "csc": (3, 5),
+    "cot": (3, 7),
+    "gamma": (11, 12),  # partial: relative to max(|p|, |gamma(x)|) (it cancels at digamma's root)
+    "lgamma": (8, 8),  # relative to max(|v|, 1) and max(|p|, 1) (zeros at 1, 2 and digamma's root)
+    "polygamma": (17, 200),
+    "where": (0, 0),
 }
 _LINEAR = frozenset({"add", "sub", "neg", "pos"})
 _POLES = frozenset({"tan"})  # poles away from 0 (those at 0 are checked by op: div, pow)
@@ -117,8 +127,16 @@ def _sig(x: Any) -> Any:
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
-def _magnitude(name: str, x: Any) -> Any:
+_CANCELS = frozenset({"silu", "swish", "mish", "gelu", "gamma", "lgamma"})
+
+
+def _magnitude(name: str, args: list, out: Any) -> Any:
     """The size of the terms inside a partial whose formula cancels near its own zero."""
+    x = args[-1]
+    if name == "gamma":
+        return np.abs(out)
+    if name == "lgamma":
+        return 1.0
     if name in ("silu", "swish"):
         s = _sig(x)
         return s * (1.0 + np.abs(x) * (1.0 - s))
@@ -144,6 +162,11 @@ class Bounded(NamedTuple):
     value_bound: np.ndarray
 
 
+def _name(op: Any) -> str:
+    """The op's registry name, an alias (ln) read as the op it names (log)."""
+    return getattr(op, "alias_of", None) or op.name
+
+
 def _zero(x: Any) -> bool:
     return np.ndim(x) == 0 and x == 0
 
@@ -157,12 +180,13 @@ def _forward_bounds(expr: Expression, values: Values, local: list) -> tuple[list
         if type(node) is not Call:
             continue
         op = node.op
-        name = op.name
+        name = _name(op)
         args = [values[j] for j in node.args]
         errs = [err[j] for j in node.args]
         v = values[i]
         c_op = ULPS.get(name, _UNKNOWN)[0]
-        own = (c_op * U) * np.abs(v) + TINY if c_op else 0.0
+        size = np.maximum(np.abs(v), 1.0) if name == "lgamma" else np.abs(v)
+        own = (c_op * U) * size + TINY if c_op else 0.0
         inexact = [k for k, e in enumerate(errs) if not _zero(e)]
         if not inexact:
             err[i] = own
@@ -187,9 +211,26 @@ def _forward_bounds(expr: Expression, values: Values, local: list) -> tuple[list
             sens[i] = [eb, ea]
             continue
         need = [expr.depends[j] for j in node.args]
-        total, sens[i] = _ends(op, args, errs, inexact, v, p, need)
+        if name in ("min", "max"):
+            total, sens[i] = _extreme(args, errs, v)
+        else:
+            total, sens[i] = _ends(op, args, errs, inexact, v, p, need)
         err[i] = S * total + 3 * own
     return err, sens
+
+
+def _extreme(args: list, errs: list, v: Any) -> tuple[Any, list]:
+    """min/max of many arguments: moves by at most the largest error of a candidate; the
+    partials (0, 1, or a tie's share) can change only among the arguments within reach of v."""
+    widest: Any = 0.0
+    for e in errs:
+        widest = np.maximum(widest, e)
+    reach = [np.abs(a - v) <= e + widest for a, e in zip(args, errs)]
+    count: Any = 0
+    for r in reach:
+        count = count + r
+    contested = count > 1
+    return widest, [np.where(contested & r, 1.0, 0.0) for r in reach]
 
 
 def _ends(
@@ -240,7 +281,8 @@ def bounded_backprop(expr: Expression, values: Values, n: int) -> Bounded:
 
         def edge(parent: int, child: int, g: Any, slope: Any, term: Any, total: Any) -> None:
             node = nodes[parent]
-            c_p = ULPS.get(node.op.name, _UNKNOWN)[1]
+            name = _name(node.op)
+            c_p = ULPS.get(name, _UNKNOWN)[1]
             k = (
                 node.args.index(child)
                 if node.args.count(child) == 1
@@ -249,8 +291,8 @@ def bounded_backprop(expr: Expression, values: Values, n: int) -> Bounded:
             dp: Any = 0.0
             if c_p:
                 size = np.abs(slope)
-                if node.op.name in ("silu", "swish", "mish", "gelu"):
-                    size = np.maximum(size, _magnitude(node.op.name, values[node.args[0]]))
+                if name in _CANCELS:
+                    size = np.maximum(size, _magnitude(name, [values[j] for j in node.args], values[parent]))
                 dp = (c_p * U) * size + TINY
             if sens[parent] is not None and not _zero(sens[parent][k]):
                 dp = 3 * dp + sens[parent][k]

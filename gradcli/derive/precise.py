@@ -21,7 +21,10 @@
 The gradient reported is then the high-precision result rounded to float64; its bound is the
 difference between the two precisions plus the rounding to float64 (half an ulp), or, where
 the true gradient is below float64's range, the gradient itself (0 is then off by all of it).
-Constants and points are taken as the float64 numbers they are.
+Points and number literals are taken as the float64 numbers they are, ``pi`` and ``e`` as the
+true constants; the forms come from the registry (:mod:`gradcli.language.precise`). An expression
+with a function that has no high-precision form stays float64 under ``"auto"``, and is refused
+(:class:`~gradcli.language.precise.UnsupportedPrecision`, exit 2) under N digits.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import OptionError
-from ..language.nodes import Call, Expression
+from ..language.nodes import Expression
 
 AUTO = "auto"
 OFF = "off"
@@ -97,26 +100,9 @@ def lost_digits(grad: np.ndarray, bound: np.ndarray, value_ok: np.ndarray) -> np
 
 def _sweep(expr: Expression, point: Sequence[float], dps: int) -> tuple[Any, list]:
     """f and its gradient at one point in mpmath at ``dps`` digits (NaN outside the domain)."""
-    import mpmath as mp
+    from ..language.precise import gradient
 
-    from . import mp_forms
-
-    values = mp_forms.values(expr, point, dps)
-    nodes = expr.nodes
-    adjoint: list = [None] * len(nodes)
-    adjoint[-1] = mp.mpf(1)
-    with mp.workdps(dps):
-        for i in range(len(nodes) - 1, -1, -1):
-            node = nodes[i]
-            g = adjoint[i]
-            if g is None or g == 0 or type(node) is not Call or not expr.depends[i]:
-                continue
-            for j, slope in zip(node.args, mp_forms.partials(node, values, dps)):
-                if expr.depends[j]:
-                    term = g * slope
-                    adjoint[j] = term if adjoint[j] is None else adjoint[j] + term
-        grad = [adjoint[slot] if adjoint[slot] is not None else mp.mpf(0) for slot in expr.var_nodes]
-    return values[-1], grad
+    return gradient(expr, [float(x) for x in point], dps)
 
 
 def _agree(a: list, b: list) -> bool:
@@ -263,6 +249,14 @@ def refine(
     todo = np.flatnonzero(ok if precision != AUTO else lost_digits(grad, bound, ok))
     if not todo.size:
         return value, grad, bound, records
+    from ..language.precise import UnsupportedPrecision, supported
+
+    try:
+        supported(expr)
+    except UnsupportedPrecision:
+        if precision != AUTO:
+            raise  # --precision N: refused with the function's name
+        return value, grad, bound, records  # auto: float64, with its bound, is all there is
     value, grad, bound = value.copy(), grad.copy(), bound.copy()
     digits = None if precision == AUTO else int(precision)
     for p in todo:

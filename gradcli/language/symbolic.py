@@ -36,7 +36,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..errors import GradcliError
-from ..registry import CONSTANTS, OPERATORS, Op
+from ..registry import CONSTANTS, OPERATORS, NaryRule, Op
 from .nodes import MAX_LENGTH, Call, Const, Expression, Node, Var
 from .parse import parse
 
@@ -81,6 +81,7 @@ class Algebra:
     def __init__(self) -> None:
         self._table: dict[tuple, Term] = {}
         self._templates: dict[tuple[str, int], list[Expression]] = {}
+        self._nary: dict[int, tuple[Sequence[Term], list[Term], Term]] = {}  # by id(args), args kept
         self.zero = self.const(0.0)
         self.one = self.const(1.0)
 
@@ -110,7 +111,9 @@ class Algebra:
     # --- operations, simplifying ----------------------------------------------------------
 
     def call(self, op: Op, args: Sequence[Term]) -> Term:
-        """``op`` applied to ``args``, simplified."""
+        """``op`` applied to ``args``, simplified (``min(x, x, x)`` is ``x``)."""
+        if op.idempotent and all(a is args[0] for a in args):
+            return args[0]
         builder = getattr(self, f"_{op.name}", None) if op.name in FOLDED else None
         if builder is not None:
             return builder(op, *args)
@@ -277,17 +280,47 @@ class Algebra:
         return self.call(node.op, [terms[j] for j in node.args])  # type: ignore[union-attr]
 
     def partial(self, op: Op, args: Sequence[Term], i: int) -> Term:
-        """d op(args) / d args[i], from the registry's symbolic rule."""
+        """d op(args) / d args[i], from the registry's symbolic rule.
+
+        An n-ary rule (:class:`~gradcli.registry.NaryRule`) costs O(n) terms for all n partials
+        together when the same ``args`` object is passed for each ``i`` in turn (as
+        :func:`derivatives` does): the weights and their sum are built once and shared.
+        """
         n = len(args)
+        if isinstance(op.symbolic, NaryRule) and n != 2:
+            return self._nary_partial(op, args, i)
         key = (op.name, n)
         rules = self._templates.get(key)
         if rules is None:
             rules = self._templates[key] = [_parse_rule(op, text) for text in rule_texts(op, n)]
         bind = dict(zip(op.params(n), args))
+        return self._instantiate(rules[i], bind)
+
+    def _instantiate(self, rule: Expression, bind: dict[str, Term]) -> Term:
         terms: list[Term] = []
-        for node in rules[i].nodes:
+        for node in rule.nodes:
             terms.append(self._node_term(node, terms, bind))
         return terms[-1]
+
+    def _nary_partial(self, op: Op, args: Sequence[Term], i: int) -> Term:
+        cached = self._nary.get(id(args))
+        if cached is None or cached[0] is not args:
+            key = (op.name, "weight")
+            template = self._templates.get(key)
+            if template is None:
+                template = self._templates[key] = [_parse_rule(op, op.symbolic.weight)]  # type: ignore[union-attr]
+            out = self.call(op, args)
+            weights = [self._instantiate(template[0], {"out": out, "x": a}) for a in args]
+            counts: dict[int, tuple[Term, int]] = {}  # repeated arguments: one c*w term each
+            for w in weights:
+                counts[id(w)] = (w, counts[id(w)][1] + 1 if id(w) in counts else 1)
+            total: Term | None = None
+            for w, c in counts.values():
+                term = w if c == 1 else self.mul(self.const(float(c)), w)
+                total = term if total is None else self.add(total, term)
+            cached = self._nary[id(args)] = (args, weights, total)  # type: ignore[assignment]
+        _, weights, total = cached  # type: ignore[misc]
+        return self.call(_op("div"), (weights[i], total))
 
 
 def rule_texts(op: Op, n: int) -> list[str]:
@@ -295,6 +328,13 @@ def rule_texts(op: Op, n: int) -> list[str]:
     rule = op.symbolic
     if rule is None:
         raise SymbolicError(f"'{op.name}' has no symbolic derivative rule yet")
+    if isinstance(rule, NaryRule):
+        if n == 2:
+            rule = rule.pair
+        else:
+            algebra = Algebra()
+            args = [algebra.var(name) for name in op.params(n)]
+            return [to_text(algebra.partial(op, args, i)) for i in range(n)]
     text = rule(n) if callable(rule) else rule
     parts = [part.strip() for part in text.split(" and ")]
     if len(parts) != n:
@@ -303,12 +343,11 @@ def rule_texts(op: Op, n: int) -> list[str]:
 
 
 def _parse_rule(op: Op, text: str) -> Expression:
+    # the rule's own text is internal: a message names the op, never echoes the rule
     try:
         return parse(text)
-    except GradcliError as exc:
-        raise SymbolicError(
-            f"the symbolic rule of '{op.name}' is not valid gradcli input: {text!r} ({exc})"
-        ) from None
+    except GradcliError:
+        raise SymbolicError(f"the symbolic rule of '{op.name}' is not valid gradcli input") from None
 
 
 def _op(name: str) -> Op:
@@ -348,17 +387,26 @@ def derivatives(expr: Expression, algebra: Algebra | None = None) -> list[Term]:
     """
     algebra = algebra or Algebra()
     terms = algebra.from_expression(expr)
-    return [_derivative(expr, terms, k, algebra) for k in range(len(expr.variables))]
+    arglists = _arglists(expr, terms)
+    return [_derivative(expr, terms, k, algebra, arglists) for k in range(len(expr.variables))]
 
 
 def derivative(expr: Expression, var: str, algebra: Algebra | None = None) -> Term:
     """df/d``var`` of ``expr``, simplified (``var`` must be one of its variables)."""
     algebra = algebra or Algebra()
     terms = algebra.from_expression(expr)
-    return _derivative(expr, terms, expr.variables.index(var), algebra)
+    return _derivative(expr, terms, expr.variables.index(var), algebra, _arglists(expr, terms))
 
 
-def _derivative(expr: Expression, terms: list[Term], k: int, algebra: Algebra) -> Term:
+def _arglists(expr: Expression, terms: list[Term]) -> list[list[Term]]:
+    """Each node's argument terms, built once and shared by every variable's derivative (so an
+    n-ary rule's shared sum is built once too)."""
+    return [[terms[j] for j in node.args] if type(node) is Call else [] for node in expr.nodes]  # type: ignore[union-attr]
+
+
+def _derivative(
+    expr: Expression, terms: list[Term], k: int, algebra: Algebra, arglists: list[list[Term]]
+) -> Term:
     bit = 1 << k
     d: list[Term | None] = [None] * len(expr.nodes)  # None: zero
     for i, node in enumerate(expr.nodes):
@@ -367,7 +415,10 @@ def _derivative(expr: Expression, terms: list[Term], k: int, algebra: Algebra) -
         if type(node) is Var:
             d[i] = algebra.one
             continue
-        args = [terms[j] for j in node.args]  # type: ignore[union-attr]
+        args = arglists[i]
+        if node.op.idempotent and all(a is args[0] for a in args):  # type: ignore[union-attr]
+            d[i] = d[node.args[0]]  # type: ignore[union-attr]  # min(x, x, ..., x) is x
+            continue
         total: Term | None = None
         for position, j in enumerate(node.args):  # type: ignore[union-attr]
             dj = d[j]
@@ -393,7 +444,8 @@ def derivative_texts(expr: Expression, wrt: str | None = None) -> dict[str, str]
     algebra = Algebra()
     terms = algebra.from_expression(expr)
     chosen = [wrt] if wrt is not None else list(names)
-    return {name: to_text(_derivative(expr, terms, names.index(name), algebra)) for name in chosen}
+    arglists = _arglists(expr, terms)
+    return {name: to_text(_derivative(expr, terms, names.index(name), algebra, arglists)) for name in chosen}
 
 
 # --- printing -------------------------------------------------------------------------------------

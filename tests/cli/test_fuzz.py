@@ -7,11 +7,10 @@ error), and no traceback may appear.
 
 from __future__ import annotations
 
-from click.testing import CliRunner
+from conftest import gradcli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gradcli.cli import main
 from gradcli.registry import FUNCTIONS
 
 PIECES = [
@@ -63,7 +62,7 @@ def test_any_input_gives_a_result_or_one_line_error(expr, ats, method, fmt) -> N
     args = ["grad", expr, "--method", method, "--format", fmt]
     for at in ats:
         args += ["--at", at]
-    result = CliRunner().invoke(main, args)
+    result = gradcli(*args)
     assert "Traceback" not in result.output
     assert result.exit_code in (0, 1, 2), (args, result.output)
     if result.exit_code == 2:
@@ -101,7 +100,7 @@ def test_derivative_commands_give_a_result_or_one_line_error(command, expr, ats,
     if command != "diff":
         for at in ats:
             args += ["--at", at]
-    result = CliRunner().invoke(main, args)
+    result = gradcli(*args)
     assert "Traceback" not in result.output
     assert result.exit_code in (0, 1, 2), (args, result.output)
     if result.exit_code == 2:

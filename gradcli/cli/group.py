@@ -1,0 +1,169 @@
+"""The group: commands loaded by name when invoked (Click's lazy-subcommand pattern), help with
+the core commands first and the activations in their own section, and the one error boundary."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import sys
+from typing import Any, NoReturn
+
+import click
+
+from ..errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, GradcliError
+from ..output import messages
+from .io import EXIT_INTERNAL, EXIT_IO, fail, quiet_stdout, say, use_ascii_fallback
+
+# core commands, in the order --help lists them: name -> "module.attribute"
+COMMANDS = {
+    name: f"gradcli.cli.commands.{name}.{name}"
+    for name in ("grad", "hessian", "sweep", "trace", "diff", "plot", "functions")
+}
+ACTIVATION_MODULE = "gradcli.cli.commands.activation"
+_OPTION_LIKE = r"^--[A-Za-z][\w-]*(=.*)?$"
+
+
+def command_name(activation: str) -> str:
+    """An activation's command name: the registry name with ``-`` for ``_`` (``leaky-relu``)."""
+    return activation.replace("_", "-")
+
+
+class GradcliGroup(click.Group):
+    """A group that imports a command's module only when that command runs, and whose ``main``
+    reports every error in one line with gradcli's exit statuses."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*COMMANDS, *self.activation_names()]
+
+    @staticmethod
+    def activation_names() -> list[str]:
+        from ..registry import ACTIVATIONS
+
+        return sorted(command_name(name) for name in ACTIVATIONS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            module, attribute = COMMANDS[cmd_name].rsplit(".", 1)
+            return getattr(importlib.import_module(module), attribute)
+        from ..registry import ACTIVATIONS
+
+        key = cmd_name.replace("-", "_")
+        if key in ACTIVATIONS:  # leaky-relu, and leaky_relu as an alias
+            return importlib.import_module(ACTIVATION_MODULE).command(key)
+        return None
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as exc:  # suggest every command, activations too
+            raise click.exceptions.NoSuchCommand(
+                exc.command_name, possibilities=self.list_commands(ctx), ctx=ctx
+            ) from None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Two sections: the core commands (in :data:`COMMANDS` order), then the activations."""
+        limit = formatter.width - 6 - max(len(name) for name in self.list_commands(ctx))
+        for title, names in (("Commands", list(COMMANDS)), ("Activations", self.activation_names())):
+            rows = []
+            for name in names:
+                command = self.get_command(ctx, name)
+                if command is not None and not command.hidden:
+                    rows.append((name, command.get_short_help_str(limit)))
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+    def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        if sys.stdout is None:  # started with stdout closed (>&-): nowhere to write
+            fail(EXIT_IO, "cannot write the output: stdout is closed")
+        use_ascii_fallback()
+        try:
+            code = super().main(*args, **kwargs)
+        except GradcliError as exc:
+            fail(exc.exit_code, str(exc), getattr(exc, "caret", lambda: None)())
+        except click.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare 'gradcli': the help, as usual
+                say(exc.format_message())
+                sys.exit(EXIT_USAGE)
+            say(messages.usage(exc.format_message(), exc.ctx.command_path if exc.ctx else None))
+            sys.exit(EXIT_USAGE)
+        except click.ClickException as exc:
+            fail(exc.exit_code, exc.format_message())
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            fail(EXIT_INTERRUPTED, "interrupted")
+        except BrokenPipeError:
+            quiet_stdout()
+            sys.exit(EXIT_OK)
+        except OSError as exc:  # the system refused a read or write: not a bug in gradcli
+            quiet_stdout()  # what is still buffered for stdout must not fail again at exit
+            fail(EXIT_IO, f"cannot write the output: {exc.strerror or exc}")
+        except Exception as exc:  # a bug in gradcli, not a user error
+            if os.environ.get("GRADCLI_DEBUG"):
+                raise
+            say(messages.internal_error(exc))
+            sys.exit(EXIT_INTERNAL)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+class _LongHelp(click.Option):
+    """The help option of an expression command: listed as ``-h, --help``, but the parser knows only
+    ``--help`` (an exact ``-h`` is turned into it), so ``-h*2`` or ``-x*h`` stay expressions."""
+
+    def add_to_parser(self, parser: Any, ctx: click.Context) -> None:
+        opts = self.opts
+        self.opts = [o for o in opts if o.startswith("--")]
+        try:
+            super().add_to_parser(parser, ctx)
+        finally:
+            self.opts = opts
+
+
+class ExpressionCommand(click.Command):
+    """A command whose argument may start with a minus sign (``gradcli grad "-x**2"``).
+
+    Unknown ``-x...`` words pass through as the expression; a word shaped like a long option
+    (``--metod``) that is not one of the command's options is still refused by name; ``-h`` alone
+    is ``--help``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("context_settings", {})["ignore_unknown_options"] = True
+        super().__init__(*args, **kwargs)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)
+        if option is not None and type(option) is click.Option:
+            option.__class__ = _LongHelp
+        return option
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value: dict[str, bool] = {}
+        hidden: set[str] = set()
+        for param in self.get_params(ctx):
+            hidden.update(getattr(param, "aliases", ()))
+            if isinstance(param, click.Option):
+                for name in (*param.opts, *param.secondary_opts):
+                    takes_value[name] = not (param.is_flag or param.count)
+        words = list(args)
+        expecting_value = False
+        for i, word in enumerate(words):
+            if expecting_value:
+                expecting_value = False
+                continue
+            if word == "--":
+                break
+            if word == "-h":
+                words[i] = "--help"
+                continue
+            name = word.split("=", 1)[0]
+            if name in takes_value:
+                expecting_value = takes_value[name] and "=" not in word
+            elif word.startswith("--") and re.match(_OPTION_LIKE, word):
+                import difflib
+
+                visible = [n for n in takes_value if n not in hidden]
+                close = difflib.get_close_matches(name, visible, n=3)
+                raise click.NoSuchOption(name, possibilities=close, ctx=ctx)
+        return super().parse_args(ctx, words)

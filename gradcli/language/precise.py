@@ -1,0 +1,236 @@
+"""High precision: every node's value and every op's partials in mpmath, where float64 cannot decide.
+
+The float64 pass (:mod:`gradcli.language.evaluate`, :mod:`gradcli.derive.backprop`) can lose
+every digit to cancellation; this module recomputes the same quantities with mpmath at a chosen
+number of significant digits, from the registry's own rules, so nothing is written twice:
+
+* values come from each op's ``mp`` rule (the high-precision form beside its float64 one);
+* partials come from each op's ``symbolic`` rule, the derivative text ``gradcli diff`` prints,
+  parsed once per (op, number of arguments) and evaluated with the ``mp`` rules.
+
+mpmath is imported when a function here runs, never when the module is imported.
+
+Interface
+---------
+``values(expr, point, dps) -> list``
+    Every node's value (mpmath ``mpf``, in evaluation order; the last is f) at ``point``, computed
+    with ``dps`` significant decimal digits. ``point`` is float64 values, one per variable in
+    ``expr.variables`` order (or a mapping name -> value), each converted exactly
+    (``mpmath.mpf(float)``). Number literals are taken at their float64 value, exactly as the
+    float64 pass sees them; the named constants ``pi`` and ``e`` are the true constants. A domain
+    error gives mpmath's NaN, never an exception or a complex number (log(-1), sqrt(-1), asin(2)
+    are NaN; log(0) is -inf; x/0 is +-inf and 0/0 NaN, as in float64, but mpmath has no signed
+    zero, so 1/-0.0 is +inf here). mpmath does not overflow: exp(1000) is finite.
+``partials(node, values_mp, dps=None) -> list``
+    d node / d each argument of ``node`` (a :class:`~gradcli.language.nodes.Call`), as ``mpf``, at
+    the argument values ``values_mp[j]`` for ``j`` in ``node.args`` (``values_mp`` as returned by
+    :func:`values`). Computed at ``dps`` digits, or at mpmath's current precision when ``dps`` is
+    None (``values`` restores the caller's precision when it returns, so pass the same ``dps``).
+``gradient(expr, point, dps) -> (value, list)``
+    f and df/dv for each variable (``expr.variables`` order): a reverse sweep over
+    :func:`values` and :func:`partials`, accumulating adjoints as float64 backprop does (a zero
+    adjoint stops an inf or NaN slope). A reference, not tuned for speed.
+``supported(expr)``
+    Raises :class:`UnsupportedPrecision` naming the first function with no high-precision form.
+``UnsupportedPrecision``
+    An :class:`~gradcli.errors.OptionError` (exit 2), raised by all of the above when ``expr``
+    uses an op whose ``mp`` rule is None.
+
+Kinks and removable singularities
+---------------------------------
+At a kink the partials follow the same subgradient convention as the float64 rules, because the
+symbolic rules are written to: abs'(0) = sign(0) = 0, relu'(0) = 0, leaky_relu'(0) = alpha,
+hard_sigmoid' is 0 at +-3, and a min/max tie splits evenly (1/k each for a k-way tie, exact
+here). Where a rule's formula is undefined (NaN) at float64 arguments but the float64 partial
+gives a finite limit or convention there (hypot at (0, 0): 0; d/dy x**y at x = 0: 0; d/dx x**0:
+0), that finite value is used; those values are exact.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import OptionError
+from ..registry import CONSTANTS, NaryRule, Op
+from .nodes import Call, Const, Expression, Var
+from .parse import parse
+from .symbolic import rule_texts
+
+
+class UnsupportedPrecision(OptionError):
+    """The expression uses a function that gradcli cannot evaluate in high precision."""
+
+
+# (op name, number of arguments) -> the parsed rule of each partial; (op name, "weight") -> [weight]
+_RULES: dict[tuple[str, int | str], list[Expression]] = {}
+
+
+def supported(expr: Expression) -> None:
+    """Raise :class:`UnsupportedPrecision` if some op of ``expr`` has no high-precision form."""
+    for node in expr.nodes:
+        if type(node) is Call and node.op.mp is None:
+            _refuse(node.op)
+
+
+def _refuse(op: Op) -> None:
+    raise UnsupportedPrecision(
+        f"{op.name} has no high-precision form, so it cannot be evaluated at --precision N",
+        hint="use --precision off, or rewrite the expression without it",
+    )
+
+
+def values(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: int) -> list:
+    """Every node's value in mpmath at ``dps`` significant digits (see the module docstring)."""
+    import mpmath
+
+    supported(expr)
+    if isinstance(point, Mapping):
+        point = [point[name] for name in expr.variables]
+    if len(point) != len(expr.variables):
+        raise ValueError(f"{len(expr.variables)} variables but {len(point)} values")
+    out: list = []
+    with mpmath.workdps(dps):
+        given = [mpmath.mpf(float(v)) for v in point]
+        for node in expr.nodes:
+            kind = type(node)
+            if kind is Call:
+                out.append(_apply(node.op, [out[j] for j in node.args]))  # type: ignore[union-attr]
+            elif kind is Const:
+                out.append(_constant(node))  # type: ignore[arg-type]
+            else:
+                out.append(given[node.index])  # type: ignore[union-attr]
+    return out
+
+
+def _constant(node: Const) -> Any:
+    import mpmath
+
+    text = node.text.strip()
+    sign = -1 if text.startswith("-") else 1
+    if text.lstrip("-") in CONSTANTS and float(node.value) == sign * CONSTANTS[text.lstrip("-")]:
+        return sign * (+getattr(mpmath, text.lstrip("-")))  # the true pi or e, at this precision
+    return mpmath.mpf(float(node.value))
+
+
+def _apply(op: Op, args: Sequence[Any]) -> Any:
+    """``op.mp(*args)`` as a real mpf: NaN for a domain error, never an exception or complex."""
+    import mpmath
+
+    if op.mp is None:
+        _refuse(op)
+    try:
+        result = op.mp(*args)  # type: ignore[misc]
+    except (ZeroDivisionError, ValueError, OverflowError, ArithmeticError):
+        return mpmath.nan
+    if isinstance(result, mpmath.mpc):
+        return mpmath.mpf(result.real) if result.imag == 0 else mpmath.nan
+    return mpmath.mpf(result)
+
+
+def _evaluate(rule: Expression, bind: Mapping[str, Any]) -> Any:
+    """A parsed rule evaluated with the mp rules, its variables bound to ``bind``."""
+    out: list = []
+    for node in rule.nodes:
+        kind = type(node)
+        if kind is Call:
+            out.append(_apply(node.op, [out[j] for j in node.args]))  # type: ignore[union-attr]
+        elif kind is Const:
+            out.append(_constant(node))  # type: ignore[arg-type]
+        else:
+            out.append(bind[node.name])  # type: ignore[union-attr]
+    return out[-1]
+
+
+def _rules(op: Op, n: int) -> list[Expression]:
+    key = (op.name, n)
+    rules = _RULES.get(key)
+    if rules is None:
+        rules = _RULES[key] = [parse(text) for text in rule_texts(op, n)]
+    return rules
+
+
+def partials(node: Call, values_mp: Sequence[Any], dps: int | None = None) -> list:
+    """d node / d each of its arguments, in mpmath (see the module docstring)."""
+    import mpmath
+
+    op = node.op
+    if op.mp is None:
+        _refuse(op)
+    args = [values_mp[j] for j in node.args]
+    if dps is None:
+        return _partials(op, args)
+    with mpmath.workdps(dps):
+        return _partials(op, args)
+
+
+def _partials(op: Op, args: list) -> list:
+    import mpmath
+
+    n = len(args)
+    rule = op.symbolic
+    if isinstance(rule, NaryRule) and n != 2:
+        key = (op.name, "weight")
+        if key not in _RULES:
+            _RULES[key] = [parse(rule.weight)]
+        weight = _RULES[key][0]
+        out = _apply(op, args)
+        weights = [_evaluate(weight, {"out": out, "x": a}) for a in args]
+        total = mpmath.fsum(weights)
+        got = [w / total for w in weights]
+    else:
+        bind = dict(zip(op.params(n), args))
+        got = [_evaluate(r, bind) for r in _rules(op, n)]
+    if any(mpmath.isnan(g) for g in got):
+        got = _limits(op, args, got)
+    return got
+
+
+def _limits(op: Op, args: list, got: list) -> list:
+    """Where the rule's formula is NaN at float64 arguments, the float64 partial's finite value
+    (a limit or a convention, exact there: hypot at (0, 0), 0**y's slope in y)."""
+    import mpmath
+
+    floats = [float(a) for a in args]
+    if any(mpmath.isnan(a) or mpmath.mpf(f) != a for a, f in zip(args, floats)):
+        return got  # not float64 arguments: no float64 rule to consult
+    with np.errstate(all="ignore"):
+        arrays = [np.float64(f) for f in floats]
+        slopes = op.partials(arrays, op.forward(*arrays))
+    fixed = []
+    for g, s in zip(got, slopes):
+        s = float(np.asarray(s, dtype=np.float64))
+        fixed.append(mpmath.mpf(s) if mpmath.isnan(g) and math.isfinite(s) else g)
+    return fixed
+
+
+def gradient(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: int) -> tuple[Any, list]:
+    """f and df/dv for each variable at ``point``, in mpmath at ``dps`` digits (reverse sweep)."""
+    import mpmath
+
+    vals = values(expr, point, dps)
+    nodes = expr.nodes
+    adjoint: list = [None] * len(nodes)
+    adjoint[-1] = mpmath.mpf(1)
+    with mpmath.workdps(dps):
+        for i in range(len(nodes) - 1, -1, -1):
+            node = nodes[i]
+            g = adjoint[i]
+            if g is None or type(node) is not Call or not expr.depends[i]:
+                continue
+            for j, slope in zip(node.args, _partials(node.op, [vals[k] for k in node.args])):
+                if not expr.depends[j]:
+                    continue
+                term = mpmath.mpf(0) if g == 0 else g * slope  # a zero adjoint stops inf/nan slopes
+                adjoint[j] = term if adjoint[j] is None else adjoint[j] + term
+    grads = [
+        adjoint[slot] if type(nodes[slot]) is Var and adjoint[slot] is not None else mpmath.mpf(0)
+        for slot in expr.var_nodes
+    ]
+    return vals[-1], grads
+
+
+__all__ = ["UnsupportedPrecision", "gradient", "partials", "supported", "values"]

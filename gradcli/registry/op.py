@@ -1,0 +1,170 @@
+"""The :class:`Op` record every registry block builds, and the helpers the blocks share.
+
+An :class:`Op` holds, side by side, everything gradcli knows about one operator or function
+(see the package docstring for the conventions each rule follows). Blocks build it by keyword,
+usually through :func:`unary` for a one-argument function.
+
+High-precision rules (``mp``) take and return mpmath numbers. mpmath is imported only when
+such a rule runs (:func:`mpmath`), so importing the registry never imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Any, NamedTuple
+
+import numpy as np
+
+Array = np.ndarray
+Rule = Callable[..., Array]
+
+
+class NaryRule(NamedTuple):
+    """The symbolic partials of an op with any number of arguments, in linear size.
+
+    The partial by argument ``x`` is ``weight(x) / (weight(x1) + ... + weight(xn))``, where
+    ``weight`` is gradcli expression text in ``x`` and ``out`` (the op's value at all the
+    arguments); the sum is built once and shared by every partial, so n arguments cost O(n)
+    terms, not O(n**2). ``pair`` is the rule for two arguments, as ``Op.symbolic`` text.
+    """
+
+    weight: str
+    pair: str
+
+
+class Op(NamedTuple):
+    """One operator or function: how to compute it, differentiate it, and explain it."""
+
+    name: str
+    min_args: int
+    max_args: int | None  # None: any number from min_args up
+    forward: Rule  # (*args) -> out
+    partials: Callable[[Sequence[Array], Array], Sequence[Array | float]]
+    derivative: str  # the rule in words, e.g. "exp(x)" for d/dx exp(x)
+    doc: str
+    signature: str  # how it is called, e.g. "log(x)  log(x, base)"
+    kink: Callable[[Sequence[Array]], Array] | None = None  # bool mask: not differentiable here
+    directional: Callable[[Sequence[Array], Sequence[Array], Array], Array] | None = None
+    kink_doc: str = ""  # where it is not differentiable, in words
+    why_nonfinite: Callable[[Sequence[Array]], Array | str] | None = None
+    symbol: str | None = None  # operators only: "+", "**", ...
+    analytic: bool = True  # complex-analytic wherever it is differentiable (False: piecewise)
+    complex_forward: Rule | None = None  # the rule for complex input, where ``forward`` is real-only
+    # The partials as gradcli expression text, one per argument joined by " and ", written in
+    # the argument names of params() (e.g. "y*x**(y-1) and x**y*log(x)"); or a function from
+    # the number of arguments to that text; or an NaryRule (min, max).
+    # gradcli.language.symbolic builds derivatives from it, gradcli.language.precise evaluates it.
+    symbolic: str | Callable[[int], str] | NaryRule | None = None
+    # The same function on mpmath numbers (mpf in, mpf out), exact to the working precision;
+    # None when gradcli has no faithful high-precision form of it.
+    mp: Callable[..., Any] | None = None
+    param: str | None = None  # the optional last argument's name (leaky_relu: "alpha") ...
+    default: float | None = None  # ... and its value when omitted
+    activation: bool = False  # also offered as a command: gradcli sigmoid --at 20
+    alias_of: str | None = None  # a second name for the op of that name
+    idempotent: bool = False  # op(x, x, ..., x) == x (min, max)
+
+    def params(self, n: int) -> tuple[str, ...]:
+        """The names the symbolic rule uses for ``n`` arguments: those of the signature's call
+        form with n arguments (``atan2(y, x)``: y, x), else x and y, else x1 ... xn."""
+        for form in self.signature.split("  "):
+            if form.endswith(")") and "(" in form and "..." not in form:
+                names = tuple(a.strip() for a in form[form.index("(") + 1 : -1].split(","))
+                if len(names) == n:
+                    return names
+        if n <= 2:
+            return ("x", "y")[:n]
+        return tuple(f"x{i + 1}" for i in range(n))
+
+    def arity_text(self) -> str:
+        if self.max_args is None:
+            return f"{self.min_args} or more arguments"
+        if self.min_args == self.max_args:
+            return "1 argument" if self.min_args == 1 else f"{self.min_args} arguments"
+        return f"{self.min_args} to {self.max_args} arguments"
+
+
+class Activation(NamedTuple):
+    """A registry function that gradcli also offers as a command (``gradcli sigmoid --at 20``).
+
+    Derived from the op (``Op.activation``): ``param`` names its optional second argument
+    (``alpha``) and ``default`` its value; ``alias_of`` is set for a second name of the same function.
+    """
+
+    name: str
+    param: str | None = None
+    default: float | None = None
+    alias_of: str | None = None
+
+
+def mpmath() -> ModuleType:
+    """The mpmath module, imported on first use (high-precision rules only)."""
+    import mpmath as module
+
+    return module
+
+
+def explain(cases: list[tuple[Callable[..., Array], str]]) -> Callable[[Sequence[Array]], str]:
+    """Build a why_nonfinite rule: the first case whose predicate holds names the cause."""
+
+    def why(args: Sequence[Array]) -> str:
+        for test, text in cases:
+            if bool(np.all(test(*args))):
+                return text
+        return ""
+
+    return why
+
+
+def overflow(name: str) -> Callable[[Sequence[Array]], str]:
+    return explain([(lambda *a: True, f"{name} overflowed float64")])
+
+
+def outside(lo: float, hi: float, name: str) -> Callable[[Sequence[Array]], str]:
+    return explain([(lambda x: (x < lo) | (x > hi), f"{name} of a number outside [{lo:g}, {hi:g}]")])
+
+
+def unary(
+    *,
+    name: str,
+    forward: Rule,
+    slope: Callable[[Array, Array], Array],
+    derivative: str,
+    doc: str,
+    mp: Callable[..., Any] | None,
+    **extra: Any,
+) -> Op:
+    """A one-argument op: ``slope(x, out)`` is its derivative; its rule text is its symbolic rule
+    unless ``symbolic=`` says otherwise."""
+    extra.setdefault("symbolic", derivative)
+    return Op(
+        name=name,
+        min_args=1,
+        max_args=1,
+        forward=forward,
+        partials=lambda a, o: (slope(a[0], o),),
+        derivative=derivative,
+        doc=doc,
+        signature=f"{name}(x)",
+        mp=mp,
+        **extra,
+    )
+
+
+def first_order(z: Array, f: Rule, slope: Rule) -> Array:
+    """f(a + ib) to first order in b, f(a) + ib f'(a): all complex step reads (the next term is
+    b**2 ~ h**2, below rounding)."""
+    z = np.asarray(z, dtype=complex)
+    return f(z.real) + 1j * z.imag * slope(z.real)
+
+
+def nonfinite_reason(op: Op, args: Sequence[Array], out: Array) -> str:
+    """Why ``op`` gave a non-finite result from finite ``args`` (scalars), in a few words."""
+    if op.why_nonfinite is not None:
+        text = op.why_nonfinite(args)
+        if text:
+            return str(text)
+    if np.isnan(out):
+        return f"{op.name} is undefined here"
+    return f"{op.name} overflowed float64"

@@ -1,0 +1,124 @@
+"""Functions added for issue 14: ln, cbrt, sec, csc, cot, where — behaviours beyond test_ops' grid.
+
+Their forward rules, partials, kink rules and complex-step rules are checked against mpmath with
+every other op in tests/test_ops.py, and their high-precision forms in tests/test_precise.py.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+from gradcli.derive.gradient import grad
+from gradcli.language import precise
+from gradcli.language.parse import parse
+from gradcli.language.symbolic import derivative_texts
+from gradcli.registry import FUNCTIONS, nonfinite_reason
+
+
+def _f(name: str, *args: float) -> float:
+    with np.errstate(all="ignore"):
+        return float(FUNCTIONS[name].forward(*[np.float64(a) for a in args]))
+
+
+def test_ln_is_log_by_another_name():
+    assert FUNCTIONS["ln"].forward is FUNCTIONS["log"].forward
+    assert FUNCTIONS["ln"].alias_of == "log"
+    assert grad("ln(x)", {"x": 4.0}).exact[0, 0] == 0.25
+    assert derivative_texts(parse("ln(x, 2)")) == derivative_texts(parse("log(x, 2)"))
+
+
+def test_cbrt_is_the_real_cube_root_with_a_vertical_tangent_at_0():
+    assert _f("cbrt", -8.0) == -2.0 and _f("cbrt", 27.0) == pytest.approx(3.0, rel=3e-16)  # libm: 1 ulp
+    op = FUNCTIONS["cbrt"]
+    zero = [np.array([0.0])]
+    assert bool(op.kink(zero)[0])
+    with np.errstate(all="ignore"):  # rules run so, and let inf flow
+        assert op.partials(zero, op.forward(*zero))[0][0] == math.inf
+    assert precise.values(parse("cbrt(x)"), [-8.0], 30)[-1] == -2  # mpmath's own cbrt would be complex
+
+
+def test_csc_and_cot_have_a_pole_at_0_and_say_so():
+    assert _f("csc", 0.0) == math.inf and _f("cot", 0.0) == math.inf
+    for name in ("csc", "cot"):
+        op = FUNCTIONS[name]
+        assert nonfinite_reason(op, [np.float64(0.0)], np.float64(math.inf)) == f"{name} of 0 (a pole)"
+
+
+@pytest.mark.parametrize(("name", "ref"), [("sec", mp.sec), ("csc", mp.csc), ("cot", mp.cot)])
+def test_reciprocal_trig_near_their_poles_keep_their_digits(name, ref):
+    for x in (math.pi / 2, math.pi, 1e-300, 3.0):
+        got = _f(name, x)
+        with mp.workdps(50):
+            try:
+                true = ref(mp.mpf(x))
+            except ZeroDivisionError:
+                continue
+        assert got == pytest.approx(float(true), rel=4e-16), (name, x)
+
+
+def test_where_picks_by_a_nonzero_condition():
+    assert _f("where", 2.0, 10.0, 20.0) == 10.0
+    assert _f("where", -1e-300, 10.0, 20.0) == 10.0
+    assert _f("where", 0.0, 10.0, 20.0) == 20.0
+    assert math.isnan(_f("where", math.nan, 10.0, 20.0))  # NaN is not silently a true condition
+
+
+def test_where_derivative_by_its_condition_is_0_and_follows_the_chosen_branch():
+    result = grad("where(c, x**2, 3*x)", {"c": 1.0, "x": 2.0})
+    assert result.exact[:, 0].tolist() == [0.0, 4.0]
+    result = grad("where(c, x**2, 3*x)", {"c": 0.0, "x": 2.0})
+    assert result.exact[:, 0].tolist() == [0.0, 3.0]
+    assert FUNCTIONS["where"].kink is None  # the jump where c crosses 0 is documented as not modeled
+    assert "not modeled" in FUNCTIONS["where"].doc
+    _, grads = precise.gradient(parse("where(c, x**2, 3*x)"), {"c": 1.0, "x": 2.0}, 30)
+    assert [float(g) for g in grads] == [0.0, 4.0]
+
+
+def test_new_functions_differentiate_symbolically_as_backprop_does():
+    for text, point in [("cbrt(x)*sec(x)", 0.7), ("csc(x)+cot(x)", 1.1), ("where(x-1, sec(x), ln(x))", 0.5)]:
+        (derivative,) = derivative_texts(parse(text)).values()
+        want = grad(text, {"x": point}).exact[0, 0]
+        got = grad(derivative.replace("x", f"({point!r})") + "+0*x", {"x": point}).value[0]
+        assert got == pytest.approx(want, rel=1e-13), text
+
+
+# --- gamma, lgamma, polygamma ---------------------------------------------------------------------
+
+
+def test_gamma_is_the_factorial_shifted_with_poles_at_0_and_the_negative_integers():
+    assert _f("gamma", 5.0) == 24.0 and _f("gamma", 1.0) == 1.0
+    assert _f("gamma", 0.0) == math.inf and _f("gamma", -0.0) == -math.inf
+    assert math.isnan(_f("gamma", -3.0))
+    assert _f("gamma", 172.0) == math.inf  # beyond float64
+    op = FUNCTIONS["gamma"]
+    assert (
+        nonfinite_reason(op, [np.float64(-3.0)], np.float64(math.nan))
+        == "gamma of a negative integer (a pole)"
+    )
+    assert _f("lgamma", 1e300) == pytest.approx(float(mp.loggamma(mp.mpf(1e300))), rel=1e-15)  # no overflow
+
+
+def test_polygamma_0_is_digamma_and_needs_a_whole_order():
+    assert _f("polygamma", 0.0, 1.0) == pytest.approx(-float(mp.euler), rel=1e-16)
+    assert _f("polygamma", 1.0, 1.0) == pytest.approx(math.pi**2 / 6, rel=1e-16)
+    assert _f("polygamma", 0.0, -0.5) == pytest.approx(
+        float(mp.digamma(-0.5)), rel=4e-16
+    )  # reflection, exact cot
+    assert math.isnan(_f("polygamma", 0.5, 1.0)) and math.isnan(_f("polygamma", -1.0, 1.0))
+    assert math.isnan(_f("polygamma", 1.0, -2.0))  # a pole
+
+
+def test_gamma_derivatives_chain_through_polygamma_symbolically_and_in_high_precision():
+    assert derivative_texts(parse("lgamma(x)")) == {"x": "polygamma(0,x)"}
+    assert derivative_texts(parse("polygamma(2, x)")) == {"x": "polygamma(3,x)"}
+    with mp.workdps(40):
+        true = mp.diff(mp.gamma, mp.mpf(2.5), 2)
+    second = derivative_texts(parse("gamma(x)*polygamma(0,x)"))["x"]
+    assert grad(second, {"x": 2.5}).value[0] == pytest.approx(float(true), rel=1e-14)
+    _, (got,) = precise.gradient(parse("gamma(x)"), [2.5], 40)
+    with mp.workdps(40):
+        assert abs(got - mp.gamma(2.5) * mp.digamma(2.5)) < mp.mpf(10) ** -35
