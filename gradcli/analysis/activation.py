@@ -18,6 +18,7 @@ import numpy as np
 
 from ..derive.diagnostics import DEFAULT_EXPLODE, DEFAULT_VANISH, GradWarning
 from ..derive.gradient import DEFAULT_METHOD, GradResult, compute
+from ..derive.precise import DEFAULT_PRECISION, Precision
 from ..errors import OptionError
 from ..language.parse import parse
 from ..output.formats import number
@@ -53,7 +54,7 @@ def evaluate_activation(
     vanish: float = DEFAULT_VANISH,
     explode: float = DEFAULT_EXPLODE,
     param: float | None = None,
-    precision: str | int = "auto",
+    precision: Precision = DEFAULT_PRECISION,
 ) -> ActivationResult:
     """The activation ``name`` at each x in ``xs``, with its healthy range for ``vanish``.
 

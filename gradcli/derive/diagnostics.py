@@ -209,6 +209,8 @@ def _small_warning(
         said = f"{d} = {_num(g)} +/- {b:.2g}" if np.isfinite(b) else f"{d} = {_num(g)} with an unknown error"
         if rec is not None:
             cause = f"even at {rec.digits} digits two precisions disagree"
+        elif b < 2.2250738585072014e-308:
+            cause = "that is below float64's normal range, where a gradient can underflow to 0"
         else:
             cause = "float64 rounding (cancellation) can account for all of it"
         return GradWarning(
