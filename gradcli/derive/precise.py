@@ -55,8 +55,9 @@ class Precise(NamedTuple):
     """How one point's value and gradient were re-evaluated.
 
     ``digits``: the precision of the result taken; ``converged``: whether two precisions
-    agreed; ``gradient``: the high-precision gradient as text (17 significant digits, any
-    exponent, e.g. "5.0759588975494567e-435"), one per variable; ``value`` f likewise;
+    agreed; ``gradient``: the high-precision gradient as text, one per variable: the repr of
+    its float64 rounding, or, outside float64's normal range, 17 significant digits with any
+    exponent (e.g. "5.0759588975494568e-435"); ``value`` f likewise;
     ``lost``: per variable, how many of float64's 16 digits backprop had lost (16: all);
     ``note``: one line for people.
     """
@@ -187,20 +188,31 @@ def reevaluate(
             err.append(_up(e))
         if not converged and any(e == 0 for e in err):
             err = [math.inf if e == 0 else e for e in err]
-        lost = []
-        for x64, y in zip(grad, g2):
-            if y == 0:
-                lost.append(0.0 if x64 == 0 else 16.0)
-                continue
-            rel = abs(mp.mpf(float(x64)) - y) / abs(y)
-            lost.append(
-                16.0 if rel >= 1 else max(0.0, min(16.0, 16 + float(mp.log10(rel)))) if rel > 0 else 0.0
-            )
-    texts = tuple(_text(y) for y in g2)
+    lost = [_lost(float(x64), y, o) for x64, y, o in zip(grad, g2, out)]
+    texts = tuple(
+        _text(y) if not TINY_NORMAL <= abs(o) < math.inf else repr(float(o)) for y, o in zip(g2, out)
+    )
     tiny = [t for t, y, o in zip(texts, g2, out) if y != 0 and abs(o) < TINY_NORMAL]
     zero = all(y == 0 for y in g2)
     note = _note(taken, converged, lost, digits is not None, tiny, zero)
-    return _float(f2), out, np.array(err), Precise(taken, converged, texts, _text(f2), tuple(lost), note)
+    value = _float(f2)
+    value_text = _text(f2) if not TINY_NORMAL <= abs(value) < math.inf else repr(value)
+    return value, out, np.array(err), Precise(taken, converged, texts, value_text, tuple(lost), note)
+
+
+def _lost(x64: float, y: Any, y64: float) -> float:
+    """How many of float64's 16 digits ``x64`` lost against the true ``y`` (``y64`` rounded)."""
+    if y == 0:
+        return 0.0 if x64 == 0 else 16.0
+    if TINY_NORMAL <= abs(y64) < math.inf:
+        rel = abs(x64 - y64) / abs(y64)  # the rounding of y to y64 is far below what is measured
+    else:
+        import mpmath as mp
+
+        rel = float(abs(mp.mpf(x64) - y) / abs(y))
+    if rel >= 1:
+        return 16.0
+    return max(0.0, min(16.0, 16 + math.log10(rel))) if rel > 0 else 0.0
 
 
 def _note(
