@@ -31,6 +31,7 @@ import numpy as np
 
 from .derive.diagnostics import GradWarning
 from .derive.gradient import GradResult, compute
+from .derive.precise import DEFAULT_PRECISION, Precision
 from .errors import PointsError
 from .output.delimited import header
 from .output.jsonl import json_lines
@@ -53,6 +54,7 @@ class Job(NamedTuple):
     fmt: str
     on_error: str
     layout: Layout
+    precision: Precision = DEFAULT_PRECISION  # gradcli.derive.precise
 
 
 class ChunkOut(NamedTuple):
@@ -90,6 +92,7 @@ def run(
     vanish: float,
     explode: float,
     fmt: str,
+    precision: Precision = DEFAULT_PRECISION,
     order: tuple[str, ...] | None = None,
     on_error: str = "continue",
     jobs: int = 1,
@@ -173,7 +176,7 @@ def run(
                     continue  # blank lines and comments only, so far
                 index, line = found
                 layout = detect(line, expr.variables, order)
-                job = Job(expression, method, eps, vanish, explode, fmt, on_error, layout)
+                job = Job(expression, method, eps, vanish, explode, fmt, on_error, layout, precision)
                 _set_job(job, expr)
                 if layout.kind == HEADER:
                     skip = index + 1
@@ -265,7 +268,9 @@ def process(text: str, first: int, skip: int = 0) -> ChunkOut:
     n = len(lines)
     if not n:
         return ChunkOut("", None, [], bad, [], 0, 0, 0, stopped)
-    result = compute(expr, points, job.method, job.eps, job.vanish, job.explode, whole=False)
+    result = compute(
+        expr, points, job.method, job.eps, job.vanish, job.explode, whole=False, precision=job.precision
+    )
     if job.fmt == "json":
         text_out = json_lines(result, lines)
     elif job.fmt == "table":

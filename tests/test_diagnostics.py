@@ -200,11 +200,23 @@ def test_max_tie():
     assert w.details == {"left": 0.0, "right": 1.0}
 
 
-def test_sqrt_at_zero_right_inf():
+def test_sqrt_at_zero_is_a_domain_edge_with_right_slope_inf():
     w = only(grad("sqrt(x)", "x=0"), "nondifferentiable")
-    assert "from the right inf" in w.message
-    assert "from the left is undefined" in w.message
+    assert "at an edge of f's domain here (sqrt(x)): f is not defined to the left" in w.message
+    assert "the derivative from the right is inf" in w.message
+    assert "kink" not in w.message
     assert w.details["left"] is None  # JSON has no NaN; left is undefined
+
+
+@pytest.mark.parametrize(
+    ("text", "right"),
+    [("sqrt(x)**2", 1.0), ("sqrt(x)*sqrt(x)", 1.0), ("x*sqrt(x)", 0.0), ("sqrt(x-1)**2", 1.0)],
+)
+def test_one_sided_slopes_through_compositions(text, right):
+    at = "x=1" if "x-1" in text else "x=0"
+    w = only(grad(text, at), "nondifferentiable")
+    assert w.details == {"left": None, "right": right}
+    assert f"the derivative from the right is {right!r}" in w.message
 
 
 @pytest.mark.parametrize(

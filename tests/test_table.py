@@ -94,7 +94,8 @@ def test_multi_point_with_warnings_golden():
         "─────────────────────────────────────────────────────────────────────────────────────────────────",
         "x     2.0601298444944405e-09   2.061153613941849e-09   1.02e-12   0.000497   2.89e-12   vanishing",
         "x: vanishing: df/dx = 2.061153613941849e-09 is below the --vanish threshold 1e-06: f is nearly flat in x here ",
-        "(saturated), so a gradient step barely moves x, and multiplied through further layers the gradient vanishes",
+        "(saturated: sigmoid(x) on its flat tail), so a gradient step barely moves x, and multiplied through further layers the ",
+        "gradient vanishes",
     )
 
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from ..derive.diagnostics import DEFAULT_EXPLODE, DEFAULT_VANISH
 from ..derive.gradient import DEFAULT_METHOD, GradResult, compute
+from ..derive.precise import DEFAULT_PRECISION, Precision
 from ..errors import OptionError
 from ..language.parse import parse
 from ..registry import ACTIVATIONS, FUNCTIONS, Activation
@@ -52,11 +53,13 @@ def evaluate_activation(
     vanish: float = DEFAULT_VANISH,
     explode: float = DEFAULT_EXPLODE,
     param: float | None = None,
+    precision: Precision = DEFAULT_PRECISION,
 ) -> ActivationResult:
     """The activation ``name`` at each x in ``xs``, with its healthy range for ``vanish``.
 
     ``param`` sets its parameter (alpha) where it has one (None: the registry's default); giving
-    one to an activation without a parameter raises :class:`OptionError`.
+    one to an activation without a parameter raises :class:`OptionError`. ``precision`` as
+    for :func:`~gradcli.derive.gradient.compute`.
     """
     activation = ACTIVATIONS[name]
     if param is not None and activation.param is None:
@@ -68,6 +71,6 @@ def evaluate_activation(
         params = (activation.default if param is None else float(param),)  # type: ignore[assignment]
     expr = parse(expression_text(activation, params))
     points = np.asarray(xs, dtype=np.float64).reshape(-1, 1)
-    result = compute(expr, points, method, eps, vanish, explode)
+    result = compute(expr, points, method, eps, vanish, explode, precision=precision)
     health = healthy_range(slope_of(FUNCTIONS[name], params), vanish)
     return ActivationResult(activation, params, result, health)

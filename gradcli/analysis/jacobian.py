@@ -24,6 +24,7 @@ import numpy as np
 
 from ..derive.gradient import BACKPROP, GradResult, compute
 from ..derive.methods import finite_difference
+from ..derive.precise import DEFAULT_PRECISION, Precision
 from ..errors import OptionError, PointsError
 from ..language.evaluate import columns
 from ..language.nodes import Call, Const, Expression, Node, Var, natural_order
@@ -88,14 +89,17 @@ def jacobian(
     eps: float | None,
     vanish: float,
     explode: float,
+    *,
+    precision: Precision = DEFAULT_PRECISION,
 ) -> JacobianResult:
-    """Each expression's gradient at ``points`` (n, k over :func:`union_variables`)."""
+    """Each expression's gradient at ``points`` (n, k over :func:`union_variables`); ``precision``
+    as for :func:`~gradcli.derive.gradient.compute`."""
     names = union_variables(exprs)
     points = np.asarray(points, dtype=np.float64).reshape(-1, len(names)) if names else np.zeros((1, 0))
     results = []
     for e in exprs:
         own = points[:, [names.index(v) for v in e.variables]]
-        results.append(compute(e, own, method, eps, vanish, explode))
+        results.append(compute(e, own, method, eps, vanish, explode, precision=precision))
     return JacobianResult(names, points, tuple(results))
 
 

@@ -1,8 +1,8 @@
 """Backprop made visible: every node of the expression with its value, local derivatives and adjoint.
 
-:func:`trace` runs the forward pass and backprop (:func:`gradcli.backprop.backprop`, the same
-code ``gradcli grad`` uses) at each point and records, per node: its operation, its children,
-its value, its local derivatives (d node / d child, from the registry's ``partials``), its
+:func:`trace` runs the forward pass and backprop (:func:`gradcli.derive.backprop.backprop`, the
+same sweep ``gradcli grad`` uses, whose ``on_edge`` callback records each edge) at each point and
+records, per node: its operation, its children, its value, its local derivatives (d node / d child, from the registry's ``partials``), its
 adjoint df/dnode, and the contributions that make up that adjoint, one per use by a parent,
 in the order backprop adds them: ``adjoint[child] += adjoint[parent] * local``. So the
 contributions of a node sum to its adjoint exactly, and a variable used several times shows
@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..derive.backprop import backprop
+from ..derive.backprop import backprop, slopes
 from ..derive.diagnostics import DEFAULT_VANISH
 from ..language.evaluate import columns, forward
 from ..language.nodes import Call, Const, Expression, Var
@@ -87,28 +87,15 @@ def trace(expr: Expression, points: np.ndarray, vanish: float = DEFAULT_VANISH) 
     n = points.shape[0] if points.ndim else 1
     points = points.reshape(n, len(expr.variables))
     values = forward(expr, columns(points))
-    _, adjoints = backprop(expr, values, n)
     nodes = expr.nodes
     depends = expr.depends
-    local: list[list] = [[] for _ in nodes]
+    local = slopes(expr, values)
     contributions: list[list[tuple[int, object]]] = [[] for _ in nodes]
-    with np.errstate(all="ignore"):
-        for i, node in enumerate(nodes):
-            if type(node) is Call:
-                args = [values[j] for j in node.args]
-                local[i] = list(node.op.partials(args, values[i]))
-        for i in range(len(nodes) - 1, -1, -1):  # backprop's order, so the sums agree exactly
-            node = nodes[i]
-            g = adjoints[i]
-            if g is None or type(node) is not Call or not depends[i]:
-                continue
-            for j, slope in zip(node.args, local[i]):
-                if not depends[j]:
-                    continue
-                term = g * slope
-                if not np.all(np.isfinite(term)):
-                    term = np.where(g == 0, 0.0, term)
-                contributions[j].append((i, term))
+
+    def record(parent: int, child: int, adjoint: object, slope: object, term: object, total: object) -> None:
+        contributions[child].append((parent, term))
+
+    _, adjoints = backprop(expr, values, n, local, on_edge=record)
     out = []
     for p in range(n):
         made = []

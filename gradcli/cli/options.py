@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .types import EpsType, NamesType, PointType, PositiveFloat
+from .types import EpsType, NamesType, PointType, PositiveFloat, PrecisionType
 
 Decorator = Callable[[Any], Any]
 
@@ -143,15 +143,36 @@ def explode_option() -> Decorator:
     )
 
 
+def precision_option() -> Decorator:
+    """``--precision auto|N|off``, default :data:`gradcli.derive.precise.DEFAULT_PRECISION`."""
+    from ..derive.precise import DEFAULT_PRECISION
+
+    return click.option(
+        "--precision",
+        type=PrecisionType(),
+        default=DEFAULT_PRECISION,
+        show_default=True,
+        help="Backprop's reference: auto re-evaluates in high precision (mpmath) the points where "
+        "float64 lost digits, N uses N digits everywhere, off keeps float64.",
+    )
+
+
 def strict_option() -> Decorator:
     """``--strict``: any warning makes the exit status 1."""
     return click.option("--strict", is_flag=True, help="Exit with status 1 if there is any warning.")
 
 
 def gradient_options() -> Decorator:
-    """``--method --eps --format --vanish --explode --strict``, as grad and the activations take them."""
+    """``--method --eps --precision --format --vanish --explode --strict``, as grad and the
+    activations take them."""
     return compose(
-        method_option(), eps_option(), format_option(), vanish_option(), explode_option(), strict_option()
+        method_option(),
+        eps_option(),
+        precision_option(),
+        format_option(),
+        vanish_option(),
+        explode_option(),
+        strict_option(),
     )
 
 

@@ -89,6 +89,21 @@ class PositiveFloat(click.ParamType):
         return number
 
 
+class PrecisionType(click.ParamType):
+    """``--precision``: auto, off, or a number of significant digits (see gradcli.derive.precise)."""
+
+    name = "auto|N|off"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str | int:
+        from ..derive.precise import check_precision
+        from ..errors import OptionError
+
+        try:
+            return check_precision(value if isinstance(value, int) else str(value))
+        except OptionError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 class StepRangeType(click.ParamType):
     """``--steps``: two positive steps, ``1e-1:1e-15`` (largest and smallest, either order)."""
 

@@ -6,8 +6,13 @@ Kinds, checked in this order for each point (and each variable):
                        (``log of a negative number in log(a-b), where a-b = -1.0``).
 ``nondifferentiable``  the point sits on a kink (abs(0), relu(0), a min/max tie, sqrt(0), ...)
                        and the left and right derivatives differ; both are reported, exactly.
+``uncertain``          backprop's rounding-error bound is comparable to |gradient| (after
+                       high precision, where it was used): gradcli cannot tell.
 ``vanishing``          |exact gradient| < ``vanish`` (default 1e-6), judged on backprop, so a
-                       tiny true gradient is told apart from a finite difference that lost it.
+                       tiny true gradient is told apart from a finite difference that lost it;
+                       says why, as far as it is known (:mod:`gradcli.derive.smallness`): f
+                       constant or flat in the variable ("exactly 0"), a stationary point and
+                       its kind, an underflow below float64's range, saturation, or neither.
 ``exploding``          |exact gradient| > ``explode`` (default 1e6).
 ``inaccurate``         the finite difference misses backprop by more than its method achieves
                        with a good step: says whether eps is too large (truncation dominates)
@@ -42,8 +47,9 @@ from .finite_diff import (
     balancing_step,
     error_at_best_step,
 )
+from .smallness import Small, explain
 
-KINDS = ("nonfinite", "nondifferentiable", "vanishing", "exploding", "inaccurate")
+KINDS = ("nonfinite", "nondifferentiable", "uncertain", "vanishing", "exploding", "inaccurate")
 DEFAULT_VANISH = 1e-6
 DEFAULT_EXPLODE = 1e6
 TRUSTED = 1e-6  # relative error that any gradient check accepts
@@ -72,8 +78,17 @@ def diagnose(
     diff: Differences | None,
     vanish: float = DEFAULT_VANISH,
     explode: float = DEFAULT_EXPLODE,
+    *,
+    bound: np.ndarray | None = None,
+    precise: list | None = None,
 ) -> list[list[GradWarning]]:
-    """Warnings for each of the n points (a list per point, most serious first)."""
+    """Warnings for each of the n points (a list per point, most serious first).
+
+    ``bound`` is backprop's rounding-error bound (same shape as ``exact``) and ``precise`` the
+    per-point high-precision records (:mod:`gradcli.derive.precise`); with them, a gradient
+    whose bound is comparable to itself is ``uncertain`` rather than vanishing or exploding,
+    and "exactly 0" is said only of a gradient known to be 0 (:mod:`gradcli.derive.smallness`).
+    """
     n = len(f)
     names = expr.variables
     found: list[list[GradWarning]] = [[] for _ in range(n)]
@@ -97,9 +112,7 @@ def diagnose(
                     GradWarning(
                         name,
                         "nondifferentiable",
-                        f"f is not differentiable in {name} here ({where} at a kink): the "
-                        f"derivative from the left is {_side(left[p])}, from the right "
-                        f"{_side(right[p])}; backprop reports {_num(exact[v, p])}",
+                        _kink_text(name, where, float(left[p]), float(right[p]), float(exact[v, p])),
                         {"left": _json(left[p]), "right": _json(right[p])},
                     )
                 )
@@ -126,6 +139,11 @@ def diagnose(
                     )
 
     exact_ok = np.isfinite(exact)
+    usable_all = f_ok & exact_ok & ~nondiff
+    small = explain(expr, values, exact, bound, precise, usable_all, vanish)
+    uncertain = np.zeros(exact.shape, dtype=bool)
+    for (v, p), why in small.items():
+        uncertain[v, p] = why.reason == "uncertain"
     for v, name in enumerate(names):
         for p in np.flatnonzero(f_ok & ~exact_ok[v] & ~nondiff[v]):
             found[p].append(
@@ -137,9 +155,11 @@ def diagnose(
             )
         usable = f_ok & exact_ok[v] & ~nondiff[v]
         size = np.abs(exact[v])
-        for p in np.flatnonzero(usable & (size < vanish)):
-            found[p].append(GradWarning(name, "vanishing", _vanishing(name, exact[v, p], vanish)))
-        for p in np.flatnonzero(usable & (size > explode)):
+        for p in np.flatnonzero(usable & ((size < vanish) | uncertain[v])):
+            why = small.get((v, p))
+            if why is not None:
+                found[p].append(_small_warning(name, exact[v, p], bound, v, p, why, vanish, precise))
+        for p in np.flatnonzero(usable & (size > explode) & ~uncertain[v]):
             found[p].append(
                 GradWarning(
                     name,
@@ -155,17 +175,88 @@ def diagnose(
     return found
 
 
-def _vanishing(name: str, g: float, vanish: float) -> str:
-    if g == 0:
+def _kink_text(name: str, where: str, left: float, right: float, reported: float) -> str:
+    """A kink, or an edge of f's domain (defined on one side only: sqrt at 0)."""
+    if np.isnan(left) != np.isnan(right):
+        side, other, slope = ("left", "right", right) if np.isnan(left) else ("right", "left", left)
         return (
-            f"df/d{name} is exactly 0: f does not change with {name} here, so a gradient "
-            f"step cannot move {name}"
+            f"{name} is at an edge of f's domain here ({where}): f is not defined to the {side}, "
+            f"so it is not differentiable; the derivative from the {other} is {_num(slope)}; "
+            f"backprop reports {_num(reported)}"
         )
     return (
-        f"df/d{name} = {_num(g)} is below the --vanish threshold {_threshold(vanish)}: f is nearly flat "
-        f"in {name} here (saturated), so a gradient step barely moves {name}, and multiplied "
-        "through further layers the gradient vanishes"
+        f"f is not differentiable in {name} here ({where} at a kink): the derivative from the left "
+        f"is {_side(left)}, from the right {_side(right)}; backprop reports {_num(reported)}"
     )
+
+
+def _small_warning(
+    name: str,
+    g: float,
+    bound: np.ndarray | None,
+    v: int,
+    p: int,
+    why: Small,
+    vanish: float,
+    precise: list | None,
+) -> GradWarning:
+    """The warning for a gradient that is small, zero or uncertain, saying only what is known."""
+    d = f"df/d{name}"
+    rec = precise[p] if precise is not None else None
+    details: dict[str, Any] = {"reason": why.reason}
+    if why.reason == "uncertain":
+        b = float(bound[v, p]) if bound is not None else float("nan")
+        said = f"{d} = {_num(g)} +/- {b:.2g}" if np.isfinite(b) else f"{d} = {_num(g)} with an unknown error"
+        if rec is not None:
+            cause = f"even at {rec.digits} digits two precisions disagree"
+        elif b < 2.2250738585072014e-308:
+            cause = "that is below float64's normal range, where a gradient can underflow to 0"
+        else:
+            cause = "float64 rounding (cancellation) can account for all of it"
+        return GradWarning(
+            name,
+            "uncertain",
+            f"{said}: {cause}, so gradcli cannot tell how, or whether, f changes with {name} here; "
+            "--precision auto (the default) or --precision N evaluates it in high precision",
+            {**details, "bound": _json(b)},
+        )
+    if why.reason == "constant":
+        text = f"{d} is exactly 0 everywhere: f does not depend on {name} (its derivative simplifies to 0)"
+    elif why.reason == "flat":
+        where = f" ({why.where} is constant here)" if why.where else ""
+        text = (
+            f"{d} is exactly 0: f is flat in {name} around this point{where}, so a gradient step "
+            f"cannot move {name}"
+        )
+    elif why.reason == "stationary":
+        kind = f": {why.kind}" if why.kind else ""
+        sure = f" (confirmed at {rec.digits} digits)" if rec is not None else ""
+        text = (
+            f"{d} is exactly 0{sure} at this point, a stationary point in {name} rather than a flat "
+            f"region{kind}; a gradient step does not move {name} from here"
+        )
+    elif why.reason == "underflow":
+        details["high_precision"] = why.high
+        text = (
+            f"{d} = {why.high} (in high precision) is below float64's range, so it shows as "
+            f"{_num(g)}: the gradient is not 0, only too small for float64"
+        )
+        if why.where:
+            text += f"; f is saturated here ({why.where} on its flat tail), and multiplied through further layers the gradient vanishes"
+    elif why.reason == "saturated":
+        details["saturated"] = why.where
+        text = (
+            f"{d} = {_num(g)} is below the --vanish threshold {_threshold(vanish)}: f is nearly flat in "
+            f"{name} here (saturated: {why.where} on its flat tail), so a gradient step barely moves "
+            f"{name}, and multiplied through further layers the gradient vanishes"
+        )
+    else:
+        text = (
+            f"{d} = {_num(g)} is below the --vanish threshold {_threshold(vanish)}: f changes slowly with "
+            f"{name} here (a small factor or a nearby stationary point; no function on the way is on "
+            f"a flat tail), so a gradient step barely moves {name}"
+        )
+    return GradWarning(name, "vanishing", text, details)
 
 
 def _inaccurate(

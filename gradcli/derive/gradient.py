@@ -15,10 +15,11 @@ from ..language.evaluate import columns, forward
 from ..language.nodes import Expression
 from ..language.parse import parse
 from ..points.spec import bind, check_order, parse_spec
-from .backprop import backprop
+from .bound import bounded_backprop
 from .diagnostics import DEFAULT_EXPLODE, DEFAULT_VANISH, GradWarning, diagnose
 from .finite_diff import Differences
 from .methods import METHODS, finite_difference
+from .precise import DEFAULT_PRECISION, Precise, Precision, check_precision, refine
 
 BACKPROP = "backprop"
 ALL_METHODS = (*METHODS, BACKPROP)
@@ -28,7 +29,11 @@ DEFAULT_METHOD = "central"
 class GradResult(NamedTuple):
     """Values and gradients of one expression at n points, for k variables.
 
-    ``exact`` is backprop's gradient, shape (k, n); ``diff`` the finite differences (None for
+    ``exact`` is backprop's gradient, shape (k, n), and ``exact_bound`` a bound on its
+    rounding error, same shape (:mod:`gradcli.derive.bound`; inf or NaN: unknown). Where that
+    bound shows lost digits (``precision="auto"``), or everywhere (``precision=N``), value and
+    gradient come from high precision (:mod:`gradcli.derive.precise`), rounded to float64,
+    and ``precise[p]`` says how (digits, a note); elsewhere ``precise[p]`` is None. ``diff`` the finite differences (None for
     ``method="backprop"``); ``error`` is |finite difference - backprop| and ``rel_error`` that
     over |backprop| (0 where both are 0; both None for backprop); ``warnings[p]`` the warnings
     at point p. Where f is not finite, every derivative is NaN.
@@ -44,6 +49,8 @@ class GradResult(NamedTuple):
     error: np.ndarray | None
     rel_error: np.ndarray | None
     warnings: list[list[GradWarning]]
+    exact_bound: np.ndarray | None = None  # (k, n): |exact - true gradient| is at most this; inf/NaN: unknown
+    precise: list[Precise | None] | None = None  # per point: how it was re-evaluated (None: float64)
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -69,6 +76,7 @@ def compute(
     explode: float = DEFAULT_EXPLODE,
     *,
     whole: bool = True,
+    precision: Precision = DEFAULT_PRECISION,
 ) -> GradResult:
     """Values, exact gradients, finite differences and warnings at ``points`` (n, k).
 
@@ -76,23 +84,29 @@ def compute(
     ``whole``: these points are the whole run, so ``method="complex"`` with every point on a
     kink is refused (OptionError); a stream passes False for each chunk, which then gets no
     complex-step value at those points, with a warning, as any run does at some of its points.
+    ``precision``: "auto" (default), "off" or a number of digits; see :mod:`gradcli.derive.precise`.
     """
     if method not in ALL_METHODS:
         raise OptionError(f"unknown method '{method}'", hint=f"choose one of {', '.join(ALL_METHODS)}")
     if eps is not None and not (np.isfinite(eps) and eps > 0):
         raise OptionError(f"eps must be a positive finite number, not {eps!r}")
+    precision = check_precision(precision)
     points = np.asarray(points, dtype=np.float64)
     n = points.shape[0] if points.ndim else 1
     points = points.reshape(n, len(expr.variables))
     cols = columns(points)
     values = forward(expr, cols)
     f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
-    exact, adjoints = backprop(expr, values, n)
+    bounded = bounded_backprop(expr, values, n)
+    adjoints = bounded.adjoints
+    value, exact, bound, precise = refine(expr, points, f, bounded.grad, bounded.bound, precision)
     diff = None if method == BACKPROP else finite_difference(expr, cols, f, method, eps, whole=whole)
-    warnings = diagnose(expr, values, f, exact, adjoints, diff, vanish, explode)
+    warnings = diagnose(expr, values, f, exact, adjoints, diff, vanish, explode, bound=bound, precise=precise)
+    f = value
     undefined = ~np.isfinite(f)
     if undefined.any():  # no derivative where f itself is not defined
         exact[:, undefined] = np.nan
+        bound[:, undefined] = np.nan
         if diff is not None:
             diff.gradient[:, undefined] = np.nan
     error = rel = None
@@ -101,7 +115,7 @@ def compute(
             error = np.abs(diff.gradient - exact)
             rel = np.where((exact == 0) & (error == 0), 0.0, error / np.abs(exact))
     fixed = eps if diff is not None else None
-    return GradResult(expr, method, fixed, points, f, exact, diff, error, rel, warnings)
+    return GradResult(expr, method, fixed, points, f, exact, diff, error, rel, warnings, bound, precise)
 
 
 def grad(
@@ -112,6 +126,7 @@ def grad(
     variables: list[str] | None = None,
     vanish: float = DEFAULT_VANISH,
     explode: float = DEFAULT_EXPLODE,
+    precision: Precision = DEFAULT_PRECISION,
 ) -> GradResult:
     """Parse ``text`` and compute its gradient at ``at``, the Python face of ``gradcli grad``.
 
@@ -126,7 +141,7 @@ def grad(
         at = [at]
     order = check_order(variables, expr.variables) if variables is not None else None
     points = bind([parse_spec(spec) for spec in at], expr.variables, order)
-    return compute(expr, points, method, eps, vanish, explode)
+    return compute(expr, points, method, eps, vanish, explode, precision=precision)
 
 
 __all__ = ["ALL_METHODS", "BACKPROP", "GradResult", "compute", "grad"]

@@ -60,8 +60,20 @@ def _in_words(
         return w
     where = f"{name}'({number(result.points[p, 0])})"
     g = float(result.exact[0, p])
-    if g == 0:
+    reason = (w.details or {}).get("reason")
+    if reason in ("flat", "constant"):
         text = f"{where} is exactly 0: {name} is flat here, so a gradient step cannot move x at all{advice}"
+    elif reason == "stationary":
+        text = f"{where} is exactly 0 at this point only: {w.message}{advice}"
+    elif reason == "underflow":
+        high = (w.details or {}).get("high_precision")
+        text = (
+            f"{where} = {high} (in high precision) is below float64's range, so it shows as {number(g)}: "
+            f"{name} is saturated here, so a gradient step barely moves x, and multiplied through further "
+            f"layers the gradient vanishes{advice}"
+        )
+    elif reason in ("small", "uncertain"):
+        text = f"{w.message}{advice}"
     else:
         text = (
             f"{where} = {number(g)} is below the --vanish threshold {number(health.vanish)}: {name} is "

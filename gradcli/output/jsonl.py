@@ -5,8 +5,8 @@ numbers at full round-trip precision, NaN and inf as ``null``. The shapes (docum
 docs and README):
 
 * ``grad`` (one expression, each point; several expressions, each point then each expression):
-  ``expr, point, value, method, eps, gradient, exact, error, rel_error, error_estimate,
-  warnings`` -- per-variable fields are objects keyed by variable (see :func:`records`).
+  ``expr, point, value, method, eps, gradient, exact, exact_bound, error, rel_error,
+  error_estimate, digits, note, warnings`` -- per-variable fields are objects keyed by variable (see :func:`records`).
 * ``sweep``: one record per (method, step), see :func:`sweep_records`.
 * ``trace``: one record per point, see :func:`trace_record`.
 * ``functions``: one record per operator, function and constant, all of one shape, see
@@ -96,11 +96,28 @@ def records(result: GradResult) -> Iterator[dict[str, Any]]:
             "eps": per_var(diff.step if diff is not None else None),
             "gradient": per_var(grad),
             "exact": per_var(exact),
+            "exact_bound": per_var(result.exact_bound),
             "error": per_var(error),
             "rel_error": per_var(rel),
             "error_estimate": per_var(estimate),
+            **precision_fields(result, p),
             "warnings": [w.as_dict() for w in result.warnings[p]],
         }
+
+
+def precision_fields(result: GradResult, p: int) -> dict[str, Any]:
+    """``digits`` of the high-precision re-evaluation and its ``note`` (null: float64 only)."""
+    rec = result.precise[p] if result.precise is not None else None
+    return {"digits": rec.digits if rec else None, "note": rec.note if rec else None}
+
+
+def _precision_columns(result: GradResult, n: int) -> tuple[list[str], list[str]]:
+    """The ``digits`` and ``note`` texts of :func:`precision_fields`, a column each."""
+    digits, notes = ["null"] * n, ["null"] * n
+    for p, rec in enumerate(result.precise or ()):
+        if rec is not None:
+            digits[p], notes[p] = str(rec.digits), dumps(rec.note)
+    return digits, notes
 
 
 def write_json(result: GradResult, out: TextIO, extra: dict[str, Any] | None = None) -> None:
@@ -133,8 +150,9 @@ def json_lines(result: GradResult, lines: Sequence[int]) -> str:
     warnings = [dumps([w.as_dict() for w in ws]) if ws else "[]" for ws in result.warnings]
     template = (
         f'{{{{"line": {{}}, "expr": {_braces(_string(result.expr.text))}, "point": {{}}, "value": {{}}, '
-        f'"method": {_braces(_string(result.method))}, "eps": {{}}, "gradient": {{}}, "exact": {{}}, "error": {{}}, '
-        f'"rel_error": {{}}, "error_estimate": {{}}, "warnings": {{}}}}}}\n'
+        f'"method": {_braces(_string(result.method))}, "eps": {{}}, "gradient": {{}}, "exact": {{}}, '
+        f'"exact_bound": {{}}, "error": {{}}, "rel_error": {{}}, "error_estimate": {{}}, "digits": {{}}, '
+        f'"note": {{}}, "warnings": {{}}}}}}\n'
     )
     columns = [
         list(map(str, lines)),
@@ -143,9 +161,11 @@ def json_lines(result: GradResult, lines: Sequence[int]) -> str:
         per_var(diff.step if diff is not None else None),
         per_var(result.gradient),
         per_var(result.exact),
+        per_var(result.exact_bound),
         per_var(result.error),
         per_var(result.rel_error),
         per_var(diff.error_estimate if diff is not None else None),
+        *_precision_columns(result, n),
         warnings,
     ]
     return "".join(map(template.format, *columns))

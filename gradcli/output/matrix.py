@@ -20,7 +20,7 @@ from ..analysis.hessian import HessianResult
 from ..analysis.jacobian import Directional, JacobianResult
 from ..derive.gradient import GradResult
 from .delimited import SEPARATORS, write_delimited, write_jacobian_delimited
-from .jsonl import dumps, records
+from .jsonl import dumps, precision_fields, records
 from .numbers import finite
 
 
@@ -97,11 +97,13 @@ def jacobian_records(jr: JacobianResult, directions: list[Directional] | None = 
                 "eps": _widened(r, names, p, diff.step if diff is not None else None, None),
                 "gradient": _widened(r, names, p, r.gradient, 0.0),
                 "exact": _widened(r, names, p, r.exact, 0.0),
+                "exact_bound": _widened(r, names, p, r.exact_bound, 0.0),
                 "error": _widened(r, names, p, r.error, 0.0),
                 "rel_error": _widened(r, names, p, r.rel_error, 0.0),
                 "error_estimate": _widened(
                     r, names, p, diff.error_estimate if diff is not None else None, None
                 ),
+                **precision_fields(r, p),
                 "warnings": [w.as_dict() for w in r.warnings[p]],
             }
             if directions is not None:

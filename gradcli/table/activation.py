@@ -66,6 +66,9 @@ def render_activation(run: ActivationResult, console: Console) -> None:
             line.append(f"{w.kind}: ", style=STYLE.get(w.kind, "yellow"))
             line.append(w.message)
             console.print(line)
+        if result.precise is not None and result.precise[p] is not None:
+            note = f"x = {number(result.points[p, 0])}: note: {result.precise[p].note}"
+            console.print(Text(note, style="dim"))
         shown += len(warnings)
     console.print()
     if run.health is None:

@@ -28,6 +28,7 @@ STYLE = {
     "ok": "green",
     "vanishing": "yellow",
     "exploding": "yellow",
+    "uncertain": "yellow",
     "inaccurate": "yellow",
     "nondifferentiable": "magenta",
     "nonfinite": "bold red",

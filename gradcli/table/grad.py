@@ -60,3 +60,5 @@ def render(result: GradResult, console: Console) -> None:
             line = Text(f"{label}{w.kind}: ", style=STYLE.get(w.kind, "yellow"))
             line.append(w.message)
             console.print(line)
+        if result.precise is not None and result.precise[p] is not None:
+            console.print(Text(f"note: {result.precise[p].note}", style="dim"))

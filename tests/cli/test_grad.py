@@ -16,9 +16,12 @@ JSON_FIELDS = [
     "eps",
     "gradient",
     "exact",
+    "exact_bound",
     "error",
     "rel_error",
     "error_estimate",
+    "digits",
+    "note",
     "warnings",
 ]
 

@@ -105,6 +105,7 @@ def _run(
     points: tuple[tuple[float, ...], ...],
     method: str,
     eps: float | None,
+    precision: str | int,
     fmt: str,
     vanish: float,
     explode: float,
@@ -130,13 +131,15 @@ def _run(
         rows = ActivationResult(act, values, None, None)  # type: ignore[arg-type]  # rows only
         run_stream(
             expression_text(act, values), input_path, None, fmt, strict, on_error, jobs, rows,
-            method=method, eps=eps, vanish=vanish, explode=explode,
+            method=method, eps=eps, vanish=vanish, explode=explode, precision=precision,
         )  # fmt: skip
     xs = [x for values in points for x in values] or list(parse_values(DEFAULT_RANGE))
     from ...output.activation import explain
 
     run = explain(
-        evaluate_activation(act.name, xs, method, eps, vanish, explode, param if act.param else None)
+        evaluate_activation(
+            act.name, xs, method, eps, vanish, explode, param if act.param else None, precision=precision
+        )
     )
     then = None
     if image is not None or plot:

@@ -31,6 +31,7 @@ def grad(
     order: tuple[str, ...] | None,
     method: str,
     eps: float | None,
+    precision: str | int,
     fmt: str,
     vanish: float,
     explode: float,
@@ -67,16 +68,18 @@ def grad(
             raise click.UsageError("streamed points (--at -, --input) take one expression and no --direction")
         run_stream(
             expressions[0], input_path, order, fmt, strict, on_error, jobs,
-            method=method, eps=eps, vanish=vanish, explode=explode,
+            method=method, eps=eps, vanish=vanish, explode=explode, precision=precision,
         )  # fmt: skip
     if len(expressions) > 1 or direction is not None:
-        several(expressions, points, order, method, eps, fmt, vanish, explode, strict, direction)
+        several(expressions, points, order, method, eps, fmt, vanish, explode, strict, direction, precision)
         return
     from ...derive.gradient import compute
     from ...language.parse import parse
 
     expr = parse(expressions[0])
-    result = compute(expr, bind_points(expr, points, order), method, eps, vanish, explode)
+    result = compute(
+        expr, bind_points(expr, points, order), method, eps, vanish, explode, precision=precision
+    )
     show(result, fmt)
     finish(result, strict)
 
@@ -92,6 +95,7 @@ def several(
     explode: float,
     strict: bool,
     direction: str | None,
+    precision: str | int,
 ) -> None:
     """``grad`` with several expressions (the Jacobian) and/or ``--direction``."""
     from types import SimpleNamespace
@@ -108,7 +112,7 @@ def several(
         from ...output.delimited import header
 
         header(names, several=len(exprs) > 1, direction=unit is not None, fmt=fmt)
-    jr = jacobian(exprs, at, method, eps, vanish, explode)
+    jr = jacobian(exprs, at, method, eps, vanish, explode, precision=precision)
     dirs = directionals(jr, unit, names) if unit is not None else None
     _write(jr, dirs, unit, names, fmt)
     if fmt not in ("table", "json"):

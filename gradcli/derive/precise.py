@@ -1,0 +1,279 @@
+"""High precision where float64 cannot decide: value and backprop again, in mpmath, per point.
+
+``precision`` (``compute``/``grad``, ``--precision``) is one of
+
+* ``"auto"`` (the default): the points where backprop's rounding-error bound
+  (:mod:`gradcli.derive.bound`) shows lost digits, i.e. some variable has a bound above
+  ``LOST`` (1e-12) times |gradient|, a non-finite bound, or a gradient of 0 with a bound that
+  is not 0, are evaluated again in mpmath. (The bound is conservative, a few times the
+  typical error: at 1e-15 most points of ordinary expressions would qualify, and a point in
+  mpmath costs about 2 ms, against about 1 us in float64; at 1e-12, 0 to 3% of the points of
+  the expressions measured, those near a zero of the gradient, where cancellation is real.) Method: value and gradient (the same reverse sweep,
+  with the registry's derivative rules in high precision) at p and p + ``STEP`` digits, where p
+  starts from the digits the bound says were lost plus a margin; when the two agree to
+  2**-64 relative (well below float64's 2**-53) the higher one is taken, else p doubles, up to
+  ``MAX_DIGITS``; a point that does not settle by then keeps the last value and is marked
+  ``converged=False``. Every other point stays float64, and mpmath is not even imported.
+* an int N (at least ``MIN_DIGITS``): every point at N digits (and N + ``STEP`` to bound its
+  error), whatever the bound says.
+* ``"off"``: float64 only.
+
+The gradient reported is then the high-precision result rounded to float64; its bound is the
+difference between the two precisions plus the rounding to float64 (half an ulp), or, where
+the true gradient is below float64's range, the gradient itself (0 is then off by all of it).
+Points and number literals are taken as the float64 numbers they are, ``pi`` and ``e`` as the
+true constants; the forms come from the registry (:mod:`gradcli.language.precise`). An expression
+with a function that has no high-precision form stays float64 under ``"auto"``, and is refused
+(:class:`~gradcli.language.precise.UnsupportedPrecision`, exit 2) under N digits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..errors import OptionError
+from ..language.nodes import Expression
+
+AUTO = "auto"
+OFF = "off"
+DEFAULT_PRECISION = AUTO
+LOST = 1e-12  # bound/|gradient| above this: about 4 of float64's 16 digits lost
+STEP = 20
+MIN_DIGITS = 20
+MAX_DIGITS = 640
+AGREE = 2.0**-64
+TINY_NORMAL = 2.2250738585072014e-308  # the smallest normal float64
+
+Precision = str | int
+
+
+class Precise(NamedTuple):
+    """How one point's value and gradient were re-evaluated.
+
+    ``digits``: the precision of the result taken; ``converged``: whether two precisions
+    agreed; ``gradient``: the high-precision gradient as text, one per variable: the repr of
+    its float64 rounding, or, outside float64's normal range, 17 significant digits with any
+    exponent (e.g. "5.0759588975494568e-435"); ``value`` f likewise;
+    ``lost``: per variable, how many of float64's 16 digits backprop had lost (16: all);
+    ``note``: one line for people.
+    """
+
+    digits: int
+    converged: bool
+    gradient: tuple[str, ...]
+    value: str
+    lost: tuple[float, ...]
+    note: str
+
+
+def check_precision(precision: Any) -> Precision:
+    """``precision`` validated: "auto", "off", or an int number of digits (OptionError if not)."""
+    if isinstance(precision, str):
+        text = precision.strip().lower()
+        if text in (AUTO, OFF):
+            return text
+        try:
+            precision = int(text)
+        except ValueError:
+            raise OptionError(
+                f"precision must be auto, off or a number of digits, not {precision!r}",
+                hint=f"e.g. --precision 50 (digits, {MIN_DIGITS} to {MAX_DIGITS})",
+            ) from None
+    if isinstance(precision, bool) or not isinstance(precision, (int, np.integer)):
+        raise OptionError(f"precision must be auto, off or a number of digits, not {precision!r}")
+    if not MIN_DIGITS <= precision <= MAX_DIGITS:
+        raise OptionError(f"precision must be between {MIN_DIGITS} and {MAX_DIGITS} digits, not {precision}")
+    return int(precision)
+
+
+def lost_digits(grad: np.ndarray, bound: np.ndarray, value_ok: np.ndarray) -> np.ndarray:
+    """Points (n,) where the bound says float64 backprop lost digits (where f is finite)."""
+    with np.errstate(all="ignore"):
+        loose = ~(bound <= LOST * np.abs(grad)) | ((grad == 0) & (bound > 0))
+    if loose.ndim == 2:
+        loose = loose.any(axis=0)
+    return loose & value_ok
+
+
+def _sweep(expr: Expression, point: Sequence[float], dps: int) -> tuple[Any, list]:
+    """f and its gradient at one point in mpmath at ``dps`` digits (NaN outside the domain)."""
+    from ..language.precise import gradient
+
+    return gradient(expr, [float(x) for x in point], dps)
+
+
+def _agree(a: list, b: list) -> bool:
+    import mpmath as mp
+
+    for x, y in zip(a, b):
+        if mp.isnan(x) or mp.isnan(y):
+            return False
+        if x != y and not abs(x - y) <= AGREE * abs(y):
+            return False
+    return True
+
+
+def _float(x: Any) -> float:
+    import mpmath as mp
+
+    if mp.isnan(x):
+        return math.nan
+    try:
+        return float(x)  # mpmath rounds to nearest; out of range gives inf or 0
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
+def _up(e: Any) -> float:
+    """A float64 at least ``e`` (>= 0): the smallest subnormal for an error below float64's range."""
+    if e == 0:
+        return 0.0
+    up = float(e * (1 + 2.0**-50))
+    return up if up > 0 else math.ulp(0.0)
+
+
+def _text(x: Any) -> str:
+    import mpmath as mp
+
+    if mp.isnan(x):
+        return "nan"
+    if x == 0:
+        return "0.0"
+    s = mp.nstr(x, 17, min_fixed=-4, max_fixed=17, strip_zeros=False)
+    return s
+
+
+def _start(g: np.ndarray, b: np.ndarray) -> int:
+    """Digits to start from: float64's 17 plus those the bound says were lost, plus a margin."""
+    with np.errstate(all="ignore"):
+        ratio = np.where(g != 0, b / np.abs(g), np.inf)
+    worst = float(np.max(ratio)) if ratio.size else 0.0
+    if not math.isfinite(worst):
+        return 40
+    return int(min(MAX_DIGITS // 2, max(30, 27 + math.log10(max(worst, 1e-17)) + 16)))
+
+
+def reevaluate(
+    expr: Expression, point: Sequence[float], grad: np.ndarray, bound: np.ndarray, digits: int | None
+) -> tuple[float, np.ndarray, np.ndarray, Precise] | None:
+    """One point's value, gradient and gradient bound in high precision (None: not defined there).
+
+    ``grad``, ``bound``: float64 backprop's gradient and bound at the point (k,);
+    ``digits`` None: auto (see the module docstring), else that many digits.
+    """
+    import mpmath as mp
+
+    p = _start(grad, bound) if digits is None else digits
+    while True:
+        f1, g1 = _sweep(expr, point, p)
+        f2, g2 = _sweep(expr, point, p + STEP)
+        if mp.isnan(f2) or any(mp.isnan(x) for x in g2):
+            return None
+        converged = _agree(g1, g2) and _agree([f1], [f2])
+        if converged or digits is not None or 2 * p > MAX_DIGITS:
+            break
+        p *= 2
+    taken = p + STEP
+    out = np.array([_float(x) for x in g2])
+    with mp.workdps(taken):
+        err = []
+        for x, y, o in zip(g1, g2, out):
+            e = abs(x - y) + abs(y - mp.mpf(o))  # the two precisions' gap + the rounding to float64
+            if not converged:
+                e = max(e, abs(y))  # no agreement: nothing is known
+            err.append(_up(e))
+        if not converged and any(e == 0 for e in err):
+            err = [math.inf if e == 0 else e for e in err]
+    lost = [_lost(float(x64), y, o) for x64, y, o in zip(grad, g2, out)]
+    texts = tuple(
+        _text(y) if not TINY_NORMAL <= abs(o) < math.inf else repr(float(o)) for y, o in zip(g2, out)
+    )
+    tiny = [t for t, y, o in zip(texts, g2, out) if y != 0 and abs(o) < TINY_NORMAL]
+    zero = all(y == 0 for y in g2)
+    note = _note(taken, converged, lost, digits is not None, tiny, zero)
+    value = _float(f2)
+    value_text = _text(f2) if not TINY_NORMAL <= abs(value) < math.inf else repr(value)
+    return value, out, np.array(err), Precise(taken, converged, texts, value_text, tuple(lost), note)
+
+
+def _lost(x64: float, y: Any, y64: float) -> float:
+    """How many of float64's 16 digits ``x64`` lost against the true ``y`` (``y64`` rounded)."""
+    if y == 0:
+        return 0.0 if x64 == 0 else 16.0
+    if TINY_NORMAL <= abs(y64) < math.inf:
+        rel = abs(x64 - y64) / abs(y64)  # the rounding of y to y64 is far below what is measured
+    else:
+        import mpmath as mp
+
+        rel = float(abs(mp.mpf(x64) - y) / abs(y))
+    if rel >= 1:
+        return 16.0
+    return max(0.0, min(16.0, 16 + math.log10(rel))) if rel > 0 else 0.0
+
+
+def _note(
+    digits: int, converged: bool, lost: Sequence[float], forced: bool, tiny: Sequence[str], zero: bool
+) -> str:
+    head = f"re-evaluated at {digits} digits"
+    if zero and converged:
+        return f"{head}: the gradient is exactly 0"
+    if tiny and converged:
+        return f"{head}: the gradient {', '.join(tiny)} is below float64's normal range, where it rounds to 0 or loses digits"
+    if not converged and not forced:
+        return (
+            f"{head}, the most tried: two precisions still disagree, so the reference gradient is "
+            "uncertain here"
+        )
+    worst = max(lost) if lost else 0.0
+    if forced and worst < 1:
+        return f"{head} (--precision {digits - STEP}): float64 backprop agreed to its last digits"
+    if worst >= 15.5:
+        return f"{head}: float64 backprop lost all digits to cancellation"
+    if worst >= 1:
+        return f"{head}: float64 backprop lost about {worst:.0f} of its 16 digits to rounding"
+    return (
+        f"{head}: float64 backprop turned out right to its last digits, though its bound could not promise it"
+    )
+
+
+def refine(
+    expr: Expression,
+    points: np.ndarray,
+    value: np.ndarray,
+    grad: np.ndarray,
+    bound: np.ndarray,
+    precision: Precision,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Precise | None]]:
+    """Value, gradient and bound with the points float64 cannot decide done in high precision.
+
+    Returns new arrays (the inputs are not changed) and, per point, its :class:`Precise`
+    record, or None where the point stayed float64 (or f is not defined there).
+    """
+    n = value.shape[0]
+    records: list[Precise | None] = [None] * n
+    if precision == OFF or grad.shape[0] == 0:
+        return value, grad, bound, records
+    ok = np.isfinite(value)
+    todo = np.flatnonzero(ok if precision != AUTO else lost_digits(grad, bound, ok))
+    if not todo.size:
+        return value, grad, bound, records
+    from ..language.precise import UnsupportedPrecision, supported
+
+    try:
+        supported(expr)
+    except UnsupportedPrecision:
+        if precision != AUTO:
+            raise  # --precision N: refused with the function's name
+        return value, grad, bound, records  # auto: float64, with its bound, is all there is
+    value, grad, bound = value.copy(), grad.copy(), bound.copy()
+    digits = None if precision == AUTO else int(precision)
+    for p in todo:
+        done = reevaluate(expr, points[p], grad[:, p], bound[:, p], digits)
+        if done is None:
+            continue
+        value[p], grad[:, p], bound[:, p], records[p] = done
+    return value, grad, bound, records

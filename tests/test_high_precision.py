@@ -1,0 +1,111 @@
+"""High precision where float64 cannot decide: the cancellation family against 60-digit mpmath."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import mpmath as mp
+import numpy as np
+import pytest
+from test_backprop import _mp_grad
+
+from gradcli import grad
+from gradcli.derive.gradient import compute
+from gradcli.derive.precise import MAX_DIGITS, check_precision
+from gradcli.errors import OptionError
+from gradcli.language.parse import parse
+
+
+def _truth(text: str, x: float):
+    """The derivative by mpmath.diff on an mpmath evaluation of the text (tests/test_backprop.py)."""
+    with mp.workdps(60):
+        return _mp_grad(text, {"x": x}, ("x",))[0]
+
+
+FAMILY = [
+    ("(exp(x)-1)/x", 1e-9),
+    ("sin(x)/x", 1e-8),
+    ("(1-cos(x))/x**2", 1e-5),
+    ("log(1+x)-x", 1e-6),
+    ("tan(x)-sin(x)", 1e-4),
+    ("sqrt(x**2+1)-x", 1e5),
+    ("(x+1)**2 - x**2 - 2*x", 1e8),
+    ("1/(x-1)", 1.00000001),
+]
+
+
+@pytest.mark.parametrize(("text", "x"), FAMILY, ids=[t for t, _ in FAMILY])
+@pytest.mark.parametrize("method", ["backprop", "central"])
+def test_auto_precision_gives_the_true_derivative(text, x, method):
+    r = grad(text, {"x": x}, method=method)
+    true = _truth(text, x)
+    g = float(r.exact[0, 0])
+    assert abs(mp.mpf(g) - true) <= 1e-15 * abs(true), (g, mp.nstr(true, 17))
+    assert abs(mp.mpf(g) - true) <= r.exact_bound[0, 0]
+    if method == "central":  # the finite difference is judged against the reference
+        assert r.error[0, 0] == abs(r.diff.gradient[0, 0] - g)
+
+
+def test_float64_alone_gets_the_family_wrong_and_its_bound_says_so():
+    r = grad("(exp(x)-1)/x", {"x": 1e-9}, method="backprop", precision="off")
+    assert r.precise == [None]
+    assert abs(r.exact[0, 0] - 0.5) > 1  # all digits lost
+    assert r.exact_bound[0, 0] >= abs(r.exact[0, 0] - 0.5)
+
+
+def test_notes_say_what_happened():
+    r = grad("(exp(x)-1)/x", {"x": 1e-9}, method="backprop")
+    rec = r.precise[0]
+    assert rec.converged and rec.digits >= 40
+    assert (
+        rec.note == f"re-evaluated at {rec.digits} digits: float64 backprop lost all digits to cancellation"
+    )
+    r = grad("sigmoid(x)", {"x": -1000.0}, method="backprop")
+    assert r.exact[0, 0] == 0.0 and 0 < r.exact_bound[0, 0] <= 5e-324
+    assert r.precise[0].gradient[0].startswith("5.07595889754945") and r.precise[0].gradient[0].endswith(
+        "e-435"
+    )
+    assert "below float64's normal range" in r.precise[0].note
+    r = grad("x**2", {"x": 0.0}, method="backprop")
+    assert r.exact[0, 0] == 0 and r.exact_bound[0, 0] == 0
+    assert r.precise[0].note.endswith("the gradient is exactly 0")
+
+
+def test_well_conditioned_points_stay_float64_bit_for_bit():
+    r = grad("3*(a+b*c)", "a=5,b=3,c=2", method="forward", eps=0.01)
+    assert r.precise == [None]
+    assert r.gradient[:, 0].tolist() == [3.0000000000001137, 6.000000000000227, 8.99999999999963]
+    assert r.exact[:, 0].tolist() == [3.0, 6.0, 9.0]
+
+
+def test_forced_digits_everywhere_and_off():
+    r = grad("sin(x)", {"x": 1.0}, method="backprop", precision=30)
+    assert r.precise[0].digits == 50 and r.exact[0, 0] == float(mp.cos(1))
+    assert "agreed to its last digits" in r.precise[0].note
+    r = grad("sin(x)/x", {"x": 1e-8}, method="backprop", precision="off")
+    assert r.exact[0, 0] == 0.0 and r.exact_bound[0, 0] > 1e-9  # 0 +/- a bound that cannot tell
+
+
+def test_many_points_only_lost_ones_are_reevaluated():
+    xs = np.array([[1e-8], [1.0], [2.0], [1e-9]])
+    r = compute(parse("sin(x)/x"), xs, method="backprop")
+    assert [p is not None for p in r.precise] == [True, False, False, True]
+
+
+@pytest.mark.parametrize("bad", ["fast", 3, MAX_DIGITS + 1, 2.5, True])
+def test_bad_precision_is_refused(bad):
+    with pytest.raises(OptionError, match="precision must be"):
+        check_precision(bad)
+
+
+def test_mpmath_is_not_imported_without_lost_digits():
+    code = (
+        "import sys; from gradcli import grad; grad('sin(x)*exp(x)', 'x=1'); "
+        "assert 'mpmath' not in sys.modules, 'imported'; "
+        "grad('sin(x)/x', 'x=1e-8'); assert 'mpmath' in sys.modules; print('ok')"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert out.stdout.strip() == "ok", out.stderr

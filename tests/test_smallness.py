@@ -1,0 +1,183 @@
+"""Warnings that say only what is true: zero, stationary, flat, underflow, saturated, uncertain."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import mpmath as mp
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from rich.console import Console
+
+from gradcli.analysis.activation import evaluate_activation
+from gradcli.cli import main
+from gradcli.derive.gradient import ALL_METHODS, grad
+from gradcli.derive.precise import _sweep
+from gradcli.errors import OptionError
+from gradcli.language.parse import parse
+from gradcli.output.formats import records
+from gradcli.points.spec import bind, parse_spec
+from gradcli.table import render, render_activation
+
+
+def vanishing(result, var: str = "x", p: int = 0):
+    found = [w for w in result.warnings[p] if w.var == var and w.kind in ("vanishing", "uncertain")]
+    assert len(found) == 1, [(w.kind, w.message) for w in result.warnings[p]]
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "kind"),
+    [
+        ("x**2", "x=0", "d2f/dx2 = 2.0 > 0: a local minimum"),
+        ("cos(x)", "x=0", "d2f/dx2 = -1.0 < 0: a local maximum"),
+        ("x**3", "x=0", "d2f/dx2 = 0.0 too: an inflection or a higher-order extremum"),
+        ("(1-x)**2+100*(y-x**2)**2", "x=1,y=1", "the Hessian is positive definite: a local minimum"),
+        ("x*y", "x=0,y=0", "eigenvalues of both signs: a saddle point"),
+    ],
+)
+def test_stationary_points_are_named_not_called_flat(text, at, kind):
+    result = grad(text, at)
+    w = vanishing(result)
+    assert w.details["reason"] == "stationary"
+    assert "a stationary point in x rather than a flat region" in w.message and kind in w.message
+    assert "does not change" not in w.message
+
+
+@pytest.mark.parametrize(
+    ("text", "at", "high"),
+    [
+        ("sigmoid(x)", "x=-1000", "5.0759588975494568e-435"),
+        ("exp(-x**2)", "x=28", "-1.8252157801004280e-339"),
+        ("tanh(x)", "x=400", "1.4671498336710749e-347"),
+        ("erfc(x)", "x=40", "-1.5180427922999046e-695"),
+    ],
+)
+def test_underflow_gives_the_high_precision_value(text, at, high):
+    result = grad(text, at)
+    w = vanishing(result)
+    assert w.details == {"reason": "underflow", "high_precision": high}
+    assert f"df/dx = {high} (in high precision) is below float64's range" in w.message
+    assert "exactly 0" not in w.message
+    assert "saturated here" in w.message  # each of these is on a flat tail
+
+
+def test_flat_side_of_relu_and_constant_in_x():
+    w = vanishing(grad("relu(x-1)*y+y", "x=0,y=1"))
+    assert w.details["reason"] == "flat"
+    assert w.message.startswith(
+        "df/dx is exactly 0: f is flat in x around this point (relu(x-1) is constant here)"
+    )
+    w = vanishing(grad("x-x+y", "x=1,y=2"))
+    assert w.details["reason"] == "constant" and "f does not depend on x" in w.message
+
+
+@pytest.mark.parametrize(("text", "at"), [("1e-9*x", "x=1"), ("x**3", "x=1e-4"), ("sin(x)", "x=pi/2")])
+def test_small_but_not_saturated(text, at):
+    w = vanishing(grad(text, at))
+    assert w.details["reason"] == "small"
+    assert "saturated" not in w.message and "further layers" not in w.message
+
+
+@pytest.mark.parametrize(
+    ("text", "at"), [("sigmoid(x)", "x=20"), ("tanh(2*x)+1", "x=9"), ("exp(-x)", "x=20")]
+)
+def test_saturated_only_on_a_flat_tail(text, at):
+    w = vanishing(grad(text, at))
+    assert w.details["reason"] == "saturated"
+    assert "on its flat tail" in w.message and "further layers" in w.message
+
+
+def test_cancellation_without_high_precision_cannot_tell():
+    result = grad("sin(x)/x", "x=1e-8", precision="off")
+    w = vanishing(result)
+    assert w.kind == "uncertain"
+    assert w.message.startswith(
+        "df/dx = 0.0 +/- 2.8e-07: float64 rounding (cancellation) can account for all of it"
+    )
+    assert "cannot tell" in w.message and "exactly 0" not in w.message
+    # with high precision (the default) the true, tiny but nonzero, gradient
+    w = vanishing(grad("sin(x)/x", "x=1e-8"))
+    assert w.kind == "vanishing" and "-3.3333333333333334e-09" in w.message
+
+
+def test_strict_uses_the_bound():
+    runner = CliRunner()
+    done = runner.invoke(main, ["grad", "(exp(x)-1)/x", "--at", "x=1e-9", "--strict", "--method", "backprop"])
+    assert done.exit_code == 0, done.output  # auto precision settles it: no warning
+    assert "0.5000000003333334" in done.output
+    off = grad("(exp(x)-1)/x", "x=1e-9", precision="off", method="backprop")
+    assert [w.kind for w in off.warnings[0]] == ["uncertain"]  # a warning: --strict exits 1 on it
+
+
+CORPUS = [
+    ("x**2", "x=0"),
+    ("cos(x)", "x=0"),
+    ("(1-x)**2+100*(y-x**2)**2", "x=1,y=1"),
+    ("sigmoid(x)", "x=-1000"),
+    ("exp(-x**2)", "x=28"),
+    ("tanh(x)", "x=400"),
+    ("erfc(x)", "x=40"),
+    ("sin(x)/x", "x=1e-8"),
+    ("(exp(x)-1)/x", "x=1e-9"),
+    ("relu(x)", "x=-1"),
+    ("x-x+y", "x=1,y=2"),
+    ("0*x+y", "x=3,y=1"),
+    ("sqrt(x)**2", "x=0"),
+    ("x*sqrt(x)", "x=0"),
+    ("1e-9*x", "x=1"),
+    ("sin(x)", "x=pi/2"),
+    ("log(1+x)-x", "x=1e-6"),
+    ("(x+1)**2-x**2-2*x", "x=1e8"),
+]
+
+
+def _mp_gradient(text: str, at: str) -> list:
+    expr = parse(text)
+    point = bind([parse_spec(at)], expr.variables, None)[0]
+    return _sweep(expr, point, 60)[1]
+
+
+@pytest.mark.parametrize(("text", "at"), CORPUS, ids=[f"{t} at {a}" for t, a in CORPUS])
+@pytest.mark.parametrize("precision", ["auto", "off"])
+def test_no_output_says_exactly_0_unless_the_high_precision_gradient_is_0(text, at, precision):
+    truth = _mp_gradient(text, at)
+    outputs = []
+    for method in ALL_METHODS:
+        try:
+            result = grad(text, at, method=method, precision=precision)
+        except OptionError:  # complex step refused on a kink
+            continue
+        console = Console(file=io.StringIO(), width=400, color_system=None)
+        render(result, console)
+        outputs.append((result, console.file.getvalue() + json.dumps(list(records(result)))))
+    for result, text_out in outputs:
+        for v, name in enumerate(result.variables):
+            said = [w.message for w in result.warnings[0] if w.var == name]
+            if any("exactly 0" in m or "does not change with" in m for m in said):
+                assert truth[v] == 0, (name, said, mp.nstr(truth[v], 5))
+        if any(t != 0 for t in truth):
+            assert "does not change with" not in text_out
+
+
+def test_activation_tables_never_say_exactly_0_for_an_underflow():
+    run = evaluate_activation("sigmoid", [-1000.0, -1.0, 0.0])
+    console = Console(file=io.StringIO(), width=300, color_system=None)
+    render_activation(run, console)
+    out = console.file.getvalue()
+    assert "exactly 0" not in out
+    assert "sigmoid'(-1000.0) = 5.0759588975494568e-435 (in high precision)" in out
+    assert "note: re-evaluated at 60 digits" in out
+
+
+def test_jsonl_carries_the_bound_and_the_digits():
+    (rec,) = records(grad("(exp(x)-1)/x", "x=1e-9"))
+    assert rec["exact"] == {"x": 0.5000000003333334}
+    assert 0 < rec["exact_bound"]["x"] < 1e-16
+    assert rec["digits"] >= 40 and rec["note"].endswith("float64 backprop lost all digits to cancellation")
+    (rec,) = records(grad("3*x", "x=1"))
+    assert rec["digits"] is None and rec["note"] is None and rec["exact_bound"]["x"] > 0
+    assert list(rec)[-4:] == ["error_estimate", "digits", "note", "warnings"]
+    assert np.isfinite(rec["exact_bound"]["x"])
