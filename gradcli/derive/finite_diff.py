@@ -54,6 +54,7 @@ Diagnostics compares every result with backprop and says which of these happened
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -206,10 +207,16 @@ def error_at_best_step(h: float, truncation: float, rounding: float, order: int)
 
 
 def _balance(h: float, t: float, r: float, order: int) -> tuple[float, float] | None:
-    if not (h > 0 and np.isfinite(t) and t > 0 and np.isfinite(r) and r > 0):
+    """Computed in logarithms, so no step or error of any size (h up to 1e308, t down to
+    subnormal) overflows or divides by zero; None where a figure cannot be computed."""
+    if not (h > 0 and np.isfinite(h) and np.isfinite(t) and t > 0 and np.isfinite(r) and r > 0):
         return None
-    c1, c2 = t / h**order, r * h
-    best = float((c2 / (order * c1)) ** (1.0 / (order + 1)))
-    if not (np.isfinite(c1) and np.isfinite(best) and best > 0):  # h**order under/overflowed
-        return None
-    return best, c1 * best**order + c2 / best
+    # c1 = t / h**order, c2 = r * h; best = (c2 / (order c1))**(1/(order+1))
+    log_c1 = math.log(t) - order * math.log(h)
+    log_c2 = math.log(r) + math.log(h)
+    log_best = (log_c2 - math.log(order) - log_c1) / (order + 1)
+    # at the best step c1 best**order = c2 / (order best), so the total is (1 + 1/order) c2 / best
+    log_total = math.log1p(1.0 / order) + log_c2 - log_best
+    if not (-745.0 < log_best < 709.0 and log_total < 709.0):
+        return None  # the step or its error is outside float64's range
+    return math.exp(log_best), math.exp(log_total)
