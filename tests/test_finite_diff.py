@@ -380,12 +380,15 @@ def test_many_points_and_variables_at_once():
             assert abs(r.gradient[k, i] - float(exact[k])) <= 10 * r.diff.error_estimate[k, i]
 
 
-def test_balancing_step_is_unknown_when_the_step_power_underflows() -> None:
-    # h**2 underflows to 0 for h ~ 1e-139: no balance can be computed (was ZeroDivisionError)
+def test_balancing_step_survives_a_step_power_that_underflows() -> None:
+    # h**2 underflows to 0 for h ~ 1e-139 (was ZeroDivisionError, then "unknown"): computed in
+    # logarithms, the balance is the closed form's
     from gradcli.derive.finite_diff import balancing_step, error_at_best_step
 
-    assert balancing_step(1.2e-139, 1.0, 1.0, 2) is None
-    assert error_at_best_step(1.2e-139, 1.0, 1.0, 2) is None
+    h = 1.2e-139
+    best = h / 2.0 ** (1.0 / 3.0)  # (c2 / (2 c1))**(1/3) with c1 = 1/h**2, c2 = h
+    assert balancing_step(h, 1.0, 1.0, 2) == pytest.approx(best, rel=1e-12)
+    assert error_at_best_step(h, 1.0, 1.0, 2) == pytest.approx(1.5 * h / best, rel=1e-12)
 
 
 @pytest.mark.parametrize("method", METHODS)
