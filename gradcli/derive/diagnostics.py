@@ -9,6 +9,13 @@ Kinds, checked in this order for each point (and each variable):
 ``vanishing``          |exact gradient| < ``vanish`` (default 1e-6), judged on backprop, so a
                        tiny true gradient is told apart from a finite difference that lost it.
 ``exploding``          |exact gradient| > ``explode`` (default 1e6).
+``step``               the step used is not the ``--eps`` asked for: cut to the smooth region
+                       (a pole, domain edge or kink was within it), or rounded so that x + h
+                       is exact (x + eps missed it by more than 1%, or eps is below the float
+                       spacing at x); both steps are named.
+``unconverged``        the finite difference's error is unknown (inf, null in JSON): no step
+                       float64 can take at x resolves f (sin at 1e20), a probe left f's domain,
+                       or the extrapolation did not converge.
 ``inaccurate``         the finite difference misses backprop by more than its method achieves
                        with a good step: says whether eps is too large (truncation dominates)
                        or too small (rounding dominates) and suggests one, or that the step
@@ -43,7 +50,7 @@ from .finite_diff import (
     error_at_best_step,
 )
 
-KINDS = ("nonfinite", "nondifferentiable", "vanishing", "exploding", "inaccurate")
+KINDS = ("nonfinite", "nondifferentiable", "vanishing", "exploding", "step", "unconverged", "inaccurate")
 DEFAULT_VANISH = 1e-6
 DEFAULT_EXPLODE = 1e6
 TRUSTED = 1e-6  # relative error that any gradient check accepts
@@ -150,6 +157,8 @@ def diagnose(
                 )
             )
         if diff is not None:
+            for p, warning in _step_notes(diff, v, name, f_ok & ~refused & ~nondiff[v]):
+                found[p].append(warning)
             for p, warning in _inaccurate(diff, v, name, exact[v], usable & ~refused):
                 found[p].append(warning)
     return found
@@ -168,6 +177,84 @@ def _vanishing(name: str, g: float, vanish: float) -> str:
     )
 
 
+def _step_notes(diff: Differences, v: int, name: str, usable: np.ndarray) -> list[tuple[int, GradWarning]]:
+    """``step`` where the step used is not the one asked for; ``unconverged`` where the error is unknown."""
+    out = []
+    g, h = diff.gradient[v], diff.step[v]
+    x_at = _points_of(diff, v)
+    if diff.asked is not None:
+        for p in np.flatnonzero(usable & np.isfinite(diff.asked[v])):
+            asked, used = float(diff.asked[v, p]), float(h[p])
+            x = x_at[p]
+            spacing = float(np.spacing(abs(x))) if x is not None else 0.0
+            if used < asked:
+                why = (
+                    "the pilot difference finds f changing on a shorter scale (a pole, domain edge, "
+                    f"kink or steep curvature within about {_short(used * 2 * _reach(diff.method))}), "
+                    "and every probe of the stencil must stay on the smooth side"
+                )
+            elif x is not None and asked < spacing:
+                why = (
+                    f"it is below the float spacing at {name} = {_num(x)} ({_num(spacing)}), the "
+                    f"least step {name} can take"
+                )
+            else:
+                why = f"{name} + eps is not exact in float64 at {name} = {_num(x)}: the nearest step it takes exactly is used"
+            out.append(
+                (
+                    p,
+                    GradWarning(
+                        name,
+                        "step",
+                        f"--eps {_threshold(asked)} is not the step used for d/d{name}: {why}; the "
+                        f"{diff.method} difference used eps {_num(used)}",
+                        {"asked_eps": asked, "used_eps": used},
+                    ),
+                )
+            )
+    estimate = diff.error_estimate[v]
+    for p in np.flatnonzero(usable & np.isfinite(g) & ~np.isfinite(estimate)):
+        x = x_at[p]
+        if diff.unresolved is not None and diff.unresolved[v, p] and x is not None:
+            why = (
+                f"f varies faster than any step float64 can take at {name} = {_num(x)} resolves "
+                f"(the spacing there is {_num(float(np.spacing(abs(x))))}), or an edge is closer than that"
+            )
+        elif diff.method == "richardson":
+            why = "the extrapolation did not converge (its steps never agreed)"
+        else:
+            why = "a probe of its truncation estimate left f's domain"
+        out.append(
+            (
+                p,
+                GradWarning(
+                    name,
+                    "unconverged",
+                    f"the {diff.method} difference {_num(g[p])} (eps {float(h[p]):.3g}) has no error "
+                    f"estimate: {why}; use --method complex or backprop",
+                ),
+            )
+        )
+    return out
+
+
+def _points_of(diff: Differences, v: int) -> list[float | None]:
+    x = getattr(diff, "points", None)
+    if x is None:
+        return [None] * diff.gradient.shape[1]
+    return [float(a) for a in x[v]]
+
+
+def _reach(method: str) -> int:
+    from .finite_diff import REACH
+
+    return REACH.get(method, 1)
+
+
+def _short(x: float) -> str:
+    return f"{x:.3g}"
+
+
 def _inaccurate(
     diff: Differences, v: int, name: str, exact: np.ndarray, usable: np.ndarray
 ) -> list[tuple[int, GradWarning]]:
@@ -176,13 +263,10 @@ def _inaccurate(
     with np.errstate(all="ignore"):
         err = np.abs(g - exact)
         estimate = rounding + np.nan_to_num(diff.truncation[v], nan=0.0)
-        suspect = np.where(
-            exact == 0,
-            err > INACCURATE_FACTOR * estimate,
-            (err > TRUSTED * np.abs(exact)) | (g == 0) | (rounding >= np.abs(exact)),
-        )
+        suspect = np.where(exact == 0, err > INACCURATE_FACTOR * estimate, err > TRUSTED * np.abs(exact))
+        known = np.isfinite(diff.error_estimate[v]) | ~np.isfinite(g)  # unknown: "unconverged" says so
     out = []
-    for p in np.flatnonzero(usable & (suspect | ~np.isfinite(g))):
+    for p in np.flatnonzero(usable & known & (suspect | ~np.isfinite(g))):
         verdict = _why_inaccurate(diff, v, p, float(exact[p]), float(rounding[p]))
         if verdict is not None:
             message, suggested = verdict
