@@ -64,3 +64,28 @@ def test_cli_stream_keeps_every_good_row_around_a_huge_point():
     rows = result.stdout.splitlines()
     assert rows[0] == "x,f,grad_x"
     assert [row.split(",")[0] for row in rows[1:]] == ["1", "2", "1e160", "3"]
+
+
+@pytest.mark.parametrize("method", ["forward", "backward", "central", "five-point", "richardson"])
+@pytest.mark.parametrize("eps", [None, "1e308", "5e-324", "0.5"])
+def test_cli_largest_float_with_any_step_is_not_an_internal_error(method, eps):
+    # the float spacing at 1.7976931348623157e308 overflowed np.spacing, and the warning's
+    # details carried inf into JSON (exit 70)
+    args = ["grad", "sqrt(x)", "--at", "x=1.7976931348623157e308", "--method", method, "--format", "json"]
+    result = CliRunner().invoke(main, [*args, *(["--eps", eps] if eps else [])])
+    assert result.exit_code in (0, 1), result.output
+    json.loads(result.stdout.splitlines()[0])
+
+
+def test_ulp_is_finite_at_the_largest_float():
+    from gradcli.derive.steps import representable, ulp
+
+    top = np.array([np.finfo(np.float64).max])
+    assert ulp(top)[0] == 2.0**971
+    assert np.isfinite(representable(top, np.array([1e308])))[0]
+
+
+def test_cli_sweep_at_huge_points_keeps_going():
+    for x in ("1e308", "1.7976931348623157e308", "1e160", "5e-324"):
+        result = CliRunner().invoke(main, ["sweep", "sin(x)", "--at", f"x={x}", "--format", "json"])
+        assert result.exit_code in (0, 1), result.output

@@ -19,7 +19,7 @@ import numpy as np
 from ..derive.backprop import backprop
 from ..derive.methods import METHODS, finite_difference
 from ..derive.richardson import FIRST_STEP
-from ..derive.steps import length_scale, representable
+from ..derive.steps import length_scale, representable, ulp
 from ..errors import OptionError
 from ..language.evaluate import columns, forward
 from ..language.nodes import Expression
@@ -131,7 +131,7 @@ def sweep(
             if user_eps is not None:
                 found[float(user_eps)][1].add("eps")
             method_rows = []
-            spacing = float(np.spacing(abs(float(cols[var][0]))))
+            spacing = float(ulp(cols[var][0]))
             for h in sorted(found, reverse=True):
                 d, marks = found[h]
                 g = float(d.gradient[var, 0])

@@ -49,6 +49,7 @@ from .finite_diff import (
     balancing_step,
     error_at_best_step,
 )
+from .steps import ulp
 
 KINDS = ("nonfinite", "nondifferentiable", "vanishing", "exploding", "step", "unconverged", "inaccurate")
 DEFAULT_VANISH = 1e-6
@@ -186,7 +187,7 @@ def _step_notes(diff: Differences, v: int, name: str, usable: np.ndarray) -> lis
         for p in np.flatnonzero(usable & np.isfinite(diff.asked[v])):
             asked, used = float(diff.asked[v, p]), float(h[p])
             x = x_at[p]
-            spacing = float(np.spacing(abs(x))) if x is not None else 0.0
+            spacing = float(ulp(np.float64(x))) if x is not None else 0.0
             if used < asked:
                 why = (
                     "the pilot difference finds f changing on a shorter scale (a pole, domain edge, "
@@ -208,7 +209,7 @@ def _step_notes(diff: Differences, v: int, name: str, usable: np.ndarray) -> lis
                         "step",
                         f"--eps {_threshold(asked)} is not the step used for d/d{name}: {why}; the "
                         f"{diff.method} difference used eps {_num(used)}",
-                        {"asked_eps": asked, "used_eps": used},
+                        {"asked_eps": _json(asked), "used_eps": _json(used)},
                     ),
                 )
             )
@@ -218,7 +219,7 @@ def _step_notes(diff: Differences, v: int, name: str, usable: np.ndarray) -> lis
         if diff.unresolved is not None and diff.unresolved[v, p] and x is not None:
             why = (
                 f"f varies faster than any step float64 can take at {name} = {_num(x)} resolves "
-                f"(the spacing there is {_num(float(np.spacing(abs(x))))}), or an edge is closer than that"
+                f"(the spacing there is {_num(float(ulp(np.float64(x))))}), or an edge is closer than that"
             )
         elif diff.method == "richardson":
             why = "the extrapolation did not converge (its steps never agreed)"

@@ -35,6 +35,14 @@ class Scale(NamedTuple):
     pilots: int  # most pilot differences taken at any point
 
 
+def ulp(x: np.ndarray) -> np.ndarray:
+    """The float spacing at |x| (toward larger magnitude), finite even at the largest float64."""
+    with np.errstate(all="ignore"):
+        a = np.abs(np.asarray(x, dtype=np.float64))
+        up = np.spacing(a)
+        return np.where(np.isfinite(up), up, a - np.nextafter(a, 0.0))
+
+
 def representable(x: np.ndarray, h: np.ndarray) -> np.ndarray:
     """h rounded so that x + h and x - h are both exact in float64; never below one ulp of x.
 
@@ -42,8 +50,8 @@ def representable(x: np.ndarray, h: np.ndarray) -> np.ndarray:
     """
     with np.errstate(all="ignore"):
         a = np.abs(x)
-        out = (a + np.maximum(h, np.spacing(a))) - a
-        return np.where(np.isfinite(out), out, np.spacing(a))
+        out = (a + np.maximum(h, ulp(a))) - a
+        return np.where(np.isfinite(out), out, ulp(a))
 
 
 def along(expr: Expression, cols: Sequence[np.ndarray], j: int, xj: np.ndarray, n: int) -> np.ndarray:
@@ -122,7 +130,7 @@ def scale(expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f
             done = idx[ok]
             length[done], near[done] = seen[ok], attempt > 0
             # no smaller step exists at x: f varies faster than float64 can step here
-            stuck = ~ok & (p <= np.spacing(np.abs(xs)))
+            stuck = ~ok & (p <= ulp(xs))
             length[idx[stuck]], near[idx[stuck]], resolved[idx[stuck]] = p[stuck], True, False
             nxt = p / SHRINK
             hint = np.fmin(np.where(r1 > 0, r1, np.inf), np.where(r2 > 0, r2, np.inf)) / (2.0 * RESOLVE)
