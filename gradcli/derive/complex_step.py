@@ -291,4 +291,4 @@ def complex_differences(
     rnd[:, refused] = np.nan
     trunc = np.full((k, n), np.nan)  # below 1e-36 relative at the default step: not estimated
     points = np.array([np.broadcast_to(np.asarray(c, dtype=np.float64), (n,)) for c in cols])
-    return Differences("complex", step, grad, trunc, rnd, 1 + 2 * k, points=points)
+    return Differences("complex", step, grad, trunc, rnd, 1 + 2 * k, points=points, auto=eps is None)

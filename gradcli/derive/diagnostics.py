@@ -268,7 +268,7 @@ def _inaccurate(
         known = np.isfinite(diff.error_estimate[v]) | ~np.isfinite(g)  # unknown: "unconverged" says so
     out = []
     for p in np.flatnonzero(usable & known & (suspect | ~np.isfinite(g))):
-        verdict = _why_inaccurate(diff, v, p, float(exact[p]), float(rounding[p]))
+        verdict = _why_inaccurate(diff, v, p, float(exact[p]), float(rounding[p]), name)
         if verdict is not None:
             message, suggested = verdict
             details = {"suggested_eps": suggested} if suggested is not None else None
@@ -277,7 +277,7 @@ def _inaccurate(
 
 
 def _why_inaccurate(
-    diff: Differences, v: int, p: int, exact: float, r: float
+    diff: Differences, v: int, p: int, exact: float, r: float, name: str = "x"
 ) -> tuple[str, float | None] | None:
     """Why the difference at (v, p) is off, and a better step; None if it is as good as any.
 
@@ -301,8 +301,14 @@ def _why_inaccurate(
     known = np.isfinite(t)
     best = balancing_step(h, t, r, diff.order)
     reachable = error_at_best_step(h, t, r, diff.order)
+    x = _points_of(diff, v)[p]
+    spacing = float(ulp(np.float64(x))) if x is not None else 0.0
+    floor = ""
+    if best is not None and best < spacing:  # no step below the float spacing exists at x
+        best = reachable = None
+        floor = f"; no smaller step exists at {name} = {_num(x)} (the float spacing there is {_num(spacing)})"
     if exact != 0 and (g == 0 or r >= abs(exact)):
-        if reachable is None or reachable > TRUSTED * abs(exact):
+        if diff.auto or reachable is None or reachable > TRUSTED * abs(exact):
             advice, suggested = "no step recovers it in float64; use --method complex or backprop", None
         else:
             advice, suggested = f"try --eps {best:.2g}", best
@@ -324,6 +330,17 @@ def _why_inaccurate(
         cause = f"eps is too large (truncation error, about {t:.2g}, dominates)"
     else:
         cause = f"eps is too small (rounding error, about {r:.2g}, dominates)"
+    if floor:
+        return f"{head} {miss}: {cause}{floor}; use --method central, richardson or complex", None
+    if diff.auto:
+        # gradcli chose this step from the stencil's own estimates: it knows no better one
+        limit = "truncation" if known and t >= r else "rounding in f"
+        return (
+            f"{head} {miss}: {limit} limits the {method} difference here, at the best step gradcli "
+            "found (a longer one would leave f's smooth region or add truncation, a shorter one "
+            "rounding); use --method richardson, complex or backprop for more digits",
+            None,
+        )
     if best is None:
         advice = "a smaller eps would do better" if known and t >= r else "a larger eps would do better"
         return f"{head} {miss}: {cause}; {advice}", None

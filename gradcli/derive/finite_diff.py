@@ -103,6 +103,7 @@ class Differences(NamedTuple):
     unresolved: np.ndarray | None = None  # bool: the estimate is unknown (see ``error_estimate``)
     asked: np.ndarray | None = None  # the step asked for where it is not the one used (else NaN)
     points: np.ndarray | None = None  # the variables' values, (k, n), for messages
+    auto: bool = False  # the steps were chosen by gradcli (no --eps)
 
     @property
     def order(self) -> int:
@@ -288,7 +289,9 @@ def differences(
             step[j], grad[j], trunc[j], rnd[j] = h, st.g, st.t, st.r
             unresolved[j] = (~sc.resolved | st.lost) & np.isfinite(f0) & np.isfinite(st.g)
             most = max(most, 2 * sc.pilots + rounds * len(OFFSETS[method]))
-    return Differences(method, step, grad, trunc, rnd, 1 + k * most, None, unresolved, asked, np.array(full))
+    return Differences(
+        method, step, grad, trunc, rnd, 1 + k * most, None, unresolved, asked, np.array(full), eps is None
+    )
 
 
 def best_step(diff: Differences, var: int, point: int) -> float | None:

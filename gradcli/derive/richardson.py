@@ -89,7 +89,17 @@ def richardson(
             most = max(most, 2 * levels + 2 * sc.pilots)
     estimate = np.where(unresolved, np.inf, trunc + rnd)
     return Differences(
-        "richardson", step, grad, trunc, rnd, 1 + most * k, estimate, unresolved, asked, np.array(full)
+        "richardson",
+        step,
+        grad,
+        trunc,
+        rnd,
+        1 + most * k,
+        estimate,
+        unresolved,
+        asked,
+        np.array(full),
+        eps is None,
     )
 
 
