@@ -28,28 +28,43 @@ Error. Each result carries two estimates, computed from f alone (never from back
   (u(x+h) + u(x)) / h for forward and (u(x+h) + u(x-h)) / (2h) for central; plus the error
   from x+h not being exactly representable when h is fixed by the user: |g| * |((x+h)-x) - h| / h.
 
-``error_estimate`` is twice their sum (``SAFETY``), which covers the next terms; the accuracy
-benchmark (benchmarks/accuracy.py) counts how often it covers the true error.
+``error_estimate`` is twice their sum (``SAFETY``), which covers the next terms; it is unknown
+(inf; null in JSON, with an ``unconverged`` warning) where a probe of the truncation estimate
+left f's domain, or where no step float64 can take at x resolves f (sin at 1e20, where the
+float spacing is 16384). The accuracy benchmark (benchmarks/accuracy.py) counts how often it
+covers the true error against 60-digit truth: every case of its smooth, cancellation and
+geography suites, for every method.
 
-Truncation falls as h**p and rounding rises as 1/h, so the total is smallest near
-h ~ (eps_m |f| / |f^(p+1)|)**(1/(p+1)). The default step (``--eps auto``) takes that balance
-for a function whose derivatives are about 1 on the length scale s of f:
-h = sqrt(eps_m) * s for forward and backward (about 1.5e-8 s), h = eps_m**(1/3) * s for
-central (about 6.1e-6 s) and h = eps_m**(1/5) * s for five-point (about 7.4e-4 s), where
-s = min(max(1, |x|), max(|f'/f''|, sqrt(|f/f''|))) comes from one pilot central difference
-(:func:`gradcli.steps.length_scale`, two more evaluations per variable). So s is max(1, |x|)
-for a function of scale 1, and shrinks where f varies faster (sin at 1e6) or a pole, kink or
-domain edge is near, keeping the stencil clear of it. Each h is rounded so that x + h and
-x - h are exact. Expect about 8 correct digits from forward/backward, 10-11 from central and
-13 from five-point at that step, fewer where f is badly scaled.
+Default step (``--eps auto``). Truncation falls as h**p and rounding rises as 1/h, so the total
+is smallest near h ~ (eps_m |f| / |f^(p+1)|)**(1/(p+1)). gradcli finds it in three moves:
 
-When not to trust the result: where f has a kink, pole or domain edge within h of x (the
-stencil straddles it); where f varies on a scale shorter than the pilot difference can see (a
-user's --eps skips the pilot: then a truncation estimate that assumes a small h is unreliable);
-where f changes by less than its own
-rounding error across the step (a saturated sigmoid: the difference is 0 or noise); and where
-|f| is much larger than |h f'|.
-Diagnostics compares every result with backprop and says which of these happened.
+1. the smooth length s of f along the variable (:func:`gradcli.steps.scale`: pilot central
+   differences from 2**-17, retried closer where a pole, domain edge or kink is within the
+   pilot; s is about the distance to it, or f's own scale, at most max(1, |x|));
+2. a first step for a function whose derivatives are about 1 on that scale: sqrt(eps_m) s for
+   forward and backward, eps_m**(1/3) s for central, eps_m**(1/5) s for five-point;
+3. up to two refinements (``ROUNDS``) from the stencil's own estimates: the balancing step
+   (c2 / (p c1))**(1/(p+1)) with c1 = truncation / h**p, c2 = rounding * h where the truncation
+   is known, ``GROW`` times longer where it is below the rounding noise (a linear or quadratic
+   f: 3*(a+b*c) comes out exact); each only where the step moves by more than ``MOVE``, and the
+   round with the least estimate (the truncation's noise standing in where it is unknown) wins.
+
+Every probe stays within s/2 of x, so no auto step crosses a pole, edge or kink the pilot
+found, and none aliases at large |x| (sin at 1e12 takes about 1e-4, the float spacing).
+Each h is rounded so that x + h and x - h are exact. Expect about 8 correct digits from
+forward/backward, 10-11 from central and 13 from five-point, fewer where f cancels.
+
+A given ``--eps`` keeps the textbook formula above (the seed's numbers bit for bit), with two
+exceptions that ``asked`` records and a ``step`` warning names: a probe beyond s/2 is cut to
+it (no step asked for crosses a pole, edge or kink either), and a step that x + eps misses by
+more than ``DRIFT_LIMIT`` (1%: eps near or below the float spacing at x) is rounded so that
+x + h is exact (``grad x --at 1e10 --eps 1e-6`` uses 1.9073486328125e-06 and gives exactly 1).
+
+When not to trust the result: where f has a kink, pole or domain edge closer than the pilot
+can see; where f varies on a scale shorter than the first pilot (2**-17) and aliases it;
+where f changes by less than its own rounding error across the step (a saturated sigmoid: the
+difference is 0 or noise); and where |f| is much larger than |h f'|. Diagnostics compares
+every result with backprop and says which of these happened.
 """
 
 from __future__ import annotations
