@@ -44,7 +44,8 @@ is smallest near h ~ (eps_m |f| / |f^(p+1)|)**(1/(p+1)). gradcli finds it in thr
 2. a first step for a function whose derivatives are about 1 on that scale: sqrt(eps_m) s for
    forward and backward, eps_m**(1/3) s for central, eps_m**(1/5) s for five-point;
 3. up to two refinements (``ROUNDS``) from the stencil's own estimates: the balancing step
-   (c2 / (p c1))**(1/(p+1)) with c1 = truncation / h**p, c2 = rounding * h where the truncation
+   (c2 / (p c1))**(1/(p+1)) with c1 = truncation / h**p, c2 = rounding * h / ``TYPICAL`` (the
+   rounding estimate bounds the error; a typical one is several times smaller) where the truncation
    is known, ``GROW`` times longer where it is below the rounding noise (a linear or quadratic
    f: 3*(a+b*c) comes out exact); each only where the step moves by more than ``MOVE``, and the
    round with the least estimate (the truncation's noise standing in where it is unknown) wins.
@@ -102,6 +103,7 @@ REACH = {m: max(abs(o) for o in offsets) for m, offsets in OFFSETS.items()}  # w
 ROUNDS = 3  # stencils per variable at most with the auto step: the first, then refined twice
 GROW = 2.0**6  # where truncation is below rounding noise, the next step is this much larger
 MOVE = 2.0  # a refined step this close to the current one is not worth another stencil
+TYPICAL = 4.0  # the rounding estimate is a bound; the balance assumes a typical error this much smaller
 DRIFT_LIMIT = 0.01  # a given eps that x + eps misses by more than this share is rounded to one it hits
 
 
@@ -281,7 +283,7 @@ def differences(
                     if active.size == 0:
                         break
                     a = active
-                    best = balancing_steps(cur_h[a], cur_t[a], cur_r[a], ORDER[method])
+                    best = balancing_steps(cur_h[a], cur_t[a], cur_r[a] / TYPICAL, ORDER[method])
                     proposed = np.where(np.isnan(cur_t[a]), cur_h[a] * GROW, best)
                     proposed = np.minimum(proposed, hmax[a])
                     move = proposed / cur_h[a]
