@@ -35,6 +35,7 @@ error estimate (:func:`_why_adaptive`).
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -49,7 +50,6 @@ from .finite_diff import (
     balancing_step,
     error_at_best_step,
 )
-from .steps import ulp
 
 KINDS = ("nonfinite", "nondifferentiable", "vanishing", "exploding", "step", "unconverged", "inaccurate")
 DEFAULT_VANISH = 1e-6
@@ -182,12 +182,11 @@ def _step_notes(diff: Differences, v: int, name: str, usable: np.ndarray) -> lis
     """``step`` where the step used is not the one asked for; ``unconverged`` where the error is unknown."""
     out = []
     g, h = diff.gradient[v], diff.step[v]
-    x_at = _points_of(diff, v)
     if diff.asked is not None:
         for p in np.flatnonzero(usable & np.isfinite(diff.asked[v])):
             asked, used = float(diff.asked[v, p]), float(h[p])
-            x = x_at[p]
-            spacing = float(ulp(np.float64(x))) if x is not None else 0.0
+            x = _point_at(diff, v, p)
+            spacing = math.ulp(x) if x is not None else 0.0
             if used < asked:
                 why = (
                     "the pilot difference finds f changing on a shorter scale (a pole, domain edge, "
@@ -215,11 +214,11 @@ def _step_notes(diff: Differences, v: int, name: str, usable: np.ndarray) -> lis
             )
     estimate = diff.error_estimate[v]
     for p in np.flatnonzero(usable & np.isfinite(g) & ~np.isfinite(estimate)):
-        x = x_at[p]
+        x = _point_at(diff, v, p)
         if diff.unresolved is not None and diff.unresolved[v, p] and x is not None:
             why = (
                 f"f varies faster than any step float64 can take at {name} = {_num(x)} resolves "
-                f"(the spacing there is {_num(float(ulp(np.float64(x))))}), or an edge is closer than that"
+                f"(the spacing there is {_num(math.ulp(x))}), or an edge is closer than that"
             )
         elif diff.method == "richardson":
             why = "the extrapolation did not converge (its steps never agreed)"
@@ -239,11 +238,9 @@ def _step_notes(diff: Differences, v: int, name: str, usable: np.ndarray) -> lis
     return out
 
 
-def _points_of(diff: Differences, v: int) -> list[float | None]:
-    x = getattr(diff, "points", None)
-    if x is None:
-        return [None] * diff.gradient.shape[1]
-    return [float(a) for a in x[v]]
+def _point_at(diff: Differences, v: int, p: int) -> float | None:
+    """Variable v's value at point p (None where the method did not record the points)."""
+    return None if diff.points is None else float(diff.points[v, p])
 
 
 def _reach(method: str) -> int:
@@ -301,8 +298,8 @@ def _why_inaccurate(
     known = np.isfinite(t)
     best = balancing_step(h, t, r, diff.order)
     reachable = error_at_best_step(h, t, r, diff.order)
-    x = _points_of(diff, v)[p]
-    spacing = float(ulp(np.float64(x))) if x is not None else 0.0
+    x = _point_at(diff, v, p) if best is not None else None
+    spacing = math.ulp(x) if x is not None else 0.0
     floor = ""
     if best is not None and best < spacing:  # no step below the float spacing exists at x
         best = reachable = None
