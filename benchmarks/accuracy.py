@@ -1,19 +1,25 @@
 """Accuracy of gradcli's derivatives against 60-digit truth, next to numdifftools and scipy.
 
-    pip install -e ".[bench]" && python benchmarks/accuracy.py [--cases] [--markdown]
+    pip install -e ".[bench]" && python benchmarks/accuracy.py [--cases] [--suite NAME]
 
-Each case is an expression and a point. Truth: the expression is rebuilt from gradcli's own
-parse tree in mpmath (60 significant digits) and differentiated there by ``mpmath.diff``, so
-the benchmark needs no second copy of each formula. Every method is run on the same float64
-function (gradcli's forward pass): gradcli's finite-difference methods and backprop through
-:func:`gradcli.compute`, numdifftools' default ``Gradient`` and ``scipy.differentiate.derivative``
-with their defaults, one variable at a time.
+Three suites of (expression, point): ``smooth`` (from the easy to the badly scaled),
+``cancellation`` (f itself loses digits: (exp(x)-1)/x at 1e-9, sin(x)/x at 1e-8, ...) and
+``geography`` (poles, domain edges and kinks near the point, tiny and huge |x|: 1/x at 1e-20,
+selu at 1e-300, sin at 1e12 and 1e20, ...). Truth: the expression is rebuilt from gradcli's
+own parse tree in mpmath (60 significant digits) and differentiated there by ``mpmath.diff``
+with a step far inside the distance to 0, so the benchmark needs no second copy of each
+formula. Every method is run on the same float64 function (gradcli's forward pass):
+gradcli's finite-difference methods and backprop through :func:`gradcli.compute`, and, where
+installed, numdifftools' default ``Gradient`` and ``scipy.differentiate.derivative`` with
+their defaults, one variable at a time.
 
-Per method it prints: the median and largest relative error of the gradient (max_i |g_i - t_i|
-over max_i |t_i|), how many cases come under 1e-12 and 1e-8, the median number of function
-evaluations per gradient (numdifftools and scipy counted by a wrapper; gradcli by its own
-count, a complex evaluation counting as one), and in how many cases the method's own error
-estimate covers the true error in every component (|g_i - t_i| <= estimate_i).
+Per method it prints, for all suites together and then for each: the median and largest
+relative error of the gradient (max_i |g_i - t_i| over max_i |t_i|), how many cases come
+under 1e-12 and 1e-8, the median number of function evaluations per gradient (peers counted
+by a wrapper; gradcli by its own count, a complex evaluation counting as one), the coverage of
+the method's own error estimate (cases where |g_i - t_i| <= estimate_i in every component;
+target: at least 95% for every gradcli finite-difference method), and how many estimates
+were unknown (inf: gradcli says so with an ``unconverged`` warning rather than a number).
 """
 
 from __future__ import annotations

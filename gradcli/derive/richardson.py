@@ -16,19 +16,20 @@ smallest estimate stops improving (the new level's best is more than ``SAFE`` ti
 far) or is already at rounding level (``CONVERGED``), or ``LEVELS`` steps have been taken.
 Rounding error grows as the steps shrink, which is what ends the improvement.
 
-Default first step (``--eps auto``): h_0 = 2**-3 * s, where s is the length over which
-f stays smooth, from one pilot central difference
-(:func:`gradcli.steps.length_scale`: near a pole or domain edge at distance d, s is of order d,
-so the steps start inside the smooth region); ``--eps`` sets h_0 and skips the pilot. Where
-early, large steps still cross a pole or domain edge, they give non-finite or wild differences;
-NaN propagates only into the entries built from them, and their estimates are large, so the
-later, smaller steps decide.
+Default first step (``--eps auto``): h_0 = 2**-3 s, where s is the length over which f stays
+smooth (:func:`gradcli.steps.scale`: near a pole, domain edge or kink at distance d, s is of
+order d; at sin(1e12) it is 1, not 1e12), so the steps start inside the smooth region and
+never alias. ``--eps`` sets h_0; one beyond s/2 is cut to it, and one that x + h_0 misses by
+more than 1% is rounded so that it is exact (``asked`` records both). A step that cannot
+shrink any further (one ulp of x) extrapolates nothing.
 
 The reported estimate is ``ERROR_FACTOR`` times the tableau's own estimate plus the rounding
 error of the chosen entry: each difference's (u(x+h) + u(x-h)) / (2h), where u is the error
 each f value may carry (the larger of eps_m |f| and :func:`gradcli.rounding.evaluation_error`),
 carried through the extrapolation weights exactly: T = (r a - b) / (r - 1) has rounding bound
-(r |a| + |b|) / (r - 1). benchmarks/accuracy.py counts how often it covers the true error.
+(r |a| + |b|) / (r - 1). It is unknown (inf, ``unresolved``) where no entry of the tableau has
+a finite estimate (the extrapolation did not converge) or no step at x resolves f.
+benchmarks/accuracy.py counts how often it covers the true error.
 """
 
 from __future__ import annotations
