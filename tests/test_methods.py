@@ -296,9 +296,10 @@ def test_complex_step_is_refused_for_an_op_without_a_complex_rule(monkeypatch):
         compute(parse("relu(x)"), np.array([[3.0]]), method="complex")
 
 
-def test_complex_step_size_is_relative_and_normal():
-    h = complex_step_size(np.array([0.0, 1.0, -1e8, 1e-300]))
-    assert h[0] == 2.0**-60 and h[1] == 2.0**-60 and h[2] == 2.0**-60 * 1e8
+def test_complex_step_size_never_grows_with_x_and_is_normal():
+    h = complex_step_size(np.array([0.0, 1.0, -1e8, 1e-300, 1e20, 1e-10]))
+    assert h[0] == 2.0**-60 and h[1] == 2.0**-60 and h[2] == 2.0**-60 and h[4] == 2.0**-60
+    assert h[5] == 2.0**-60 * 1e-10  # shrinks with |x| below 1: an edge at 0 stays outside it
     assert h[3] == 2.0**-1022  # never subnormal
 
 

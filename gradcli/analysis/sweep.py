@@ -19,7 +19,7 @@ import numpy as np
 from ..derive.backprop import backprop
 from ..derive.methods import METHODS, finite_difference
 from ..derive.richardson import FIRST_STEP
-from ..derive.steps import length_scale
+from ..derive.steps import length_scale, representable, ulp
 from ..errors import OptionError
 from ..language.evaluate import columns, forward
 from ..language.nodes import Expression
@@ -35,8 +35,11 @@ class SweepRow(NamedTuple):
     eps: float
     gradient: float
     error: float  # |gradient - backprop|
-    estimate: float  # the method's own error estimate
+    estimate: float  # the method's own error estimate (inf: unknown)
     marks: tuple[str, ...]  # "best" (least error of this method), "auto", "eps" (the user's)
+    used: float = math.nan  # the step actually used (richardson: of the entry it chose) where
+    # ``eps`` was not used as given (else NaN)
+    flags: tuple[str, ...] = ()  # "below spacing" (eps < the float spacing at x), "rounded", "cut"
 
 
 class Sweep(NamedTuple):
@@ -74,6 +77,19 @@ def steps(start: float, stop: float, per_decade: int = 1) -> list[float]:
     return out
 
 
+def _flags(asked: float, spacing: float) -> tuple[str, ...]:
+    """Why a row's step is not the one it names (``asked``: NaN where it is; see :class:`SweepRow`).
+
+    Below the float spacing at x; rounded so that x + h is exact (x + eps missed it by more
+    than 1%, so eps is within 100 spacings); or cut to f's smooth length (a pole, edge or kink).
+    """
+    if math.isnan(asked):
+        return ()
+    if asked < spacing:
+        return ("below spacing",)
+    return ("rounded",) if asked <= 100.0 * spacing else ("cut",)
+
+
 def sweep(
     expr: Expression,
     point: np.ndarray,
@@ -104,7 +120,9 @@ def sweep(
                 # richardson's --eps is its first step, and so is each grid row's: place auto at
                 # the first step it took (``step`` is the step of the entry it chose), so that
                 # --eps at that row reproduces it
-                auto_eps = float(FIRST_STEP * length_scale(expr, cols, var, cols[var], f0)[0])
+                auto_eps = float(
+                    representable(cols[var], FIRST_STEP * length_scale(expr, cols, var, cols[var], f0))[0]
+                )
             found: dict[float, list] = {}
             for h in [*grid, *([user_eps] if user_eps is not None else [])]:
                 d = finite_difference(expr, cols, f0, method, h)
@@ -113,17 +131,32 @@ def sweep(
             if user_eps is not None:
                 found[float(user_eps)][1].add("eps")
             method_rows = []
+            spacing = float(ulp(cols[var][0]))
             for h in sorted(found, reverse=True):
                 d, marks = found[h]
                 g = float(d.gradient[var, 0])
-                method_rows.append([h, g, abs(g - exact), float(d.error_estimate[var, 0]), marks])
+                used = float(d.step[var, 0])
+                asked = math.nan if d.asked is None else float(d.asked[var, 0])
+                flags = _flags(asked, spacing)
+                method_rows.append(
+                    [h, g, abs(g - exact), float(d.error_estimate[var, 0]), marks, used, flags]
+                )
             errors = [r[2] if math.isfinite(r[2]) else math.inf for r in method_rows]
             if min(errors) < math.inf:
                 method_rows[errors.index(min(errors))][4].add("best")
             order = ("best", "auto", "eps")
             rows.extend(
-                SweepRow(method, h, g, e, est, tuple(m for m in order if m in marks))
-                for h, g, e, est, marks in method_rows
+                SweepRow(
+                    method,
+                    h,
+                    g,
+                    e,
+                    est,
+                    tuple(m for m in order if m in marks),
+                    used if flags else math.nan,
+                    flags,
+                )
+                for h, g, e, est, marks, used, flags in method_rows
             )
     return Sweep(expr, point[0], expr.variables[var], float(f0[0]), exact, rows)
 

@@ -2,7 +2,8 @@ r"""Complex-step derivatives: f'(x) ~ Im f(x + ih) / h, with no subtractive canc
 
 Method. For f analytic near x, f(x + ih) = f(x) + ih f'(x) - h**2 f''(x)/2 - ih**3 f'''(x)/6 + ...,
 so Im f(x + ih) / h = f'(x) - h**2 f'''(x)/6 + ...: second order in h, and nothing is
-subtracted, so h can be tiny. gradcli takes h = max(2**-60 |x|, 2**-1022) (x == 0: 2**-60),
+subtracted, so h can be tiny. gradcli takes h = max(2**-60 min(1, |x|), 2**-1022) (x == 0:
+2**-60; h never grows with |x|),
 so the truncation error is below 1e-36 relative and the result is good to a few ulps wherever
 the forward rules are (see ``Op.complex_forward`` in :mod:`gradcli.ops`). ``--eps`` sets h.
 
@@ -56,12 +57,15 @@ ULPS = 4.0
 
 
 def complex_step_size(x: np.ndarray) -> np.ndarray:
-    """The default imaginary step at x: 2**-60 |x|, never below 2**-1022 (2**-60 at x = 0).
+    """The default imaginary step at x: 2**-60 min(1, |x|), never below 2**-1022 (2**-60 at x = 0).
 
-    The floor keeps h a normal number, so its imaginary parts keep full precision; it is
-    reached only for |x| < 2**-962, where h/|x| and so the truncation error grow.
+    It never grows with |x|: the truncation error, h**2 |f'''| / 6, depends on f's own
+    scale, not on the size of x, and x + ih needs no exact real part (sin at 1e20 takes
+    h = 2**-60 and is exact). It shrinks with |x| below 1, so a pole or edge at 0 stays far
+    outside h. The floor keeps h a normal number, so its imaginary parts keep full precision;
+    it is reached only for |x| < 2**-962, where h/|x| and so the truncation error grow.
     """
-    return np.where(x == 0, SCALE, np.maximum(SCALE * np.abs(x), TINY))
+    return np.where(x == 0, SCALE, np.maximum(SCALE * np.minimum(1.0, np.abs(x)), TINY))
 
 
 def check_analytic(expr: Expression, values: Values, n: int) -> list[str | None]:
@@ -183,11 +187,13 @@ def complex_pass(
     values: list = []
     errors: list = []
     undefined: list = []
+    real_errors: list = []  # running bound on each node's real part (as gradcli.derive.rounding)
     with np.errstate(all="ignore"):
         for node in expr.nodes:
             kind = type(node)
             err = None
             und: Any = False
+            real_err: Any = 0.0
             if kind is Call:
                 op = node.op  # type: ignore[union-attr]
                 args = [values[a] for a in node.args]  # type: ignore[union-attr]
@@ -196,8 +202,12 @@ def complex_pass(
                 if h is not None:
                     real = [np.real(a) for a in args]
                     slopes = op.partials(real, np.real(out))
+                    arg_errs = [real_errors[i] for i in node.args]  # type: ignore[union-attr]
+                    real_err = EPS_MACHINE * np.abs(np.real(out))
+                    for slope, e in zip(slopes, arg_errs):
+                        real_err = real_err + np.where(np.isfinite(slope) & (e != 0), np.abs(slope) * e, 0.0)
+                    err = _cross_error(op, real, arg_errs, slopes, [np.imag(a) / h for a in args])
                     size = 0.0
-                    err = 0.0
                     for a, e, slope, j in zip(args, [errors[i] for i in node.args], slopes, node.args):  # type: ignore[union-attr]
                         # an argument with no imaginary part (a constant exponent) adds nothing,
                         # even where its slope is NaN (d/dy x**y for x < 0)
@@ -214,10 +224,32 @@ def complex_pass(
                 values.append(cols[node.index])  # type: ignore[union-attr]
             errors.append(err)
             undefined.append(und)
+            real_errors.append(real_err)
     if h is None:
         return np.asarray(values[-1]), None, None
     bound = np.asarray(errors[-1] if errors[-1] is not None else 0.0, dtype=np.float64)
     return np.asarray(values[-1]), bound, np.asarray(undefined[-1], dtype=bool)
+
+
+def _cross_error(op: Any, real: list, errs: list, slopes: Sequence, dots: list) -> Any:
+    """How much the real parts' rounding moves the derivative an op passes on: the partials at
+    the arguments shifted by their error bounds (both ways), against the unshifted ones, times
+    the derivative each argument carries (Im arg / h). It is what cancellation in f costs the
+    complex step ((exp(x)-1)/x at 1e-9: the rounding of exp(x)-1, 1e-16, over x**2); 0 where
+    no argument carries a rounding error.
+    """
+    if all(np.all(np.asarray(e) == 0) for e in errs):
+        return 0.0
+    worst: Any = 0.0
+    for sign in (1.0, -1.0):
+        moved = [r + sign * e for r, e in zip(real, errs)]
+        out = op.forward(*moved)
+        shifted = op.partials(moved, out)
+        change: Any = 0.0
+        for new, old, dot in zip(shifted, slopes, dots):
+            change = change + np.where(dot == 0, 0.0, (new - old) * dot)
+        worst = np.maximum(worst, np.where(np.isfinite(change), np.abs(change), 0.0))
+    return worst
 
 
 def complex_differences(
@@ -258,4 +290,5 @@ def complex_differences(
     grad[:, refused] = np.nan
     rnd[:, refused] = np.nan
     trunc = np.full((k, n), np.nan)  # below 1e-36 relative at the default step: not estimated
-    return Differences("complex", step, grad, trunc, rnd, 1 + 2 * k)
+    points = np.array([np.broadcast_to(np.asarray(c, dtype=np.float64), (n,)) for c in cols])
+    return Differences("complex", step, grad, trunc, rnd, 1 + 2 * k, points=points, auto=eps is None)

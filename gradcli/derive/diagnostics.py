@@ -14,6 +14,13 @@ Kinds, checked in this order for each point (and each variable):
                        constant or flat in the variable ("exactly 0"), a stationary point and
                        its kind, an underflow below float64's range, saturation, or neither.
 ``exploding``          |exact gradient| > ``explode`` (default 1e6).
+``step``               the step used is not the ``--eps`` asked for: cut to the smooth region
+                       (a pole, domain edge or kink was within it), or rounded so that x + h
+                       is exact (x + eps missed it by more than 1%, or eps is below the float
+                       spacing at x); both steps are named.
+``unconverged``        the finite difference's error is unknown (inf, null in JSON): no step
+                       float64 can take at x resolves f (sin at 1e20), a probe left f's domain,
+                       or the extrapolation did not converge.
 ``inaccurate``         the finite difference misses backprop by more than its method achieves
                        with a good step: says whether eps is too large (truncation dominates)
                        or too small (rounding dominates) and suggests one, or that the step
@@ -33,6 +40,7 @@ error estimate (:func:`_why_adaptive`).
 
 from __future__ import annotations
 
+import math
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -49,7 +57,16 @@ from .finite_diff import (
 )
 from .smallness import Small, explain
 
-KINDS = ("nonfinite", "nondifferentiable", "uncertain", "vanishing", "exploding", "inaccurate")
+KINDS = (
+    "nonfinite",
+    "nondifferentiable",
+    "uncertain",
+    "vanishing",
+    "exploding",
+    "step",
+    "unconverged",
+    "inaccurate",
+)
 DEFAULT_VANISH = 1e-6
 DEFAULT_EXPLODE = 1e6
 TRUSTED = 1e-6  # relative error that any gradient check accepts
@@ -170,6 +187,8 @@ def diagnose(
                 )
             )
         if diff is not None:
+            for p, warning in _step_notes(diff, v, name, f_ok & ~refused & ~nondiff[v]):
+                found[p].append(warning)
             for p, warning in _inaccurate(diff, v, name, exact[v], usable & ~refused):
                 found[p].append(warning)
     return found
@@ -259,6 +278,81 @@ def _small_warning(
     return GradWarning(name, "vanishing", text, details)
 
 
+def _step_notes(diff: Differences, v: int, name: str, usable: np.ndarray) -> list[tuple[int, GradWarning]]:
+    """``step`` where the step used is not the one asked for; ``unconverged`` where the error is unknown."""
+    out = []
+    g, h = diff.gradient[v], diff.step[v]
+    if diff.asked is not None:
+        for p in np.flatnonzero(usable & np.isfinite(diff.asked[v])):
+            asked, used = float(diff.asked[v, p]), float(h[p])
+            x = _point_at(diff, v, p)
+            spacing = math.ulp(x) if x is not None else 0.0
+            if used < asked:
+                why = (
+                    "the pilot difference finds f changing on a shorter scale (a pole, domain edge, "
+                    f"kink or steep curvature within about {_short(used * 2 * _reach(diff.method))}), "
+                    "and every probe of the stencil must stay on the smooth side"
+                )
+            elif x is not None and asked < spacing:
+                why = (
+                    f"it is below the float spacing at {name} = {_num(x)} ({_num(spacing)}), the "
+                    f"least step {name} can take"
+                )
+            else:
+                why = f"{name} + eps is not exact in float64 at {name} = {_num(x)}: the nearest step it takes exactly is used"
+            out.append(
+                (
+                    p,
+                    GradWarning(
+                        name,
+                        "step",
+                        f"--eps {_threshold(asked)} is not the step used for d/d{name}: {why}; the "
+                        f"{diff.method} difference used eps {_num(used)}",
+                        {"asked_eps": _json(asked), "used_eps": _json(used)},
+                    ),
+                )
+            )
+    estimate = diff.error_estimate[v]
+    for p in np.flatnonzero(usable & np.isfinite(g) & ~np.isfinite(estimate)):
+        x = _point_at(diff, v, p)
+        if diff.unresolved is not None and diff.unresolved[v, p] and x is not None:
+            why = (
+                f"f varies faster than any step float64 can take at {name} = {_num(x)} resolves "
+                f"(the spacing there is {_num(math.ulp(x))}), or an edge is closer than that"
+            )
+        elif diff.method == "richardson":
+            why = "the extrapolation did not converge (its steps never agreed)"
+        else:
+            why = "a probe of its truncation estimate left f's domain"
+        out.append(
+            (
+                p,
+                GradWarning(
+                    name,
+                    "unconverged",
+                    f"the {diff.method} difference {_num(g[p])} (eps {float(h[p]):.3g}) has no error "
+                    f"estimate: {why}; use --method complex or backprop",
+                ),
+            )
+        )
+    return out
+
+
+def _point_at(diff: Differences, v: int, p: int) -> float | None:
+    """Variable v's value at point p (None where the method did not record the points)."""
+    return None if diff.points is None else float(diff.points[v, p])
+
+
+def _reach(method: str) -> int:
+    from .finite_diff import REACH
+
+    return REACH.get(method, 1)
+
+
+def _short(x: float) -> str:
+    return f"{x:.3g}"
+
+
 def _inaccurate(
     diff: Differences, v: int, name: str, exact: np.ndarray, usable: np.ndarray
 ) -> list[tuple[int, GradWarning]]:
@@ -267,14 +361,11 @@ def _inaccurate(
     with np.errstate(all="ignore"):
         err = np.abs(g - exact)
         estimate = rounding + np.nan_to_num(diff.truncation[v], nan=0.0)
-        suspect = np.where(
-            exact == 0,
-            err > INACCURATE_FACTOR * estimate,
-            (err > TRUSTED * np.abs(exact)) | (g == 0) | (rounding >= np.abs(exact)),
-        )
+        suspect = np.where(exact == 0, err > INACCURATE_FACTOR * estimate, err > TRUSTED * np.abs(exact))
+        known = np.isfinite(diff.error_estimate[v]) | ~np.isfinite(g)  # unknown: "unconverged" says so
     out = []
-    for p in np.flatnonzero(usable & (suspect | ~np.isfinite(g))):
-        verdict = _why_inaccurate(diff, v, p, float(exact[p]), float(rounding[p]))
+    for p in np.flatnonzero(usable & known & (suspect | ~np.isfinite(g))):
+        verdict = _why_inaccurate(diff, v, p, float(exact[p]), float(rounding[p]), name)
         if verdict is not None:
             message, suggested = verdict
             details = {"suggested_eps": suggested} if suggested is not None else None
@@ -283,7 +374,7 @@ def _inaccurate(
 
 
 def _why_inaccurate(
-    diff: Differences, v: int, p: int, exact: float, r: float
+    diff: Differences, v: int, p: int, exact: float, r: float, name: str = "x"
 ) -> tuple[str, float | None] | None:
     """Why the difference at (v, p) is off, and a better step; None if it is as good as any.
 
@@ -307,8 +398,14 @@ def _why_inaccurate(
     known = np.isfinite(t)
     best = balancing_step(h, t, r, diff.order)
     reachable = error_at_best_step(h, t, r, diff.order)
+    x = _point_at(diff, v, p) if best is not None else None
+    spacing = math.ulp(x) if x is not None else 0.0
+    floor = ""
+    if best is not None and best < spacing:  # no step below the float spacing exists at x
+        best = reachable = None
+        floor = f"; no smaller step exists at {name} = {_num(x)} (the float spacing there is {_num(spacing)})"
     if exact != 0 and (g == 0 or r >= abs(exact)):
-        if reachable is None or reachable > TRUSTED * abs(exact):
+        if diff.auto or reachable is None or reachable > TRUSTED * abs(exact):
             advice, suggested = "no step recovers it in float64; use --method complex or backprop", None
         else:
             advice, suggested = f"try --eps {best:.2g}", best
@@ -330,6 +427,17 @@ def _why_inaccurate(
         cause = f"eps is too large (truncation error, about {t:.2g}, dominates)"
     else:
         cause = f"eps is too small (rounding error, about {r:.2g}, dominates)"
+    if floor:
+        return f"{head} {miss}: {cause}{floor}; use --method central, richardson or complex", None
+    if diff.auto:
+        # gradcli chose this step from the stencil's own estimates: it knows no better one
+        limit = "truncation" if known and t >= r else "rounding in f"
+        return (
+            f"{head} {miss}: {limit} limits the {method} difference here, at the best step gradcli "
+            "found (a longer one would leave f's smooth region or add truncation, a shorter one "
+            "rounding); use --method richardson, complex or backprop for more digits",
+            None,
+        )
     if best is None:
         advice = "a smaller eps would do better" if known and t >= r else "a larger eps would do better"
         return f"{head} {miss}: {cause}; {advice}", None

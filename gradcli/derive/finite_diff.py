@@ -28,41 +28,57 @@ Error. Each result carries two estimates, computed from f alone (never from back
   (u(x+h) + u(x)) / h for forward and (u(x+h) + u(x-h)) / (2h) for central; plus the error
   from x+h not being exactly representable when h is fixed by the user: |g| * |((x+h)-x) - h| / h.
 
-``error_estimate`` is twice their sum (``SAFETY``), which covers the next terms; the accuracy
-benchmark (benchmarks/accuracy.py) counts how often it covers the true error.
+``error_estimate`` is twice their sum (``SAFETY``), which covers the next terms; it is unknown
+(inf; null in JSON, with an ``unconverged`` warning) where a probe of the truncation estimate
+left f's domain, or where no step float64 can take at x resolves f (sin at 1e20, where the
+float spacing is 16384). The accuracy benchmark (benchmarks/accuracy.py) counts how often it
+covers the true error against 60-digit truth: every case of its smooth, cancellation and
+geography suites, for every method.
 
-Truncation falls as h**p and rounding rises as 1/h, so the total is smallest near
-h ~ (eps_m |f| / |f^(p+1)|)**(1/(p+1)). The default step (``--eps auto``) takes that balance
-for a function whose derivatives are about 1 on the length scale s of f:
-h = sqrt(eps_m) * s for forward and backward (about 1.5e-8 s), h = eps_m**(1/3) * s for
-central (about 6.1e-6 s) and h = eps_m**(1/5) * s for five-point (about 7.4e-4 s), where
-s = min(max(1, |x|), max(|f'/f''|, sqrt(|f/f''|))) comes from one pilot central difference
-(:func:`gradcli.steps.length_scale`, two more evaluations per variable). So s is max(1, |x|)
-for a function of scale 1, and shrinks where f varies faster (sin at 1e6) or a pole, kink or
-domain edge is near, keeping the stencil clear of it. Each h is rounded so that x + h and
-x - h are exact. Expect about 8 correct digits from forward/backward, 10-11 from central and
-13 from five-point at that step, fewer where f is badly scaled.
+Default step (``--eps auto``). Truncation falls as h**p and rounding rises as 1/h, so the total
+is smallest near h ~ (eps_m |f| / |f^(p+1)|)**(1/(p+1)). gradcli finds it in three moves:
 
-When not to trust the result: where f has a kink, pole or domain edge within h of x (the
-stencil straddles it); where f varies on a scale shorter than the pilot difference can see (a
-user's --eps skips the pilot: then a truncation estimate that assumes a small h is unreliable);
-where f changes by less than its own
-rounding error across the step (a saturated sigmoid: the difference is 0 or noise); and where
-|f| is much larger than |h f'|.
-Diagnostics compares every result with backprop and says which of these happened.
+1. the smooth length s of f along the variable (:func:`gradcli.steps.scale`: pilot central
+   differences from 2**-17, retried closer where a pole, domain edge or kink is within the
+   pilot; s is about the distance to it, or f's own scale, at most max(1, |x|));
+2. a first step for a function whose derivatives are about 1 on that scale: sqrt(eps_m) s for
+   forward and backward, eps_m**(1/3) s for central, eps_m**(1/5) s for five-point;
+3. up to two refinements (``ROUNDS``) from the stencil's own estimates: the balancing step
+   (c2 / (p c1))**(1/(p+1)) with c1 = truncation / h**p, c2 = rounding * h / ``TYPICAL`` (the
+   rounding estimate bounds the error; a typical one is several times smaller) where the truncation
+   is known, ``GROW`` times longer where it is below the rounding noise (a linear or quadratic
+   f: 3*(a+b*c) comes out exact); each only where the step moves by more than ``MOVE``, and the
+   round with the least estimate (the truncation's noise standing in where it is unknown) wins.
+
+Every probe stays within s/2 of x, so no auto step crosses a pole, edge or kink the pilot
+found, and none aliases at large |x| (sin at 1e12 takes about 1e-4, the float spacing).
+Each h is rounded so that x + h and x - h are exact. Expect about 8 correct digits from
+forward/backward, 10-11 from central and 13 from five-point, fewer where f cancels.
+
+A given ``--eps`` keeps the textbook formula above (the seed's numbers bit for bit), with two
+exceptions that ``asked`` records and a ``step`` warning names: a probe beyond s/2 is cut to
+it (no step asked for crosses a pole, edge or kink either), and a step that x + eps misses by
+more than ``DRIFT_LIMIT`` (1%: eps near or below the float spacing at x) is rounded so that
+x + h is exact (``grad x --at 1e10 --eps 1e-6`` uses 1.9073486328125e-06 and gives exactly 1).
+
+When not to trust the result: where f has a kink, pole or domain edge closer than the pilot
+can see; where f varies on a scale shorter than the first pilot (2**-17) and aliases it;
+where f changes by less than its own rounding error across the step (a saturated sigmoid: the
+difference is 0 or noise); and where |f| is much larger than |h f'|. Diagnostics compares
+every result with backprop and says which of these happened.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
-from ..language.evaluate import value
 from ..language.nodes import Expression
 from .rounding import EPS_MACHINE, evaluation_error
-from .steps import length_scale, representable
+from .steps import along, representable, scale, subset
 
 SAFETY = 2.0  # error_estimate of a fixed stencil: twice its leading-order truncation + rounding
 
@@ -83,6 +99,12 @@ OFFSETS = {
     "five-point": (1, -1, 2, -2, 3, -3),
 }
 FORMULA = {"forward": (1,), "backward": (-1,), "central": (1, -1), "five-point": (1, -1, 2, -2)}
+REACH = {m: max(abs(o) for o in offsets) for m, offsets in OFFSETS.items()}  # widest probe, in steps
+ROUNDS = 3  # stencils per variable at most with the auto step: the first, then refined twice
+GROW = 2.0**6  # where truncation is below rounding noise, the next step is this much larger
+MOVE = 2.0  # a refined step this close to the current one is not worth another stencil
+TYPICAL = 4.0  # the rounding estimate is a bound; the balance assumes a typical error this much smaller
+DRIFT_LIMIT = 0.01  # a given eps that x + eps misses by more than this share is rounded to one it hits
 
 
 class Differences(NamedTuple):
@@ -93,7 +115,12 @@ class Differences(NamedTuple):
     gradient: np.ndarray
     truncation: np.ndarray  # estimated truncation error (NaN: unknown, below its own noise)
     rounding: np.ndarray  # estimated rounding error
-    evaluations: int  # evaluations of f per point, the one at x included
+    evaluations: int  # evaluations of f per point (the most any point took), the one at x included
+    estimate: np.ndarray | None = None  # the method's own error estimate, if it makes one
+    unresolved: np.ndarray | None = None  # bool: the estimate is unknown (see ``error_estimate``)
+    asked: np.ndarray | None = None  # the step asked for where it is not the one used (else NaN)
+    points: np.ndarray | None = None  # the variables' values, (k, n), for messages
+    auto: bool = False  # the steps were chosen by gradcli (no --eps)
 
     @property
     def order(self) -> int:
@@ -101,23 +128,103 @@ class Differences(NamedTuple):
 
     @property
     def error_estimate(self) -> np.ndarray:
-        """A bound on |error|: truncation plus rounding (where truncation is unknown, rounding alone).
+        """A bound on |error|: inf where it is unknown (``unresolved``: the steps could not resolve
+        f's scale, a probe left f's domain, or an extrapolation did not converge).
 
-        For the fixed stencils both terms are leading-order guesses, so the sum is doubled
-        (``SAFETY``): that covers the next term of the truncation series and f values that
-        are off by two ulps rather than one. Richardson and complex step scale their own.
+        Fixed stencils: twice (``SAFETY``) the truncation estimate plus the rounding estimate
+        (rounding alone where the truncation is below its own noise); NaN where the difference
+        itself is not finite. Richardson carries its own (``estimate``).
         """
-        total = self.rounding + np.nan_to_num(self.truncation, nan=0.0)
-        return SAFETY * total if self.method in METHODS else total
+        if self.estimate is not None:
+            total = self.estimate
+        else:
+            total = self.rounding + np.nan_to_num(self.truncation, nan=0.0)
+            total = SAFETY * total if self.method in METHODS else total
+        if self.unresolved is not None:
+            total = np.where(self.unresolved, np.inf, total)
+        return total
 
 
-def auto_step(x: np.ndarray, method: str, scale: np.ndarray | None = None) -> np.ndarray:
-    """The default step for ``method`` at x on f's length ``scale`` (default max(1, |x|), the most
-    it can be), rounded so that x + h and x - h are exact."""
+def auto_step(x: np.ndarray, method: str, length: np.ndarray | None = None) -> np.ndarray:
+    """The first step for ``method`` at x on f's smooth ``length`` (default max(1, |x|)), rounded
+    so that x + h and x - h are exact; :func:`differences` refines it."""
     with np.errstate(all="ignore"):
-        if scale is None:
-            scale = np.maximum(1.0, np.abs(x))
-        return representable(x, AUTO_SCALE[method] * scale)
+        if length is None:
+            length = np.maximum(1.0, np.abs(x))
+        return representable(x, AUTO_SCALE[method] * length)
+
+
+class _Stencil(NamedTuple):
+    g: np.ndarray
+    t: np.ndarray  # truncation estimate, NaN where below its noise or a probe was not finite
+    r: np.ndarray
+    noise: np.ndarray
+    lost: np.ndarray  # a probe (f at x + m h) was not finite where f(x) is
+
+
+def _stencil(
+    expr: Expression,
+    cols: list[np.ndarray],
+    j: int,
+    f0: np.ndarray,
+    delta: np.ndarray,
+    method: str,
+    h: np.ndarray,
+) -> _Stencil:
+    """One stencil of ``method`` at step h (per point), with its truncation and rounding estimates."""
+    n = len(f0)
+    x = cols[j]
+    f = {}
+    drift = np.zeros(n)  # |((x+mh)-x) - mh| / h, worst over the formula's own offsets
+    for m in OFFSETS[method]:
+        xs = x + h if m == 1 else x - h if m == -1 else x + m * h
+        f[m] = along(expr, cols, j, xs, n)
+        if m in FORMULA[method]:
+            drift = np.maximum(drift, np.abs((xs - x) - m * h) / h)
+    u = {m: np.maximum(EPS_MACHINE * np.abs(v), delta) for m, v in f.items()}  # error in f(x+mh)
+    u[0] = np.maximum(EPS_MACHINE * np.abs(f0), delta)
+    if method == "forward":
+        g = (f[1] - f0) / h
+        t = np.abs(f[2] - 2.0 * f[1] + f0) / (2.0 * h)
+        noise = (u[2] + 2.0 * u[1] + u[0]) / (2.0 * h)
+        r = (u[1] + u[0]) / h
+    elif method == "backward":
+        g = (f0 - f[-1]) / h
+        t = np.abs(f0 - 2.0 * f[-1] + f[-2]) / (2.0 * h)
+        noise = (u[0] + 2.0 * u[-1] + u[-2]) / (2.0 * h)
+        r = (u[0] + u[-1]) / h
+    elif method == "five-point":
+        g = (8.0 * (f[1] - f[-1]) - (f[2] - f[-2])) / (12.0 * h)
+        t = np.abs(f[3] - 4.0 * f[2] + 5.0 * f[1] - 5.0 * f[-1] + 4.0 * f[-2] - f[-3]) / (60.0 * h)
+        noise = (u[3] + 4.0 * u[2] + 5.0 * (u[1] + u[-1]) + 4.0 * u[-2] + u[-3]) / (60.0 * h)
+        r = (u[2] + 8.0 * (u[1] + u[-1]) + u[-2]) / (12.0 * h)
+    else:
+        g = (f[1] - f[-1]) / (2.0 * h)
+        t = np.abs(f[2] - 2.0 * f[1] + 2.0 * f[-1] - f[-2]) / (12.0 * h)
+        noise = (u[2] + 2.0 * u[1] + 2.0 * u[-1] + u[-2]) / (12.0 * h)
+        r = (u[1] + u[-1]) / (2.0 * h)
+    lost = np.logical_or.reduce([~np.isfinite(v) for v in f.values()]) & np.isfinite(f0)
+    # A truncation estimate below its own rounding noise says nothing: call it unknown.
+    t = np.where(np.isfinite(t) & (t > noise), t, np.nan)
+    return _Stencil(g, t, r + np.abs(g) * drift, np.where(np.isfinite(noise), noise, np.inf), lost)
+
+
+def _estimate(st: _Stencil) -> np.ndarray:
+    """How the auto step compares its rounds: SAFETY (truncation + rounding), the truncation's
+    noise standing in where it is unknown (so a step where truncation is invisible does not
+    look better than it is), inf where a probe left f's domain."""
+    total = SAFETY * (st.r + np.where(np.isnan(st.t), st.noise, st.t))
+    return np.where(np.isfinite(st.g) & ~st.lost, total, np.inf)
+
+
+def balancing_steps(h: np.ndarray, t: np.ndarray, r: np.ndarray, order: int) -> np.ndarray:
+    """:func:`balancing_step` for arrays, in logarithms (overflow-safe); NaN where unknown."""
+    with np.errstate(all="ignore"):
+        ok = (h > 0) & np.isfinite(h) & np.isfinite(t) & (t > 0) & np.isfinite(r) & (r > 0)
+        log_c1 = np.log(t) - order * np.log(h)
+        log_c2 = np.log(r) + np.log(h)
+        log_best = (log_c2 - np.log(order) - log_c1) / (order + 1)
+        return np.where(ok & (log_best < 709.0), np.exp(log_best), np.nan)
 
 
 def differences(
@@ -127,56 +234,81 @@ def differences(
     method: str,
     eps: float | None,
 ) -> Differences:
-    """Finite-difference gradient of ``expr`` by ``method`` with step ``eps`` (None: auto)."""
+    """Finite-difference gradient of ``expr`` by ``method`` with step ``eps`` (None: auto).
+
+    ``eps`` None: the step is chosen per variable and point from a pilot (:func:`gradcli.steps.scale`)
+    and refined up to ``ROUNDS`` times from the stencil's own truncation and rounding
+    estimates (each refinement only where the step moves by more than 2x). A given ``eps``
+    is used as given (the textbook formula, the error of x + eps not being exact in float64
+    counted in the rounding estimate), except where its widest probe reaches beyond half f's
+    smooth length s (a pole, domain edge, kink or steep curvature), where it is cut to that or where x + eps is off by more than
+    ``DRIFT_LIMIT`` of eps (it is rounded so that x + h is exact); ``asked`` records those.
+    """
     if method not in OFFSETS:
         raise ValueError(f"unknown method {method!r}")
     k, n = len(cols), len(f0)
     shape = (k, n)
     step, grad, trunc, rnd = (np.empty(shape) for _ in range(4))
-    delta = evaluation_error(expr, cols, n)  # the rounding error each f value may carry
+    unresolved = np.zeros(shape, dtype=bool)
+    asked = np.full(shape, np.nan)
+    full = [np.broadcast_to(np.asarray(c, dtype=np.float64), (n,)) for c in cols]
+    f0 = np.asarray(f0, dtype=np.float64)
+    delta = evaluation_error(expr, full, n)  # the rounding error each f value may carry
+    most = 0
     with np.errstate(all="ignore"):
-        for j, x in enumerate(cols):
+        for j, x in enumerate(full):
+            sc = scale(expr, full, j, x, f0)
+            hmax = representable(x, sc.length / (2.0 * REACH[method]))
+            rounds = 1
             if eps is not None:
-                h = np.full(n, eps)
+                h = np.full(n, float(eps))
+                # every probe stays within s/2 of x, on the smooth side
+                cut = h > hmax
+                h = np.where(cut, hmax, h)
+                drift = np.maximum(np.abs(((x + h) - x) - h), np.abs(((x - h) - x) + h)) / h
+                exact = representable(x, h)
+                rounded = (drift > DRIFT_LIMIT) & np.isfinite(x)
+                h = np.where(rounded, exact, h)
+                asked[j] = np.where(cut | rounded, float(eps), np.nan)
+                st = _stencil(expr, full, j, f0, delta, method, h)
+                e = _estimate(st)
             else:
-                h = auto_step(x, method, length_scale(expr, cols, j, x, f0))
-            f = {}
-            drift = np.zeros(n)  # |((x+mh)-x) - mh| / h, worst over the formula's own offsets
-            for m in OFFSETS[method]:
-                xs = x + h if m == 1 else x - h if m == -1 else x + m * h
-                shifted = list(cols)
-                shifted[j] = xs
-                f[m] = value(expr, shifted, n)
-                if m in FORMULA[method]:
-                    drift = np.maximum(drift, np.abs((xs - x) - m * h) / h)
-            u = {m: np.maximum(EPS_MACHINE * np.abs(v), delta) for m, v in f.items()}  # error in f(x+mh)
-            u[0] = np.maximum(EPS_MACHINE * np.abs(f0), delta)
-            if method == "forward":
-                g = (f[1] - f0) / h
-                t = np.abs(f[2] - 2.0 * f[1] + f0) / (2.0 * h)
-                noise = (u[2] + 2.0 * u[1] + u[0]) / (2.0 * h)
-                r = (u[1] + u[0]) / h
-            elif method == "backward":
-                g = (f0 - f[-1]) / h
-                t = np.abs(f0 - 2.0 * f[-1] + f[-2]) / (2.0 * h)
-                noise = (u[0] + 2.0 * u[-1] + u[-2]) / (2.0 * h)
-                r = (u[0] + u[-1]) / h
-            elif method == "five-point":
-                g = (8.0 * (f[1] - f[-1]) - (f[2] - f[-2])) / (12.0 * h)
-                t = np.abs(f[3] - 4.0 * f[2] + 5.0 * f[1] - 5.0 * f[-1] + 4.0 * f[-2] - f[-3]) / (60.0 * h)
-                noise = (u[3] + 4.0 * u[2] + 5.0 * (u[1] + u[-1]) + 4.0 * u[-2] + u[-3]) / (60.0 * h)
-                r = (u[2] + 8.0 * (u[1] + u[-1]) + u[-2]) / (12.0 * h)
-            else:
-                g = (f[1] - f[-1]) / (2.0 * h)
-                t = np.abs(f[2] - 2.0 * f[1] + 2.0 * f[-1] - f[-2]) / (12.0 * h)
-                noise = (u[2] + 2.0 * u[1] + 2.0 * u[-1] + u[-2]) / (12.0 * h)
-                r = (u[1] + u[-1]) / (2.0 * h)
-            step[j], grad[j] = h, g
-            # A truncation estimate below its own rounding noise says nothing: call it unknown.
-            trunc[j] = np.where(np.isfinite(t) & (t > noise), t, np.nan)
-            rnd[j] = r + np.abs(g) * drift
-    pilot = 2 * k if eps is None else 0  # length_scale's pilot difference
-    return Differences(method, step, grad, trunc, rnd, 1 + k * len(OFFSETS[method]) + pilot)
+                h = np.minimum(auto_step(x, method, sc.length), hmax)
+                st = _stencil(expr, full, j, f0, delta, method, h)
+                e = _estimate(st)
+                active = np.flatnonzero(np.isfinite(st.g) & np.isfinite(x))
+                g, t, r, noise, lost = (np.array(a, copy=True) for a in st)
+                cur_h, cur_t, cur_r = h.copy(), t.copy(), r.copy()
+                for _ in range(ROUNDS - 1):
+                    if active.size == 0:
+                        break
+                    a = active
+                    best = balancing_steps(cur_h[a], cur_t[a], cur_r[a] / TYPICAL, ORDER[method])
+                    proposed = np.where(np.isnan(cur_t[a]), cur_h[a] * GROW, best)
+                    proposed = np.minimum(proposed, hmax[a])
+                    move = proposed / cur_h[a]
+                    redo = np.isfinite(move) & ((move > MOVE) | (move < 1.0 / MOVE))
+                    active = a[redo]
+                    if active.size == 0:
+                        break
+                    rounds += 1
+                    h_new = representable(x[active], proposed[redo])
+                    sub = subset(full, active, n)
+                    got = _stencil(expr, sub, j, f0[active], delta[active], method, h_new)
+                    e_new = _estimate(got)
+                    cur_h[active], cur_t[active], cur_r[active] = h_new, got.t, got.r
+                    better = e_new < e[active]
+                    won = active[better]
+                    h[won], e[won] = h_new[better], e_new[better]
+                    g[won], t[won], r[won] = got.g[better], got.t[better], got.r[better]
+                    noise[won], lost[won] = got.noise[better], got.lost[better]
+                st = _Stencil(g, t, r, noise, lost)
+            step[j], grad[j], trunc[j], rnd[j] = h, st.g, st.t, st.r
+            unresolved[j] = (~sc.resolved | st.lost) & np.isfinite(f0) & np.isfinite(st.g)
+            most = max(most, 2 * sc.pilots + rounds * len(OFFSETS[method]))
+    return Differences(
+        method, step, grad, trunc, rnd, 1 + k * most, None, unresolved, asked, np.array(full), eps is None
+    )
 
 
 def best_step(diff: Differences, var: int, point: int) -> float | None:
@@ -206,10 +338,16 @@ def error_at_best_step(h: float, truncation: float, rounding: float, order: int)
 
 
 def _balance(h: float, t: float, r: float, order: int) -> tuple[float, float] | None:
-    if not (h > 0 and np.isfinite(t) and t > 0 and np.isfinite(r) and r > 0):
+    """Computed in logarithms, so no step or error of any size (h up to 1e308, t down to
+    subnormal) overflows or divides by zero; None where a figure cannot be computed."""
+    if not (h > 0 and np.isfinite(h) and np.isfinite(t) and t > 0 and np.isfinite(r) and r > 0):
         return None
-    c1, c2 = t / h**order, r * h
-    best = float((c2 / (order * c1)) ** (1.0 / (order + 1)))
-    if not (np.isfinite(c1) and np.isfinite(best) and best > 0):  # h**order under/overflowed
-        return None
-    return best, c1 * best**order + c2 / best
+    # c1 = t / h**order, c2 = r * h; best = (c2 / (order c1))**(1/(order+1))
+    log_c1 = math.log(t) - order * math.log(h)
+    log_c2 = math.log(r) + math.log(h)
+    log_best = (log_c2 - math.log(order) - log_c1) / (order + 1)
+    # at the best step c1 best**order = c2 / (order best), so the total is (1 + 1/order) c2 / best
+    log_total = math.log1p(1.0 / order) + log_c2 - log_best
+    if not (-745.0 < log_best < 709.0 and log_total < 709.0):
+        return None  # the step or its error is outside float64's range
+    return math.exp(log_best), math.exp(log_total)

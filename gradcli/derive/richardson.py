@@ -16,19 +16,20 @@ smallest estimate stops improving (the new level's best is more than ``SAFE`` ti
 far) or is already at rounding level (``CONVERGED``), or ``LEVELS`` steps have been taken.
 Rounding error grows as the steps shrink, which is what ends the improvement.
 
-Default first step (``--eps auto``): h_0 = 2**-3 * s, where s is the length over which
-f stays smooth, from one pilot central difference
-(:func:`gradcli.steps.length_scale`: near a pole or domain edge at distance d, s is of order d,
-so the steps start inside the smooth region); ``--eps`` sets h_0 and skips the pilot. Where
-early, large steps still cross a pole or domain edge, they give non-finite or wild differences;
-NaN propagates only into the entries built from them, and their estimates are large, so the
-later, smaller steps decide.
+Default first step (``--eps auto``): h_0 = 2**-3 s, where s is the length over which f stays
+smooth (:func:`gradcli.steps.scale`: near a pole, domain edge or kink at distance d, s is of
+order d; at sin(1e12) it is 1, not 1e12), so the steps start inside the smooth region and
+never alias. ``--eps`` sets h_0; one beyond s/2 is cut to it, and one that x + h_0 misses by
+more than 1% is rounded so that it is exact (``asked`` records both). A step that cannot
+shrink any further (one ulp of x) extrapolates nothing.
 
 The reported estimate is ``ERROR_FACTOR`` times the tableau's own estimate plus the rounding
 error of the chosen entry: each difference's (u(x+h) + u(x-h)) / (2h), where u is the error
 each f value may carry (the larger of eps_m |f| and :func:`gradcli.rounding.evaluation_error`),
 carried through the extrapolation weights exactly: T = (r a - b) / (r - 1) has rounding bound
-(r |a| + |b|) / (r - 1). benchmarks/accuracy.py counts how often it covers the true error.
+(r |a| + |b|) / (r - 1). It is unknown (inf, ``unresolved``) where no entry of the tableau has
+a finite estimate (the extrapolation did not converge) or no step at x resolves f.
+benchmarks/accuracy.py counts how often it covers the true error.
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..language.nodes import Expression
-from .finite_diff import EPS_MACHINE, Differences
+from .finite_diff import DRIFT_LIMIT, EPS_MACHINE, Differences
 from .rounding import evaluation_error
-from .steps import along, length_scale, representable
+from .steps import along, representable, scale
 
 LEVELS = 10  # most central differences per variable (2 evaluations each)
 MIN_LEVELS = 3
@@ -55,27 +56,59 @@ def richardson(
 ) -> Differences:
     """Extrapolated central differences for every variable at every point (arrays are (k, n)).
 
-    ``eps`` is the first step h_0 (None: 2**-3 * max(1, |x|)). Error: as h**(2j+2) for the
-    j-th extrapolation, until rounding takes over; the result carries the tableau's estimate.
+    ``eps`` is the first step h_0 (None: 2**-3 s, s from :func:`gradcli.steps.scale`); a given
+    h_0 beyond s/2 is cut to it, and one that x + h_0 misses
+    by more than ``DRIFT_LIMIT`` is rounded so that it is exact (``asked`` records both). Error:
+    as h**(2j+2) for the j-th extrapolation, until rounding takes over; the result carries the
+    tableau's estimate, unknown (inf, ``unresolved``) where no entry converged or no step at x
+    resolves f.
     """
     k, n = len(cols), len(f0)
     step, grad, trunc, rnd = (np.empty((k, n)) for _ in range(4))
+    unresolved = np.zeros((k, n), dtype=bool)
+    asked = np.full((k, n), np.nan)
+    full = [np.broadcast_to(np.asarray(c, dtype=np.float64), (n,)) for c in cols]
+    f0 = np.asarray(f0, dtype=np.float64)
     most = 0
     with np.errstate(all="ignore"):
-        for j, x in enumerate(cols):
-            g, est, r, h, levels = _extrapolate(expr, cols, j, x, f0, eps)
+        for j, x in enumerate(full):
+            sc = scale(expr, full, j, x, f0)
+            if eps is None:
+                h0 = representable(x, FIRST_STEP * sc.length)
+            else:
+                h0 = np.full(n, float(eps))
+                limit = representable(x, 0.5 * sc.length)
+                cut = h0 > limit
+                h0 = np.where(cut, limit, h0)
+                drift = np.abs(((x + h0) - x) - h0) / h0
+                rounded = (drift > DRIFT_LIMIT) & np.isfinite(x)
+                h0 = np.where(rounded, representable(x, h0), h0)
+                asked[j] = np.where(cut | rounded, float(eps), np.nan)
+            g, est, r, h, levels = _extrapolate(expr, full, j, x, f0, h0)
             step[j], grad[j], trunc[j], rnd[j] = h, g, est, r
-            most = max(most, levels)
-    pilot = 2 * k if eps is None else 0
-    return Differences("richardson", step, grad, trunc, rnd, 1 + 2 * most * k + pilot)
+            unresolved[j] = (~sc.resolved | ~np.isfinite(est)) & np.isfinite(f0)
+            most = max(most, 2 * levels + 2 * sc.pilots)
+    estimate = np.where(unresolved, np.inf, trunc + rnd)
+    return Differences(
+        "richardson",
+        step,
+        grad,
+        trunc,
+        rnd,
+        1 + most * k,
+        estimate,
+        unresolved,
+        asked,
+        np.array(full),
+        eps is None,
+    )
 
 
 def _extrapolate(
-    expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f0: np.ndarray, eps: float | None
+    expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f0: np.ndarray, h0: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     n = len(f0)
     delta = evaluation_error(expr, cols, n)  # the rounding error each f value may carry
-    h0 = FIRST_STEP * length_scale(expr, cols, j, x, f0) if eps is None else np.full(n, eps)
     steps: list[np.ndarray] = []
     rows: list[list[np.ndarray]] = []
     bounds: list[list[np.ndarray]] = []  # rounding bound of each tableau entry
@@ -84,7 +117,7 @@ def _extrapolate(
     best_noise = np.zeros(n)
     best_step = np.full(n, np.nan)
     for i in range(LEVELS):
-        h = representable(x, h0 / 2.0**i)
+        h = h0 if i == 0 else representable(x, h0 / 2.0**i)
         fp, fm = along(expr, cols, j, x + h, n), along(expr, cols, j, x - h, n)
         d = (fp - fm) / (2.0 * h)
         steps.append(h)
@@ -98,7 +131,8 @@ def _extrapolate(
             t = row[m - 1] + (row[m - 1] - rows[i - 1][m - 1]) / (ratio - 1.0)
             row.append(t)
             err = np.maximum(np.abs(t - row[m - 1]), np.abs(t - rows[i - 1][m - 1]))
-            err = np.where(np.isfinite(err) & np.isfinite(t), err, np.inf)
+            # a step that could not shrink (one ulp of x) extrapolates nothing
+            err = np.where(np.isfinite(err) & np.isfinite(t) & (ratio > 1.0), err, np.inf)
             # Rounding in the differences passes through the extrapolation's weights:
             # t = (ratio * a - b) / (ratio - 1), so its bound is (ratio * |a| + |b|) / (ratio - 1).
             amplified = (ratio * bound[m - 1] + bounds[i - 1][m - 1]) / (ratio - 1.0)

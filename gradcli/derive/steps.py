@@ -2,31 +2,56 @@
 
 A step h is *representable* against x when x + h and x - h are exact in float64, so the
 difference formula divides exactly the change in x it made. The *length scale* s of f at x
-along one variable is how far f can be trusted to stay smooth, from one pilot central
-difference (see :func:`length_scale`). For a function of scale 1 it is max(1, |x|); near a pole or
-domain edge at distance d it is of order d, so steps chosen as fractions of s stay on the
-smooth side.
+along one variable is how far f can be trusted to stay smooth (see :func:`scale`): for a
+function of scale 1 it is max(1, |x|); near a pole, domain edge or kink at distance d it is of
+order d, and where f varies faster than x's own size suggests (sin at 1e12) it is f's own
+scale, so steps chosen as fractions of s stay on the smooth side and never alias.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
 from ..language.evaluate import value
 from ..language.nodes import Expression
 
-PILOT = 2.0**-17  # the pilot difference's step, relative to max(1, |x|)
-MIN_SCALE = 2.0**-30  # s is never below this fraction of max(1, |x|)
-RETRIES = 3  # pilots again, each RETRY_SHRINK times closer, where f is not finite at x +- p
-RETRY_SHRINK = 2.0**4
+PILOT = 2.0**-17  # the first pilot difference's step (at least one ulp of x)
+NOISE = 4.0 * 2.220446049250313e-16  # a second difference this small, relative to f, is rounding
+PILOTS = 24  # most pilot differences per variable (two evaluations each; the later ones only where needed)
+SHRINK = 2.0**4  # each pilot again is at least this many times closer
+RESOLVE = 4.0  # a pilot resolves f when the scale it finds is at least this many pilot steps
+NEAR_CAP = 2.0  # once a pilot had to shrink, s is at most this many times the pilot that resolved f
+
+
+class Scale(NamedTuple):
+    """f's smooth length along one variable at n points (see :func:`scale`)."""
+
+    length: np.ndarray  # s
+    near: np.ndarray  # bool: a pole, domain edge, kink or fast variation is within the first pilot step
+    resolved: np.ndarray  # bool: False where no step float64 can take at x resolves f (sin at 1e20)
+    pilots: int  # most pilot differences taken at any point
+
+
+def ulp(x: np.ndarray) -> np.ndarray:
+    """The float spacing at |x| (toward larger magnitude), finite even at the largest float64."""
+    with np.errstate(all="ignore"):
+        a = np.abs(np.asarray(x, dtype=np.float64))
+        up = np.spacing(a)
+        return np.where(np.isfinite(up), up, a - np.nextafter(a, 0.0))
 
 
 def representable(x: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """h rounded so that x + h and x - h are both exact in float64; never below one ulp of x."""
-    a = np.abs(x)
-    return (a + np.maximum(h, np.spacing(a))) - a
+    """h rounded so that x + h and x - h are both exact in float64; never below one ulp of x.
+
+    Overflow-safe: where |x| + h overflows, h is kept at the spacing of x's own binade.
+    """
+    with np.errstate(all="ignore"):
+        a = np.abs(x)
+        out = (a + np.maximum(h, ulp(a))) - a
+        return np.where(np.isfinite(out), out, ulp(a))
 
 
 def along(expr: Expression, cols: Sequence[np.ndarray], j: int, xj: np.ndarray, n: int) -> np.ndarray:
@@ -36,43 +61,85 @@ def along(expr: Expression, cols: Sequence[np.ndarray], j: int, xj: np.ndarray, 
     return value(expr, moved, n)
 
 
+def subset(cols: Sequence[np.ndarray], idx: np.ndarray, n: int) -> list[np.ndarray]:
+    """The columns at the points ``idx`` (each column broadcast to n first)."""
+    return [np.broadcast_to(np.asarray(c, dtype=np.float64), (n,))[idx] for c in cols]
+
+
 def length_scale(
     expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f0: np.ndarray
 ) -> np.ndarray:
-    """How far f can be trusted to stay smooth along variable j.
+    """s of :func:`scale` alone."""
+    return scale(expr, cols, j, x, f0).length
 
-    s = min(max(1, |x|), max(|f'/f''|, sqrt(|f/f''|))), with f' and f'' from one pilot central
-    difference at p = 2**-17 max(1, |x|) (two evaluations of f). Near a pole or domain edge at
-    distance d, both ratios are of order d (1/(x-a): d/2 and d/sqrt(2)); at a point where only
-    f' vanishes (sin at pi/2) the second keeps s at f's own scale. Where the pilot is not
-    finite (a domain edge is nearer than p), it is taken again up to ``RETRIES`` times, each
-    ``RETRY_SHRINK`` times closer (two more evaluations each, only then), and s is at most
-    ``RETRY_SHRINK`` times the pilot step that stayed inside; where none does, s is the last
-    pilot step (never below ``MIN_SCALE`` max(1, |x|)).
 
-    Limit: at |x| much larger than f's own length scale (sin at 1e10) the pilot, 2**-17 |x|,
-    spans many periods and s can be far too large; the difference's error estimate and the
-    inaccurate warning still report it.
+def scale(expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f0: np.ndarray) -> Scale:
+    """How far f can be trusted to stay smooth along variable j, from pilot central differences.
+
+    A pilot at step p gives f' and f'' by central differences, and the scale it sees is
+    s = min(max(1, |x|), max(|f'/f''|, sqrt(|f/f''|))) (infinite where f'' = 0, or where
+    f = f' = 0: nothing there says an edge is near). Near a pole or domain edge at distance d
+    both ratios are of order d (1/(x-a): d/2 and d/sqrt(2)); where only f' vanishes (sin at
+    pi/2) the second keeps s at f's own scale. The pilot *resolves* f when s >= ``RESOLVE`` p.
+    A second difference within f's rounding (4 eps_m times the sum of the |f| values in it)
+    counts as f'' = 0, so at large |x| a pilot blind to f's curvature leaves s at |x| (log at
+    1e8), while a function varying on a scale of 1 shows it (sin at 1e12: the pilot is never
+    longer than f's scale, so it cannot alias). The first pilot is at p = 2**-17 (at least
+    one ulp of x); where it does not resolve f (its stencil
+    straddles a pole or kink, leaves f's domain, or spans periods of f, as at sin(1e12)), the
+    pilot is taken again, at most p / ``SHRINK`` and at most the scale it saw / (2 ``RESOLVE``),
+    or half of |x| where f was not finite (an edge at 0: log at 1e-100), up to ``PILOTS``
+    times, two evaluations each, at those points only. After a retry s is at most
+    ``NEAR_CAP`` times the pilot that resolved f (``near``). Where no pilot above the float
+    spacing at x resolves f, s is that spacing and ``resolved`` is False: no float64 step
+    can resolve f there.
     """
     n = len(f0)
-    wide = np.maximum(1.0, np.abs(x))
-    p = representable(x, PILOT * wide)
-    fp, fm = along(expr, cols, j, x + p, n), along(expr, cols, j, x - p, n)
-    for _ in range(RETRIES):  # an edge nearer than p: pilot again, RETRY_SHRINK times closer
-        lost = ~(np.isfinite(fp) & np.isfinite(fm)) & np.isfinite(f0)
-        if not lost.any():
-            break
-        p = np.where(lost, representable(x, p / RETRY_SHRINK), p)
-        fp = np.where(lost, along(expr, cols, j, x + p, n), fp)
-        fm = np.where(lost, along(expr, cols, j, x - p, n), fm)
-    d1 = (fp - fm) / (2.0 * p)
-    d2 = (fp - 2.0 * f0 + fm) / (p * p)
-    # |f'/f''| alone vanishes where f' does (sin at pi/2), which is no edge: take the larger of
-    # it and sqrt(|f/f''|); near a pole or edge at distance d both are of order d.
-    ratio = np.maximum(np.abs(d1 / d2), np.sqrt(np.abs(f0 / d2)))
-    ratio = np.where(np.isnan(ratio), np.inf, ratio)  # 0/0: f looks linear (or flat) here
-    # a pilot that found f finite only this close (after retries) caps s at its own step's scale
-    retried = p < representable(x, PILOT * wide)
-    ratio = np.where(retried, np.minimum(ratio, RETRY_SHRINK * p), ratio)
-    scale = np.where(np.isfinite(fp) & np.isfinite(fm), np.minimum(wide, ratio), p)
-    return np.maximum(scale, MIN_SCALE * wide)
+    x = np.broadcast_to(np.asarray(x, dtype=np.float64), (n,))
+    f0 = np.asarray(f0, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        wide = np.maximum(1.0, np.abs(x))
+        length = wide.copy()
+        near = np.zeros(n, dtype=bool)
+        resolved = np.ones(n, dtype=bool)
+        idx = np.flatnonzero(np.isfinite(f0) & np.isfinite(x))
+        p = representable(x[idx], np.full(idx.size, PILOT))
+        taken = 0
+        for attempt in range(PILOTS):
+            if idx.size == 0:
+                break
+            taken += 1
+            m, xs, f = idx.size, x[idx], f0[idx]
+            sub = subset(cols, idx, n)
+            fp, fm = along(expr, sub, j, xs + p, m), along(expr, sub, j, xs - p, m)
+            finite = np.isfinite(fp) & np.isfinite(fm)
+            d1 = (fp - fm) / (2.0 * p)
+            second = fp - 2.0 * f + fm
+            # a second difference within f's own rounding says f'' is 0 as far as this pilot sees
+            second = np.where(
+                np.abs(second) <= NOISE * (np.abs(fp) + 2.0 * np.abs(f) + np.abs(fm)), 0.0, second
+            )
+            d2 = (second / p) / p  # p * p would underflow at tiny p
+            r1, r2 = np.abs(d1 / d2), np.sqrt(np.abs(f)) / np.sqrt(np.abs(d2))  # no underflow in f/d2
+            ratio = np.fmax(r1, r2)
+            ratio = np.where(np.isnan(ratio) | ((f == 0) & (d1 == 0)), np.inf, ratio)
+            seen = np.minimum(wide[idx], ratio)
+            ok = finite & (seen >= RESOLVE * p)
+            if attempt:
+                seen = np.minimum(seen, NEAR_CAP * p)
+            done = idx[ok]
+            length[done], near[done] = seen[ok], attempt > 0
+            # no smaller step exists at x: f varies faster than float64 can step here
+            stuck = ~ok & (p <= ulp(xs))
+            length[idx[stuck]], near[idx[stuck]], resolved[idx[stuck]] = p[stuck], True, False
+            nxt = p / SHRINK
+            hint = np.fmin(np.where(r1 > 0, r1, np.inf), np.where(r2 > 0, r2, np.inf)) / (2.0 * RESOLVE)
+            nxt = np.where(finite & (hint > 0), np.minimum(nxt, hint), nxt)
+            nxt = np.where(~finite & (np.abs(xs) > 0), np.minimum(nxt, 0.5 * np.abs(xs)), nxt)
+            keep = ~ok & ~stuck
+            idx = idx[keep]
+            p = representable(x[idx], np.maximum(nxt[keep], 0.0))
+        # pilots ran out (an edge closer than the last one): s is the last pilot step
+        length[idx], near[idx] = p, True
+        resolved[idx] = False
+    return Scale(length, near, resolved, taken)
