@@ -17,7 +17,7 @@ from gradcli.derive.gradient import ALL_METHODS, grad
 from gradcli.derive.precise import _sweep
 from gradcli.errors import OptionError
 from gradcli.language.parse import parse
-from gradcli.output.formats import records
+from gradcli.output.jsonl import records
 from gradcli.points.spec import bind, parse_spec
 from gradcli.table import render, render_activation
 

@@ -189,7 +189,8 @@ def diagnose(
         if diff is not None:
             for p, warning in _step_notes(diff, v, name, f_ok & ~refused & ~nondiff[v]):
                 found[p].append(warning)
-            for p, warning in _inaccurate(diff, v, name, exact[v], usable & ~refused):
+            # against an uncertain reference, a miss says nothing about the difference
+            for p, warning in _inaccurate(diff, v, name, exact[v], usable & ~refused & ~uncertain[v]):
                 found[p].append(warning)
     return found
 

@@ -41,8 +41,6 @@ MAX_RSS = 1 << 30  # bytes, per process
 # Failures known and owned by other work: (pattern on the failure's detail, pattern on the
 # command, owner, what). Remove a row when its fix lands: the CI pass then guards it.
 KNOWN: list[tuple[str, str, str, str]] = [
-    (r"OverflowError|ZeroDivisionError", r"", "fd", "step advice overflows for huge |x| (1e150, 1e160)"),
-    (r"exit 70", r"^gradcli plot ", "output", "plot: --size with non-ASCII digits, extreme values"),
     (r"^\d+\.\d s", r"^gradcli trace ", "table", "trace's Rich tree is quadratic in a long chain's depth"),
 ]
 
