@@ -15,7 +15,7 @@ is computed here:
   digits where they cancel.
 
 Poles: gamma(+-0) = +-inf and NaN at negative integers (C's tgamma); lgamma = +inf at every
-pole; polygamma is NaN at poles. n must be a whole number >= 0 (NaN otherwise); polygamma's
+pole; polygamma is NaN at poles. n must be a whole number from 0 to 170 (NaN otherwise); polygamma's
 slope by n is 0 (it is only defined at whole n).
 """
 
@@ -89,8 +89,12 @@ def digamma(x: Array) -> Array:
         return np.where(pole | np.isnan(x) | (x == -np.inf), np.nan, out)
 
 
+MAX_STEPS = 100_000  # polygamma(n, x) for n >= 1 is computed for x > -MAX_STEPS + 10 only (NaN below)
+MAX_ORDER = 170  # n! overflows float64 beyond this; higher orders are not computed (NaN, with a reason)
+
+
 def _whole(n: Array) -> Array:
-    return np.isfinite(n) & (np.floor(n) == n) & (n >= 0)
+    return np.isfinite(n) & (np.floor(n) == n) & (n >= 0) & (n <= MAX_ORDER)
 
 
 def polygamma(n: Array, x: Array) -> Array:
@@ -109,6 +113,8 @@ def _hurwitz(n: int, x: Array) -> Array:
     s = n + 1.0
     target = 10.0 + s
     steps = np.where(np.isfinite(x) & (x < target), np.ceil(target - np.where(np.isfinite(x), x, 0.0)), 0.0)
+    too_far = steps > MAX_STEPS  # far below 0 the recurrence would take |x| steps: not computed
+    steps = np.where(too_far, 0.0, steps)
     total = np.zeros_like(x)
     for k in range(int(steps.max(initial=0.0))):
         total = total + np.where(k < steps, np.power(x + k, -s), 0.0)
@@ -120,7 +126,7 @@ def _hurwitz(n: int, x: Array) -> Array:
         rising = rising * (s + 2 * j - 1) * (s + 2 * j)
     pole = (x <= 0) & (np.floor(x) == x)
     value = (-1.0) ** (n + 1) * math.factorial(n) * (total + tail)
-    return np.where(pole | np.isnan(x), np.nan, np.where(x == np.inf, 0.0, value))
+    return np.where(pole | too_far | np.isnan(x), np.nan, np.where(x == np.inf, 0.0, value))
 
 
 # --- gamma -------------------------------------------------------------------------------------------
@@ -215,7 +221,7 @@ def _polygamma_partials(args: Sequence[Array], out: Array) -> tuple[Array, Array
 
 def _mp_polygamma(n: Any, x: Any) -> Any:
     m = mpmath()
-    if not (m.isint(n) and n >= 0) or (x <= 0 and m.isint(x)):
+    if not (m.isint(n) and 0 <= n <= MAX_ORDER) or (x <= 0 and m.isint(x)):
         return m.nan
     return m.polygamma(int(n), x)
 
@@ -228,12 +234,19 @@ POLYGAMMA = Op(
     partials=_polygamma_partials,
     derivative="0 and polygamma(n+1,x)",
     symbolic="0 and polygamma(n+1,x)",
-    doc="the n-th derivative of digamma = polygamma(0, x) = gamma'(x)/gamma(x); n a whole number >= 0",
+    doc="the n-th derivative of digamma = polygamma(0, x) = gamma'(x)/gamma(x); n a whole number from 0 to 170",
     signature="polygamma(n, x)",
     why_nonfinite=explain(
         [
-            (lambda n, x: ~_whole(n), "polygamma of an order n that is not a whole number >= 0"),
+            (
+                lambda n, x: ~_whole(n),
+                f"polygamma of an order n that is not a whole number from 0 to {MAX_ORDER}",
+            ),
             (lambda n, x: (x <= 0) & (np.floor(x) == x), "polygamma at a pole (x a whole number <= 0)"),
+            (
+                lambda n, x: (n >= 1) & (x < 10.0 - MAX_STEPS),
+                f"polygamma of order n >= 1 below x = {10 - MAX_STEPS}, which gradcli does not compute",
+            ),
         ]
     ),
     complex_forward=lambda n, z: first_order(
