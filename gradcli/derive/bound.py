@@ -34,13 +34,13 @@ other argument's bound). Summing the terms of an adjoint adds ``u |running sum|`
 addition, so cancellation in a sum of adjoints shows as a bound far above the result. A zero
 adjoint with a zero bound stops everything behind it, as in backprop.
 
-The bound is first order with end-point checks, not a proof: ``tests/test_bound.py`` checks
+The bound is first order with end-point checks, not a proof: ``tests/derive/test_bound.py`` checks
 with hypothesis that it covers |float64 backprop - 60-digit backprop| on random expressions
 over the whole registry. NaN or inf means unknown.
 
 ``ULPS`` (forward, partials) per op in units of u, about twice the largest error measured
 against mpmath at 40 digits on ~1,000 points per op (uniform, log-spread over 1e-12..300, near
-the ops' special points; ``tests/test_bound.py`` re-measures them): IEEE operations are
+the ops' special points; ``tests/derive/test_bound.py`` re-measures them): IEEE operations are
 correctly rounded (1); numpy's exp, log, sin, ... measured within 2; the composite activations
 (sigmoid, selu, silu, mish) within 3 to 4; cbrt, gamma, lgamma (absolute, near its zeros)
 and polygamma (whose reflection for x < 0 cancels) more, as the table says.

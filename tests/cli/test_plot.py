@@ -1,4 +1,4 @@
-"""gradcli plot on the command line (more in tests/test_plot.py)."""
+"""gradcli plot on the command line (more in tests/plot/test_plot.py)."""
 
 from __future__ import annotations
 

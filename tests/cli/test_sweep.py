@@ -1,4 +1,4 @@
-"""gradcli sweep on the command line (the numerics are tested in tests/test_sweep.py)."""
+"""gradcli sweep on the command line (the numerics are tested in tests/analysis/test_sweep.py)."""
 
 from __future__ import annotations
 

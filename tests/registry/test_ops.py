@@ -409,7 +409,7 @@ def _check(got: float, true, kappa: float = 0.0) -> str | None:
 
 def test_every_registry_entry_and_arity_has_an_mpmath_reference():
     missing = [case for case in CASES if case not in REFERENCE]
-    assert not missing, f"add mpmath references for {missing} to REFERENCE in tests/test_ops.py"
+    assert not missing, f"add mpmath references for {missing} to REFERENCE in tests/registry/test_ops.py"
 
 
 def test_reference_rows_match_registry_arities():

@@ -1,7 +1,7 @@
 """High precision (gradcli.language.precise and the registry's mp rules) against mpmath and float64.
 
 Every op's mp forward rule and its high-precision partials (built from the symbolic rule) are
-held to three oracles at the grid points of ``tests/test_ops.py``: the independent mpmath
+held to three oracles at the grid points of ``tests/registry/test_ops.py``: the independent mpmath
 references there (to 30 of 50 digits), the float64 rules (within a few ulps, or the partial's
 condition number, exactly as test_ops judges float64 against mpmath), and mpmath.diff at 50
 digits of the mp forward rule itself.
@@ -17,7 +17,7 @@ import time
 import mpmath as mp
 import numpy as np
 import pytest
-from test_ops import CASES, MPF, REFERENCE, REGISTRY, _check, _condition, _moderate, _mpdiff, _run
+from registry.test_ops import CASES, MPF, REFERENCE, REGISTRY, _check, _condition, _moderate, _mpdiff, _run
 
 from gradcli.derive.backprop import backprop
 from gradcli.errors import EXIT_USAGE, OptionError
@@ -29,7 +29,7 @@ from gradcli.registry import FUNCTIONS, OPERATORS, SELU_ALPHA, SELU_SCALE
 
 DPS = 50
 # selu's mp rule uses the float64 constants exactly, as its float64 and symbolic rules do (the
-# decimal ones of tests/test_ops.py differ in the 17th digit): its reference here does too.
+# decimal ones of tests/registry/test_ops.py differ in the 17th digit): its reference here does too.
 _SCALE, _ALPHA = MPF(SELU_SCALE), MPF(SELU_ALPHA)
 REFERENCE = {
     **REFERENCE,

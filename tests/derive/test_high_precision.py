@@ -9,7 +9,7 @@ import sys
 import mpmath as mp
 import numpy as np
 import pytest
-from test_backprop import _mp_grad
+from derive.test_backprop import _mp_grad
 
 from gradcli import grad
 from gradcli.derive.gradient import compute
@@ -19,7 +19,7 @@ from gradcli.language.parse import parse
 
 
 def _truth(text: str, x: float):
-    """The derivative by mpmath.diff on an mpmath evaluation of the text (tests/test_backprop.py)."""
+    """The derivative by mpmath.diff on an mpmath evaluation of the text (tests/derive/test_backprop.py)."""
     with mp.workdps(60):
         return _mp_grad(text, {"x": x}, ("x",))[0]
 

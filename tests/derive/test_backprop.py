@@ -161,7 +161,7 @@ MP_NAMES.update(min=min, max=max, pow=lambda x, y: x**y, pi=mp.pi, e=mp.e)
 def test_mp_table_covers_the_whole_registry():
     needed = [(sym, op.min_args) for sym, op in OPERATORS.items()] + CALLS
     missing = [case for case in needed if case not in MP]
-    assert not missing, f"add mpmath versions of {missing} to MP in tests/test_backprop.py"
+    assert not missing, f"add mpmath versions of {missing} to MP in tests/derive/test_backprop.py"
     assert set(BINARY) | set(UNARY) == set(OPERATORS)
 
 

@@ -1,7 +1,7 @@
 """Functions added for issue 14: ln, cbrt, sec, csc, cot, where — behaviours beyond test_ops' grid.
 
 Their forward rules, partials, kink rules and complex-step rules are checked against mpmath with
-every other op in tests/test_ops.py, and their high-precision forms in tests/test_precise.py.
+every other op in tests/registry/test_ops.py, and their high-precision forms in tests/language/test_precise.py.
 """
 
 from __future__ import annotations
