@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rich.console import Console
 from registry.test_ops import REFERENCE  # the mpmath oracle for every registry entry
+from rich.console import Console
 
 from gradcli.analysis.activation import evaluate_activation, expression_text
 from gradcli.analysis.health import healthy_range, slope_of

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from derive.test_backprop import CALLS, COORD, RANDOM, VARS, Reject, _trees, mp_eval, render
 
+from derive.test_backprop import CALLS, COORD, RANDOM, VARS, Reject, _trees, mp_eval, render
 from gradcli.derive.bound import ULPS, bounded_backprop
 from gradcli.language.evaluate import columns, forward
 from gradcli.language.parse import parse

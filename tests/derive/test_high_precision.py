@@ -9,8 +9,8 @@ import sys
 import mpmath as mp
 import numpy as np
 import pytest
-from derive.test_backprop import _mp_grad
 
+from derive.test_backprop import _mp_grad
 from gradcli import grad
 from gradcli.derive.gradient import compute
 from gradcli.derive.precise import MAX_DIGITS, check_precision
