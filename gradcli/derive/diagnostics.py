@@ -218,7 +218,12 @@ def _small_warning(
             name,
             "uncertain",
             f"{said}: {cause}, so gradcli cannot tell how, or whether, f changes with {name} here; "
-            "--precision auto (the default) or --precision N evaluates it in high precision",
+            + (
+                "more digits (--precision N) may settle it"
+                if rec is not None
+                else "high precision (--precision, auto by default) settles such points unless it "
+                "is off, a function has no high-precision form or a value lies beyond 1e4932"
+            ),
             {**details, "bound": _json(b)},
         )
     if why.reason == "constant":

@@ -35,6 +35,12 @@ Interface
 ``UnsupportedPrecision``
     An :class:`~gradcli.errors.OptionError` (exit 2), raised by all of the above when ``expr``
     uses an op whose ``mp`` rule is None.
+``BeyondRange``
+    Raised by all of the above when an argument or a result of some op lies beyond
+    2**+-``MAGNITUDE`` (about 10**+-4932, past IEEE quad precision's range), or when ``x**y``
+    would: there mpmath's cost grows with the size of the exponent (a power with an exponent of
+    2**16000 takes seconds), and no float64 result depends on the digits. The caller keeps
+    float64's value and its bound.
 
 Kinks and removable singularities
 ---------------------------------
@@ -67,6 +73,33 @@ class UnsupportedPrecision(OptionError):
 
 # (op name, number of arguments) -> the parsed rule of each partial; (op name, "weight") -> [weight]
 _RULES: dict[tuple[str, int | str], list[Expression]] = {}
+
+
+MAGNITUDE = 16384  # |log2 v| past this: beyond IEEE quad's range, not evaluated in mpmath
+
+
+class BeyondRange(Exception):
+    """Some intermediate value lies beyond 2**+-MAGNITUDE, where mpmath's cost is unbounded."""
+
+
+def _magnitude(x: Any) -> int:
+    """|log2 |x|| rounded up, for a finite nonzero mpf; 0 for 0, inf and NaN."""
+    mpf = getattr(x, "_mpf_", None)
+    if mpf is None or not mpf[1]:
+        return 0
+    return abs(mpf[2] + mpf[3])
+
+
+def _within(op: Op, args: Sequence[Any]) -> None:
+    """Raise :class:`BeyondRange` if an argument of ``op``, or x**y's result, is out of range."""
+    for a in args:
+        if _magnitude(a) > MAGNITUDE:
+            raise BeyondRange(op.name)
+    if op.name == "pow" and _magnitude(args[0]) and args[1] != 0:
+        # |log2 |x**y|| = |y| * |log2 |x||: refuse before mpmath spends the time
+        y = abs(args[1])
+        if y > MAGNITUDE or y * (_magnitude(args[0]) + 1) > 2 * MAGNITUDE:
+            raise BeyondRange(op.name)
 
 
 def supported(expr: Expression) -> None:
@@ -122,13 +155,17 @@ def _apply(op: Op, args: Sequence[Any]) -> Any:
 
     if op.mp is None:
         _refuse(op)
+    _within(op, args)
     try:
         result = op.mp(*args)  # type: ignore[misc]
     except (ZeroDivisionError, ValueError, OverflowError, ArithmeticError):
         return mpmath.nan
     if isinstance(result, mpmath.mpc):
-        return mpmath.mpf(result.real) if result.imag == 0 else mpmath.nan
-    return mpmath.mpf(result)
+        result = mpmath.mpf(result.real) if result.imag == 0 else mpmath.nan
+    result = mpmath.mpf(result)
+    if _magnitude(result) > MAGNITUDE:
+        raise BeyondRange(op.name)
+    return result
 
 
 def _evaluate(rule: Expression, bind: Mapping[str, Any]) -> Any:

@@ -25,12 +25,12 @@ def terminal_plot(c: Curves, columns: int, rows: int = 18, color: bool = False) 
     scale = scale_of(c.f, c.slope)  # both curves share the y axis, so one factor
     f, slope = c.f / scale, c.slope / scale
     shown = np.concatenate([f[ok_f], slope[ok_d]])
-    fig.set_x_limits(float(c.x[0]), float(c.x[-1]))
+    fig.set_x_limits(*_span(float(c.x[0]), float(c.x[-1])))
     if len(shown):
         lo, hi = float(shown.min()), float(shown.max())
         if lo == hi:
             lo, hi = lo - 1.0, hi + 1.0
-        fig.set_y_limits(lo, hi)
+        fig.set_y_limits(*_span(lo, hi))
     if ok_f.any():
         fig.plot(c.x[ok_f].tolist(), f[ok_f].tolist(), label=f_label, lc="blue" if color else None)
     if ok_d.any():
@@ -44,6 +44,17 @@ def terminal_plot(c: Curves, columns: int, rows: int = 18, color: bool = False) 
     notes = [scale_text(scale)] if scale != 1.0 else []
     lines = [*fig.show(legend=True).splitlines(), *notes, *_undefined_text(c), _vanishing_text(c)]
     return "\n".join(part for line in lines for part in _fit(line, columns)) + "\n"
+
+
+def _span(lo: float, hi: float) -> tuple[float, float]:
+    """Axis limits around ``lo``..``hi`` that plotille can divide into cells: at least 1e-12
+    relative and 1e-300 absolute wide, so a range such as 0..5e-324 is widened, not a division
+    by zero."""
+    need = max(max(abs(lo), abs(hi)) * 1e-12, 1e-300)
+    if not hi - lo >= need:
+        mid = lo / 2 + hi / 2
+        lo, hi = mid - need, mid + need
+    return lo, hi
 
 
 def _figure(columns: int, rows: int, color: bool) -> Any:

@@ -109,3 +109,34 @@ def test_mpmath_is_not_imported_without_lost_digits():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_values_beyond_quad_range_are_not_chased_in_mpmath():
+    """An intermediate past 2**+-16384 (exp(-x**2) at x = 1e200, a power of a huge exponent) stops
+    the high-precision pass at once: mpmath's cost grows with such exponents without bound."""
+    from gradcli.language.precise import MAGNITUDE, BeyondRange, values
+
+    with pytest.raises(BeyondRange):
+        values(parse("exp(-x*x)"), [1e200], 40)
+    with pytest.raises(BeyondRange):
+        values(parse("1.2**x"), [-8.3e6], 40)
+    # inside the range the values are mpmath's own
+    got = values(parse("exp(-x*x)"), [100.0], 40)[-1]
+    with mp.workdps(40):
+        assert abs(got / mp.exp(-(mp.mpf(100) ** 2)) - 1) < mp.mpf(10) ** -38
+    assert abs(mp.log(got, 2)) < MAGNITUDE
+
+
+@pytest.mark.parametrize(
+    ("text", "x"), [("atan(abs(csc(3.5)))**sinh(pi*x*e)", -972763.0), ("x*(1+erf(x/sqrt(2)))/2", -9.86e226)]
+)
+def test_points_beyond_quad_range_keep_float64_and_its_bound(text, x):
+    r = compute(parse(text), np.array([[x]]), method="backprop")
+    assert r.precise is None or r.precise[0] is None  # not re-evaluated
+    assert np.isfinite(r.value[0])
+
+
+def test_sigmoid_underflow_is_still_re_evaluated():
+    r = compute(parse("1/(1+exp(-x))"), np.array([[-1000.0]]), method="backprop")
+    assert r.precise[0] is not None
+    assert r.precise[0].gradient[0].startswith("5.07595889754945")

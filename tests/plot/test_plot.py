@@ -266,3 +266,17 @@ def test_sizes_take_ascii_digits_only(size):
     result = run("plot", "x", "--size", size, "--output", "never.png")
     assert result.exit_code == 2
     assert result.stderr.startswith("gradcli: error: size ") and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["softsign", "--at", "0", "--at", "5e-324", "--plot"],
+        ["plot", "x", "--range", "0:5e-324"],
+        ["plot", "--points", "2", "(3.5-a)/(1e308+5e-324)*(5e-324-0)^1e-8/1e16"],
+    ],
+)
+def test_a_range_narrower_than_float_cells_is_widened_not_a_crash(args):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "⠀" in result.output or "|" in result.output  # a drawing came out
