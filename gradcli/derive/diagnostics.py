@@ -222,7 +222,7 @@ def _small_warning(
                 "more digits (--precision N) may settle it"
                 if rec is not None
                 else "high precision (--precision, auto by default) settles such points unless it "
-                "is off, a function has no high-precision form or a value lies beyond 1e4932"
+                "is off, a function has no high-precision form or a value lies beyond 1e5050000"
             ),
             {**details, "bound": _json(b)},
         )

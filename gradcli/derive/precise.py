@@ -163,7 +163,7 @@ def reevaluate(
     """One point's value, gradient and gradient bound in high precision.
 
     None where f is not defined there, or where some intermediate value lies beyond
-    10**+-4932 (:class:`~gradcli.language.precise.BeyondRange`): the float64 result and its
+    10**+-5,050,000 (:class:`~gradcli.language.precise.BeyondRange`): the float64 result and its
     bound then stand, so the cost of a point stays bounded.
 
     ``grad``, ``bound``: float64 backprop's gradient and bound at the point (k,);
@@ -179,7 +179,7 @@ def reevaluate(
             f1, g1 = _sweep(expr, point, p)
             f2, g2 = _sweep(expr, point, p + STEP)
         except BeyondRange:
-            return None  # an intermediate past 10**+-4932: float64 and its bound stand
+            return None  # an intermediate past 10**+-5,050,000: float64 and its bound stand
         if mp.isnan(f2) or any(mp.isnan(x) for x in g2):
             return None
         converged = _agree(g1, g2) and _agree([f1], [f2])

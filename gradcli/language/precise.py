@@ -37,7 +37,7 @@ Interface
     uses an op whose ``mp`` rule is None.
 ``BeyondRange``
     Raised by all of the above when an argument or a result of some op lies beyond
-    2**+-``MAGNITUDE`` (about 10**+-4932, past IEEE quad precision's range), or when ``x**y``
+    2**+-``MAGNITUDE`` (about 10**+-5,050,000), or when ``x**y``
     would: there mpmath's cost grows with the size of the exponent (a power with an exponent of
     2**16000 takes seconds), and no float64 result depends on the digits. The caller keeps
     float64's value and its bound.
@@ -61,7 +61,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import OptionError
-from ..registry import CONSTANTS, NaryRule, Op
+from ..registry import CONSTANTS, MAGNITUDE, BeyondRange, NaryRule, Op
 from .nodes import Call, Const, Expression, Var
 from .parse import parse
 from .symbolic import rule_texts
@@ -73,13 +73,6 @@ class UnsupportedPrecision(OptionError):
 
 # (op name, number of arguments) -> the parsed rule of each partial; (op name, "weight") -> [weight]
 _RULES: dict[tuple[str, int | str], list[Expression]] = {}
-
-
-MAGNITUDE = 16384  # |log2 v| past this: beyond IEEE quad's range, not evaluated in mpmath
-
-
-class BeyondRange(Exception):
-    """Some intermediate value lies beyond 2**+-MAGNITUDE, where mpmath's cost is unbounded."""
 
 
 def _magnitude(x: Any) -> int:

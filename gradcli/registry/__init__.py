@@ -26,7 +26,8 @@ Conventions
   everywhere except on the kink itself, where complex step is refused.
 * ``mp`` is the same function on mpmath numbers, exact to the working precision, following the
   float64 rule's conventions (relu(0) = 0, NaN outside the domain rather than a complex value,
-  log(0) = -inf, x/0 = +-inf); mpmath is imported only when such a rule runs.
+  log(0) = -inf, x/0 = +-inf); mpmath is imported only when such a rule runs. A rule may raise
+  :class:`BeyondRange` where its result lies beyond 2**+-``MAGNITUDE`` (about 10**+-5,050,000).
 * ``symbolic`` gives the partials as gradcli expression text: ``gradcli diff`` prints
   derivatives built from it and :mod:`gradcli.language.precise` evaluates it in high precision.
 * Rules are chosen to be stable: sigmoid' = sigmoid(x)*sigmoid(-x), tanh' = sech(x)**2,
@@ -40,7 +41,7 @@ import math
 
 from . import activations, arithmetic, elementary, gamma, hyperbolic, piecewise, special, trig
 from .activations import SELU_ALPHA, SELU_SCALE
-from .op import Activation, NaryRule, Op, nonfinite_reason
+from .op import MAGNITUDE, Activation, BeyondRange, NaryRule, Op, nonfinite_reason
 
 OPERATORS: dict[str, Op] = {op.symbol: op for op in arithmetic.OPS}  # type: ignore[misc]
 
@@ -71,10 +72,12 @@ __all__ = [
     "ACTIVATIONS",
     "CONSTANTS",
     "FUNCTIONS",
+    "MAGNITUDE",
     "OPERATORS",
     "SELU_ALPHA",
     "SELU_SCALE",
     "Activation",
+    "BeyondRange",
     "NaryRule",
     "Op",
     "nonfinite_reason",

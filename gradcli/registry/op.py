@@ -20,6 +20,18 @@ Array = np.ndarray
 Rule = Callable[..., Array]
 
 
+MAGNITUDE = 2**24  # |log2 v| past this (about 10**+-5,050,000): no mp value
+
+
+class BeyondRange(Exception):
+    """An ``mp`` rule's argument or result lies beyond 2**+-MAGNITUDE.
+
+    mpmath represents such numbers, but its cost grows with their exponents without bound (a
+    power with an exponent near 2**16000 takes seconds), and no float64 result depends on their
+    digits; an ``mp`` rule may raise this instead of computing one.
+    """
+
+
 class NaryRule(NamedTuple):
     """The symbolic partials of an op with any number of arguments, in linear size.
 

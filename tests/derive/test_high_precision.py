@@ -112,14 +112,14 @@ def test_mpmath_is_not_imported_without_lost_digits():
 
 
 def test_values_beyond_quad_range_are_not_chased_in_mpmath():
-    """An intermediate past 2**+-16384 (exp(-x**2) at x = 1e200, a power of a huge exponent) stops
+    """An intermediate past 2**+-2**24 (exp(-x**2) at x = 1e200, a power of a huge exponent) stops
     the high-precision pass at once: mpmath's cost grows with such exponents without bound."""
     from gradcli.language.precise import MAGNITUDE, BeyondRange, values
 
     with pytest.raises(BeyondRange):
         values(parse("exp(-x*x)"), [1e200], 40)
     with pytest.raises(BeyondRange):
-        values(parse("1.2**x"), [-8.3e6], 40)
+        values(parse("1.2**x"), [-8.3e9], 40)
     # inside the range the values are mpmath's own
     got = values(parse("exp(-x*x)"), [100.0], 40)[-1]
     with mp.workdps(40):
@@ -140,3 +140,30 @@ def test_sigmoid_underflow_is_still_re_evaluated():
     r = compute(parse("1/(1+exp(-x))"), np.array([[-1000.0]]), method="backprop")
     assert r.precise[0] is not None
     assert r.precise[0].gradient[0].startswith("5.07595889754945")
+
+
+def test_erfc_tail_past_the_range_is_refused_cheaply():
+    from gradcli.registry import BeyondRange
+    from gradcli.registry.special import mp_erfc
+
+    with mp.workdps(30):
+        assert abs(mp_erfc(mp.mpf(4000)) / mp.erfc(mp.mpf(4000)) - 1) < mp.mpf(10) ** -28
+        for x in (4097.0, 1e114, 1e200):
+            with pytest.raises(BeyondRange):
+                mp_erfc(mp.mpf(x))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "plot --points 10 'erf(relu((where(2, 5e-324, 100)^x2)))-min(1e16, 0, 1e-320)'",
+        "grad --at b=log(2),x10=-3.66562e+24 --method richardson --direction -8663.18,2435.0 "
+        "'sqrt(erfc(((gelu(2)+(b-2))-(x10**1e16))))'",
+        "gelu --at 1e-100:-6.29825e+114:5 --method forward --eps 1e-300",
+    ],
+)
+def test_astronomical_intermediates_neither_crash_nor_stall(args):
+    from conftest import gradcli
+
+    result = gradcli(args)
+    assert result.exit_code in (0, 1), result.stderr
