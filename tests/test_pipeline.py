@@ -25,7 +25,7 @@ from gradcli import pipeline
 from gradcli.cli import main
 from gradcli.derive.gradient import compute
 from gradcli.language.parse import parse
-from gradcli.points import reader as stream
+from gradcli.points import chunks
 
 EXPR = "3*(a+b*c)"
 FORWARD = ("--method", "forward", "--eps", "0.01")
@@ -296,7 +296,7 @@ def test_a_pause_inside_a_line_still_writes_the_lines_before_it(monkeypatch: pyt
             if "4,5,6," in self.getvalue():
                 self.flushed.set()
 
-    monkeypatch.setattr(stream, "READ_BYTES", 4)  # tiny reads and chunks: more input is ready
+    monkeypatch.setattr(chunks, "READ_BYTES", 4)  # tiny reads and chunks: more input is ready
     read_fd, write_fd = os.pipe()  # after each of the first two lines, then a pause mid-line
     out = Out()
     with os.fdopen(read_fd, "rb", buffering=0) as source:

@@ -20,31 +20,9 @@ import ast
 import warnings
 
 from ..errors import ExpressionError, quote, short
-from ..registry import CONSTANTS, FUNCTIONS, OPERATORS, Op
-from .nodes import MAX_DEPTH, MAX_LENGTH, MAX_NODES, Call, Const, Expression, Node, Var, natural_order
-
-# Hints for the non-ASCII characters people paste most often.
-_UNICODE_HINTS = {
-    "\u2212": "write - instead",  # MINUS SIGN
-    "\u2013": "write - instead",  # EN DASH
-    "\u2014": "write - instead",  # EM DASH
-    "\u2010": "write - instead",  # HYPHEN
-    "\u00d7": "write * instead",  # MULTIPLICATION SIGN
-    "\u00b7": "write * instead",  # MIDDLE DOT
-    "\u22c5": "write * instead",  # DOT OPERATOR
-    "\u2217": "write * instead",  # ASTERISK OPERATOR
-    "\u00f7": "write / instead",  # DIVISION SIGN
-    "\u2215": "write / instead",  # DIVISION SLASH
-    "\u00b2": "write **2 instead",  # SUPERSCRIPT TWO
-    "\u00b3": "write **3 instead",  # SUPERSCRIPT THREE
-    "\u03c0": "write pi instead",  # GREEK SMALL LETTER PI
-    "\u221a": "write sqrt(x) instead",  # SQUARE ROOT
-    "\u00a0": "replace it with an ordinary space",  # NO-BREAK SPACE
-    "\u2018": "gradcli expressions take no quotes",
-    "\u2019": "gradcli expressions take no quotes",
-    "\u201c": "gradcli expressions take no quotes",
-    "\u201d": "gradcli expressions take no quotes",
-}
+from ..registry import CONSTANTS, FUNCTIONS, OPERATORS
+from .nodes import MAX_DEPTH, MAX_NODES, Call, Const, Expression, Node, Var, natural_order
+from .text import caret_as_power, check_text, suggest, syntax_error, usage
 
 # Node types refused with a sentence of their own (anything not in _BUILDERS is refused too).
 _REFUSED: dict[type, tuple[str, str | None]] = {
@@ -90,10 +68,7 @@ _PARSER_HEADROOM = 2_000  # frames of recursion ast.parse may use on top of the 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.BitXor: "**"}
 _UNARY = {ast.USub: "neg", ast.UAdd: "pos"}
 
-# A number written straight against a name, like 2x or 3.5e: implied multiplication.
-_IMPLIED_PRODUCT = r"(?<![\w.])((?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)([A-Za-z_]\w*)"
 _DOUBLE_UNDERSCORE = "__"
-_ALLOWED_CONTROL = "\t\r\n"
 
 
 def parse(text: str) -> Expression:
@@ -104,68 +79,14 @@ def parse(text: str) -> Expression:
     at most ``MAX_NODES`` nodes nested at most ``MAX_DEPTH`` deep. Runs in time linear in the
     text and never recurses over the user's tree.
     """
-    _check_text(text)
+    check_text(text)
     # ast reports columns per line; newlines and tabs become spaces so columns stay true.
     flat = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
     indent = len(flat) - len(flat.lstrip())  # Python reads leading spaces as an indent: skip them
-    python, where = _caret_as_power(flat[indent:])
+    python, where = caret_as_power(flat[indent:])
     where = [i + indent for i in where]
     tree = _ast_parse(flat, python, where)
     return _Builder(flat, where).build(tree.body)
-
-
-def _caret_as_power(text: str) -> tuple[str, list[int]]:
-    """Spell ``^`` as ``**`` (so it gets the power's precedence and right-to-left grouping).
-
-    Returns the text for Python's parser and, for each of its offsets (and one past the end),
-    the offset in ``text`` it came from, so columns and node texts stay the user's own.
-    """
-    if "^" not in text:
-        return text, list(range(len(text) + 1))
-    where: list[int] = []
-    for i, ch in enumerate(text):
-        where.extend((i, i) if ch == "^" else (i,))
-    where.append(len(text))
-    return text.replace("^", "**"), where
-
-
-def _check_text(text: str) -> None:
-    if len(text) > MAX_LENGTH:
-        raise ExpressionError(
-            f"expression is {len(text):,} characters long; the limit is {MAX_LENGTH:,}", text
-        )
-    if not text.isascii() or not text.replace("\t", " ").replace("\r", " ").replace("\n", " ").isprintable():
-        _refuse_character(text)
-    if not text.strip():
-        raise ExpressionError("expression is empty", text, hint='try, e.g., "3*(a+b*c)"')
-    body = text.strip()
-    breaks = [i for i in (body.find("\n"), body.find("\r")) if i >= 0]
-    if breaks:  # an expression is one line of mathematics: nothing after a line break is ignored
-        column = text.index(body) + min(breaks) + 1
-        raise ExpressionError(
-            "an expression is one line: it holds a line break",
-            text,
-            column,
-            hint="write the whole expression on one line",
-        )
-    if "#" in text:  # Python would read the rest as a comment and ignore it
-        raise ExpressionError(
-            "'#' is not allowed: an expression holds no comments", text, text.index("#") + 1
-        )
-
-
-def _refuse_character(text: str) -> None:
-    for i, ch in enumerate(text):
-        if not ch.isascii() or (not ch.isprintable() and ch not in _ALLOWED_CONTROL):
-            import unicodedata
-
-            name = unicodedata.name(ch, "control character")
-            raise ExpressionError(
-                f"character {ch!r} (U+{ord(ch):04X} {name}) is not allowed",
-                text,
-                i + 1,
-                hint=_UNICODE_HINTS.get(ch, "expressions are plain ASCII"),
-            )
 
 
 def _ast_parse(text: str, python: str, where: list[int]) -> ast.Expression:
@@ -189,7 +110,7 @@ def _ast_parse(text: str, python: str, where: list[int]) -> ast.Expression:
             warnings.simplefilter("ignore")  # e.g. SyntaxWarning for 1if: the error says it all
             return ast.parse(python, mode="eval")
     except SyntaxError as exc:
-        raise _syntax_error(text, exc, where) from None
+        raise syntax_error(text, exc, where) from None
     except (RecursionError, MemoryError):
         raise ExpressionError(
             "expression is nested too deeply for the parser",
@@ -200,46 +121,6 @@ def _ast_parse(text: str, python: str, where: list[int]) -> ast.Expression:
         raise ExpressionError(f"expression is not valid: {exc}", text) from None
     finally:
         sys.setrecursionlimit(limit)
-
-
-def _syntax_error(text: str, exc: SyntaxError, where: list[int]) -> ExpressionError:
-    import re
-
-    match = re.search(_IMPLIED_PRODUCT, text) if exc.msg.startswith("invalid") else None
-    if match:
-        number, name = match.groups()
-        return ExpressionError(
-            f"{quote(number + name)} is not valid",
-            text,
-            match.start() + 1,
-            len(match.group(0)),
-            hint=f"write {short(number)}*{short(name)}",
-        )
-    message = exc.msg.split(".", 1)[0] if exc.msg.startswith("invalid syntax") else exc.msg
-    if "Exceeds the limit" in message:
-        return ExpressionError(
-            "a number literal has too many digits", text, hint="use scientific notation, e.g. 1e300"
-        )
-    if "too many nested parentheses" in message:
-        return ExpressionError(
-            "parentheses are nested too deeply", text, hint="Python's parser allows 200 levels"
-        )
-    if not exc.offset or exc.offset > len(where) - 1:  # Python reports no place: it ran out
-        return ExpressionError(
-            "expression ends too early",
-            text,
-            max(len(text.rstrip()), 1),
-            hint="is an operand or ')' missing?",
-        )
-    start = exc.offset - 1
-    column = where[start] + 1
-    length = 1
-    if exc.end_offset and exc.end_lineno == exc.lineno and exc.end_offset > exc.offset:
-        length = where[min(exc.end_offset - 1, len(where) - 1)] - where[start]
-    piece = text[column - 1 : column - 1 + length]
-    detail = f" near {quote(piece)}" if piece.strip() else ""
-    hint = "is an operator missing, as in x*y?" if "forgot a comma" in exc.msg else None
-    return ExpressionError(f"{message}{detail}", text, column, length, hint)
 
 
 class _Builder:
@@ -327,7 +208,7 @@ class _Builder:
         if op is None:
             if name in CONSTANTS:
                 raise self.fail(f"'{name}' is a constant, not a function", func, hint=f"write {name}*(...)")
-            raise self.fail(f"unknown function {quote(name)}", func, hint=_suggest(name))
+            raise self.fail(f"unknown function {quote(name)}", func, hint=suggest(name))
         if node.keywords:
             kw = node.keywords[0]
             raise self.fail("keyword arguments are not allowed", kw, hint="pass arguments by position")
@@ -339,7 +220,7 @@ class _Builder:
             raise self.fail(
                 f"{name}() takes {op.arity_text()}, not {n}",
                 node,
-                hint=f"usage: {_usage(op, name)}",
+                hint=f"usage: {usage(op, name)}",
             )
 
     def add(self, node: ast.AST, args: list[int]) -> int:
@@ -421,17 +302,3 @@ class _Builder:
             # The index is fixed once every name is known (see build); 0 stands in until then.
             self.var_slots[name] = self.push(Var(name, 0, self.column(node)), 0)
         return self.var_slots[name]
-
-
-def _usage(op: Op, name: str) -> str:
-    forms = op.signature.split("  ")
-    return next((form for form in forms if form.startswith(f"{name}(")), forms[0])
-
-
-def _suggest(name: str) -> str | None:
-    import difflib
-
-    close = difflib.get_close_matches(name.lower(), [*FUNCTIONS], n=1, cutoff=0.6)
-    if close:
-        return f"did you mean '{close[0]}'?"
-    return "run 'gradcli functions' for the list"

@@ -28,34 +28,14 @@ that finds the bad lines otherwise; both give the same points. numpy and the std
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..errors import GradcliError, PointsError, quote, short
-from ..registry import CONSTANTS
-from .values import NUMBER_BYTES, is_number, read_value, spells_non_finite, underflows
-
-CHUNK_BYTES = 1 << 20  # a full chunk: ~1 MiB of text (about 20,000 lines of three numbers)
-READ_BYTES = 1 << 16  # one read from the source
-POSITIONAL, NAMED, HEADER = "positional", "named", "header"
-
-
-class Layout(NamedTuple):
-    """How each line of a stream maps to the expression's variables.
-
-    ``sep`` is ``","``, ``"\\t"`` or None (runs of spaces); ``columns`` are the input columns'
-    names (a header's, or the positional order); ``index[j]`` is the input column that holds
-    variable j (positional and header layouts).
-    """
-
-    kind: str
-    sep: str | None
-    variables: tuple[str, ...]
-    columns: tuple[str, ...]
-    index: tuple[int, ...]
+from ..errors import PointsError
+from .chunks import CHUNK_BYTES, Chunk, data_line, read_chunks
+from .layout import HEADER, NAMED, POSITIONAL, Layout, detect, join_fields, parse_line
+from .values import NUMBER_BYTES, underflows
 
 
 class BadLine(NamedTuple):
@@ -77,159 +57,6 @@ class Block(NamedTuple):
     rows: list[str]
     lines: list[int]
     bad: list[BadLine]
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-class Chunk(NamedTuple):
-    """Whole lines of text starting at line ``first`` (1-based); ``more``: more input is ready now."""
-
-    text: str
-    first: int
-    more: bool
-    nbytes: int
-
-
-def read_chunks(source: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
-    """Chunks of whole lines from a binary file object, handed out as soon as input pauses.
-
-    Reads with ``os.read`` where ``source`` has a file descriptor (so a pipe's data is used as
-    soon as it arrives) and asks ``select`` whether more is ready (a pause in the middle of a
-    line gives an empty chunk, so the caller can write what it has); otherwise (an in-memory
-    stream) reads ``source.read``. A chunk ends at a newline, except the last, which holds any
-    final line without one, so memory is bounded by the chunk size plus the longest line. Bytes
-    that are not UTF-8 are replaced (the line is then reported as not a number); a UTF-8 byte
-    order mark at the very start is dropped, and a UTF-16 one raises :class:`GradcliError`.
-    """
-    read, ready = _reader(source)
-    pending = bytearray()  # appended in place: a line longer than a chunk costs linear time, not quadratic
-    line = 1
-    while True:
-        searched = len(pending)  # what is pending holds no newline (it was cut after the last one)
-        data = read(READ_BYTES)
-        eof = not data
-        pending += data
-        while not eof and len(pending) < chunk_bytes and ready():
-            data = read(READ_BYTES)
-            eof = not data
-            pending += data
-        cut = len(pending) if eof else pending.rfind(b"\n", searched) + 1
-        if cut:
-            piece = bytes(pending[:cut])
-            del pending[:cut]
-            if line == 1 and piece[:2] in (b"\xff\xfe", b"\xfe\xff"):
-                raise GradcliError(
-                    "the input is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8",
-                    hint="convert it first: iconv -f UTF-16 -t UTF-8 FILE, or save it as CSV UTF-8",
-                )
-            text = piece.decode("utf-8", errors="replace")
-            if line == 1:
-                text = text.removeprefix("\ufeff")  # a byte order mark (Excel's "CSV UTF-8") is not data
-            yield Chunk(text, line, not eof and ready(), len(piece))
-            line += text.count("\n")
-        elif not eof and not ready():
-            yield Chunk("", line, False, 0)  # only part of a line so far: a pause, all the same
-        if eof:
-            return
-
-
-def _reader(source: Any) -> tuple[Any, Any]:
-    """``read(n)`` and ``ready()`` for ``source``; a read that fails raises :class:`GradcliError`.
-
-    A file descriptor left non-blocking (by whatever started gradcli) is waited on with
-    ``select``, as if it were blocking.
-    """
-    try:
-        fd = source.fileno()
-    except (AttributeError, OSError, ValueError):
-        read = getattr(source, "read1", source.read)
-        return read, lambda: False
-    import select
-
-    def ready() -> bool:
-        try:
-            return bool(select.select([fd], [], [], 0)[0])
-        except (OSError, ValueError):
-            return False
-
-    def read(n: int) -> bytes:
-        while True:
-            try:
-                return os.read(fd, n)
-            except BlockingIOError:
-                select.select([fd], [], [])
-            except OSError as exc:
-                name = getattr(source, "name", None)
-                where = "stdin" if name in (None, 0, "<stdin>") else repr(name)
-                raise GradcliError(f"cannot read {where}: {exc.strerror or exc}") from None
-
-    return read, ready
-
-
-# --- layout ----------------------------------------------------------------------------------
-
-
-def data_line(text: str) -> tuple[int, str] | None:
-    """The first line of ``text`` that is neither blank nor a comment: (its 0-based index, text)."""
-    for i, line in enumerate(text.split("\n")):
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#"):
-            return i, line.rstrip("\r")
-    return None
-
-
-def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = None) -> Layout:
-    """The layout of a stream whose first data line is ``line`` (see the module docstring).
-
-    A header that lacks a variable, or names one twice, raises :class:`PointsError`.
-    """
-    variables = tuple(variables)
-    if not variables:
-        raise PointsError("the expression has no variables, so there are no points to read")
-    sep = _separator(line)
-    fields = [_unquote(f.strip()) for f in _split(line, sep)]
-    listing = f"the expression's variables are {short(', '.join(variables), width=200)}"
-    numbers = any(is_number(f) or spells_non_finite(f) for f in fields)  # nan, inf: values, not names
-    names = any(f.isidentifier() and f not in CONSTANTS for f in fields)
-    if "=" not in line and names and not numbers:
-        for name in variables:
-            if fields.count(name) != 1:
-                how = "has no column" if name not in fields else "has more than one column"
-                raise PointsError(f"the header line {quote(line.strip())} {how} for {name}", hint=listing)
-        return Layout(HEADER, sep, variables, tuple(fields), tuple(fields.index(v) for v in variables))
-    positional = tuple(order) if order is not None else variables
-    kind = NAMED if "=" in line else POSITIONAL
-    return Layout(kind, sep, variables, positional, tuple(positional.index(v) for v in variables))
-
-
-def _unquote(text: str) -> str:
-    """``text`` without one pair of enclosing double quotes (a quoted CSV field), if it has them."""
-    return text[1:-1] if len(text) > 1 and text[0] == text[-1] == '"' else text
-
-
-def _split(line: str, sep: str | None) -> list[str]:
-    """The fields of ``line`` as written; a separator inside double quotes (``"Smith, J",5``) or
-    inside parentheses (``atan2(1,2)``, as ``--at`` reads it) is text."""
-    if sep is None:
-        return line.split()
-    if '"' not in line and "(" not in line:
-        return line.split(sep)
-    fields, start, quoted, depth = [], 0, False, 0
-    for i, ch in enumerate(line):
-        if ch == '"':
-            quoted = not quoted
-        elif quoted:
-            continue
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth = max(depth - 1, 0)
-        elif ch == sep and not depth:
-            fields.append(line[start:i])
-            start = i + 1
-    fields.append(line[start:])
-    return fields
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -278,7 +105,7 @@ def _fast(lines: list[str], body: str, first: int, layout: Layout, out_sep: str)
         if sep == out_sep:
             rows = lines
         elif out_sep in body:
-            rows = [_join(line.split(sep), out_sep) for line in lines]
+            rows = [join_fields(line.split(sep), out_sep) for line in lines]
         else:
             rows = [out_sep.join(line.split(sep)) for line in lines]
     if width == k:
@@ -405,91 +232,11 @@ def _slow(lines: list[str], first: int, layout: Layout, out_sep: str) -> Block:
     return Block(array, rows, numbers, bad)
 
 
-def parse_line(line: str, layout: Layout, out_sep: str) -> tuple[list[float], str]:
-    """One line -> (values in variable order, its output row text); :class:`PointsError` if bad."""
-    variables, k = layout.variables, len(layout.variables)
-    sep = layout.sep if layout.kind == HEADER else _separator(line)
-    raw = _split(line, sep)
-    fields = [f.strip() for f in raw]
-    if layout.kind != HEADER and "=" in line:
-        return _named(fields, variables, layout.columns, out_sep)
-    width = len(layout.columns)
-    if len(fields) != width:
-        what = "the header has" if layout.kind == HEADER else "the expression has"
-        unit = "column" if layout.kind == HEADER else "variable"
-        hint = _listing(layout)
-        if "\r" in line:  # lines ended by CR alone (classic Mac OS) run together into one
-            hint = "it holds a carriage return: end lines with LF or CRLF, e.g. tr '\\r' '\\n' < FILE"
-        raise PointsError(
-            f"{len(fields)} value{'s' * (len(fields) != 1)} but {what} {width} {unit}{'s' * (width != 1)}",
-            hint=hint,
-        )
-    values = [0.0] * k
-    for j, i in enumerate(layout.index):
-        values[j] = _number(fields[i], layout.columns[i])
-    return values, line if sep == out_sep else _join(raw, out_sep)  # as written, quotes and all
-
-
-def _join(fields: list[str], sep: str) -> str:
-    """``fields`` (as written) joined by ``sep``; one that holds ``sep`` unquoted is quoted as CSV quotes it."""
-    return sep.join(
-        f'"{f.replace(chr(34), chr(34) * 2)}"' if sep in f and not _quoted(f) else f for f in fields
-    )
-
-
-def _quoted(field: str) -> bool:
-    text = field.strip()
-    return len(text) > 1 and text[0] == text[-1] == '"'
-
-
-def _separator(line: str) -> str | None:
-    return "," if "," in line else "\t" if "\t" in line else None
-
-
-def _named(
-    fields: list[str], variables: tuple[str, ...], columns: tuple[str, ...], out_sep: str
-) -> tuple[list[float], str]:
-    """``name=value`` fields -> values in ``variables`` order, row text in ``columns`` order."""
-    found: dict[str, float] = {}
-    texts: dict[str, str] = {}
-    for item in fields:
-        name, eq, value = item.partition("=")
-        name = name.strip()
-        if not eq:
-            raise PointsError(
-                f"{quote(item)} is not a name=value pair", hint="give every value a name (a=5,b=3)"
-            )
-        if name not in variables:
-            raise PointsError(
-                f"unknown name {quote(name)}",
-                hint=f"the expression's variables are {short(', '.join(variables), width=200)}",
-            )
-        if name in found:
-            raise PointsError(f"{quote(name)} is given twice")
-        found[name] = _number(value.strip(), name)
-        texts[name] = value.strip()
-    missing = [v for v in variables if v not in found]
-    if missing:
-        raise PointsError(
-            f"no value for {short(', '.join(missing), width=200)}",
-            hint=f"the expression's variables are {short(', '.join(variables), width=200)}",
-        )
-    return [found[v] for v in variables], out_sep.join(texts[v] for v in columns)
-
-
-def _number(text: str, name: str) -> float:
-    """One field's value, read by the one value reader (:mod:`.values`), as ``--at`` reads it."""
-    return read_value(_unquote(text.strip()), f"{name} = ")
-
-
-def _listing(layout: Layout) -> str:
-    if layout.kind == HEADER:
-        return f"the header is {short(','.join(layout.columns), width=200)}"
-    return f"values bind in the order {short(', '.join(layout.columns), width=200)}"
-
-
 __all__ = [
     "CHUNK_BYTES",
+    "HEADER",
+    "NAMED",
+    "POSITIONAL",
     "BadLine",
     "Block",
     "Chunk",

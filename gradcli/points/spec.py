@@ -91,7 +91,8 @@ def parse_span(text: str, with_count: bool | None = None) -> Span:
     """Parse ``start:stop[:count]`` (ends may be constant expressions: ``-pi:pi:9``).
 
     ``with_count`` True requires the count, False forbids it, None allows either. The count is a
-    whole number from 2 to ``MAX_COUNT``; start and stop are finite and differ. Raises
+    whole number from 2 to ``MAX_COUNT``; start and stop are finite and differ, and the count's
+    evenly spaced values all differ as float64 numbers. Raises
     :class:`PointsError` naming the bad piece.
     """
     parts = text.split(":")
@@ -117,6 +118,12 @@ def parse_span(text: str, with_count: bool | None = None) -> Span:
                 f"count {quote(parts[2].strip())} in range {quote(text)} is not a whole number"
                 f" from 2 to {MAX_COUNT:,}",
                 hint="e.g. -10:10:21 gives 21 values, both ends included",
+            )
+        steps = np.diff(np.linspace(start, stop, count))
+        if not (np.all(steps > 0) if stop > start else np.all(steps < 0)):
+            raise PointsError(
+                f"range {quote(text)} is finer than float64 can hold: its {count:,} values would not all differ",
+                hint="use fewer values or a wider range",
             )
     return Span(start, stop, count)
 

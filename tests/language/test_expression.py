@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from gradcli.cli import main
 from gradcli.errors import ExpressionError
-from gradcli.language.nodes import natural_order
-from gradcli.language.parse import (
+from gradcli.language.nodes import (
     MAX_DEPTH,
     MAX_LENGTH,
     MAX_NODES,
@@ -23,8 +22,9 @@ from gradcli.language.parse import (
     Const,
     Expression,
     Var,
-    parse,
+    natural_order,
 )
+from gradcli.language.parse import parse
 from gradcli.registry import FUNCTIONS, OPERATORS
 
 

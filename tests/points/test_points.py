@@ -382,7 +382,8 @@ def test_plot_range_refuses_a_count():
     st.integers(2, 500),
 )
 def test_any_range_has_count_values_from_start_to_stop(start, stop, count):
-    if start == stop:
+    spaced = np.linspace(start, stop, count)
+    if start == stop or len(set(spaced.tolist())) < count:  # too fine for float64: refused
         with pytest.raises(PointsError):
             parse_values(f"{start!r}:{stop!r}:{count}")
         return
@@ -528,3 +529,9 @@ def test_a_5000_digit_value_gives_a_short_error_line():
     assert len(str(info.value)) < 200
     result = CliRunner().invoke(main, ["grad", "x", "--at", "x=" + "9" * 5000 + "e9999"])
     assert result.exit_code == 2 and len(result.stderr) < 300, result.stderr
+
+
+def test_a_range_finer_than_float64_is_refused_not_repeated():
+    with pytest.raises(PointsError, match=r"finer than float64 can hold: its 3 values would not all differ"):
+        parse_values("0:5e-324:3")
+    assert parse_values("0:1e-323:3") == (0.0, 5e-324, 1e-323)
