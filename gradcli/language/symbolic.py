@@ -32,16 +32,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .algebra import (
-    Algebra,
-    SymbolicError,
-    Term,
-    _const_text,
-    _op,
-    rule_texts,
-    to_text,
-)
+from .algebra import Algebra, _op, rule_texts
 from .nodes import Call, Const, Expression, Node, Var
+from .terms import SymbolicError, Term, const_text, to_text
 
 
 def derivatives(expr: Expression, algebra: Algebra | None = None) -> list[Term]:
@@ -144,7 +137,7 @@ def to_expression(
                 index[id(t)] = slot[t.name]  # type: ignore[index]
                 continue
             if t.op is None:
-                nodes.append(Const(t.value, t.name or _const_text(t.value), 0))  # type: ignore[arg-type]
+                nodes.append(Const(t.value, t.name or const_text(t.value), 0))  # type: ignore[arg-type]
             else:
                 label = t.op.symbol if t.op.symbol else t.op.name
                 nodes.append(Call(t.op, tuple(index[id(a)] for a in t.args), label, 0))
