@@ -52,6 +52,15 @@ def header(
     added = output_columns(variables, direction)
     if several:
         added.insert(0, EXPR_COLUMN)
+    check_columns(variables, inputs, added, fmt)
+    if several:
+        return [EXPR_COLUMN, *inputs, *added[1:]]
+    return [*inputs, *added]
+
+
+def check_columns(variables: Sequence[str], inputs: Sequence[str], added: Sequence[str], fmt: str) -> None:
+    """Raise :class:`OptionError` when an input column (a variable or a pass-through column) has
+    the name of an ``added`` output column, or an output column appears twice."""
     seen: set[str] = set()
     for column in added:
         if column in inputs or column in seen:
@@ -62,9 +71,6 @@ def header(
                 hint=f"{hint}, or use --format json",
             )
         seen.add(column)
-    if several:
-        return [EXPR_COLUMN, *inputs, *added[1:]]
-    return [*inputs, *added]
 
 
 def write_delimited(

@@ -18,7 +18,7 @@ from ..options import at_option, eps_option, format_option, method_option
 @at_option()
 @method_option("Finite-difference method for the comparison; backprop alone skips it.")
 @eps_option("Finite-difference step, or auto.")
-@format_option("table", "json", help="Output format (json: JSON Lines).")
+@format_option(help="Output format (json: JSON Lines; csv/tsv: a row per point, the Hessian row by row).")
 def hessian(
     expression: str,
     points: tuple[PointSpec, ...],
@@ -37,6 +37,7 @@ def hessian(
     Examples:
       gradcli hessian "x**2 - y**2" --at x=0,y=0
       gradcli hessian "x**2 + x*y + y**2" --at 0,0 --format json
+      gradcli hessian "x**3 - 3*x*y**2" --at x=1,y=0 --at x=0,y=1 --format csv
       gradcli hessian "sin(x)*cos(y)" --at x=1,y=2 --method forward --eps 1e-6
     """
     from ...analysis.hessian import hessian as compute_hessian
@@ -49,8 +50,13 @@ def hessian(
 
         console = stdout_console()
         emit(lambda: render_hessian(result, console))
-    else:
+    elif fmt == "json":
         from ...output.matrix import write_hessian_json
 
         emit(lambda: write_hessian_json(result, sys.stdout))
+    else:
+        from ...output.delimited import SEPARATORS
+        from ...output.study import write_hessian_delimited
+
+        emit(lambda: write_hessian_delimited(result, sys.stdout, SEPARATORS[fmt]))
     finish(result)

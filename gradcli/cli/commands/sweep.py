@@ -56,7 +56,7 @@ def _default_steps() -> str:
 @click.option(
     "--per-decade", type=click.IntRange(1, 20), default=1, show_default=True, help="Steps per factor of 10."
 )
-@format_option("table", "json", help="Output format (json: JSON Lines).")
+@format_option(help="Output format (json: JSON Lines; csv/tsv: a row per method and step).")
 @plot_flag("Also draw |error| against eps on log-log axes, in the terminal.")
 @output_option("the plot of |error| against eps")
 def sweep(
@@ -83,6 +83,7 @@ def sweep(
       gradcli sweep "exp(x)" --at x=1
       gradcli sweep "sigmoid(x)" --at x=1 --method forward --method central --eps 0.001
       gradcli sweep "a*b**2" --at a=1,b=2 --wrt b --steps 1e-2:1e-12 --per-decade 2 --format json
+      gradcli sweep "exp(x)" --at x=1 --method central --format csv
       gradcli sweep "exp(x)" --at x=1 --method forward --method five-point --plot
     """
     from ...analysis.sweep import check_sweep, steps
@@ -109,6 +110,12 @@ def sweep(
         from ...output.jsonl import dumps, sweep_records
 
         emit(lambda: sys.stdout.write("".join(dumps(r) + "\n" for r in sweep_records(result))))
+        return
+    if fmt in ("csv", "tsv"):
+        from ...output.delimited import SEPARATORS
+        from ...output.study import write_sweep_delimited
+
+        emit(lambda: write_sweep_delimited(result, sys.stdout, SEPARATORS[fmt]))
         return
     from ...table import render_sweep, stdout_console
 
