@@ -127,3 +127,9 @@ class PointsError(GradcliError):
 
 class OptionError(GradcliError):
     """An option's value is out of range or does not fit the other options."""
+
+
+class NotFiniteError(GradcliError):
+    """f cannot be evaluated where the whole request needs it (a plot with no finite value)."""
+
+    exit_code = EXIT_NOT_FINITE

@@ -16,6 +16,7 @@ _EXPORTS = {
     "Curves": "curves",
     "DEFAULT_POINTS": "curves",
     "sample": "curves",
+    "plot_curves": "curves",
     "plot_span": "curves",
     "terminal_plot": "terminal",
     "sweep_terminal_plot": "terminal",

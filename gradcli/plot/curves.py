@@ -13,10 +13,10 @@ import numpy as np
 
 from ..analysis.sweep import Sweep
 from ..derive.gradient import BACKPROP, compute
-from ..errors import OptionError, PointsError
+from ..errors import NotFiniteError, OptionError, PointsError
 from ..language.nodes import Expression
 from ..output.numbers import number, short
-from ..points.spec import Span
+from ..points.spec import PointSpec, Span
 
 DEFAULT_POINTS = 200
 
@@ -90,12 +90,12 @@ def sample(
         if len(names) != 1:
             listing = ", ".join(names) if names else "none"
             raise OptionError(
-                "say which variable to plot against with --var", hint=f"the variables: {listing}"
+                "say which variable to plot against with --wrt", hint=f"the variables: {listing}"
             )
         var = names[0]
     if var not in names:
         listing = ", ".join(names) if names else "it has none"
-        raise OptionError(f"--var {var}: the expression does not use {var}", hint=f"its variables: {listing}")
+        raise OptionError(f"--wrt {var}: the expression does not use {var}", hint=f"its variables: {listing}")
     if not 2 <= points <= 100_000:
         raise OptionError(f"--points must be from 2 to 100,000, not {points}")
     if var in fixed:
@@ -119,6 +119,31 @@ def sample(
     result = compute(expr, cols, BACKPROP, None, vanish)
     slope = result.exact[names.index(var)]
     return Curves(expr.text, var, fixed, x, result.value.copy(), slope.copy(), vanish)
+
+
+def plot_curves(
+    expr: Expression,
+    var: str | None,
+    span: Span,
+    at: PointSpec | None = None,
+    points: int = DEFAULT_POINTS,
+    vanish: float = 1e-6,
+) -> Curves:
+    """What ``gradcli plot`` draws: :func:`sample` with the other variables given by ``at``
+    (names required), refused with :class:`NotFiniteError` (exit 1) when f is finite nowhere."""
+    fixed: dict[str, float] = {}
+    if at is not None:
+        if at.names is None:
+            raise PointsError(f"--at '{at.text}' needs names", hint="e.g. --at w=2,b=0")
+        fixed = dict(zip(at.names, at.values))
+    curves = sample(expr, var, span, fixed, points, vanish)
+    if not np.isfinite(curves.f).any():
+        raise NotFiniteError(
+            f"f is not finite at any of the {points} sampled {curves.var} from {number(span.start)} "
+            f"to {number(span.stop)}, so there is nothing to plot",
+            hint="choose a --range where f is defined",
+        )
+    return curves
 
 
 def labels(c: Curves) -> tuple[str, str, str]:

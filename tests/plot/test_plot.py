@@ -74,8 +74,8 @@ def test_plot_without_a_vanishing_region_says_so():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("plot", "a*b"), "say which variable to plot against with --var"),
-        (("plot", "a*b", "--var", "c"), "--var c: the expression does not use c"),
+        (("plot", "a*b"), "say which variable to plot against with --wrt"),
+        (("plot", "a*b", "--var", "c"), "--wrt c: the expression does not use c"),
         (("plot", "a*b", "--var", "a"), "--at misses b"),
         (("plot", "a*b", "--var", "a", "--at", "c=1"), "--at names c, not in the expression"),
         (("plot", "a*b", "--var", "a", "--at", "1"), "--at '1' needs names"),
@@ -280,3 +280,18 @@ def test_a_range_narrower_than_float_cells_is_widened_not_a_crash(args):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "⠀" in result.output or "|" in result.output  # a drawing came out
+
+
+def test_plot_checks_live_in_the_library_not_the_command():
+    from gradcli.errors import NotFiniteError
+    from gradcli.language.parse import parse
+    from gradcli.plot import plot_curves
+    from gradcli.points.spec import parse_span, parse_spec
+
+    with pytest.raises(NotFiniteError, match="f is not finite at any of the 200 sampled x") as info:
+        plot_curves(parse("log(x)"), None, parse_span("-2:-1", with_count=False))
+    assert info.value.exit_code == 1
+    with pytest.raises(PointsError, match="needs names"):
+        plot_curves(parse("w*x"), "x", parse_span("0:1", with_count=False), parse_spec("2"))
+    curves = plot_curves(parse("w*x"), "x", parse_span("0:1", with_count=False), parse_spec("w=2"), points=3)
+    assert curves.slope.tolist() == [2.0, 2.0, 2.0]

@@ -6,10 +6,9 @@ from typing import Any
 
 import click
 
-from ...errors import EXIT_NOT_FINITE, PointsError
 from ...points.spec import PointSpec
 from ..group import ExpressionCommand
-from ..io import colors, columns, fail, say, write_plot
+from ..io import colors, columns, say, write_plot
 from ..options import output_option, vanish_option, wrt_option
 from ..types import PointType, SpanType
 
@@ -57,27 +56,13 @@ def plot(
       gradcli plot "tanh(w*x)" --wrt x --range -5:5 --at w=2 --width 100
       gradcli plot "sigmoid(x)" --output sigmoid.png --size 800x500
     """
-    import numpy as np
-
     from ...language.parse import parse
     from ...output import messages
-    from ...output.numbers import number
-    from ...plot import parse_size, sample, save_figure
+    from ...plot import parse_size, plot_curves, save_figure
 
     expr = parse(expression)
     pixels = parse_size(size)
-    values: dict[str, float] = {}
-    if fixed is not None:
-        if fixed.names is None:
-            raise PointsError(f"--at '{fixed.text}' needs names", hint="e.g. --at w=2,b=0")
-        values = dict(zip(fixed.names, fixed.values))
-    curves = sample(expr, wrt, span, values, points, vanish)
-    if not np.isfinite(curves.f).any():
-        fail(
-            EXIT_NOT_FINITE,
-            f"f is not finite at any of the {points} sampled {curves.var} from {number(span.start)} "
-            f"to {number(span.stop)}, so there is nothing to plot — choose a --range where f is defined",
-        )
+    curves = plot_curves(expr, wrt, span, fixed, points, vanish)
     if output is not None:
         save_figure(curves, output, pixels)
         say(messages.wrote(output, pixels))
