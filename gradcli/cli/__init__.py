@@ -16,11 +16,37 @@ from .. import __version__
 from .group import GradcliGroup
 
 
+def _versions() -> str:
+    """numpy's and Python's versions, for bug reports (read from metadata: numpy is not imported)."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        numpy = version("numpy")
+    except PackageNotFoundError:  # pragma: no cover - numpy is a dependency
+        numpy = "not installed"
+    return f"numpy {numpy}, Python {platform.python_version()}"
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"gradcli {__version__} ({_versions()})")
+        ctx.exit()
+
+
 @click.group(
     cls=GradcliGroup,
     context_settings={"max_content_width": 100, "help_option_names": ["-h", "--help"]},
 )
-@click.version_option(__version__, "-V", "--version", prog_name="gradcli")
+@click.option(
+    "-V",
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version (with numpy's and Python's, for bug reports) and exit.",
+)
 def main() -> None:
     """Gradients you can check: finite differences next to exact backprop.
 

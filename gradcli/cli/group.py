@@ -18,7 +18,7 @@ from .io import EXIT_INTERNAL, EXIT_IO, fail, quiet_stdout, say, use_ascii_fallb
 # core commands, in the order --help lists them: name -> "module.attribute"
 COMMANDS = {
     name: f"gradcli.cli.commands.{name}.{name}"
-    for name in ("grad", "hessian", "sweep", "trace", "diff", "plot", "functions")
+    for name in ("grad", "hessian", "sweep", "trace", "diff", "plot", "functions", "completion")
 }
 ACTIVATION_MODULE = "gradcli.cli.commands.activation"
 _OPTION_LIKE = r"^--[A-Za-z][\w-]*(=.*)?$"

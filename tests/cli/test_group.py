@@ -53,16 +53,21 @@ def test_main_help_lists_every_exit_status():
 
 @pytest.mark.parametrize("flag", ["--version", "-V"])
 def test_version(flag):
+    import platform
+
+    import numpy
+
     result = gradcli(flag)
     assert result.exit_code == 0
-    assert result.stdout == f"gradcli, version {package.__version__}\n"
+    want = f"gradcli {package.__version__} (numpy {numpy.__version__}, Python {platform.python_version()})\n"
+    assert result.stdout == want
 
 
 def test_help_on_group_and_every_command():
     result = gradcli("--help")
     assert result.exit_code == 0
     assert "Examples" in result.stdout
-    commands = {"grad", "functions", "sweep", "plot", "diff", "trace", "hessian"}
+    commands = {"grad", "functions", "sweep", "plot", "diff", "trace", "hessian", "completion"}
     commands |= {name.replace("_", "-") for name in ACTIVATIONS}
     listed = main.list_commands(click.Context(main))
     assert set(listed) == commands
@@ -115,7 +120,7 @@ def test_installed_command_error_is_one_line_exit_2():
 def test_python_dash_m_version():
     proc = sh(sys.executable, "-m", "gradcli", "--version")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == f"gradcli, version {package.__version__}\n"
+    assert proc.stdout.startswith(f"gradcli {package.__version__} (numpy ")
 
 
 def test_python_dash_m_runs_the_seed():
