@@ -13,6 +13,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
+from ..output.color import MODES, use_color
 from .group import GradcliGroup
 
 
@@ -37,6 +38,16 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 @click.group(
     cls=GradcliGroup,
     context_settings={"max_content_width": 100, "help_option_names": ["-h", "--help"]},
+)
+@click.option(
+    "--color",
+    type=click.Choice(MODES),
+    default="auto",
+    show_default=True,
+    expose_value=False,
+    callback=lambda _ctx, _param, mode: use_color(mode),
+    help="Colour in tables and plots: auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR "
+    "forces it), always or never. Without colour there is no styling at all.",
 )
 @click.option(
     "-V",

@@ -120,7 +120,10 @@ def columns() -> int:
 
 
 def colors() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    """Whether stdout gets colour (:mod:`gradcli.output.color`: --color, NO_COLOR, FORCE_COLOR)."""
+    from ..output.color import wants_color
+
+    return wants_color(sys.stdout)
 
 
 def write_plot(text: str) -> None:

@@ -8,4 +8,5 @@ dot         trace as Graphviz source
 matrix      records of the Hessian, the Jacobian (one grad-shaped record per expression), --direction
 activation  an activation's healthy range and vanishing warnings in words
 messages    every line gradcli writes to stderr
+color       whether output gets colour (--color, NO_COLOR, FORCE_COLOR)
 """

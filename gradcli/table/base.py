@@ -22,6 +22,7 @@ from rich.text import Text
 
 from ..derive.diagnostics import GradWarning
 from ..derive.gradient import GradResult
+from ..output.color import wants_color
 from ..output.numbers import number, short
 
 STYLE = {
@@ -99,15 +100,19 @@ SETTINGS: dict[str, Any] = {"highlight": False, "markup": False, "emoji": False}
 
 def stdout_console() -> Console:
     """A console for stdout; piped, it is wide enough that no number is ever folded, and its
-    lines have no trailing spaces."""
-    # No markup or emoji parsing: every cell is plain text (and rich._emoji_codes costs 2 ms).
-    console = _PipeConsole(**SETTINGS)
-    if not console.is_terminal:
-        import sys
+    lines have no trailing spaces. Colour and styles follow :mod:`gradcli.output.color`
+    (``--color``, ``NO_COLOR``, ``FORCE_COLOR``): without colour, no escape code at all."""
+    import sys
 
-        width = max(console.width, 160)
-        console = _PipeConsole(**SETTINGS, width=width, file=StripTrailing(sys.stdout))
-    return console
+    # No markup or emoji parsing: every cell is plain text (and rich._emoji_codes costs 2 ms).
+    if wants_color(sys.stdout):
+        style: dict[str, Any] = {"force_terminal": True, "no_color": False}
+    else:
+        style = {"color_system": None}
+    if sys.stdout.isatty():
+        return _PipeConsole(**SETTINGS, **style)
+    width = max(_PipeConsole(**SETTINGS).width, 160)
+    return _PipeConsole(**SETTINGS, **style, width=width, file=StripTrailing(sys.stdout))
 
 
 def plain_console(file: TextIO, width: int = 80) -> Console:
