@@ -570,11 +570,11 @@ def test_a_pandas_to_csv_file_with_its_unnamed_index_column_streams_by_its_heade
 
 
 def test_jobs_0_is_documented_as_what_default_jobs_gives() -> None:
-    """`--jobs 0` is one worker per core, at most 8: the help and the README say the cap."""
+    """`--jobs 0` is one worker per core, at most 8: the help and the streams guide say the cap."""
     assert 1 <= pipeline.default_jobs() <= 8
     assert "0: one per core, at most 8." in " ".join(run("grad", "--help").stdout.split())
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
-    assert "`0` is one per core, at most 8" in readme
+    guide = (Path(__file__).parent.parent / "docs" / "guide" / "streams.md").read_text()
+    assert "`0` is one per core, at most 8" in guide
 
 
 def _interruptible() -> None:

@@ -79,17 +79,18 @@ def slope_of(op: Op, params: Sequence[float] = ()) -> Slope:
 def healthy_range(slope: Slope, vanish: float) -> Health:
     """Both healthy sets of the function whose derivative is ``slope``, and its peak.
 
-    Raises ValueError if ``vanish`` is not a positive finite number.
+    ``vanish`` 0 (no vanishing threshold) makes the whole line the set above it. Raises
+    ValueError if ``vanish`` is neither 0 nor a positive finite number.
     """
-    if not (math.isfinite(vanish) and vanish > 0):
-        raise ValueError(f"vanish must be a positive finite number, not {vanish!r}")
+    if not (math.isfinite(vanish) and vanish >= 0):
+        raise ValueError(f"vanish must be 0 or a positive finite number, not {vanish!r}")
     size = np.abs(slope(GRID))
     size = np.where(np.isfinite(size), size, 0.0)
     peak, peak_at = _peak(slope, size)
     roots = _sign_changes(slope, peak)
     inside = [r for r in roots if UNIT_RANGE[0] < r < UNIT_RANGE[1]]  # |f'| is least at a zero of f'
     unit = np.abs(slope(np.concatenate([np.linspace(*UNIT_RANGE, 2001), inside])))
-    above = _intervals(slope, vanish, roots)
+    above = _intervals(slope, vanish, roots) if vanish > 0 else ((-math.inf, math.inf),)
     # dead: f' is exactly 0 everywhere beyond the healthy range (relu for x <= 0), which is more
     # than the float64 underflow of a slope that only fades (sigmoid's at -1e308): it must be 0
     # at the edge itself too, since the grid's tail is too coarse to see a slope that fades

@@ -120,7 +120,46 @@ class _LongHelp(click.Option):
             self.opts = opts
 
 
-class ExpressionCommand(click.Command):
+def refuse_idle_options(ctx: click.Context) -> None:
+    """Options given on the command line that would do nothing here are usage errors (gradcli
+    refuses what it would ignore): ``--eps`` with ``--method backprop``, ``--jobs`` and
+    ``--on-error`` without streamed points, and a ``--vanish`` threshold not below ``--explode``."""
+    from click.core import ParameterSource
+
+    params = ctx.params
+
+    def given(name: str) -> bool:
+        return name in params and ctx.get_parameter_source(name) is ParameterSource.COMMANDLINE
+
+    if given("eps") and params.get("method") == "backprop":
+        raise click.UsageError(
+            "--eps sets the finite-difference step, but --method backprop computes no finite "
+            "difference: drop --eps, or choose a difference method"
+        )
+    points = params.get("points")
+    points = points if isinstance(points, (tuple, list)) else ()  # plot's --points is a count
+    streamed = params.get("input_path") is not None or any(
+        getattr(p, "text", p) == "-" or p == ("-",) for p in points
+    )
+    for name, flag in (("jobs", "--jobs"), ("on_error", "--on-error")):
+        if given(name) and not streamed:
+            raise click.UsageError(f"{flag} applies to streamed points only (--at - or --input FILE)")
+    vanish, explode = params.get("vanish"), params.get("explode")
+    if vanish is not None and explode is not None and 0 < explode <= vanish:
+        raise click.UsageError(
+            f"--vanish {vanish:g} is not below --explode {explode:g}, so every gradient would warn"
+        )
+
+
+class CheckedCommand(click.Command):
+    """A command that refuses options which would do nothing (:func:`refuse_idle_options`)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        refuse_idle_options(ctx)
+        return super().invoke(ctx)
+
+
+class ExpressionCommand(CheckedCommand):
     """A command whose argument may start with a minus sign (``gradcli grad "-x**2"``).
 
     Unknown ``-x...`` words pass through as the expression; a word shaped like a long option

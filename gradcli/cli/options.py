@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .types import EpsType, NamesType, PointType, PositiveFloat, PrecisionType
+from .types import EpsType, NamesType, PointType, PositiveFloat, PrecisionType, VanishFloat
 
 Decorator = Callable[[Any], Any]
 
@@ -121,13 +121,11 @@ def format_option(*choices: str, help: str = "Output format.") -> Decorator:
     )
 
 
-def vanish_option(help: str = "Warn when |gradient| is below this.") -> Decorator:
+def vanish_option(help: str = "Warn when |gradient| is below this (0: never).") -> Decorator:
     """``--vanish``, default :data:`gradcli.derive.diagnostics.DEFAULT_VANISH`."""
     from ..derive.diagnostics import DEFAULT_VANISH
 
-    return click.option(
-        "--vanish", type=PositiveFloat(), default=DEFAULT_VANISH, show_default=True, help=help
-    )
+    return click.option("--vanish", type=VanishFloat(), default=DEFAULT_VANISH, show_default=True, help=help)
 
 
 def explode_option() -> Decorator:

@@ -89,6 +89,21 @@ class PositiveFloat(click.ParamType):
         return number
 
 
+class VanishFloat(PositiveFloat):
+    """``--vanish``: a positive finite number, or 0 for no vanishing warning at all."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> float:
+        try:
+            if float(value) == 0:
+                return 0.0
+        except (TypeError, ValueError):
+            pass
+        number = positive(value)
+        if number is None:
+            self.fail(f"{value!r} is not a positive finite number or 0", param, ctx)
+        return number
+
+
 class PrecisionType(click.ParamType):
     """``--precision``: auto, off, or a number of significant digits (see gradcli.derive.precise)."""
 

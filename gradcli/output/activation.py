@@ -85,10 +85,11 @@ def _in_words(
 
 def describe(health: Health, name: str) -> list[str]:
     """The healthy range in sentences, the same under a table and on stderr."""
-    lines = [
-        f"healthy range of {name} (found numerically from its derivative):",
-        f"  |f'(x)| >= {number(health.vanish)} (--vanish) for {set_text(health.above_vanish)}",
-    ]
+    lines = [f"healthy range of {name} (found numerically from its derivative):"]
+    if health.vanish > 0:
+        lines.append(f"  |f'(x)| >= {number(health.vanish)} (--vanish) for {set_text(health.above_vanish)}")
+    else:
+        lines.append("  no vanishing threshold (--vanish 0)")
     if health.peak > 0:
         where = f" at x ≈ {health.peak_at:.6g}" if health.peak_at is not None else ""
         lines.append(
@@ -99,7 +100,7 @@ def describe(health: Health, name: str) -> list[str]:
         sides.append("for large x")
     if health.above_vanish and health.above_vanish[0][0] == -math.inf:
         sides.append("for very negative x")
-    if sides:
+    if sides and health.vanish > 0:
         lines.append(f"  no vanishing side {' or '.join(sides)}: f' does not fade there")
     if health.zero_left:
         lines.append(

@@ -150,9 +150,15 @@ def test_gelu_slope_far_right_is_one_not_nan():
     assert s(np.array([3e10, 123456.789, 1e300])).tolist() == [1.0, 1.0, 1.0]
 
 
-def test_bad_threshold_is_refused():
-    with pytest.raises(ValueError, match="vanish must be a positive finite number"):
-        health("sigmoid", 0.0)
+@pytest.mark.parametrize("bad", [-1.0, float("nan"), float("inf")])
+def test_bad_threshold_is_refused(bad):
+    with pytest.raises(ValueError, match="vanish must be 0 or a positive finite number"):
+        health("sigmoid", bad)
+
+
+def test_no_threshold_makes_the_whole_line_healthy():
+    h = health("sigmoid", 0.0)
+    assert h.above_vanish == ((-np.inf, np.inf),) and not h.zero_left and not h.zero_right
 
 
 def _inside(x: float, intervals) -> bool:

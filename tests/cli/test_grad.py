@@ -235,7 +235,45 @@ def test_bad_eps_is_one_line_usage_error(eps):
 @pytest.mark.parametrize("option", ["--vanish", "--explode"])
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "x"])
 def test_bad_thresholds_are_usage_errors(option, value):
+    if (option, value) == ("--vanish", "0"):
+        return  # --vanish 0 turns the warning off (below)
     assert_one_line_error(gradcli("grad", "x", "--at", "1", option, value), option)
+
+
+def test_vanish_0_turns_the_vanishing_warning_off():
+    warned = gradcli('grad "sigmoid(x)" --at 20 --format json')
+    assert '"vanishing"' in warned.stdout
+    quiet = gradcli('grad "sigmoid(x)" --at 20 --format json --vanish 0')
+    assert quiet.exit_code == 0 and '"vanishing"' not in quiet.stdout
+    health = gradcli("sigmoid --at 20 --vanish 0")
+    assert (
+        "no vanishing threshold (--vanish 0)" in health.stdout
+        and "vanishing" not in health.stdout.split("\n")[4]
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ("grad x --at 1 --method backprop --eps 0.1", "--method backprop computes no finite difference"),
+        ("grad x --at 1 --method backprop --eps auto", "--method backprop computes no finite difference"),
+        (
+            "hessian x*y --at 1,2 --method backprop --eps 1e-4",
+            "--method backprop computes no finite difference",
+        ),
+        ("grad x --at 1 --jobs 2", "--jobs applies to streamed points only"),
+        ("sigmoid --at 1 --on-error stop", "--on-error applies to streamed points only"),
+        ("grad x --at 1 --vanish 10 --explode 0.5", "--vanish 10 is not below --explode 0.5"),
+        ("tanh --at 1 --vanish 1 --explode 1", "--vanish 1 is not below --explode 1"),
+    ],
+)
+def test_options_that_would_do_nothing_are_refused(args, message):
+    assert_one_line_error(gradcli(args), message)
+
+
+def test_stream_options_with_a_stream_are_fine():
+    result = gradcli("grad x --at - --jobs 1 --on-error stop --format csv", input="1\n2\n")
+    assert result.exit_code == 0 and result.stdout.splitlines()[1:] == ["1,1.0,1.0", "2,2.0,1.0"]
 
 
 def test_bad_method_and_format_are_usage_errors():

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..common import finish, run_stream, show, streaming
-from ..group import command_name
+from ..group import CheckedCommand, command_name
 from ..io import say
 from ..options import compose, gradient_options, output_option, plot_flag, stream_options
 from ..types import ValuesType
@@ -87,7 +87,7 @@ def command(name: str) -> click.Command:
                 callback=_refuse(shown, other, takers),
             )
         )
-    return click.command(shown, help=help_text)(compose(*decorators)(run))
+    return click.command(shown, cls=CheckedCommand, help=help_text)(compose(*decorators)(run))
 
 
 def _refuse(name: str, param: str, takers: list[str]) -> Any:
