@@ -15,6 +15,7 @@ import click
 from .. import __version__
 from ..output.color import MODES, use_color
 from .group import GradcliGroup
+from .io import be_quiet
 
 
 def _versions() -> str:
@@ -48,6 +49,14 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
     callback=lambda _ctx, _param, mode: use_color(mode),
     help="Colour in tables and plots: auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR "
     "forces it), always or never. Without colour there is no styling at all.",
+)
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    expose_value=False,
+    callback=lambda _ctx, _param, quiet: be_quiet(quiet),
+    help="No 'note:' lines on stderr (warnings and errors are still written).",
 )
 @click.option(
     "-V",

@@ -58,6 +58,8 @@ def _open(input_path: str | None) -> tuple[Any, int | None]:
             raise click.UsageError(
                 "the points come from stdin, but stdin is closed — pipe them in, or use --input FILE"
             )
+        if _is_terminal(sys.stdin):  # typed by hand: say what gradcli waits for
+            say(messages.note("reading points from stdin, one per line (end with Ctrl-D)"))
         return getattr(sys.stdin, "buffer", sys.stdin), None
     try:
         source = open(input_path, "rb", buffering=0)
@@ -66,6 +68,13 @@ def _open(input_path: str | None) -> tuple[Any, int | None]:
             f"cannot read {input_path!r}: {exc.strerror}", param_hint="'--input'"
         ) from None
     return source, os.fstat(source.fileno()).st_size if os.path.isfile(input_path) else None
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def run_stream(

@@ -156,7 +156,20 @@ class CheckedCommand(click.Command):
 
     def invoke(self, ctx: click.Context) -> Any:
         refuse_idle_options(ctx)
-        return super().invoke(ctx)
+        if not ctx.meta.get("gradcli.no_header"):
+            return super().invoke(ctx)
+        if ctx.params.get("fmt") not in ("csv", "tsv"):
+            raise click.UsageError(
+                "--no-header leaves out the header of --format csv or tsv: give one of them"
+            )
+        from .io import Headerless
+
+        stdout = sys.stdout
+        sys.stdout = Headerless(stdout)  # type: ignore[assignment]
+        try:
+            return super().invoke(ctx)
+        finally:
+            sys.stdout = stdout
 
 
 class ExpressionCommand(CheckedCommand):

@@ -61,14 +61,53 @@ def can_encode(text: str, stream: Any = None) -> bool:
     return True
 
 
+_quiet = False  # --quiet: no note lines on stderr (warnings and errors stay)
+_NOTE = f"{messages.PROG}: note:"
+
+
+def be_quiet(quiet: bool) -> None:
+    """``--quiet``: from now on :func:`say` leaves out ``gradcli: note:`` lines."""
+    global _quiet
+    _quiet = quiet
+
+
+class Headerless:
+    """stdout without its first line (``--no-header``): the header is still built, and checked."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._skipping = True
+
+    def write(self, text: str) -> int:
+        if self._skipping:
+            end = text.find("\n")
+            if end < 0:
+                return len(text)
+            self._skipping = False
+            rest = text[end + 1 :]
+            if rest:
+                self._stream.write(rest)
+            return len(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def say(lines: str | Iterable[str]) -> None:
-    """Write one line (or several) to stderr; the text comes worded from :mod:`gradcli.output.messages`."""
+    """Write one line (or several) to stderr; the text comes worded from :mod:`gradcli.output.messages`.
+
+    Under ``--quiet`` the note lines are left out; warnings and errors are always written.
+    """
     if isinstance(lines, str):
         lines = [lines]
     stream = sys.stderr
     if stream is None:
         return
+    quiet = _quiet
     for line in lines:
+        if quiet and line.startswith(_NOTE):
+            continue
         stream.write(line + "\n")
     stream.flush()
 

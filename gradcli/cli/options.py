@@ -160,9 +160,43 @@ def strict_option() -> Decorator:
     return click.option("--strict", is_flag=True, help="Exit with status 1 if there is any warning.")
 
 
+def quiet_option() -> Decorator:
+    """``--quiet``: no note lines on stderr (also ``gradcli -q COMMAND``, on the group)."""
+
+    def quiet(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            from .io import be_quiet
+
+            be_quiet(True)
+
+    return click.option(
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        callback=quiet,
+        help="No 'note:' lines on stderr (warnings and errors are still written).",
+    )
+
+
+def no_header_option() -> Decorator:
+    """``--no-header``: csv/tsv without the header line (:class:`~gradcli.cli.group.CheckedCommand`
+    applies it; the columns are still checked)."""
+
+    def keep(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        ctx.meta["gradcli.no_header"] = value
+
+    return click.option(
+        "--no-header",
+        is_flag=True,
+        expose_value=False,
+        callback=keep,
+        help="With --format csv or tsv: leave out the header line.",
+    )
+
+
 def gradient_options() -> Decorator:
-    """``--method --eps --precision --format --vanish --explode --strict``, as grad and the
-    activations take them."""
+    """``--method --eps --precision --format --vanish --explode --strict --quiet``, as grad and
+    the activations take them."""
     return compose(
         method_option(),
         eps_option(),
@@ -171,6 +205,8 @@ def gradient_options() -> Decorator:
         vanish_option(),
         explode_option(),
         strict_option(),
+        no_header_option(),
+        quiet_option(),
     )
 
 

@@ -626,3 +626,59 @@ def test_the_checked_columns_are_the_written_header(args):
     names = union_variables([parse(text) for text in exprs])
     several, direction = len(exprs) > 1, "--direction" in args
     assert result.stdout.splitlines()[0].split(",") == header(names, several=several, direction=direction)
+
+
+def test_quiet_leaves_out_notes_but_not_warnings():
+    loud = gradcli("sigmoid --at 0:1:3 --format csv")
+    assert "gradcli: note: healthy range" in loud.stderr
+    for args in ("-q sigmoid --at 0:1:3 --format csv", "sigmoid --at 0:1:3 --format csv --quiet"):
+        quiet = gradcli(args)
+        assert quiet.exit_code == 0 and quiet.stdout == loud.stdout and quiet.stderr == ""
+    warned = gradcli('-q grad "x/0" --at 1 --format csv')
+    assert "gradcli: warning: point 1: nonfinite" in warned.stderr and "note:" not in warned.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        "grad x --at 1 --at 2 --format csv",
+        "grad x*y x+y --at 1,2 --format tsv",
+        'sweep "exp(x)" --at 1 --format csv --steps 1e-1:1e-2',
+        'hessian "x*y" --at 1,2 --format csv',
+        "tanh --at 0:1:3 --format tsv",
+    ],
+)
+def test_no_header_leaves_out_exactly_the_header(args):
+    full = gradcli(args).stdout.splitlines()
+    bare = gradcli(args + " --no-header").stdout.splitlines()
+    assert len(full) > 1 and bare == full[1:]
+
+
+def test_no_header_on_a_stream_and_its_refusals():
+    result = gradcli("grad x --at - --format csv --no-header", input="x\n1\n2\n")
+    assert result.stdout == "1,1.0,1.0\n2,2.0,1.0\n"
+    assert_one_line_error(
+        gradcli("grad x --at 1 --no-header"), "--no-header leaves out the header of --format csv or tsv"
+    )
+    assert_one_line_error(gradcli("grad f*x --at 1,2 --format csv --no-header"), "the variable 'f'")
+
+
+def test_reading_points_from_a_terminal_says_so(monkeypatch):
+    import io
+    import sys
+
+    from gradcli.cli.common import _open
+
+    class TypedStdin(io.BytesIO):
+        def isatty(self) -> bool:
+            return True
+
+    said = []
+    monkeypatch.setattr(sys, "stdin", TypedStdin(b"1\n"))
+    monkeypatch.setattr("gradcli.cli.common.say", said.append)
+    _open(None)
+    assert said == ["gradcli: note: reading points from stdin, one per line (end with Ctrl-D)"]
+    said.clear()
+    monkeypatch.setattr(sys, "stdin", io.BytesIO(b"1\n"))  # piped: nothing said
+    _open(None)
+    assert said == []

@@ -18,6 +18,7 @@ from ..options import (
     eps_option,
     format_option,
     method_choices,
+    no_header_option,
     output_option,
     plot_flag,
     wrt_option,
@@ -57,6 +58,7 @@ def _default_steps() -> str:
     "--per-decade", type=click.IntRange(1, 20), default=1, show_default=True, help="Steps per factor of 10."
 )
 @format_option(help="Output format (json: JSON Lines; csv/tsv: a row per method and step).")
+@no_header_option()
 @plot_flag("Also draw |error| against eps on log-log axes, in the terminal.")
 @output_option("the plot of |error| against eps")
 def sweep(
