@@ -29,6 +29,16 @@ def command_name(activation: str) -> str:
     return activation.replace("_", "-")
 
 
+# commands people look for that are spelled another way in gradcli
+_ELSEWHERE = {
+    "jacobian": 'the Jacobian is grad with several expressions, e.g. gradcli grad "x*y" "x+y" --at 1,2',
+    "gradient": 'the command is grad, e.g. gradcli grad "x*y" --at 1,2',
+    "derivative": 'grad evaluates derivatives (gradcli grad "x**2" --at 3), diff writes them (gradcli diff "x**2")',
+    "activations": "each activation is a command of its own (gradcli sigmoid --at 1); gradcli --help lists them",
+    "activation": "each activation is a command of its own (gradcli sigmoid --at 1); gradcli --help lists them",
+}
+
+
 class GradcliGroup(click.Group):
     """A group that imports a command's module only when that command runs, and whose ``main``
     reports every error in one line with gradcli's exit statuses."""
@@ -57,6 +67,9 @@ class GradcliGroup(click.Group):
         try:
             return super().resolve_command(ctx, args)
         except click.exceptions.NoSuchCommand as exc:  # suggest every command, activations too
+            where = _ELSEWHERE.get(exc.command_name.lower())
+            if where is not None:
+                raise click.UsageError(f"no command {exc.command_name!r}: {where}", ctx=ctx) from None
             raise click.exceptions.NoSuchCommand(
                 exc.command_name, possibilities=self.list_commands(ctx), ctx=ctx
             ) from None

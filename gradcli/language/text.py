@@ -130,8 +130,27 @@ def syntax_error(text: str, exc: SyntaxError, where: list[int]) -> ExpressionErr
     if exc.end_offset and exc.end_lineno == exc.lineno and exc.end_offset > exc.offset:
         length = where[min(exc.end_offset - 1, len(where) - 1)] - where[start]
     piece = text[column - 1 : column - 1 + length]
+    if message.startswith("'(' was never closed"):
+        return ExpressionError("'(' is never closed", text, column, 1, hint="add the ')' it needs")
+    if message.startswith("unmatched ')'"):
+        return ExpressionError(
+            "')' closes no '('",
+            text,
+            column,
+            1,
+            hint="remove it, or add the '(' it closes",
+        )
     detail = f" near {quote(piece)}" if piece.strip() else ""
     hint = "is an operator missing, as in x*y?" if "forgot a comma" in exc.msg else None
+    before = re.search(r"([\w.]+)\s+$", text[: column - 1])
+    if before and message.startswith("invalid syntax"):
+        word = before.group(1)
+        if word in FUNCTIONS:  # sin x: a call needs parentheses
+            argument = re.match(r"[\w.]+", text[column - 1 :])
+            inner = argument.group(0) if argument else "x"
+            hint = f"a function takes its arguments in parentheses: write {short(word)}({short(inner)})"
+        else:
+            hint = "is an operator missing, as in x*y?"
     return ExpressionError(f"{message}{detail}", text, column, length, hint)
 
 

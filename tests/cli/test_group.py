@@ -419,3 +419,17 @@ def test_every_option_has_help():
 def _interruptible() -> None:
     """In the child: SIGINT as a terminal delivers it, even when this test run was started in
     the background of a script (which ignores SIGINT, and a child inherits that)."""
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("jacobian", 'the Jacobian is grad with several expressions, e.g. gradcli grad "x*y" "x+y" --at 1,2'),
+        ("activations", "each activation is a command of its own (gradcli sigmoid --at 1)"),
+        ("derivative", "grad evaluates derivatives"),
+    ],
+)
+def test_commands_people_look_for_point_to_the_right_one(name, fragment):
+    result = gradcli(name)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert f"gradcli: error: no command '{name}': {fragment}" in result.stderr

@@ -108,7 +108,7 @@ REFUSED = [
     ("x;y", E("invalid syntax near ';' (column 2)"), 2),
     ("import os", E("invalid syntax near 'import' (column 1)"), 1),
     ("x = 1", E("invalid syntax near '=' (column 3)"), 3),
-    ("(x + 1", E("'(' was never closed near '(' (column 1)"), 1),
+    ("(x + 1", E("'(' is never closed (column 1) — add the ')' it needs"), 1),
     # empty
     ("", E('expression is empty — try, e.g., "3*(a+b*c)"'), None),
     ("   ", E("expression is empty"), None),
@@ -384,3 +384,20 @@ def test_an_error_line_quotes_at_most_a_short_window_of_a_long_input(args, stdin
     assert result.exit_code in (1, 2), result.output[:500]
     for line in result.stderr.splitlines():
         assert len(line) <= 400, line[:500]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("sin x", "a function takes its arguments in parentheses: write sin(x)"),
+        ("ln 2", "write ln(2)"),
+        ("a b", "is an operator missing, as in x*y?"),
+        ("2 x", "is an operator missing, as in x*y?"),
+        ("(x", "'(' is never closed (column 1) — add the ')' it needs"),
+        ("sin(x))", "')' closes no '(' (column 7) — remove it, or add the '(' it closes"),
+    ],
+)
+def test_syntax_errors_come_with_a_hint(text, message):
+    with pytest.raises(ExpressionError) as info:
+        parse(text)
+    assert message in str(info.value)
