@@ -64,13 +64,20 @@ class SpanType(click.ParamType):
 
 
 class EpsType(click.ParamType):
-    """``--eps``: ``auto`` (None) or a positive finite number."""
+    """``--eps``: ``auto`` (None), a positive finite number, or per-variable steps ``x=1e-4,y=1e-6``."""
 
     name = "EPS|auto"
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> float | None:
+    def convert(self, value: Any, param: Any, ctx: Any) -> float | dict[str, float] | None:
         if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
             return None
+        if isinstance(value, str) and "=" in value:  # per variable: x=1e-4,y=1e-6
+            from ..points.spec import parse_eps
+
+            try:
+                return parse_eps(value)
+            except PointsError as exc:
+                self.fail(str(exc), param, ctx)
         number = positive(value)
         if number is None:
             self.fail(f"{value!r} is not a positive finite number (or 'auto')", param, ctx)

@@ -18,6 +18,7 @@ Nothing here prints.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
 from math import factorial
 from typing import NamedTuple
@@ -30,6 +31,7 @@ from ..language.nodes import Expression
 from ..language.symbolic import Algebra, SymbolicError, derivative, to_expression, to_text
 from .backprop import backprop
 from .finite_diff import EPS_MACHINE
+from .steps import given, per_variable
 
 MAX_ORDER = 10
 ACCURACY = 4  # the stencil's truncation order in h
@@ -116,11 +118,12 @@ def higher(
     expr: Expression,
     points: np.ndarray,
     order: int,
-    eps: float | None = None,
+    eps: float | Mapping[str, float] | None = None,
     precision: str | int = "off",
 ) -> HigherResult:
     """d^order f / dx^order at ``points`` (an (m,) or (m, 1) array) for a one-variable ``expr``."""
     var = check_order(expr, order)
+    eps = given(per_variable(eps, expr.variables), 0)
     x = np.asarray(points, dtype=np.float64).reshape(-1)
     m = len(x)
     low = expr

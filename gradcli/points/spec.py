@@ -239,3 +239,32 @@ def _listing(variables: Sequence[str]) -> str:
     if not variables:
         return "the expression has no variables"
     return f"the expression's variables are {short(', '.join(map(short, variables)), width=200)}"
+
+
+def parse_eps(text: str) -> float | dict[str, float] | None:
+    """``--eps``: ``auto`` (None), one positive step for every variable, or per-variable steps
+    ``x=1e-4,y=1e-6`` (a mapping; variables not named keep the automatic step)."""
+    body = text.strip()
+    if body.lower() == "auto":
+        return None
+    if "=" not in body:
+        return _step(body, text)
+    steps: dict[str, float] = {}
+    for item in _split(body):
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise PointsError(f"--eps item {quote(item)} is not NAME=STEP", hint="e.g. --eps x=1e-4,y=1e-6")
+        if name in steps:
+            raise PointsError(f"--eps names {name} twice")
+        steps[name] = _step(value, text)
+    return steps
+
+
+def _step(value: str, text: str) -> float:
+    number = read_value(
+        value, "step ", f" in --eps {quote(text)}", empty=f"--eps {quote(text)} has an empty step"
+    )
+    if not (math.isfinite(number) and number > 0):
+        raise PointsError(f"--eps step {quote(value.strip())} is not a positive finite number (or 'auto')")
+    return number

@@ -45,3 +45,21 @@ def test_order_csv_header_and_empty_non_finite() -> None:
 )
 def test_order_refusals(args: tuple[str, ...], fragment: str) -> None:
     assert_one_line_error(gradcli("grad", *args), fragment)
+
+
+# --- --eps per variable --------------------------------------------------------------------------
+
+
+def test_eps_per_variable_in_json() -> None:
+    result = gradcli("grad", "x*y", "--at", "1,2", "--eps", "x=1e-4", "--format", "json")
+    assert result.exit_code == 0
+    record = json.loads(result.stdout)
+    assert record["eps"]["x"] == 1e-4 and record["eps"]["y"] != 1e-4
+
+
+def test_eps_unknown_variable_lists_the_variables() -> None:
+    assert_one_line_error(gradcli("grad", "x*y", "--at", "1,2", "--eps", "z=1e-4"), "--eps names z", "x, y")
+
+
+def test_eps_bad_step() -> None:
+    assert_one_line_error(gradcli("grad", "x*y", "--at", "1,2", "--eps", "x=-1"), "positive")
