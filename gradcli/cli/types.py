@@ -15,7 +15,7 @@ STDIN = "-"
 
 
 class PointType(click.ParamType):
-    """``--at``: ``a=5,b=3,c=2``, ``5,3,2`` or ``p=5,3,2``; ``-`` streams points from stdin."""
+    """``--at``: ``a=5,b=3,c=2``, ``5,3,2`` or ``p=5,3,2``, a grid ``x=0:1:5,y=2``; ``-`` streams points from stdin."""
 
     name = "POINT"
 
@@ -25,7 +25,7 @@ class PointType(click.ParamType):
         if str(value).strip() == STDIN:
             return PointSpec(STDIN, None, ())
         try:
-            return parse_spec(str(value))
+            return parse_spec(str(value), grid=True)
         except PointsError as exc:
             self.fail(str(exc), param, ctx)
 

@@ -63,3 +63,22 @@ def test_eps_unknown_variable_lists_the_variables() -> None:
 
 def test_eps_bad_step() -> None:
     assert_one_line_error(gradcli("grad", "x*y", "--at", "1,2", "--eps", "x=-1"), "positive")
+
+
+# --- grids --------------------------------------------------------------------------------------
+
+
+def test_grad_grid_rows() -> None:
+    result = gradcli("grad", "x*y", "--at", "x=0:1:3,y=2", "--format", "csv")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1:] == [
+        "0.0,2.0,0.0,2.0,0.0",
+        "0.5,2.0,1.0,2.0,0.5",
+        "1.0,2.0,2.0,2.0,1.0",
+    ]
+
+
+def test_grad_grid_too_big() -> None:
+    assert_one_line_error(
+        gradcli("grad", "x*y", "--at", "x=0:1:1000,y=0:1:1000"), "1,000,000 points", "--at -"
+    )
