@@ -222,6 +222,9 @@ class Algebra:
             return self.call(neg, (self.call(op, (a, b.args[0])),))
         if a.is_const and a.value < 0:  # type: ignore[operator]
             return self.call(neg, (self.call(op, (self.const(-a.value), b)),))  # type: ignore[operator]
+        root = _sqrt_of(b)
+        if root is not None and root[1] is a:  # u/(c*sqrt(u)) -> sqrt(u)/c: finite (0) at u = 0
+            return self.call(op, (b if root[0] is None else b.args[1], root[0] or self.one))
         return self._raw(op, (a, b))
 
     def _pow(self, op: Op, a: Term, b: Term) -> Term:
@@ -348,6 +351,17 @@ def _coefficient(algebra: Algebra, term: Term) -> tuple[Term, Term]:
         inner_c, inner_t = _coefficient(algebra, term.args[0])
         return algebra.const(-inner_c.value), inner_t  # type: ignore[operator]
     return algebra.one, term
+
+
+def _sqrt_of(term: Term) -> tuple[Term | None, Term] | None:
+    """(c, u) when ``term`` is c*sqrt(u) with c a constant, (None, u) when it is sqrt(u), else None."""
+    if term.op is not None and term.op.name == "sqrt":
+        return None, term.args[0]
+    if term.op is _op("mul") and term.args[0].is_const and term.args[1].op is not None:
+        inner = term.args[1]
+        if inner.op.name == "sqrt":  # type: ignore[union-attr]
+            return term.args[0], inner.args[0]
+    return None
 
 
 def _is_neg(term: Term) -> bool:
