@@ -204,6 +204,8 @@ def _cap(size: int, what: str) -> None:
 
 def expand(specs: Sequence[PointSpec]) -> list[PointSpec]:
     """Each grid spec as its points (the cartesian product, the first name slowest), in order."""
+    if all(spec.axes is None for spec in specs):
+        return list(specs)
     _cap(sum(spec.size() for spec in specs), "--at")
     out: list[PointSpec] = []
     for spec in specs:
