@@ -15,7 +15,7 @@ STDIN = "-"
 
 
 class PointType(click.ParamType):
-    """``--at``: ``a=5,b=3,c=2``, ``5,3,2`` or ``p=5,3,2``; ``-`` streams points from stdin."""
+    """``--at``: ``a=5,b=3,c=2``, ``5,3,2`` or ``p=5,3,2``, a grid ``x=0:1:5,y=2``; ``-`` streams points from stdin."""
 
     name = "POINT"
 
@@ -25,7 +25,7 @@ class PointType(click.ParamType):
         if str(value).strip() == STDIN:
             return PointSpec(STDIN, None, ())
         try:
-            return parse_spec(str(value))
+            return parse_spec(str(value), grid=True)
         except PointsError as exc:
             self.fail(str(exc), param, ctx)
 
@@ -64,13 +64,20 @@ class SpanType(click.ParamType):
 
 
 class EpsType(click.ParamType):
-    """``--eps``: ``auto`` (None) or a positive finite number."""
+    """``--eps``: ``auto`` (None), a positive finite number, or per-variable steps ``x=1e-4,y=1e-6``."""
 
     name = "EPS|auto"
 
-    def convert(self, value: Any, param: Any, ctx: Any) -> float | None:
+    def convert(self, value: Any, param: Any, ctx: Any) -> float | dict[str, float] | None:
         if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
             return None
+        if isinstance(value, str) and "=" in value:  # per variable: x=1e-4,y=1e-6
+            from ..points.spec import parse_eps
+
+            try:
+                return parse_eps(value)
+            except PointsError as exc:
+                self.fail(str(exc), param, ctx)
         number = positive(value)
         if number is None:
             self.fail(f"{value!r} is not a positive finite number (or 'auto')", param, ctx)

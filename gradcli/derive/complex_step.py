@@ -42,6 +42,7 @@ from ..errors import OptionError
 from ..language.evaluate import Values, forward
 from ..language.nodes import Call, Const, Expression
 from .finite_diff import EPS_MACHINE, Differences
+from .steps import every_auto, given
 
 try:
     from numpy.exceptions import ComplexWarning
@@ -267,7 +268,7 @@ def complex_differences(
     base = [np.asarray(c, dtype=complex) for c in cols]
     with np.errstate(all="ignore"):
         for j, x in enumerate(cols):
-            h = complex_step_size(x) if eps is None else np.full(n, eps)
+            h = complex_step_size(x) if given(eps, j) is None else np.full(n, given(eps, j))
             slopes, bound, undefined = [], np.zeros(n), np.zeros(n, dtype=bool)
             for i, size in enumerate((h, h * SECOND)):
                 moved = list(base)
@@ -291,4 +292,4 @@ def complex_differences(
     rnd[:, refused] = np.nan
     trunc = np.full((k, n), np.nan)  # below 1e-36 relative at the default step: not estimated
     points = np.array([np.broadcast_to(np.asarray(c, dtype=np.float64), (n,)) for c in cols])
-    return Differences("complex", step, grad, trunc, rnd, 1 + 2 * k, points=points, auto=eps is None)
+    return Differences("complex", step, grad, trunc, rnd, 1 + 2 * k, points=points, auto=every_auto(eps))

@@ -78,7 +78,7 @@ import numpy as np
 
 from ..language.nodes import Expression
 from .rounding import EPS_MACHINE, evaluation_error
-from .steps import along, representable, scale, subset
+from .steps import along, every_auto, given, representable, scale, subset
 
 SAFETY = 2.0  # error_estimate of a fixed stencil: twice its leading-order truncation + rounding
 
@@ -260,8 +260,9 @@ def differences(
             sc = scale(expr, full, j, x, f0)
             hmax = representable(x, sc.length / (2.0 * REACH[method]))
             rounds = 1
-            if eps is not None:
-                h = np.full(n, float(eps))
+            wanted = given(eps, j)
+            if wanted is not None:
+                h = np.full(n, float(wanted))
                 # every probe stays within s/2 of x, on the smooth side
                 cut = h > hmax
                 h = np.where(cut, hmax, h)
@@ -269,7 +270,7 @@ def differences(
                 exact = representable(x, h)
                 rounded = (drift > DRIFT_LIMIT) & np.isfinite(x)
                 h = np.where(rounded, exact, h)
-                asked[j] = np.where(cut | rounded, float(eps), np.nan)
+                asked[j] = np.where(cut | rounded, float(wanted), np.nan)
                 st = _stencil(expr, full, j, f0, delta, method, h)
                 e = _estimate(st)
             else:
@@ -307,7 +308,7 @@ def differences(
             unresolved[j] = (~sc.resolved | st.lost) & np.isfinite(f0) & np.isfinite(st.g)
             most = max(most, 2 * sc.pilots + rounds * len(OFFSETS[method]))
     return Differences(
-        method, step, grad, trunc, rnd, 1 + k * most, None, unresolved, asked, np.array(full), eps is None
+        method, step, grad, trunc, rnd, 1 + k * most, None, unresolved, asked, np.array(full), every_auto(eps)
     )
 
 

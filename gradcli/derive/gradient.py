@@ -20,6 +20,7 @@ from .diagnostics import DEFAULT_EXPLODE, DEFAULT_VANISH, GradWarning, diagnose
 from .finite_diff import Differences
 from .methods import METHODS, finite_difference
 from .precise import DEFAULT_PRECISION, Precise, Precision, check_precision, refine
+from .steps import per_variable
 
 BACKPROP = "backprop"
 ALL_METHODS = (*METHODS, BACKPROP)
@@ -88,7 +89,11 @@ def compute(
     """
     if method not in ALL_METHODS:
         raise OptionError(f"unknown method '{method}'", hint=f"choose one of {', '.join(ALL_METHODS)}")
-    if eps is not None and not (np.isfinite(eps) and eps > 0):
+    eps = per_variable(eps, expr.variables)
+    if isinstance(eps, tuple):
+        if any(h is not None and not (np.isfinite(h) and h > 0) for h in eps):
+            raise OptionError(f"eps must be positive finite numbers, not {eps!r}")
+    elif eps is not None and not (np.isfinite(eps) and eps > 0):
         raise OptionError(f"eps must be a positive finite number, not {eps!r}")
     precision = check_precision(precision)
     points = np.asarray(points, dtype=np.float64)
@@ -114,7 +119,7 @@ def compute(
         with np.errstate(all="ignore"):
             error = np.abs(diff.gradient - exact)
             rel = np.where((exact == 0) & (error == 0), 0.0, error / np.abs(exact))
-    fixed = eps if diff is not None else None
+    fixed = eps if diff is not None and not isinstance(eps, tuple) else None  # per variable: see the steps
     return GradResult(expr, method, fixed, points, f, exact, diff, error, rel, warnings, bound, precise)
 
 

@@ -41,7 +41,7 @@ import numpy as np
 from ..language.nodes import Expression
 from .finite_diff import DRIFT_LIMIT, EPS_MACHINE, Differences
 from .rounding import evaluation_error
-from .steps import along, representable, scale
+from .steps import along, every_auto, given, representable, scale
 
 LEVELS = 10  # most central differences per variable (2 evaluations each)
 MIN_LEVELS = 3
@@ -73,17 +73,18 @@ def richardson(
     with np.errstate(all="ignore"):
         for j, x in enumerate(full):
             sc = scale(expr, full, j, x, f0)
-            if eps is None:
+            wanted = given(eps, j)
+            if wanted is None:
                 h0 = representable(x, FIRST_STEP * sc.length)
             else:
-                h0 = np.full(n, float(eps))
+                h0 = np.full(n, float(wanted))
                 limit = representable(x, 0.5 * sc.length)
                 cut = h0 > limit
                 h0 = np.where(cut, limit, h0)
                 drift = np.abs(((x + h0) - x) - h0) / h0
                 rounded = (drift > DRIFT_LIMIT) & np.isfinite(x)
                 h0 = np.where(rounded, representable(x, h0), h0)
-                asked[j] = np.where(cut | rounded, float(eps), np.nan)
+                asked[j] = np.where(cut | rounded, float(wanted), np.nan)
             g, est, r, h, levels = _extrapolate(expr, full, j, x, f0, h0)
             step[j], grad[j], trunc[j], rnd[j] = h, g, est, r
             unresolved[j] = (~sc.resolved | ~np.isfinite(est)) & np.isfinite(f0)
@@ -100,7 +101,7 @@ def richardson(
         unresolved,
         asked,
         np.array(full),
-        eps is None,
+        every_auto(eps),
     )
 
 

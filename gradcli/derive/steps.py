@@ -10,11 +10,12 @@ scale, so steps chosen as fractions of s stay on the smooth side and never alias
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
 
+from ..errors import OptionError
 from ..language.evaluate import value
 from ..language.nodes import Expression
 
@@ -24,6 +25,37 @@ PILOTS = 24  # most pilot differences per variable (two evaluations each; the la
 SHRINK = 2.0**4  # each pilot again is at least this many times closer
 RESOLVE = 4.0  # a pilot resolves f when the scale it finds is at least this many pilot steps
 NEAR_CAP = 2.0  # once a pilot had to shrink, s is at most this many times the pilot that resolved f
+
+
+Eps = float | tuple | None  # one step, auto (None), or a step (or None) per variable
+
+
+def per_variable(eps: float | Mapping[str, float] | None, variables: Sequence[str]) -> Eps:
+    """``--eps`` made ready for the difference methods: a number or None as given; a mapping
+    name -> step becomes a tuple in ``variables`` order, None (auto) for a variable not named.
+    A name that is not a variable is an OptionError listing the variables."""
+    if not isinstance(eps, Mapping):
+        return eps
+    unknown = [name for name in eps if name not in variables]
+    if unknown:
+        listing = (
+            f"the expression's variables are {', '.join(variables)}" if variables else "it has no variables"
+        )
+        raise OptionError(
+            f"--eps names {unknown[0]}, which is not a variable of the expression", hint=listing
+        )
+    steps = tuple(eps.get(name) for name in variables)
+    return None if all(h is None for h in steps) else steps
+
+
+def given(eps: Eps, j: int) -> float | None:
+    """The step asked for variable ``j`` (None: choose it automatically)."""
+    return eps[j] if isinstance(eps, tuple) else eps
+
+
+def every_auto(eps: Eps) -> bool:
+    """Whether every variable's step is chosen automatically."""
+    return eps is None or (isinstance(eps, tuple) and all(h is None for h in eps))
 
 
 class Scale(NamedTuple):

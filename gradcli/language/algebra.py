@@ -1,9 +1,9 @@
-"""Interned, simplified symbolic terms, for :mod:`gradcli.language.symbolic`.
+"""Interned, simplified symbolic terms, for :mod:`gradcli.language.symbolic` (the terms themselves
+and their printing are in :mod:`gradcli.language.terms`).
 
-Terms (:mod:`gradcli.language.terms`) are interned (:class:`Algebra`): equal sub-expressions are
-one object, so shared subexpressions stay shared and ``a is b`` is structural equality. The
-constructors simplify as they build (constant folding, identities, like terms; see
-:mod:`gradcli.language.symbolic`).
+Terms are interned (:class:`Algebra`): equal sub-expressions are one object, so shared
+subexpressions stay shared and ``a is b`` is structural equality. The constructors simplify as
+they build (constant folding, identities, like terms; see :mod:`gradcli.language.symbolic`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from ..errors import GradcliError
 from ..registry import CONSTANTS, OPERATORS, NaryRule, Op
 from .nodes import Const, Expression, Node, Var
 from .parse import parse
-from .terms import SymbolicError, Term, const_text, to_text
+from .terms import SymbolicError, Term, _const_text, to_text
 
 FOLD_DIGITS = 12  # fold constants only when the result prints in at most this many characters
 FOLDED = {"add", "sub", "mul", "div", "pow", "neg", "pos"}
@@ -73,7 +73,7 @@ class Algebra:
             return None
         with np.errstate(all="ignore"):
             out = float(op.forward(*[np.float64(a.value) for a in args]))
-        if math.isfinite(out) and len(const_text(out)) <= FOLD_DIGITS:
+        if math.isfinite(out) and len(_const_text(out)) <= FOLD_DIGITS:
             return self.const(out)
         return None
 
@@ -191,6 +191,9 @@ class Algebra:
             return self.call(neg, (self.call(op, (a, b.args[0])),))
         if a.is_const and a.value < 0:  # type: ignore[operator]
             return self.call(neg, (self.call(op, (self.const(-a.value), b)),))  # type: ignore[operator]
+        root = _sqrt_of(b)
+        if root is not None and root[1] is a:  # u/(c*sqrt(u)) -> sqrt(u)/c: finite (0) at u = 0
+            return self.call(op, (b if root[0] is None else b.args[1], root[0] or self.one))
         return self._raw(op, (a, b))
 
     def _pow(self, op: Op, a: Term, b: Term) -> Term:
@@ -319,8 +322,22 @@ def _coefficient(algebra: Algebra, term: Term) -> tuple[Term, Term]:
     return algebra.one, term
 
 
+def _sqrt_of(term: Term) -> tuple[Term | None, Term] | None:
+    """(c, u) when ``term`` is c*sqrt(u) with c a constant, (None, u) when it is sqrt(u), else None."""
+    if term.op is not None and term.op.name == "sqrt":
+        return None, term.args[0]
+    if term.op is _op("mul") and term.args[0].is_const and term.args[1].op is not None:
+        inner = term.args[1]
+        if inner.op.name == "sqrt":  # type: ignore[union-attr]
+            return term.args[0], inner.args[0]
+    return None
+
+
 def _is_neg(term: Term) -> bool:
     return term.op is not None and term.op.name == "neg"
+
+
+# --- differentiation ----------------------------------------------------------------------------
 
 
 # --- back to an Expression ---------------------------------------------------------------------

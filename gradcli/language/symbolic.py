@@ -34,7 +34,8 @@ from collections.abc import Sequence
 
 from .algebra import Algebra, _op, rule_texts
 from .nodes import Call, Const, Expression, Node, Var
-from .terms import SymbolicError, Term, const_text, to_text
+from .terms import SymbolicError, Term, to_text
+from .terms import _const_text as const_text
 
 
 def derivatives(expr: Expression, algebra: Algebra | None = None) -> list[Term]:

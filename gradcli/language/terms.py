@@ -1,9 +1,8 @@
-"""Symbolic terms and their printing as gradcli input.
+"""Symbolic terms and their printing as gradcli input, for :mod:`gradcli.language.algebra`.
 
-A :class:`Term` is one node of a symbolic expression (a constant, a variable, or an op applied to
-terms); :mod:`gradcli.language.algebra` builds them interned and simplified. :func:`to_text`
-prints a term with the fewest parentheses that keep its grouping: the text, parsed back,
-evaluates the same, bit for bit.
+A :class:`Term` is one interned node (a constant, a variable or an op applied to terms), built by
+an :class:`~gradcli.language.algebra.Algebra`. :func:`to_text` prints a term with the fewest
+parentheses that keep its grouping: the text, parsed back, evaluates the same, bit for bit.
 """
 
 from __future__ import annotations
@@ -46,7 +45,7 @@ class Term:
         return f"Term({to_text(self)!r})"
 
 
-def const_text(value: float) -> str:
+def _const_text(value: float) -> str:
     if value == 0 and math.copysign(1.0, value) < 0:
         return "-0.0"  # not "0": 1/-0.0 is -inf
     if value == int(value) and abs(value) < 1e15:
@@ -87,7 +86,7 @@ def _print_one(t: Term, done: dict[int, tuple[str, int]]) -> tuple[str, int]:
             return t.name, _ATOM  # type: ignore[return-value]
         if t.name is not None:
             return t.name, _UNARY if t.name.startswith("-") else _ATOM
-        text = const_text(t.value)
+        text = _const_text(t.value)
         return text, _UNARY if text.startswith("-") else _ATOM
     op = t.op
     parts = [done[id(a)] for a in t.args]

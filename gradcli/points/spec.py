@@ -32,15 +32,32 @@ _WRAPPED = r"^(?:p\s*=\s*)?\((.*)\)$"  # compiled on first use: start-up matters
 
 
 class PointSpec(NamedTuple):
-    """One ``--at`` value, parsed but not yet bound: names are None when positional."""
+    """One ``--at`` value, parsed but not yet bound: names are None when positional.
+
+    ``axes``, for a grid (``x=0:1:5,y=2``), holds each name's values (one for a plain value,
+    ``count`` for a range); ``values`` is then the grid's first point. :func:`bind` expands the
+    cartesian product, the first name varying slowest.
+    """
 
     text: str
     names: tuple[str, ...] | None
     values: tuple[float, ...]
+    axes: tuple[tuple[float, ...], ...] | None = None
+
+    def size(self) -> int:
+        """How many points this spec stands for."""
+        return math.prod(len(a) for a in self.axes) if self.axes is not None else 1
 
 
-def parse_spec(text: str) -> PointSpec:
-    """Parse one ``--at`` value; raises :class:`PointsError` with the offending piece."""
+MAX_GRID = 10_000  # points in all the --at grids of one run; beyond, stream them (--at -)
+
+
+def parse_spec(text: str, grid: bool = False) -> PointSpec:
+    """Parse one ``--at`` value; raises :class:`PointsError` with the offending piece.
+
+    ``grid``: a named value may be a range ``start:stop:count`` (``x=0:1:5,y=2``), read by
+    :func:`parse_span`; the spec then stands for the cartesian product (see :class:`PointSpec`).
+    """
     body = text.strip()
     if not body:
         raise PointsError("empty point", hint="write --at a=5,b=3,c=2 or --at 5,3,2")
@@ -50,15 +67,23 @@ def parse_spec(text: str) -> PointSpec:
     items = _split(body)
     keyed = ["=" in item for item in items]
     if all(keyed):
-        names, values = [], []
+        names, axes = [], []
         for item in items:
             name, _, value = item.partition("=")
             name = name.strip()
             if not name.isidentifier():
                 raise PointsError(f"{quote(name)} in point {quote(text)} is not a variable name")
             names.append(name)
-            values.append(_number(value, text))
-        return PointSpec(text, tuple(names), tuple(values))
+            axes.append(
+                parse_span(value.strip(), with_count=True).values()
+                if grid and ":" in value
+                else (_number(value, text),)
+            )
+        spec = PointSpec(text, tuple(names), tuple(a[0] for a in axes))
+        if any(len(a) > 1 for a in axes):
+            spec = spec._replace(axes=tuple(axes))
+            _cap(spec.size(), f"point {quote(text)}")
+        return spec
     if any(keyed[1:]) or (keyed[0] and not _is_label(items[0])):
         raise PointsError(
             f"point {quote(text)} mixes name=value pairs with bare values",
@@ -176,6 +201,30 @@ def _number(text: str, spec: str) -> float:
     )
 
 
+def _cap(size: int, what: str) -> None:
+    if size > MAX_GRID:
+        raise PointsError(
+            f"{what} is a grid of {size:,} points, more than {MAX_GRID:,}",
+            hint="use fewer points per range, or stream the points: --at - (one per line on stdin)",
+        )
+
+
+def expand(specs: Sequence[PointSpec]) -> list[PointSpec]:
+    """Each grid spec as its points (the cartesian product, the first name slowest), in order."""
+    if all(spec.axes is None for spec in specs):
+        return list(specs)
+    _cap(sum(spec.size() for spec in specs), "--at")
+    out: list[PointSpec] = []
+    for spec in specs:
+        if spec.axes is None:
+            out.append(spec)
+            continue
+        from itertools import product
+
+        out.extend(PointSpec(spec.text, spec.names, values) for values in product(*spec.axes))
+    return out
+
+
 def bind(
     specs: Sequence[PointSpec], variables: Sequence[str], order: Sequence[str] | None = None
 ) -> np.ndarray:
@@ -184,6 +233,7 @@ def bind(
     Every variable gets exactly one value: a missing, unknown or repeated name, or a wrong
     count of positional values, raises :class:`PointsError` naming the variables.
     """
+    specs = expand(specs)
     variables = tuple(variables)
     positional = tuple(order) if order is not None else variables
     listing = _listing(variables)
@@ -246,3 +296,32 @@ def _listing(variables: Sequence[str]) -> str:
     if not variables:
         return "the expression has no variables"
     return f"the expression's variables are {short(', '.join(map(short, variables)), width=200)}"
+
+
+def parse_eps(text: str) -> float | dict[str, float] | None:
+    """``--eps``: ``auto`` (None), one positive step for every variable, or per-variable steps
+    ``x=1e-4,y=1e-6`` (a mapping; variables not named keep the automatic step)."""
+    body = text.strip()
+    if body.lower() == "auto":
+        return None
+    if "=" not in body:
+        return _step(body, text)
+    steps: dict[str, float] = {}
+    for item in _split(body):
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise PointsError(f"--eps item {quote(item)} is not NAME=STEP", hint="e.g. --eps x=1e-4,y=1e-6")
+        if name in steps:
+            raise PointsError(f"--eps names {name} twice")
+        steps[name] = _step(value, text)
+    return steps
+
+
+def _step(value: str, text: str) -> float:
+    number = read_value(
+        value, "step ", f" in --eps {quote(text)}", empty=f"--eps {quote(text)} has an empty step"
+    )
+    if not (math.isfinite(number) and number > 0):
+        raise PointsError(f"--eps step {quote(value.strip())} is not a positive finite number (or 'auto')")
+    return number

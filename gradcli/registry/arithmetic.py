@@ -99,6 +99,7 @@ def _div_mp(x: Any, y: Any) -> Any:
 
 DIV = Op(
     name="div",
+    domain="y != 0 (x/0 is +-inf, 0/0 undefined)",
     symbol="/",
     min_args=2,
     max_args=2,
@@ -159,6 +160,7 @@ def _pow_mp(x: Any, y: Any) -> Any:
 
 POW = Op(
     name="pow",
+    domain="x > 0 for every y; x = 0 for y >= 0; x < 0 only for whole y",
     symbol="**",
     min_args=2,
     max_args=2,

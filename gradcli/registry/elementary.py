@@ -72,6 +72,7 @@ def _log_partials(args: Sequence[Array], out: Array) -> tuple[Array, ...]:
 
 LOG = Op(
     name="log",
+    domain="x > 0 (log(0) is -inf); a base > 0 other than 1",
     min_args=1,
     max_args=2,
     forward=_log,
@@ -97,6 +98,7 @@ LN = LOG._replace(
 
 LOG2 = unary(
     name="log2",
+    domain="x > 0 (log2(0) is -inf)",
     forward=np.log2,
     slope=lambda x, o: 1.0 / (x * math.log(2.0)),
     derivative="1/(x*log(2))",
@@ -107,6 +109,7 @@ LOG2 = unary(
 
 LOG10 = unary(
     name="log10",
+    domain="x > 0 (log10(0) is -inf)",
     forward=np.log10,
     slope=lambda x, o: 1.0 / (x * math.log(10.0)),
     derivative="1/(x*log(10))",
@@ -119,6 +122,7 @@ LOG10 = unary(
 
 LOG1P = unary(
     name="log1p",
+    domain="x > -1 (log1p(-1) is -inf)",
     forward=np.log1p,
     slope=lambda x, o: 1.0 / (1.0 + x),
     derivative="1/(1+x)",
@@ -142,6 +146,7 @@ EXPM1 = unary(
 
 SQRT = unary(
     name="sqrt",
+    domain="x >= 0",
     forward=np.sqrt,
     slope=lambda x, o: 0.5 / o,
     derivative="1/(2*sqrt(x))",

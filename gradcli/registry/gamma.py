@@ -160,6 +160,7 @@ def _mp_gamma(x: Any) -> Any:
 
 GAMMA = unary(
     name="gamma",
+    domain="x not 0 or a negative whole number (poles)",
     forward=_gamma,
     slope=lambda x, o: o * digamma(x),
     derivative="gamma(x)*polygamma(0,x)",
@@ -202,6 +203,7 @@ def _mp_lgamma(x: Any) -> Any:
 
 LGAMMA = unary(
     name="lgamma",
+    domain="x not 0 or a negative whole number (poles)",
     forward=_lgamma,
     slope=lambda x, o: digamma(x),
     derivative="polygamma(0,x)",
@@ -228,6 +230,7 @@ def _mp_polygamma(n: Any, x: Any) -> Any:
 
 POLYGAMMA = Op(
     name="polygamma",
+    domain="n a whole number >= 0; x not 0 or a negative whole number (poles)",
     min_args=2,
     max_args=2,
     forward=polygamma,

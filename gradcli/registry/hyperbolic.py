@@ -50,6 +50,7 @@ ASINH = unary(
 
 ACOSH = unary(
     name="acosh",
+    domain="x >= 1 (slope infinite at 1)",
     forward=np.arccosh,
     slope=lambda x, o: 1.0 / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0)),  # no overflow of x*x
     derivative="1/sqrt(x**2-1)",
@@ -71,6 +72,7 @@ def _mp_atanh(x: Any) -> Any:
 
 ATANH = unary(
     name="atanh",
+    domain="-1 < x < 1 (+-inf at the ends)",
     forward=np.arctanh,
     slope=lambda x, o: 1.0 / one_minus_sq(x),
     derivative="1/(1-x**2)",

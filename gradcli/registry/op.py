@@ -76,6 +76,7 @@ class Op(NamedTuple):
     activation: bool = False  # also offered as a command: gradcli sigmoid --at 20
     alias_of: str | None = None  # a second name for the op of that name
     idempotent: bool = False  # op(x, x, ..., x) == x (min, max)
+    domain: str = ""  # where it is defined, in words ("x > 0"); empty: every real number
 
     def params(self, n: int) -> tuple[str, ...]:
         """The names the symbolic rule uses for ``n`` arguments: those of the signature's call

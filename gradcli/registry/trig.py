@@ -46,6 +46,7 @@ COS = unary(
 
 TAN = unary(
     name="tan",
+    domain="x not an odd multiple of pi/2 (poles)",
     forward=np.tan,
     slope=lambda x, o: 1.0 + o * o,
     derivative="1 + tan(x)**2",
@@ -55,6 +56,7 @@ TAN = unary(
 
 ASIN = unary(
     name="asin",
+    domain="-1 <= x <= 1 (slope infinite at the ends)",
     forward=np.arcsin,
     slope=lambda x, o: 1.0 / np.sqrt(one_minus_sq(x)),
     derivative="1/sqrt(1-x**2)",
@@ -65,6 +67,7 @@ ASIN = unary(
 
 ACOS = unary(
     name="acos",
+    domain="-1 <= x <= 1 (slope infinite at the ends)",
     forward=np.arccos,
     slope=lambda x, o: -1.0 / np.sqrt(one_minus_sq(x)),
     derivative="-1/sqrt(1-x**2)",
@@ -100,6 +103,7 @@ def _mp_pole(name: str) -> Any:
 
 SEC = unary(
     name="sec",
+    domain="x not an odd multiple of pi/2 (poles)",
     forward=lambda x: 1.0 / np.cos(x),
     slope=lambda x, o: o * np.tan(x),
     derivative="sec(x)*tan(x)",
@@ -109,6 +113,7 @@ SEC = unary(
 
 CSC = unary(
     name="csc",
+    domain="x not a multiple of pi (poles)",
     forward=lambda x: 1.0 / np.sin(x),
     slope=lambda x, o: -o / np.tan(x),
     derivative="-csc(x)*cot(x)",
@@ -119,6 +124,7 @@ CSC = unary(
 
 COT = unary(
     name="cot",
+    domain="x not a multiple of pi (poles)",
     forward=lambda x: 1.0 / np.tan(x),
     slope=lambda x, o: -1.0 - o * o,
     derivative="-1-cot(x)**2",

@@ -40,7 +40,13 @@ def render(result: GradResult, console: Console) -> None:
         elif diff is None:
             head.add_row("method", "backprop (exact, reverse mode)")
         else:
-            eps = number(result.eps) if fixed_eps else "auto (per variable, below)"
+            eps = (
+                number(result.eps)
+                if fixed_eps
+                else "auto (per variable, below)"
+                if diff.auto
+                else "per variable, below"
+            )
             label = METHOD_LABEL.get(result.method, f"{result.method} difference")
             head.add_row("method", f"{label}, eps {eps}")
         console.print(head)

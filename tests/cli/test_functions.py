@@ -55,3 +55,42 @@ def test_the_json_is_the_librarys_catalogue():
 
     objects = [strict_json(line) for line in gradcli("functions --format json").stdout.splitlines()]
     assert objects == catalogue_records(catalogue(), constants())
+
+
+# --- one entry ------------------------------------------------------------------------------------
+
+
+def test_functions_name_shows_one_entry() -> None:
+    result = gradcli("functions", "leaky_relu")
+    assert result.exit_code == 0
+    out = result.stdout
+    for fragment in (
+        "leaky_relu(x, alpha)",
+        "d/dalpha = min(x,0)",
+        "at x = 0",
+        "alpha, default 0.01",
+        "every real number",
+    ):
+        assert fragment in out
+
+
+def test_functions_name_json_domain_from_the_registry() -> None:
+    import json
+
+    result = gradcli("functions", "log", "--format", "json")
+    assert result.exit_code == 0
+    record = json.loads(result.stdout)
+    assert record["domain"].startswith("x > 0")
+    assert record["symbolic"]["1"] == {"x": "1/x"}
+    assert record["symbolic"]["2"]["base"] == "-log(x)/(base*log(base)**2)"
+
+
+def test_functions_operator_by_symbol_or_name() -> None:
+    assert "y != 0" in gradcli("functions", "/").stdout
+    assert gradcli("functions", "div").stdout == gradcli("functions", "/").stdout
+
+
+def test_functions_unknown_name_suggests() -> None:
+    from conftest import assert_one_line_error
+
+    assert_one_line_error(gradcli("functions", "lgo"), "'lgo'", "did you mean log")

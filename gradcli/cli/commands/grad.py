@@ -24,6 +24,14 @@ from ..options import at_option, gradient_options, stream_options
     metavar="VECTOR",
     help="Also the derivative along this vector (normalised), e.g. 1,0,-1 or x=1,z=-1.",
 )
+@click.option(
+    "--order",
+    "nth",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="The N-th derivative of a one-variable expression (exact beside a central finite difference).",
+)
 @stream_options()
 def grad(
     expressions: tuple[str, ...],
@@ -37,6 +45,7 @@ def grad(
     explode: float,
     strict: bool,
     direction: str | None,
+    nth: int,
     input_path: str | None,
     on_error: str,
     jobs: int,
@@ -62,7 +71,12 @@ def grad(
       gradcli grad "x**2+y*z" --at 1,2,3 --direction 1,0,-1
       printf '5,3,2\\n1,2,3\\n' | gradcli grad "3*(a+b*c)" --at - --format csv
       gradcli grad "3*(a+b*c)" --input points.csv --method forward --eps 0.01 --format csv
+      gradcli grad "sin(x)*exp(x)" --at 1 --order 3
     """
+    if nth > 1:
+        from .higher import nth_derivative
+
+        nth_derivative(expressions, points, order, nth, method, eps, precision, fmt, direction, input_path)
     if streaming(points, input_path):
         if len(expressions) > 1 or direction is not None:
             raise click.UsageError("streamed points (--at -, --input) take one expression and no --direction")

@@ -1,0 +1,159 @@
+"""Higher derivatives of one variable: d^n f / dx^n, exact and by a central finite difference.
+
+Exact: the (n-1)-th derivative is built symbolically (:func:`gradcli.language.symbolic.derivative`,
+applied n-1 times, from the registry's rules) and backprop differentiates it once more, as the
+Hessian does for n = 2: exact up to rounding, no step to choose. With ``precision`` a number of
+digits, that last sweep runs in mpmath (:func:`gradcli.language.precise.gradient`) instead.
+
+Finite difference: the central stencil on the 2p+1 points x + j*h (j = -p..p) with the fewest
+points that has truncation error O(h**4) for the n-th derivative (its weights are solved exactly
+in rational arithmetic). Its error estimate is meant to be an upper bound: twice the larger of
+two truncation estimates (Richardson's |fd(2h) - fd(h)| / 15, and |fd(h/2) - fd(h)|, which still
+holds where the stencil has not reached its asymptotic order, near a singularity of f) plus the
+rounding bound eps_m * sum_j |w_j f(x + j h)| / h**n at both steps. The auto step
+``eps_m**(1/(n+4)) * max(1, |x|)`` balances the two.
+
+Nothing here prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from fractions import Fraction
+from math import factorial
+from typing import NamedTuple
+
+import numpy as np
+
+from ..errors import OptionError
+from ..language.evaluate import forward, value
+from ..language.nodes import Expression
+from ..language.symbolic import Algebra, SymbolicError, derivative, to_expression, to_text
+from .backprop import backprop
+from .finite_diff import EPS_MACHINE
+from .steps import given, per_variable
+
+MAX_ORDER = 10
+ACCURACY = 4  # the stencil's truncation order in h
+
+
+class HigherResult(NamedTuple):
+    """d^n f / dx^n of one expression in one variable at m points (arrays of length m)."""
+
+    expr: Expression
+    variable: str
+    order: int
+    points: np.ndarray  # (m,)
+    value: np.ndarray  # f
+    exact: np.ndarray  # symbolic (n-1) times, then backprop
+    fd: np.ndarray  # the central finite difference
+    error: np.ndarray  # |fd - exact|
+    error_estimate: np.ndarray  # the finite difference's own estimate
+    step: np.ndarray  # h
+    formula: str | None  # the n-th derivative as gradcli input (None: too long to write)
+    digits: int | None = None  # the precision of the exact value, None for float64
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return (self.variable,)
+
+
+def check_order(expr: Expression, order: int) -> str:
+    """The one variable ``expr`` is differentiated in; OptionError (exit 2) if ``order`` or
+    the expression does not suit."""
+    if not 1 <= order <= MAX_ORDER:
+        raise OptionError(f"--order must be between 1 and {MAX_ORDER}, not {order}")
+    names = expr.variables
+    if len(names) != 1:
+        listing = ", ".join(names) if names else "none"
+        raise OptionError(
+            f"--order needs an expression of exactly one variable; it has {len(names)} ({listing})",
+            hint="fix the others as numbers, or use gradcli hessian for mixed second derivatives",
+        )
+    return names[0]
+
+
+def weights(order: int, accuracy: int) -> tuple[int, list[Fraction]]:
+    """(p, w): the central stencil sum_j w_j f(x + j h) / h**order, j = -p..p, exact to O(h**accuracy)."""
+    p = (order + 1) // 2 - 1 + accuracy // 2
+    size = 2 * p + 1
+    offsets = range(-p, p + 1)
+    # sum_j w_j j**k / k! = [k == order], k = 0..size-1 (Taylor conditions), solved exactly
+    rows = [
+        [Fraction(j**k) for j in offsets] + [Fraction(factorial(order) if k == order else 0)]
+        for k in range(size)
+    ]
+    for c in range(size):
+        pivot = next(r for r in range(c, size) if rows[r][c] != 0)
+        rows[c], rows[pivot] = rows[pivot], rows[c]
+        lead = rows[c][c]
+        rows[c] = [v / lead for v in rows[c]]
+        for r in range(size):
+            if r != c and rows[r][c] != 0:
+                f = rows[r][c]
+                rows[r] = [a - f * b for a, b in zip(rows[r], rows[c])]
+    return p, [rows[k][size] for k in range(size)]
+
+
+def auto_step(x: np.ndarray, order: int) -> np.ndarray:
+    """The step balancing O(h**4) truncation against rounding eps_m / h**order, scaled to |x|."""
+    return EPS_MACHINE ** (1.0 / (order + ACCURACY)) * np.maximum(1.0, np.abs(x))
+
+
+def _stencil(expr: Expression, x: np.ndarray, h: np.ndarray, order: int, accuracy: int) -> tuple:
+    p, w = weights(order, accuracy)
+    total = np.zeros_like(x)
+    size = np.zeros_like(x)
+    with np.errstate(all="ignore"):
+        for j, wj in zip(range(-p, p + 1), w):
+            if wj == 0:
+                continue
+            fj = value(expr, [x + j * h], len(x))
+            total = total + float(wj) * fj
+            size = size + abs(float(wj)) * np.abs(fj)
+        return total / h**order, size / h**order
+
+
+def higher(
+    expr: Expression,
+    points: np.ndarray,
+    order: int,
+    eps: float | Mapping[str, float] | None = None,
+    precision: str | int = "off",
+) -> HigherResult:
+    """d^order f / dx^order at ``points`` (an (m,) or (m, 1) array) for a one-variable ``expr``."""
+    var = check_order(expr, order)
+    eps = given(per_variable(eps, expr.variables), 0)
+    x = np.asarray(points, dtype=np.float64).reshape(-1)
+    m = len(x)
+    low = expr
+    algebra = Algebra()
+    for _ in range(order - 1):
+        term = derivative(low, var, algebra)
+        low = to_expression([term], (var,), texts=["d"])[0]
+    try:
+        formula = to_text(derivative(low, var, algebra))
+    except SymbolicError:
+        formula = None
+    f = value(expr, [x], m).copy()
+    digits = precision if isinstance(precision, int) and not isinstance(precision, bool) else None
+    if digits is None:
+        grad, _ = backprop(low, forward(low, [x]), m)
+        exact = np.asarray(grad[0], dtype=np.float64).copy()
+    else:
+        from ..language.precise import gradient
+
+        exact = np.array([float(gradient(low, [xi], digits)[1][0]) for xi in x])
+    with np.errstate(all="ignore"):
+        h = auto_step(x, order) if eps is None else np.full(m, float(eps))
+        h = (x + h) - x  # exactly representable, so x + j*h is the point meant
+        h = np.where(h > 0, h, np.abs(x) * EPS_MACHINE + np.finfo(float).tiny)
+        fd, size = _stencil(expr, x, h, order, ACCURACY)
+        coarse, _ = _stencil(expr, x, 2 * h, order, ACCURACY)
+        fine, fine_size = _stencil(expr, x, h / 2, order, ACCURACY)
+        # the truncation, two ways: Richardson's fd(2h) - fd(h) ~ 15 C h**4, and fd(h/2) - fd(h),
+        # which holds before the stencil reaches its asymptotic order; doubled for safety
+        truncation = 2.0 * np.maximum(np.abs(coarse - fd) / (2**ACCURACY - 1), np.abs(fine - fd))
+        estimate = truncation + EPS_MACHINE * (size + fine_size)
+        error = np.abs(fd - exact)
+    return HigherResult(expr, var, order, x, f, exact, fd, error, estimate, h, formula, digits)

@@ -1,0 +1,56 @@
+"""d^n f / dx^n: exact (symbolic then backprop) and by a central stencil, against mpmath."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import mpmath
+import numpy as np
+import pytest
+
+from gradcli.derive.higher import MAX_ORDER, check_order, higher, weights
+from gradcli.errors import OptionError
+from gradcli.language.parse import parse
+
+
+def test_stencil_weights_are_the_textbook_ones() -> None:
+    assert weights(2, 2) == (1, [Fraction(1), Fraction(-2), Fraction(1)])
+    p, w = weights(1, 4)
+    assert p == 2 and w == [Fraction(1, 12), Fraction(-2, 3), Fraction(0), Fraction(2, 3), Fraction(-1, 12)]
+    for n in range(1, MAX_ORDER + 1):  # exact on polynomials of degree n + 3
+        p, w = weights(n, 4)
+        for k in range(2 * p + 1):
+            moment = sum(wj * j**k for j, wj in zip(range(-p, p + 1), w))
+            assert moment == (mpmath.factorial(n) if k == n else 0)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 6, 10])
+@pytest.mark.parametrize("text, f", [("exp(2*x)*sin(x)", lambda x: mpmath.exp(2 * x) * mpmath.sin(x)),
+                                     ("log(1+x**2)", lambda x: mpmath.log(1 + x**2))])  # fmt: skip
+def test_exact_and_finite_difference_against_mpmath(n: int, text: str, f) -> None:  # type: ignore[no-untyped-def]
+    xs = np.array([0.5, 1.25])
+    r = higher(parse(text), xs, n)
+    for p, x in enumerate(xs):
+        with mpmath.workdps(40):
+            truth = float(mpmath.diff(f, mpmath.mpf(x), n))
+        assert r.exact[p] == pytest.approx(truth, rel=1e-9, abs=1e-11)  # rounding grows with n
+        assert abs(r.fd[p] - truth) <= r.error_estimate[p]  # the estimate is honest
+        assert r.error[p] == abs(r.fd[p] - r.exact[p])
+
+
+def test_polynomial_is_exact_and_formula_printed() -> None:
+    r = higher(parse("x**5"), np.array([2.0]), 5)
+    assert r.exact[0] == 120.0 and r.formula == "120"
+    assert abs(r.fd[0] - 120.0) < 1e-4
+
+
+def test_precision_digits_give_the_same_exact_value() -> None:
+    r = higher(parse("sin(x)"), np.array([1.0]), 4, precision=40)
+    assert r.digits == 40 and r.exact[0] == float(mpmath.sin(1))
+
+
+def test_refusals() -> None:
+    with pytest.raises(OptionError, match="exactly one variable"):
+        check_order(parse("x*y"), 2)
+    with pytest.raises(OptionError, match="between 1 and 10"):
+        check_order(parse("x"), MAX_ORDER + 1)
