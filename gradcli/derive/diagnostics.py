@@ -221,8 +221,9 @@ def _small_warning(
             + (
                 "more digits (--precision N) may settle it"
                 if rec is not None
-                else "high precision (--precision, auto by default) settles such points unless it "
-                "is off, a function has no high-precision form or a value lies beyond 1e5050000"
+                else "high precision (--precision N, or auto for the 1,000 worst points of a run) "
+                "settles such points, unless a function has no high-precision form or a value "
+                "lies beyond 1e5050000"
             ),
             {**details, "bound": _json(b)},
         )

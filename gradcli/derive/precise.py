@@ -8,7 +8,11 @@
   is not 0, are evaluated again in mpmath. (The bound is conservative, a few times the
   typical error: at 1e-15 most points of ordinary expressions would qualify, and a point in
   mpmath costs about 2 ms, against about 1 us in float64; at 1e-12, 0 to 3% of the points of
-  the expressions measured, those near a zero of the gradient, where cancellation is real.) Method: value and gradient (the same reverse sweep,
+  the expressions measured, those near a zero of the gradient, where cancellation is real.)
+  At most ``MAX_AUTO`` points of one call are re-evaluated, and at most ``NODE_BUDGET``
+  divided by the expression's number of nodes (a point costs about 0.2 ms a node): those whose
+  bound is largest against the gradient; the others keep float64 and the bound that says what
+  they lost. Method: value and gradient (the same reverse sweep,
   with the registry's derivative rules in high precision) at p and p + ``STEP`` digits, where p
   starts from the digits the bound says were lost plus a margin; when the two agree to
   2**-64 relative (well below float64's 2**-53) the higher one is taken, else p doubles, up to
@@ -45,6 +49,8 @@ LOST = 1e-12  # bound/|gradient| above this: about 4 of float64's 16 digits lost
 STEP = 20
 MIN_DIGITS = 20
 MAX_DIGITS = 640
+MAX_AUTO = 1000  # points one call re-evaluates under auto (about 1-2 ms each): the worst ones
+NODE_BUDGET = 6000  # and at most this many (points x expression nodes), at about 0.2 ms each
 AGREE = 2.0**-64
 TINY_NORMAL = 2.2250738585072014e-308  # the smallest normal float64
 
@@ -249,6 +255,15 @@ def _note(
     )
 
 
+def _worst(todo: np.ndarray, grad: np.ndarray, bound: np.ndarray, most: int) -> np.ndarray:
+    """The ``most`` points of ``todo`` whose bound is largest against |gradient| (ties: the
+    first), in input order."""
+    with np.errstate(all="ignore"):
+        ratio = np.where(np.abs(grad) > 0, bound / np.abs(grad), np.inf)
+    worst = np.nan_to_num(ratio, nan=np.inf).max(axis=0)[todo]
+    return np.sort(todo[np.argsort(-worst, kind="stable")[:most]])
+
+
 def refine(
     expr: Expression,
     points: np.ndarray,
@@ -268,6 +283,9 @@ def refine(
         return value, grad, bound, records
     ok = np.isfinite(value)
     todo = np.flatnonzero(ok if precision != AUTO else lost_digits(grad, bound, ok))
+    most = min(MAX_AUTO, max(1, NODE_BUDGET // max(len(expr.nodes), 1)))
+    if precision == AUTO and todo.size > most:
+        todo = _worst(todo, grad, bound, most)
     if not todo.size:
         return value, grad, bound, records
     from ..language.precise import UnsupportedPrecision, supported

@@ -5,6 +5,7 @@ to the terminal's width). Imported only when a plot is asked for.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -21,6 +22,7 @@ def terminal_plot(c: Curves, columns: int, rows: int = 18, color: bool = False) 
     """Both curves as text at most ``columns`` wide: f as a line, df/dx as dots, vanishing marked."""
     f_label, d_label, v_label = labels(c)
     fig = _figure(columns, rows, color)
+    whole, c = c, _thin(c)  # the texts below read every sample; the canvas only what it can show
     ok_f, ok_d = np.isfinite(c.f), np.isfinite(c.slope)
     scale = scale_of(c.f, c.slope)  # both curves share the y axis, so one factor
     f, slope = c.f / scale, c.slope / scale
@@ -42,8 +44,30 @@ def terminal_plot(c: Curves, columns: int, rows: int = 18, color: bool = False) 
         bottom = [float(shown.min())] * int(mask.sum())
         fig.scatter(c.x[mask].tolist(), bottom, label=v_label, marker="v", lc="yellow" if color else None)
     notes = [scale_text(scale)] if scale != 1.0 else []
-    lines = [*fig.show(legend=True).splitlines(), *notes, *_undefined_text(c), _vanishing_text(c)]
+    lines = [*fig.show(legend=True).splitlines(), *notes, *_undefined_text(whole), _vanishing_text(whole)]
     return "\n".join(part for line in lines for part in _fit(line, columns)) + "\n"
+
+
+_MOST = 2000  # samples drawn on a terminal canvas, a few hundred braille dots wide
+
+
+def _thin(c: Curves) -> Curves:
+    """``c`` with at most about ``_MOST`` samples: in each of ``_MOST // 4`` runs of samples, its
+    first and where f and df/dx are least and greatest, so no peak or dip is lost."""
+    n = len(c.x)
+    if n <= _MOST:
+        return c
+    keep: set[int] = set()
+    edges = np.linspace(0, n, _MOST // 4 + 1).astype(int)
+    for a, b in itertools.pairwise(edges):
+        keep.add(int(a))
+        for values in (c.f, c.slope):
+            run = values[a:b]
+            ok = np.flatnonzero(np.isfinite(run))
+            if ok.size:
+                keep.update((int(a + ok[np.argmin(run[ok])]), int(a + ok[np.argmax(run[ok])])))
+    idx = np.array(sorted(keep))
+    return c._replace(x=c.x[idx], f=c.f[idx], slope=c.slope[idx])
 
 
 def _span(lo: float, hi: float) -> tuple[float, float]:

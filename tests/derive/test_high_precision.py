@@ -167,3 +167,14 @@ def test_astronomical_intermediates_neither_crash_nor_stall(args):
 
     result = gradcli(args)
     assert result.exit_code in (0, 1), result.stderr
+
+
+def test_auto_re_evaluates_at_most_the_worst_max_auto_points(monkeypatch):
+    import gradcli.derive.precise as precise
+
+    monkeypatch.setattr(precise, "MAX_AUTO", 3)
+    xs = np.array([1e-9, 1e-6, 1e-8, 1e-7, 1e-5]).reshape(-1, 1)  # (exp(x)-1)/x loses more as x -> 0
+    r = compute(parse("(exp(x)-1)/x"), xs, method="backprop")
+    done = [p is not None for p in r.precise]
+    assert done == [True, False, True, True, False]  # the three worst, by bound against |gradient|
+    assert r.exact_bound[0, 1] > 0 and np.isfinite(r.exact_bound[0, 1])  # the rest keep their bound

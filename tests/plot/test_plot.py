@@ -295,3 +295,16 @@ def test_plot_checks_live_in_the_library_not_the_command():
         plot_curves(parse("w*x"), "x", parse_span("0:1", with_count=False), parse_spec("2"))
     curves = plot_curves(parse("w*x"), "x", parse_span("0:1", with_count=False), parse_spec("w=2"), points=3)
     assert curves.slope.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_a_terminal_plot_of_many_samples_draws_few_but_keeps_every_peak():
+    from gradcli.plot.curves import Curves
+    from gradcli.plot.terminal import _MOST, _thin
+
+    x = np.linspace(0, 1, 100_000)
+    f = np.sin(40 * x)
+    f[77_777] = 5.0  # a one-sample spike
+    slope = np.cos(40 * x)
+    thin = _thin(Curves("f", "x", {}, x, f, slope, 1e-6))
+    assert len(thin.x) <= _MOST and np.all(np.diff(thin.x) > 0)
+    assert thin.f.max() == 5.0 and thin.f.min() == f.min() and thin.slope.min() == slope.min()
