@@ -50,6 +50,9 @@ def _trace_label(
     return line
 
 
+MAX_DEPTH_SHOWN = 60  # levels of the tree drawn; deeper lines are counted in one line
+
+
 def render_trace(traces: list[Trace], console: Console) -> None:
     """Each point's computation graph as a tree from f down to the variables (see gradcli.trace)."""
     from rich.tree import Tree
@@ -71,23 +74,37 @@ def render_trace(traces: list[Trace], console: Console) -> None:
         tree = Tree(_trace_label(t, t.root, None, None, False), guide_style="dim")
         expanded = {t.root.id}
         used = [0] * len(nodes)  # uses of each node drawn so far (a variable's adjoint is summed once)
-        stack = [(child, slope, t.root.id, tree) for child, slope in zip(t.root.children, t.root.local)]
+        stack = [(child, slope, t.root.id, tree, 1) for child, slope in zip(t.root.children, t.root.local)]
         stack.reverse()
+        hidden = 0  # lines below MAX_DEPTH_SHOWN: counted, not drawn (Rich draws depth d in O(d))
         while stack:
-            child, slope, parent, branch = stack.pop()
+            child, slope, parent, branch, depth = stack.pop()
             node = nodes[child]
             used[child] += 1
             last_use = used[child] == len(node.contributions) or node.adjoint is None
-            label = _trace_label(t, node, nodes[parent], slope, not last_use)
-            if node.children and child in expanded:
-                label.append("   (shared: drawn above)", style="dim")
-                branch.add(label)
+            shared = bool(node.children) and child in expanded
+            if depth > MAX_DEPTH_SHOWN:
+                hidden += 1
+                sub = None
+            else:
+                label = _trace_label(t, node, nodes[parent], slope, not last_use)
+                if shared:
+                    label.append("   (shared: drawn above)", style="dim")
+                sub = branch.add(label)
+            if shared:
                 continue
-            sub = branch.add(label)
             expanded.add(child)
-            pending = [(c, s, child, sub) for c, s in zip(node.children, node.local)]
+            pending = [(c, s, child, sub, depth + 1) for c, s in zip(node.children, node.local)]
             stack.extend(reversed(pending))
         console.print(tree)
+        if hidden:
+            console.print(
+                Text(
+                    f"… {hidden:,} more lines deeper than {MAX_DEPTH_SHOWN} levels are not drawn "
+                    "(--format json or dot has every node)",
+                    style="dim",
+                )
+            )
         grads = ", ".join(f"{name} = {number(g)}" for name, g in t.gradient.items())
         undefined = (
             " (not defined: f is not finite here)" if grads and not math.isfinite(t.root.value) else ""

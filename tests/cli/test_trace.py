@@ -56,3 +56,17 @@ def test_trace_marks_vanishing_edges_with_the_threshold_at_full_precision() -> N
     result = gradcli("trace", "sigmoid(w*x)", "--at", "w=4,x=5", "--vanish", "1.23456789e-6")
     assert result.exit_code == 0
     assert "◀ vanishing: local < 1.23456789e-06" in result.stdout
+
+
+def test_a_deep_chain_is_drawn_to_60_levels_and_the_rest_counted():
+    from gradcli.table.trace import MAX_DEPTH_SHOWN
+
+    expr = "x" + "".join(f"-{i}*x" for i in range(200))
+    result = gradcli("trace", expr, "--at", "1")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    hidden = [line for line in lines if line.startswith("… ")]
+    assert len(hidden) == 1 and f"deeper than {MAX_DEPTH_SHOWN} levels are not drawn" in hidden[0]
+    drawn = [line for line in lines if "#" in line]
+    assert MAX_DEPTH_SHOWN < len(drawn) < 4 * MAX_DEPTH_SHOWN  # a line per level, and its siblings
+    assert lines[-1] == "gradient (backprop): x = -19899.0"

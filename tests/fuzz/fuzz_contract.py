@@ -40,9 +40,7 @@ MAX_RSS = 1 << 30  # bytes, per process
 
 # Failures known and owned by other work: (pattern on the failure's detail, pattern on the
 # command, owner, what). Remove a row when its fix lands: the CI pass then guards it.
-KNOWN: list[tuple[str, str, str, str]] = [
-    (r"^\d+\.\d s", r"^gradcli trace ", "table", "trace's Rich tree is quadratic in a long chain's depth"),
-]
+KNOWN: list[tuple[str, str, str, str]] = []
 
 
 @dataclass
