@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from .types import EpsType, NamesType, PointType, PositiveFloat, PrecisionType, VanishFloat
+from .types import EpsType, InputPath, NamesType, PointType, PositiveFloat, PrecisionType, VanishFloat
 
 Decorator = Callable[[Any], Any]
 
@@ -219,7 +219,7 @@ INPUT_HELP = (
 def input_option(help: str = INPUT_HELP) -> Decorator:
     """``--input FILE``: points streamed from a file (``-``: stdin)."""
     return click.option(
-        "--input", "input_path", type=click.Path(dir_okay=False, allow_dash=True), metavar="FILE", help=help
+        "--input", "input_path", type=InputPath(), metavar="FILE", help=help
     )
 
 

@@ -111,6 +111,24 @@ class VanishFloat(PositiveFloat):
         return number
 
 
+class InputPath(click.ParamType):
+    """``--input FILE`` (``-``: stdin): a file name, opened and checked where it is read.
+
+    (Not :class:`click.Path`, whose constructor asks gettext for its name and so imports
+    ``locale`` on every run; a file that cannot be read is reported when it is opened.)
+    """
+
+    name = "file"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> str:
+        return str(value)
+
+    def shell_complete(self, ctx: Any, param: Any, incomplete: str) -> list[Any]:
+        from click.shell_completion import CompletionItem
+
+        return [CompletionItem(incomplete, type="file")]
+
+
 class PrecisionType(click.ParamType):
     """``--precision``: auto, off, or a number of significant digits (see gradcli.derive.precise)."""
 
