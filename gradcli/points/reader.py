@@ -34,7 +34,7 @@ import numpy as np
 
 from ..errors import PointsError
 from .chunks import CHUNK_BYTES, Chunk, data_line, read_chunks
-from .layout import HEADER, NAMED, POSITIONAL, Layout, detect, join_fields, parse_line
+from .layout import HEADER, NAMED, POSITIONAL, Layout, detect, join_fields, parse_line, split_fields, unquote
 from .values import NUMBER_BYTES, underflows
 
 
@@ -223,13 +223,21 @@ def _slow(lines: list[str], first: int, layout: Layout, out_sep: str) -> Block:
         try:
             values, row = parse_line(line, layout, out_sep)
         except PointsError as exc:
-            bad.append(BadLine(first + offset, str(exc)))
+            if not _repeated_header(line, layout):  # concatenated CSVs: cat a.csv b.csv
+                bad.append(BadLine(first + offset, str(exc)))
             continue
         points.append(values)
         rows.append(row)
         numbers.append(first + offset)
     array = np.array(points, dtype=np.float64).reshape(len(points), len(layout.variables))
     return Block(array, rows, numbers, bad)
+
+
+def _repeated_header(line: str, layout: Layout) -> bool:
+    """Whether ``line`` repeats the stream's header (as where two CSV files run together)."""
+    if layout.kind != HEADER:
+        return False
+    return tuple(unquote(f.strip()) for f in split_fields(line, layout.sep)) == layout.columns
 
 
 __all__ = [

@@ -405,3 +405,17 @@ def test_lines_ended_by_cr_alone_are_named_as_the_cause() -> None:
         "5 values but the expression has 3 variables — it holds a carriage return"
     )
     assert "tr '\\r' '\\n'" in block.bad[0].reason
+
+
+def test_a_repeated_header_is_skipped_not_a_bad_line() -> None:
+    # cat a.csv b.csv: the second file's header reappears mid-stream
+    layout = detect("id,a,b,c", ABC)
+    block = parse_chunk('id,a,b,c\n1,5,3,2\nid,a,b,c\n"id","a","b","c"\n2,6,3,2\n', 1, layout, ",", skip=1)
+    assert block.points.tolist() == [[5.0, 3.0, 2.0], [6.0, 3.0, 2.0]]
+    assert block.lines == [2, 5] and block.bad == []
+
+
+def test_a_header_line_unlike_the_first_is_still_a_bad_line() -> None:
+    layout = detect("id,a,b,c", ABC)
+    block = parse_chunk("id,a,b,c\n1,5,3,2\nid,a,c,b\n", 1, layout, ",", skip=1)
+    assert [bad.line for bad in block.bad] == [3]
