@@ -196,6 +196,9 @@ def run(
                 break
         if stopped_at is None:
             stopped_at = drain(0)
+        if job is None and fmt in ("csv", "tsv"):  # empty input: the columns, for what reads them
+            columns = detect(",".join("0" * len(expr.variables)), expr.variables, order).columns
+            out.write(sep.join(header(expr.variables, columns, fmt=fmt)) + "\n")
     finally:
         if pool is not None:
             pool.terminate()

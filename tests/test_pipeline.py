@@ -212,9 +212,17 @@ def test_commands_that_do_not_stream_refuse_at_dash(command: str) -> None:
     assert "--at - (points from stdin) works with grad and the activation commands only" in result.stderr
 
 
-def test_empty_input_writes_nothing_and_succeeds() -> None:
-    result = run("grad", EXPR, "--at", "-", "--format", "csv", input="# only a comment\n\n")
-    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
+@pytest.mark.parametrize(("fmt", "sep"), [("csv", ","), ("tsv", "\t")])
+def test_empty_input_writes_the_header_and_succeeds(fmt: str, sep: str) -> None:
+    for text in ("", "# only a comment\n\n"):
+        result = run("grad", EXPR, "--at", "-", "--format", fmt, input=text)
+        header = sep.join(["a", "b", "c", "f", "grad_a", "grad_b", "grad_c"]) + "\n"
+        assert (result.exit_code, result.stdout, result.stderr) == (0, header, "")
+
+
+def test_empty_input_writes_nothing_in_json() -> None:
+    result = run("grad", EXPR, "--at", "-", "--format", "json", input="")
+    assert (result.exit_code, result.stderr) == (0, "")
 
 
 def test_parallel_workers_write_the_same_rows_in_input_order(tmp_path: Path) -> None:
