@@ -218,9 +218,7 @@ INPUT_HELP = (
 
 def input_option(help: str = INPUT_HELP) -> Decorator:
     """``--input FILE``: points streamed from a file (``-``: stdin)."""
-    return click.option(
-        "--input", "input_path", type=InputPath(), metavar="FILE", help=help
-    )
+    return click.option("--input", "input_path", type=InputPath(), metavar="FILE", help=help)
 
 
 def on_error_option() -> Decorator:

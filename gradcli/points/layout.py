@@ -112,7 +112,15 @@ def parse_line(line: str, layout: Layout, out_sep: str) -> tuple[list[float], st
 
 
 def join_fields(fields: list[str], sep: str) -> str:
-    """``fields`` (as written) joined by ``sep``; one that holds ``sep`` unquoted is quoted as CSV quotes it."""
+    """``fields`` (as written) joined by ``sep``; one that holds ``sep`` unquoted is quoted as CSV quotes it.
+
+    TSV output carries no CSV quoting: a quoted field is written without its quotes (unless its
+    text holds a tab, which only quoting can keep in one field).
+    """
+    if sep == "\t":
+        fields = [
+            unquote(f.strip()).replace('""', '"') if _quoted(f) and "\t" not in f else f for f in fields
+        ]
     return sep.join(
         f'"{f.replace(chr(34), chr(34) * 2)}"' if sep in f and not _quoted(f) else f for f in fields
     )

@@ -99,7 +99,7 @@ def test_header_rows_pass_extra_columns_through_untouched() -> None:
     assert block.rows == ['2,"first",5,3', "3,second,1,2"]
     assert block.lines == [2, 3]
     tsv = parse_chunk(text, 1, layout, "\t", skip=1)
-    assert tsv.rows == ['2\t"first"\t5\t3', "3\tsecond\t1\t2"]
+    assert tsv.rows == ["2\tfirst\t5\t3", "3\tsecond\t1\t2"]
 
 
 def test_bad_lines_are_named_and_good_lines_kept() -> None:
@@ -370,7 +370,7 @@ def test_a_quoted_field_may_hold_the_separator() -> None:
         stream.BadLine(4, "3 values but the header has 4 columns — the header is name,a,b,c")
     ]
     tsv = parse_chunk(text, 2, layout, "\t")
-    assert tsv.rows == ['"Smith, J"\t5\t3\t2', '"Doe"\t1\t2\t3']
+    assert tsv.rows == ["Smith, J\t5\t3\t2", "Doe\t1\t2\t3"]  # TSV: no CSV quoting
 
 
 def test_quotes_that_line_up_with_the_separators_are_not_split_there() -> None:
@@ -419,3 +419,10 @@ def test_a_header_line_unlike_the_first_is_still_a_bad_line() -> None:
     layout = detect("id,a,b,c", ABC)
     block = parse_chunk("id,a,b,c\n1,5,3,2\nid,a,c,b\n", 1, layout, ",", skip=1)
     assert [bad.line for bad in block.bad] == [3]
+
+
+def test_tsv_rows_carry_no_csv_quoting() -> None:
+    layout = detect("id,a,b,c", ABC)
+    text = 'id,a,b,c\n"Smith, J",5,3,2\n"say ""hi""",1,2,3\n'
+    assert parse_chunk(text, 1, layout, "\t", skip=1).rows == ["Smith, J\t5\t3\t2", 'say "hi"\t1\t2\t3']
+    assert parse_chunk(text, 1, layout, ",", skip=1).rows == ['"Smith, J",5,3,2', '"say ""hi""",1,2,3']
