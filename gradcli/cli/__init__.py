@@ -10,12 +10,19 @@ in ``io.py`` (worded by :mod:`gradcli.output.messages`). Rich is imported only t
 
 from __future__ import annotations
 
-import click
+import gc
 
-from .. import __version__
-from ..output.color import MODES, use_color
-from .group import GradcliGroup
-from .io import be_quiet
+# A run of gradcli is short and makes few reference cycles, but its imports (numpy, Click) create
+# some hundred thousand objects, and the collector would walk them again and again: one
+# collection at the end of start-up instead (see GradcliGroup.main).
+gc.disable()
+
+import click  # noqa: E402
+
+from .. import __version__  # noqa: E402
+from ..output.color import MODES, use_color  # noqa: E402
+from .group import GradcliGroup  # noqa: E402
+from .io import be_quiet  # noqa: E402
 
 
 def _versions() -> str:

@@ -194,6 +194,10 @@ class CheckedCommand(PlainHelp, click.Command):
     """A command that refuses options which would do nothing (:func:`refuse_idle_options`)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        import gc
+
+        gc.freeze()  # start-up's objects (see gradcli.cli) are never collected, and never walked
+        gc.enable()
         refuse_idle_options(ctx)
         if not ctx.meta.get("gradcli.no_header"):
             return super().invoke(ctx)
