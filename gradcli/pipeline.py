@@ -97,6 +97,7 @@ def run(
     on_error: str = "continue",
     jobs: int = 1,
     report: Callable[[str, str], None] | None = None,
+    on_bad: Callable[[BadLine], None] | None = None,
     render: Callable[[GradResult, list[int]], None] | None = None,
     progress: Callable[[int], None] | None = None,
     chunk_bytes: int = CHUNK_BYTES,
@@ -106,7 +107,8 @@ def run(
     ``report(kind, text)`` receives each bad line (kind ``"bad"``, text ``line 7: why``) and the
     first :data:`WARNING_LIMIT` warnings (kind ``"warning"``, text ``line 3, x: kind: message``;
     csv and tsv only: json records and tables hold their own);
-    ``render(result, lines)`` draws a chunk when ``fmt`` is ``"table"``; ``progress(nbytes)``
+    ``on_bad(bad)`` receives each bad line as a :class:`~gradcli.points.reader.BadLine` (number,
+    reason and text), in input order; ``render(result, lines)`` draws a chunk when ``fmt`` is ``"table"``; ``progress(nbytes)``
     is told how many bytes each chunk consumed. Raises :class:`gradcli.errors.PointsError` for
     an expression without variables (before reading) and for a header that does not name every
     variable (before writing anything); :class:`gradcli.errors.OptionError` for CSV/TSV output
@@ -145,7 +147,11 @@ def run(
                     events.append((line, 1, "warning", f"{where}: {warning.kind}: {warning.message}"))
                     totals["shown"] += 1
         for _, _, kind, text in sorted(events, key=lambda e: e[:2]):
-            report(kind, text)  # type: ignore[misc]  # events exist only with a report
+            if report is not None:
+                report(kind, text)
+        if on_bad is not None:
+            for bad in done.bad:
+                on_bad(bad)
         totals["warnings"] += done.n_warnings
         totals["points"] += done.n_points
         totals["bad"] += len(done.bad)

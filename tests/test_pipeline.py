@@ -116,7 +116,12 @@ def test_mixed_good_and_bad_lines_keep_every_good_row() -> None:
     assert [[float(x) for x in r[:3]] for r in rows] == good
     assert_rows_match(rows, good)
     errors = result.stderr.splitlines()
-    assert [int(e.split("line ")[1].split(":")[0]) for e in errors[:-1]] == bad_numbers
+    assert len(bad_numbers) > 10  # the first 10 by number, then one count
+    assert [int(e.split("line ")[1].split(":")[0]) for e in errors[:10]] == bad_numbers[:10]
+    assert (
+        errors[10]
+        == f"gradcli: error: {len(bad_numbers) - 10} more bad lines not shown (--errors FILE keeps them all)"
+    )
     assert (
         errors[-1]
         == f"gradcli: error: {len(bad_numbers)} bad input lines left out; {len(good)} points written"
@@ -625,3 +630,28 @@ def test_pass_through_columns_with_other_names_are_kept_in_the_header() -> None:
 def test_a_variable_named_f_streams_as_json() -> None:
     result = run("grad", "f*2", "--at", "-", "--format", "json", input="1\n")
     assert result.exit_code == 0 and json.loads(result.stdout)["gradient"] == {"f": 2.0}
+
+
+def test_errors_file_keeps_every_bad_line_and_stderr_the_first_ten(tmp_path: Path) -> None:
+    lines = ["x", *(f"bad{i}" for i in range(15)), "1", "2"]
+    errors = tmp_path / "errors.jsonl"
+    result = run(
+        "grad", "x*2", "--at", "-", "--format", "csv", "--errors", str(errors), input="\n".join(lines) + "\n"
+    )
+    assert result.exit_code == 1
+    assert result.stdout == "x,f,grad_x\n1,2.0,2.0\n2,4.0,2.0\n"
+    shown = result.stderr.splitlines()
+    assert (
+        len(shown) == 12
+        and shown[10] == f"gradcli: error: 5 more bad lines not shown ({errors} has them all)"
+    )
+    kept = [json.loads(line) for line in errors.read_text().splitlines()]
+    assert [k["line"] for k in kept] == list(range(2, 17))
+    assert kept[0] == {"line": 2, "text": "bad0", "reason": "x = 'bad0' is not a number"}
+
+
+def test_an_unwritable_errors_file_is_an_output_failure_and_errors_needs_a_stream(tmp_path: Path) -> None:
+    result = run("grad", "x", "--at", "-", "--errors", str(tmp_path / "no" / "e.jsonl"), input="1\n")
+    assert result.exit_code == 74 and "cannot write --errors" in result.stderr
+    result = run("grad", "x", "--at", "1", "--errors", str(tmp_path / "e.jsonl"))
+    assert result.exit_code == 2 and "--errors applies to streamed points only" in result.stderr

@@ -13,7 +13,7 @@ import click
 from ..errors import EXIT_NOT_FINITE, EXIT_OK, PointsError
 from ..output import messages
 from ..points.spec import PointSpec
-from .io import emit, fail, quiet_stdout, say, stderr_is_terminal
+from .io import EXIT_IO, emit, fail, quiet_stdout, say, stderr_is_terminal
 from .types import STDIN
 
 
@@ -70,6 +70,17 @@ def _open(input_path: str | None) -> tuple[Any, int | None]:
     return source, os.fstat(source.fileno()).st_size if os.path.isfile(input_path) else None
 
 
+BAD_SHOWN = 10  # bad streamed lines reported one by one on stderr; the rest are counted
+
+
+def _open_errors(path: str) -> Any:
+    """``--errors FILE`` opened for writing; one that cannot be is an output failure (exit 74)."""
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        fail(EXIT_IO, f"cannot write --errors {path!r}: {exc.strerror or exc}")
+
+
 def _is_terminal(stream: Any) -> bool:
     try:
         return bool(stream.isatty())
@@ -108,15 +119,29 @@ def run_stream(
 
         bar = progress_bar(size, stdout_is_terminal=sys.stdout.isatty())
 
+    errors_path = click.get_current_context().meta.get("gradcli.errors")
+    errors = _open_errors(errors_path) if errors_path is not None else None
+    shown = [0]  # bad lines written to stderr; the rest are counted at the end
+
     def report(kind: str, text: str) -> None:
+        if kind == "bad":
+            shown[0] += 1
+            if shown[0] > BAD_SHOWN:
+                return
         line = messages.stream_line(kind, text)
         bar.print(line) if bar is not None else say(line)
+
+    def keep(bad: Any) -> None:
+        from ..output.jsonl import dumps
+
+        errors.write(dumps({"line": bad.line, "text": bad.text, "reason": bad.reason}) + "\n")  # type: ignore[union-attr]
 
     try:
         summary = run(
             expression, source, sys.stdout, fmt=fmt, order=order, on_error=on_error,
             jobs=jobs or default_jobs(), report=report, render=_stream_renderer(fmt, activation),
-            progress=bar.advance if bar is not None else None, **job,
+            progress=bar.advance if bar is not None else None,
+            on_bad=keep if errors is not None else None, **job,
         )  # fmt: skip
     except BrokenPipeError:
         quiet_stdout()
@@ -126,7 +151,12 @@ def run_stream(
             bar.close()
         if input_path not in (None, STDIN):
             source.close()
+        if errors is not None:
+            errors.close()
     lines, final = messages.stream_summary(summary, fmt)
+    if shown[0] > BAD_SHOWN:
+        where = f"{errors_path} has them all" if errors_path else "--errors FILE keeps them all"
+        lines.insert(0, messages.error(f"{shown[0] - BAD_SHOWN:,} more bad lines not shown ({where})"))
     say(lines)
     if final is not None:
         fail(EXIT_NOT_FINITE, final)

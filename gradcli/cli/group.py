@@ -183,6 +183,8 @@ def refuse_idle_options(ctx: click.Context) -> None:
     for name, flag in (("jobs", "--jobs"), ("on_error", "--on-error")):
         if given(name) and not streamed:
             raise click.UsageError(f"{flag} applies to streamed points only (--at - or --input FILE)")
+    if ctx.meta.get("gradcli.errors") is not None and not streamed:
+        raise click.UsageError("--errors applies to streamed points only (--at - or --input FILE)")
     vanish, explode = params.get("vanish"), params.get("explode")
     if vanish is not None and explode is not None and 0 < explode <= vanish:
         raise click.UsageError(

@@ -243,9 +243,25 @@ def jobs_option() -> Decorator:
     )
 
 
+def errors_option() -> Decorator:
+    """``--errors FILE``: every bad streamed line as JSON Lines (kept in ``ctx.meta``)."""
+
+    def keep(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+        ctx.meta["gradcli.errors"] = value
+
+    return click.option(
+        "--errors",
+        metavar="FILE",
+        expose_value=False,
+        callback=keep,
+        help="Write every bad input line to FILE as JSON Lines (line, text, reason); stderr shows "
+        "the first 10 and a count.",
+    )
+
+
 def stream_options(input_help: str = INPUT_HELP) -> Decorator:
-    """``--input --on-error --jobs``: points streamed from a file or stdin (``--at -``)."""
-    return compose(input_option(input_help), on_error_option(), jobs_option())
+    """``--input --on-error --jobs --errors``: points streamed from a file or stdin (``--at -``)."""
+    return compose(input_option(input_help), on_error_option(), jobs_option(), errors_option())
 
 
 def plot_flag(help: str) -> Decorator:

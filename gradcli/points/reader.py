@@ -39,10 +39,11 @@ from .values import NUMBER_BYTES, underflows
 
 
 class BadLine(NamedTuple):
-    """A line that is not a point: its 1-based number in the stream and why."""
+    """A line that is not a point: its 1-based number in the stream, why, and its text."""
 
     line: int
     reason: str
+    text: str = ""
 
 
 class Block(NamedTuple):
@@ -224,7 +225,7 @@ def _slow(lines: list[str], first: int, layout: Layout, out_sep: str) -> Block:
             values, row = parse_line(line, layout, out_sep)
         except PointsError as exc:
             if not _repeated_header(line, layout):  # concatenated CSVs: cat a.csv b.csv
-                bad.append(BadLine(first + offset, str(exc)))
+                bad.append(BadLine(first + offset, str(exc), line))
             continue
         points.append(values)
         rows.append(row)

@@ -8,7 +8,8 @@
 * at most ``SECONDS`` per small input, and (checked in real processes) at most ``MAX_RSS``;
 * exit 0 with ``--format json``: stdout is valid JSON Lines (strict JSON: no NaN or Infinity);
 * a stream: every good line is in the output (its ``line`` number in a JSON record), every
-  bad line is reported on stderr with its number, and a bad line means exit status 1.
+  bad line is reported on stderr with its number (the first ``BAD_SHOWN``; the rest in one count),
+  and a bad line means exit status 1.
 
 :func:`check_in_process` runs a case through Click's test runner (fast); :func:`check_process`
 runs it as a real ``python -m gradcli`` process. Each returns a list of :class:`Failure`.
@@ -32,6 +33,7 @@ from click.testing import CliRunner
 from fuzz_cases import Case
 
 from gradcli.cli import main
+from gradcli.cli.common import BAD_SHOWN
 
 ALLOWED = {0, 1, 2, 74, 130}
 SECONDS = 5.0  # per small input
@@ -150,9 +152,15 @@ def _stream(case: Case, code: int, stdout: str, stderr: str) -> list[Failure]:
     if seen != case.good:
         failures.append(Failure("stream", f"good lines {case.good}, output has lines {seen}", case))
     reported = {int(n) for n in re.findall(r"line (\d+):", stderr)}
-    missing = [n for n in case.bad if n not in reported]
+    shown = case.bad[:BAD_SHOWN]  # the first ones by number, the rest in one count
+    missing = [n for n in shown if n not in reported]
     if missing:
         failures.append(Failure("stream", f"bad lines {missing} not reported: {stderr[:300]!r}", case))
+    hidden = len(case.bad) - len(shown)
+    if hidden and f"{hidden:,} more bad lines not shown" not in stderr:
+        failures.append(
+            Failure("stream", f"{hidden} bad lines beyond the first {BAD_SHOWN} not counted", case)
+        )
     extra = sorted(reported - set(case.bad))
     if extra:
         failures.append(Failure("stream", f"good lines {extra} reported bad: {stderr[:300]!r}", case))

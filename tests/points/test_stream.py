@@ -315,7 +315,7 @@ def test_quoted_values_are_read_without_their_quotes() -> None:
     block = parse_chunk('"","a","b","c"\n"1",5,"3",2\n"2",1,2,"x"\n', 1, layout, ",", skip=1)
     assert block.points.tolist() == [[5.0, 3.0, 2.0]]
     assert block.rows == ['"1",5,"3",2']  # the input columns as written
-    assert block.bad == [stream.BadLine(3, "c = 'x' is not a number")]
+    assert block.bad == [stream.BadLine(3, "c = 'x' is not a number", '"2",1,2,"x"')]
 
 
 def test_a_failing_read_is_a_gradcli_error_naming_the_file(tmp_path) -> None:
@@ -367,7 +367,7 @@ def test_a_quoted_field_may_hold_the_separator() -> None:
     assert block.points.tolist() == [[5.0, 3.0, 2.0], [1.0, 2.0, 3.0]]
     assert block.rows == ['"Smith, J",5,3,2', '"Doe",1,2,3']  # as written
     assert block.bad == [
-        stream.BadLine(4, "3 values but the header has 4 columns — the header is name,a,b,c")
+        stream.BadLine(4, "3 values but the header has 4 columns — the header is name,a,b,c", '"x,y",5,3')
     ]
     tsv = parse_chunk(text, 2, layout, "\t")
     assert tsv.rows == ["Smith, J\t5\t3\t2", "Doe\t1\t2\t3"]  # TSV: no CSV quoting
