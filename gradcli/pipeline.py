@@ -34,7 +34,7 @@ from .derive.gradient import GradResult, compute
 from .derive.precise import DEFAULT_PRECISION, Precision
 from .errors import PointsError
 from .output.delimited import header
-from .output.jsonl import json_lines
+from .output.jsonl import json_lines, with_columns
 from .output.numbers import number_rows
 from .points.reader import CHUNK_BYTES, HEADER, BadLine, Layout, data_line, detect, parse_chunk, read_chunks
 
@@ -282,6 +282,10 @@ def process(text: str, first: int, skip: int = 0) -> ChunkOut:
     )
     if job.fmt == "json":
         text_out = json_lines(result, lines)
+        layout = job.layout
+        if layout.kind == HEADER and len(layout.columns) > len(layout.index):  # pass-through columns
+            keep = [i for i in range(len(layout.columns)) if i not in layout.index]
+            text_out = with_columns(text_out, rows, keep, layout.columns)
     elif job.fmt == "table":
         text_out = ""
     else:

@@ -655,3 +655,14 @@ def test_an_unwritable_errors_file_is_an_output_failure_and_errors_needs_a_strea
     assert result.exit_code == 74 and "cannot write --errors" in result.stderr
     result = run("grad", "x", "--at", "1", "--errors", str(tmp_path / "e.jsonl"))
     assert result.exit_code == 2 and "--errors applies to streamed points only" in result.stderr
+
+
+def test_pass_through_columns_reach_json_lines_too() -> None:
+    text = 'id,x,label\nfirst,1,"a, b"\nsecond,2,plain\n'
+    result = run("grad", "x*2", "--at", "-", "--format", "json", input=text)
+    assert result.exit_code == 0
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["columns"] for r in records] == [{"id": "first", "label": "a, b"}, {"id": "second", "label": "plain"}]
+    assert [r["line"] for r in records] == [2, 3] and records[1]["gradient"] == {"x": 2.0}
+    plain = run("grad", "x*2", "--at", "-", "--format", "json", input="x\n1\n")
+    assert "columns" not in json.loads(plain.stdout)  # no pass-through columns: no field

@@ -127,6 +127,24 @@ def write_json(result: GradResult, out: TextIO, extra: dict[str, Any] | None = N
         out.write("\n")
 
 
+def with_columns(text: str, rows: Sequence[str], keep: Sequence[int], names: Sequence[str]) -> str:
+    """``text`` (JSON Lines from :func:`json_lines`) with each record's pass-through input columns
+    after its ``"line"``: ``"columns": {"id": "first", ...}``, values as written (unquoted).
+
+    ``rows`` are the records' input rows as the reader joined them with commas; ``keep`` the
+    indices of the columns that are not variables, ``names`` every column's name.
+    """
+    from ..points.layout import split_fields, unquote
+
+    out = []
+    for line, row in zip(text.splitlines(), rows):
+        fields = split_fields(row, ",")
+        columns = {names[i]: unquote(fields[i].strip()) for i in keep if i < len(fields)}
+        head, rest = line.split(", ", 1)  # '{"line": 7' and the rest of the record
+        out.append(f'{head}, "columns": {dumps(columns)}, {rest}')
+    return "\n".join(out) + "\n"
+
+
 def json_lines(result: GradResult, lines: Sequence[int]) -> str:
     """JSON Lines for ``result``, each record led by ``"line"``: the text of :func:`records`.
 
@@ -274,6 +292,7 @@ __all__ = [
     "records",
     "sweep_records",
     "trace_record",
+    "with_columns",
     "write_json",
     "write_records",
     "write_traces",
