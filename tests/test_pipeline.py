@@ -174,7 +174,7 @@ def test_json_stream_of_many_points_is_the_records_of_each(tmp_path: Path) -> No
 
 
 def test_table_format_draws_each_streamed_point() -> None:
-    result = run("grad", EXPR, "--at", "-", input="5,3,2\n1,2,3\n")
+    result = run("grad", EXPR, "--at", "-", "--format", "table", input="5,3,2\n1,2,3\n")
     assert result.exit_code == 0
     assert result.stdout.count("expression  3*(a+b*c)") == 2
     assert "a=5.0, b=3.0, c=2.0" in result.stdout and "a=1.0, b=2.0, c=3.0" in result.stdout
@@ -196,7 +196,7 @@ def test_warnings_on_stderr_name_the_line_and_stop_at_twenty() -> None:
         (("--at", "-", "--at", "1,2,3"), "", "--at - reads every point from stdin"),
         (("--input", "x.csv", "--at", "1,2,3"), "", "--input reads every point from FILE"),
         (("--input", "/nonexistent/points.csv"), "", "cannot read '/nonexistent/points.csv'"),
-        (("--at", "-"), "a,b\n1,2\n", "the header line 'a,b' has no column for c"),
+        (("--at", "-", "--format", "json"), "a,b\n1,2\n", "the header line 'a,b' has no column for c"),
         (("--at", "-", "--vars", "a,b"), "1,2,3\n", "--vars leaves out c"),
         (("--at", "-", "--on-error", "skip"), "", "'skip' is not one of 'continue', 'stop'"),
         (("--at", "-", "--direction", "1,0,0"), "", "take one expression and no --direction"),
@@ -666,3 +666,10 @@ def test_pass_through_columns_reach_json_lines_too() -> None:
     assert [r["line"] for r in records] == [2, 3] and records[1]["gradient"] == {"x": 2.0}
     plain = run("grad", "x*2", "--at", "-", "--format", "json", input="x\n1\n")
     assert "columns" not in json.loads(plain.stdout)  # no pass-through columns: no field
+
+
+def test_a_stream_to_a_pipe_with_the_default_format_is_written_as_csv() -> None:
+    result = run("grad", EXPR, "--at", "-", input="5,3,2\n1,2,3\n")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == ["a,b,c,f,grad_a,grad_b,grad_c", "5,3,2,33.0,3.0,6.0,9.0", "1,2,3,21.0,3.0,9.0,6.0"]
+    assert result.stderr == "gradcli: note: streamed points to a pipe are written as CSV (--format table keeps tables)\n"

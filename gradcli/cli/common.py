@@ -119,7 +119,14 @@ def run_stream(
 
         bar = progress_bar(size, stdout_is_terminal=sys.stdout.isatty())
 
-    errors_path = click.get_current_context().meta.get("gradcli.errors")
+    ctx = click.get_current_context()
+    if fmt == "table" and activation is None and not _is_terminal(sys.stdout):
+        from click.core import ParameterSource
+
+        if ctx.get_parameter_source("fmt") is ParameterSource.DEFAULT:  # a table per point suits no pipe
+            fmt = "csv"
+            say(messages.note("streamed points to a pipe are written as CSV (--format table keeps tables)"))
+    errors_path = ctx.meta.get("gradcli.errors")
     errors = _open_errors(errors_path) if errors_path is not None else None
     shown = [0]  # bad lines written to stderr; the rest are counted at the end
 
