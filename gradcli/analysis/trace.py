@@ -39,6 +39,7 @@ class TraceNode(NamedTuple):
     adjoint: float | None  # df/dnode; None where f does not depend on the node
     contributions: tuple[tuple[int, float], ...]  # (parent id, parent adjoint * local), summed in order
     vanishing: float | None  # the smallest |local| below vanish on an edge into it, else None
+    kink: bool = False  # the op is not differentiable at these arguments (relu at 0): local is a convention
 
 
 class Trace(NamedTuple):
@@ -106,6 +107,7 @@ def trace(expr: Expression, points: np.ndarray, vanish: float = DEFAULT_VANISH) 
                     s = abs(_at(slope, p, n))
                     if depends[j] and s < vanish and (shrink[j] is None or s < shrink[j]):  # type: ignore[operator]
                         shrink[j] = s
+        kinks = _kinks(nodes, values, p, n)
         for i, node in enumerate(nodes):
             op, symbol = _symbol(node)
             made.append(
@@ -120,10 +122,23 @@ def trace(expr: Expression, points: np.ndarray, vanish: float = DEFAULT_VANISH) 
                     adjoint=None if adjoints[i] is None else _at(adjoints[i], p, n),
                     contributions=tuple((parent, _at(c, p, n)) for parent, c in contributions[i]),
                     vanishing=shrink[i],
+                    kink=i in kinks,
                 )
             )
         out.append(Trace(expr, tuple(float(v) for v in points[p]), tuple(made), vanish))
     return out
+
+
+def _kinks(nodes: tuple, values: list, p: int, n: int) -> set[int]:
+    """The nodes whose op is not differentiable at point ``p``'s arguments (the registry's kink rule)."""
+    found = set()
+    for i, node in enumerate(nodes):
+        if type(node) is Call and node.op.kink is not None:
+            args = [np.asarray([_at(values[j], p, n)]) for j in node.args]
+            with np.errstate(all="ignore"):
+                if bool(np.asarray(node.op.kink(args)).reshape(-1)[0]):
+                    found.add(i)
+    return found
 
 
 __all__ = ["Trace", "TraceNode", "trace"]

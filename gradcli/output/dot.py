@@ -1,9 +1,10 @@
 """``gradcli trace`` as Graphviz dot source (its JSON Lines: :func:`gradcli.output.jsonl.trace_record`).
 No Rich here.
 
-Dot: one ``digraph`` per point, a record per node (its operation, text, value and gradient,
-as micrograd draws them), an edge from each child to its parent labelled with the local
-derivative; vanishing nodes are drawn red. Render it with ``dot -Tsvg``.
+Dot: one ``digraph``, with a ``subgraph cluster_N`` per point when there are several; a record
+per node (its operation, text, value and gradient, as micrograd draws them), an edge from each
+child to its parent labelled with the local derivative; vanishing nodes are drawn red, kinks
+orange. Render it with ``dot -Tsvg``.
 """
 
 from __future__ import annotations
@@ -22,30 +23,49 @@ def _escape(text: str) -> str:
     return text.translate(_RECORD_SPECIALS)
 
 
-def dot(t: Trace, name: str = "gradcli trace") -> str:
-    """Graphviz source for one trace (see the module docstring)."""
-    lines = [
-        f'digraph "{_escape(name)}" {{',
-        "  rankdir=LR;",
-        '  node [shape=record, fontname="Helvetica"];',
-    ]
+def _body(t: Trace, prefix: str, indent: str) -> list[str]:
+    """One trace's nodes and edges, its node names prefixed (``p1_n3``) when several share a graph."""
+    lines = []
     for node in t.nodes:
         grad = "-" if node.adjoint is None else number(node.adjoint)
         head = f"#{node.id} {node.symbol}" if node.op not in ("const", "var") else f"#{node.id}"
         fields = [head, node.text, f"value {number(node.value)}", f"grad {grad}"]
+        if node.kink:
+            fields.append("kink")
         label = " | ".join(_escape(field) for field in fields)
-        style = ", color=red, penwidth=2" if node.vanishing is not None else ""
-        lines.append(f'  n{node.id} [label="{{ {label} }}"{style}];')
+        style = ""
+        if node.vanishing is not None:
+            style = ", color=red, penwidth=2"
+        elif node.kink:
+            style = ", color=darkorange, penwidth=2"
+        lines.append(f'{indent}{prefix}n{node.id} [label="{{ {label} }}"{style}];')
     for node in t.nodes:
         for child, slope in zip(node.children, node.local):
-            lines.append(f'  n{child} -> n{node.id} [label="{_escape(number(slope))}"];')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+            lines.append(
+                f'{indent}{prefix}n{child} -> {prefix}n{node.id} [label="{_escape(number(slope))}"];'
+            )
+    return lines
+
+
+def dot(t: Trace, name: str = "gradcli trace") -> str:
+    """Graphviz source for one trace (see the module docstring)."""
+    head = [f'digraph "{_escape(name)}" {{', "  rankdir=LR;", '  node [shape=record, fontname="Helvetica"];']
+    return "\n".join([*head, *_body(t, "", "  "), "}"]) + "\n"
+
+
+def dots(traces: Sequence[Trace]) -> str:
+    """Several points' traces as one graph: a ``subgraph cluster_N`` per point, labelled with it."""
+    lines = ['digraph "gradcli trace" {', "  rankdir=LR;", '  node [shape=record, fontname="Helvetica"];']
+    for p, t in enumerate(traces, start=1):
+        at = ", ".join(f"{v}={number(x)}" for v, x in zip(t.expr.variables, t.point))
+        lines += [f"  subgraph cluster_{p} {{", f'    label="{_escape(f"point {p}: {at}")}";']
+        lines += [*_body(t, f"p{p}_", "    "), "  }"]
+    return "\n".join([*lines, "}"]) + "\n"
 
 
 def write_dot(traces: Sequence[Trace], out: TextIO) -> None:
-    for p, t in enumerate(traces):
-        out.write(dot(t, f"gradcli trace, point {p + 1}" if len(traces) > 1 else "gradcli trace"))
+    """One digraph: the trace itself for one point, a cluster per point for several."""
+    out.write(dot(traces[0]) if len(traces) == 1 else dots(traces))
 
 
-__all__ = ["dot", "write_dot"]
+__all__ = ["dot", "dots", "write_dot"]

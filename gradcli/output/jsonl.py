@@ -218,8 +218,9 @@ def sweep_records(result: Sweep) -> Iterator[dict[str, Any]]:
 def trace_record(t: Trace) -> dict[str, Any]:
     """``gradcli trace`` at one point: ``{"expr", "point", "value", "root", "gradient", "nodes"}``,
     each node ``{"id", "op", "symbol", "text", "children", "value", "local", "adjoint",
-    "contributions", "vanishing"}`` (``contributions`` a list of ``{"parent", "amount"}``,
-    ``vanishing`` the shrinking |local| or null)."""
+    "contributions", "vanishing", "kink"}`` (``contributions`` a list of ``{"parent", "amount"}``,
+    ``vanishing`` the shrinking |local| or null, ``kink`` whether the op is not differentiable
+    there)."""
     return {
         "expr": t.expr.text,
         "point": dict(zip(t.expr.variables, t.point)),
@@ -238,6 +239,7 @@ def trace_record(t: Trace) -> dict[str, Any]:
                 "adjoint": finite(node.adjoint),
                 "contributions": [{"parent": p, "amount": finite(c)} for p, c in node.contributions],
                 "vanishing": node.vanishing,
+                "kink": node.kink,
             }
             for node in t.nodes
         ],

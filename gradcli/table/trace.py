@@ -23,6 +23,10 @@ def _trace_label(
     line.append(f"  {node.text}" if node.op not in ("const", "var") else f" {node.text}")
     if node.op != "const" or node.symbol in ("pi", "e"):
         line.append(f" = {number(node.value)}")
+    if node.kink:
+        line.append(
+            "   [kink: not differentiable here; its local derivatives are a convention]", style="magenta"
+        )
     if node.adjoint is None:
         line.append("   (constant)" if node.op == "const" else "   (f does not depend on it)", style="dim")
         return line

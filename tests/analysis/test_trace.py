@@ -151,6 +151,7 @@ def test_json_shape() -> None:
         "adjoint",
         "contributions",
         "vanishing",
+        "kink",
     }
     for i, node in enumerate(rec["nodes"]):
         assert set(node) == keys and node["id"] == i
@@ -184,3 +185,25 @@ def test_gradient_is_undefined_where_f_is_not_finite_as_in_grad():
     assert all(math.isnan(g) for g in t.gradient.values())
     assert np.isnan(grad("log(x)*y", "x=-1,y=2", method="backprop").exact).all()
     assert t.nodes[0].adjoint is not None  # the backward pass itself is still shown node by node
+
+
+def test_a_kink_is_marked_in_the_tree_json_and_dot():
+    from conftest import gradcli
+
+    tree = gradcli("trace", "relu(x)+abs(y)", "--at", "0,1").stdout
+    relu = next(line for line in tree.splitlines() if "#1 relu" in line)
+    assert "[kink: not differentiable here" in relu
+    assert "kink" not in next(line for line in tree.splitlines() if "#3 abs" in line)  # abs at 1 is smooth
+    nodes = json.loads(gradcli("trace", "relu(x)", "--at", "0", "--format", "json").stdout)["nodes"]
+    assert [n["kink"] for n in nodes] == [False, True]
+    dot = gradcli("trace", "relu(x)", "--at", "0", "--format", "dot").stdout
+    assert "kink }" in dot and "color=darkorange" in dot
+
+
+def test_dot_with_several_points_is_one_graph_with_a_cluster_each():
+    from conftest import gradcli
+
+    dot = gradcli("trace", "x*y", "--at", "1,2", "--at", "3,4", "--format", "dot").stdout
+    assert dot.count("digraph") == 1 and dot.count("subgraph cluster_") == 2
+    assert 'label="point 2: x=3.0, y=4.0"' in dot and "p2_n0 -> p2_n2" in dot
+    assert dot.count("{") == dot.count("}")
