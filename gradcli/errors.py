@@ -19,6 +19,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_NOT_FINITE = 1
 EXIT_USAGE = 2
+EXIT_IO = 74  # the output could not be written (a full disk, a closed stdout): sysexits' EX_IOERR
 EXIT_INTERRUPTED = 130
 
 
@@ -127,6 +128,12 @@ class PointsError(GradcliError):
 
 class OptionError(GradcliError):
     """An option's value is out of range or does not fit the other options."""
+
+
+class OutputError(GradcliError):
+    """A file gradcli was asked to write (``--output``, ``--errors``) cannot be written."""
+
+    exit_code = EXIT_IO
 
 
 class NotFiniteError(GradcliError):

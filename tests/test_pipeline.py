@@ -662,7 +662,10 @@ def test_pass_through_columns_reach_json_lines_too() -> None:
     result = run("grad", "x*2", "--at", "-", "--format", "json", input=text)
     assert result.exit_code == 0
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [r["columns"] for r in records] == [{"id": "first", "label": "a, b"}, {"id": "second", "label": "plain"}]
+    assert [r["columns"] for r in records] == [
+        {"id": "first", "label": "a, b"},
+        {"id": "second", "label": "plain"},
+    ]
     assert [r["line"] for r in records] == [2, 3] and records[1]["gradient"] == {"x": 2.0}
     plain = run("grad", "x*2", "--at", "-", "--format", "json", input="x\n1\n")
     assert "columns" not in json.loads(plain.stdout)  # no pass-through columns: no field
@@ -671,5 +674,12 @@ def test_pass_through_columns_reach_json_lines_too() -> None:
 def test_a_stream_to_a_pipe_with_the_default_format_is_written_as_csv() -> None:
     result = run("grad", EXPR, "--at", "-", input="5,3,2\n1,2,3\n")
     assert result.exit_code == 0
-    assert result.stdout.splitlines() == ["a,b,c,f,grad_a,grad_b,grad_c", "5,3,2,33.0,3.0,6.0,9.0", "1,2,3,21.0,3.0,9.0,6.0"]
-    assert result.stderr == "gradcli: note: streamed points to a pipe are written as CSV (--format table keeps tables)\n"
+    assert result.stdout.splitlines() == [
+        "a,b,c,f,grad_a,grad_b,grad_c",
+        "5,3,2,33.0,3.0,6.0,9.0",
+        "1,2,3,21.0,3.0,9.0,6.0",
+    ]
+    assert (
+        result.stderr
+        == "gradcli: note: streamed points to a pipe are written as CSV (--format table keeps tables)\n"
+    )

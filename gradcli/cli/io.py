@@ -14,11 +14,10 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
 
-from ..errors import EXIT_OK
+from ..errors import EXIT_IO, EXIT_OK  # noqa: F401  (EXIT_IO: re-exported for the commands)
 from ..output import messages
 
 EXIT_INTERNAL = 70
-EXIT_IO = 74  # the output could not be written (a full disk, a closed stdout): sysexits' EX_IOERR
 FALLBACK = "gradcli-ascii"
 ASCII = {
     "≈": "~=", "×": "x", "—": "--", "–": "-", "…": "...", "′": "'", "″": "''", "≥": ">=", "≤": "<=",

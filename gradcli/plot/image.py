@@ -9,7 +9,7 @@ import os
 from typing import Any
 
 from ..analysis.sweep import Sweep
-from ..errors import OptionError
+from ..errors import OptionError, OutputError
 from .curves import SWEEP_MARKS, Curves, labels, scale_of, scale_text, sweep_curves
 
 DEFAULT_SIZE = (800, 500)  # pixels, for --output
@@ -115,4 +115,4 @@ def _save(fig: Any, path: str) -> None:
     try:
         fig.savefig(path, dpi=DPI, format=_image_format(path))
     except OSError as exc:
-        raise OptionError(f"cannot write '{path}': {exc.strerror or exc}") from None
+        raise OutputError(f"cannot write '{path}': {exc.strerror or exc}") from None

@@ -114,7 +114,7 @@ def test_output_svg_and_pdf(tmp_path):
 
 def test_output_to_an_unwritable_place_is_a_one_line_error(tmp_path):
     result = run("plot", "x", "--output", str(tmp_path / "missing" / "x.png"), "--points", "5")
-    assert result.exit_code == 2
+    assert result.exit_code == 74
     assert "gradcli: error: cannot write" in result.stderr
 
 
@@ -308,3 +308,18 @@ def test_a_terminal_plot_of_many_samples_draws_few_but_keeps_every_peak():
     thin = _thin(Curves("f", "x", {}, x, f, slope, 1e-6))
     assert len(thin.x) <= _MOST and np.all(np.diff(thin.x) > 0)
     assert thin.f.max() == 5.0 and thin.f.min() == f.min() and thin.slope.min() == slope.min()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plot", "x", "--output", "{tmp}/no/such/dir/x.png"],
+        ["sweep", "exp(x)", "--at", "1", "--output", "{tmp}/a-directory.png"],
+    ],
+)
+def test_an_unwritable_output_file_is_an_output_failure(tmp_path, args):
+    (tmp_path / "a-directory.png").mkdir()
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 74
+    assert result.stderr.startswith("gradcli: error: cannot write ") and len(result.stderr.splitlines()) == 1
