@@ -284,8 +284,8 @@ def process(text: str, first: int, skip: int = 0) -> ChunkOut:
         text_out = json_lines(result, lines)
         layout = job.layout
         if layout.kind == HEADER and len(layout.columns) > len(layout.index):  # pass-through columns
-            keep = [i for i in range(len(layout.columns)) if i not in layout.index]
-            text_out = with_columns(text_out, rows, keep, layout.columns)
+            passed = [i for i in range(len(layout.columns)) if i not in layout.index]
+            text_out = with_columns(text_out, rows, passed, layout.columns)
     elif job.fmt == "table":
         text_out = ""
     else:

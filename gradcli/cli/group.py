@@ -53,8 +53,8 @@ class PlainHelp:
         names = self.get_help_option_names(ctx)  # type: ignore[attr-defined]
         if not names or not self.add_help_option:  # type: ignore[attr-defined]
             return None
-        if getattr(self, "_help_option", None) is None:
-            self._help_option = click.Option(
+        if getattr(self, "_plain_help", None) is None:
+            self._plain_help = click.Option(
                 names,
                 is_flag=True,
                 expose_value=False,
@@ -62,7 +62,7 @@ class PlainHelp:
                 callback=_show_help,
                 help="Show this message and exit.",
             )
-        return self._help_option
+        return self._plain_help
 
 
 class GradcliGroup(PlainHelp, click.Group):
