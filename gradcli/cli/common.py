@@ -10,10 +10,10 @@ from typing import Any, NoReturn
 
 import click
 
-from ..errors import EXIT_NOT_FINITE, EXIT_OK, PointsError
+from ..errors import EXIT_NOT_FINITE, EXIT_OK, OutputError, PointsError
 from ..output import messages
 from ..points.spec import PointSpec
-from .io import EXIT_IO, emit, fail, quiet_stdout, say, stderr_is_terminal
+from .io import emit, fail, quiet_stdout, say, stderr_is_terminal
 from .types import STDIN
 
 
@@ -78,7 +78,7 @@ def _open_errors(path: str) -> Any:
     try:
         return open(path, "w", encoding="utf-8")
     except OSError as exc:
-        fail(EXIT_IO, f"cannot write --errors {path!r}: {exc.strerror or exc}")
+        raise OutputError(f"cannot write --errors {path!r}: {exc.strerror or exc}") from None
 
 
 def _is_terminal(stream: Any) -> bool:
