@@ -123,23 +123,29 @@ def sweep(
                 auto_eps = float(
                     representable(cols[var], FIRST_STEP * length_scale(expr, cols, var, cols[var], f0))[0]
                 )
-            found: dict[float, list] = {}
-            for h in [*grid, *([user_eps] if user_eps is not None else [])]:
-                d = finite_difference(expr, cols, f0, method, h)
-                found.setdefault(float(h), [d, set()])
-            found.setdefault(auto_eps, [auto, set()])[1].add("auto")
+            # every step at once: the point repeated, one step each (a step's result does not
+            # depend on the others'), so a long sweep costs about one evaluation pass per probe
+            wanted = list(
+                dict.fromkeys(float(h) for h in [*grid, *([user_eps] if user_eps is not None else [])])
+            )
+            many = len(wanted)
+            d = finite_difference(
+                expr, [np.full(many, c[0]) for c in cols], np.full(many, f0[0]), method, np.array(wanted)
+            )
+            found: dict[float, list] = {h: [d, i, set()] for i, h in enumerate(wanted)}
+            found.setdefault(auto_eps, [auto, 0, set()])[2].add("auto")
             if user_eps is not None:
-                found[float(user_eps)][1].add("eps")
+                found[float(user_eps)][2].add("eps")
             method_rows = []
             spacing = float(ulp(cols[var][0]))
             for h in sorted(found, reverse=True):
-                d, marks = found[h]
-                g = float(d.gradient[var, 0])
-                used = float(d.step[var, 0])
-                asked = math.nan if d.asked is None else float(d.asked[var, 0])
+                d, at, marks = found[h]
+                g = float(d.gradient[var, at])
+                used = float(d.step[var, at])
+                asked = math.nan if d.asked is None else float(d.asked[var, at])
                 flags = _flags(asked, spacing)
                 method_rows.append(
-                    [h, g, abs(g - exact), float(d.error_estimate[var, 0]), marks, used, flags]
+                    [h, g, abs(g - exact), float(d.error_estimate[var, at]), marks, used, flags]
                 )
             errors = [r[2] if math.isfinite(r[2]) else math.inf for r in method_rows]
             if min(errors) < math.inf:

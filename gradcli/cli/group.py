@@ -192,14 +192,20 @@ def refuse_idle_options(ctx: click.Context) -> None:
         )
 
 
+_frozen = False  # whether start-up's objects have been frozen (CheckedCommand.invoke)
+
+
 class CheckedCommand(PlainHelp, click.Command):
     """A command that refuses options which would do nothing (:func:`refuse_idle_options`)."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        import gc
+        global _frozen
+        if not _frozen:  # once: a second freeze (tests, a notebook) would keep the last run's garbage
+            import gc
 
-        gc.freeze()  # start-up's objects (see gradcli.cli) are never collected, and never walked
-        gc.enable()
+            gc.freeze()  # start-up's objects (see gradcli.cli) are never collected, and never walked
+            gc.enable()
+            _frozen = True
         refuse_idle_options(ctx)
         if not ctx.meta.get("gradcli.no_header"):
             return super().invoke(ctx)

@@ -42,7 +42,7 @@ from ..errors import OptionError
 from ..language.evaluate import Values, forward
 from ..language.nodes import Call, Const, Expression
 from .finite_diff import EPS_MACHINE, Differences
-from .steps import every_auto, given
+from .steps import every_auto, fixed_steps, given
 
 try:
     from numpy.exceptions import ComplexWarning
@@ -268,7 +268,8 @@ def complex_differences(
     base = [np.asarray(c, dtype=complex) for c in cols]
     with np.errstate(all="ignore"):
         for j, x in enumerate(cols):
-            h = complex_step_size(x) if given(eps, j) is None else np.full(n, given(eps, j))
+            wanted = given(eps, j)
+            h = complex_step_size(x) if wanted is None else fixed_steps(wanted, n)
             slopes, bound, undefined = [], np.zeros(n), np.zeros(n, dtype=bool)
             for i, size in enumerate((h, h * SECOND)):
                 moved = list(base)

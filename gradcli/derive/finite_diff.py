@@ -78,7 +78,7 @@ import numpy as np
 
 from ..language.nodes import Expression
 from .rounding import EPS_MACHINE, evaluation_error
-from .steps import along, every_auto, given, representable, scale, subset
+from .steps import along, every_auto, fixed_steps, given, representable, scale, subset
 
 SAFETY = 2.0  # error_estimate of a fixed stencil: twice its leading-order truncation + rounding
 
@@ -262,7 +262,7 @@ def differences(
             rounds = 1
             wanted = given(eps, j)
             if wanted is not None:
-                h = np.full(n, float(wanted))
+                h = fixed_steps(wanted, n)
                 # every probe stays within s/2 of x, on the smooth side
                 cut = h > hmax
                 h = np.where(cut, hmax, h)
@@ -270,7 +270,7 @@ def differences(
                 exact = representable(x, h)
                 rounded = (drift > DRIFT_LIMIT) & np.isfinite(x)
                 h = np.where(rounded, exact, h)
-                asked[j] = np.where(cut | rounded, float(wanted), np.nan)
+                asked[j] = np.where(cut | rounded, fixed_steps(wanted, n), np.nan)
                 st = _stencil(expr, full, j, f0, delta, method, h)
                 e = _estimate(st)
             else:

@@ -41,7 +41,7 @@ import numpy as np
 from ..language.nodes import Expression
 from .finite_diff import DRIFT_LIMIT, EPS_MACHINE, Differences
 from .rounding import evaluation_error
-from .steps import along, every_auto, given, representable, scale
+from .steps import along, every_auto, fixed_steps, given, representable, scale
 
 LEVELS = 10  # most central differences per variable (2 evaluations each)
 MIN_LEVELS = 3
@@ -77,14 +77,14 @@ def richardson(
             if wanted is None:
                 h0 = representable(x, FIRST_STEP * sc.length)
             else:
-                h0 = np.full(n, float(wanted))
+                h0 = fixed_steps(wanted, n)
                 limit = representable(x, 0.5 * sc.length)
                 cut = h0 > limit
                 h0 = np.where(cut, limit, h0)
                 drift = np.abs(((x + h0) - x) - h0) / h0
                 rounded = (drift > DRIFT_LIMIT) & np.isfinite(x)
                 h0 = np.where(rounded, representable(x, h0), h0)
-                asked[j] = np.where(cut | rounded, float(wanted), np.nan)
+                asked[j] = np.where(cut | rounded, fixed_steps(wanted, n), np.nan)
             g, est, r, h, levels = _extrapolate(expr, full, j, x, f0, h0)
             step[j], grad[j], trunc[j], rnd[j] = h, g, est, r
             unresolved[j] = (~sc.resolved | ~np.isfinite(est)) & np.isfinite(f0)
@@ -117,6 +117,7 @@ def _extrapolate(
     best_err = np.full(n, np.inf)
     best_noise = np.zeros(n)
     best_step = np.full(n, np.nan)
+    done = np.zeros(n, dtype=bool)  # stopped: later levels (taken for other points) leave it alone
     for i in range(LEVELS):
         h = h0 if i == 0 else representable(x, h0 / 2.0**i)
         fp, fm = along(expr, cols, j, x + h, n), along(expr, cols, j, x - h, n)
@@ -138,7 +139,7 @@ def _extrapolate(
             # t = (ratio * a - b) / (ratio - 1), so its bound is (ratio * |a| + |b|) / (ratio - 1).
             amplified = (ratio * bound[m - 1] + bounds[i - 1][m - 1]) / (ratio - 1.0)
             bound.append(amplified)
-            better = err + amplified < best_err
+            better = (err + amplified < best_err) & ~done
             best = np.where(better, t, best)
             best_err = np.where(better, err + amplified, best_err)
             best_noise = np.where(better, amplified, best_noise)
@@ -149,7 +150,8 @@ def _extrapolate(
         if i + 1 >= MIN_LEVELS:
             worse = level_err > SAFE * best_err
             converged = best_err <= CONVERGED * np.abs(best)
-            if bool(np.all(worse | converged | ~np.isfinite(x))):
+            done |= worse | converged | ~np.isfinite(x)
+            if bool(np.all(done)):
                 break
     # No entry with a finite estimate (every step crossed a pole): fall back to the last difference.
     missing = ~np.isfinite(best)

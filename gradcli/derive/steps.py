@@ -27,7 +27,8 @@ RESOLVE = 4.0  # a pilot resolves f when the scale it finds is at least this man
 NEAR_CAP = 2.0  # once a pilot had to shrink, s is at most this many times the pilot that resolved f
 
 
-Eps = float | tuple | None  # one step, auto (None), or a step (or None) per variable
+Eps = float | tuple | np.ndarray | None  # one step, auto (None), a step (or None) per variable,
+# or an (n,) array: a step per point (a sweep: one point repeated, a step each)
 
 
 def per_variable(eps: float | Mapping[str, float] | None, variables: Sequence[str]) -> Eps:
@@ -48,9 +49,14 @@ def per_variable(eps: float | Mapping[str, float] | None, variables: Sequence[st
     return None if all(h is None for h in steps) else steps
 
 
-def given(eps: Eps, j: int) -> float | None:
+def given(eps: Eps, j: int) -> float | np.ndarray | None:
     """The step asked for variable ``j`` (None: choose it automatically)."""
     return eps[j] if isinstance(eps, tuple) else eps
+
+
+def fixed_steps(wanted: float | np.ndarray, n: int) -> np.ndarray:
+    """A given step (one number, or one per point) as a fresh (n,) float64 array."""
+    return np.array(np.broadcast_to(np.asarray(wanted, dtype=np.float64), (n,)))
 
 
 def every_auto(eps: Eps) -> bool:

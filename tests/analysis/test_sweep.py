@@ -205,3 +205,39 @@ def test_the_auto_row_sits_at_the_eps_that_reproduces_it(method):
     assert same.gradient == auto.gradient
     if method == "richardson":
         assert auto.eps == pytest.approx(0.125, rel=1e-5)
+
+
+@pytest.mark.parametrize("method", ["forward", "backward", "central", "five-point", "richardson", "complex"])
+def test_a_sweep_row_is_the_method_run_at_that_step_alone(method):
+    """The sweep takes every step in one vectorised pass; each row must still be exactly what
+    the method gives at that step on its own (same bits), so the pass changes cost, not numbers."""
+    from gradcli.derive.methods import finite_difference
+    from gradcli.language.evaluate import columns, forward
+
+    expr = parse("a*exp(b*a)+sqrt(a)*sin(3*b)")
+    point = np.array([[0.3, 2.0]])
+    cols = columns(point)
+    f0 = np.atleast_1d(np.asarray(forward(expr, cols)[-1], dtype=np.float64))
+    grid = steps(1e-1, 1e-12, 2)
+    result = sweep(expr, point, 1, [method], grid, user_eps=3e-4)
+    for row in result.rows:
+        if "auto" in row.marks and row.eps not in grid and row.eps != 3e-4:
+            continue  # the auto row is the auto run, taken whole
+        alone = finite_difference(expr, cols, f0, method, row.eps)
+        assert row.gradient == float(alone.gradient[1, 0]), row
+        assert row.estimate == float(alone.error_estimate[1, 0]) or (
+            math.isnan(row.estimate) and math.isnan(float(alone.error_estimate[1, 0]))
+        ), row
+
+
+def test_a_long_sweep_evaluates_once_per_probe_not_once_per_step(monkeypatch):
+    """141 steps of five-point on one point: the expression is evaluated a handful of times
+    over all steps at once (each probe of the stencil), not 141 times that many."""
+    import gradcli.language.evaluate as evaluate
+
+    calls = []
+    real = evaluate.forward
+    monkeypatch.setattr(evaluate, "forward", lambda *a, **k: calls.append(1) or real(*a, **k))
+    expr = parse("sigmoid(a)*sigmoid(a)*tanh(a)")
+    sweep(expr, np.array([[-1e-8]]), 0, ["five-point"], steps(1e-1, 1e-15, 10))
+    assert len(calls) < 60

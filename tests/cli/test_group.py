@@ -433,3 +433,16 @@ def test_commands_people_look_for_point_to_the_right_one(name, fragment):
     result = gradcli(name)
     assert result.exit_code == 2 and result.stdout == ""
     assert f"gradcli: error: no command '{name}': {fragment}" in result.stderr
+
+
+def test_in_process_runs_do_not_freeze_each_others_garbage():
+    """Start-up's objects are frozen once; later runs in the same process (tests, a notebook)
+    leave their garbage collectable instead of adding it to the frozen set."""
+    import gc
+
+    gradcli("grad", "3*(a+b*c)", "--at", "a=5,b=3,c=2")
+    frozen = gc.get_freeze_count()
+    assert gc.isenabled()
+    for _ in range(3):
+        gradcli("diff", "sin(x)*exp(x)+x^3")
+    assert gc.get_freeze_count() <= frozen  # (frozen objects may still be freed by reference count)

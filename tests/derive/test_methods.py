@@ -351,3 +351,17 @@ def test_auto_step_stays_inside_a_domain_edge_nearer_than_the_pilot(method, text
     true = float(truth(mp.mpf(x)))
     assert math.isfinite(g)
     assert abs(g - true) <= float(result.diff.error_estimate[0, 0])
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("text", ["sin(x)", "x^3+x", "tanh(x)", "sin(1/x)"])
+def test_a_points_result_does_not_depend_on_the_other_points_in_the_run(method, text):
+    """Each point's derivative is the same bits alone as in a batch: richardson takes more
+    levels for the batch's slowest point, and those must not change the points already done."""
+    expr = parse(text)
+    xs = np.array([1.18e-06, 3.2e-05, 1.25e-05, 4.18e-04, 6.59e-06, 0.7, 12.0, 3.1e3])
+    f0 = value(expr, [xs], len(xs))
+    batch = finite_difference(expr, [xs], f0, method, None).gradient[0]
+    for i, x in enumerate(xs):
+        alone = finite_difference(expr, [xs[i : i + 1]], f0[i : i + 1], method, None).gradient[0, 0]
+        assert alone == batch[i] or (math.isnan(alone) and math.isnan(batch[i])), (x, alone, batch[i])

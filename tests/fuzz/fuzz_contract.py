@@ -26,8 +26,11 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from click.testing import CliRunner
 from fuzz_cases import Case
@@ -84,7 +87,8 @@ def check_in_process(case: Case) -> tuple[list[Failure], int]:
         signal.alarm(HANG)
     start = time.perf_counter()
     try:
-        result = runner.invoke(main, case.args, input=case.stdin)
+        with runner.isolated_filesystem():  # files a case writes (--output, --errors) go to a scratch folder
+            result = runner.invoke(main, case.args, input=case.stdin)
     except _Hung:
         return [Failure("slow", f"no answer within {HANG} s", case)], -1
     finally:
@@ -176,20 +180,25 @@ def check_process(case: Case, timeout: float = 60.0) -> tuple[list[Failure], int
     machine); peak memory (the child's maximum resident set) must stay under ``MAX_RSS``.
     """
     env = dict(os.environ, GRADCLI_DEBUG="", PYTHONIOENCODING="utf-8")
-    before = _child_rss()
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gradcli", *case.args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    try:
-        out, err = proc.communicate((case.stdin or "").encode("utf-8"), timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
+    with tempfile.TemporaryDirectory() as scratch:  # files a case writes go to a scratch folder
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gradcli", *case.args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            cwd=scratch,
+        )
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            out, err = _communicate(proc, (case.stdin or "").encode("utf-8"))
+            _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak memory, not its siblings'
+        finally:
+            timer.cancel()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode == -signal.SIGKILL and time.perf_counter() - start >= timeout:
         return [Failure("slow", f"no answer within {timeout:.0f} s (real process)", case)], -1
     seconds = time.perf_counter() - start
     failures = check_result(
@@ -199,14 +208,30 @@ def check_process(case: Case, timeout: float = 60.0) -> tuple[list[Failure], int
         err.decode("utf-8", "replace"),
         max(0, seconds - 2),
     )
-    rss = _child_rss()  # a high-water mark over all children: this one raised it past the limit
-    if rss > MAX_RSS >= before:
+    rss = usage.ru_maxrss * 1024  # Linux reports KiB
+    if rss > MAX_RSS:
         failures.append(Failure("memory", f"peak RSS {rss / 2**20:.0f} MiB", case))
     return failures, proc.returncode
 
 
-def _child_rss() -> int:
-    """The largest peak resident set of any child waited for so far, in bytes (Linux: KiB)."""
-    import resource
+def _communicate(proc: subprocess.Popen[bytes], data: bytes) -> tuple[bytes, bytes]:
+    """Feed ``data`` to stdin and read stdout and stderr to their ends, without reaping the child
+    (so that :func:`os.wait4` can report its resource use)."""
+    chunks: dict[str, bytes] = {}
 
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    def drain(name: str, stream: Any) -> None:
+        chunks[name] = stream.read()
+
+    readers = [
+        threading.Thread(target=drain, args=(n, s)) for n, s in (("out", proc.stdout), ("err", proc.stderr))
+    ]
+    for reader in readers:
+        reader.start()
+    try:
+        proc.stdin.write(data)  # type: ignore[union-attr]
+        proc.stdin.close()  # type: ignore[union-attr]
+    except BrokenPipeError:  # it exited without reading all its input: its output still counts
+        pass
+    for reader in readers:
+        reader.join()
+    return chunks["out"], chunks["err"]
