@@ -289,7 +289,7 @@ def process(text: str, first: int, skip: int = 0) -> ChunkOut:
     elif job.fmt == "table":
         text_out = ""
     else:
-        answers = number_rows(np.vstack([result.value, result.gradient]).T, sep)
+        answers = number_rows(np.column_stack([result.value, result.gradient]), sep)
         text_out = "\n".join(map(sep.join, zip(rows, answers))) + "\n"
     n_warnings = sum(map(len, result.warnings))
     warnings: list[tuple[int, GradWarning]] = []

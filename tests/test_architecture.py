@@ -24,6 +24,7 @@ LAYERS = [
     "points",
     "derive",
     "analysis",
+    "api",
     "output",
     "pipeline",
     "table",

@@ -46,7 +46,7 @@ def csv_rows(text: str) -> list[list[str]]:
 def expected_rows(points: list[list[float]], method: str = "forward", eps: float | None = 0.01) -> np.ndarray:
     """f and the gradient by compute() itself, one row per point: what every row must hold."""
     result = compute(parse(EXPR), np.array(points, dtype=np.float64), method, eps)
-    return np.column_stack([result.value, result.gradient.T])
+    return np.column_stack([result.value, result.gradient])
 
 
 def assert_rows_match(rows: list[list[str]], points: list[list[float]], k: int = 3) -> None:

@@ -51,7 +51,7 @@ class JacobianResult(NamedTuple):
             if table is None:
                 return None
             for v, name in enumerate(r.variables):
-                out[:, i, self.variables.index(name)] = table[v]
+                out[:, i, self.variables.index(name)] = table[:, v]
         return out
 
     @property
@@ -158,7 +158,7 @@ def directional(result: GradResult, unit: Sequence[float]) -> Directional:
     unit = tuple(float(v) for v in unit)
     u = np.asarray(unit, dtype=np.float64)
     with np.errstate(all="ignore"):
-        exact = u @ result.exact if len(u) else np.zeros(len(result.value))
+        exact = result.exact @ u if len(u) else np.zeros(len(result.value))
         exact = np.where(np.isfinite(result.value), exact, np.nan)
         if result.method == BACKPROP:
             return Directional(unit, exact, None, None, None)

@@ -6,7 +6,9 @@ exact reference), the chosen finite-difference method, and diagnostics. It never
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -14,7 +16,7 @@ from ..errors import OptionError
 from ..language.evaluate import columns, forward
 from ..language.nodes import Expression
 from ..language.parse import parse
-from ..points.spec import bind, check_order, parse_spec
+from ..points.spec import At, points_from
 from .bound import bounded_backprop
 from .diagnostics import DEFAULT_EXPLODE, DEFAULT_VANISH, GradWarning, diagnose
 from .finite_diff import Differences
@@ -30,27 +32,31 @@ DEFAULT_METHOD = "central"
 class GradResult(NamedTuple):
     """Values and gradients of one expression at n points, for k variables.
 
-    ``exact`` is backprop's gradient, shape (k, n), and ``exact_bound`` a bound on its
-    rounding error, same shape (:mod:`gradcli.derive.bound`; inf or NaN: unknown). Where that
-    bound shows lost digits (``precision="auto"``), or everywhere (``precision=N``), value and
-    gradient come from high precision (:mod:`gradcli.derive.precise`), rounded to float64,
-    and ``precise[p]`` says how (digits, a note); elsewhere ``precise[p]`` is None. ``diff`` the finite differences (None for
-    ``method="backprop"``); ``error`` is |finite difference - backprop| and ``rel_error`` that
-    over |backprop| (0 where both are 0; both None for backprop); ``warnings[p]`` the warnings
-    at point p. Where f is not finite, every derivative is NaN.
+    Every per-variable array is (n, k): row p is point p (as ``points[p]``), column v the
+    variable ``variables[v]``. ``gradient`` is the chosen method's gradient, ``exact``
+    backprop's, and ``exact_bound`` a bound on backprop's rounding error
+    (:mod:`gradcli.derive.bound`; inf or NaN: unknown). Where that bound shows lost digits
+    (``precision="auto"``), or everywhere (``precision=N``), value and gradient come from high
+    precision (:mod:`gradcli.derive.precise`), rounded to float64, and ``precise[p]`` says how
+    (digits, a note); elsewhere ``precise[p]`` is None. ``error`` is |gradient - exact| and
+    ``rel_error`` that over |exact| (0 where both are 0); ``step`` the step each finite
+    difference took and ``error_estimate`` the method's own bound on its error (these four are
+    None for ``method="backprop"``); ``warnings[p]`` the warnings at point p. Where f is not
+    finite, every derivative is NaN. ``diff`` is the method's own record
+    (:class:`~gradcli.derive.finite_diff.Differences`, arrays variables-first, (k, n)).
     """
 
     expr: Expression
     method: str
-    eps: float | None  # the fixed step asked for; None: auto (see diff.step) or backprop
+    eps: float | None  # the fixed step asked for; None: auto (see ``step``) or backprop
     points: np.ndarray  # (n, k)
     value: np.ndarray  # (n,)
-    exact: np.ndarray  # (k, n)
+    exact: np.ndarray  # (n, k)
     diff: Differences | None
-    error: np.ndarray | None
-    rel_error: np.ndarray | None
+    error: np.ndarray | None  # (n, k)
+    rel_error: np.ndarray | None  # (n, k)
     warnings: list[list[GradWarning]]
-    exact_bound: np.ndarray | None = None  # (k, n): |exact - true gradient| is at most this; inf/NaN: unknown
+    exact_bound: np.ndarray | None = None  # (n, k): |exact - true gradient| is at most this; inf/NaN: unknown
     precise: list[Precise | None] | None = None  # per point: how it was re-evaluated (None: float64)
 
     @property
@@ -59,20 +65,78 @@ class GradResult(NamedTuple):
 
     @property
     def gradient(self) -> np.ndarray:
-        """The gradient by the chosen method, shape (k, n)."""
-        return self.exact if self.diff is None else self.diff.gradient
+        """The gradient by the chosen method, (n, k)."""
+        return self.exact if self.diff is None else self.diff.gradient.T
+
+    @property
+    def step(self) -> np.ndarray | None:
+        """The step each finite difference took, (n, k); None for backprop."""
+        return None if self.diff is None else self.diff.step.T
+
+    @property
+    def error_estimate(self) -> np.ndarray | None:
+        """The method's own bound on |gradient - true gradient|, (n, k); None for backprop."""
+        return None if self.diff is None else self.diff.error_estimate.T
 
     @property
     def finite(self) -> np.ndarray:
         """Whether f is finite at each point (where it is not, the point could not be evaluated)."""
         return np.isfinite(self.value)
 
+    def gradient_at(self, p: int) -> dict[str, float]:
+        """The gradient at point ``p`` by variable name (by the chosen method).
+
+        >>> grad("3*(a+b*c)", "a=5,b=3,c=2", method="backprop").gradient_at(0)
+        {'a': 3.0, 'b': 6.0, 'c': 9.0}
+        """
+        return dict(zip(self.variables, self.gradient[p].tolist()))
+
+    def records(self) -> list[dict[str, Any]]:
+        """One dict per point, exactly the objects ``gradcli grad --format json`` writes (same
+        keys, values as Python floats, None where a figure is missing or not finite)."""
+        names = self.variables
+        tables = {
+            "eps": self.step,
+            "gradient": self.gradient,
+            "exact": self.exact,
+            "exact_bound": self.exact_bound,
+            "error": self.error,
+            "rel_error": self.rel_error,
+            "error_estimate": self.error_estimate,
+        }
+        lists = {key: None if t is None else t.tolist() for key, t in tables.items()}
+        out = []
+        for p, (point, value) in enumerate(zip(self.points.tolist(), self.value.tolist())):
+            rec = self.precise[p] if self.precise is not None else None
+            per_var = {
+                key: None if t is None else {name: _plain(x) for name, x in zip(names, t[p])}
+                for key, t in lists.items()
+            }
+            out.append(
+                {
+                    "expr": self.expr.text,
+                    "point": dict(zip(names, point)),
+                    "value": _plain(value),
+                    "method": self.method,
+                    **per_var,
+                    "digits": rec.digits if rec else None,
+                    "note": rec.note if rec else None,
+                    "warnings": [w.as_dict() for w in self.warnings[p]],
+                }
+            )
+        return out
+
+
+def _plain(x: float) -> float | None:
+    """A float for JSON: None where it is not finite."""
+    return x if math.isfinite(x) else None
+
 
 def compute(
     expr: Expression,
     points: np.ndarray,
     method: str = DEFAULT_METHOD,
-    eps: float | None = None,
+    eps: float | Mapping[str, float] | None = None,
     vanish: float = DEFAULT_VANISH,
     explode: float = DEFAULT_EXPLODE,
     *,
@@ -120,32 +184,47 @@ def compute(
             error = np.abs(diff.gradient - exact)
             rel = np.where((exact == 0) & (error == 0), 0.0, error / np.abs(exact))
     fixed = eps if diff is not None and not isinstance(eps, tuple) else None  # per variable: see the steps
-    return GradResult(expr, method, fixed, points, f, exact, diff, error, rel, warnings, bound, precise)
+    return GradResult(
+        expr,
+        method,
+        fixed,
+        points,
+        f,
+        exact.T,
+        diff,
+        None if error is None else error.T,
+        None if rel is None else rel.T,
+        warnings,
+        bound.T,
+        precise,
+    )
 
 
 def grad(
-    text: str,
-    at: str | list[str] | dict[str, float],
+    expression: str | Expression,
+    at: At,
+    *,
     method: str = DEFAULT_METHOD,
-    eps: float | None = None,
-    variables: list[str] | None = None,
+    eps: float | Mapping[str, float] | None = None,
+    vars: Sequence[str] | None = None,
     vanish: float = DEFAULT_VANISH,
     explode: float = DEFAULT_EXPLODE,
     precision: Precision = DEFAULT_PRECISION,
 ) -> GradResult:
-    """Parse ``text`` and compute its gradient at ``at``, the Python face of ``gradcli grad``.
+    """The gradient of ``expression`` at ``at``: the Python face of ``gradcli grad``, with the
+    same keyword names as its options (``vars`` is ``--vars``, the order positional values
+    bind in; ``eps`` may be a mapping name -> step, as ``--eps x=1e-4``).
 
-    ``at`` is a ``--at`` string (``"a=5,b=3,c=2"``), a list of them, or a dict of values.
-    >>> grad("3*(a+b*c)", "a=5,b=3,c=2", method="forward", eps=0.01).gradient[:, 0].tolist()
+    ``at`` is a ``--at`` string (``"a=5,b=3,c=2"``, a grid ``"x=0:1:5"``), a list of them, a
+    mapping name -> number or array (broadcast together), or an (n, k) array
+    (:func:`gradcli.points.spec.points_from`). Every array in the result is (n, k).
+
+    >>> r = grad("3*(a+b*c)", "a=5,b=3,c=2", method="forward", eps=0.01)
+    >>> r.gradient[0].tolist()
     [3.0000000000001137, 6.000000000000227, 8.99999999999963]
     """
-    expr = parse(text)
-    if isinstance(at, dict):
-        at = [",".join(f"{k}={float(v)!r}" for k, v in at.items())]
-    elif isinstance(at, str):
-        at = [at]
-    order = check_order(variables, expr.variables) if variables is not None else None
-    points = bind([parse_spec(spec) for spec in at], expr.variables, order)
+    expr = parse(expression) if isinstance(expression, str) else expression
+    points = points_from(at, expr.variables, vars)
     return compute(expr, points, method, eps, vanish, explode, precision=precision)
 
 

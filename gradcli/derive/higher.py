@@ -31,7 +31,7 @@ from ..language.nodes import Expression
 from ..language.symbolic import Algebra, SymbolicError, derivative, to_expression, to_text
 from .backprop import backprop
 from .finite_diff import EPS_MACHINE
-from .steps import given, per_variable
+from .steps import fixed_steps, given, per_variable
 
 MAX_ORDER = 10
 ACCURACY = 4  # the stencil's truncation order in h
@@ -123,7 +123,7 @@ def higher(
 ) -> HigherResult:
     """d^order f / dx^order at ``points`` (an (m,) or (m, 1) array) for a one-variable ``expr``."""
     var = check_order(expr, order)
-    eps = given(per_variable(eps, expr.variables), 0)
+    step = given(per_variable(eps, expr.variables), 0)
     x = np.asarray(points, dtype=np.float64).reshape(-1)
     m = len(x)
     low = expr
@@ -145,7 +145,7 @@ def higher(
 
         exact = np.array([float(gradient(low, [xi], digits)[1][0]) for xi in x])
     with np.errstate(all="ignore"):
-        h = auto_step(x, order) if eps is None else np.full(m, float(eps))
+        h = auto_step(x, order) if step is None else fixed_steps(step, m)
         h = (x + h) - x  # exactly representable, so x + j*h is the point meant
         h = np.where(h > 0, h, np.abs(x) * EPS_MACHINE + np.finfo(float).tiny)
         fd, size = _stencil(expr, x, h, order, ACCURACY)

@@ -59,7 +59,7 @@ def _in_words(
     if w.kind != "vanishing":
         return w
     where = f"{name}'({number(result.points[p, 0])})"
-    g = float(result.exact[0, p])
+    g = float(result.exact[p, 0])
     reason = (w.details or {}).get("reason")
     if reason in ("flat", "constant"):
         text = f"{where} is exactly 0: {name} is flat here, so a gradient step cannot move x at all{advice}"

@@ -87,7 +87,7 @@ def write_delimited(
     for p in range(len(result.value)):
         fields = [field(result.points[p, v]) for v in range(k)]
         fields.append(field(result.value[p]))
-        fields.extend(field(grad[v, p]) for v in range(k))
+        fields.extend(field(grad[p, v]) for v in range(k))
         if along is not None:
             fields.append(field(along[p]))
         out.write(sep.join(fields) + "\n")

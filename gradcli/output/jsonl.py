@@ -19,6 +19,8 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
+import numpy as np
+
 from ..derive.gradient import GradResult
 from .numbers import finite, numbers
 
@@ -75,34 +77,8 @@ def write_records(records: Iterable[Mapping[str, Any]], out: TextIO) -> None:
 
 
 def records(result: GradResult) -> Iterator[dict[str, Any]]:
-    """One JSON-ready dict per point of a ``gradcli grad`` result."""
-    names = result.variables
-    grad, exact = result.gradient, result.exact
-    error, rel = result.error, result.rel_error
-    diff = result.diff
-    estimate = diff.error_estimate if diff is not None else None
-    for p in range(len(result.value)):
-
-        def per_var(table: Any) -> dict[str, float | None] | None:
-            if table is None:
-                return None
-            return {name: finite(table[v, p]) for v, name in enumerate(names)}  # noqa: B023
-
-        yield {
-            "expr": result.expr.text,
-            "point": {name: float(result.points[p, v]) for v, name in enumerate(names)},
-            "value": finite(result.value[p]),
-            "method": result.method,
-            "eps": per_var(diff.step if diff is not None else None),
-            "gradient": per_var(grad),
-            "exact": per_var(exact),
-            "exact_bound": per_var(result.exact_bound),
-            "error": per_var(error),
-            "rel_error": per_var(rel),
-            "error_estimate": per_var(estimate),
-            **precision_fields(result, p),
-            "warnings": [w.as_dict() for w in result.warnings[p]],
-        }
+    """One JSON-ready dict per point of a ``gradcli grad`` result (:meth:`GradResult.records`)."""
+    return iter(result.records())
 
 
 def precision_fields(result: GradResult, p: int) -> dict[str, Any]:
@@ -152,7 +128,6 @@ def json_lines(result: GradResult, lines: Sequence[int]) -> str:
     time with :func:`numbers` instead of a dict per point, for streams of many points.
     """
     n, names = len(result.value), result.variables
-    diff = result.diff
 
     def texts(values: Any) -> list[str]:
         return [t or "null" for t in numbers(values)]
@@ -163,7 +138,7 @@ def json_lines(result: GradResult, lines: Sequence[int]) -> str:
         if not names:
             return ["{}"] * n
         row = "{{" + ", ".join(f"{_braces(_string(name))}: {{}}" for name in names) + "}}"
-        return list(map(row.format, *(texts(table[v]) for v in range(len(names)))))
+        return list(map(row.format, *(texts(np.ascontiguousarray(table[:, v])) for v in range(len(names)))))
 
     warnings = [dumps([w.as_dict() for w in ws]) if ws else "[]" for ws in result.warnings]
     template = (
@@ -174,15 +149,15 @@ def json_lines(result: GradResult, lines: Sequence[int]) -> str:
     )
     columns = [
         list(map(str, lines)),
-        per_var(result.points.T),
+        per_var(result.points),
         texts(result.value),
-        per_var(diff.step if diff is not None else None),
+        per_var(result.step),
         per_var(result.gradient),
         per_var(result.exact),
         per_var(result.exact_bound),
         per_var(result.error),
         per_var(result.rel_error),
-        per_var(diff.error_estimate if diff is not None else None),
+        per_var(result.error_estimate),
         *_precision_columns(result, n),
         warnings,
     ]

@@ -73,10 +73,10 @@ def _directional_fields(d: Directional, p: int) -> dict[str, float | None]:
 
 
 def _widened(r: GradResult, names: tuple[str, ...], p: int, table: Any, unused: float | None) -> Any:
-    """``table[v, p]`` of ``r`` by each of ``names`` (``unused`` where r has no such variable)."""
+    """``table[p, v]`` of ``r`` by each of ``names`` (``unused`` where r has no such variable)."""
     if table is None:
         return None
-    own = {name: finite(table[v, p]) for v, name in enumerate(r.variables)}
+    own = {name: finite(table[p, v]) for v, name in enumerate(r.variables)}
     return {name: own.get(name, unused) for name in names}
 
 
@@ -88,21 +88,18 @@ def jacobian_records(jr: JacobianResult, directions: list[Directional] | None = 
     for p in range(jr.points.shape[0]):
         point = {v: float(x) for v, x in zip(names, jr.points[p])}
         for i, r in enumerate(jr.results):
-            diff = r.diff
             record: dict[str, Any] = {
                 "expr": r.expr.text,
                 "point": point,
                 "value": finite(r.value[p]),
                 "method": r.method,
-                "eps": _widened(r, names, p, diff.step if diff is not None else None, None),
+                "eps": _widened(r, names, p, r.step, None),
                 "gradient": _widened(r, names, p, r.gradient, 0.0),
                 "exact": _widened(r, names, p, r.exact, 0.0),
                 "exact_bound": _widened(r, names, p, r.exact_bound, 0.0),
                 "error": _widened(r, names, p, r.error, 0.0),
                 "rel_error": _widened(r, names, p, r.rel_error, 0.0),
-                "error_estimate": _widened(
-                    r, names, p, diff.error_estimate if diff is not None else None, None
-                ),
+                "error_estimate": _widened(r, names, p, r.error_estimate, None),
                 **precision_fields(r, p),
                 "warnings": [w.as_dict() for w in r.warnings[p]],
             }

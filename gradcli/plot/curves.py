@@ -117,7 +117,7 @@ def sample(
     for k, name in enumerate(names):
         cols[:, k] = x if name == var else fixed[name]
     result = compute(expr, cols, BACKPROP, None, vanish)
-    slope = result.exact[names.index(var)]
+    slope = result.exact[:, names.index(var)]
     return Curves(expr.text, var, fixed, x, result.value.copy(), slope.copy(), vanish)
 
 

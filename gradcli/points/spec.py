@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -325,3 +325,48 @@ def _step(value: str, text: str) -> float:
     if not (math.isfinite(number) and number > 0):
         raise PointsError(f"--eps step {quote(value.strip())} is not a positive finite number (or 'auto')")
     return number
+
+
+At = str | Sequence[str] | Mapping[str, Any] | np.ndarray | Sequence[Sequence[float]]
+
+
+def points_from(at: At, variables: Sequence[str], order: Sequence[str] | None = None) -> np.ndarray:
+    """The points of the Python API's ``at``, an (n, k) float64 array, columns in ``variables`` order.
+
+    ``at`` is a ``--at`` string (``"a=5,b=3,c=2"``, ``"x=0:1:5"``) or a list of them, read
+    exactly as the command line reads them; a mapping name -> value, where values may be numbers
+    or arrays (broadcast together: ``{"x": np.linspace(0, 1, 5), "y": 2}`` is 5 points); or an
+    (n, k) array of numbers (a 1-d array is one point, or n values of the one variable). Unknown, missing or repeated names and
+    wrong shapes raise :class:`PointsError`, as on the command line.
+    """
+    variables = tuple(variables)
+    if isinstance(at, str):
+        at = [at]
+    if isinstance(at, Mapping):
+        names = list(at)
+        arrays = [np.asarray(at[name], dtype=np.float64) for name in names]
+        try:
+            arrays = np.broadcast_arrays(*arrays) if arrays else []
+        except ValueError:
+            shapes = ", ".join(f"{name}: {a.shape}" for name, a in zip(names, arrays))
+            raise PointsError(f"the values' shapes do not broadcast together ({shapes})") from None
+        first = tuple(float(a.flat[0]) if a.size else math.nan for a in arrays)
+        text = ",".join(f"{name}={value!r}" for name, value in zip(names, first))
+        bind([PointSpec(text, tuple(names), first)], variables)  # the names' checks, as for --at
+        size = arrays[0].size if arrays else 1
+        out = np.empty((size, len(variables)), dtype=np.float64)
+        for name, a in zip(names, arrays):
+            out[:, variables.index(name)] = a.ravel()
+        return out
+    if isinstance(at, np.ndarray) or (len(at) and not isinstance(at[0], str)):
+        out = np.array(at, dtype=np.float64)
+        out = out.reshape(-1, 1) if out.ndim == 1 and len(variables) == 1 else np.atleast_2d(out)
+        if out.ndim != 2 or out.shape[1] != len(variables):
+            raise PointsError(
+                f"points of shape {np.shape(at)} do not fit {len(variables)} variable"
+                f"{'s' * (len(variables) != 1)}",
+                hint=f"{_listing(variables)}: give an (n, {len(variables)}) array",
+            )
+        return out
+    positional = check_order(order, variables) if order is not None else None
+    return bind([parse_spec(text, grid=True) for text in at], variables, positional)

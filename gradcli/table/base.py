@@ -188,19 +188,19 @@ def derivative_cells(result: GradResult, v: int, points: Any = None) -> list[lis
     pick = slice(None) if points is None else points
 
     def full(values: Any) -> list[str]:
-        return [number(x) for x in values[v, pick].tolist()]
+        return [number(x) for x in values[pick, v].tolist()]
 
     def brief(values: Any) -> list[str]:
-        return [short(x) for x in values[v, pick].tolist()]
+        return [short(x) for x in values[pick, v].tolist()]
 
     if diff is None:
         return [full(result.exact)]
-    cells = [full(diff.gradient), full(result.exact)]
+    cells = [full(result.gradient), full(result.exact)]
     if result.eps is None:
-        cells.append(brief(diff.step))
+        cells.append(brief(result.step))
     cells.append(brief(result.error))
     cells.append(brief(result.rel_error))
-    cells.append(brief(diff.error_estimate))
+    cells.append(brief(result.error_estimate))
     return cells
 
 

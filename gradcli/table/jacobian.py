@@ -28,7 +28,7 @@ def _eps_text(results: list[GradResult], names: tuple[str, ...], p: int) -> str:
     steps: dict[str, list[float]] = {}
     for r in results:
         for v, name in enumerate(r.variables):
-            steps.setdefault(name, []).append(float(r.diff.step[v, p]))  # type: ignore[union-attr]
+            steps.setdefault(name, []).append(float(r.step[p, v]))  # type: ignore[index]
 
     def span(values: list[float]) -> str:  # each expression takes its own auto step
         lo, hi = min(values), max(values)

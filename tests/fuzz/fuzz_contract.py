@@ -234,4 +234,6 @@ def _communicate(proc: subprocess.Popen[bytes], data: bytes) -> tuple[bytes, byt
         pass
     for reader in readers:
         reader.join()
+    proc.stdout.close()  # type: ignore[union-attr]
+    proc.stderr.close()  # type: ignore[union-attr]
     return chunks["out"], chunks["err"]
