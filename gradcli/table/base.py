@@ -111,8 +111,19 @@ def stdout_console() -> Console:
         style = {"color_system": None}
     if sys.stdout.isatty():
         return _PipeConsole(**SETTINGS, **style)
-    width = max(_PipeConsole(**SETTINGS).width, 160)
-    return _PipeConsole(**SETTINGS, **style, width=width, file=StripTrailing(sys.stdout))
+    return _PipeConsole(**SETTINGS, **style, width=pipe_width(), file=StripTrailing(sys.stdout))
+
+
+PIPE_WIDTH = 160  # piped without COLUMNS: wide enough for every table's columns
+
+
+def pipe_width() -> int:
+    """The width of piped output: ``COLUMNS`` where it is set (so ``COLUMNS=40 gradcli ... | less``
+    lays out for 40 columns, as on a terminal), else :data:`PIPE_WIDTH`."""
+    import os
+
+    text = os.environ.get("COLUMNS", "").strip()
+    return int(text) if text.isdigit() and text.isascii() and 0 < int(text) <= 10_000 else PIPE_WIDTH
 
 
 def plain_console(file: TextIO, width: int = 80) -> Console:

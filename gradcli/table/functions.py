@@ -9,15 +9,38 @@ from rich.text import Text
 from ..output.numbers import number
 from .base import head_grid
 
+NARROW = 80  # below this many columns, the catalogue is a block per entry instead of a table
+PROSE_WIDTH = 120  # the widest the catalogue is drawn: its columns are prose, wrapped between words
+
 
 def render_functions(rows: list[dict], constants: dict[str, float], console: Console) -> None:
     """The registry as a table: usage, derivative, where not differentiable, what it is."""
-    table = Table(title="gradcli functions and operators", title_justify="left")
+    from rich import box
+
+    if console.width < NARROW:  # four columns of prose do not fit: a block per entry
+        for row in rows:
+            block = Table.grid(padding=(0, 2))
+            block.add_column(no_wrap=True)
+            block.add_column(overflow="fold")
+            for label, key in (("derivative", "derivative"), ("kinks", "not_differentiable"), ("is", "doc")):
+                if row[key]:
+                    block.add_row("  " + label, Text(row[key]))
+            console.print(Text(row["usage"], style="bold"))
+            console.print(block)
+        console.print("constants: " + ", ".join(f"{k} = {number(v)}" for k, v in constants.items()))
+        return
+    table = Table(
+        title="gradcli functions and operators",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
     for name in ("usage", "derivative (by argument)", "not differentiable", "what it is"):
         table.add_column(name, overflow="fold")
     for row in rows:
         table.add_row(row["usage"], row["derivative"], row["not_differentiable"] or "", row["doc"])
-    console.print(table)
+    console.print(table, width=min(console.width, PROSE_WIDTH))
     console.print("constants: " + ", ".join(f"{k} = {number(v)}" for k, v in constants.items()))
 
 

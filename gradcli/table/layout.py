@@ -16,6 +16,7 @@ from rich.text import Text
 from .base import BATCH, MANY_ROWS, StripTrailing
 
 _FOLD_WIDTH = 24  # the narrowest a column of folding text (expressions) is made
+EXPANDED_ROWS = 50  # a table too wide for the console is written a block per row up to this many rows
 _GAP = 3  # between two columns of a SIMPLE_HEAD table without edges: padding 1 + rule 1 + padding 1
 
 
@@ -26,13 +27,16 @@ def print_table(console: Console, table: Table, optional: Sequence[str] = ()) ->
     Number columns never wrap (a number folded over two lines reads as two numbers); text columns
     wrap between words, never inside one. While the table is wider than the console, the columns
     whose headers are in ``optional`` are left out, in that order, and a line names them; a table
-    still too wide is drawn at its own width, past the console's edge, rather than cut or folded.
+    of at most :data:`EXPANDED_ROWS` rows still too wide is written expanded instead, a block
+    of ``header  value`` lines per row with every column kept (as ``psql``'s ``\\x``); a larger
+    one is drawn at its own width, past the console's edge, rather than cut or folded.
     A table that fits with every cell on one line is written row by row (:func:`_write_rows`);
     so is one of more than :data:`MANY_ROWS` rows that does not fit once the optional columns
     are left out: it is drawn at its own width, its words unwrapped, in time linear in its rows.
     """
     from rich.segment import Segments
 
+    full = table
     ranges = [_column_range(console, column) for column in table.columns]
     many = table.row_count > MANY_ROWS  # no wrapping: left-out columns rather than slow layout
     dropped = []
@@ -48,6 +52,10 @@ def print_table(console: Console, table: Table, optional: Sequence[str] = ()) ->
             rows, table = table.rows, Table(*kept, box=table.box, pad_edge=False, show_edge=False)
             table.rows = rows
     fits = _width(high for _, high in ranges) <= console.width
+    squeezed = _width(low for low, _ in ranges) <= console.width  # fits once its text wraps
+    if not squeezed and full.row_count <= EXPANDED_ROWS and _one_line(full) and _expanded_fits(console, full):
+        _write_records(console, full)  # every column kept: a block of "header  value" lines a row
+        return
     if (fits or many) and _one_line(table):
         _write_rows(console, table, [high for _, high in ranges])
     else:
@@ -64,6 +72,42 @@ def print_table(console: Console, table: Table, optional: Sequence[str] = ()) ->
                 style="dim",
             )
         )
+
+
+def _expanded_fits(console: Console, table: Table) -> bool:
+    """Whether every ``header  value`` line of :func:`_write_records` fits the console."""
+    label = max(_cell_width(column.header) for column in table.columns[1:]) if len(table.columns) > 1 else 0
+    first = table.columns[0]
+    widest = max((_cell_width(c) for column in table.columns[1:] for c in column._cells), default=0)
+    head = max((_cell_width(c) for c in first._cells), default=0) + _cell_width(first.header) + 3
+    return max(2 + label + 2 + widest, head) <= console.width
+
+
+def _write_records(console: Console, table: Table) -> None:
+    """Each row as a block: its first cell as a heading (``x = 1.0``), then one line per other
+    column, header and value, the values aligned; a blank line between blocks."""
+    columns = table.columns
+    first, rest = columns[0], columns[1:]
+    label = max((_cell_width(column.header) for column in rest), default=0)
+    header_style = console.get_style("table.header") if console.color_system else None
+    lines = []
+    for r in range(table.row_count):
+        if r:
+            lines.append(Text(""))
+        cell = first._cells[r]
+        heading = Text(f"{first.header} = ", style=header_style or "")
+        heading.append_text(cell if isinstance(cell, Text) else Text(cell))
+        lines.append(heading)
+        for column in rest:
+            value = column._cells[r]
+            line = Text("  ")
+            line.append(column.header.ljust(label), style=header_style or "")
+            line.append("  ")
+            line.append_text(value.copy() if isinstance(value, Text) else Text(value))
+            if column.style:
+                line.stylize(column.style, 2 + label + 2, len(line))
+            lines.append(line)
+    console.print(Text("\n").join(lines), no_wrap=True, crop=False, overflow="ignore", soft_wrap=True)
 
 
 def _cell_width(cell: Any) -> int:

@@ -5,7 +5,8 @@
 * the exit status is one the README documents for a run: 0, 1, 2, 74 or 130 (70, "internal
   error", is always a bug);
 * a usage error (2) is one line on stderr;
-* at most ``SECONDS`` per small input, and (checked in real processes) at most ``MAX_RSS``;
+* at most ``SECONDS`` per small input (CPU time in-process, so a busy machine does not count;
+  wall time less start-up in real processes), and (checked in real processes) at most ``MAX_RSS``;
 * exit 0 with ``--format json``: stdout is valid JSON Lines (strict JSON: no NaN or Infinity);
 * a stream: every good line is in the output (its ``line`` number in a JSON record), every
   bad line is reported on stderr with its number (the first ``BAD_SHOWN``; the rest in one count),
@@ -85,7 +86,7 @@ def check_in_process(case: Case) -> tuple[list[Failure], int]:
     if use_alarm:
         previous = signal.signal(signal.SIGALRM, _alarm)
         signal.alarm(HANG)
-    start = time.perf_counter()
+    start = _cpu_seconds()
     try:
         with runner.isolated_filesystem():  # files a case writes (--output, --errors) go to a scratch folder
             result = runner.invoke(main, case.args, input=case.stdin)
@@ -95,12 +96,20 @@ def check_in_process(case: Case) -> tuple[list[Failure], int]:
         if use_alarm:
             signal.alarm(0)
             signal.signal(signal.SIGALRM, previous)
-    seconds = time.perf_counter() - start
+    seconds = _cpu_seconds() - start
     failures = check_result(case, result.exit_code, result.stdout, result.stderr, seconds)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         exc = result.exception
         failures.append(Failure("exception", f"{type(exc).__name__}: {exc}", case))
     return failures, result.exit_code
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and the children it has waited for (``--jobs`` workers): the work
+    a run did, which a busy machine (a test suite beside the fuzz run) does not inflate as it
+    does wall time."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def check_result(case: Case, code: int, stdout: str, stderr: str, seconds: float) -> list[Failure]:
