@@ -45,6 +45,8 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 
 @click.group(
     cls=GradcliGroup,
+    epilog="Each command's options and examples: gradcli COMMAND --help. Every command and option "
+    "on one page: docs/reference/cli.md (generated from this help), with guides in docs/guide/.",
     context_settings={"max_content_width": 100, "help_option_names": ["-h", "--help"]},
 )
 @click.option(

@@ -446,3 +446,13 @@ def test_in_process_runs_do_not_freeze_each_others_garbage():
     for _ in range(3):
         gradcli("diff", "sin(x)*exp(x)+x^3")
     assert gc.get_freeze_count() <= frozen  # (frozen objects may still be freed by reference count)
+
+
+def test_main_help_points_to_the_full_reference_which_exists():
+    from pathlib import Path
+
+    text = " ".join(gradcli("--help").stdout.split())
+    assert "gradcli COMMAND --help" in text
+    assert "docs/reference/cli.md (generated from this help)" in text
+    root = Path(__file__).resolve().parents[2]
+    assert (root / "docs" / "reference" / "cli.md").is_file() and (root / "docs" / "guide").is_dir()
