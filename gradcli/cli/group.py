@@ -207,6 +207,22 @@ class CheckedCommand(PlainHelp, click.Command):
             gc.enable()
             _frozen = True
         refuse_idle_options(ctx)
+        digits = ctx.meta.get("gradcli.digits")
+        if digits is not None:
+            if ctx.params.get("fmt", "table") != "table":
+                raise click.UsageError(
+                    f"--digits rounds the table; --format {ctx.params['fmt']} keeps every digit"
+                )
+            from ..output.numbers import show_digits
+
+            show_digits(digits)
+            try:
+                return self._with_header(ctx)
+            finally:
+                show_digits(None)
+        return self._with_header(ctx)
+
+    def _with_header(self, ctx: click.Context) -> Any:
         if not ctx.meta.get("gradcli.no_header"):
             return super().invoke(ctx)
         if ctx.params.get("fmt") not in ("csv", "tsv"):

@@ -194,6 +194,24 @@ def no_header_option() -> Decorator:
     )
 
 
+def digits_option() -> Decorator:
+    """``--digits N``: the table's numbers to N significant digits (:class:`~gradcli.cli.group.CheckedCommand`
+    applies it; machine formats keep every digit and refuse it)."""
+
+    def keep(ctx: click.Context, _param: click.Parameter, value: int | None) -> None:
+        ctx.meta["gradcli.digits"] = value
+
+    return click.option(
+        "--digits",
+        type=click.IntRange(1, 17),
+        metavar="N",
+        expose_value=False,
+        callback=keep,
+        help="Show the table's numbers to N significant digits (default: every digit, the "
+        "shortest text that reads back to the same float).",
+    )
+
+
 def gradient_options() -> Decorator:
     """``--method --eps --precision --format --vanish --explode --strict --quiet``, as grad and
     the activations take them."""
@@ -206,6 +224,7 @@ def gradient_options() -> Decorator:
         explode_option(),
         strict_option(),
         no_header_option(),
+        digits_option(),
         quiet_option(),
     )
 

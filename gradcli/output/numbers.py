@@ -15,10 +15,23 @@ from __future__ import annotations
 import math
 from typing import Any
 
+_digits: int | None = None  # --digits: significant digits of number() in tables (None: every digit)
+
+
+def show_digits(digits: int | None) -> None:
+    """Make :func:`number` write ``digits`` significant digits (None: the full round-trip text).
+    Only the table's and notes' text changes: CSV/TSV fields and JSON keep every digit."""
+    global _digits
+    _digits = digits
+
 
 def number(x: float) -> str:
-    """Full round-trip text of a float64: 'nan', 'inf' and '-inf' for the non-finite."""
-    return repr(float(x))
+    """Full round-trip text of a float64 ('nan', 'inf' and '-inf' for the non-finite), or
+    ``--digits`` significant digits where :func:`show_digits` set them."""
+    x = float(x)
+    if _digits is not None and math.isfinite(x):
+        return f"{x:.{_digits}g}"
+    return repr(x)
 
 
 def short(x: float) -> str:
@@ -28,8 +41,9 @@ def short(x: float) -> str:
 
 
 def field(x: float) -> str:
-    """A CSV/TSV field: :func:`number`, or empty where ``x`` is not finite."""
-    return number(x) if math.isfinite(x) else ""
+    """A CSV/TSV field: the full round-trip text, or empty where ``x`` is not finite."""
+    x = float(x)
+    return repr(x) if math.isfinite(x) else ""
 
 
 def finite(x: float | None) -> float | None:

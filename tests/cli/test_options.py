@@ -3,12 +3,13 @@ choices read from the library, and the group's help in two sections."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
 import click
 import pytest
-from conftest import gradcli
+from conftest import assert_one_line_error, gradcli
 
 from gradcli.cli import main
 from gradcli.cli.group import COMMANDS
@@ -101,6 +102,7 @@ def test_an_expression_starting_with_h_still_reaches_the_command_after_dashes():
 def test_group_help_lists_core_commands_then_activations():
     text = gradcli("--help").stdout
     core, activations = text.split("Commands:")[1].split("Activations:")
+    activations = activations.split("\n\n")[0]  # the section, not the epilog after it
     listed = [line.split()[0] for line in core.splitlines() if line.strip()]
     assert listed == list(COMMANDS)
     assert [
@@ -151,3 +153,46 @@ def test_an_expression_that_starts_with_minus_and_holds_h_is_no_help_request(exp
     result = gradcli("grad", expr, "--at", "h=1,x=2" if "x" in expr else "h=1", "--format", "csv")
     assert result.exit_code == 0, result.stdout
     assert result.stdout.splitlines()[1] == row
+
+
+# --- --digits --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        'grad "3*(a+b*c)" --at a=5,b=3,c=2 --method forward --eps 0.01',
+        "sigmoid --at 1",
+        'hessian "x^3*y" --at x=1.1,y=2',
+        'sweep "exp(x)" --at x=1',
+        'trace "x*y" --at x=1.23456789,y=2',
+    ],
+)
+def test_digits_rounds_the_tables_numbers_and_nothing_else(command):
+    full = gradcli(command).stdout
+    short = gradcli(command + " --digits 3").stdout
+    assert full != short
+    mantissas = re.findall(r"(?<![\w.])-?(\d+\.\d+)", short)
+    significant = [len(m.replace(".", "").lstrip("0")) for m in mantissas]
+    assert significant and max(significant) <= 3, mantissas  # no number has more than 3 digits
+    assert len(short.splitlines()) == len(full.splitlines())  # the same rows, rounded
+
+
+def test_digits_keeps_what_it_rounds_readable_and_full_precision_is_the_default():
+    out = gradcli('grad "3*(a+b*c)" --at a=5,b=3,c=2 --method forward --eps 0.01 --digits 4').stdout
+    assert "3.0000000000001137" not in out and "\na           3          3" in out
+    assert (
+        "3.0000000000001137"
+        in gradcli('grad "3*(a+b*c)" --at a=5,b=3,c=2 --method forward --eps 0.01').stdout
+    )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json"])
+def test_digits_is_refused_where_every_digit_is_kept(fmt):
+    result = gradcli(f"grad x --at 1 --digits 3 --format {fmt}")
+    assert_one_line_error(result, f"--digits rounds the table; --format {fmt} keeps every digit")
+
+
+@pytest.mark.parametrize("bad", ["0", "18", "-1", "three"])
+def test_digits_out_of_range_is_a_usage_error(bad):
+    assert gradcli(f"grad x --at 1 --digits {bad}").exit_code == 2

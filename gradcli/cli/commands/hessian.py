@@ -10,7 +10,7 @@ from ...points.spec import PointSpec
 from ..common import bind_points, finish
 from ..group import ExpressionCommand
 from ..io import emit
-from ..options import at_option, eps_option, format_option, method_option, no_header_option
+from ..options import at_option, digits_option, eps_option, format_option, method_option, no_header_option
 
 
 @click.command(cls=ExpressionCommand)
@@ -20,6 +20,7 @@ from ..options import at_option, eps_option, format_option, method_option, no_he
 @eps_option("Finite-difference step, or auto.")
 @format_option(help="Output format (json: JSON Lines; csv/tsv: a row per point, the Hessian row by row).")
 @no_header_option()
+@digits_option()
 def hessian(
     expression: str,
     points: tuple[PointSpec, ...],

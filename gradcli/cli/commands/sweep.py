@@ -15,6 +15,7 @@ from ..io import colors, columns, emit, fail, say, write_plot
 from ..options import (
     Option,
     at_option,
+    digits_option,
     eps_option,
     format_option,
     method_choices,
@@ -59,6 +60,7 @@ def _default_steps() -> str:
 )
 @format_option(help="Output format (json: JSON Lines; csv/tsv: a row per method and step).")
 @no_header_option()
+@digits_option()
 @plot_flag("Also draw |error| against eps on log-log axes, in the terminal.")
 @output_option("the plot of |error| against eps")
 def sweep(

@@ -10,13 +10,14 @@ from ...points.spec import PointSpec
 from ..common import bind_points, finish
 from ..group import ExpressionCommand
 from ..io import emit, say
-from ..options import at_option, format_option, vanish_option
+from ..options import at_option, digits_option, format_option, vanish_option
 
 
 @click.command(cls=ExpressionCommand)
 @click.argument("expression")
 @at_option()
 @format_option("table", "json", "dot", help="Output format (json: JSON Lines; dot: Graphviz source).")
+@digits_option()
 @vanish_option("Mark edges whose local derivative shrinks the adjoint below this factor.")
 def trace(
     expression: str, points: tuple[PointSpec, ...], order: tuple[str, ...] | None, fmt: str, vanish: float
