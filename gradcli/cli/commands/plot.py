@@ -8,7 +8,7 @@ import click
 
 from ...points.spec import PointSpec
 from ..group import ExpressionCommand
-from ..io import colors, columns, say, write_plot
+from ..io import colors, columns, lines, say, write_plot
 from ..options import output_option, vanish_option, wrt_option
 from ..types import PointType, SpanType
 
@@ -74,4 +74,4 @@ def draw(curves: Any, width: int | None = None) -> None:
     """Draw ``curves`` in the terminal, ``width`` characters wide (default: the terminal's)."""
     from ...plot import terminal_plot
 
-    write_plot(terminal_plot(curves, width or columns(), color=colors()))
+    write_plot(terminal_plot(curves, width or columns(), lines(), color=colors()))
