@@ -10,6 +10,7 @@ compact exponent form (``1e-09``, ``2.5e+08``) when that is shorter or the value
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import NamedTuple
 
@@ -74,18 +75,17 @@ def x_axis(lo: float, hi: float, fits: int) -> Axis:
     single value or narrower than :data:`TINIEST`)."""
     lo, hi = widened(lo, hi, narrowest=0.0)
     half = hi / 2 - lo / 2
-    found = steps(lo, hi)
-    for step in found:
+    fallback = None
+    for step in steps(lo, hi):
         ticks = multiples(lo, hi, step)
-        if len(ticks) > max(fits // 8, 2):
+        if len(ticks) > max(fits // 8, 2) or len(ticks) < 2:
             continue
         labels = tick_labels(ticks, step)
+        fallback = Axis(lo, hi, ticks, labels)  # the fewest ticks that are still two
         apart = step / 2 / half * (fits - 1)  # characters from one tick to the next
-        need = max((len(a) + len(b)) / 2 + 3 for a, b in zip(labels, labels[1:])) if len(ticks) > 1 else 0
-        if apart >= need:
-            return Axis(lo, hi, ticks, labels)
-    ticks = [lo, hi]
-    return Axis(lo, hi, ticks, tick_labels(ticks, 2 * half))
+        if apart >= max((len(a) + len(b)) / 2 + 3 for a, b in itertools.pairwise(labels)):
+            return fallback
+    return fallback or Axis(lo, hi, [lo, hi], tick_labels([lo, hi], 2 * half))
 
 
 def y_axis(lo: float, hi: float, height: int) -> tuple[Axis, int]:
@@ -116,7 +116,8 @@ def y_axis(lo: float, hi: float, height: int) -> tuple[Axis, int]:
 
 def tick_labels(ticks: list[float], step: float) -> list[str]:
     """The shortest labels that tell ``ticks`` (multiples of ``step``) apart: fixed-point with the
-    decimals the step needs, or the exponent form when that is shorter or the values reach 1e6."""
+    decimals the step needs (``0.25``, ``20000``), or the exponent form when that is shorter and
+    the fixed-point labels are over 6 characters (``1e-09``, ``2.5e+08``)."""
     if not ticks:
         return []
     exponent = math.floor(math.log10(step) + 1e-9)
@@ -124,12 +125,11 @@ def tick_labels(ticks: list[float], step: float) -> list[str]:
     top = max(abs(t) for t in ticks)
     decimals = max(0, extra - exponent)
     fixed = [_fixed(t, decimals) for t in ticks]
-    if top >= 1e6 or len(set(fixed)) < len(set(ticks)) or max(map(len, fixed)) > 8:
-        digits = max(0, math.floor(math.log10(top) + 1e-9) - exponent + extra) if top else 0
-        compact = [_exponent(t, digits) for t in ticks]
-        if top >= 1e6 or max(map(len, compact)) < max(map(len, fixed)):
-            return compact
-    return fixed
+    if max(map(len, fixed)) <= 6:
+        return fixed
+    digits = max(0, math.floor(math.log10(top) + 1e-9) - exponent + extra) if top else 0
+    compact = [_exponent(t, digits) for t in ticks]
+    return compact if max(map(len, compact)) < max(map(len, fixed)) else fixed
 
 
 def _fixed(value: float, decimals: int) -> str:
