@@ -56,7 +56,9 @@ def terminal_plot(c: Curves, columns: int, rows: int = ROWS, color: bool = False
         [Series(d_label, c.x, c.slope / d_scale, BRAILLE if color else GLYPHS[0], "red" if color else None)],
     ]
     vanishing = c.x[c.vanishing]
-    marks = [Series(v_label, vanishing, vanishing, "v", "yellow" if color else None)] if len(vanishing) else []
+    marks = (
+        [Series(v_label, vanishing, vanishing, "v", "yellow" if color else None)] if len(vanishing) else []
+    )
     lines = _draw(panels, (float(c.x[0]), float(c.x[-1])), c.var, columns, height, color, marks)
     return "\n".join([*lines, *notes]) + "\n"
 
@@ -237,5 +239,7 @@ def sweep_terminal_plot(result: Sweep, columns: int, rows: int = ROWS, color: bo
     notes = [part for line in notes for part in _fit(line, columns)]
     xs = np.log10([r.eps for r in result.rows]) if result.rows else np.zeros(1)
     height = max(FEWEST + 2, rows - 1 - 4 - len(notes))
-    lines = _draw([series], (float(xs.min()), float(xs.max())), "log10 eps", columns, height, color, extra=marks)
+    lines = _draw(
+        [series], (float(xs.min()), float(xs.max())), "log10 eps", columns, height, color, extra=marks
+    )
     return "\n".join([*lines, *notes]) + "\n"

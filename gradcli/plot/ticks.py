@@ -50,7 +50,7 @@ def steps(lo: float, hi: float) -> list[float]:
     range to the whole range."""
     half = hi / 2 - lo / 2  # the span halved: a range of -1e308..1e308 does not overflow
     exponent = math.floor(math.log10(half)) - 3
-    found = []
+    found: list[float] = []
     while len(found) < 12 or found[-1] < 2 * half:
         for m in MANTISSAS:
             step = m * 10.0**exponent if exponent > -308 else m * 10.0 ** (exponent + 20) / 1e20
