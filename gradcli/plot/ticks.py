@@ -89,29 +89,37 @@ def x_axis(lo: float, hi: float, fits: int) -> Axis:
 
 
 def y_axis(lo: float, hi: float, height: int) -> tuple[Axis, int]:
-    """``lo``..``hi`` widened to multiples of a nice step, for an axis of ``height`` rows, and the
-    rows to use: at most ``height``, so that every tick falls on a row, evenly, with a row or more
-    between labels. The most ticks whose range the values still fill most of (70%) are taken."""
+    """An axis over ``lo``..``hi`` (widened to whole rows) for at most ``height`` rows, and the rows
+    it uses. Every tick falls on a row, with a row or more between labelled rows (when the height
+    allows); of the choices where the values fill at least 3/4 as much of the panel as they can,
+    the one with the most ticks."""
     lo, hi = widened(lo, hi)
     gap = 2 if height >= 5 else 1
-    best: tuple[float, Axis, int] | None = None
+    found: list[tuple[float, int, float, int]] = []  # filled, ticks, step, rows per tick
     for step in steps(lo, hi):
-        a, b = math.floor(lo / step) * step, math.ceil(hi / step) * step
-        if not (math.isfinite(a) and math.isfinite(b)) or a >= b:
+        if (hi / 2 - lo / 2) / step > height:  # more ticks than rows
             continue
+        for per in range(gap, max(gap, height - 1) + 1):  # rows from one tick to the next
+            a, b, rows = _rows(lo, hi, step / per)
+            if rows > height:
+                break  # more rows per tick only need more rows
+            count = len(multiples(a, b, step))
+            if count >= 2 and math.isfinite(a) and math.isfinite(b) and a < b:
+                found.append(((hi / 2 - lo / 2) / (b / 2 - a / 2) * rows / height, count, step, per))
+    if found:
+        most = max(f[0] for f in found)
+        _, _, step, per = max((f for f in found if f[0] >= 0.75 * most), key=lambda f: (f[1], f[0]))
+        a, b, rows = _rows(lo, hi, step / per)
         ticks = multiples(a, b, step)
-        if len(ticks) < 2 or (height - 1) // (len(ticks) - 1) < gap:
-            continue
-        used = 1 + (height - 1) // (len(ticks) - 1) * (len(ticks) - 1)
-        filled = used * (hi / 2 - lo / 2) / (b / 2 - a / 2)
-        axis = Axis(a, b, ticks, tick_labels(ticks, step))
-        if filled >= 0.7 * height:
-            return axis, used
-        if best is None or filled > best[0]:
-            best = (filled, axis, used)
-    if best is not None:
-        return best[1], best[2]
+        return Axis(a, b, ticks, tick_labels(ticks, step)), rows
     return Axis(lo, hi, [lo, hi], tick_labels([lo, hi], hi / 2 - lo / 2)), height
+
+
+def _rows(lo: float, hi: float, row: float) -> tuple[float, float, int]:
+    """Limits that are whole ``row``s around ``lo``..``hi``, and how many rows that is."""
+    a = math.floor(lo / row) * row
+    rows = math.ceil((hi - a) / row - 1e-9) + 1
+    return min(a, lo), max(a + (rows - 1) * row, hi), rows  # min, max: against rounding
 
 
 def tick_labels(ticks: list[float], step: float) -> list[str]:

@@ -33,20 +33,26 @@ def test_x_ticks_are_nice_numbers_in_their_shortest_form(lo, hi, width, labels):
 
 
 @pytest.mark.parametrize(
-    ("lo", "hi", "height", "labels", "limits"),
+    ("lo", "hi", "height", "labels", "rows"),
     [
-        (0.0024726, 0.9975274, 7, ["0", "0.5", "1"], (0.0, 1.0)),  # sigmoid over -6:6
-        (0.0024726, 0.9975274, 9, ["0", "0.25", "0.5", "0.75", "1"], (0.0, 1.0)),
-        (0.0024, 0.25, 7, ["0", "0.1", "0.2", "0.3"], (0.0, 0.30000000000000004)),
-        (-10.9, -0.85, 16, ["-12.5", "-10", "-7.5", "-5", "-2.5", "0"], (-12.5, 0.0)),
-        (2e8, 7e8, 7, ["2e+08", "4e+08", "6e+08", "8e+08"], (2e8, 8e8)),
+        (0.0024726, 0.9975274, 7, ["0", "0.5", "1"], 7),  # sigmoid over -6:6
+        (0.0024726, 0.9975274, 9, ["0", "0.25", "0.5", "0.75", "1"], 9),
+        (0.0024, 0.25, 7, ["0", "0.1", "0.2"], 6),  # its derivative
+        (-0.17, 4.0, 7, ["0", "2", "4"], 6),  # gelu over -4:4
+        (-10.9, -0.85, 16, ["-10", "-7.5", "-5", "-2.5"], 14),
+        (2e8, 7e8, 16, ["2e+08", "3e+08", "4e+08", "5e+08", "6e+08", "7e+08"], 16),
+        (3.0, 3.0, 7, ["2", "3", "4"], 7),  # a constant
     ],
 )
-def test_y_ticks_widen_the_range_to_nice_limits(lo, hi, height, labels, limits):
-    (axis, rows) = y_axis(lo, hi, height)
+def test_y_ticks_fall_on_rows_of_a_range_widened_to_whole_rows(lo, hi, height, labels, rows):
+    axis, used = y_axis(lo, hi, height)
     assert axis.labels == labels
-    assert (axis.lo, axis.hi) == pytest.approx(limits)
-    assert rows <= height and (rows - 1) % (len(axis.ticks) - 1) == 0  # every tick on a row
+    assert used == rows <= height
+    assert axis.lo <= lo and hi <= axis.hi
+    row = (axis.hi - axis.lo) / (used - 1)
+    on_rows = [(t - axis.lo) / row for t in axis.ticks]
+    assert on_rows == pytest.approx([round(r) for r in on_rows])  # every tick on a row
+    assert min(b - a for a, b in zip(on_rows, on_rows[1:])) >= 2 - 1e-9  # a row between labels
 
 
 def test_degenerate_ranges_are_widened():
