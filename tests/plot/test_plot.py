@@ -141,7 +141,6 @@ def test_core_errors_raise_gradcli_errors():
 
 
 def test_terminal_plot_uses_colour_only_when_asked(monkeypatch):
-    monkeypatch.setenv("FORCE_COLOR", "1")  # plotille itself colours only a terminal
     monkeypatch.delenv("NO_COLOR", raising=False)
     c = sample(parse("tanh(x)"), None, Span(-5.0, 5.0, None), points=40)
     assert "\x1b[" in terminal_plot(c, 80, color=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -52,7 +53,7 @@ def test_y_ticks_fall_on_rows_of_a_range_widened_to_whole_rows(lo, hi, height, l
     row = (axis.hi - axis.lo) / (used - 1)
     on_rows = [(t - axis.lo) / row for t in axis.ticks]
     assert on_rows == pytest.approx([round(r) for r in on_rows])  # every tick on a row
-    assert min(b - a for a, b in zip(on_rows, on_rows[1:])) >= 2 - 1e-9  # a row between labels
+    assert min(b - a for a, b in itertools.pairwise(on_rows)) >= 2 - 1e-9  # a row between labels
 
 
 def test_degenerate_ranges_are_widened():

@@ -46,8 +46,9 @@ def plot(
 ) -> None:
     """Draw EXPRESSION and its derivative (backprop) over a range of one variable.
 
-    The region where |df/dx| < --vanish is marked. In the terminal (plotille, fitted to its
-    width; plain text when piped), or with --output as a PNG, SVG or PDF image (matplotlib:
+    f above df/dx, on panels sharing the x axis; the region where |df/dx| < --vanish is
+    marked. In the terminal (braille, fitted to its width and height; a glyph per curve and
+    no colour when piped), or with --output as a PNG, SVG or PDF image (matplotlib:
     pip install 'gradcli[plot]').
 
     \b
