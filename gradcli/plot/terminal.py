@@ -23,7 +23,7 @@ from .curves import SWEEP_MARKS, Curves, labels, scale_of, scale_text, sweep_cur
 from .ticks import Axis, x_axis, y_axis
 
 ROWS = 24  # the height to fit when the terminal's is not known
-GLYPHS = ("*", "+", "#", "%", "@", "=", "~")  # curves after the first, without colour
+GLYPHS = ("*", "#", "%", "@", "=", "&")  # curves after the first, without colour (not + - |: axes)
 COLOURS = ("blue", "red", "green", "magenta", "cyan", "yellow")
 FEWEST = 3  # rows of a panel, however small the terminal
 
@@ -102,7 +102,7 @@ def _draw(
             lines.append(f"{at_row.get(r, ''):>{label_width}} {'+' if tick else '|'}{row}".rstrip())
         lines.append(" " * label_width + " +" + _axis_line(grid, axis, (marks or []) if last else [], color))
     lines[-1] += " " + name
-    lines.append(_labels_line(grid, axis, label_width + 2))
+    lines.append(_labels_line(grid, axis, label_width + 2)[: max(columns, len(lines[-1]))])
     return lines
 
 
@@ -114,19 +114,18 @@ def _y_axis(values: list[np.ndarray], height: int) -> tuple[Axis, int]:
 
 def _legend(curves: list[Series], points: list[Series], columns: int, color: bool) -> list[str]:
     """The glyphs (two for a curve, one for marked points) and labels, in as few lines as fit."""
-    series = curves + points
     lines: list[str] = []
     seen = 0
-    for s in series:
-        glyph = sample(s.glyph) if s in curves else s.glyph
-        text = f"{glyph} {s.label}"
-        shown = paint(glyph, s.colour if color else None) + text[len(glyph) :]
-        if lines and seen + 3 + len(text) <= columns:
-            lines[-1] += "   " + shown
-            seen += 3 + len(text)
+    for i, s in enumerate(curves + points):
+        glyph = sample(s.glyph) if i < len(curves) else s.glyph
+        parts = _fit(f"{glyph} {s.label}", columns)  # a long expression is wrapped
+        parts[0] = paint(glyph, s.colour if color else None) + parts[0][len(glyph) :]
+        if lines and len(parts) == 1 and seen + 3 + len(s.label) + len(glyph) + 1 <= columns:
+            lines[-1] += "   " + parts[0]
+            seen += 3 + len(s.label) + len(glyph) + 1
         else:
-            lines.append(shown)
-            seen = len(text)
+            lines += parts
+            seen = len(s.label) + len(glyph) + 1 if len(parts) == 1 else columns
     return lines
 
 

@@ -137,9 +137,9 @@ def test_sweep_curves_have_distinct_glyphs_when_piped():
     text = sweep_terminal_plot(result, 80)
     legend = next(line for line in text.splitlines() if "central |error|" in line)
     assert "⠤⠤ central |error|" in legend and "** forward |error|" in legend
-    assert "++ backward |error|" in legend and "o best" in legend and "^ auto" in legend
+    assert "## backward |error|" in legend and "o best" in legend and "^ auto" in legend
     body = "\n".join(line.partition(" |")[2] for line in text.splitlines() if " |" in line)
-    assert BRAILLE.search(body) and "*" in body and "+" in body
+    assert BRAILLE.search(body) and "*" in body and "#" in body
     coloured = sweep_terminal_plot(result, 80, color=True)
     assert "**" not in re.sub(r"\x1b\[[0-9;]*m", "", coloured)
     axis = next(line for line in text.splitlines() if line.rstrip().endswith("log10 eps"))
