@@ -102,7 +102,7 @@ def _draw(
             lines.append(f"{at_row.get(r, ''):>{label_width}} {'+' if tick else '|'}{row}".rstrip())
         lines.append(" " * label_width + " +" + _axis_line(grid, axis, (marks or []) if last else [], color))
     lines[-1] += " " + name
-    lines.append(_labels_line(grid, axis, label_width + 2)[: max(columns, len(lines[-1]))])
+    lines.append(_labels_line(grid, axis, label_width + 2)[: max(columns, len(lines[-1]))].rstrip())
     return lines
 
 

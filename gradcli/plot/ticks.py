@@ -137,7 +137,7 @@ def tick_labels(ticks: list[float], step: float) -> list[str]:
         return fixed
     digits = max(0, math.floor(math.log10(top) + 1e-9) - exponent + extra) if top else 0
     compact = [_exponent(t, digits) for t in ticks]
-    return compact if max(map(len, compact)) < max(map(len, fixed)) else fixed
+    return compact if max(map(len, compact)) <= max(map(len, fixed)) else fixed
 
 
 def _fixed(value: float, decimals: int) -> str:

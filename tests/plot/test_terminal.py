@@ -8,6 +8,8 @@ import re
 import numpy as np
 import pytest
 from conftest import gradcli
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gradcli.analysis.sweep import steps, sweep
 from gradcli.language.parse import parse
@@ -178,3 +180,29 @@ def test_a_constant_is_drawn_between_nice_ticks():
     line = next(r for r in top["rows"] if BRAILLE.search(r[2]))
     assert BRAILLE.sub("", line[2]).strip() == ""
     assert "v" * 10 in bottom["axis"]  # df/dx = 0: vanishing everywhere, marked on the axis
+
+
+values = st.floats(allow_nan=True, allow_infinity=True, width=64)
+
+
+@given(
+    st.lists(st.tuples(values, values), min_size=1, max_size=40),
+    st.floats(-1e300, 1e300),
+    st.floats(1e-300, 1e300),
+    st.integers(40, 160),
+    st.integers(5, 60),
+    st.booleans(),
+)
+def test_any_curves_draw_within_the_width_without_trailing_blanks(
+    samples, start, width, columns, rows, color
+):
+    f, slope = (np.array(v, float) for v in zip(*samples))
+    x = np.linspace(start, start + width, len(f)) if len(f) > 1 else np.array([start])
+    if not np.isfinite(x).all():
+        return
+    text = terminal_plot(curves(x, f, slope), columns, rows, color=color)
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    assert color or "\x1b" not in text
+    for line in plain.splitlines():
+        assert len(line) <= columns and line == line.rstrip(" \u2800"), repr(line)
+    assert len(panels(plain)) == 2
