@@ -157,6 +157,18 @@ def columns() -> int:
     return shutil.get_terminal_size((80, 24)).columns
 
 
+def lines() -> int:
+    """The terminal's height for a plot: LINES if set, else the terminal's, else 24 (piped)."""
+    import os
+    import shutil
+
+    try:
+        terminal = bool(os.environ.get("LINES")) or sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        terminal = False
+    return shutil.get_terminal_size((80, 24)).lines if terminal else 24
+
+
 def colors() -> bool:
     """Whether stdout gets colour (:mod:`gradcli.output.color`: --color, NO_COLOR, FORCE_COLOR)."""
     from ..output.color import wants_color

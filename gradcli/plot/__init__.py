@@ -1,11 +1,13 @@
 """Plots of f and df/dx (backprop) over a range of one variable, and of a step-size sweep.
 
     curves     the numbers: sampling, spans where the gradient vanishes, values too large to draw
-    terminal   text for a terminal (plotille)
+    terminal   text for a terminal: f and df/dx on stacked panels, a sweep's errors
+    canvas     the braille (or one glyph a character) grid the terminal plots draw on
+    ticks      nice tick values and their shortest labels
     image      PNG, SVG, PDF (matplotlib, the optional ``plot`` extra); ``--size`` reading
 
-Only this package imports the plotting libraries, each when a plot is asked for. The old names
-stay importable from here (``from gradcli.plot import sample``), each module loaded on first use.
+Only this package imports matplotlib, when an image is asked for. The old names stay importable
+from here (``from gradcli.plot import sample``), each module loaded on first use.
 """
 
 from __future__ import annotations

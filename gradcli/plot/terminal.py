@@ -1,51 +1,155 @@
-"""Plots as text for a terminal, drawn with plotille (braille dots; a pure-Python library with no
-dependencies that returns the drawing as a string, so gradcli decides where it goes and fits it
-to the terminal's width). Imported only when a plot is asked for.
+"""Plots as text for a terminal: f above df/dx, each on its own panel with its own y axis, sharing
+one x axis and its columns, as the image output does; and a step-size sweep's errors.
+
+The drawing is gradcli's own braille grid (:mod:`gradcli.plot.canvas`) with "nice" tick labels
+(:mod:`gradcli.plot.ticks`): plotille's figure labels its ticks at even fractions of the range
+(``0.94224622``), colours only a terminal whatever ``--color`` says, and pads its rows with blank
+braille. Without colour each curve has its own glyph (braille, ``*``, ``+``...) and the legend
+shows it, so a piped plot reads in a log. The height fits ``rows`` (the terminal's lines).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 
 from ..analysis.sweep import Sweep
 from ..output.numbers import number
+from .canvas import BRAILLE, Grid, paint, sample
 from .curves import SWEEP_MARKS, Curves, labels, scale_of, scale_text, sweep_curves, sweep_notes
+from .ticks import Axis, x_axis, y_axis
 
-_AXES = 22  # characters plotille adds around its canvas (y labels, axis, arrow)
+ROWS = 24  # the height to fit when the terminal's is not known
+GLYPHS = ("*", "#", "%", "@", "=", "&")  # curves after the first, without colour (not + - |: axes)
+COLOURS = ("blue", "red", "green", "magenta", "cyan", "yellow")
+FEWEST = 3  # rows of a panel, however small the terminal
 
 
-def terminal_plot(c: Curves, columns: int, rows: int = 18, color: bool = False) -> str:
-    """Both curves as text at most ``columns`` wide: f as a line, df/dx as dots, vanishing marked."""
+class Series(NamedTuple):
+    """One curve to draw: its label, samples, glyph and colour."""
+
+    label: str
+    x: np.ndarray
+    y: np.ndarray
+    glyph: str
+    colour: str | None
+
+
+def terminal_plot(c: Curves, columns: int, rows: int = ROWS, color: bool = False) -> str:
+    """f (top) and df/dx (below) as text at most ``columns`` wide and about ``rows`` high; where
+    |df/dx| < vanish is marked ``v`` on the bottom axis; notes on what is not drawn follow."""
     f_label, d_label, v_label = labels(c)
-    fig = _figure(columns, rows, color)
-    whole, c = c, _thin(c)  # the texts below read every sample; the canvas only what it can show
-    ok_f, ok_d = np.isfinite(c.f), np.isfinite(c.slope)
-    scale = scale_of(c.f, c.slope)  # both curves share the y axis, so one factor
-    f, slope = c.f / scale, c.slope / scale
-    shown = np.concatenate([f[ok_f], slope[ok_d]])
-    fig.set_x_limits(*_span(float(c.x[0]), float(c.x[-1])))
-    if len(shown):
-        lo, hi = float(shown.min()), float(shown.max())
-        if lo == hi:
-            lo, hi = lo - 1.0, hi + 1.0
-        fig.set_y_limits(*_span(lo, hi))
-    if ok_f.any():
-        fig.plot(c.x[ok_f].tolist(), f[ok_f].tolist(), label=f_label, lc="blue" if color else None)
-    if ok_d.any():
-        fig.scatter(
-            c.x[ok_d].tolist(), slope[ok_d].tolist(), label=d_label, marker=".", lc="red" if color else None
-        )
-    mask = c.vanishing
-    if mask.any() and len(shown):
-        bottom = [float(shown.min())] * int(mask.sum())
-        fig.scatter(c.x[mask].tolist(), bottom, label=v_label, marker="v", lc="yellow" if color else None)
-    notes = [scale_text(scale)] if scale != 1.0 else []
-    lines = [*fig.show(legend=True).splitlines(), *notes, *_undefined_text(whole), _vanishing_text(whole)]
-    return "\n".join(part for line in lines for part in _fit(line, columns)) + "\n"
+    whole, c = c, _thin(c)  # the texts below read every sample; the grid only what it can show
+    f_scale, d_scale = scale_of(c.f), scale_of(c.slope)  # each panel its own factor
+    notes = [
+        *(f"{name}: {scale_text(k)}" for name, k in (("f", f_scale), (f"df/d{c.var}", d_scale)) if k != 1.0),
+        *_undefined_text(whole),
+        _vanishing_text(whole),
+    ]
+    notes = [part for line in notes for part in _fit(line, columns)]
+    height = max(FEWEST, (rows - 1 - 5 - len(notes)) // 2)  # 2 titles, 2 axes, the x labels
+    panels = [
+        [Series(f_label, c.x, c.f / f_scale, BRAILLE, "blue" if color else None)],
+        [Series(d_label, c.x, c.slope / d_scale, BRAILLE if color else GLYPHS[0], "red" if color else None)],
+    ]
+    vanishing = c.x[c.vanishing]
+    marks = (
+        [Series(v_label, vanishing, vanishing, "v", "yellow" if color else None)] if len(vanishing) else []
+    )
+    lines = _draw(panels, (float(c.x[0]), float(c.x[-1])), c.var, columns, height, color, marks)
+    return "\n".join([*lines, *notes]) + "\n"
+
+
+def _draw(
+    panels: list[list[Series]],
+    xs: tuple[float, float],
+    name: str,
+    columns: int,
+    height: int,
+    color: bool,
+    marks: list[Series] | None = None,
+    extra: list[Series] | None = None,
+) -> list[str]:
+    """Panels stacked top to bottom, each titled by its curves (glyph and label) over a y axis of
+    its own, all sharing the x axis ``xs`` (labelled once, at the bottom, and named ``name``).
+    ``marks``: glyphs at x values on the bottom axis; ``extra``: glyphs at points of the bottom
+    panel. Both are in its legend."""
+    ys = [_y_axis([s.y for s in panel], height) for panel in panels]
+    label_width = max(len(t) for axis, _ in ys for t in axis.labels)
+    right = len(name) + 1
+    for _ in range(3):  # room on the right for the last x label, found in a few tries
+        width = max(8, columns - label_width - 2 - right)
+        axis = x_axis(*xs, width)
+        overhang = len(axis.labels[-1]) // 2 + 1 if axis.labels else 0
+        if overhang <= right:
+            break
+        right = overhang
+    lines: list[str] = []
+    for i, (panel, (y, rows)) in enumerate(zip(panels, ys)):
+        grid = Grid(width, rows, (axis.lo, axis.hi), (y.lo, y.hi))
+        for s in panel:
+            grid.curve(s.x, s.y, s.glyph, s.colour)
+        last = i == len(panels) - 1
+        for s in (extra or []) if last else []:
+            grid.points(s.x, s.y, s.glyph, s.colour)
+        lines += _legend(panel, [*(extra or []), *(marks or [])] if last else [], columns, color)
+        at_row = {grid.row(t): text for t, text in zip(y.ticks, y.labels)}
+        for r, row in enumerate(grid.lines(color)):
+            tick = r in at_row
+            lines.append(f"{at_row.get(r, ''):>{label_width}} {'+' if tick else '|'}{row}".rstrip())
+        lines.append(" " * label_width + " +" + _axis_line(grid, axis, (marks or []) if last else [], color))
+    lines[-1] += " " + name
+    lines.append(_labels_line(grid, axis, label_width + 2)[: max(columns, len(lines[-1]))].rstrip())
+    return lines
+
+
+def _y_axis(values: list[np.ndarray], height: int) -> tuple[Axis, int]:
+    finite = np.concatenate([v[np.isfinite(v)] for v in values] or [np.zeros(0)])
+    lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (-1.0, 1.0)
+    return y_axis(lo, hi, height)
+
+
+def _legend(curves: list[Series], points: list[Series], columns: int, color: bool) -> list[str]:
+    """The glyphs (two for a curve, one for marked points) and labels, in as few lines as fit."""
+    lines: list[str] = []
+    seen = 0
+    for i, s in enumerate(curves + points):
+        glyph = sample(s.glyph) if i < len(curves) else s.glyph
+        parts = _fit(f"{glyph} {s.label}", columns)  # a long expression is wrapped
+        parts[0] = paint(glyph, s.colour if color else None) + parts[0][len(glyph) :]
+        if lines and len(parts) == 1 and seen + 3 + len(s.label) + len(glyph) + 1 <= columns:
+            lines[-1] += "   " + parts[0]
+            seen += 3 + len(s.label) + len(glyph) + 1
+        else:
+            lines += parts
+            seen = len(s.label) + len(glyph) + 1 if len(parts) == 1 else columns
+    return lines
+
+
+def _axis_line(grid: Grid, axis: Axis, marks: list[Series], color: bool) -> str:
+    cells = ["-"] * grid.width
+    for t in axis.ticks:
+        if 0 <= (col := grid.column(t)) < grid.width:
+            cells[col] = "+"
+    for mark in marks:
+        for col in {grid.column(float(x)) for x in mark.x}:
+            if 0 <= col < grid.width:
+                cells[col] = paint(mark.glyph, mark.colour if color else None)
+    return "".join(cells)
+
+
+def _labels_line(grid: Grid, axis: Axis, indent: int) -> str:
+    """The x labels, each centred under its tick (kept on the line at the ends)."""
+    line = [" "] * (indent + grid.width + 40)
+    end = 0
+    for t, text in zip(axis.ticks, axis.labels):
+        start = max(indent + grid.column(t) - (len(text) - 1) // 2, end)
+        line[start : start + len(text)] = text
+        end = start + len(text) + 1
+    return "".join(line).rstrip()
 
 
 _MOST = 2000  # samples drawn on a terminal canvas, a few hundred braille dots wide
@@ -68,48 +172,6 @@ def _thin(c: Curves) -> Curves:
                 keep.update((int(a + ok[np.argmin(run[ok])]), int(a + ok[np.argmax(run[ok])])))
     idx = np.array(sorted(keep))
     return c._replace(x=c.x[idx], f=c.f[idx], slope=c.slope[idx])
-
-
-def _span(lo: float, hi: float) -> tuple[float, float]:
-    """Axis limits around ``lo``..``hi`` that plotille can divide into cells: at least 1e-12
-    relative and 1e-300 absolute wide, so a range such as 0..5e-324 is widened, not a division
-    by zero."""
-    need = max(max(abs(lo), abs(hi)) * 1e-12, 1e-300)
-    if not hi - lo >= need:
-        mid = lo / 2 + hi / 2
-        lo, hi = mid - need, mid + need
-    return lo, hi
-
-
-def _figure(columns: int, rows: int, color: bool) -> Any:
-    """A plotille figure ``columns`` wide with gradcli's axis labels."""
-    import plotille
-
-    fig = plotille.Figure()
-    fig.width = max(10, columns - _AXES)
-    fig.height = max(5, rows)
-    fig.with_colors = color
-    fig.register_label_formatter(float, _axis_label)
-    fig.register_label_formatter(int, _axis_label)
-    return fig
-
-
-def _axis_label(val: float, chars: int, delta: float, left: bool = False) -> str:
-    """An axis label in ``chars`` characters, with as many significant digits as fit.
-
-    (plotille's own labels round any value within 1e-8 of a whole number to it, so the ticks
-    of a range such as 0:1e-9 all read 0.)
-    """
-    val = float(val)
-    if math.isfinite(val) and abs(val) <= abs(delta) * 1e-9:
-        val = 0.0  # a tick that is zero up to the rounding of the tick spacing
-    text = f"{val:.1g}"
-    for digits in range(max(chars, 1), 0, -1):
-        candidate = f"{val:.{digits}g}"
-        if len(candidate) <= chars:
-            text = candidate
-            break
-    return text.ljust(chars) if left else text.rjust(chars)
 
 
 def _fit(line: str, columns: int) -> list[str]:
@@ -145,44 +207,38 @@ def _vanishing_text(c: Curves) -> str:
     return f"vanishing (|df/d{c.var}| < {number(c.vanish)}, marked v) at {c.var} = {_spans_text(spans)}"
 
 
-def sweep_terminal_plot(result: Sweep, columns: int, rows: int = 18, color: bool = False) -> str:
-    """log10 |error| against log10 eps, one curve per method, as text at most ``columns`` wide.
+def sweep_terminal_plot(result: Sweep, columns: int, rows: int = ROWS, color: bool = False) -> str:
+    """log10 |error| against log10 eps, one curve per method, as text at most ``columns`` wide;
+    best, auto and your --eps marked (o, ^, x).
 
     Steps whose error is exactly 0 have no logarithm and are left out (the table shows them).
     """
-    fig = _figure(columns, rows, color)
-    fig.x_label, fig.y_label = "log10 eps", "log10 err"
-    curves = sweep_curves(result)
-    xs = np.concatenate([np.log10(c[0]) for c in curves.values()] or [np.zeros(0)])
-    ys = np.concatenate([np.log10(c[1]) for c in curves.values()] or [np.zeros(0)])
-    if len(xs):
-        lo, hi = float(xs.min()), float(xs.max())
-        fig.set_x_limits(lo, hi if hi > lo else lo + 1.0)
-        lo, hi = float(ys.min()), float(ys.max())
-        fig.set_y_limits(lo, hi if hi > lo else lo + 1.0)
-    colours = ["blue", "red", "green", "magenta", "cyan", "yellow"]
-    for i, (method, (eps, err, _)) in enumerate(curves.items()):
-        if len(eps):
-            lc = colours[i % len(colours)] if color else None
-            fig.plot(np.log10(eps).tolist(), np.log10(err).tolist(), label=f"{method} |error|", lc=lc)
+    series = []
+    for i, (method, (eps, err, _)) in enumerate(sweep_curves(result).items()):
+        glyph = BRAILLE if color or i == 0 else GLYPHS[(i - 1) % len(GLYPHS)]
+        colour = COLOURS[i % len(COLOURS)] if color else None
+        series.append(Series(f"{method} |error|", np.log10(eps), np.log10(err), glyph, colour))
+    marks = []
     for mark, marker in SWEEP_MARKS.items():
         hits = [r for r in result.rows if mark in r.marks and math.isfinite(r.error) and r.error > 0]
         if hits:
-            fig.scatter(
-                [math.log10(r.eps) for r in hits],
-                [math.log10(r.error) for r in hits],
-                label={"best": "best", "auto": "auto", "eps": "your --eps"}[mark],
-                marker=marker,
-            )
-    lines = [
-        *fig.show(legend=True).splitlines(),
+            label = {"best": "best", "auto": "auto", "eps": "your --eps"}[mark]
+            eps, err = np.array([r.eps for r in hits]), np.array([r.error for r in hits])
+            marks.append(Series(label, np.log10(eps), np.log10(err), marker, None))
+    notes = [
         f"log10 of the |error| of df/d{result.var} against backprop ({number(result.exact)}), by log10 eps",
         *sweep_notes(result),
     ]
     exact = sum(1 for r in result.rows if r.error == 0)
     if exact:
-        lines.append(
+        notes.append(
             f"{exact} of {len(result.rows)} steps have an error of exactly 0 and are not drawn "
             "(0 has no logarithm): see the table"
         )
-    return "\n".join(part for line in lines for part in _fit(line, columns)) + "\n"
+    notes = [part for line in notes for part in _fit(line, columns)]
+    xs = np.log10([r.eps for r in result.rows]) if result.rows else np.zeros(1)
+    height = max(FEWEST + 2, rows - 1 - 4 - len(notes))
+    lines = _draw(
+        [series], (float(xs.min()), float(xs.max())), "log10 eps", columns, height, color, extra=marks
+    )
+    return "\n".join([*lines, *notes]) + "\n"

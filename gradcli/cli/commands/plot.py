@@ -8,7 +8,7 @@ import click
 
 from ...points.spec import PointSpec
 from ..group import ExpressionCommand
-from ..io import colors, columns, say, write_plot
+from ..io import colors, columns, lines, say, write_plot
 from ..options import output_option, vanish_option, wrt_option
 from ..types import PointType, SpanType
 
@@ -46,8 +46,9 @@ def plot(
 ) -> None:
     """Draw EXPRESSION and its derivative (backprop) over a range of one variable.
 
-    The region where |df/dx| < --vanish is marked. In the terminal (plotille, fitted to its
-    width; plain text when piped), or with --output as a PNG, SVG or PDF image (matplotlib:
+    f above df/dx, on panels sharing the x axis; the region where |df/dx| < --vanish is
+    marked. In the terminal (braille, fitted to its width and height; a glyph per curve and
+    no colour when piped), or with --output as a PNG, SVG or PDF image (matplotlib:
     pip install 'gradcli[plot]').
 
     \b
@@ -74,4 +75,4 @@ def draw(curves: Any, width: int | None = None) -> None:
     """Draw ``curves`` in the terminal, ``width`` characters wide (default: the terminal's)."""
     from ...plot import terminal_plot
 
-    write_plot(terminal_plot(curves, width or columns(), color=colors()))
+    write_plot(terminal_plot(curves, width or columns(), lines(), color=colors()))

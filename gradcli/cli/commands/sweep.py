@@ -11,7 +11,7 @@ from ...errors import EXIT_NOT_FINITE
 from ...points.spec import PointSpec
 from ..common import bind_points
 from ..group import ExpressionCommand
-from ..io import colors, columns, emit, fail, say, write_plot
+from ..io import colors, columns, emit, fail, lines, say, write_plot
 from ..options import (
     Option,
     at_option,
@@ -128,4 +128,4 @@ def sweep(
     if plot:
         from ...plot import sweep_terminal_plot
 
-        write_plot("\n" + sweep_terminal_plot(result, columns(), color=colors()))
+        write_plot("\n" + sweep_terminal_plot(result, columns(), lines(), color=colors()))
