@@ -131,7 +131,7 @@ def _run(
         rows = ActivationResult(act, values, None, None)  # type: ignore[arg-type]  # rows only
         run_stream(
             expression_text(act, values), input_path, None, fmt, strict, on_error, jobs, rows,
-            method=method, eps=eps, vanish=vanish, explode=explode, precision=precision,
+            method=method, eps=eps, vanish=vanish, explode=explode, precision=precision, health=True,
         )  # fmt: skip
     xs = [x for values in points for x in values] or list(parse_values(DEFAULT_RANGE))
     from ...output.activation import explain
