@@ -8,7 +8,8 @@ docs and README):
   ``expr, point, value, method, eps, gradient, exact, exact_bound, error, rel_error,
   error_estimate, digits, note, warnings`` -- per-variable fields are objects keyed by variable (see :func:`records`).
 * ``sweep``: one record per (method, step), see :func:`sweep_records`.
-* ``trace``: one record per point, see :func:`trace_record`.
+* ``trace``: one record per point, see :func:`trace_record` (its non-finite numbers are the
+  strings ``"inf"``, ``"-inf"``, ``"nan"``, as the tree and dot graph write them).
 * ``functions``: one record per operator, function and constant, all of one shape, see
   :func:`catalogue_records`.
 """
@@ -20,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..derive.gradient import GradResult
-from .numbers import finite, numbers
+from .numbers import finite, number, numbers
 
 if TYPE_CHECKING:  # for annotations only: the grad path need not load these
     from ..analysis.sweep import Sweep
@@ -220,7 +221,10 @@ def trace_record(t: Trace) -> dict[str, Any]:
     each node ``{"id", "op", "symbol", "text", "children", "value", "local", "adjoint",
     "contributions", "vanishing", "kink"}`` (``contributions`` a list of ``{"parent", "amount"}``,
     ``vanishing`` the shrinking |local| or null, ``kink`` whether the op is not differentiable
-    there)."""
+    there). Unlike the other records, a non-finite number is the string ``"inf"``, ``"-inf"``
+    or ``"nan"``, as the tree and the dot graph spell it: null keeps its own meaning here (no
+    adjoint: f does not depend on the node; no vanishing edge)."""
+    finite = _spelled
     return {
         "expr": t.expr.text,
         "point": dict(zip(t.expr.variables, t.point)),
@@ -244,6 +248,14 @@ def trace_record(t: Trace) -> dict[str, Any]:
             for node in t.nodes
         ],
     }
+
+
+def _spelled(x: float | None) -> float | str | None:
+    """A trace's number for JSON: the float, or ``"inf"``, ``"-inf"``, ``"nan"``; None stays None."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else number(x)
 
 
 def write_traces(traces: Sequence[Trace], out: TextIO) -> None:
