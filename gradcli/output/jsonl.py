@@ -224,13 +224,12 @@ def trace_record(t: Trace) -> dict[str, Any]:
     there). Unlike the other records, a non-finite number is the string ``"inf"``, ``"-inf"``
     or ``"nan"``, as the tree and the dot graph spell it: null keeps its own meaning here (no
     adjoint: f does not depend on the node; no vanishing edge)."""
-    finite = _spelled
     return {
         "expr": t.expr.text,
         "point": dict(zip(t.expr.variables, t.point)),
-        "value": finite(t.root.value),
+        "value": _spelled(t.root.value),
         "root": t.root.id,
-        "gradient": {name: finite(g) for name, g in t.gradient.items()},
+        "gradient": {name: _spelled(g) for name, g in t.gradient.items()},
         "nodes": [
             {
                 "id": node.id,
@@ -238,10 +237,10 @@ def trace_record(t: Trace) -> dict[str, Any]:
                 "symbol": node.symbol,
                 "text": node.text,
                 "children": list(node.children),
-                "value": finite(node.value),
-                "local": [finite(v) for v in node.local],
-                "adjoint": finite(node.adjoint),
-                "contributions": [{"parent": p, "amount": finite(c)} for p, c in node.contributions],
+                "value": _spelled(node.value),
+                "local": [_spelled(v) for v in node.local],
+                "adjoint": _spelled(node.adjoint),
+                "contributions": [{"parent": p, "amount": _spelled(c)} for p, c in node.contributions],
                 "vanishing": node.vanishing,
                 "kink": node.kink,
             }
