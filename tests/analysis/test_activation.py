@@ -372,3 +372,14 @@ def test_parallel_workers_write_the_same_verdicts(tmp_path, monkeypatch):
     assert [json.loads(line)["health"] for line in texts["json", 2].splitlines()] == batch
     assert texts["csv", 1] == texts["csv", 2] and texts["json", 1] == texts["json", 2]
     assert batch.count("vanishing") > 1000 and batch.count("healthy") > 1000
+
+
+def test_an_input_column_called_health_is_refused_as_a_repeated_column():
+    from conftest import assert_one_line_error, gradcli
+
+    assert_one_line_error(
+        gradcli("relu", "--at", "-", "--format", "csv", input="x,health\n-1,ok\n"),
+        "the input column 'health' has the name of an output column of --format csv",
+    )
+    kept = gradcli("relu", "--at", "-", "--format", "json", input="x,health\n-1,ok\n")
+    assert [(r["columns"], r["health"]) for r in lines(kept)] == [({"health": "ok"}, "vanishing")]
