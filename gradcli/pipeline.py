@@ -55,6 +55,7 @@ class Job(NamedTuple):
     on_error: str
     layout: Layout
     precision: Precision = DEFAULT_PRECISION  # gradcli.derive.precise
+    health: bool = False  # an activation's stream: each row ends with its verdict (output.activation)
 
 
 class ChunkOut(NamedTuple):
@@ -93,6 +94,7 @@ def run(
     explode: float,
     fmt: str,
     precision: Precision = DEFAULT_PRECISION,
+    health: bool = False,
     order: tuple[str, ...] | None = None,
     on_error: str = "continue",
     jobs: int = 1,
@@ -113,7 +115,9 @@ def run(
     an expression without variables (before reading) and for a header that does not name every
     variable (before writing anything); :class:`gradcli.errors.OptionError` for CSV/TSV output
     whose header would name a column twice (a variable or an input column called ``f`` or
-    ``grad_x``: :func:`gradcli.output.delimited.header`), before writing anything.
+    ``grad_x``: :func:`gradcli.output.delimited.header`), before writing anything. ``health``
+    (an activation's stream): each row and record ends with the point's verdict, as for
+    ``--at`` values (:mod:`gradcli.output.activation`).
     """
     from .language.parse import parse
 
@@ -182,12 +186,12 @@ def run(
                     continue  # blank lines and comments only, so far
                 index, line = found
                 layout = detect(line, expr.variables, order)
-                job = Job(expression, method, eps, vanish, explode, fmt, on_error, layout, precision)
+                job = Job(expression, method, eps, vanish, explode, fmt, on_error, layout, precision, health)
                 _set_job(job, expr)
                 if layout.kind == HEADER:
                     skip = index + 1
                 if fmt in ("csv", "tsv"):  # the one header check: no column may appear twice
-                    out.write(sep.join(header(expr.variables, layout.columns, fmt=fmt)) + "\n")
+                    out.write(sep.join(_header(expr.variables, layout.columns, fmt, health)) + "\n")
             full = len(chunk.text) >= chunk_bytes // 2
             if pool is None and jobs > 1 and fmt != "table" and chunk.more and full:
                 pool = _pool(jobs, job)
@@ -204,7 +208,7 @@ def run(
             stopped_at = drain(0)
         if job is None and fmt in ("csv", "tsv"):  # empty input: the columns, for what reads them
             columns = detect(",".join("0" * len(expr.variables)), expr.variables, order).columns
-            out.write(sep.join(header(expr.variables, columns, fmt=fmt)) + "\n")
+            out.write(sep.join(_header(expr.variables, columns, fmt, health)) + "\n")
     finally:
         if pool is not None:
             pool.terminate()
@@ -212,6 +216,14 @@ def run(
     return Summary(
         totals["points"], totals["bad"], totals["nonfinite"], totals["warnings"], totals["shown"], stopped_at
     )
+
+
+def _header(variables: Any, columns: Any, fmt: str, health: bool) -> list[str]:
+    if health:
+        from .output.activation import activation_header
+
+        return activation_header(variables, columns, fmt)
+    return header(variables, columns, fmt=fmt)
 
 
 class _Ready:
@@ -286,11 +298,20 @@ def process(text: str, first: int, skip: int = 0) -> ChunkOut:
         if layout.kind == HEADER and len(layout.columns) > len(layout.index):  # pass-through columns
             passed = [i for i in range(len(layout.columns)) if i not in layout.index]
             text_out = with_columns(text_out, rows, passed, layout.columns)
+        if job.health:
+            from .output.activation import with_health
+
+            text_out = with_health(text_out, result)
     elif job.fmt == "table":
         text_out = ""
     else:
         answers = number_rows(np.column_stack([result.value, result.gradient]), sep)
-        text_out = "\n".join(map(sep.join, zip(rows, answers))) + "\n"
+        written = list(map(sep.join, zip(rows, answers)))
+        if job.health:
+            from .output.activation import health_rows
+
+            written = health_rows(written, result, sep)
+        text_out = "\n".join(written) + "\n"
     n_warnings = sum(map(len, result.warnings))
     warnings: list[tuple[int, GradWarning]] = []
     if n_warnings:

@@ -289,7 +289,8 @@ def test_activation_commands_stream_x_values_too() -> None:
         "--format",
         "csv",
     )
-    assert [r[1:] for r in csv_rows(streamed.stdout)] == [r[1:] for r in csv_rows(grad.stdout)]
+    assert [r[1:-1] for r in csv_rows(streamed.stdout)] == [r[1:] for r in csv_rows(grad.stdout)]
+    assert [r[-1] for r in csv_rows(streamed.stdout)] == ["health", "healthy", "vanishing"]
     leaky = run("leaky_relu", "--input", "-", "--alpha", "0.1", "--format", "csv", input="x,label\n-1,neg\n")
     assert csv_rows(leaky.stdout)[1][:3] == ["-1", "neg", "-0.1"]
     refused = run("sigmoid", "--at", "-", "--plot", input="1\n")
@@ -365,7 +366,7 @@ def test_complex_step_in_a_stream_does_not_depend_on_how_the_input_arrives() -> 
             assert proc.wait(timeout=20) == 0
         finally:
             proc.kill()
-    assert out == ["x,f,grad_x", "1,1.0,1.0", "0,0.0,", "2,2.0,1.0"]
+    assert out == ["x,f,grad_x,health", "1,1.0,1.0,healthy", "0,0.0,,nondifferentiable", "2,2.0,1.0,healthy"]
 
 
 @needs_gradcli

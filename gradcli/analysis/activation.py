@@ -4,7 +4,9 @@ The activation commands (``gradcli sigmoid --at 20``) are generated from
 :data:`gradcli.ops.ACTIVATIONS`; each runs :func:`evaluate_activation`, which builds the
 expression ``name(x)`` (``name(x, alpha)`` for a parameter), runs the gradient pipeline
 (:func:`gradcli.gradient.compute`) over the x values
-and finds its healthy range (:func:`gradcli.health.healthy_range`). It never prints and writes no prose:
+and finds its healthy range (:func:`gradcli.health.healthy_range`). :func:`verdicts` gives each
+x's verdict on its gradient (healthy, vanishing, exploding, ...), the one rule for a run of
+``--at`` values and for a stream alike. It never prints and writes no prose:
 :mod:`gradcli.output.activation` words the warnings and the range for a learner.
 """
 
@@ -25,6 +27,25 @@ from ..registry import ACTIVATIONS, FUNCTIONS, Activation
 from .health import Health, healthy_range, slope_of
 
 DEFAULT_RANGE = "-10:10:21"  # the --at of an activation command when none is given
+
+
+# The verdict on f'(x) at one x: the first of these warning kinds the point carries (most
+# serious first: with no usable f' nothing else can be said), else "healthy". Kinds about the
+# finite difference (step, unconverged, inaccurate) say nothing of the gradient itself.
+VERDICT_KINDS = ("nonfinite", "nondifferentiable", "uncertain", "vanishing", "exploding")
+HEALTHY = "healthy"
+
+
+def verdicts(result: GradResult) -> list[str]:
+    """Each point's verdict on its gradient, from its warnings (judged on backprop, as
+    :mod:`gradcli.derive.diagnostics` judges them): ``vanishing`` (|f'| < --vanish),
+    ``exploding`` (|f'| > --explode), ``nondifferentiable``, ``uncertain`` or ``nonfinite``
+    where no single f' can be judged, else ``healthy``."""
+    out = []
+    for found in result.warnings:
+        kinds = {w.kind for w in found}
+        out.append(next((k for k in VERDICT_KINDS if k in kinds), HEALTHY))
+    return out
 
 
 class ActivationResult(NamedTuple):

@@ -67,6 +67,13 @@ class Trace(NamedTuple):
         return out
 
 
+def edge_term(adjoint: float, slope: float) -> float:
+    """What one edge adds to its child's adjoint: ``adjoint * slope``, with backprop's rule that
+    a zero adjoint passes nothing back (0, not ``0 × inf = nan``: :func:`gradcli.derive.backprop.backprop`)."""
+    term = adjoint * slope
+    return 0.0 if adjoint == 0 and not math.isfinite(term) else term
+
+
 def _at(value: object, p: int, n: int) -> float:
     return float(np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))[p])
 
@@ -141,7 +148,7 @@ def _kinks(nodes: tuple, values: list, p: int, n: int) -> set[int]:
     return found
 
 
-__all__ = ["Trace", "TraceNode", "trace"]
+__all__ = ["Trace", "TraceNode", "edge_term", "trace"]
 
 
 def undefined(expr: Expression, points: np.ndarray, traces: list[Trace]) -> list[tuple[int, str]]:

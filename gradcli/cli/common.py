@@ -201,15 +201,13 @@ def show(result: Any, fmt: str, run: Any = None, then: Callable[[], None] | None
     else:
         from ..output.delimited import header
         from ..output.formats import WRITERS
-        from ..output.jsonl import write_json
 
         if fmt != "json":
             header(result.variables, fmt=fmt)  # the one check: refuses a column named twice
-        if run is not None and fmt == "json":
-            from ..output.activation import activation_extra
+        if run is not None:  # each x with its verdict (health)
+            from ..output.activation import write_activation
 
-            extra = activation_extra(run)
-            emit(lambda: write_json(result, sys.stdout, extra))
+            emit(lambda: write_activation(run, fmt, sys.stdout))
         else:
             emit(lambda: WRITERS[fmt](result, sys.stdout))
         if fmt != "json":

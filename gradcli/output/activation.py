@@ -3,20 +3,29 @@
 :func:`explain` rewrites the vanishing warnings of :func:`gradcli.analysis.activation.evaluate_activation`
 in terms of the function and its healthy range, for a learner to act on; :func:`describe` states
 that range in sentences (the same under a table and on stderr); :func:`health_record` gives
-the JSON fields. Numbers at full precision, where a user may compare them.
+the JSON fields. Each x's verdict (:func:`gradcli.analysis.activation.verdicts`) is written
+as the last CSV/TSV column ``health`` and the JSON key ``"health"`` after ``"warnings"``, by
+:func:`write_activation` for ``--at`` values and by :func:`health_rows` / :func:`with_health`
+for a stream's chunks, so both say the same. Numbers at full precision, where a user may
+compare them.
 """
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
-from ..analysis.activation import ActivationResult
+from ..analysis.activation import ActivationResult, verdicts
 from ..analysis.health import Health
 from ..derive.diagnostics import GradWarning
 from ..derive.gradient import GradResult
+from .delimited import check_columns, header, output_columns, write_delimited
+from .jsonl import dumps, records
 from .numbers import number
+
+HEALTH_COLUMN = "health"  # each x's verdict, after f and grad_x
 
 
 def interval_text(lo: float, hi: float) -> str:
@@ -150,4 +159,58 @@ def activation_extra(run: ActivationResult) -> dict[str, Any]:
     return {"function": run.name, "healthy": health_record(run.health)}
 
 
-__all__ = ["activation_extra", "describe", "explain", "health_record", "interval_text", "set_text"]
+def activation_header(
+    variables: Sequence[str], inputs: Sequence[str] | None = None, fmt: str = "csv"
+) -> list[str]:
+    """The CSV/TSV columns of an activation: :func:`~gradcli.output.delimited.header`'s, then
+    ``health``; an input column called ``health`` is refused as the header refuses a repeat."""
+    columns = header(variables, inputs, fmt=fmt)
+    check_columns(
+        variables,
+        list(variables if inputs is None else inputs),
+        [*output_columns(variables), HEALTH_COLUMN],
+        fmt,
+    )
+    return [*columns, HEALTH_COLUMN]
+
+
+def health_rows(rows: Sequence[str], result: GradResult, sep: str) -> list[str]:
+    """A stream's CSV/TSV ``rows`` (one per point of ``result``) with each point's verdict added."""
+    return [f"{row}{sep}{verdict}" for row, verdict in zip(rows, verdicts(result))]
+
+
+def with_health(text: str, result: GradResult) -> str:
+    """JSON Lines ``text`` (one record per point of ``result``) with ``"health"`` last in each."""
+    lines = text.splitlines()
+    return "".join(f'{line[:-1]}, "health": "{v}"}}\n' for line, v in zip(lines, verdicts(result)))
+
+
+def write_activation(run: ActivationResult, fmt: str, out: TextIO) -> None:
+    """An activation at ``--at`` values in ``fmt`` (json, csv or tsv), each x with its verdict:
+    JSON records add ``health``, ``function`` and ``healthy``; CSV/TSV rows end in ``health``."""
+    result = run.result
+    if fmt == "json":
+        extra = activation_extra(run)
+        for record, verdict in zip(records(result), verdicts(result)):
+            out.write(dumps({**record, "health": verdict, **extra}) + "\n")
+        return
+    sep = "," if fmt == "csv" else "\t"
+    out.write(sep.join(activation_header(result.variables, fmt=fmt)) + "\n")
+    body = io.StringIO()
+    write_delimited(result, body, sep, with_header=False)
+    out.write("".join(row + "\n" for row in health_rows(body.getvalue().splitlines(), result, sep)))
+
+
+__all__ = [
+    "HEALTH_COLUMN",
+    "activation_extra",
+    "activation_header",
+    "describe",
+    "explain",
+    "health_record",
+    "health_rows",
+    "interval_text",
+    "set_text",
+    "with_health",
+    "write_activation",
+]

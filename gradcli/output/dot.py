@@ -4,11 +4,16 @@ No Rich here.
 Dot: one ``digraph``, with a ``subgraph cluster_N`` per point when there are several; a record
 per node (its operation, text, value and gradient, as micrograd draws them), an edge from each
 child to its parent labelled with the local derivative; vanishing nodes are drawn red, kinks
-orange. Render it with ``dot -Tsvg``.
+orange; the graph's (or each cluster's) label ends with the gradient line of :func:`summary`,
+the line the tree ends with. Render it with ``dot -Tsvg``.
+
+Every number is spelled by :func:`gradcli.output.numbers.number` (``inf``, ``-inf``, ``nan`` for
+the non-finite), as in the tree and in the trace's JSON, so the three say the same.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TextIO
 
@@ -21,6 +26,28 @@ _RECORD_SPECIALS = str.maketrans({c: f"\\{c}" for c in '{}|<>"\\'})
 def _escape(text: str) -> str:
     """Text safe inside a dot record label (the record's own characters escaped)."""
     return text.translate(_RECORD_SPECIALS)
+
+
+def summary(t: Trace) -> str:
+    """The trace's gradient in one line, as the tree ends and the dot graph is labelled.
+
+    Where f is not finite the gradient is not defined (``nan``, as ``gradcli grad`` reports it),
+    and the line says so, naming f's value and any variable whose node shows another adjoint
+    (the backward pass's number, which is no derivative there): ``x = nan (not defined: f is
+    inf here; the backward pass gave x -inf)``.
+    """
+    grads = ", ".join(f"{name} = {number(g)}" for name, g in t.gradient.items())
+    if not grads:
+        return "gradient: f has no variables"
+    if math.isfinite(t.root.value):
+        return f"gradient (backprop): {grads}"
+    shown = []
+    for k, name in enumerate(t.expr.variables):
+        adjoint = t.nodes[t.expr.var_nodes[k]].adjoint
+        if adjoint is not None and not math.isnan(adjoint):
+            shown.append(f"{name} {number(adjoint)}")
+    gave = f"; the backward pass gave {', '.join(shown)}" if shown else ""
+    return f"gradient (backprop): {grads} (not defined: f is {number(t.root.value)} here{gave})"
 
 
 def _body(t: Trace, prefix: str, indent: str) -> list[str]:
@@ -50,7 +77,8 @@ def _body(t: Trace, prefix: str, indent: str) -> list[str]:
 def dot(t: Trace, name: str = "gradcli trace") -> str:
     """Graphviz source for one trace (see the module docstring)."""
     head = [f'digraph "{_escape(name)}" {{', "  rankdir=LR;", '  node [shape=record, fontname="Helvetica"];']
-    return "\n".join([*head, *_body(t, "", "  "), "}"]) + "\n"
+    label = f'  label="{_escape(f"f = {number(t.root.value)}; {summary(t)}")}";'
+    return "\n".join([*head, label, *_body(t, "", "  "), "}"]) + "\n"
 
 
 def dots(traces: Sequence[Trace]) -> str:
@@ -58,7 +86,8 @@ def dots(traces: Sequence[Trace]) -> str:
     lines = ['digraph "gradcli trace" {', "  rankdir=LR;", '  node [shape=record, fontname="Helvetica"];']
     for p, t in enumerate(traces, start=1):
         at = ", ".join(f"{v}={number(x)}" for v, x in zip(t.expr.variables, t.point))
-        lines += [f"  subgraph cluster_{p} {{", f'    label="{_escape(f"point {p}: {at}")}";']
+        text = f"point {p}: {at}; f = {number(t.root.value)}; {summary(t)}"
+        lines += [f"  subgraph cluster_{p} {{", f'    label="{_escape(text)}";']
         lines += [*_body(t, f"p{p}_", "    "), "  }"]
     return "\n".join([*lines, "}"]) + "\n"
 
@@ -68,4 +97,4 @@ def write_dot(traces: Sequence[Trace], out: TextIO) -> None:
     out.write(dot(traces[0]) if len(traces) == 1 else dots(traces))
 
 
-__all__ = ["dot", "dots", "write_dot"]
+__all__ = ["dot", "dots", "summary", "write_dot"]

@@ -8,7 +8,8 @@ docs and README):
   ``expr, point, value, method, eps, gradient, exact, exact_bound, error, rel_error,
   error_estimate, digits, note, warnings`` -- per-variable fields are objects keyed by variable (see :func:`records`).
 * ``sweep``: one record per (method, step), see :func:`sweep_records`.
-* ``trace``: one record per point, see :func:`trace_record`.
+* ``trace``: one record per point, see :func:`trace_record` (its non-finite numbers are the
+  strings ``"inf"``, ``"-inf"``, ``"nan"``, as the tree and dot graph write them).
 * ``functions``: one record per operator, function and constant, all of one shape, see
   :func:`catalogue_records`.
 """
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import numpy as np
 
 from ..derive.gradient import GradResult
-from .numbers import finite, numbers
+from .numbers import finite, number, numbers
 
 if TYPE_CHECKING:  # for annotations only: the grad path need not load these
     from ..analysis.sweep import Sweep
@@ -195,13 +196,15 @@ def trace_record(t: Trace) -> dict[str, Any]:
     each node ``{"id", "op", "symbol", "text", "children", "value", "local", "adjoint",
     "contributions", "vanishing", "kink"}`` (``contributions`` a list of ``{"parent", "amount"}``,
     ``vanishing`` the shrinking |local| or null, ``kink`` whether the op is not differentiable
-    there)."""
+    there). Unlike the other records, a non-finite number is the string ``"inf"``, ``"-inf"``
+    or ``"nan"``, as the tree and the dot graph spell it: null keeps its own meaning here (no
+    adjoint: f does not depend on the node; no vanishing edge)."""
     return {
         "expr": t.expr.text,
         "point": dict(zip(t.expr.variables, t.point)),
-        "value": finite(t.root.value),
+        "value": _spelled(t.root.value),
         "root": t.root.id,
-        "gradient": {name: finite(g) for name, g in t.gradient.items()},
+        "gradient": {name: _spelled(g) for name, g in t.gradient.items()},
         "nodes": [
             {
                 "id": node.id,
@@ -209,16 +212,24 @@ def trace_record(t: Trace) -> dict[str, Any]:
                 "symbol": node.symbol,
                 "text": node.text,
                 "children": list(node.children),
-                "value": finite(node.value),
-                "local": [finite(v) for v in node.local],
-                "adjoint": finite(node.adjoint),
-                "contributions": [{"parent": p, "amount": finite(c)} for p, c in node.contributions],
+                "value": _spelled(node.value),
+                "local": [_spelled(v) for v in node.local],
+                "adjoint": _spelled(node.adjoint),
+                "contributions": [{"parent": p, "amount": _spelled(c)} for p, c in node.contributions],
                 "vanishing": node.vanishing,
                 "kink": node.kink,
             }
             for node in t.nodes
         ],
     }
+
+
+def _spelled(x: float | None) -> float | str | None:
+    """A trace's number for JSON: the float, or ``"inf"``, ``"-inf"``, ``"nan"``; None stays None."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else number(x)
 
 
 def write_traces(traces: Sequence[Trace], out: TextIO) -> None:

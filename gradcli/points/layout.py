@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from ..errors import PointsError, quote, short
 from ..registry import CONSTANTS
-from .values import is_number, read_value, spells_non_finite
+from .values import read_value, written_as_value
 
 POSITIONAL, NAMED, HEADER = "positional", "named", "header"
 
@@ -36,7 +36,12 @@ class Layout(NamedTuple):
 def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = None) -> Layout:
     """The layout of a stream whose first data line is ``line`` (see the module docstring).
 
-    A header that lacks a variable, or names one twice, raises :class:`PointsError`.
+    The one header rule: a line without ``=`` is the header when at least one field is a bare
+    name (an identifier; the constants ``e`` and ``pi`` included, which are never variables)
+    and no field is written as a value (:func:`~gradcli.points.values.written_as_value`: a
+    number, ``inf`` or ``nan``, or a constant expression such as ``pi/2``). So ``e,pi`` is a
+    header, and ``pi,1`` and ``pi/2,e`` are data. A header that lacks a variable, or names one
+    twice, raises :class:`PointsError`.
     """
     variables = tuple(variables)
     if not variables:
@@ -44,9 +49,10 @@ def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = No
     sep = separator(line)
     fields = [unquote(f.strip()) for f in split_fields(line, sep)]
     listing = f"the expression's variables are {short(', '.join(variables), width=200)}"
-    numbers = any(is_number(f) or spells_non_finite(f) for f in fields)  # nan, inf: values, not names
-    names = any(f.isidentifier() and f not in CONSTANTS for f in fields)
-    if "=" not in line and names and not numbers:
+    names = any(f.isidentifier() for f in fields)
+    if "=" not in line and names and not any(map(written_as_value, fields)):
+        if all(f in CONSTANTS for f in fields):  # e,pi: names, though they could be read as values
+            listing += "; a first line of names only is the header (write +pi to read a constant as a value)"
         for name in variables:
             if fields.count(name) != 1:
                 how = "has no column" if name not in fields else "has more than one column"

@@ -9,9 +9,10 @@ A stream (``--at -`` for stdin, ``--input FILE``) holds one point per line, in o
   not variables are passed through untouched to csv/tsv output).
 
 The first line that is neither blank nor a comment (``#``) decides the :class:`Layout`: a line
-with ``=`` is named; a line with no number and at least one name (an identifier that is not a
-constant) is a header, whose other columns may be named anyhow (``point id``, or empty); anything
-else is positional, and its separator (comma, else tab, else runs of spaces) is the stream's.
+with ``=`` is named; a line with at least one bare name (an identifier, ``e`` and ``pi``
+included) and no field written as a value (a number, ``inf``, ``nan``, or a constant expression
+such as ``pi/2``: :func:`gradcli.points.layout.detect`) is a header, whose other columns may be
+named anyhow (``point id``, or empty); anything else is positional, and its separator (comma, else tab, else runs of spaces) is the stream's.
 Values follow the one value grammar (:mod:`gradcli.points.values`, as ``--at``): plain numbers
 or constant expressions (``pi/2``), finite, not underflowing. A name or value in double quotes
 (``"a"``, ``"5"``, as R's ``write.csv`` and spreadsheets write them) is read without its quotes,

@@ -48,6 +48,27 @@ def is_number(text: str) -> bool:
     return _pattern("number", NUMBER_PATTERN).fullmatch(text) is not None
 
 
+def written_as_value(text: str) -> bool:
+    """Whether a field (already stripped) is written as a value rather than as a name.
+
+    A plain number, a spelling of inf or nan (a value, though not a finite one), or a constant
+    expression that is not a bare name (``pi/2``, ``-e``, ``+pi``, ``sqrt(2)``). A bare name
+    (an identifier, ``e`` and ``pi`` included) is not: on a stream's first line it names a
+    column. Anything else (``point id``, ``x+1``) is neither a value nor a bare name.
+    """
+    if is_number(text) or spells_non_finite(text):
+        return True
+    if not text or text.isidentifier() or not text.isascii():
+        return False
+    from ..errors import ExpressionError
+    from ..language.parse import parse
+
+    try:
+        return not parse(text).variables
+    except ExpressionError:
+        return False
+
+
 def underflows(text: str, value: float) -> bool:
     """Whether the plain number ``text`` is written non-zero but ``value`` (its float) is 0."""
     if value != 0.0:
@@ -154,4 +175,5 @@ __all__ = [
     "read_whole",
     "spells_non_finite",
     "underflows",
+    "written_as_value",
 ]

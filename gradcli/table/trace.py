@@ -8,10 +8,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..analysis.trace import Trace, TraceNode
+from ..analysis.trace import Trace, TraceNode, edge_term
+from ..output.dot import summary
 from ..output.numbers import number
 
 _MAX_TERMS = 6  # contributions spelled out before "sum of N"
+STOPPED = "   (a zero adjoint passes nothing back)"  # backprop's rule for 0 × inf or nan
 
 
 def _trace_label(
@@ -34,14 +36,19 @@ def _trace_label(
         line.append(f"   adjoint {number(node.adjoint)}", style="cyan")
         return line
     line.append(f"   local {number(slope)}")  # type: ignore[arg-type]
-    share = parent.adjoint * slope if parent.adjoint is not None else 0.0  # type: ignore[operator]
+    share = edge_term(parent.adjoint, slope) if parent.adjoint is not None else 0.0  # type: ignore[arg-type]
     terms = node.contributions
+    stopped = parent.adjoint == 0 and not math.isfinite(slope)  # type: ignore[arg-type]
     if len(terms) == 1:
         line.append(
             f"   adjoint {number(parent.adjoint)} × {number(slope)} = {number(node.adjoint)}", style="cyan"
         )  # type: ignore[arg-type]
+        if stopped:
+            line.append(STOPPED, style="dim")
     else:
         line.append(f"   {number(parent.adjoint)} × {number(slope)} = {number(share)}")  # type: ignore[arg-type]
+        if stopped:
+            line.append(STOPPED, style="dim")
         if not shown:
             parts = (
                 " + ".join(number(c) for _, c in terms)
@@ -109,10 +116,4 @@ def render_trace(traces: list[Trace], console: Console) -> None:
                     style="dim",
                 )
             )
-        grads = ", ".join(f"{name} = {number(g)}" for name, g in t.gradient.items())
-        undefined = (
-            " (not defined: f is not finite here)" if grads and not math.isfinite(t.root.value) else ""
-        )
-        console.print(
-            Text(f"gradient (backprop): {grads}{undefined}" if grads else "gradient: f has no variables")
-        )
+        console.print(Text(summary(t)))

@@ -139,7 +139,7 @@ def test_swish_is_silu():
 def test_csv_puts_the_healthy_range_on_stderr():
     result = run("softsign", "--at", "1", "--format", "csv")
     header, row = result.stdout.splitlines()
-    assert header == "x,f,grad_x" and row.startswith("1.0,0.5,")
+    assert header == "x,f,grad_x,health" and row.startswith("1.0,0.5,") and row.endswith(",healthy")
     assert abs(float(row.split(",")[2]) - 0.25) < 1e-9
     assert (
         "gradcli: note: |f'(x)| >= 1e-06 (--vanish) for -999.0000000000001 < x < 999.0000000000001"
@@ -294,3 +294,92 @@ def test_a_slope_that_jumps_across_zero_is_not_said_to_be_zero():
     assert "f' is 0 at" not in text and "changes sign" not in text
     gelu = run("gelu", "--at", "1", "--method", "backprop").stdout  # a smooth turn: f' does pass 0
     assert "f' changes sign at x = " in gelu
+
+
+# --- each x's verdict: the same for --at values and for a stream ------------------------------
+
+VERDICT_XS = ["-40", "-1", "0", "0.5", "3", "13", "14", "20", "40", "700", "1e300"]
+
+
+@pytest.mark.parametrize(
+    ("name", "extra", "xs", "expected"),
+    [
+        ("sigmoid", (), [0.0, 20.0, -40.0], ["healthy", "vanishing", "vanishing"]),
+        ("relu", (), [-1.0, 0.0, 2.0], ["vanishing", "nondifferentiable", "healthy"]),
+        ("leaky_relu", (1e7,), [-1.0, 1.0], ["exploding", "healthy"]),
+    ],
+)
+def test_verdicts_follow_the_gradient_warnings(name, extra, xs, expected):
+    from gradcli.analysis.activation import verdicts
+
+    param = extra[0] if extra else None
+    run_ = evaluate_activation(name, xs, method="backprop", param=param)
+    assert verdicts(run_.result) == expected
+
+
+def _verdict_column(text: str, sep: str) -> list[str]:
+    rows = [line.split(sep) for line in text.splitlines()]
+    assert rows[0][-1] == "health"
+    return [row[-1] for row in rows[1:]]
+
+
+@pytest.mark.parametrize(
+    ("name", "options"), [("sigmoid", ()), ("relu", ()), ("leaky-relu", ("--alpha", "1e7"))]
+)
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "json"])
+def test_a_stream_says_each_verdict_the_batch_says(name, options, fmt, tmp_path):
+    from conftest import gradcli
+
+    batch = gradcli(name, *[a for x in VERDICT_XS for a in ("--at", x)], *options, "--format", fmt)
+    streamed = gradcli(name, "--at", "-", *options, "--format", fmt, input="\n".join(VERDICT_XS) + "\n")
+    path = tmp_path / "xs.csv"
+    path.write_text("x,label\n" + "".join(f"{x},p{i}\n" for i, x in enumerate(VERDICT_XS)))
+    filed = gradcli(name, "--input", str(path), *options, "--format", fmt)
+    if fmt == "json":
+        said = [[r["health"] for r in lines(r)] for r in (batch, streamed, filed)]
+        assert all(list(r)[-1] == "health" for r in lines(streamed))  # the last key, after "warnings"
+    else:
+        sep = "," if fmt == "csv" else "\t"
+        said = [_verdict_column(r.stdout, sep) for r in (batch, streamed, filed)]
+    assert said[0] == said[1] == said[2]
+    assert len(said[0]) == len(VERDICT_XS)
+    assert {"healthy", "vanishing"} <= set(said[0]) or {"healthy", "exploding"} <= set(said[0])
+
+
+def test_parallel_workers_write_the_same_verdicts(tmp_path, monkeypatch):
+    from gradcli import pipeline
+    from gradcli.analysis.activation import verdicts
+
+    xs = [x / 100.0 for x in range(-3000, 3000)]
+    path = tmp_path / "xs.txt"
+    path.write_text("".join(f"{x!r}\n" for x in xs))
+    pools = []
+    make_pool = pipeline._pool
+    monkeypatch.setattr(pipeline, "_pool", lambda jobs, job: pools.append(jobs) or make_pool(jobs, job))
+    texts = {}
+    for fmt in ("csv", "json"):
+        for jobs in (1, 2):
+            out = io.StringIO()
+            with open(path, "rb", buffering=0) as source:
+                pipeline.run(
+                    "sigmoid(x)", source, out, method="central", eps=None, vanish=1e-6, explode=1e6,
+                    fmt=fmt, jobs=jobs, chunk_bytes=4096, health=True,
+                )  # fmt: skip
+            texts[fmt, jobs] = out.getvalue()
+    assert pools == [2, 2]  # the parallel runs did use workers
+    batch = verdicts(evaluate_activation("sigmoid", xs).result)
+    assert _verdict_column(texts["csv", 2], ",") == batch
+    assert [json.loads(line)["health"] for line in texts["json", 2].splitlines()] == batch
+    assert texts["csv", 1] == texts["csv", 2] and texts["json", 1] == texts["json", 2]
+    assert batch.count("vanishing") > 1000 and batch.count("healthy") > 1000
+
+
+def test_an_input_column_called_health_is_refused_as_a_repeated_column():
+    from conftest import assert_one_line_error, gradcli
+
+    assert_one_line_error(
+        gradcli("relu", "--at", "-", "--format", "csv", input="x,health\n-1,ok\n"),
+        "the input column 'health' has the name of an output column of --format csv",
+    )
+    kept = gradcli("relu", "--at", "-", "--format", "json", input="x,health\n-1,ok\n")
+    assert [(r["columns"], r["health"]) for r in lines(kept)] == [({"health": "ok"}, "vanishing")]

@@ -205,5 +205,6 @@ def test_dot_with_several_points_is_one_graph_with_a_cluster_each():
 
     dot = gradcli("trace", "x*y", "--at", "1,2", "--at", "3,4", "--format", "dot").stdout
     assert dot.count("digraph") == 1 and dot.count("subgraph cluster_") == 2
-    assert 'label="point 2: x=3.0, y=4.0"' in dot and "p2_n0 -> p2_n2" in dot
+    assert 'label="point 2: x=3.0, y=4.0; f = 12.0; gradient (backprop): x = 4.0, y = 3.0"' in dot
+    assert "p2_n0 -> p2_n2" in dot
     assert dot.count("{") == dot.count("}")

@@ -552,7 +552,12 @@ def test_complex_step_on_a_kink_is_a_one_line_usage_error():
 def test_complex_step_keeps_the_good_rows_of_a_range_through_a_kink():
     result = gradcli("relu", "--at", "-1:1:3", "--method", "complex", "--format", "csv")
     assert result.exit_code == 0
-    assert result.stdout.splitlines() == ["x,f,grad_x", "-1.0,0.0,0.0", "0.0,0.0,", "1.0,1.0,1.0"]
+    assert result.stdout.splitlines() == [
+        "x,f,grad_x,health",
+        "-1.0,0.0,0.0,vanishing",
+        "0.0,0.0,,nondifferentiable",
+        "1.0,1.0,1.0,healthy",
+    ]
     assert "x = 0.0" in result.stderr or "point 2" in result.stderr
 
 

@@ -70,3 +70,110 @@ def test_a_deep_chain_is_drawn_to_60_levels_and_the_rest_counted():
     drawn = [line for line in lines if "#" in line]
     assert MAX_DEPTH_SHOWN < len(drawn) < 4 * MAX_DEPTH_SHOWN  # a line per level, and its siblings
     assert lines[-1] == "gradient (backprop): x = -19899.0"
+
+
+# --- inf and nan: the tree, its summary, JSON and dot say the same -------------------------------
+
+NONFINITE_CASES = [
+    ("log(x)*0", ("--at", "x=0")),  # f nan; a zero adjoint meets local inf
+    ("1/x", ("--at", "x=0")),  # f inf; x's adjoint -inf
+    ("-1/x", ("--at", "x=0")),  # f -inf
+    ("sqrt(x)", ("--at", "x=0")),  # f finite, gradient inf
+    ("x^0.5*0", ("--at", "x=0")),  # f finite, local inf stopped by a zero adjoint
+    ("exp(1000)*0", ()),  # no variables, f nan
+    ("exp(x)*0", ("--at", "x=1000")),
+    ("log(x)*0+x", ("--at", "x=0")),  # a stopped term summed with a finite one
+    ("x^0.5-x^0.5", ("--at", "x=0")),  # f finite, adjoint inf + -inf = nan
+    ("x*y/x", ("--at", "x=0,y=2")),  # f nan, two variables
+]
+
+
+def _spell(value: object) -> str:
+    """A trace JSON number as the tree writes it: a float's repr, or the string itself."""
+    assert value is None or isinstance(value, (float, int, str)), value
+    if isinstance(value, str):
+        assert value in ("inf", "-inf", "nan")
+        return value
+    return "-" if value is None else repr(float(value))
+
+
+def _tree_nodes(text: str) -> dict[int, tuple[str | None, str]]:
+    """Each node drawn in the tree: (its value, or None for a constant; its adjoint, or '-')."""
+    import re
+
+    found: dict[int, tuple[str | None, str]] = {}
+    for line in text.splitlines():
+        line = line.replace("(a zero adjoint passes nothing back)", "")
+        m = re.search(r"#(\d+)\b", line)
+        if m is None:
+            continue
+        node = int(m.group(1))
+        value = None if "(constant)" in line else re.search(r" = (\S+)", line).group(1)  # type: ignore[union-attr]
+        adjoint = "-" if "(constant)" in line or "(f does not depend on it)" in line else None
+        if "adjoint " in line:
+            after = line.rsplit("adjoint ", 1)[1]
+            adjoint = (after.rsplit(" = ", 1)[1] if " = " in after else after).split()[0]
+        if node in found:
+            assert found[node][0] == value
+            adjoint = adjoint or found[node][1]
+        found[node] = (value, adjoint)  # type: ignore[assignment]
+    return found  # type: ignore[return-value]
+
+
+def test_the_tree_its_summary_json_and_dot_agree_on_inf_and_nan() -> None:
+    import re
+
+    from conftest import strict_json
+
+    for expr, at in NONFINITE_CASES:
+        tree = gradcli("trace", expr, *at)
+        rec = strict_json(gradcli("trace", expr, *at, "--format", "json").stdout)
+        dot = gradcli("trace", expr, *at, "--format", "dot").stdout
+        f = _spell(rec["value"])
+        # the exit status and the stderr note follow f alone
+        assert tree.exit_code == (0 if f not in ("inf", "-inf", "nan") else 1), expr
+        assert ("f is " + f) in tree.stderr if tree.exit_code else tree.stderr == "", expr
+        # every node: the same value and adjoint, spelled the same, in the tree, JSON and dot
+        drawn = _tree_nodes(tree.stdout)
+        dotted = {
+            int(m[0]): (m[1], m[2])
+            for m in re.findall(r'n(\d+) \[label="\{ .*? \| value (\S+) \| grad (\S+) ', dot)
+        }
+        assert sorted(dotted) == [node["id"] for node in rec["nodes"]], expr
+        for node in rec["nodes"]:
+            value, adjoint = _spell(node["value"]), _spell(node["adjoint"])
+            assert dotted[node["id"]] == (value, adjoint), (expr, node)
+            if node["id"] in drawn:
+                shown, drawn_adjoint = drawn[node["id"]]
+                assert (shown or value, drawn_adjoint) == (value, adjoint), (expr, node)
+            terms = [_spell(c["amount"]) for c in node["contributions"]]
+            assert "nan" not in terms or adjoint == "nan", (expr, node)  # backprop's sum holds
+        # the summary: one line, the tree's last, the dot graph's label, the JSON's gradient
+        summary = tree.stdout.splitlines()[-1]
+        assert f'label="f = {f}; {summary}";' in dot, expr
+        assert [line for line in tree.stdout.splitlines() if line.startswith("f ")] == [f"f           {f}"]
+        for name, g in rec["gradient"].items():
+            assert f"{name} = {_spell(g)}" in summary, expr
+        if not rec["gradient"]:
+            assert summary == "gradient: f has no variables", expr
+        elif f in ("inf", "-inf", "nan"):
+            assert f"(not defined: f is {f} here" in summary, expr
+            assert all(_spell(g) == "nan" for g in rec["gradient"].values()), expr
+        else:
+            assert "not defined" not in summary, expr
+
+
+def test_a_zero_adjoint_meeting_inf_is_drawn_as_backprop_adds_it() -> None:
+    tree = gradcli("trace", "log(x)*0+x", "--at", "x=0").stdout
+    assert "#0 x = 0.0   local inf   0.0 × inf = 0.0   (a zero adjoint passes nothing back)" in tree
+    assert "adjoint 1.0 + 0.0 = 1.0" in tree
+    assert tree.splitlines()[-1] == (
+        "gradient (backprop): x = nan (not defined: f is nan here; the backward pass gave x 1.0)"
+    )
+    one = gradcli("trace", "1/x", "--at", "x=0")
+    assert one.stdout.splitlines()[-1] == (
+        "gradient (backprop): x = nan (not defined: f is inf here; the backward pass gave x -inf)"
+    )
+    rec = json.loads(gradcli("trace", "1/x", "--at", "x=0", "--format", "json").stdout)
+    assert (rec["value"], rec["gradient"], rec["nodes"][1]["adjoint"]) == ("inf", {"x": "nan"}, "-inf")
+    assert rec["nodes"][0]["adjoint"] is None  # null: f does not depend on the constant 1

@@ -276,6 +276,8 @@ def stream(d: Draw) -> tuple[str, str, list[int], list[int]]:
             line = ",".join(f"{n}={fields[n]}" for n in (names if d.chance(50) else names[::-1]))
         else:
             line = sep.join(fields[n] for n in order)
+            if not header and not good and not bad and all(fields[n].isidentifier() for n in order):
+                line = sep.join("+" + fields[n] for n in order)  # bare names only: the header rule
         if not line.strip() or (sep == " " and any(" " in fields[n] for n in names)):
             continue
         lines.append(line)

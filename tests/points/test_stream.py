@@ -45,9 +45,49 @@ def test_a_header_binds_columns_by_name_in_any_order() -> None:
     assert layout.index == (2, 3, 0)
 
 
-def test_constants_alone_are_values_not_a_header() -> None:
-    assert detect("pi,e", ("x", "y")).kind == POSITIONAL
-    assert detect("nan,inf", ("x", "y")).kind == POSITIONAL  # bad values, not names
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("e,pi,x,y", HEADER),  # bare names, constants' names included, are column names
+        ("pi,e,id,x,y", HEADER),
+        ("pi,1", POSITIONAL),  # a number makes the line data
+        ("pi/2,1", POSITIONAL),
+        ("pi/2,e", POSITIONAL),  # a constant expression other than a bare name is a value
+        ("+pi,-e", POSITIONAL),
+        ("sqrt(2),e", POSITIONAL),
+        ("nan,inf", POSITIONAL),  # bad values, not names
+        ("x,inf", POSITIONAL),
+        ("x+1,2", POSITIONAL),  # no bare name: data, so the bad value is reported on its line
+    ],
+)
+def test_the_one_header_rule(line: str, kind: str) -> None:
+    assert detect(line, ("x", "y")).kind == kind
+
+
+def test_a_header_may_hold_names_that_are_not_identifiers() -> None:
+    assert detect("point id,x,y", ("x", "y")).columns == ("point id", "x", "y")
+    assert detect("x,y,log(x)", ("x", "y")).kind == HEADER  # has a variable: no value
+
+
+@pytest.mark.parametrize("line", ["e,pi", "pi", "e"])
+def test_constants_names_alone_are_a_header_that_names_no_variable(line: str) -> None:
+    with pytest.raises(PointsError, match=f"the header line '{line}' has no column for x") as caught:
+        detect(line, ("x", "y"))
+    assert caught.value.hint == (
+        "the expression's variables are x, y; a first line of names only is the header "
+        "(write +pi to read a constant as a value)"
+    )
+
+
+def test_constants_named_in_a_header_pass_through() -> None:
+    layout = detect("e,x,pi", ("x",))
+    block = parse_chunk("1,2,3\n", 2, layout, ",")
+    assert (layout.kind, layout.index, block.points.tolist(), block.rows) == (
+        HEADER,
+        (1,),
+        [[2.0]],
+        ["1,2,3"],
+    )
 
 
 @pytest.mark.parametrize(
@@ -426,3 +466,20 @@ def test_tsv_rows_carry_no_csv_quoting() -> None:
     text = 'id,a,b,c\n"Smith, J",5,3,2\n"say ""hi""",1,2,3\n'
     assert parse_chunk(text, 1, layout, "\t", skip=1).rows == ["Smith, J\t5\t3\t2", 'say "hi"\t1\t2\t3']
     assert parse_chunk(text, 1, layout, ",", skip=1).rows == ['"Smith, J",5,3,2', '"say ""hi""",1,2,3']
+
+
+def test_a_stream_headed_by_constants_names_is_refused_in_one_line() -> None:
+    from conftest import assert_one_line_error, gradcli
+
+    line = assert_one_line_error(gradcli('grad "x*y" --at - --format csv', input="e,pi\n1,2\n"))
+    assert line == (
+        "gradcli: error: the header line 'e,pi' has no column for x — the expression's variables are "
+        "x, y; a first line of names only is the header (write +pi to read a constant as a value)"
+    )
+    kept = gradcli('grad "x*y" --at - --format csv', input="e,x,pi,y\n1,2,3,4\n")
+    assert kept.stdout.splitlines() == ["e,x,pi,y,f,grad_x,grad_y", "1,2,3,4,8.0,4.0,2.0"]
+    data = gradcli('grad "x*y" --at - --format csv --method backprop', input="+pi,1\npi/2,1\n")
+    assert data.stdout.splitlines()[1:] == [
+        "+pi,1,3.141592653589793,1.0,3.141592653589793",
+        "pi/2,1,1.5707963267948966,1.0,1.5707963267948966",
+    ]

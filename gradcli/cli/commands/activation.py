@@ -34,8 +34,10 @@ def command(name: str) -> click.Command:
 
     For each x: f(x), f'(x) by the chosen finite difference and by backprop, the error between
     them and a status; under the table, the healthy range (where |f'| >= --vanish, and where
-    f' is at least 10% of its peak), found numerically from the derivative. Also usable inside
-    expressions: gradcli grad "{name}(w*x+b)" --at w=1,x=2,b=0.
+    f' is at least 10% of its peak), found numerically from the derivative. Each x's verdict
+    (healthy, vanishing, exploding, ...) is the last column, health, of csv and tsv (x, f,
+    grad_x, health) and the key "health" of json, for --at values and streamed ones alike.
+    Also usable inside expressions: gradcli grad "{name}(w*x+b)" --at w=1,x=2,b=0.
 
     \b
     Examples:
@@ -131,7 +133,7 @@ def _run(
         rows = ActivationResult(act, values, None, None)  # type: ignore[arg-type]  # rows only
         run_stream(
             expression_text(act, values), input_path, None, fmt, strict, on_error, jobs, rows,
-            method=method, eps=eps, vanish=vanish, explode=explode, precision=precision,
+            method=method, eps=eps, vanish=vanish, explode=explode, precision=precision, health=True,
         )  # fmt: skip
     xs = [x for values in points for x in values] or list(parse_values(DEFAULT_RANGE))
     from ...output.activation import explain
