@@ -127,6 +127,9 @@ def _sig(x: Any) -> Any:
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
+# Ops whose slope is a constant on each piece (hard_sigmoid: 1/6 or 0; leaky_relu: 1 or alpha):
+# it never underflows, so a slope of 0 is exact and carries no TINY.
+_CONSTANT_SLOPES = frozenset({"hard_sigmoid", "leaky_relu"})
 _CANCELS = frozenset({"silu", "swish", "mish", "gelu", "gamma", "lgamma"})
 
 
@@ -293,7 +296,7 @@ def bounded_backprop(expr: Expression, values: Values, n: int) -> Bounded:
                 size = np.abs(slope)
                 if name in _CANCELS:
                     size = np.maximum(size, _magnitude(name, [values[j] for j in node.args], values[parent]))
-                dp = (c_p * U) * size + TINY
+                dp = (c_p * U) * size + (0.0 if name in _CONSTANT_SLOPES else TINY)
             if sens[parent] is not None and not _zero(sens[parent][k]):
                 dp = 3 * dp + sens[parent][k]
             e_g = adj_err[parent]

@@ -63,3 +63,18 @@ def test_bound_covers_the_true_error_around_each_function(root, data, x, y):
 def test_every_registry_op_has_measured_rounding_figures():
     names = {op.name for op in OPERATORS.values()} | {op.name for op in FUNCTIONS.values()}
     assert names <= set(ULPS), sorted(names - set(ULPS))
+
+
+@pytest.mark.parametrize(
+    ("text", "x"), [("hard_sigmoid(x)", 5.0), ("hard_sigmoid(x)", -40.0), ("leaky_relu(x, 0)", -2.0)]
+)
+def test_a_flat_piece_of_a_constant_slope_is_exactly_0_with_a_bound_of_0(text, x):
+    """hard_sigmoid's slope is 1/6 or 0, never an underflow: where it is 0 float64 backprop is
+    exact, so the bound is 0 and auto precision has nothing to re-evaluate (a batch of such points
+    once went to mpmath, one by one, up to the per-call cap)."""
+    import gradcli
+
+    r = gradcli.grad(text, {"x": [x, 2 * x]}, method="backprop")
+    assert r.exact.tolist() == [[0.0], [0.0]] and r.exact_bound.tolist() == [[0.0], [0.0]]
+    assert r.precise == [None, None]
+    assert any("exactly 0" in w.message for w in r.warnings[0])
