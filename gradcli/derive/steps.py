@@ -78,7 +78,10 @@ def ulp(x: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
         a = np.abs(np.asarray(x, dtype=np.float64))
         up = np.spacing(a)
-        return np.where(np.isfinite(up), up, a - np.nextafter(a, 0.0))
+        top = ~np.isfinite(up)  # the largest binade (or inf, nan): the spacing below instead
+        if top.any():
+            up = np.where(top, a - np.nextafter(a, 0.0), up)
+        return up
 
 
 def representable(x: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -88,8 +91,9 @@ def representable(x: np.ndarray, h: np.ndarray) -> np.ndarray:
     """
     with np.errstate(all="ignore"):
         a = np.abs(x)
-        out = (a + np.maximum(h, ulp(a))) - a
-        return np.where(np.isfinite(out), out, ulp(a))
+        spacing = ulp(a)
+        out = (a + np.maximum(h, spacing)) - a
+        return np.where(np.isfinite(out), out, spacing)
 
 
 def along(expr: Expression, cols: Sequence[np.ndarray], j: int, xj: np.ndarray, n: int) -> np.ndarray:

@@ -187,11 +187,12 @@ def _floats(joined: str, sep: str, count: int) -> np.ndarray | None:
             return _checked(np.array(list(map(float, fields)), dtype=np.float64), fields)
         except ValueError:
             return None
-    if b"-0," in data or data.endswith(b"-0") or b"-0 " in data or b"-0e" in data or b"-0E" in data:
-        zero = np.flatnonzero(values == 0)
+    zero = np.flatnonzero(values == 0)
+    if len(zero):  # JSON reads -0 as the integer 0: each zero's sign (and underflow) from its text
         fields = text.split(",")
         values[zero] = [float(fields[i]) for i in zero.tolist()]
-    return _checked(values, None, text)
+        return _checked(values, fields)
+    return values
 
 
 def _checked(values: np.ndarray, fields: list[str] | None, text: str = "") -> np.ndarray | None:
