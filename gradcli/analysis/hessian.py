@@ -35,7 +35,7 @@ gradient g:
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -80,7 +80,7 @@ class HessianResult(NamedTuple):
 
     @property
     def finite(self) -> np.ndarray:
-        return np.isfinite(self.value)
+        return np.asarray(np.isfinite(self.value))
 
 
 def hessian(
@@ -109,7 +109,7 @@ def hessian(
     grad, _ = backprop(expr, values, n)
     kinked: list[str | None] = [None] * n  # where f or a first derivative is not differentiable
     for node, mask in kinks(expr, values, n):
-        for p in np.flatnonzero(mask):
+        for p in np.flatnonzero(mask).tolist():
             kinked[p] = kinked[p] or f"{expr.nodes[node].text} sits on a kink"
     exact = np.zeros((n, k, k))
     fd = estimate = steps = None
@@ -124,7 +124,7 @@ def hessian(
             if row_kinks:
                 smooth = _differentiable(row, row_values, n)
                 for _, mask in row_kinks:
-                    for p in np.flatnonzero(mask & ~smooth):
+                    for p in np.flatnonzero(mask & ~smooth).tolist():
                         kinked[p] = kinked[p] or f"df/d{names[i]} is not differentiable here"
             if fd is not None:
                 d0 = np.broadcast_to(np.asarray(row_values[-1], dtype=np.float64), (n,))
@@ -141,7 +141,8 @@ def hessian(
             fd[undefined] = np.nan
             error = np.abs(fd - exact)
     eigen = np.full((n, k), np.nan)
-    kinds, verdicts = [], []
+    kinds: list[str] = []
+    verdicts: list[str] = []
     for p in range(n):
         kind, verdict, lam = classify(exact[p], grad[:, p], points[p])
         if kinked[p] is not None and np.isfinite(f[p]):
@@ -175,7 +176,7 @@ def hessian(
     )
 
 
-def _differentiable(row: Expression, values: list, n: int) -> np.ndarray:
+def _differentiable(row: Expression, values: list[Any], n: int) -> np.ndarray:
     """Per point: the row's one-sided derivatives agree, and are finite, in every variable.
 
     The symbolic rules write step functions as ``sign(relu(x))``, whose sign sits on its kink

@@ -75,7 +75,7 @@ class JacobianResult(NamedTuple):
 
     @property
     def finite(self) -> np.ndarray:
-        return np.all(np.isfinite(self.value), axis=1)
+        return np.asarray(np.all(np.isfinite(self.value), axis=1))
 
 
 def union_variables(exprs: Sequence[Expression]) -> tuple[str, ...]:

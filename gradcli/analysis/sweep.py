@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -132,7 +132,7 @@ def sweep(
             d = finite_difference(
                 expr, [np.full(many, c[0]) for c in cols], np.full(many, f0[0]), method, np.array(wanted)
             )
-            found: dict[float, list] = {h: [d, i, set()] for i, h in enumerate(wanted)}
+            found: dict[float, list[Any]] = {h: [d, i, set()] for i, h in enumerate(wanted)}
             found.setdefault(auto_eps, [auto, 0, set()])[2].add("auto")
             if user_eps is not None:
                 found[float(user_eps)][2].add("eps")

@@ -16,7 +16,7 @@ gradient vanishes, a saturated sigmoid for instance.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -78,12 +78,12 @@ def _at(value: object, p: int, n: int) -> float:
     return float(np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))[p])
 
 
-def _symbol(node: object) -> tuple[str, str]:
-    if type(node) is Const:
-        return "const", node.text  # type: ignore[union-attr]
-    if type(node) is Var:
-        return "var", node.name  # type: ignore[union-attr]
-    op = node.op  # type: ignore[union-attr]
+def _symbol(node: Const | Var | Call) -> tuple[str, str]:
+    if isinstance(node, Const):
+        return "const", node.text
+    if isinstance(node, Var):
+        return "var", node.name
+    op = node.op
     if op.symbol in ("neg", "pos"):
         return op.name, "-" if op.symbol == "neg" else "+"
     return op.name, op.symbol or op.name
@@ -123,7 +123,7 @@ def trace(expr: Expression, points: np.ndarray, vanish: float = DEFAULT_VANISH) 
                     op=op,
                     symbol=symbol,
                     text=node.text,
-                    children=tuple(node.args) if type(node) is Call else (),  # type: ignore[union-attr]
+                    children=tuple(node.args) if isinstance(node, Call) else (),
                     value=_at(values[i], p, n),
                     local=tuple(_at(s, p, n) for s in local[i]),
                     adjoint=None if adjoints[i] is None else _at(adjoints[i], p, n),
@@ -136,7 +136,7 @@ def trace(expr: Expression, points: np.ndarray, vanish: float = DEFAULT_VANISH) 
     return out
 
 
-def _kinks(nodes: tuple, values: list, p: int, n: int) -> set[int]:
+def _kinks(nodes: tuple[Any, ...], values: list[Any], p: int, n: int) -> set[int]:
     """The nodes whose op is not differentiable at point ``p``'s arguments (the registry's kink rule)."""
     found = set()
     for i, node in enumerate(nodes):

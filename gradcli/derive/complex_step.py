@@ -42,7 +42,7 @@ from ..errors import OptionError
 from ..language.evaluate import Values, forward
 from ..language.nodes import Call, Const, Expression
 from .finite_diff import EPS_MACHINE, Differences
-from .steps import every_auto, fixed_steps, given
+from .steps import Eps, every_auto, fixed_steps, given
 
 try:
     from numpy.exceptions import ComplexWarning
@@ -254,7 +254,7 @@ def _cross_error(op: Any, real: list, errs: list, slopes: Sequence, dots: list) 
 
 
 def complex_differences(
-    expr: Expression, cols: Sequence[np.ndarray], f0: np.ndarray, eps: float | None
+    expr: Expression, cols: Sequence[np.ndarray], f0: np.ndarray, eps: Eps
 ) -> Differences:
     """Complex-step gradient at every point for every variable (arrays are (k, n)).
 

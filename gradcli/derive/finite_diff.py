@@ -78,7 +78,7 @@ import numpy as np
 
 from ..language.nodes import Expression
 from .rounding import EPS_MACHINE, evaluation_error
-from .steps import along, every_auto, fixed_steps, given, representable, scale, subset
+from .steps import Eps, along, every_auto, fixed_steps, given, representable, scale, subset
 
 SAFETY = 2.0  # error_estimate of a fixed stencil: twice its leading-order truncation + rounding
 
@@ -232,7 +232,7 @@ def differences(
     cols: Sequence[np.ndarray],
     f0: np.ndarray,
     method: str,
-    eps: float | None,
+    eps: Eps,
 ) -> Differences:
     """Finite-difference gradient of ``expr`` by ``method`` with step ``eps`` (None: auto).
 

@@ -22,7 +22,7 @@ from .diagnostics import DEFAULT_EXPLODE, DEFAULT_VANISH, GradWarning, diagnose
 from .finite_diff import Differences
 from .methods import METHODS, finite_difference
 from .precise import DEFAULT_PRECISION, Precise, Precision, check_precision, refine
-from .steps import per_variable
+from .steps import Eps, per_variable
 
 BACKPROP = "backprop"
 ALL_METHODS = (*METHODS, BACKPROP)
@@ -81,7 +81,7 @@ class GradResult(NamedTuple):
     @property
     def finite(self) -> np.ndarray:
         """Whether f is finite at each point (where it is not, the point could not be evaluated)."""
-        return np.isfinite(self.value)
+        return np.asarray(np.isfinite(self.value))
 
     def gradient_at(self, p: int) -> dict[str, float]:
         """The gradient at point ``p`` by variable name (by the chosen method).
@@ -153,12 +153,12 @@ def compute(
     """
     if method not in ALL_METHODS:
         raise OptionError(f"unknown method '{method}'", hint=f"choose one of {', '.join(ALL_METHODS)}")
-    eps = per_variable(eps, expr.variables)
-    if isinstance(eps, tuple):
-        if any(h is not None and not (np.isfinite(h) and h > 0) for h in eps):
-            raise OptionError(f"eps must be positive finite numbers, not {eps!r}")
-    elif eps is not None and not (np.isfinite(eps) and eps > 0):
-        raise OptionError(f"eps must be a positive finite number, not {eps!r}")
+    steps: Eps = per_variable(eps, expr.variables)
+    if isinstance(steps, tuple):
+        if any(h is not None and not (np.isfinite(h) and h > 0) for h in steps):
+            raise OptionError(f"eps must be positive finite numbers, not {steps!r}")
+    elif steps is not None and not np.all(np.isfinite(steps) & (np.asarray(steps) > 0)):
+        raise OptionError(f"eps must be a positive finite number, not {steps!r}")
     precision = check_precision(precision)
     points = np.asarray(points, dtype=np.float64)
     n = points.shape[0] if points.ndim else 1
@@ -169,7 +169,7 @@ def compute(
     bounded = bounded_backprop(expr, values, n)
     adjoints = bounded.adjoints
     value, exact, bound, precise = refine(expr, points, f, bounded.grad, bounded.bound, precision)
-    diff = None if method == BACKPROP else finite_difference(expr, cols, f, method, eps, whole=whole)
+    diff = None if method == BACKPROP else finite_difference(expr, cols, f, method, steps, whole=whole)
     warnings = diagnose(expr, values, f, exact, adjoints, diff, vanish, explode, bound=bound, precise=precise)
     f = value
     undefined = ~np.isfinite(f)
@@ -183,7 +183,9 @@ def compute(
         with np.errstate(all="ignore"):
             error = np.abs(diff.gradient - exact)
             rel = np.where((exact == 0) & (error == 0), 0.0, error / np.abs(exact))
-    fixed = eps if diff is not None and not isinstance(eps, tuple) else None  # per variable: see the steps
+    fixed = (
+        float(steps) if diff is not None and isinstance(steps, (int, float)) else None
+    )  # else: see ``step``
     return GradResult(
         expr,
         method,

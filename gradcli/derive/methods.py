@@ -16,6 +16,7 @@ from ..language.evaluate import forward
 from ..language.nodes import Expression
 from .finite_diff import METHODS as STENCILS
 from .finite_diff import Differences, differences
+from .steps import Eps
 
 METHODS = (*STENCILS, "richardson", "complex")
 
@@ -25,7 +26,7 @@ def finite_difference(
     cols: Sequence[np.ndarray],
     f0: np.ndarray,
     method: str,
-    eps: float | None,
+    eps: Eps,
     *,
     whole: bool = True,
 ) -> Differences:

@@ -41,7 +41,7 @@ import numpy as np
 from ..language.nodes import Expression
 from .finite_diff import DRIFT_LIMIT, EPS_MACHINE, Differences
 from .rounding import evaluation_error
-from .steps import along, every_auto, fixed_steps, given, representable, scale
+from .steps import Eps, along, every_auto, fixed_steps, given, representable, scale
 
 LEVELS = 10  # most central differences per variable (2 evaluations each)
 MIN_LEVELS = 3
@@ -51,9 +51,7 @@ ERROR_FACTOR = 2.0
 CONVERGED = 8.0 * EPS_MACHINE  # an estimate this small (relative) cannot improve: stop
 
 
-def richardson(
-    expr: Expression, cols: Sequence[np.ndarray], f0: np.ndarray, eps: float | None
-) -> Differences:
+def richardson(expr: Expression, cols: Sequence[np.ndarray], f0: np.ndarray, eps: Eps) -> Differences:
     """Extrapolated central differences for every variable at every point (arrays are (k, n)).
 
     ``eps`` is the first step h_0 (None: 2**-3 s, s from :func:`gradcli.steps.scale`); a given

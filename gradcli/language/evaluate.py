@@ -16,9 +16,9 @@ from .nodes import Call, Const, Expression
 Values = list  # node index -> np.ndarray | float, in evaluation order
 
 
-def columns(points: np.ndarray) -> np.ndarray:
-    """Points as rows (n_points, n_vars) -> one contiguous float64 row per variable."""
-    return np.ascontiguousarray(np.asarray(points, dtype=np.float64).T)
+def columns(points: np.ndarray) -> list[np.ndarray]:
+    """Points as rows (n_points, n_vars) -> one contiguous float64 array per variable."""
+    return list(np.ascontiguousarray(np.asarray(points, dtype=np.float64).T))
 
 
 def forward(expr: Expression, cols: Sequence[np.ndarray]) -> Values:

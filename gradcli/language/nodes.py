@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..registry import Op
 
@@ -22,7 +22,7 @@ class Const(NamedTuple):
     column: int
 
 
-def natural_key(name: str) -> tuple:
+def natural_key(name: str) -> tuple[Any, ...]:
     """Sort key for variable names in natural order: ``x1, x2, x10`` (not ``x1, x10, x2``).
 
     Runs of ASCII digits compare as numbers, the rest character by character (``B`` before
@@ -30,7 +30,7 @@ def natural_key(name: str) -> tuple:
     their text, so the order is total. Every list of variables gradcli shows or binds
     positional values to is in this order.
     """
-    parts: list = []
+    parts: list[Any] = []
     run = ""
     digits = False
     for ch in name:
@@ -63,7 +63,7 @@ class Var(NamedTuple):
     """A variable; ``index`` is its place in ``Expression.variables`` (natural order: x1, x2, x10)."""
 
     name: str
-    index: int
+    index: int  # type: ignore[assignment]  # (shadows tuple.index, by design: the place in variables)
     column: int
 
     @property

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import warnings
+from types import FrameType
 
 from ..errors import ExpressionError, quote, short
 from ..registry import CONSTANTS, FUNCTIONS, OPERATORS
@@ -101,7 +102,8 @@ def _ast_parse(text: str, python: str, where: list[int]) -> ast.Expression:
     import sys
 
     limit = sys.getrecursionlimit()
-    frame, depth = sys._getframe(), 0
+    frame: FrameType | None = sys._getframe()
+    depth = 0
     while frame is not None:
         frame, depth = frame.f_back, depth + 1
     try:
@@ -226,7 +228,7 @@ class _Builder:
     def add(self, node: ast.AST, args: list[int]) -> int:
         kind = type(node)
         if kind is ast.Constant:
-            return self.push(Const(self.literal(node), self.segment(node), self.column(node)), 0)  # type: ignore[arg-type, attr-defined]
+            return self.push(Const(self.literal(node), self.segment(node), self.column(node)), 0)  # type: ignore[arg-type]
         if kind is ast.Name:
             return self.name(node)  # type: ignore[arg-type]
         if kind is ast.BinOp:
@@ -242,7 +244,7 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise self.fail(f"expression is nested more than {MAX_DEPTH} levels deep", node)
         self.chain_of_next = chain
-        return self.push(Call(op, tuple(args), self.segment(node), self.column(node)), depth)  # type: ignore[attr-defined]
+        return self.push(Call(op, tuple(args), self.segment(node), self.column(node)), depth)
 
     def push(self, node: Node, depth: int) -> int:
         self.nodes.append(node)

@@ -102,7 +102,7 @@ class Span(NamedTuple):
 
     start: float
     stop: float
-    count: int | None
+    count: int | None  # type: ignore[assignment]  # (shadows tuple.count, by design: the span's count)
 
     def values(self, count: int | None = None) -> tuple[float, ...]:
         """``count`` (default: the span's own) evenly spaced values, both ends included."""
@@ -346,7 +346,7 @@ def points_from(at: At, variables: Sequence[str], order: Sequence[str] | None = 
         names = list(at)
         arrays = [np.asarray(at[name], dtype=np.float64) for name in names]
         try:
-            arrays = np.broadcast_arrays(*arrays) if arrays else []
+            arrays = list(np.broadcast_arrays(*arrays)) if arrays else []
         except ValueError:
             shapes = ", ".join(f"{name}: {a.shape}" for name, a in zip(names, arrays))
             raise PointsError(f"the values' shapes do not broadcast together ({shapes})") from None
@@ -369,4 +369,4 @@ def points_from(at: At, variables: Sequence[str], order: Sequence[str] | None = 
             )
         return out
     positional = check_order(order, variables) if order is not None else None
-    return bind([parse_spec(text, grid=True) for text in at], variables, positional)
+    return bind([parse_spec(str(text), grid=True) for text in at], variables, positional)
