@@ -46,3 +46,51 @@ def test_sdist_and_wheel_pass_twine(dist: Path) -> None:
     assert len(files) == 2
     run = subprocess.run([sys.executable, "-m", "twine", "check", *files], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_the_wheel_installed_in_its_own_venv_runs_the_seed(dist: Path, tmp_path: Path) -> None:
+    """What pipx and uv tool do: a venv of its own, the wheel installed, the gradcli command run
+    from anywhere. (Dependencies come from this Python's site-packages: no network.)"""
+    import venv
+
+    (wheel,) = dist.glob("*.whl")
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, system_site_packages=True, with_pip=True)
+    bindir = env_dir / ("Scripts" if sys.platform == "win32" else "bin")
+    python = bindir / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", str(wheel)],
+        capture_output=True,
+        text=True,
+    )
+    assert install.returncode == 0, install.stderr
+    where = subprocess.run(
+        [str(python), "-c", "import gradcli; print(gradcli.__file__)"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    ).stdout.strip()
+    if not where.startswith(str(env_dir)):
+        pytest.skip(f"an editable install of gradcli shadows the wheel here ({where})")
+    run = subprocess.run(
+        [
+            str(bindir / "gradcli"),
+            "grad",
+            "3*(a+b*c)",
+            "--at",
+            "a=5,b=3,c=2",
+            "--method",
+            "forward",
+            "--eps",
+            "0.01",
+            "--format",
+            "csv",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr
+    assert (
+        run.stdout.splitlines()[1] == "5.0,3.0,2.0,33.0,3.0000000000001137,6.000000000000227,8.99999999999963"
+    )
