@@ -25,18 +25,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pipeline import EXPR, write_input  # noqa: E402
+from pipeline import EXPR, write_input
 
-from gradcli.derive.bound import bounded_backprop  # noqa: E402
-from gradcli.derive.diagnostics import diagnose  # noqa: E402
-from gradcli.derive.methods import finite_difference  # noqa: E402
-from gradcli.derive.precise import refine  # noqa: E402
-from gradcli.language.evaluate import columns, forward  # noqa: E402
-from gradcli.language.parse import parse  # noqa: E402
-from gradcli.output.numbers import number_rows  # noqa: E402
-from gradcli.points.chunks import read_chunks  # noqa: E402
-from gradcli.points.layout import detect  # noqa: E402
-from gradcli.points.reader import parse_chunk  # noqa: E402
+from gradcli.derive.bound import bounded_backprop
+from gradcli.derive.diagnostics import diagnose
+from gradcli.derive.methods import finite_difference
+from gradcli.derive.precise import refine
+from gradcli.language.evaluate import columns, forward
+from gradcli.language.parse import parse
+from gradcli.output.numbers import number_rows
+from gradcli.points.chunks import read_chunks
+from gradcli.points.layout import detect
+from gradcli.points.reader import parse_chunk
 
 
 def profile(path: Path) -> dict[str, float]:
@@ -88,12 +88,14 @@ def profile(path: Path) -> dict[str, float]:
                 precise=precise,
             )
 
-            def write() -> str:
-                answers = number_rows(np.column_stack([value, diff.gradient.T]), ",")
-                return "\n".join(map(",".join, zip(rows, answers))) + "\n"
-
-            timed("CSV text", write)
+            timed("CSV text", _csv_text, rows, value, diff.gradient.T)
     return dict(spent)
+
+
+def _csv_text(rows: list[str], value: np.ndarray, gradient: np.ndarray) -> str:
+    """The stream's CSV rows: each input row as read, then f and the gradient."""
+    answers = number_rows(np.column_stack([value, gradient]), ",")
+    return "\n".join(map(",".join, zip(rows, answers))) + "\n"
 
 
 def main() -> int:
