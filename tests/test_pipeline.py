@@ -684,3 +684,10 @@ def test_a_stream_to_a_pipe_with_the_default_format_is_written_as_csv() -> None:
         result.stderr
         == "gradcli: note: streamed points to a pipe are written as CSV (--format table keeps tables)\n"
     )
+
+
+def test_a_bad_expression_streamed_to_a_pipe_is_one_error_line_without_the_csv_note() -> None:
+    """The expression is checked before anything else is said: a usage error is one line."""
+    result = run("grad", "sign(x^(x1+1ex.real16+z))", "--at", "-", input="1\n")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == ["gradcli: error: '1ex' is not valid (column 12) — write 1*ex"]

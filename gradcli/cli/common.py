@@ -107,11 +107,13 @@ def run_stream(
     """
     from ..pipeline import default_jobs, run
 
+    from ..language.parse import parse
+
+    variables = parse(expression).variables  # a bad expression is the one line said, before any note
     if order is not None:
-        from ..language.parse import parse
         from ..points.spec import check_order
 
-        check_order(order, parse(expression).variables)
+        check_order(order, variables)
     source, size = _open(input_path)
     bar = None
     if size and stderr_is_terminal():
