@@ -105,9 +105,8 @@ def run_stream(
     somewhere, or ``strict`` and a warning. ``activation`` (an :class:`ActivationResult` without
     results) draws tables as an activation's rows, a row per x, instead of a table per point.
     """
-    from ..pipeline import default_jobs, run
-
     from ..language.parse import parse
+    from ..pipeline import default_jobs, run
 
     variables = parse(expression).variables  # a bad expression is the one line said, before any note
     if order is not None:
