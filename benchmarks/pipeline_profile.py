@@ -34,6 +34,7 @@ from gradcli.derive.precise import refine
 from gradcli.language.evaluate import columns, forward
 from gradcli.language.parse import parse
 from gradcli.output.numbers import number_rows
+from gradcli.pipeline import _lines
 from gradcli.points.chunks import read_chunks
 from gradcli.points.layout import detect
 from gradcli.points.reader import parse_chunk
@@ -94,8 +95,7 @@ def profile(path: Path) -> dict[str, float]:
 
 def _csv_text(rows: list[str], value: np.ndarray, gradient: np.ndarray) -> str:
     """The stream's CSV rows: each input row as read, then f and the gradient."""
-    answers = number_rows(np.column_stack([value, gradient]), ",")
-    return "\n".join(map(",".join, zip(rows, answers))) + "\n"
+    return _lines(rows, number_rows(np.column_stack([value, gradient]), ","), ",")
 
 
 def main() -> int:

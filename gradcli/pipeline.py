@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple, TextIO
 
 import numpy as np
@@ -353,12 +353,12 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
         text_out = ""
     else:
         answers = number_rows(np.column_stack([result.value, result.gradient]), sep)
-        written = list(map(sep.join, zip(rows, answers)))
         if job.health:
             from .output.activation import health_rows
 
-            written = health_rows(written, result, sep)
-        text_out = "\n".join(written) + "\n"
+            text_out = "\n".join(health_rows(list(map(sep.join, zip(rows, answers))), result, sep)) + "\n"
+        else:
+            text_out = _lines(rows, answers, sep)
     n_warnings = sum(map(len, result.warnings))
     warnings: list[tuple[int, GradWarning]] = []
     if n_warnings:
@@ -374,6 +374,15 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
     table = result if job.fmt == "table" else None
     lines_out = lines if table is not None else []  # only tables need them (and they stay in-process)
     return ChunkOut(text_out, table, lines_out, bad, warnings, n_warnings, n, nonfinite, stopped)
+
+
+def _lines(rows: Sequence[str], answers: Sequence[str], sep: str) -> str:
+    """Each row, ``sep``, its answers and a newline, as one text (one join over a list filled by
+    slices: several times faster than joining each line)."""
+    parts = [sep, sep, sep, "\n"] * len(rows)
+    parts[0::4] = rows
+    parts[2::4] = answers
+    return "".join(parts)
 
 
 def default_jobs() -> int:
