@@ -128,6 +128,8 @@ def run(
             hint="leave out --at - and --input: its one value needs no point",
         )
     chunks = read_chunks(source, chunk_bytes)
+    file_fd = _regular_file(source)  # workers read their chunk's bytes themselves (no hand-off)
+    offset = 0  # of the current chunk in that file
     sep = SEPARATORS[fmt]
     job: Job | None = None
     skip = 0
@@ -174,6 +176,7 @@ def run(
     stopped_at = None
     try:
         for chunk in chunks:
+            at, offset = offset, offset + chunk.nbytes
             if progress is not None:
                 progress(chunk.nbytes)
             if not chunk.text:  # a pause inside a line: write what is done
@@ -198,7 +201,13 @@ def run(
                 out.flush()  # what this process wrote comes first: workers may write after it
                 pool = _pool(jobs, job, _direct_fd(out))
             if pool is not None:
-                pending.append(pool.apply_async(process, (chunk.text, chunk.first, skip, turn)))
+                if file_fd is not None and at > 0:  # (the first chunk's text may have lost a BOM)
+                    task = pool.apply_async(
+                        process_range, (file_fd, at, chunk.nbytes, chunk.first, skip, turn)
+                    )
+                else:
+                    task = pool.apply_async(process, (chunk.text, chunk.first, skip, turn))
+                pending.append(task)
                 turn += 1
             else:
                 pending.append(_Ready(process(chunk.text, chunk.first, skip)))
@@ -314,6 +323,28 @@ def _write_in_turn(text: str, turn: int, stopped: bool) -> None:
                 halted.value = 1
             next_turn.value = turn + 1
             cond.notify_all()
+
+
+def _regular_file(source: Any) -> int | None:
+    """The descriptor of ``source`` if it is a regular file read from its start (workers inherit it
+    and read their chunks with ``pread``), else None (a pipe: chunks are handed to them)."""
+    import stat
+
+    try:
+        fd = source.fileno()
+        regular = stat.S_ISREG(os.fstat(fd).st_mode) and os.lseek(fd, 0, os.SEEK_CUR) == 0
+    except (AttributeError, OSError, ValueError):
+        return None
+    return fd if regular else None
+
+
+def process_range(fd: int, offset: int, nbytes: int, first: int, skip: int, turn: int | None) -> ChunkOut:
+    """:func:`process` on the chunk at ``offset`` in the input file (``nbytes``, whole lines), read
+    here: the same text the reader made of those bytes (UTF-8, undecodable bytes replaced)."""
+    data = os.pread(fd, nbytes, offset)
+    if len(data) != nbytes:  # the file changed under us: the reader's view is the one to trust
+        raise OSError(f"the input file changed while it was read ({len(data)} of {nbytes} bytes at {offset})")
+    return process(data.decode("utf-8", errors="replace"), first, skip, turn)
 
 
 def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> ChunkOut:

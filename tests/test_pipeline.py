@@ -278,6 +278,31 @@ def test_workers_writing_the_output_themselves_stop_where_one_process_stops(tmp_
     assert texts[0] == texts[1] and len(texts[0].splitlines()) == 2501  # the header and 2,500 rows
 
 
+def test_workers_reading_their_chunks_from_the_file_see_what_the_reader_sees(tmp_path: Path) -> None:
+    """Workers read a file's chunks themselves (pread at each chunk's offset): a byte order mark,
+    CRLF line ends and bytes that are not UTF-8 come out as in one process, bad lines too."""
+    rng = np.random.default_rng(5)
+    lines = [",".join(map(repr, p)) for p in rng.uniform(-9, 9, (5000, 3)).tolist()]
+    data = ("a,b,c\r\n" + "\r\n".join(lines) + "\r\n").encode()
+    data = b"\xef\xbb\xbf" + data.replace(lines[3000].encode(), b"1,\xff\xfe,3")
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)
+    texts, bad = [], []
+    for jobs in (1, 2):
+        target = tmp_path / f"out{jobs}.csv"
+        seen: list[tuple[str, str]] = []
+        with open(path, "rb", buffering=0) as source, open(target, "w") as out:
+            summary = pipeline.run(
+                EXPR, source, out, method="forward", eps=0.01, vanish=1e-6, explode=1e6, fmt="csv",
+                jobs=jobs, chunk_bytes=4096, report=lambda kind, text, seen=seen: seen.append((kind, text)),
+            )  # fmt: skip
+        assert summary.points == 4999 and summary.bad == 1
+        texts.append(target.read_text())
+        bad.append(seen)
+    assert texts[0] == texts[1] and texts[0].startswith("a,b,c,f,")
+    assert bad[0] == bad[1] and bad[0][0][1].startswith("line 3002: b = ")
+
+
 def test_workers_write_themselves_to_a_pipe_or_file_but_never_to_a_terminal(tmp_path: Path) -> None:
     import io
 
