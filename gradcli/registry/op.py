@@ -114,7 +114,7 @@ class Activation(NamedTuple):
 
 def mpmath() -> ModuleType:
     """The mpmath module, imported on first use (high-precision rules only)."""
-    import mpmath as module  # type: ignore[import-untyped]  # mpmath ships no type stubs
+    import mpmath as module
 
     return module
 
