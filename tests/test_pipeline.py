@@ -257,6 +257,43 @@ def test_parallel_workers_write_the_same_rows_in_input_order(tmp_path: Path) -> 
     assert len(outputs[0].splitlines()) == 6000
 
 
+def test_workers_writing_the_output_themselves_stop_where_one_process_stops(tmp_path: Path) -> None:
+    """With --on-error stop, no worker writes a chunk after the one holding the bad line, though
+    later chunks were computed (and waiting their turn) by then."""
+    rng = np.random.default_rng(4)
+    path = tmp_path / "in.csv"
+    lines = [",".join(map(repr, p)) for p in rng.uniform(-9, 9, (8000, 3)).tolist()]
+    lines[2500] = "oops"
+    path.write_text("\n".join(lines) + "\n")
+    texts = []
+    for jobs in (1, 2):
+        target = tmp_path / f"out{jobs}.csv"
+        with open(path, "rb", buffering=0) as source, open(target, "w") as out:
+            summary = pipeline.run(
+                EXPR, source, out, method="forward", eps=0.01, vanish=1e-6, explode=1e6, fmt="csv",
+                on_error="stop", jobs=jobs, chunk_bytes=4096,
+            )  # fmt: skip
+        assert summary.stopped_at == 2501 and summary.points == 2500
+        texts.append(target.read_text())
+    assert texts[0] == texts[1] and len(texts[0].splitlines()) == 2501  # the header and 2,500 rows
+
+
+def test_workers_write_themselves_to_a_pipe_or_file_but_never_to_a_terminal(tmp_path: Path) -> None:
+    import io
+
+    with open(tmp_path / "f", "w") as f:
+        assert pipeline._direct_fd(f) == f.fileno()
+    assert pipeline._direct_fd(io.StringIO()) is None  # in memory: the text comes back instead
+    pty = pytest.importorskip("pty")
+    leader, follower = pty.openpty()
+    try:
+        with os.fdopen(os.dup(follower), "w") as terminal:
+            assert pipeline._direct_fd(terminal) is None  # a progress bar may be drawn there
+    finally:
+        os.close(leader)
+        os.close(follower)
+
+
 def test_bad_lines_and_warnings_are_reported_in_line_order() -> None:
     result = run("grad", "sigmoid(x)", "--at", "-", "--format", "csv", input="40\nx\n40\n")
     reported = [line.split(":")[1:3] for line in result.stderr.splitlines()[:-1]]
@@ -684,3 +721,10 @@ def test_a_stream_to_a_pipe_with_the_default_format_is_written_as_csv() -> None:
         result.stderr
         == "gradcli: note: streamed points to a pipe are written as CSV (--format table keeps tables)\n"
     )
+
+
+def test_a_bad_expression_streamed_to_a_pipe_is_one_error_line_without_the_csv_note() -> None:
+    """The expression is checked before anything else is said: a usage error is one line."""
+    result = run("grad", "sign(x^(x1+1ex.real16+z))", "--at", "-", input="1\n")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == ["gradcli: error: '1ex' is not valid (column 12) — write 1*ex"]

@@ -105,13 +105,14 @@ def run_stream(
     somewhere, or ``strict`` and a warning. ``activation`` (an :class:`ActivationResult` without
     results) draws tables as an activation's rows, a row per x, instead of a table per point.
     """
+    from ..language.parse import parse
     from ..pipeline import default_jobs, run
 
+    variables = parse(expression).variables  # a bad expression is the one line said, before any note
     if order is not None:
-        from ..language.parse import parse
         from ..points.spec import check_order
 
-        check_order(order, parse(expression).variables)
+        check_order(order, variables)
     source, size = _open(input_path)
     bar = None
     if size and stderr_is_terminal():

@@ -142,6 +142,7 @@ def diagnose(
     uncertain = np.zeros(exact.shape, dtype=bool)
     for (v, p), verdict in small.items():
         uncertain[v, p] = verdict.reason == "uncertain"
+    estimates = diff.error_estimate if diff is not None else None  # computed once, read per variable
     for v, name in enumerate(names):
         for p in np.flatnonzero(f_ok & ~exact_ok[v] & ~nondiff[v]).tolist():
             found[p].append(
@@ -168,10 +169,12 @@ def diagnose(
                 )
             )
         if diff is not None:
-            for p, warning in _step_notes(diff, v, name, f_ok & ~refused & ~nondiff[v]):
+            for p, warning in _step_notes(diff, v, name, f_ok & ~refused & ~nondiff[v], estimates):
                 found[p].append(warning)
             # against an uncertain reference, a miss says nothing about the difference
-            for p, warning in _inaccurate(diff, v, name, exact[v], usable & ~refused & ~uncertain[v]):
+            for p, warning in _inaccurate(
+                diff, v, name, exact[v], usable & ~refused & ~uncertain[v], estimates
+            ):
                 found[p].append(warning)
     return found
 

@@ -13,8 +13,11 @@ from .finite_diff import Differences, balancing_step, error_at_best_step
 from .warning import BEST_FACTOR, INACCURATE_FACTOR, TRUSTED, GradWarning, _json, _num, _threshold
 
 
-def _step_notes(diff: Differences, v: int, name: str, usable: np.ndarray) -> list[tuple[int, GradWarning]]:
-    """``step`` where the step used is not the one asked for; ``unconverged`` where the error is unknown."""
+def _step_notes(
+    diff: Differences, v: int, name: str, usable: np.ndarray, estimates: np.ndarray | None = None
+) -> list[tuple[int, GradWarning]]:
+    """``step`` where the step used is not the one asked for; ``unconverged`` where the error is unknown.
+    ``estimates``: ``diff.error_estimate``, where the caller has it already."""
     out = []
     g, h = diff.gradient[v], diff.step[v]
     if diff.asked is not None:
@@ -48,7 +51,7 @@ def _step_notes(diff: Differences, v: int, name: str, usable: np.ndarray) -> lis
                     ),
                 )
             )
-    estimate = diff.error_estimate[v]
+    estimate = (diff.error_estimate if estimates is None else estimates)[v]
     for p in np.flatnonzero(usable & np.isfinite(g) & ~np.isfinite(estimate)).tolist():
         x = _point_at(diff, v, p)
         if diff.unresolved is not None and diff.unresolved[v, p] and x is not None:
@@ -90,7 +93,12 @@ def _short(x: float) -> str:
 
 
 def _inaccurate(
-    diff: Differences, v: int, name: str, exact: np.ndarray, usable: np.ndarray
+    diff: Differences,
+    v: int,
+    name: str,
+    exact: np.ndarray,
+    usable: np.ndarray,
+    estimates: np.ndarray | None = None,
 ) -> list[tuple[int, GradWarning]]:
     g = diff.gradient[v]
     rounding = diff.rounding[v]
@@ -98,7 +106,8 @@ def _inaccurate(
         err = np.abs(g - exact)
         estimate = rounding + np.nan_to_num(diff.truncation[v], nan=0.0)
         suspect = np.where(exact == 0, err > INACCURATE_FACTOR * estimate, err > TRUSTED * np.abs(exact))
-        known = np.isfinite(diff.error_estimate[v]) | ~np.isfinite(g)  # unknown: "unconverged" says so
+        known = np.isfinite((diff.error_estimate if estimates is None else estimates)[v]) | ~np.isfinite(g)
+        # (unknown: "unconverged" says so)
     out = []
     for p in np.flatnonzero(usable & known & (suspect | ~np.isfinite(g))).tolist():
         verdict = _why_inaccurate(diff, v, p, float(exact[p]), float(rounding[p]), name)

@@ -151,8 +151,11 @@ def scale(expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f
             if idx.size == 0:
                 break
             taken += 1
-            m, xs, f = idx.size, x[idx], f0[idx]
-            sub = subset(cols, idx, n)
+            m = idx.size
+            if m == n:  # every point (the usual first pilot): no copies
+                xs, f, sub = x, f0, [np.broadcast_to(np.asarray(c, dtype=np.float64), (n,)) for c in cols]
+            else:
+                xs, f, sub = x[idx], f0[idx], subset(cols, idx, n)
             fp, fm = along(expr, sub, j, xs + p, m), along(expr, sub, j, xs - p, m)
             finite = np.isfinite(fp) & np.isfinite(fm)
             d1 = (fp - fm) / (2.0 * p)
@@ -171,6 +174,9 @@ def scale(expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f
                 seen = np.minimum(seen, NEAR_CAP * p)
             done = idx[ok]
             length[done], near[done] = seen[ok], attempt > 0
+            if ok.all():  # every pilot resolved f: nothing to retry
+                idx, p = idx[:0], p[:0]
+                break
             # no smaller step exists at x: f varies faster than float64 can step here
             stuck = ~ok & (p <= ulp(xs))
             length[idx[stuck]], near[idx[stuck]], resolved[idx[stuck]] = p[stuck], True, False

@@ -145,9 +145,11 @@ def _regular(body: str, sep: str, width: int, n: int) -> bool:
     newlines = np.flatnonzero(buf == 10)
     if len(newlines) != n - 1 or not len(buf):
         return False
-    seps = np.cumsum(buf == ord(sep), dtype=np.int64)
-    counts = np.diff(seps[np.append(newlines, len(buf) - 1)], prepend=0)
-    return bool((counts == width - 1).all())
+    seps = np.flatnonzero(buf == ord(sep))
+    if len(seps) != (width - 1) * n:
+        return False
+    counts = np.diff(np.searchsorted(seps, newlines), prepend=0)  # separators on each line but the last
+    return bool((counts == width - 1).all())  # and so the last has the rest: width - 1 too
 
 
 _NUMBER_BYTES = NUMBER_BYTES + b", "

@@ -355,7 +355,7 @@ def test_parallel_workers_write_the_same_verdicts(tmp_path, monkeypatch):
     path.write_text("".join(f"{x!r}\n" for x in xs))
     pools = []
     make_pool = pipeline._pool
-    monkeypatch.setattr(pipeline, "_pool", lambda jobs, job: pools.append(jobs) or make_pool(jobs, job))
+    monkeypatch.setattr(pipeline, "_pool", lambda jobs, *rest: pools.append(jobs) or make_pool(jobs, *rest))
     texts = {}
     for fmt in ("csv", "json"):
         for jobs in (1, 2):

@@ -88,8 +88,13 @@ def check_in_process(case: Case) -> tuple[list[Failure], int]:
         signal.alarm(HANG)
     start = _cpu_seconds()
     try:
-        with runner.isolated_filesystem():  # files a case writes (--output, --errors) go to a scratch folder
-            result = runner.invoke(main, case.args, input=case.stdin)
+        with tempfile.TemporaryDirectory() as scratch:  # files a case writes (--output, --errors) go here
+            here = os.getcwd()
+            os.chdir(scratch)
+            try:
+                result = runner.invoke(main, case.args, input=case.stdin)
+            finally:
+                os.chdir(here)
     except _Hung:
         return [Failure("slow", f"no answer within {HANG} s", case)], -1
     finally:
