@@ -91,7 +91,7 @@ def _is_terminal(stream: Any) -> bool:
 def run_stream(
     expression: str,
     input_path: str | None,
-    order: Sequence[str] | None,
+    order: tuple[str, ...] | None,
     fmt: str,
     strict: bool,
     on_error: str,

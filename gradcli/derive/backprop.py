@@ -109,7 +109,7 @@ def directional(expr: Expression, values: Values, seed: Sequence[float | np.ndar
             smooth: np.ndarray | float = 0.0
             for slope, d in zip(node.op.partials(args, values[i]), arg_dots):
                 smooth = smooth + np.where(np.asarray(d) == 0, 0.0, slope * d)
-            if node.op.kink is not None:
+            if node.op.kink is not None and node.op.directional is not None:  # both or neither (tested)
                 at_kink = node.op.kink(args)
                 if np.any(at_kink):
                     smooth = np.where(at_kink, node.op.directional(args, arg_dots, values[i]), smooth)

@@ -284,6 +284,7 @@ def bounded_backprop(expr: Expression, values: Values, n: int) -> Bounded:
 
         def edge(parent: int, child: int, g: Any, slope: Any, term: Any, total: Any) -> None:
             node = nodes[parent]
+            assert isinstance(node, Call)  # a parent has children: it is a call
             name = _name(node.op)
             c_p = ULPS.get(name, _UNKNOWN)[1]
             k = (

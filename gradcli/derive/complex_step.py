@@ -131,14 +131,14 @@ def _moving(expr: Expression, values: Values, n: int) -> list[np.ndarray]:
             cols[k] = x + 1j * complex_step_size(x)
             seen: list[Any] = []
             for i, node in enumerate(nodes):
-                if type(node) is Call:
-                    op = node.op  # type: ignore[union-attr]
-                    args = [seen[a] for a in node.args]  # type: ignore[union-attr]
+                if isinstance(node, Call):
+                    op = node.op
+                    args = [seen[a] for a in node.args]
                     seen.append(_apply(op, op.complex_forward or op.forward, args, node.text))
-                elif type(node) is Const:
-                    seen.append(np.float64(node.value))  # type: ignore[union-attr]
+                elif isinstance(node, Const):
+                    seen.append(np.float64(node.value))
                 else:
-                    seen.append(cols[node.index])  # type: ignore[union-attr]
+                    seen.append(cols[node.index])
                 out[i] = out[i] | np.broadcast_to(np.asarray(seen[i]) != np.asarray(values[i]), (n,))
     return out
 
@@ -191,25 +191,24 @@ def complex_pass(
     real_errors: list = []  # running bound on each node's real part (as gradcli.derive.rounding)
     with np.errstate(all="ignore"):
         for node in expr.nodes:
-            kind = type(node)
             err = None
             und: Any = False
             real_err: Any = 0.0
-            if kind is Call:
-                op = node.op  # type: ignore[union-attr]
-                args = [values[a] for a in node.args]  # type: ignore[union-attr]
+            if isinstance(node, Call):
+                op = node.op
+                args = [values[a] for a in node.args]
                 rule = op.complex_forward or op.forward
-                out = _apply(op, rule, args, node.text)  # type: ignore[union-attr]
+                out = _apply(op, rule, args, node.text)
                 if h is not None:
                     real = [np.real(a) for a in args]
                     slopes = op.partials(real, np.real(out))
-                    arg_errs = [real_errors[i] for i in node.args]  # type: ignore[union-attr]
+                    arg_errs = [real_errors[i] for i in node.args]
                     real_err = EPS_MACHINE * np.abs(np.real(out))
                     for slope, e in zip(slopes, arg_errs):
                         real_err = real_err + np.where(np.isfinite(slope) & (e != 0), np.abs(slope) * e, 0.0)
                     err = _cross_error(op, real, arg_errs, slopes, [np.imag(a) / h for a in args])
-                    size = 0.0
-                    for a, e, slope, j in zip(args, [errors[i] for i in node.args], slopes, node.args):  # type: ignore[union-attr]
+                    size: np.ndarray | float = 0.0
+                    for a, e, slope, j in zip(args, [errors[i] for i in node.args], slopes, node.args):
                         # an argument with no imaginary part (a constant exponent) adds nothing,
                         # even where its slope is NaN (d/dy x**y for x < 0)
                         im = np.abs(np.imag(a))
@@ -219,10 +218,10 @@ def complex_pass(
                             err = err + np.where(e == 0, 0.0, np.abs(slope) * e)
                     err = err + ULPS * EPS_MACHINE * size
                 values.append(out)
-            elif kind is Const:
-                values.append(np.float64(node.value))  # type: ignore[union-attr]
+            elif isinstance(node, Const):
+                values.append(np.float64(node.value))
             else:
-                values.append(cols[node.index])  # type: ignore[union-attr]
+                values.append(cols[node.index])
             errors.append(err)
             undefined.append(und)
             real_errors.append(real_err)
@@ -276,7 +275,7 @@ def complex_differences(
                 moved[j] = x + 1j * size
                 out, running, no_derivative = complex_pass(expr, moved, size if i == 0 else None)
                 slopes.append(np.imag(np.broadcast_to(out, (n,))) / size)
-                if running is not None:
+                if running is not None and no_derivative is not None:  # both or neither
                     bound = np.broadcast_to(running, (n,))
                     undefined = np.broadcast_to(no_derivative, (n,))
             g = np.where(undefined, np.nan, slopes[0])

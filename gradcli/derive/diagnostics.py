@@ -91,7 +91,7 @@ def diagnose(
     names = expr.variables
     found: list[list[GradWarning]] = [[] for _ in range(n)]
     f_ok = np.isfinite(f)
-    for p in np.flatnonzero(~f_ok):
+    for p in np.flatnonzero(~f_ok).tolist():
         found[p].append(GradWarning(None, "nonfinite", f"f is {_num(f[p])}: {_origin(expr, values, p)}"))
 
     nondiff = np.zeros(exact.shape, dtype=bool)
@@ -102,7 +102,7 @@ def diagnose(
             left, right = one_sided(expr, values, v, n)
             differs = on_kink & ~(left == right)
             nondiff[v] = differs
-            for p in np.flatnonzero(differs):
+            for p in np.flatnonzero(differs).tolist():
                 where = ", ".join(
                     expr.nodes[i].text for i, mask in kink_nodes if mask[p] and expr.uses[i] >> v & 1
                 )
@@ -123,7 +123,7 @@ def diagnose(
             from .complex_step import check_analytic
 
             ops = check_analytic(expr, values, n)
-            for p in np.flatnonzero(refused):
+            for p in np.flatnonzero(refused).tolist():
                 if ops[p] is None:  # not a kink: the difference itself overflowed
                     refused[p] = False
                 elif not nondiff[:, p].any():
@@ -140,11 +140,11 @@ def diagnose(
     usable_all = f_ok & exact_ok & ~nondiff
     small = explain(expr, values, exact, bound, precise, usable_all, vanish)
     uncertain = np.zeros(exact.shape, dtype=bool)
-    for (v, p), why in small.items():
-        uncertain[v, p] = why.reason == "uncertain"
+    for (v, p), verdict in small.items():
+        uncertain[v, p] = verdict.reason == "uncertain"
     estimates = diff.error_estimate if diff is not None else None  # computed once, read per variable
     for v, name in enumerate(names):
-        for p in np.flatnonzero(f_ok & ~exact_ok[v] & ~nondiff[v]):
+        for p in np.flatnonzero(f_ok & ~exact_ok[v] & ~nondiff[v]).tolist():
             found[p].append(
                 GradWarning(
                     name,
@@ -154,11 +154,11 @@ def diagnose(
             )
         usable = f_ok & exact_ok[v] & ~nondiff[v]
         size = np.abs(exact[v])
-        for p in np.flatnonzero(usable & ((size < vanish) | uncertain[v])):
+        for p in np.flatnonzero(usable & ((size < vanish) | uncertain[v])).tolist():
             why = small.get((v, p))
             if why is not None:
                 found[p].append(_small_warning(name, exact[v, p], bound, v, p, why, vanish, precise))
-        for p in np.flatnonzero(usable & (size > explode) & ~uncertain[v]):
+        for p in np.flatnonzero(usable & (size > explode) & ~uncertain[v]).tolist():
             found[p].append(
                 GradWarning(
                     name,
@@ -277,7 +277,7 @@ def _origin(expr: Expression, values: Values, p: int) -> str:
         out = _at(values[i], p)
         args = [_at(values[j], p) for j in node.args]
         if not np.isfinite(out) and all(np.isfinite(a) for a in args):
-            reason = nonfinite_reason(node.op, args, out)
+            reason = nonfinite_reason(node.op, args, out)  # type: ignore[arg-type]  # scalars: rules take floats as 0-d arrays
             return f"{reason} in {node.text}{_where(expr, node, args)}"
     return "a value is not finite"
 
@@ -292,9 +292,7 @@ def _slope_origin(expr: Expression, values: Values, adjoints: list, p: int) -> s
             slopes = node.op.partials([np.float64(a) for a in args], np.float64(_at(values[i], p)))
         for j, s in zip(node.args, slopes):
             if expr.depends[j] and not np.isfinite(s):
-                return (
-                    f"the derivative of {node.op.name} is {_num(s)} at {node.text}{_where(expr, node, args)}"
-                )
+                return f"the derivative of {node.op.name} is {_num(float(s))} at {node.text}{_where(expr, node, args)}"
     return "a derivative is not finite here"
 
 

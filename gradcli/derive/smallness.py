@@ -76,7 +76,7 @@ def explain(
     zeros: list[tuple[int, int]] = []
     small: list[tuple[int, int]] = []
     for v in range(k):
-        for p in np.flatnonzero(usable[v] & ((size[v] < vanish) | ~sure[v])):
+        for p in np.flatnonzero(usable[v] & ((size[v] < vanish) | ~sure[v])).tolist():
             rec = precise[p] if precise is not None else None
             high = rec.gradient[v] if rec is not None and rec.converged else ""
             if size[v, p] < TINY_NORMAL and high and high not in ("0.0", "-0.0"):

@@ -21,7 +21,7 @@ def _step_notes(
     out = []
     g, h = diff.gradient[v], diff.step[v]
     if diff.asked is not None:
-        for p in np.flatnonzero(usable & np.isfinite(diff.asked[v])):
+        for p in np.flatnonzero(usable & np.isfinite(diff.asked[v])).tolist():
             asked, used = float(diff.asked[v, p]), float(h[p])
             x = _point_at(diff, v, p)
             spacing = math.ulp(x) if x is not None else 0.0
@@ -37,7 +37,8 @@ def _step_notes(
                     f"least step {name} can take"
                 )
             else:
-                why = f"{name} + eps is not exact in float64 at {name} = {_num(x)}: the nearest step it takes exactly is used"
+                # x is a float here: every method that records ``asked`` records the points too
+                why = f"{name} + eps is not exact in float64 at {name} = {_num(x)}: the nearest step it takes exactly is used"  # type: ignore[arg-type]
             out.append(
                 (
                     p,
@@ -51,7 +52,7 @@ def _step_notes(
                 )
             )
     estimate = (diff.error_estimate if estimates is None else estimates)[v]
-    for p in np.flatnonzero(usable & np.isfinite(g) & ~np.isfinite(estimate)):
+    for p in np.flatnonzero(usable & np.isfinite(g) & ~np.isfinite(estimate)).tolist():
         x = _point_at(diff, v, p)
         if diff.unresolved is not None and diff.unresolved[v, p] and x is not None:
             why = (
@@ -108,7 +109,7 @@ def _inaccurate(
         known = np.isfinite((diff.error_estimate if estimates is None else estimates)[v]) | ~np.isfinite(g)
         # (unknown: "unconverged" says so)
     out = []
-    for p in np.flatnonzero(usable & known & (suspect | ~np.isfinite(g))):
+    for p in np.flatnonzero(usable & known & (suspect | ~np.isfinite(g))).tolist():
         verdict = _why_inaccurate(diff, v, p, float(exact[p]), float(rounding[p]), name)
         if verdict is not None:
             message, suggested = verdict
@@ -145,7 +146,7 @@ def _why_inaccurate(
     x = _point_at(diff, v, p) if best is not None else None
     spacing = math.ulp(x) if x is not None else 0.0
     floor = ""
-    if best is not None and best < spacing:  # no step below the float spacing exists at x
+    if best is not None and x is not None and best < spacing:  # no step below the float spacing exists at x
         best = reachable = None
         floor = f"; no smaller step exists at {name} = {_num(x)} (the float spacing there is {_num(spacing)})"
     if exact != 0 and (g == 0 or r >= abs(exact)):

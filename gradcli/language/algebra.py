@@ -28,7 +28,7 @@ class Algebra:
 
     def __init__(self) -> None:
         self._table: dict[tuple, Term] = {}
-        self._templates: dict[tuple[str, int], list[Expression]] = {}
+        self._templates: dict[tuple[str, int | str], list[Expression]] = {}  # (op, n) or (op, "weight")
         self._nary: dict[int, tuple[Sequence[Term], list[Term], Term]] = {}  # by id(args), args kept
         self.zero = self.const(0.0)
         self.one = self.const(1.0)

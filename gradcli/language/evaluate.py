@@ -27,13 +27,12 @@ def forward(expr: Expression, cols: Sequence[np.ndarray]) -> Values:
     append = values.append
     with np.errstate(all="ignore"):
         for node in expr.nodes:
-            kind = type(node)
-            if kind is Call:
-                append(node.op.forward(*[values[i] for i in node.args]))  # type: ignore[union-attr]
-            elif kind is Const:
-                append(np.float64(node.value))  # type: ignore[union-attr]  # numpy rules: 1/0 is inf
+            if isinstance(node, Call):
+                append(node.op.forward(*[values[i] for i in node.args]))
+            elif isinstance(node, Const):
+                append(np.float64(node.value))  # numpy rules: 1/0 is inf
             else:
-                append(cols[node.index])  # type: ignore[union-attr]
+                append(cols[node.index])
     return values
 
 

@@ -122,13 +122,12 @@ def values(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: 
     with mpmath.workdps(dps):
         given = [mpmath.mpf(float(v)) for v in point]
         for node in expr.nodes:
-            kind = type(node)
-            if kind is Call:
-                out.append(_apply(node.op, [out[j] for j in node.args]))  # type: ignore[union-attr]
-            elif kind is Const:
-                out.append(_constant(node))  # type: ignore[arg-type]
+            if isinstance(node, Call):
+                out.append(_apply(node.op, [out[j] for j in node.args]))
+            elif isinstance(node, Const):
+                out.append(_constant(node))
             else:
-                out.append(given[node.index])  # type: ignore[union-attr]
+                out.append(given[node.index])
     return out
 
 

@@ -22,6 +22,8 @@ from ..errors import OptionError
 from .numbers import field
 
 if TYPE_CHECKING:  # annotations only
+    import numpy as np
+
     from ..analysis.jacobian import Directional, JacobianResult
 
 SEPARATORS = {"csv": ",", "tsv": "\t"}
@@ -74,7 +76,11 @@ def check_columns(variables: Sequence[str], inputs: Sequence[str], added: Sequen
 
 
 def write_delimited(
-    result: GradResult, out: TextIO, sep: str, with_header: bool = True, along: Sequence[float] | None = None
+    result: GradResult,
+    out: TextIO,
+    sep: str,
+    with_header: bool = True,
+    along: Sequence[float] | np.ndarray | None = None,
 ) -> None:
     """CSV (sep ',') or TSV (sep '\\t'): inputs, f, then the gradient by the chosen method;
     ``along`` (the derivative along --direction, one per point) adds the column ``grad_u``."""

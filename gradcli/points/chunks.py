@@ -79,8 +79,8 @@ def _reader(source: Any) -> tuple[Any, Any]:
     try:
         fd = source.fileno()
     except (AttributeError, OSError, ValueError):
-        read = getattr(source, "read1", source.read)
-        return read, lambda: False
+        read_any = getattr(source, "read1", source.read)
+        return read_any, lambda: False
     import select
 
     def ready() -> bool:

@@ -30,7 +30,7 @@ class Layout(NamedTuple):
     sep: str | None
     variables: tuple[str, ...]
     columns: tuple[str, ...]
-    index: tuple[int, ...]
+    index: tuple[int, ...]  # type: ignore[assignment]  # shadows tuple.index by design
 
 
 def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = None) -> Layout:

@@ -129,8 +129,8 @@ def _constant(piece: str, before: str, after: str) -> float:
     except ExpressionError as exc:
         raise PointsError(not_a_number, hint=exc.hint if exc.hint and "_" in piece else None) from None
     if expr.variables:  # a bare word is just not a number; x+1 reads as an attempt at one
-        hint = None if piece.isidentifier() else "values may use pi, e and functions, but no variables"
-        raise PointsError(not_a_number, hint=hint)
+        no_variables = "values may use pi, e and functions, but no variables"
+        raise PointsError(not_a_number, hint=None if piece.isidentifier() else no_variables)
     value = evaluate_constant(expr)
     if not math.isfinite(value):
         raise PointsError(f"{before}{quote(piece)}{after} is not a finite number")

@@ -25,7 +25,7 @@ def _text(value: float) -> str:
     return str(int(value)) if value == int(value) else repr(value)
 
 
-def _param(args: Sequence[Array], default: float) -> Array:
+def _param(args: Sequence[Array], default: float) -> Array | float:
     return args[1] if len(args) > 1 else default
 
 
@@ -41,7 +41,7 @@ def _step_rule(alpha: str, left: str, n: int, by_alpha: str) -> str:
     return rule if n == 1 else f"{rule} and {by_alpha}"
 
 
-def _slopes_at_zero(dot: Array, left: Array) -> Array:
+def _slopes_at_zero(dot: Array, left: Array | float) -> Array:
     """The one-sided slope along ``dot`` of a function with slope 1 right of 0 and ``left`` left of it."""
     d = np.asarray(dot, dtype=np.float64)
     return np.maximum(d, 0.0) + left * np.minimum(d, 0.0)
@@ -118,7 +118,7 @@ SOFTPLUS = unary(
 LEAKY_ALPHA = 0.01
 
 
-def _leaky_relu(x: Array, alpha: Array = LEAKY_ALPHA) -> Array:
+def _leaky_relu(x: Array, alpha: Array | float = LEAKY_ALPHA) -> Array:
     return np.where(x > 0, x, alpha * x)
 
 
@@ -128,7 +128,7 @@ def _leaky_relu_partials(args: Sequence[Array], out: Array) -> tuple[Array, ...]
     return (dx,) if len(args) == 1 else (dx, np.where(x > 0, 0.0, x))
 
 
-def _leaky_relu_complex(z: Array, alpha: Array = LEAKY_ALPHA) -> Array:
+def _leaky_relu_complex(z: Array, alpha: Array | float = LEAKY_ALPHA) -> Array:
     z = np.asarray(z, dtype=complex)
     return np.where(z.real > 0, z, alpha * z)
 
@@ -164,7 +164,7 @@ LEAKY_RELU = Op(
 ELU_ALPHA = 1.0
 
 
-def _elu(x: Array, alpha: Array = ELU_ALPHA) -> Array:
+def _elu(x: Array, alpha: Array | float = ELU_ALPHA) -> Array:
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
 
 
@@ -175,7 +175,7 @@ def _elu_partials(args: Sequence[Array], out: Array) -> tuple[Array, ...]:
     return (dx,) if len(args) == 1 else (dx, np.where(x > 0, 0.0, np.expm1(neg)))
 
 
-def _elu_complex(z: Array, alpha: Array = ELU_ALPHA) -> Array:
+def _elu_complex(z: Array, alpha: Array | float = ELU_ALPHA) -> Array:
     z = np.asarray(z, dtype=complex)
     return np.where(z.real > 0, z, alpha * np.expm1(np.where(z.real > 0, 0.0, z)))
 

@@ -55,7 +55,7 @@ def _digamma_from_1(z: Array) -> Array:
     big = z >= 10.0
     zb = np.where(big, z, 10.0)
     inv2 = 1.0 / (zb * zb)
-    series = 0.0
+    series: Array | float = 0.0
     for c in reversed(_PSI_ASYMPTOTIC):
         series = (series + c) * inv2
     out = np.where(big, np.log(zb) - 0.5 / zb - series, 0.0)
@@ -63,7 +63,7 @@ def _digamma_from_1(z: Array) -> Array:
     m = np.where(small, np.floor(z - 1.0), 0.0)  # z - m in [1, 2), exactly
     y = np.where(small, z - m, 1.5)
     t = y - 1.5
-    taylor = 0.0
+    taylor: Array | float = 0.0
     for c in reversed(_TAYLOR_15):
         taylor = taylor * t + c
     shift = np.zeros_like(z)
@@ -145,7 +145,11 @@ def _scalar_gamma(x: float) -> float:
 
 def _gamma(x: Array) -> Array:
     x = np.asarray(x, dtype=np.float64)
-    out = np.frompyfunc(_scalar_gamma, 1, 1)(x).astype(np.float64) if x.ndim else np.float64(_scalar_gamma(x))
+    out = (
+        np.frompyfunc(_scalar_gamma, 1, 1)(x).astype(np.float64)
+        if x.ndim
+        else np.float64(_scalar_gamma(float(x)))
+    )
     return np.where(np.isnan(x), np.nan, out)
 
 
@@ -190,7 +194,9 @@ def _scalar_lgamma(x: float) -> float:
 def _lgamma(x: Array) -> Array:
     x = np.asarray(x, dtype=np.float64)
     return (
-        np.frompyfunc(_scalar_lgamma, 1, 1)(x).astype(np.float64) if x.ndim else np.float64(_scalar_lgamma(x))
+        np.frompyfunc(_scalar_lgamma, 1, 1)(x).astype(np.float64)
+        if x.ndim
+        else np.float64(_scalar_lgamma(float(x)))
     )
 
 

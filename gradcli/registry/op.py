@@ -18,6 +18,7 @@ import numpy as np
 
 Array = np.ndarray
 Rule = Callable[..., Array]
+Predicate = Callable[..., "Array | np.bool_ | bool"]  # a why_nonfinite case: true where it applies
 
 
 MAGNITUDE = 2**24  # |log2 v| past this (about 10**+-5,050,000): no mp value
@@ -118,7 +119,7 @@ def mpmath() -> ModuleType:
     return module
 
 
-def explain(cases: list[tuple[Callable[..., Array], str]]) -> Callable[[Sequence[Array]], str]:
+def explain(cases: list[tuple[Predicate, str]]) -> Callable[[Sequence[Array]], str]:
     """Build a why_nonfinite rule: the first case whose predicate holds names the cause."""
 
     def why(args: Sequence[Array]) -> str:
@@ -142,7 +143,7 @@ def unary(
     *,
     name: str,
     forward: Rule,
-    slope: Callable[[Array, Array], Array],
+    slope: Callable[[Array, Array], Array | float],
     derivative: str,
     doc: str,
     mp: Callable[..., Any] | None,

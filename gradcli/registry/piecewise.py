@@ -75,7 +75,7 @@ def _tie(pick: np.ufunc) -> Callable[[Sequence[Array]], Array]:
 
     def tie(args: Sequence[Array]) -> Array:
         out = _extreme(pick)(*args)
-        return sum(np.asarray(a == out, dtype=int) for a in args) > 1
+        return np.greater(sum(np.asarray(a == out, dtype=int) for a in args), 1)
 
     return tie
 
@@ -170,6 +170,10 @@ def _where(c: Array, a: Array, b: Array) -> Array:
     return np.where(np.isnan(c), np.nan, np.where(c != 0, a, b))
 
 
+def _where_complex(c: Array, a: Array, b: Array) -> Array:
+    return np.where(np.real(c) != 0, a, b)
+
+
 def _where_partials(args: Sequence[Array], out: Array) -> tuple[Array, Array, Array]:
     c = np.asarray(args[0], dtype=np.float64)
     taken = np.asarray(c != 0, dtype=np.float64)
@@ -192,7 +196,7 @@ WHERE = Op(
     doc="a where c is nonzero, b where c is 0 (the jump where c crosses 0 is not modeled)",
     signature="where(c, a, b)",
     analytic=False,
-    complex_forward=lambda c, a, b: np.where(np.real(c) != 0, a, b),
+    complex_forward=_where_complex,
     mp=_mp_where,
 )
 

@@ -31,8 +31,8 @@ def _two_product_error(a: Array, b: float, p: Array) -> Array:
     t = _SPLIT * a_s
     a_hi = t - (t - a_s)
     a_lo = a_s - a_hi
-    t = _SPLIT * b
-    b_hi = t - (t - b)
+    u = _SPLIT * b
+    b_hi = u - (u - b)
     b_lo = b - b_hi
     err = ((a_hi * b_hi - np.where(big, 0.0, p)) + a_hi * b_lo + a_lo * b_hi) + a_lo * b_lo
     return np.where(big, 0.0, err)

@@ -32,7 +32,6 @@ def render_activation(run: ActivationResult, console: Console) -> None:
     run = explain(run)
     result = run.result
     diff = result.diff
-    fixed_eps = result.eps is not None
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold")
     head.add_column()
@@ -40,7 +39,7 @@ def render_activation(run: ActivationResult, console: Console) -> None:
     if diff is None:
         head.add_row("method", "backprop (exact, reverse mode)")
     else:
-        eps = number(result.eps) if fixed_eps else "auto (per x, below)"
+        eps = number(result.eps) if result.eps is not None else "auto (per x, below)"
         label = METHOD_LABEL.get(result.method, f"{result.method} difference")
         head.add_row("method", f"{label}, eps {eps}")
     console.print(head)
@@ -66,8 +65,8 @@ def render_activation(run: ActivationResult, console: Console) -> None:
             line.append(f"{w.kind}: ", style=STYLE.get(w.kind, "yellow"))
             line.append(w.message)
             console.print(line)
-        if result.precise is not None and result.precise[p] is not None:
-            note = f"x = {number(result.points[p, 0])}: note: {result.precise[p].note}"
+        if result.precise is not None and (precise := result.precise[p]) is not None:
+            note = f"x = {number(result.points[p, 0])}: note: {precise.note}"
             console.print(Text(note, style="dim"))
         shown += len(warnings)
     console.print()
@@ -75,6 +74,6 @@ def render_activation(run: ActivationResult, console: Console) -> None:
         return
     from rich.padding import Padding
 
-    for line in describe(run.health, run.name):
-        body = line.lstrip(" ")  # an indented line stays indented where it wraps
-        console.print(Padding(Text(body), (0, 0, 0, len(line) - len(body)), expand=False))
+    for text in describe(run.health, run.name):
+        body = text.lstrip(" ")  # an indented line stays indented where it wraps
+        console.print(Padding(Text(body), (0, 0, 0, len(text) - len(body)), expand=False))

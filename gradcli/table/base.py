@@ -111,7 +111,7 @@ def stdout_console() -> Console:
         style = {"color_system": None}
     if sys.stdout.isatty():
         return _PipeConsole(**SETTINGS, **style)
-    return _PipeConsole(**SETTINGS, **style, width=pipe_width(), file=StripTrailing(sys.stdout))
+    return _PipeConsole(**SETTINGS, **style, width=pipe_width(), file=StripTrailing(sys.stdout))  # type: ignore[arg-type]  # Rich types file as IO[str]; it uses write, flush, isatty, fileno, encoding
 
 
 PIPE_WIDTH = 160  # piped without COLUMNS: wide enough for every table's columns
@@ -129,7 +129,8 @@ def pipe_width() -> int:
 def plain_console(file: TextIO, width: int = 80) -> Console:
     """A console without colour at a fixed width, writing lines without trailing spaces: what a
     pipe receives (tests and golden files use it)."""
-    return Console(**SETTINGS, file=StripTrailing(file), width=width, color_system=None)
+    strip = StripTrailing(file)
+    return Console(**SETTINGS, file=strip, width=width, color_system=None)  # type: ignore[arg-type]  # Rich types file as IO[str]; it uses write, flush, isatty, fileno, encoding
 
 
 def head_grid() -> Table:

@@ -23,7 +23,6 @@ def render(result: GradResult, console: Console) -> None:
     """Draw every point of ``result``: a header, the table, then the warnings in words."""
     names = result.variables
     diff = result.diff
-    fixed_eps = result.eps is not None
     by_var = [derivative_cells(result, v) for v in range(len(names))]  # each array read once
     for p in range(len(result.value)):
         if p:
@@ -42,7 +41,7 @@ def render(result: GradResult, console: Console) -> None:
         else:
             eps = (
                 number(result.eps)
-                if fixed_eps
+                if result.eps is not None
                 else "auto (per variable, below)"
                 if diff.auto
                 else "per variable, below"
@@ -66,5 +65,5 @@ def render(result: GradResult, console: Console) -> None:
             line = Text(f"{label}{w.kind}: ", style=STYLE.get(w.kind, "yellow"))
             line.append(w.message)
             console.print(line)
-        if result.precise is not None and result.precise[p] is not None:
-            console.print(Text(f"note: {result.precise[p].note}", style="dim"))
+        if result.precise is not None and (precise := result.precise[p]) is not None:
+            console.print(Text(f"note: {precise.note}", style="dim"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -63,6 +66,7 @@ def render_jacobian(
         else:
             head.add_row("method", "backprop (exact, reverse mode)")
         console.print(head)
+        blocks: list[tuple[str, np.ndarray | None, Callable[[float], str]]]
         blocks = [(f"Jacobian ({method})", jac, number)] if diff else []
         blocks.append(("Jacobian (backprop)", exact, number))
         if diff:
@@ -78,7 +82,7 @@ def render_jacobian(
             if m is exact:
                 table.add_column("status")
             for i, r in enumerate(results):
-                row = [Text(r.expr.text)]
+                row: list[Text | str] = [Text(r.expr.text)]
                 if m is exact:
                     row.append(number(r.value[p]))
                 row.extend(cell(m[p, i, j]) for j in range(len(names)))  # type: ignore[index]
@@ -107,7 +111,7 @@ def _directional_table(console: Console, rows: list[tuple[str, Directional, int]
     if diff:
         table.add_column("abs err", justify="right", no_wrap=True)
     for label, d, p in rows:
-        row = [Text(label)]
+        row: list[Text | str] = [Text(label)]
         if diff:
             row.append(number(d.diff[p]))  # type: ignore[index]
         row.append(number(d.exact[p]))

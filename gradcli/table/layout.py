@@ -96,14 +96,14 @@ def _write_records(console: Console, table: Table) -> None:
             lines.append(Text(""))
         cell = first._cells[r]
         heading = Text(f"{first.header} = ", style=header_style or "")
-        heading.append_text(cell if isinstance(cell, Text) else Text(cell))
+        heading.append_text(cell if isinstance(cell, Text) else Text(str(cell)))
         lines.append(heading)
         for column in rest:
             value = column._cells[r]
             line = Text("  ")
-            line.append(column.header.ljust(label), style=header_style or "")
+            line.append(str(column.header).ljust(label), style=header_style or "")
             line.append("  ")
-            line.append_text(value.copy() if isinstance(value, Text) else Text(value))
+            line.append_text(value.copy() if isinstance(value, Text) else Text(str(value)))
             if column.style:
                 line.stylize(column.style, 2 + label + 2, len(line))
             lines.append(line)
@@ -126,7 +126,8 @@ def _one_line(table: Table) -> bool:
     for column in table.columns:
         cells = [column.header, *column._cells]
         plain = [cell.plain if isinstance(cell, Text) else cell for cell in cells]
-        if not all(type(text) is str for text in plain) or "\n" in "".join(plain):
+        texts = [text for text in plain if type(text) is str]
+        if len(texts) < len(plain) or "\n" in "".join(texts):
             return False
     return True
 
@@ -177,7 +178,7 @@ def _write_rows(console: Console, table: Table, widths: list[int]) -> None:
         console.print(Text("\n").join(lines), no_wrap=True, crop=False, overflow="ignore", soft_wrap=True)
 
 
-def _plain_lines(columns: Sequence[Sequence[Any]], widths: list[int], justify: list[str]) -> str:
+def _plain_lines(columns: Sequence[Sequence[Any]], widths: list[int], justify: Sequence[str]) -> str:
     """Rows given column by column, each cell justified in its width, as lines of text."""
     texts = []
     for cells, width, how in zip(columns, widths, justify):

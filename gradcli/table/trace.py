@@ -41,8 +41,9 @@ def _trace_label(
     stopped = parent.adjoint == 0 and not math.isfinite(slope)  # type: ignore[arg-type]
     if len(terms) == 1:
         line.append(
-            f"   adjoint {number(parent.adjoint)} × {number(slope)} = {number(node.adjoint)}", style="cyan"
-        )  # type: ignore[arg-type]
+            f"   adjoint {number(parent.adjoint)} × {number(slope)} = {number(node.adjoint)}",  # type: ignore[arg-type]
+            style="cyan",
+        )
         if stopped:
             line.append(STOPPED, style="dim")
     else:
@@ -85,6 +86,7 @@ def render_trace(traces: list[Trace], console: Console) -> None:
         tree = Tree(_trace_label(t, t.root, None, None, False), guide_style="dim")
         expanded = {t.root.id}
         used = [0] * len(nodes)  # uses of each node drawn so far (a variable's adjoint is summed once)
+        stack: list[tuple[int, float, int, Tree | None, int]]  # None: below the depth drawn
         stack = [(child, slope, t.root.id, tree, 1) for child, slope in zip(t.root.children, t.root.local)]
         stack.reverse()
         hidden = 0  # lines below MAX_DEPTH_SHOWN: counted, not drawn (Rich draws depth d in O(d))
@@ -101,6 +103,7 @@ def render_trace(traces: list[Trace], console: Console) -> None:
                 label = _trace_label(t, node, nodes[parent], slope, not last_use)
                 if shared:
                     label.append("   (shared: drawn above)", style="dim")
+                assert branch is not None  # depth <= MAX_DEPTH_SHOWN: its parent was drawn
                 sub = branch.add(label)
             if shared:
                 continue

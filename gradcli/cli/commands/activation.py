@@ -129,7 +129,7 @@ def _run(
             raise click.UsageError("--plot and --output draw over --at values, not streamed ones")
         from ...analysis.activation import ActivationResult, expression_text
 
-        values = (param,) if act.param else ()
+        values = (param,) if act.param and param is not None else ()  # --param defaults to a float
         rows = ActivationResult(act, values, None, None)  # type: ignore[arg-type]  # rows only
         run_stream(
             expression_text(act, values), input_path, None, fmt, strict, on_error, jobs, rows,
