@@ -59,7 +59,7 @@ def main() -> int:
                 real, real_code = check_process(sample)
                 processes += 1
                 failures += real
-                if not real and real_code != code:
+                if not real and real_code is not None and real_code != code:
                     failures.append(
                         Failure("exit", f"exit {real_code} in a real process, {code} in-process", sample)
                     )

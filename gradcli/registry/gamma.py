@@ -89,6 +89,7 @@ def digamma(x: Array) -> Array:
         return np.where(pole | np.isnan(x) | (x == -np.inf), np.nan, out)
 
 
+FEW_STEPS = 64  # recurrence steps taken for all points together; beyond, a point's are summed at once
 MAX_STEPS = 100_000  # polygamma(n, x) for n >= 1 is computed for x > -MAX_STEPS + 10 only (NaN below)
 MAX_ORDER = 170  # n! overflows float64 beyond this; higher orders are not computed (NaN, with a reason)
 
@@ -116,8 +117,11 @@ def _hurwitz(n: int, x: Array) -> Array:
     too_far = steps > MAX_STEPS  # far below 0 the recurrence would take |x| steps: not computed
     steps = np.where(too_far, 0.0, steps)
     total = np.zeros_like(x)
-    for k in range(int(steps.max(initial=0.0))):
-        total = total + np.where(k < steps, np.power(x + k, -s), 0.0)
+    near = np.where(steps <= FEW_STEPS, steps, 0.0)
+    for k in range(int(near.max(initial=0.0))):  # a few steps for every point at once
+        total = total + np.where(k < near, np.power(x + k, -s), 0.0)
+    for i in np.flatnonzero(steps > FEW_STEPS).tolist():  # far left: one point's steps at once
+        total.flat[i] = np.sum(np.power(x.flat[i] + np.arange(steps.flat[i]), -s))
     w = x + steps
     tail = np.power(w, 1.0 - s) / (s - 1.0) + 0.5 * np.power(w, -s)
     rising = s  # s (s+1) ... (s+2j-2)

@@ -187,12 +187,15 @@ def _stream(case: Case, code: int, stdout: str, stderr: str) -> list[Failure]:
     return failures
 
 
-def check_process(case: Case, timeout: float = 60.0) -> tuple[list[Failure], int]:
-    """Run ``case`` as a real process (``python -m gradcli``); the failures and the exit status.
+def check_process(case: Case, timeout: float = 60.0) -> tuple[list[Failure], int | None]:
+    """Run ``case`` as a real process (``python -m gradcli``); the failures and the exit status
+    (None, and no failures, for an argument holding a NUL byte, which no process can be given).
 
     The wall time allowed here includes interpreter start-up (about a second on a busy
     machine); peak memory (the child's maximum resident set) must stay under ``MAX_RSS``.
     """
+    if any("\0" in arg for arg in case.args):  # the OS refuses it before gradcli could see it
+        return [], None
     env = dict(os.environ, GRADCLI_DEBUG="", PYTHONIOENCODING="utf-8")
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:  # files a case writes go to a scratch folder

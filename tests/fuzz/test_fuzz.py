@@ -49,7 +49,7 @@ def test_a_sample_in_real_processes_keeps_the_contract_and_exits_as_in_process(s
     assert not _unknown(real), "\n".join(map(str, real))
     inside, inside_code = check_in_process(sample)
     assert not _unknown(inside), "\n".join(map(str, inside))
-    if not real and not inside:
+    if not real and not inside and code is not None:
         assert inside_code == code, sample.shell()
 
 
@@ -70,3 +70,14 @@ def test_the_contract_catches_an_internal_error_and_a_lost_line() -> None:
     assert [f.kind for f in check_result(Case(["grad", "--format", "json"]), 0, "{NaN}\n", "", 0.1)] == [
         "json"
     ]
+
+
+def test_an_argument_no_process_can_be_given_is_checked_in_process_only() -> None:
+    """A NUL byte cannot be passed to a program (the OS refuses it); the real-process check says
+    so with no status instead of crashing the long run, and gradcli in-process refuses it (exit 2)."""
+    from fuzz_cases import Case
+
+    sample = Case(args=["grad", "x\0y", "--at", "1"])
+    assert check_process(sample) == ([], None)
+    found, code = check_in_process(sample)
+    assert found == [] and code == 2

@@ -12,6 +12,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 
+import gradcli
 from gradcli.derive.gradient import grad
 from gradcli.language import precise
 from gradcli.language.parse import parse
@@ -110,6 +111,18 @@ def test_polygamma_0_is_digamma_and_needs_a_whole_order():
     )  # reflection, exact cot
     assert math.isnan(_f("polygamma", 0.5, 1.0)) and math.isnan(_f("polygamma", -1.0, 1.0))
     assert math.isnan(_f("polygamma", 1.0, -2.0))  # a pole
+
+
+@pytest.mark.parametrize(("n", "x"), [(1, -53873.2), (2, -5000.3), (100, -53873.2), (3, -64.5), (3, -65.5)])
+def test_polygamma_far_left_of_0_sums_its_recurrence_whole(n, x):
+    """Below x = -54 the recurrence's steps are summed a point at once (they were a numpy pass
+    each, so polygamma(100, -53873.2) in a Hessian took 11 s); either way the value is mpmath's."""
+    with mp.workdps(40):
+        want = float(mp.polygamma(n, mp.mpf(x)))
+    assert _f("polygamma", float(n), x) == pytest.approx(want, rel=4e-15)
+    xs = np.array([x, 2.5, x - 0.25])
+    both = gradcli.grad(f"polygamma({n}, x)", {"x": xs}, method="backprop").value
+    assert both[0] == _f("polygamma", float(n), x) and both[1] == _f("polygamma", float(n), 2.5)
 
 
 def test_gamma_derivatives_chain_through_polygamma_symbolically_and_in_high_precision():
