@@ -60,7 +60,7 @@ def jacobian(
         expressions = [expressions]
     exprs = [_expression(e) for e in expressions]
     points = points_from(at, union_variables(exprs), vars)
-    return _jacobian(exprs, points, method, eps, vanish, explode, precision=precision)  # type: ignore[arg-type]
+    return _jacobian(exprs, points, method, eps, vanish, explode, precision=precision)
 
 
 def hessian(

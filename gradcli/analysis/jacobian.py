@@ -17,7 +17,7 @@ exactly. Since t - c is exact, g(c) is f(x) bit for bit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -25,6 +25,7 @@ import numpy as np
 from ..derive.gradient import BACKPROP, GradResult, compute
 from ..derive.methods import finite_difference
 from ..derive.precise import DEFAULT_PRECISION, Precision
+from ..derive.steps import per_variable
 from ..errors import OptionError, PointsError
 from ..language.evaluate import columns
 from ..language.nodes import Call, Const, Expression, Node, Var, natural_order
@@ -86,20 +87,24 @@ def jacobian(
     exprs: Sequence[Expression],
     points: np.ndarray,
     method: str,
-    eps: float | None,
+    eps: float | Mapping[str, float] | None,
     vanish: float,
     explode: float,
     *,
     precision: Precision = DEFAULT_PRECISION,
 ) -> JacobianResult:
     """Each expression's gradient at ``points`` (n, k over :func:`union_variables`); ``precision``
-    as for :func:`~gradcli.derive.gradient.compute`."""
+    as for :func:`~gradcli.derive.gradient.compute`. A per-variable ``eps`` (name -> step) names
+    variables of the union; each expression takes the steps of its own."""
     names = union_variables(exprs)
+    if isinstance(eps, Mapping):
+        per_variable(eps, names)  # a name in no expression is refused, listing the union
     points = np.asarray(points, dtype=np.float64).reshape(-1, len(names)) if names else np.zeros((1, 0))
     results = []
     for e in exprs:
         own = points[:, [names.index(v) for v in e.variables]]
-        results.append(compute(e, own, method, eps, vanish, explode, precision=precision))
+        steps = {v: h for v, h in eps.items() if v in e.variables} if isinstance(eps, Mapping) else eps
+        results.append(compute(e, own, method, steps, vanish, explode, precision=precision))
     return JacobianResult(names, points, tuple(results))
 
 

@@ -181,3 +181,16 @@ def test_a_constant_row_has_a_zero_directional_derivative_by_the_method_too() ->
         "exact": 0.0,
         "error": 0.0,
     }
+
+
+def test_a_per_variable_step_applies_to_the_expressions_that_use_the_variable():
+    """--eps z=1e-4 with `grad "x*y" "x+z"`: z is a variable of the run, not of x*y; x+z takes the
+    step, x*y keeps its automatic ones (the run was refused: "z is not a variable")."""
+    import gradcli
+
+    jr = gradcli.jacobian(["x*y", "x+z"], "x=1,y=2,z=3", method="forward", eps={"z": 1e-4})
+    first, second = jr.results
+    assert second.step[0, second.variables.index("z")] == 1e-4
+    assert second.step[0, second.variables.index("x")] != 1e-4 and first.eps is None
+    with pytest.raises(gradcli.OptionError, match="names w"):
+        gradcli.jacobian(["x*y", "x+z"], "x=1,y=2,z=3", eps={"w": 1e-4})
