@@ -178,18 +178,21 @@ def quiet_option() -> Decorator:
     )
 
 
+def _keep_in_meta(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """An option the command itself does not take: kept as ``ctx.meta["gradcli.<name>"]`` for
+    :class:`~gradcli.cli.group.CheckedCommand` (and the stream) to apply."""
+    ctx.meta[f"gradcli.{param.name}"] = value
+
+
 def no_header_option() -> Decorator:
     """``--no-header``: csv/tsv without the header line (:class:`~gradcli.cli.group.CheckedCommand`
     applies it; the columns are still checked)."""
-
-    def keep(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-        ctx.meta["gradcli.no_header"] = value
 
     return click.option(
         "--no-header",
         is_flag=True,
         expose_value=False,
-        callback=keep,
+        callback=_keep_in_meta,
         help="With --format csv or tsv: leave out the header line.",
     )
 
@@ -198,15 +201,12 @@ def digits_option() -> Decorator:
     """``--digits N``: the table's numbers to N significant digits (:class:`~gradcli.cli.group.CheckedCommand`
     applies it; machine formats keep every digit and refuse it)."""
 
-    def keep(ctx: click.Context, _param: click.Parameter, value: int | None) -> None:
-        ctx.meta["gradcli.digits"] = value
-
     return click.option(
         "--digits",
         type=click.IntRange(1, 17),
         metavar="N",
         expose_value=False,
-        callback=keep,
+        callback=_keep_in_meta,
         help="Show the table's numbers to N significant digits (default: every digit, the "
         "shortest text that reads back to the same float).",
     )
@@ -265,14 +265,11 @@ def jobs_option() -> Decorator:
 def errors_option() -> Decorator:
     """``--errors FILE``: every bad streamed line as JSON Lines (kept in ``ctx.meta``)."""
 
-    def keep(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-        ctx.meta["gradcli.errors"] = value
-
     return click.option(
         "--errors",
         metavar="FILE",
         expose_value=False,
-        callback=keep,
+        callback=_keep_in_meta,
         help="Write every bad input line to FILE as JSON Lines (line, text, reason); stderr shows "
         "the first 10 and a count.",
     )

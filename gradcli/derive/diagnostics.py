@@ -142,7 +142,7 @@ def diagnose(
     uncertain = np.zeros(exact.shape, dtype=bool)
     for (v, p), verdict in small.items():
         uncertain[v, p] = verdict.reason == "uncertain"
-    estimates = diff.error_estimate if diff is not None else None  # computed once, read per variable
+    estimates = diff.error_estimate if diff is not None else np.empty((0, n))  # once, read per variable
     for v, name in enumerate(names):
         for p in np.flatnonzero(f_ok & ~exact_ok[v] & ~nondiff[v]).tolist():
             found[p].append(

@@ -14,10 +14,10 @@ from .warning import BEST_FACTOR, INACCURATE_FACTOR, TRUSTED, GradWarning, _json
 
 
 def _step_notes(
-    diff: Differences, v: int, name: str, usable: np.ndarray, estimates: np.ndarray | None = None
+    diff: Differences, v: int, name: str, usable: np.ndarray, estimates: np.ndarray
 ) -> list[tuple[int, GradWarning]]:
     """``step`` where the step used is not the one asked for; ``unconverged`` where the error is unknown.
-    ``estimates``: ``diff.error_estimate``, where the caller has it already."""
+    ``estimates`` is ``diff.error_estimate``, computed once by the caller for every variable."""
     out = []
     g, h = diff.gradient[v], diff.step[v]
     if diff.asked is not None:
@@ -51,7 +51,7 @@ def _step_notes(
                     ),
                 )
             )
-    estimate = (diff.error_estimate if estimates is None else estimates)[v]
+    estimate = estimates[v]
     for p in np.flatnonzero(usable & np.isfinite(g) & ~np.isfinite(estimate)).tolist():
         x = _point_at(diff, v, p)
         if diff.unresolved is not None and diff.unresolved[v, p] and x is not None:
@@ -98,7 +98,7 @@ def _inaccurate(
     name: str,
     exact: np.ndarray,
     usable: np.ndarray,
-    estimates: np.ndarray | None = None,
+    estimates: np.ndarray,
 ) -> list[tuple[int, GradWarning]]:
     g = diff.gradient[v]
     rounding = diff.rounding[v]
@@ -106,7 +106,7 @@ def _inaccurate(
         err = np.abs(g - exact)
         estimate = rounding + np.nan_to_num(diff.truncation[v], nan=0.0)
         suspect = np.where(exact == 0, err > INACCURATE_FACTOR * estimate, err > TRUSTED * np.abs(exact))
-        known = np.isfinite((diff.error_estimate if estimates is None else estimates)[v]) | ~np.isfinite(g)
+        known = np.isfinite(estimates[v]) | ~np.isfinite(g)
         # (unknown: "unconverged" says so)
     out = []
     for p in np.flatnonzero(usable & known & (suspect | ~np.isfinite(g))).tolist():
