@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -230,6 +231,23 @@ def test_empty_input_writes_nothing_in_json() -> None:
     assert (result.exit_code, result.stderr) == (0, "")
 
 
+def _one_and_two_workers(path: Path, tmp_path: Path, **options: Any) -> list[tuple[Any, str, list]]:
+    """``3*(a+b*c)`` (forward, eps 0.01, csv, 4 KiB chunks) over the file ``path`` with 1 and then
+    2 workers, written to a file each: (summary, the output text, the reports) per run."""
+    runs = []
+    for jobs in (1, 2):
+        target = tmp_path / f"out{jobs}.csv"
+        seen: list[tuple[str, str]] = []
+        with open(path, "rb", buffering=0) as source, open(target, "w") as out:
+            summary = pipeline.run(
+                EXPR, source, out, method="forward", eps=0.01, vanish=1e-6, explode=1e6, fmt="csv",
+                jobs=jobs, chunk_bytes=4096, report=lambda kind, text, seen=seen: seen.append((kind, text)),
+                **options,
+            )  # fmt: skip
+        runs.append((summary, target.read_text(), seen))
+    return runs
+
+
 def test_parallel_workers_write_the_same_rows_in_input_order(tmp_path: Path) -> None:
     rng = np.random.default_rng(3)
     path = tmp_path / "in.csv"
@@ -237,14 +255,7 @@ def test_parallel_workers_write_the_same_rows_in_input_order(tmp_path: Path) -> 
     lines[4321] = "1,2"
     path.write_text("\n".join(lines) + "\n")
     outputs = []
-    for jobs in (1, 2):
-        out = open(tmp_path / f"out{jobs}.csv", "w")
-        reports: list[tuple[str, str]] = []
-        with open(path, "rb", buffering=0) as source, out:
-            summary = pipeline.run(
-                EXPR, source, out, method="forward", eps=0.01, vanish=1e-6, explode=1e6, fmt="csv",
-                jobs=jobs, chunk_bytes=4096, report=lambda kind, text, seen=reports: seen.append((kind, text)),
-            )  # fmt: skip
+    for summary, text, reports in _one_and_two_workers(path, tmp_path):
         assert summary.points == 5999 and summary.bad == 1
         assert reports == [
             (
@@ -252,7 +263,7 @@ def test_parallel_workers_write_the_same_rows_in_input_order(tmp_path: Path) -> 
                 "line 4322: 2 values but the expression has 3 variables — values bind in the order a, b, c",
             )
         ]
-        outputs.append((tmp_path / f"out{jobs}.csv").read_text())
+        outputs.append(text)
     assert outputs[0] == outputs[1]
     assert len(outputs[0].splitlines()) == 6000
 
@@ -266,15 +277,9 @@ def test_workers_writing_the_output_themselves_stop_where_one_process_stops(tmp_
     lines[2500] = "oops"
     path.write_text("\n".join(lines) + "\n")
     texts = []
-    for jobs in (1, 2):
-        target = tmp_path / f"out{jobs}.csv"
-        with open(path, "rb", buffering=0) as source, open(target, "w") as out:
-            summary = pipeline.run(
-                EXPR, source, out, method="forward", eps=0.01, vanish=1e-6, explode=1e6, fmt="csv",
-                on_error="stop", jobs=jobs, chunk_bytes=4096,
-            )  # fmt: skip
+    for summary, text, _ in _one_and_two_workers(path, tmp_path, on_error="stop"):
         assert summary.stopped_at == 2501 and summary.points == 2500
-        texts.append(target.read_text())
+        texts.append(text)
     assert texts[0] == texts[1] and len(texts[0].splitlines()) == 2501  # the header and 2,500 rows
 
 
@@ -288,16 +293,9 @@ def test_workers_reading_their_chunks_from_the_file_see_what_the_reader_sees(tmp
     path = tmp_path / "in.csv"
     path.write_bytes(data)
     texts, bad = [], []
-    for jobs in (1, 2):
-        target = tmp_path / f"out{jobs}.csv"
-        seen: list[tuple[str, str]] = []
-        with open(path, "rb", buffering=0) as source, open(target, "w") as out:
-            summary = pipeline.run(
-                EXPR, source, out, method="forward", eps=0.01, vanish=1e-6, explode=1e6, fmt="csv",
-                jobs=jobs, chunk_bytes=4096, report=lambda kind, text, seen=seen: seen.append((kind, text)),
-            )  # fmt: skip
+    for summary, text, seen in _one_and_two_workers(path, tmp_path):
         assert summary.points == 4999 and summary.bad == 1
-        texts.append(target.read_text())
+        texts.append(text)
         bad.append(seen)
     assert texts[0] == texts[1] and texts[0].startswith("a,b,c,f,")
     assert bad[0] == bad[1] and bad[0][0][1].startswith("line 3002: b = ")
