@@ -40,6 +40,7 @@ error estimate (:func:`_why_adaptive`).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 import numpy as np
@@ -79,8 +80,8 @@ def diagnose(
     *,
     bound: np.ndarray | None = None,
     precise: list | None = None,
-) -> list[list[GradWarning]]:
-    """Warnings for each of the n points (a list per point, most serious first).
+) -> list[tuple[GradWarning, ...]]:
+    """Warnings for each of the n points (a tuple per point, most serious first).
 
     ``bound`` is backprop's rounding-error bound (same shape as ``exact``) and ``precise`` the
     per-point high-precision records (:mod:`gradcli.derive.precise`); with them, a gradient
@@ -89,7 +90,7 @@ def diagnose(
     """
     n = len(f)
     names = expr.variables
-    found: list[list[GradWarning]] = [[] for _ in range(n)]
+    found: defaultdict[int, list[GradWarning]] = defaultdict(list)  # only points with warnings
     f_ok = np.isfinite(f)
     for p in np.flatnonzero(~f_ok).tolist():
         found[p].append(GradWarning(None, "nonfinite", f"f is {_num(f[p])}: {_origin(expr, values, p)}"))
@@ -176,7 +177,10 @@ def diagnose(
                 diff, v, name, exact[v], usable & ~refused & ~uncertain[v], estimates
             ):
                 found[p].append(warning)
-    return found
+    out: list[tuple[GradWarning, ...]] = [()] * n  # one shared empty tuple: most points have none
+    for p, warnings in found.items():
+        out[p] = tuple(warnings)
+    return out
 
 
 def _kink_text(name: str, where: str, left: float, right: float, reported: float) -> str:

@@ -267,9 +267,9 @@ def differences(
                 cut = h > hmax
                 h = np.where(cut, hmax, h)
                 drift = np.maximum(np.abs(((x + h) - x) - h), np.abs(((x - h) - x) + h)) / h
-                exact = representable(x, h)
                 rounded = (drift > DRIFT_LIMIT) & np.isfinite(x)
-                h = np.where(rounded, exact, h)
+                if rounded.any():
+                    h = np.where(rounded, representable(x, h), h)
                 asked[j] = np.where(cut | rounded, fixed_steps(wanted, n), np.nan)
                 st = _stencil(expr, full, j, f0, delta, method, h)
                 e = _estimate(st)

@@ -41,7 +41,7 @@ class GradResult(NamedTuple):
     (digits, a note); elsewhere ``precise[p]`` is None. ``error`` is |gradient - exact| and
     ``rel_error`` that over |exact| (0 where both are 0); ``step`` the step each finite
     difference took and ``error_estimate`` the method's own bound on its error (these four are
-    None for ``method="backprop"``); ``warnings[p]`` the warnings at point p. Where f is not
+    None for ``method="backprop"``); ``warnings[p]`` the warnings at point p (a tuple). Where f is not
     finite, every derivative is NaN. ``diff`` is the method's own record
     (:class:`~gradcli.derive.finite_diff.Differences`, arrays variables-first, (k, n)).
     """
@@ -55,7 +55,7 @@ class GradResult(NamedTuple):
     diff: Differences | None
     error: np.ndarray | None  # (n, k)
     rel_error: np.ndarray | None  # (n, k)
-    warnings: list[list[GradWarning]]
+    warnings: list[tuple[GradWarning, ...]]
     exact_bound: np.ndarray | None = None  # (n, k): |exact - true gradient| is at most this; inf/NaN: unknown
     precise: list[Precise | None] | None = None  # per point: how it was re-evaluated (None: float64)
 

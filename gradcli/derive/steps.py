@@ -73,15 +73,28 @@ class Scale(NamedTuple):
     pilots: int  # most pilot differences taken at any point
 
 
+_EXPONENT = np.int64(0x7FF0000000000000)  # a float64's exponent bits
+_TINY = 5e-324  # the spacing of the subnormals (and at 0)
+
+
 def ulp(x: np.ndarray) -> np.ndarray:
-    """The float spacing at |x| (toward larger magnitude), finite even at the largest float64."""
+    """The float spacing at |x| (toward larger magnitude), finite even at the largest float64;
+    inf at inf and NaN at NaN.
+
+    The same as ``np.spacing(|x|)`` wherever that is finite (tested), and in the largest binade
+    the spacing within it (2**971), computed from x's exponent bits: 2**(e - 52) for a normal
+    number 2**e * 1.m, at least the subnormal spacing.
+    """
     with np.errstate(all="ignore"):
-        a = np.abs(np.asarray(x, dtype=np.float64))
-        up = np.spacing(a)
-        top = ~np.isfinite(up)  # the largest binade (or inf, nan): the spacing below instead
-        if top.any():
-            up = np.where(top, a - np.nextafter(a, 0.0), up)
-        return up
+        x = np.asarray(x, dtype=np.float64)
+        a = np.abs(x, out=np.empty_like(x))  # an array even where x is 0-d
+        up = np.empty_like(a)
+        np.bitwise_and(a.view(np.int64), _EXPONENT, out=up.view(np.int64))  # 2**e (inf for inf, NaN)
+        np.multiply(up, 2.0**-52, out=up)
+        np.maximum(up, _TINY, out=up)
+        if np.isnan(a.sum()):  # only a NaN makes the sum of magnitudes NaN
+            up[np.isnan(a)] = np.nan
+        return up[()] if up.ndim == 0 else up  # a scalar for a scalar, as numpy gives
 
 
 def representable(x: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -145,7 +158,7 @@ def scale(expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f
         near = np.zeros(n, dtype=bool)
         resolved = np.ones(n, dtype=bool)
         idx = np.flatnonzero(np.isfinite(f0) & np.isfinite(x))
-        p = representable(x[idx], np.full(idx.size, PILOT))
+        p = representable(x if idx.size == n else x[idx], np.full(idx.size, PILOT))
         taken = 0
         for attempt in range(PILOTS):
             if idx.size == 0:

@@ -54,10 +54,10 @@ def explain(run: ActivationResult) -> ActivationResult:
     if health.above_vanish:
         advice = f"; it is at least {number(health.vanish)} only for {set_text(health.above_vanish)}"
     told = f"{name}'("
-    warnings = []
+    warnings: list[tuple[Any, ...]] = []
     for p, found in enumerate(result.warnings):
         if any(w.kind == "vanishing" and not w.message.startswith(told) for w in found):
-            found = [_in_words(w, name, result, p, health, advice) for w in found]
+            found = tuple(_in_words(w, name, result, p, health, advice) for w in found)
         warnings.append(found)
     return run._replace(result=result._replace(warnings=warnings))
 

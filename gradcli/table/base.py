@@ -145,7 +145,7 @@ def row_table() -> Table:
     return Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
 
 
-def status(warnings: list[GradWarning]) -> Text:
+def status(warnings: Sequence[GradWarning]) -> Text:
     """The status cell: ``ok``, or the kinds of warning, each in its colour (one shared Text per
     combination of kinds: cells are never changed once made)."""
     kinds = tuple(dict.fromkeys(w.kind for w in warnings))

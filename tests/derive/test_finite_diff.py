@@ -420,3 +420,21 @@ def test_auto_step_follows_the_function_scale_not_only_x(method):
     error = abs(float(d.gradient[0, 0]) - exact)
     assert error <= float(d.error_estimate[0, 0])
     assert error < (1e-7 if method in ("forward", "backward") else 1e-8)
+
+
+def test_ulp_is_numpys_spacing_from_the_exponent_bits():
+    """ulp (read from the exponent bits) is np.spacing(|x|) wherever that is finite, the spacing
+    within the largest binade there, inf at inf and NaN at NaN; a scalar for a scalar."""
+    from gradcli.derive.steps import ulp
+
+    rng = np.random.default_rng(20261204)
+    x = rng.integers(0, 2**63, 200_000, dtype=np.int64).view(np.float64)  # every binade, NaNs too
+    edges = [0.0, 5e-324, 2.2250738585072014e-308, 2.0**-1022 * 3, 1.0, 2.0**1023, 1.7976931348623157e308]
+    x = np.concatenate([x, -x, edges, [-e for e in edges], [np.inf, -np.inf, np.nan]])
+    with np.errstate(all="ignore"):
+        a = np.abs(x)
+        want = np.where(np.isfinite(np.spacing(a)), np.spacing(a), a - np.nextafter(a, 0.0))
+    got = ulp(x)
+    assert np.array_equal(got, want, equal_nan=True)
+    assert ulp(2.0**1023) == 2.0**971 and ulp(-0.0) == 5e-324 and np.isnan(ulp(np.nan))
+    assert isinstance(ulp(3.0), np.float64) and ulp(3.0) == np.spacing(3.0)

@@ -242,7 +242,7 @@ def test_complex_step_skips_only_the_points_on_a_kink():
     assert any(
         "--method complex is not defined here: abs(x) is at its kink" in w.message for w in result.warnings[1]
     )
-    assert result.warnings[0] == [] and result.warnings[2] == []
+    assert result.warnings[0] == () and result.warnings[2] == ()
 
 
 def test_complex_step_gives_no_value_where_f_has_no_derivative():
