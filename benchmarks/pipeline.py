@@ -13,6 +13,7 @@ mawk's as float64 bits, field by field.
 
     python benchmarks/pipeline.py                       # 1M and 4M points, 3 runs each
     python benchmarks/pipeline.py --sizes 1000000 --runs 5 --jobs 1
+    python benchmarks/pipeline.py --sizes 1000000 --runs 7 --scaling   # and the speed-up from 1 worker
     python benchmarks/pipeline.py --without-orjson      # the pure-Python number paths
 """
 
@@ -43,6 +44,24 @@ NR == 1 { next }
 }
 """
 NO_ORJSON = "import sys; sys.modules['orjson'] = None; from gradcli.cli import main; main()"
+
+
+def installed_script() -> str:
+    """The ``gradcli`` script installed for this Python (beside its interpreter, as pip puts it),
+    else the first on PATH. The script itself, not a version manager's shim in front of it (a
+    pyenv shim is a shell script that adds about 0.1 s to every run)."""
+    beside = Path(sys.executable).parent / "gradcli"
+    return str(beside) if beside.is_file() else shutil.which("gradcli") or "gradcli"
+
+
+def byte_compile() -> None:
+    """pip byte-compiles an installed package; an editable checkout may have stale or no .pyc
+    files (e.g. under PYTHONDONTWRITEBYTECODE), which would charge every run for compiling."""
+    import compileall
+
+    import gradcli
+
+    compileall.compile_dir(os.path.dirname(gradcli.__file__), quiet=1)
 
 
 def write_input(path: Path, n: int, seed: int = 1) -> None:
@@ -135,14 +154,18 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=0, help="gradcli --jobs (0: one per core)")
     parser.add_argument("--without-orjson", action="store_true", help="hide orjson from gradcli")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help="also run --jobs 1 in each round and report the speed-up from one worker to --jobs",
+    )
     args = parser.parse_args()
 
     mawk = shutil.which("mawk")
     if mawk is None:
         raise SystemExit("mawk is not installed (apt-get install mawk)")
-    gradcli = (
-        [sys.executable, "-c", NO_ORJSON] if args.without_orjson else [shutil.which("gradcli") or "gradcli"]
-    )
+    gradcli = [sys.executable, "-c", NO_ORJSON] if args.without_orjson else [installed_script()]
+    byte_compile()
     work = Path(tempfile.mkdtemp(prefix="gradcli-bench-"))
     (work / "fd.awk").write_text(AWK)
     print(f"python {sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores, work dir {work}")
@@ -156,7 +179,8 @@ def main() -> int:
                 "--format", "csv", "--jobs", str(args.jobs),
             ]  # fmt: skip
             a_cmd = [mawk, "-f", str(work / "fd.awk"), str(data)]
-            g_times, a_times, g_rss, a_rss, g_pss = [], [], [], [], []
+            one_cmd = [*g_cmd[:-1], "1"]
+            g_times, a_times, g_rss, a_rss, g_pss, one_times = [], [], [], [], [], []
             identical = True
             for _ in range(args.runs):
                 wall, rss, _ = timed(a_cmd, work / "awk.out")
@@ -168,6 +192,8 @@ def main() -> int:
                 g_pss.append(pss)
                 same, rows = same_bits(work / "gradcli.out", work / "awk.out")
                 identical = identical and same and rows == n
+                if args.scaling:
+                    one_times.append(timed(one_cmd, work / "gradcli.out")[0])
             g, a = statistics.median(g_times), statistics.median(a_times)
             print(
                 f"{n:>9,} points: gradcli {g:6.2f} s (runs {', '.join(f'{t:.2f}' for t in g_times)}), "
@@ -176,6 +202,13 @@ def main() -> int:
                 f"(all processes, summed PSS: {max(g_pss):.1f} MiB), "
                 f"mawk {max(a_rss):.1f} MiB; same bits: {identical}"
             )
+            if args.scaling:  # each round's ratio, so drift between rounds cancels
+                speedup = statistics.median(one / many for one, many in zip(one_times, g_times))
+                print(
+                    f"{'':>9}  1 worker {statistics.median(one_times):6.2f} s "
+                    f"(runs {', '.join(f'{t:.2f}' for t in one_times)}); "
+                    f"1 -> {args.jobs or os.cpu_count()} workers: {speedup:.2f}x (median of the rounds' ratios)"
+                )
             data.unlink()
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:

@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 PY = sys.executable
 SEED = ["grad", "3*(a+b*c)", "--at", "a=5,b=3,c=2"]
@@ -64,7 +65,8 @@ def main() -> int:
     failed = False
     for name, base_cmd, tool_cmd, goal in CASES:
         if args.entry == "script":
-            exe = shutil.which("gradcli")
+            beside = Path(sys.executable).parent / "gradcli"  # this Python's script, not a shim before it
+            exe = str(beside) if beside.is_file() else shutil.which("gradcli")
             if exe is None:
                 print("the gradcli script is not installed", file=sys.stderr)
                 return 2

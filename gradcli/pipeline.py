@@ -22,6 +22,7 @@ messages go to the ``report`` callback and tables to ``render``.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -134,8 +135,9 @@ def run(
     job: Job | None = None
     skip = 0
     pending: deque[Any] = deque()
-    pool = None
+    pool = order = None
     turn = 0  # the next pooled chunk's place in the output (workers write in this order)
+    taken = 0  # pooled chunks whose results were taken (their text is written, or will be)
     totals = {"points": 0, "bad": 0, "nonfinite": 0, "warnings": 0, "shown": 0}
     jobs = max(1, jobs)
 
@@ -167,8 +169,13 @@ def run(
 
     def drain(keep: int) -> int | None:
         """Write finished chunks, oldest first, until ``keep`` are in flight; the stopping line."""
+        nonlocal taken
         while len(pending) > keep:
-            done = pending.popleft().get()
+            task = pending.popleft()
+            done = task.get()
+            if order is not None and not isinstance(task, _Ready):
+                taken += 1
+                _raise_write_error(order)
             if finish(done):
                 return done.bad[0].line
         return None
@@ -199,7 +206,7 @@ def run(
             full = len(chunk.text) >= chunk_bytes // 2
             if pool is None and jobs > 1 and fmt != "table" and chunk.more and full:
                 out.flush()  # what this process wrote comes first: workers may write after it
-                pool = _pool(jobs, job, _direct_fd(out))
+                pool, order = _pool(jobs, job, _direct_fd(out))
             if pool is not None:
                 if file_fd is not None and at > 0:  # (the first chunk's text may have lost a BOM)
                     task = pool.apply_async(
@@ -218,6 +225,8 @@ def run(
                 break
         if stopped_at is None:
             stopped_at = drain(0)
+        if order is not None:  # the workers' writers finish the chunks taken (a stop's last one too)
+            _wait_written(order, taken)
         if job is None and fmt in ("csv", "tsv"):  # empty input: the columns, for what reads them
             columns = detect(",".join("0" * len(expr.variables)), expr.variables, order).columns
             out.write(sep.join(_header(expr.variables, columns, fmt, health)) + "\n")
@@ -258,16 +267,40 @@ def _direct_fd(out: Any) -> int | None:
     return None if not isinstance(fd, int) or os.isatty(fd) else fd
 
 
-def _pool(jobs: int, job: Job, out_fd: int | None = None) -> Any:
-    """``jobs`` worker processes for ``job``. With ``out_fd``, each writes its chunk's text there
-    itself when its turn comes (chunks in input order; see :func:`_write_in_turn`), which saves
-    handing the text back through this process: about a quarter of a 2-worker run's time."""
+def _pool(jobs: int, job: Job, out_fd: int | None = None) -> tuple[Any, Any]:
+    """``jobs`` worker processes for ``job``, and the order their writes share (None without
+    ``out_fd``). With ``out_fd``, each worker writes its chunks' text there itself when their turn
+    comes (chunks in input order; see :func:`_write_in_turn`), which saves handing the text back
+    through this process: about a quarter of a 2-worker run's time."""
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    order = (context.Condition(), context.Value("q", 0, lock=False), context.Value("b", 0, lock=False))
-    return context.Pool(jobs, initializer=_worker_init, initargs=(job, out_fd, order))
+    order = None
+    if out_fd is not None:  # the condition, the next turn, halted, the errno of a failed write
+        order = (
+            context.Condition(),
+            context.Value("q", 0, lock=False),
+            context.Value("b", 0, lock=False),
+            context.Value("i", 0, lock=False),
+        )
+    return context.Pool(jobs, initializer=_worker_init, initargs=(job, out_fd, order)), order
+
+
+def _wait_written(order: Any, turns: int) -> None:
+    """Wait until the first ``turns`` pooled chunks are written (or skipped after a stop or a
+    failed write); raise the failed write's error, as the write itself would have."""
+    cond, next_turn = order[0], order[1]
+    with cond:
+        cond.wait_for(lambda: next_turn.value >= turns)
+    _raise_write_error(order)
+
+
+def _raise_write_error(order: Any) -> None:
+    """Raise the error of a worker's failed write (a closed pipe: BrokenPipeError), if one failed."""
+    failed = order[3].value
+    if failed:
+        raise OSError(failed, os.strerror(failed))
 
 
 # --- per chunk: in this process or in a worker ------------------------------------------------
@@ -286,14 +319,21 @@ def _worker_init(job: Job, out_fd: int | None = None, order: Any = None) -> None
     """A worker ignores Ctrl-C (the parent handles it and ends the pool) and parses once.
 
     Its stdout goes to the null device (nothing it prints reaches the output); with ``out_fd`` it
-    keeps its own handle on the output, where it writes each chunk's text in its turn.
+    keeps its own handle on the output, where a thread of its own writes each chunk's text in
+    its turn (:func:`_writer`), so the worker goes on to its next chunk meanwhile.
     """
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if out_fd is not None:
+        import queue
+        import threading
+
         _STATE["out"] = os.dup(out_fd)
         _STATE["order"] = order
+        writes: queue.Queue[tuple[bytes, int, bool]] = queue.Queue(maxsize=1)
+        _STATE["writes"] = writes  # one chunk waits; the next one blocks
+        threading.Thread(target=_writer, args=(writes,), daemon=True).start()
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
@@ -303,21 +343,28 @@ def _worker_init(job: Job, out_fd: int | None = None, order: Any = None) -> None
     _set_job(job)
 
 
-def _write_in_turn(text: str, turn: int, stopped: bool) -> None:
-    """Write ``text`` to the output when the chunks before ``turn`` are written, then pass the
-    turn on. After a chunk that stopped the run (``--on-error stop``), or a failed write, later
-    chunks write nothing. The turn is passed on whatever happens, so no worker waits forever."""
-    cond, next_turn, halted = _STATE["order"]
+def _writer(writes: Any) -> None:
+    """A worker's writer thread: each chunk's bytes from ``writes``, written in its turn."""
+    while True:
+        _write_in_turn(*writes.get())
+
+
+def _write_in_turn(data: bytes, turn: int, stopped: bool) -> None:
+    """Write ``data`` to the output when the chunks before ``turn`` are written, then pass the
+    turn on. After a chunk that stopped the run (``--on-error stop``), or a failed write (its
+    errno is kept for the main process to raise), later chunks write nothing. The turn is
+    passed on whatever happens, so no worker waits forever."""
+    cond, next_turn, halted, failed = _STATE["order"]
     with cond:
         cond.wait_for(lambda: next_turn.value == turn)
         try:
             if not halted.value:
-                data = memoryview(text.encode("utf-8"))
-                while data:
-                    data = data[os.write(_STATE["out"], data) :]
-        except BaseException:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(_STATE["out"], view) :]
+        except BaseException as exc:  # kept for the main process, and this thread goes on
             halted.value = 1
-            raise
+            failed.value = getattr(exc, "errno", None) or errno.EIO
         finally:
             if stopped:
                 halted.value = 1
@@ -351,7 +398,7 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
     """Parse, compute and format one chunk of lines (numbered from ``first``) for the current job.
 
     In a worker that writes the output itself, ``turn`` is the chunk's place in it: the text is
-    written there (:func:`_write_in_turn`) and the result carries none."""
+    handed to the worker's writer thread (:func:`_writer`) and the result carries none."""
     job: Job = _STATE["job"]
     expr = _STATE["expr"]
     sep = SEPARATORS[job.fmt]
@@ -365,7 +412,7 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
     n = len(lines)
     if not n:
         if turn is not None and "out" in _STATE:
-            _write_in_turn("", turn, stopped)  # nothing to write, but the turn passes on
+            _STATE["writes"].put((b"", turn, stopped))  # nothing to write, but the turn passes on
         return ChunkOut("", None, [], bad, [], 0, 0, 0, stopped)
     result = compute(
         expr, points, job.method, job.eps, job.vanish, job.explode, whole=False, precision=job.precision
@@ -399,8 +446,8 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
                 break
         warnings = warnings[:WARNING_LIMIT]
     nonfinite = int(n - np.count_nonzero(result.finite))
-    if turn is not None and "out" in _STATE:
-        _write_in_turn(text_out, turn, stopped)
+    if turn is not None and "out" in _STATE:  # this worker's writer writes it in its turn
+        _STATE["writes"].put((text_out.encode("utf-8"), turn, stopped))
         text_out = ""
     table = result if job.fmt == "table" else None
     lines_out = lines if table is not None else []  # only tables need them (and they stay in-process)

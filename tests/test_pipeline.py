@@ -406,6 +406,36 @@ def test_a_pause_inside_a_line_still_writes_the_lines_before_it(monkeypatch: pyt
 
 
 @needs_gradcli
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+def test_a_run_keeps_one_thread_unless_the_user_asks_blas_for_more() -> None:
+    """numpy's OpenBLAS would start a spinning thread per core: gradcli asks it for one (its
+    linear algebra is a few small matrices), unless OPENBLAS_NUM_THREADS says otherwise."""
+
+    def threads(env: dict[str, str]) -> int:
+        with subprocess.Popen(
+            [GRADCLI, "grad", "x*y", "--at", "-", "--format", "csv"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        ) as proc:
+            assert proc.stdin is not None and proc.stdout is not None
+            try:
+                proc.stdin.write(b"1,2\n")
+                proc.stdin.flush()
+                proc.stdout.readline()
+                proc.stdout.readline()  # numpy is imported, a point computed, and it waits for more
+                return len(os.listdir(f"/proc/{proc.pid}/task"))
+            finally:
+                proc.kill()
+
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    assert threads(env) == 1
+    if (os.cpu_count() or 1) > 1:  # the user's own setting is kept: OpenBLAS starts its threads
+        assert threads({**env, "OPENBLAS_NUM_THREADS": "2"}) == 2
+
+
+@needs_gradcli
 def test_complex_step_in_a_stream_does_not_depend_on_how_the_input_arrives() -> None:
     # a chunk whose only point is on relu's kink is not the whole run: its row is kept, with an
     # empty field and a warning, and the later rows still come (they were lost with exit 2)

@@ -17,6 +17,13 @@ import gc
 # collection at the end of start-up instead (see GradcliGroup.main).
 gc.disable()
 
+import os  # noqa: E402
+
+# gradcli's linear algebra is a few k x k matrices, so one BLAS thread. OpenBLAS (numpy's) starts a
+# thread per core when numpy is imported, and each spins for about 0.1 s: CPU time that start-up
+# and a stream's --jobs workers need. A user's own setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import click  # noqa: E402
 
 from .. import __version__  # noqa: E402
