@@ -186,7 +186,7 @@ def run(
             at, offset = offset, offset + chunk.nbytes
             if progress is not None:
                 progress(chunk.nbytes)
-            if not chunk.text:  # a pause inside a line: write what is done
+            if not chunk.nbytes:  # a pause inside a line: write what is done
                 stopped_at = drain(0)
                 if stopped_at is not None:
                     break
@@ -203,7 +203,7 @@ def run(
                     skip = index + 1
                 if fmt in ("csv", "tsv"):  # the one header check: no column may appear twice
                     out.write(sep.join(_header(expr.variables, layout.columns, fmt, health)) + "\n")
-            full = len(chunk.text) >= chunk_bytes // 2
+            full = chunk.nbytes >= chunk_bytes // 2
             if pool is None and jobs > 1 and fmt != "table" and chunk.more and full:
                 out.flush()  # what this process wrote comes first: workers may write after it
                 pool, order = _pool(jobs, job, _direct_fd(out))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..errors import GradcliError
 
@@ -18,13 +18,25 @@ CHUNK_BYTES = 1 << 20  # a full chunk: ~1 MiB of text (about 20,000 lines of thr
 READ_BYTES = 1 << 16  # one read from the source
 
 
-class Chunk(NamedTuple):
-    """Whole lines of text starting at line ``first`` (1-based); ``more``: more input is ready now."""
+class Chunk:
+    """Whole lines starting at line ``first`` (1-based): ``data``, their ``nbytes`` bytes as read,
+    and ``text``, decoded on first use (a reader that hands a worker only the chunk's place in a
+    file never decodes it); ``more``: more input is ready now."""
 
-    text: str
-    first: int
-    more: bool
-    nbytes: int
+    __slots__ = ("_text", "data", "first", "lead", "more", "nbytes")
+
+    def __init__(self, data: bytes, first: int, more: bool, lead: bool = False) -> None:
+        self.data, self.first, self.more, self.nbytes = data, first, more, len(data)
+        self.lead = lead  # the stream's first chunk: a byte order mark there is not data
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The lines as text: undecodable bytes replaced, a leading byte order mark dropped."""
+        if self._text is None:
+            text = self.data.decode("utf-8", errors="replace")
+            self._text = text.removeprefix("\ufeff") if self.lead else text  # Excel's "CSV UTF-8"
+        return self._text
 
 
 def read_chunks(source: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
@@ -53,20 +65,18 @@ def read_chunks(source: Any, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
             pending += data
         cut = len(pending) if eof else pending.rfind(b"\n", searched) + 1
         if cut:
-            piece = bytes(pending[:cut])
+            with memoryview(pending) as view:
+                piece = bytes(view[:cut])  # one copy (a bytearray slice would be a second)
             del pending[:cut]
             if line == 1 and piece[:2] in (b"\xff\xfe", b"\xfe\xff"):
                 raise GradcliError(
                     "the input is UTF-16 text (it starts with a UTF-16 byte order mark), not UTF-8",
                     hint="convert it first: iconv -f UTF-16 -t UTF-8 FILE, or save it as CSV UTF-8",
                 )
-            text = piece.decode("utf-8", errors="replace")
-            if line == 1:
-                text = text.removeprefix("\ufeff")  # a byte order mark (Excel's "CSV UTF-8") is not data
-            yield Chunk(text, line, not eof and ready(), len(piece))
+            yield Chunk(piece, line, not eof and ready(), lead=line == 1)
             line += _newlines(piece)
         elif not eof and not ready():
-            yield Chunk("", line, False, 0)  # only part of a line so far: a pause, all the same
+            yield Chunk(b"", line, False)  # only part of a line so far: a pause, all the same
         if eof:
             return
 
