@@ -176,10 +176,9 @@ def _floats(joined: str, sep: str, count: int) -> np.ndarray | None:
     fast = _orjson()
     if fast is not None:
         try:
-            values = np.array(fast.loads(b"[" + data + b"]"), dtype=np.float64)
+            parsed = fast.loads(b"[" + data + b"]")
+            values = np.fromiter(parsed, dtype=np.float64, count=count) if len(parsed) == count else None
         except (ValueError, TypeError, OverflowError):
-            values = None
-        if values is not None and values.shape != (count,):
             values = None
     if values is None:
         fields = text.split(",")
