@@ -332,7 +332,7 @@ def _worker_init(job: Job, out_fd: int | None = None, order: Any = None) -> None
         _STATE["out"] = os.dup(out_fd)
         _STATE["order"] = order
         writes: queue.Queue[tuple[bytes, int, bool]] = queue.Queue(maxsize=1)
-        _STATE["writes"] = writes  # one chunk waits; the next one blocks
+        _STATE["writes"] = writes  # handed over one at a time (see _hand_over)
         threading.Thread(target=_writer, args=(writes,), daemon=True).start()
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -346,7 +346,17 @@ def _worker_init(job: Job, out_fd: int | None = None, order: Any = None) -> None
 def _writer(writes: Any) -> None:
     """A worker's writer thread: each chunk's bytes from ``writes``, written in its turn."""
     while True:
-        _write_in_turn(*writes.get())
+        item = writes.get()
+        writes.task_done()  # taken: the worker may go on (see _hand_over)
+        _write_in_turn(*item)
+
+
+def _hand_over(data: bytes, turn: int, stopped: bool) -> None:
+    """Give a chunk's bytes to this worker's writer thread once it has taken the one before, so a
+    worker holds at most two chunks' text (one writing or waiting its turn, one being made)."""
+    writes = _STATE["writes"]
+    writes.put((data, turn, stopped))
+    writes.join()
 
 
 def _write_in_turn(data: bytes, turn: int, stopped: bool) -> None:
@@ -412,7 +422,7 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
     n = len(lines)
     if not n:
         if turn is not None and "out" in _STATE:
-            _STATE["writes"].put((b"", turn, stopped))  # nothing to write, but the turn passes on
+            _hand_over(b"", turn, stopped)  # nothing to write, but the turn passes on
         return ChunkOut("", None, [], bad, [], 0, 0, 0, stopped)
     result = compute(
         expr, points, job.method, job.eps, job.vanish, job.explode, whole=False, precision=job.precision
@@ -447,7 +457,7 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
         warnings = warnings[:WARNING_LIMIT]
     nonfinite = int(n - np.count_nonzero(result.finite))
     if turn is not None and "out" in _STATE:  # this worker's writer writes it in its turn
-        _STATE["writes"].put((text_out.encode("utf-8"), turn, stopped))
+        _hand_over(text_out.encode("utf-8"), turn, stopped)
         text_out = ""
     table = result if job.fmt == "table" else None
     lines_out = lines if table is not None else []  # only tables need them (and they stay in-process)
