@@ -427,6 +427,10 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
     result = compute(
         expr, points, job.method, job.eps, job.vanish, job.explode, whole=False, precision=job.precision
     )
+    if job.health:  # an activation's warnings in its own words, as for --at values
+        from .output.activation import stream_words
+
+        result = stream_words(result, job.expression.split("(", 1)[0], job.vanish)
     if job.fmt == "json":
         text_out = json_lines(result, lines)
         layout = job.layout

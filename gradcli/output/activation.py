@@ -57,13 +57,25 @@ def explain(run: ActivationResult) -> ActivationResult:
     warnings: list[tuple[Any, ...]] = []
     for p, found in enumerate(result.warnings):
         if any(w.kind == "vanishing" and not w.message.startswith(told) for w in found):
-            found = tuple(_in_words(w, name, result, p, health, advice) for w in found)
+            found = tuple(_in_words(w, name, result, p, health.vanish, advice) for w in found)
         warnings.append(found)
     return run._replace(result=result._replace(warnings=warnings))
 
 
+def stream_words(result: GradResult, name: str, vanish: float) -> GradResult:
+    """A streamed activation's chunk with each vanishing warning told as :func:`explain` tells
+    it for ``--at`` values, without the healthy range (a stream does not search for it)."""
+    if not any(w.kind == "vanishing" for found in result.warnings for w in found):
+        return result
+    warnings = [
+        tuple(_in_words(w, name, result, p, vanish, "") for w in found) if found else found
+        for p, found in enumerate(result.warnings)
+    ]
+    return result._replace(warnings=warnings)
+
+
 def _in_words(
-    w: GradWarning, name: str, result: GradResult, p: int, health: Health, advice: str
+    w: GradWarning, name: str, result: GradResult, p: int, vanish: float, advice: str
 ) -> GradWarning:
     if w.kind != "vanishing":
         return w
@@ -85,7 +97,7 @@ def _in_words(
         text = f"{w.message}{advice}"
     else:
         text = (
-            f"{where} = {number(g)} is below the --vanish threshold {number(health.vanish)}: {name} is "
+            f"{where} = {number(g)} is below the --vanish threshold {number(vanish)}: {name} is "
             f"saturated here (f = {number(result.value[p])} barely changes with x), so a gradient "
             f"step barely moves x, and multiplied through further layers the gradient vanishes{advice}"
         )

@@ -346,6 +346,25 @@ def test_a_stream_says_each_verdict_the_batch_says(name, options, fmt, tmp_path)
     assert {"healthy", "vanishing"} <= set(said[0]) or {"healthy", "exploding"} <= set(said[0])
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_streamed_activation_words_its_warnings_as_the_batch_does(fmt):
+    """A vanishing warning reads the same streamed as for --at values (sigmoid'(20.0) = ...),
+    less the healthy range, which only the batch searches for."""
+    from conftest import gradcli
+
+    batch = gradcli("sigmoid", "--at", "20", "--format", fmt)
+    streamed = gradcli("sigmoid", "--at", "-", "--format", fmt, input="20\n")
+    if fmt == "json":
+        told = [[w["message"] for w in next(iter(lines(r)))["warnings"]] for r in (batch, streamed)]
+    else:
+        told = [[line.split(": vanishing: ", 1)[1] for line in r.stderr.splitlines() if ": vanishing: " in line]
+                for r in (batch, streamed)]  # fmt: skip
+    (said,), (streamed_said,) = told
+    assert streamed_said.startswith("sigmoid'(20.0) = 2.06")
+    assert said == streamed_said + said[len(streamed_said) :]  # the batch adds the healthy range
+    assert said[len(streamed_said) :].startswith("; it is at least 1e-06 only for -13.8")
+
+
 def test_parallel_workers_write_the_same_verdicts(tmp_path, monkeypatch):
     from gradcli import pipeline
     from gradcli.analysis.activation import verdicts
