@@ -7,6 +7,8 @@ Most tests use Click's CliRunner; the ones about pipes, signals and memory run t
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import select
@@ -281,6 +283,25 @@ def test_workers_writing_the_output_themselves_stop_where_one_process_stops(tmp_
         assert summary.stopped_at == 2501 and summary.points == 2500
         texts.append(text)
     assert texts[0] == texts[1] and len(texts[0].splitlines()) == 2501  # the header and 2,500 rows
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_workers_failed_write_is_raised_by_the_main_process(tmp_path: Path) -> None:
+    """A worker's writer thread that cannot write (a full disk) stops every later write, and the
+    main process raises the error the write met, as one process would."""
+    rng = np.random.default_rng(6)
+    path = tmp_path / "in.csv"
+    path.write_text("".join(f"{a!r},{b!r},{c!r}\n" for a, b, c in rng.uniform(-9, 9, (6000, 3)).tolist()))
+    for jobs in (1, 2):
+        full = open("/dev/full", "w")  # closed below, where closing fails too
+        with open(path, "rb", buffering=0) as source, pytest.raises(OSError) as failed:
+            pipeline.run(
+                EXPR, source, full, method="forward", eps=0.01, vanish=1e-6, explode=1e6, fmt="csv",
+                jobs=jobs, chunk_bytes=4096,
+            )  # fmt: skip
+        with contextlib.suppress(OSError):  # what is still buffered cannot be written either
+            full.close()
+        assert failed.value.errno == errno.ENOSPC
 
 
 def test_workers_reading_their_chunks_from_the_file_see_what_the_reader_sees(tmp_path: Path) -> None:
