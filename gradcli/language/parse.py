@@ -304,3 +304,6 @@ class _Builder:
             # The index is fixed once every name is known (see build); 0 stands in until then.
             self.var_slots[name] = self.push(Var(name, 0, self.column(node)), 0)
         return self.var_slots[name]
+
+
+__all__ = ["Expression", "parse"]  # Expression: what parse returns (gradcli.Expression is taken from here)
