@@ -40,8 +40,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..derive.backprop import backprop, kinks, one_sided
-from ..derive.finite_diff import EPS_MACHINE
 from ..derive.methods import METHODS, finite_difference
+from ..derive.rounding import EPS_MACHINE
 from ..errors import OptionError
 from ..language.evaluate import columns, forward
 from ..language.nodes import Expression

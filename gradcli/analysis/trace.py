@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..derive.backprop import backprop, slopes
-from ..derive.diagnostics import DEFAULT_VANISH
+from ..derive.warning import DEFAULT_VANISH
 from ..language.evaluate import columns, forward
 from ..language.nodes import Call, Const, Expression, Var
 
