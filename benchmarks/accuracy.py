@@ -38,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gradcli.derive.gradient import compute
 from gradcli.errors import OptionError
 from gradcli.language.evaluate import value
-from gradcli.language.parse import Call, Const, Expression, parse
+from gradcli.language.nodes import Call, Const, Expression
+from gradcli.language.parse import parse
 from gradcli.registry import SELU_ALPHA, SELU_SCALE
 
 DIGITS = 60

@@ -27,9 +27,9 @@ from .analysis.sweep import steps as _steps
 from .analysis.sweep import sweep as _sweep
 from .analysis.trace import Trace
 from .analysis.trace import trace as _trace
-from .derive.diagnostics import DEFAULT_EXPLODE, DEFAULT_VANISH
 from .derive.gradient import DEFAULT_METHOD, GradResult, grad
 from .derive.precise import DEFAULT_PRECISION, Precision
+from .derive.warning import DEFAULT_EXPLODE, DEFAULT_VANISH
 from .errors import OptionError
 from .language.nodes import Expression
 from .language.parse import parse

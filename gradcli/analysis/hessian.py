@@ -40,8 +40,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..derive.backprop import backprop, kinks, one_sided
-from ..derive.finite_diff import EPS_MACHINE
 from ..derive.methods import METHODS, finite_difference
+from ..derive.rounding import EPS_MACHINE
 from ..errors import OptionError
 from ..language.evaluate import columns, forward
 from ..language.nodes import Expression
@@ -126,13 +126,13 @@ def hessian(
                 for _, mask in row_kinks:
                     for p in np.flatnonzero(mask & ~smooth).tolist():
                         kinked[p] = kinked[p] or f"df/d{names[i]} is not differentiable here"
-            if fd is not None:
+            if fd is not None and estimate is not None and steps is not None:  # all three, or none
                 d0 = np.broadcast_to(np.asarray(row_values[-1], dtype=np.float64), (n,))
                 diff = finite_difference(row, cols, d0, method, eps)
                 fd[:, i, :] = diff.gradient.T
-                estimate[:, i, :] = diff.error_estimate.T  # type: ignore[index]
+                estimate[:, i, :] = diff.error_estimate.T
                 # each row has its own auto steps (its own length scale): keep them all
-                steps[:, i, :] = diff.step.T  # type: ignore[index]
+                steps[:, i, :] = diff.step.T
         undefined = ~np.isfinite(f)
         exact[undefined] = np.nan
         grad[:, undefined] = np.nan

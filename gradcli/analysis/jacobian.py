@@ -44,13 +44,11 @@ class JacobianResult(NamedTuple):
     def method(self) -> str:
         return self.results[0].method
 
-    def _matrix(self, pick: str) -> np.ndarray | None:
+    def _matrix(self, tables: Sequence[np.ndarray]) -> np.ndarray:
+        """(n, m, k): each result's (n, k) table, its columns moved to its variables' places."""
         n, k = self.points.shape
         out = np.zeros((n, len(self.results), k))
-        for i, r in enumerate(self.results):
-            table = getattr(r, pick)
-            if table is None:
-                return None
+        for i, (r, table) in enumerate(zip(self.results, tables)):
             for v, name in enumerate(r.variables):
                 out[:, i, self.variables.index(name)] = table[:, v]
         return out
@@ -58,16 +56,17 @@ class JacobianResult(NamedTuple):
     @property
     def jacobian(self) -> np.ndarray:
         """(n, m, k): d f_i / d x_j by the chosen method."""
-        return self._matrix("gradient")  # type: ignore[return-value]
+        return self._matrix([r.gradient for r in self.results])
 
     @property
     def exact(self) -> np.ndarray:
         """(n, m, k): by backprop."""
-        return self._matrix("exact")  # type: ignore[return-value]
+        return self._matrix([r.exact for r in self.results])
 
     @property
     def error(self) -> np.ndarray | None:
-        return self._matrix("error")
+        errors = [r.error for r in self.results if r.error is not None]
+        return self._matrix(errors) if len(errors) == len(self.results) else None
 
     @property
     def value(self) -> np.ndarray:

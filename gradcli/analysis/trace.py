@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..derive.backprop import backprop, slopes
-from ..derive.diagnostics import DEFAULT_VANISH
+from ..derive.warning import DEFAULT_VANISH
 from ..language.evaluate import columns, forward
 from ..language.nodes import Call, Const, Expression, Var
 
@@ -112,7 +112,8 @@ def trace(expr: Expression, points: np.ndarray, vanish: float = DEFAULT_VANISH) 
             if type(node) is Call and adjoints[i] is not None and _at(adjoints[i], p, n) != 0:
                 for j, slope in zip(node.args, local[i]):
                     s = abs(_at(slope, p, n))
-                    if depends[j] and s < vanish and (shrink[j] is None or s < shrink[j]):  # type: ignore[operator]
+                    least = shrink[j]
+                    if depends[j] and s < vanish and (least is None or s < least):
                         shrink[j] = s
         kinks = _kinks(nodes, values, p, n)
         for i, node in enumerate(nodes):

@@ -18,11 +18,12 @@ from ..language.nodes import Expression
 from ..language.parse import parse
 from ..points.spec import At, points_from
 from .bound import bounded_backprop
-from .diagnostics import DEFAULT_EXPLODE, DEFAULT_VANISH, GradWarning, diagnose
+from .diagnostics import diagnose
 from .finite_diff import Differences
 from .methods import METHODS, finite_difference
 from .precise import DEFAULT_PRECISION, Precise, Precision, check_precision, refine
 from .steps import Eps, per_variable
+from .warning import DEFAULT_EXPLODE, DEFAULT_VANISH, GradWarning
 
 BACKPROP = "backprop"
 ALL_METHODS = (*METHODS, BACKPROP)

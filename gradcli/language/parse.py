@@ -71,6 +71,8 @@ _UNARY = {ast.USub: "neg", ast.UAdd: "pos"}
 
 _DOUBLE_UNDERSCORE = "__"
 
+_Located = ast.expr | ast.keyword  # the nodes a message can point at: they carry columns
+
 
 def parse(text: str) -> Expression:
     """Parse ``text`` into an :class:`Expression`, or raise :class:`ExpressionError`.
@@ -137,28 +139,28 @@ class _Builder:
         self.chain_of_next: int | None = None
         self.var_slots: dict[str, int] = {}  # variable name -> node index (one node per name)
 
-    def fail(self, message: str, node: ast.AST, hint: str | None = None) -> ExpressionError:
+    def fail(self, message: str, node: _Located, hint: str | None = None) -> ExpressionError:
         if getattr(node, "col_offset", None) is None:
             return ExpressionError(message, self.text, hint=hint)
         start, end = self.span(node)
         return ExpressionError(message, self.text, start + 1, end - start, hint)
 
-    def span(self, node: ast.AST) -> tuple[int, int]:
+    def span(self, node: _Located) -> tuple[int, int]:
         """Where ``node`` stands in the user's text: [start, end)."""
-        start = self.where[node.col_offset]  # type: ignore[attr-defined]
-        end = node.end_col_offset or node.col_offset + 1  # type: ignore[attr-defined]
+        start = self.where[node.col_offset]
+        end = node.end_col_offset or node.col_offset + 1
         return start, self.where[end - 1] + 1
 
-    def segment(self, node: ast.AST) -> str:
+    def segment(self, node: _Located) -> str:
         start, end = self.span(node)
         return self.text[start:end]
 
-    def column(self, node: ast.AST) -> int:
-        return self.where[node.col_offset] + 1  # type: ignore[attr-defined]
+    def column(self, node: _Located) -> int:
+        return self.where[node.col_offset] + 1
 
-    def build(self, root: ast.AST) -> Expression:
+    def build(self, root: ast.expr) -> Expression:
         done: dict[int, int] = {}  # id(ast node) -> node index
-        stack: list[tuple[ast.AST, bool]] = [(root, False)]
+        stack: list[tuple[ast.expr, bool]] = [(root, False)]
         while stack:
             node, expanded = stack.pop()
             if not expanded:
@@ -176,26 +178,26 @@ class _Builder:
         nodes = tuple(Var(n.name, order[n.name], n.column) if isinstance(n, Var) else n for n in self.nodes)
         return Expression(self.text, nodes, tuple(names))
 
-    def children(self, node: ast.AST) -> list[ast.AST]:
+    def children(self, node: ast.expr) -> list[ast.expr]:
         """The sub-expressions of an admitted node; refuses any node that is not admitted."""
-        kind = type(node)
-        if kind is ast.BinOp:
-            if type(node.op) not in _BINARY:  # type: ignore[attr-defined]
-                raise self.operator_error(node, node.op)  # type: ignore[attr-defined]
-            return [node.left, node.right]  # type: ignore[attr-defined]
-        if kind is ast.UnaryOp:
-            if type(node.op) not in _UNARY:  # type: ignore[attr-defined]
-                raise self.operator_error(node, node.op)  # type: ignore[attr-defined]
-            return [node.operand]  # type: ignore[attr-defined]
-        if kind is ast.Call:
-            self.check_call(node)  # type: ignore[arg-type]
-            return list(node.args)  # type: ignore[attr-defined]
-        if kind in (ast.Constant, ast.Name):
+        if isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINARY:
+                raise self.operator_error(node, node.op)
+            return [node.left, node.right]
+        if isinstance(node, ast.UnaryOp):
+            if type(node.op) not in _UNARY:
+                raise self.operator_error(node, node.op)
+            return [node.operand]
+        if isinstance(node, ast.Call):
+            self.check_call(node)
+            return list(node.args)
+        if isinstance(node, (ast.Constant, ast.Name)):
             return []
+        kind = type(node)
         what, hint = _REFUSED.get(kind, (f"{kind.__name__} is not allowed", None))
         raise self.fail(what, node, hint)
 
-    def operator_error(self, node: ast.AST, op: ast.AST) -> ExpressionError:
+    def operator_error(self, node: ast.expr, op: ast.AST) -> ExpressionError:
         what, hint = _OPERATOR_NAMES.get(type(op), (f"{type(op).__name__} is not supported", None))
         return self.fail(what, node, hint)
 
@@ -225,20 +227,23 @@ class _Builder:
                 hint=f"usage: {usage(op, name)}",
             )
 
-    def add(self, node: ast.AST, args: list[int]) -> int:
-        kind = type(node)
-        if kind is ast.Constant:
-            return self.push(Const(self.literal(node), self.segment(node), self.column(node)), 0)  # type: ignore[arg-type]
-        if kind is ast.Name:
-            return self.name(node)  # type: ignore[arg-type]
-        if kind is ast.BinOp:
-            op = OPERATORS[_BINARY[type(node.op)]]  # type: ignore[attr-defined]
-        elif kind is ast.UnaryOp:
-            op = OPERATORS[_UNARY[type(node.op)]]  # type: ignore[attr-defined]
-        else:
-            op = FUNCTIONS[node.func.id]  # type: ignore[attr-defined]
+    def add(self, node: ast.expr, args: list[int]) -> int:
+        """Appends an admitted node (see ``children``), its arguments' indices ``args``."""
+        if isinstance(node, ast.Constant):
+            return self.push(Const(self.literal(node), self.segment(node), self.column(node)), 0)
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        chain = None
+        if isinstance(node, ast.BinOp):
+            op = OPERATORS[_BINARY[type(node.op)]]
+            chain = _CHAINS.get(type(node.op))
+        elif isinstance(node, ast.UnaryOp):
+            op = OPERATORS[_UNARY[type(node.op)]]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):  # as check_call made sure
+            op = FUNCTIONS[node.func.id]
+        else:  # children() refused it already
+            raise TypeError(f"not an admitted node: {type(node).__name__}")
         depth = 1 + max(self.depth[i] for i in args)
-        chain = _CHAINS.get(type(node.op)) if kind is ast.BinOp else None  # type: ignore[attr-defined]
         if chain is not None and self.chain[args[0]] == chain:  # a+b+c: one level, however long
             depth = max(self.depth[args[0]], 1 + self.depth[args[1]])
         if depth > MAX_DEPTH:
@@ -304,3 +309,6 @@ class _Builder:
             # The index is fixed once every name is known (see build); 0 stands in until then.
             self.var_slots[name] = self.push(Var(name, 0, self.column(node)), 0)
         return self.var_slots[name]
+
+
+__all__ = ["Expression", "parse"]  # Expression: what parse returns (gradcli.Expression is taken from here)
