@@ -135,7 +135,7 @@ def run(
     job: Job | None = None
     skip = 0
     pending: deque[Any] = deque()
-    pool = order = None
+    pool = shared = None  # the pool, and the write order its workers share
     turn = 0  # the next pooled chunk's place in the output (workers write in this order)
     taken = 0  # pooled chunks whose results were taken (their text is written, or will be)
     totals = {"points": 0, "bad": 0, "nonfinite": 0, "warnings": 0, "shown": 0}
@@ -173,9 +173,9 @@ def run(
         while len(pending) > keep:
             task = pending.popleft()
             done = task.get()
-            if order is not None and not isinstance(task, _Ready):
+            if shared is not None and not isinstance(task, _Ready):
                 taken += 1
-                _raise_write_error(order)
+                _raise_write_error(shared)
             if finish(done):
                 return done.bad[0].line
         return None
@@ -206,7 +206,7 @@ def run(
             full = chunk.nbytes >= chunk_bytes // 2
             if pool is None and jobs > 1 and fmt != "table" and chunk.more and full:
                 out.flush()  # what this process wrote comes first: workers may write after it
-                pool, order = _pool(jobs, job, _direct_fd(out))
+                pool, shared = _pool(jobs, job, _direct_fd(out))
             if pool is not None:
                 if file_fd is not None and at > 0:  # (the first chunk's text may have lost a BOM)
                     task = pool.apply_async(
@@ -225,8 +225,8 @@ def run(
                 break
         if stopped_at is None:
             stopped_at = drain(0)
-        if order is not None:  # the workers' writers finish the chunks taken (a stop's last one too)
-            _wait_written(order, taken)
+        if shared is not None:  # the workers' writers finish the chunks taken (a stop's last one too)
+            _wait_written(shared, taken)
         if job is None and fmt in ("csv", "tsv"):  # empty input: the columns, for what reads them
             columns = detect(",".join("0" * len(expr.variables)), expr.variables, order).columns
             out.write(sep.join(_header(expr.variables, columns, fmt, health)) + "\n")

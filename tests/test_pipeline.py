@@ -285,6 +285,22 @@ def test_workers_writing_the_output_themselves_stop_where_one_process_stops(tmp_
     assert texts[0] == texts[1] and len(texts[0].splitlines()) == 2501  # the header and 2,500 rows
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_streamed_positional_values_bind_in_vars_order_as_at_values_do(fmt: str) -> None:
+    from conftest import gradcli
+
+    expr, order = "a+2*b+3*c", ("--vars", "c,a,b")  # 5,3,2 is c=5, a=3, b=2: f = 3+4+15 = 22
+    at = gradcli("grad", expr, *order, "--at", "5,3,2", "--at", "1,2,3", "--format", "json")
+    streamed = gradcli("grad", expr, *order, "--at", "-", "--format", fmt, input="5,3,2\n1,2,3\n")
+    assert at.exit_code == streamed.exit_code == 0, streamed.output
+    want = [json.loads(line)["value"] for line in at.stdout.splitlines()]
+    if fmt == "json":
+        got = [json.loads(line)["value"] for line in streamed.stdout.splitlines()]
+    else:
+        got = [float(row.split(",")[3]) for row in streamed.stdout.splitlines()[1:]]
+    assert got == want == [22.0, 2 + 2 * 3 + 3 * 1]  # 1,2,3 is c=1, a=2, b=3
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_workers_failed_write_is_raised_by_the_main_process(tmp_path: Path) -> None:
     """A worker's writer thread that cannot write (a full disk) stops every later write, and the
