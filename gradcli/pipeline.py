@@ -32,7 +32,7 @@ import numpy as np
 
 from .derive.diagnostics import GradWarning
 from .derive.gradient import GradResult, compute
-from .derive.precise import DEFAULT_PRECISION, Precision
+from .derive.precise import AUTO, DEFAULT_PRECISION, Precision
 from .errors import PointsError
 from .output.delimited import header
 from .output.jsonl import json_lines, with_columns
@@ -42,6 +42,7 @@ from .points.reader import CHUNK_BYTES, HEADER, BadLine, Layout, data_line, dete
 SEPARATORS = {"csv": ",", "tsv": "\t", "json": ",", "table": ","}
 WARNING_LIMIT = 20  # warnings reported one by one; the rest are counted
 ON_ERROR = ("continue", "stop")
+BUDGET_LINES = 20_000  # auto precision re-evaluates at most its cap of points in every this many lines
 
 
 class Job(NamedTuple):
@@ -276,6 +277,13 @@ def _pool(jobs: int, job: Job, out_fd: int | None = None) -> tuple[Any, Any]:
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    window, used = _STATE["budget"]  # auto precision's budget so far, shared from here on
+    budget = (
+        context.Condition(),
+        context.Value("q", -1, lock=False),  # the last turn that took its share
+        context.Value("q", window, lock=False),
+        context.Value("q", used, lock=False),
+    )
     order = None
     if out_fd is not None:  # the condition, the next turn, halted, the errno of a failed write
         order = (
@@ -284,7 +292,7 @@ def _pool(jobs: int, job: Job, out_fd: int | None = None) -> tuple[Any, Any]:
             context.Value("b", 0, lock=False),
             context.Value("i", 0, lock=False),
         )
-    return context.Pool(jobs, initializer=_worker_init, initargs=(job, out_fd, order)), order
+    return context.Pool(jobs, initializer=_worker_init, initargs=(job, out_fd, order, budget)), order
 
 
 def _wait_written(order: Any, turns: int) -> None:
@@ -313,9 +321,57 @@ def _set_job(job: Job, expr: Any = None) -> None:
 
     _STATE["job"] = job
     _STATE["expr"] = expr if expr is not None else parse(job.expression)
+    _STATE["budget"] = [0, 0]  # this process's: the block of lines last charged, and what it used
+    _STATE.pop("shared_budget", None)
 
 
-def _worker_init(job: Job, out_fd: int | None = None, order: Any = None) -> None:
+def _allowed(lines: np.ndarray, most: int, block: int, used: int) -> tuple[np.ndarray, int, int]:
+    """Which lossy points (their line numbers, ascending) auto precision re-evaluates: the first
+    ``most`` of every block of :data:`BUDGET_LINES` lines, given that ``used`` were already taken
+    in ``block``; and the block and count after them."""
+    keep = np.zeros(len(lines), dtype=bool)
+    blocks = (lines - 1) // BUDGET_LINES
+    for b in np.unique(blocks).tolist():
+        idx = np.flatnonzero(blocks == b)
+        before = used if b == block else 0
+        room = max(0, most - before)
+        keep[idx[:room]] = True
+        block, used = b, before + min(room, len(idx))
+    return keep, block, used
+
+
+class _Allowance:
+    """A chunk's share of auto precision's budget in a stream: the first points of each block of
+    :data:`BUDGET_LINES` lines up to the cap, in line order, so the points re-evaluated are the
+    same however the input was cut into chunks. Pooled chunks take their shares in input order
+    (each waits for the one before it, which takes its share early in its work)."""
+
+    def __init__(self, lines: Sequence[int], turn: int | None) -> None:
+        self.lines, self.turn, self.taken = lines, turn, False
+
+    def __call__(self, todo: np.ndarray, most: int) -> np.ndarray:
+        lines = np.asarray(self.lines, dtype=np.int64)[todo]
+        shared, turn = _STATE.get("shared_budget"), self.turn
+        if shared is None or turn is None:  # in this process, chunk after chunk
+            state = _STATE["budget"]
+            keep, state[0], state[1] = _allowed(lines, most, state[0], state[1])
+        else:
+            cond, taken, block, used = shared
+            with cond:
+                cond.wait_for(lambda: taken.value >= turn - 1)
+                keep, block.value, used.value = _allowed(lines, most, block.value, used.value)
+                taken.value = turn
+                cond.notify_all()
+        self.taken = True
+        return todo[keep]
+
+    def settle(self) -> None:
+        """Pass the turn on if this chunk took no share (no points, or an early end)."""
+        if not self.taken:
+            self(np.empty(0, dtype=np.int64), 0)
+
+
+def _worker_init(job: Job, out_fd: int | None = None, order: Any = None, budget: Any = None) -> None:
     """A worker ignores Ctrl-C (the parent handles it and ends the pool) and parses once.
 
     Its stdout goes to the null device (nothing it prints reaches the output); with ``out_fd`` it
@@ -341,6 +397,8 @@ def _worker_init(job: Job, out_fd: int | None = None, order: Any = None) -> None
     except OSError:
         pass
     _set_job(job)
+    if budget is not None:
+        _STATE["shared_budget"] = budget
 
 
 def _writer(writes: Any) -> None:
@@ -420,13 +478,21 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
         keep = int(np.searchsorted(np.asarray(lines, dtype=np.int64), stop))
         points, rows, lines, bad, stopped = points[:keep], rows[:keep], lines[:keep], bad[:1], True
     n = len(lines)
+    allow = _Allowance(lines, turn) if job.precision == AUTO else None
     if not n:
+        if allow is not None:
+            allow.settle()
         if turn is not None and "out" in _STATE:
             _hand_over(b"", turn, stopped)  # nothing to write, but the turn passes on
         return ChunkOut("", None, [], bad, [], 0, 0, 0, stopped)
-    result = compute(
-        expr, points, job.method, job.eps, job.vanish, job.explode, whole=False, precision=job.precision
-    )
+    try:
+        result = compute(
+            expr, points, job.method, job.eps, job.vanish, job.explode, whole=False,
+            precision=job.precision, allow=allow,
+        )  # fmt: skip
+    finally:
+        if allow is not None:
+            allow.settle()
     if job.health:  # an activation's warnings in its own words, as for --at values
         from .output.activation import stream_words
 

@@ -301,6 +301,47 @@ def test_streamed_positional_values_bind_in_vars_order_as_at_values_do(fmt: str)
     assert got == want == [22.0, 2 + 2 * 3 + 3 * 1]  # 1,2,3 is c=1, a=2, b=3
 
 
+def test_auto_precision_in_a_stream_does_not_depend_on_how_the_input_is_cut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under auto, a stream re-evaluates the first lossy points of every block of BUDGET_LINES
+    lines, up to the cap: the same points whatever the chunks (a file in one chunk, in pooled
+    chunks of 64 KiB, or small pieces as from a pipe that pauses)."""
+    import io
+
+    from gradcli.derive import precise
+
+    monkeypatch.setattr(precise, "MAX_AUTO", 7)  # the cap, small to keep mpmath's work short
+    monkeypatch.setattr(pipeline, "BUDGET_LINES", 500)
+    n = 3000
+    data = ("x,label\n" + "".join(f"{1e-9 * (1 + i / n)!r},point {i:<20}\n" for i in range(n))).encode()
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)  # lines 2 to 3001, about 130 KB
+
+    class Pieces(io.BytesIO):
+        def read1(self, size: int = -1) -> bytes:  # a pipe that pauses: 1,000 bytes at a time
+            return super().read1(1000)
+
+    def run(source: Any, jobs: int, chunk_bytes: int) -> str:
+        out = io.StringIO()
+        pipeline.run(
+            "(exp(x)-1)/x", source, out, method="central", eps=None, vanish=1e-6, explode=1e6,
+            fmt="json", jobs=jobs, chunk_bytes=chunk_bytes,
+        )  # fmt: skip
+        return out.getvalue()
+
+    with open(path, "rb", buffering=0) as source:
+        whole = run(source, 1, 1 << 20)
+    with open(path, "rb", buffering=0) as source:
+        pooled = run(source, 2, 4096)
+    pieces = run(Pieces(data), 1, 4096)
+    assert pooled == whole and pieces == whole
+    done = [r["line"] for r in map(json.loads, whole.splitlines()) if r["digits"] is not None]
+    # every point here lost digits: the first 7 lines of each block of 500 (lines 1-500 hold
+    # the header and 499 points, the last block only line 3001)
+    assert done == [*range(2, 9)] + [b + i for b in range(501, 3001, 500) for i in range(7)] + [3001]
+
+
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
 def test_a_workers_failed_write_is_raised_by_the_main_process(tmp_path: Path) -> None:
     """A worker's writer thread that cannot write (a full disk) stops every later write, and the

@@ -228,7 +228,8 @@ def _small_warning(
             + (
                 "more digits (--precision N) may settle it"
                 if rec is not None
-                else "high precision (--precision N, or auto for the 1,000 worst points of a run) "
+                else "high precision (--precision N, or auto for up to 1,000 points of a run, or of every "
+                "20,000 lines of a stream) "
                 "settles such points, unless a function has no high-precision form or a value "
                 "lies beyond 1e5050000"
             ),

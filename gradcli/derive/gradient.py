@@ -21,7 +21,7 @@ from .bound import bounded_backprop
 from .diagnostics import diagnose
 from .finite_diff import Differences
 from .methods import METHODS, finite_difference
-from .precise import DEFAULT_PRECISION, Precise, Precision, check_precision, refine
+from .precise import DEFAULT_PRECISION, Allow, Precise, Precision, check_precision, refine
 from .steps import Eps, per_variable
 from .warning import DEFAULT_EXPLODE, DEFAULT_VANISH, GradWarning
 
@@ -143,6 +143,7 @@ def compute(
     *,
     whole: bool = True,
     precision: Precision = DEFAULT_PRECISION,
+    allow: Allow | None = None,
 ) -> GradResult:
     """Values, exact gradients, finite differences and warnings at ``points`` (n, k).
 
@@ -150,7 +151,9 @@ def compute(
     ``whole``: these points are the whole run, so ``method="complex"`` with every point on a
     kink is refused (OptionError); a stream passes False for each chunk, which then gets no
     complex-step value at those points, with a warning, as any run does at some of its points.
-    ``precision``: "auto" (default), "off" or a number of digits; see :mod:`gradcli.derive.precise`.
+    ``precision``: "auto" (default), "off" or a number of digits; see :mod:`gradcli.derive.precise`;
+    ``allow``: under auto, which lossy points a stream's budget lets this chunk re-evaluate
+    (:func:`gradcli.derive.precise.refine`).
     """
     if method not in ALL_METHODS:
         raise OptionError(f"unknown method '{method}'", hint=f"choose one of {', '.join(ALL_METHODS)}")
@@ -169,7 +172,7 @@ def compute(
     f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
     bounded = bounded_backprop(expr, values, n)
     adjoints = bounded.adjoints
-    value, exact, bound, precise = refine(expr, points, f, bounded.grad, bounded.bound, precision)
+    value, exact, bound, precise = refine(expr, points, f, bounded.grad, bounded.bound, precision, allow)
     diff = None if method == BACKPROP else finite_difference(expr, cols, f, method, steps, whole=whole)
     warnings = diagnose(expr, values, f, exact, adjoints, diff, vanish, explode, bound=bound, precise=precise)
     f = value

@@ -11,8 +11,9 @@
   the expressions measured, those near a zero of the gradient, where cancellation is real.)
   At most ``MAX_AUTO`` points of one call are re-evaluated, and at most ``NODE_BUDGET``
   divided by the expression's number of nodes (a point costs about 0.2 ms a node): those whose
-  bound is largest against the gradient; the others keep float64 and the bound that says what
-  they lost. Method: value and gradient (the same reverse sweep,
+  bound is largest against the gradient (a stream passes ``allow`` to :func:`refine` instead:
+  the first such points of each block of lines, :mod:`gradcli.pipeline`); the others keep
+  float64 and the bound that says what they lost. Method: value and gradient (the same reverse sweep,
   with the registry's derivative rules in high precision) at p and p + ``STEP`` digits, where p
   starts from the digits the bound says were lost plus a margin; when the two agree to
   2**-64 relative (well below float64's 2**-53) the higher one is taken, else p doubles, up to
@@ -34,7 +35,7 @@ with a function that has no high-precision form stays float64 under ``"auto"``, 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -55,6 +56,7 @@ AGREE = 2.0**-64
 TINY_NORMAL = 2.2250738585072014e-308  # the smallest normal float64
 
 Precision = str | int
+Allow = Callable[[np.ndarray, int], np.ndarray]  # (lossy points in order, the cap) -> those re-evaluated
 
 
 class Precise(NamedTuple):
@@ -271,11 +273,15 @@ def refine(
     grad: np.ndarray,
     bound: np.ndarray,
     precision: Precision,
+    allow: Allow | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Precise | None]]:
     """Value, gradient and bound with the points float64 cannot decide done in high precision.
 
     Returns new arrays (the inputs are not changed) and, per point, its :class:`Precise`
-    record, or None where the point stayed float64 (or f is not defined there).
+    record, or None where the point stayed float64 (or f is not defined there). Under auto,
+    ``allow`` (a stream's budget, which spans its chunks) is called exactly once, with the
+    lossy points in order (perhaps none) and the cap, and picks those re-evaluated, in place of
+    the worst ``cap`` of this call.
     """
     n = value.shape[0]
     records: list[Precise | None] = [None] * n
@@ -284,7 +290,9 @@ def refine(
     ok = np.isfinite(value)
     todo = np.flatnonzero(ok if precision != AUTO else lost_digits(grad, bound, ok))
     most = min(MAX_AUTO, max(1, NODE_BUDGET // max(len(expr.nodes), 1)))
-    if precision == AUTO and todo.size > most:
+    if precision == AUTO and allow is not None:
+        todo = allow(todo, most)
+    elif precision == AUTO and todo.size > most:
         todo = _worst(todo, grad, bound, most)
     if not todo.size:
         return value, grad, bound, records
