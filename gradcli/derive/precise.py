@@ -279,9 +279,9 @@ def refine(
 
     Returns new arrays (the inputs are not changed) and, per point, its :class:`Precise`
     record, or None where the point stayed float64 (or f is not defined there). Under auto,
-    ``allow`` (a stream's budget, which spans its chunks) is called exactly once, with the
-    lossy points in order (perhaps none) and the cap, and picks those re-evaluated, in place of
-    the worst ``cap`` of this call.
+    ``allow`` (a stream's budget, which spans its chunks) is called once, when the expression
+    has variables, with the lossy points in order (perhaps none) and the cap, and picks those
+    re-evaluated, in place of the worst ``cap`` of this call.
     """
     n = value.shape[0]
     records: list[Precise | None] = [None] * n
