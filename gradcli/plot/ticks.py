@@ -36,7 +36,7 @@ def widened(lo: float, hi: float, narrowest: float = NARROWEST) -> tuple[float, 
         return -1.0, 1.0
     top = max(abs(lo), abs(hi))
     if lo == hi:
-        half = top / 2 if top else 1.0
+        half = max(top / 2, TINIEST / 2) if top else 1.0  # a subnormal value too: steps need room
         return lo - half, hi + half
     need = max(top * narrowest, TINIEST)
     if hi / 2 - lo / 2 < need / 2:

@@ -274,6 +274,7 @@ def test_sizes_take_ascii_digits_only(size):
         ["softsign", "--at", "0", "--at", "5e-324", "--plot"],
         ["plot", "x", "--range", "0:5e-324"],
         ["plot", "--points", "2", "(3.5-a)/(1e308+5e-324)*(5e-324-0)^1e-8/1e16"],
+        ["plot", "(sec(pi-1^max(2, w_3))*(w_3*5e-324))"],  # a constant, subnormal slope (fuzz)
     ],
 )
 def test_a_range_narrower_than_float_cells_is_widened_not_a_crash(args):

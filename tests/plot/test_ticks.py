@@ -65,6 +65,11 @@ def test_degenerate_ranges_are_widened():
     axis, _ = y_axis(1.0, 1.0, 5)
     assert len(axis.ticks) >= 2 and axis.lo <= 1.0 <= axis.hi
     assert tick_labels([], 1.0) == []
+    for tiny in (-1e-323, 5e-324, 2.2250738585072014e-308):  # one subnormal (or tiny) value: a constant slope
+        lo, hi = widened(tiny, tiny)
+        assert hi - lo >= 1e-300 and lo <= tiny <= hi
+        axis, used = y_axis(tiny, tiny, 8)
+        assert len(axis.ticks) >= 2 and axis.lo <= tiny <= axis.hi and used <= 8
 
 
 def significant(label: str) -> int:
