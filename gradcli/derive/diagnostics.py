@@ -144,14 +144,14 @@ def diagnose(
     for (v, p), verdict in small.items():
         uncertain[v, p] = verdict.reason == "uncertain"
     estimates = diff.error_estimate if diff is not None else np.empty((0, n))  # once, read per variable
+    origins: dict[int, str] = {}  # point -> why a slope there is not finite (the same for every variable)
     for v, name in enumerate(names):
-        for p in np.flatnonzero(f_ok & ~exact_ok[v] & ~nondiff[v]).tolist():
+        broken = np.flatnonzero(f_ok & ~exact_ok[v] & ~nondiff[v])
+        new = broken[[p not in origins for p in broken.tolist()]] if origins else broken
+        origins.update(zip(new.tolist(), _slope_origins(expr, values, adjoints, new, n)))
+        for p in broken.tolist():
             found[p].append(
-                GradWarning(
-                    name,
-                    "nonfinite",
-                    f"df/d{name} is {_num(exact[v, p])}: {_slope_origin(expr, values, adjoints, p)}",
-                )
+                GradWarning(name, "nonfinite", f"df/d{name} is {_num(exact[v, p])}: {origins[p]}")
             )
         usable = f_ok & exact_ok[v] & ~nondiff[v]
         size = np.abs(exact[v])
@@ -287,18 +287,39 @@ def _origin(expr: Expression, values: Values, p: int) -> str:
     return "a value is not finite"
 
 
-def _slope_origin(expr: Expression, values: Values, adjoints: list, p: int) -> str:
-    """Name the operation whose local derivative is not finite where its inputs are."""
+def _slope_origins(expr: Expression, values: Values, adjoints: list, points: np.ndarray, n: int) -> list[str]:
+    """At each of ``points`` (indices into the n points), the first operation whose local
+    derivative is not finite where its inputs are and a slope flows through it, named with its
+    inputs. The rules are evaluated once for all the points, so a point costs only its text."""
+    texts = ["a derivative is not finite here"] * len(points)
+    left = np.arange(len(points))  # positions in ``points`` not yet explained
     for i, node in enumerate(expr.nodes):
-        if not isinstance(node, Call) or adjoints[i] is None or _at(adjoints[i], p) == 0:
+        if not left.size:
+            break
+        if not isinstance(node, Call) or adjoints[i] is None:
             continue
-        args = [_at(values[j], p) for j in node.args]
+        at = points[left]
+        args = [np.broadcast_to(np.asarray(values[j], dtype=np.float64), (n,))[at] for j in node.args]
+        out = np.broadcast_to(np.asarray(values[i], dtype=np.float64), (n,))[at]
         with np.errstate(all="ignore"):
-            slopes = node.op.partials([np.float64(a) for a in args], np.float64(_at(values[i], p)))
-        for j, s in zip(node.args, slopes):
-            if expr.depends[j] and not np.isfinite(s):
-                return f"the derivative of {node.op.name} is {_num(float(s))} at {node.text}{_where(expr, node, args)}"
-    return "a derivative is not finite here"
+            slopes = [
+                np.broadcast_to(np.asarray(s, dtype=np.float64), at.shape)
+                for s in node.op.partials(args, out)
+            ]
+        flowing = np.broadcast_to(np.asarray(adjoints[i], dtype=np.float64), (n,))[at] != 0
+        first = np.full(at.shape, -1)  # the first argument (in order) whose slope is not finite
+        for k in range(len(node.args) - 1, -1, -1):
+            if expr.depends[node.args[k]]:
+                first = np.where(~np.isfinite(slopes[k]), k, first)
+        hit = np.flatnonzero(flowing & (first >= 0))
+        for h in hit.tolist():
+            scalars = [float(a[h]) for a in args]
+            slope = float(slopes[first[h]][h])
+            texts[left[h]] = (
+                f"the derivative of {node.op.name} is {_num(slope)} at {node.text}{_where(expr, node, scalars)}"
+            )
+        left = np.delete(left, hit)
+    return texts
 
 
 def _where(expr: Expression, node: Call, args: list[float]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -354,3 +355,55 @@ def test_cancellation_inside_f_is_not_mistaken_for_a_kink() -> None:
     # evaluation (gradcli.derive.rounding) makes the method's own estimate cover it
     assert err > 100 * 2 * 2.220446049250313e-16 * abs(result.value[0]) / diff.step[0, 0]
     assert err <= diff.error_estimate[0, 0]
+
+
+def _slope_origin_at(expr, values, adjoints, p):
+    """The per-point reference: the first node (in order) with a slope flowing through it whose
+    local derivative in some dependent argument is not finite at point p, named with its inputs."""
+    from gradcli.derive.diagnostics import _num, _where
+    from gradcli.language.nodes import Call
+
+    def at(value, p):
+        return float(value[p]) if np.ndim(value) else float(value)
+
+    for i, node in enumerate(expr.nodes):
+        if not isinstance(node, Call) or adjoints[i] is None or at(adjoints[i], p) == 0:
+            continue
+        args = [at(values[j], p) for j in node.args]
+        with np.errstate(all="ignore"):
+            slopes = node.op.partials([np.float64(a) for a in args], np.float64(at(values[i], p)))
+        for j, s in zip(node.args, slopes):
+            if expr.depends[j] and not np.isfinite(s):
+                return f"the derivative of {node.op.name} is {_num(float(s))} at {node.text}{_where(expr, node, args)}"
+    return "a derivative is not finite here"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sqrt(x) + y",
+        "log(x*y) + abs(y)**0.5",
+        "-sigmoid(swish(cot(softplus(x))))**cbrt(x)**x",
+        "x**y + atan2(y, x)",
+        "max(sqrt(x), y**(1/3))",
+    ],
+)
+def test_each_non_finite_slope_names_the_operation_point_by_point(text):
+    """The origins, found for all points at once, read as the per-point search gives them."""
+    from gradcli.derive.bound import bounded_backprop
+    from gradcli.derive.diagnostics import _slope_origins
+    from gradcli.language.evaluate import columns, forward
+    from gradcli.language.parse import parse
+
+    expr = parse(text)
+    rng = np.random.default_rng(7)
+    k = len(expr.variables)
+    pts = np.concatenate([rng.uniform(-3, 3, (400, k)), np.zeros((5, k)), rng.uniform(-1e3, 1e3, (100, k))])
+    pts[:50] = np.round(pts[:50])  # on edges of domains too
+    values = forward(expr, columns(pts))
+    n = len(pts)
+    adjoints = bounded_backprop(expr, values, n).adjoints
+    every = np.arange(n)
+    got = _slope_origins(expr, values, adjoints, every, n)
+    assert got == [_slope_origin_at(expr, values, adjoints, p) for p in range(n)]
+    assert any(t.startswith("the derivative of") for t in got)
