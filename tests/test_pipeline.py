@@ -312,7 +312,7 @@ def test_auto_precision_in_a_stream_does_not_depend_on_how_the_input_is_cut(
     from gradcli.derive import precise
 
     monkeypatch.setattr(precise, "MAX_AUTO", 7)  # the cap, small to keep mpmath's work short
-    monkeypatch.setattr(pipeline, "BUDGET_LINES", 500)
+    monkeypatch.setattr(pipeline.budget, "BUDGET_LINES", 500)
     n = 3000
     data = ("x,label\n" + "".join(f"{1e-9 * (1 + i / n)!r},point {i:<20}\n" for i in range(n))).encode()
     path = tmp_path / "in.csv"
@@ -383,13 +383,13 @@ def test_workers_write_themselves_to_a_pipe_or_file_but_never_to_a_terminal(tmp_
     import io
 
     with open(tmp_path / "f", "w") as f:
-        assert pipeline._direct_fd(f) == f.fileno()
-    assert pipeline._direct_fd(io.StringIO()) is None  # in memory: the text comes back instead
+        assert pipeline.turns.direct_fd(f) == f.fileno()
+    assert pipeline.turns.direct_fd(io.StringIO()) is None  # in memory: the text comes back instead
     pty = pytest.importorskip("pty")
     leader, follower = pty.openpty()
     try:
         with os.fdopen(os.dup(follower), "w") as terminal:
-            assert pipeline._direct_fd(terminal) is None  # a progress bar may be drawn there
+            assert pipeline.turns.direct_fd(terminal) is None  # a progress bar may be drawn there
     finally:
         os.close(leader)
         os.close(follower)

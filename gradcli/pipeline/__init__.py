@@ -22,7 +22,6 @@ messages go to the ``report`` callback and tables to ``render``.
 
 from __future__ import annotations
 
-import errno
 import os
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -30,19 +29,19 @@ from typing import Any, NamedTuple, TextIO
 
 import numpy as np
 
-from .derive.diagnostics import GradWarning
-from .derive.gradient import GradResult, compute
-from .derive.precise import AUTO, DEFAULT_PRECISION, Precision
-from .errors import PointsError
-from .output.delimited import header
-from .output.jsonl import json_lines, with_columns
-from .output.numbers import number_rows
-from .points.reader import CHUNK_BYTES, HEADER, BadLine, Layout, data_line, detect, parse_chunk, read_chunks
+from ..derive.diagnostics import GradWarning
+from ..derive.gradient import GradResult, compute
+from ..derive.precise import AUTO, DEFAULT_PRECISION, Precision
+from ..errors import PointsError
+from ..output.delimited import header
+from ..output.jsonl import json_lines, with_columns
+from ..output.numbers import number_rows
+from ..points.reader import CHUNK_BYTES, HEADER, BadLine, Layout, data_line, detect, parse_chunk, read_chunks
+from . import budget, turns
 
 SEPARATORS = {"csv": ",", "tsv": "\t", "json": ",", "table": ","}
 WARNING_LIMIT = 20  # warnings reported one by one; the rest are counted
 ON_ERROR = ("continue", "stop")
-BUDGET_LINES = 20_000  # auto precision re-evaluates at most its cap of points in every this many lines
 
 
 class Job(NamedTuple):
@@ -121,7 +120,7 @@ def run(
     (an activation's stream): each row and record ends with the point's verdict, as for
     ``--at`` values (:mod:`gradcli.output.activation`).
     """
-    from .language.parse import parse
+    from ..language.parse import parse
 
     expr = parse(expression)
     if not expr.variables:  # refused before any input is awaited
@@ -176,7 +175,7 @@ def run(
             done = task.get()
             if shared is not None and not isinstance(task, _Ready):
                 taken += 1
-                _raise_write_error(shared)
+                turns.raise_write_error(shared)
             if finish(done):
                 return done.bad[0].line
         return None
@@ -207,7 +206,7 @@ def run(
             full = chunk.nbytes >= chunk_bytes // 2
             if pool is None and jobs > 1 and fmt != "table" and chunk.more and full:
                 out.flush()  # what this process wrote comes first: workers may write after it
-                pool, shared = _pool(jobs, job, _direct_fd(out))
+                pool, shared = _pool(jobs, job, turns.direct_fd(out))
             if pool is not None:
                 if file_fd is not None and at > 0:  # (the first chunk's text may have lost a BOM)
                     task = pool.apply_async(
@@ -227,7 +226,7 @@ def run(
         if stopped_at is None:
             stopped_at = drain(0)
         if shared is not None:  # the workers' writers finish the chunks taken (a stop's last one too)
-            _wait_written(shared, taken)
+            turns.wait_written(shared, taken)
         if job is None and fmt in ("csv", "tsv"):  # empty input: the columns, for what reads them
             columns = detect(",".join("0" * len(expr.variables)), expr.variables, order).columns
             out.write(sep.join(_header(expr.variables, columns, fmt, health)) + "\n")
@@ -242,7 +241,7 @@ def run(
 
 def _header(variables: Any, columns: Any, fmt: str, health: bool) -> list[str]:
     if health:
-        from .output.activation import activation_header
+        from ..output.activation import activation_header
 
         return activation_header(variables, columns, fmt)
     return header(variables, columns, fmt=fmt)
@@ -258,57 +257,19 @@ class _Ready:
         return self.value
 
 
-def _direct_fd(out: Any) -> int | None:
-    """The file descriptor workers may write ``out``'s text to themselves, in order (a pipe or a
-    file, not a terminal: a progress bar may be drawn there); None: they hand it back instead."""
-    try:
-        fd = out.fileno()
-    except (AttributeError, OSError, ValueError):
-        return None
-    return None if not isinstance(fd, int) or os.isatty(fd) else fd
-
-
 def _pool(jobs: int, job: Job, out_fd: int | None = None) -> tuple[Any, Any]:
     """``jobs`` worker processes for ``job``, and the order their writes share (None without
     ``out_fd``). With ``out_fd``, each worker writes its chunks' text there itself when their turn
-    comes (chunks in input order; see :func:`_write_in_turn`), which saves handing the text back
-    through this process: about a quarter of a 2-worker run's time."""
+    comes (chunks in input order; see :mod:`.turns`), which saves handing the text back through
+    this process: about a quarter of a 2-worker run's time. Auto precision's budget is shared with
+    them from here on (:mod:`.budget`)."""
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    window, used = _STATE["budget"]  # auto precision's budget so far, shared from here on
-    budget = (
-        context.Condition(),
-        context.Value("q", -1, lock=False),  # the last turn that took its share
-        context.Value("q", window, lock=False),
-        context.Value("q", used, lock=False),
-    )
-    order = None
-    if out_fd is not None:  # the condition, the next turn, halted, the errno of a failed write
-        order = (
-            context.Condition(),
-            context.Value("q", 0, lock=False),
-            context.Value("b", 0, lock=False),
-            context.Value("i", 0, lock=False),
-        )
-    return context.Pool(jobs, initializer=_worker_init, initargs=(job, out_fd, order, budget)), order
-
-
-def _wait_written(order: Any, turns: int) -> None:
-    """Wait until the first ``turns`` pooled chunks are written (or skipped after a stop or a
-    failed write); raise the failed write's error, as the write itself would have."""
-    cond, next_turn = order[0], order[1]
-    with cond:
-        cond.wait_for(lambda: next_turn.value >= turns)
-    _raise_write_error(order)
-
-
-def _raise_write_error(order: Any) -> None:
-    """Raise the error of a worker's failed write (a closed pipe: BrokenPipeError), if one failed."""
-    failed = order[3].value
-    if failed:
-        raise OSError(failed, os.strerror(failed))
+    shares = budget.shared(context)
+    order = turns.shared(context) if out_fd is not None else None
+    return context.Pool(jobs, initializer=_worker_init, initargs=(job, out_fd, order, shares)), order
 
 
 # --- per chunk: in this process or in a worker ------------------------------------------------
@@ -317,79 +278,25 @@ _STATE: dict[str, Any] = {}
 
 
 def _set_job(job: Job, expr: Any = None) -> None:
-    from .language.parse import parse
+    from ..language.parse import parse
 
     _STATE["job"] = job
     _STATE["expr"] = expr if expr is not None else parse(job.expression)
-    _STATE["budget"] = [0, 0]  # this process's: the block of lines last charged, and what it used
-    _STATE.pop("shared_budget", None)
+    budget.reset()
 
 
-def _allowed(lines: np.ndarray, most: int, block: int, used: int) -> tuple[np.ndarray, int, int]:
-    """Which lossy points (their line numbers, ascending) auto precision re-evaluates: the first
-    ``most`` of every block of :data:`BUDGET_LINES` lines, given that ``used`` were already taken
-    in ``block``; and the block and count after them."""
-    keep = np.zeros(len(lines), dtype=bool)
-    blocks = (lines - 1) // BUDGET_LINES
-    for b in np.unique(blocks).tolist():
-        idx = np.flatnonzero(blocks == b)
-        before = used if b == block else 0
-        room = max(0, most - before)
-        keep[idx[:room]] = True
-        block, used = b, before + min(room, len(idx))
-    return keep, block, used
-
-
-class _Allowance:
-    """A chunk's share of auto precision's budget in a stream: the first points of each block of
-    :data:`BUDGET_LINES` lines up to the cap, in line order, so the points re-evaluated are the
-    same however the input was cut into chunks. Pooled chunks take their shares in input order
-    (each waits for the one before it, which takes its share early in its work)."""
-
-    def __init__(self, lines: Sequence[int], turn: int | None) -> None:
-        self.lines, self.turn, self.taken = lines, turn, False
-
-    def __call__(self, todo: np.ndarray, most: int) -> np.ndarray:
-        lines = np.asarray(self.lines, dtype=np.int64)[todo]
-        shared, turn = _STATE.get("shared_budget"), self.turn
-        if shared is None or turn is None:  # in this process, chunk after chunk
-            state = _STATE["budget"]
-            keep, state[0], state[1] = _allowed(lines, most, state[0], state[1])
-        else:
-            cond, taken, block, used = shared
-            with cond:
-                cond.wait_for(lambda: taken.value >= turn - 1)
-                keep, block.value, used.value = _allowed(lines, most, block.value, used.value)
-                taken.value = turn
-                cond.notify_all()
-        self.taken = True
-        return todo[keep]
-
-    def settle(self) -> None:
-        """Pass the turn on if this chunk took no share (no points, or an early end)."""
-        if not self.taken:
-            self(np.empty(0, dtype=np.int64), 0)
-
-
-def _worker_init(job: Job, out_fd: int | None = None, order: Any = None, budget: Any = None) -> None:
+def _worker_init(job: Job, out_fd: int | None = None, order: Any = None, shares: Any = None) -> None:
     """A worker ignores Ctrl-C (the parent handles it and ends the pool) and parses once.
 
     Its stdout goes to the null device (nothing it prints reaches the output); with ``out_fd`` it
     keeps its own handle on the output, where a thread of its own writes each chunk's text in
-    its turn (:func:`_writer`), so the worker goes on to its next chunk meanwhile.
+    its turn (:func:`.turns.start_writer`), so the worker goes on to its next chunk meanwhile.
     """
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if out_fd is not None:
-        import queue
-        import threading
-
-        _STATE["out"] = os.dup(out_fd)
-        _STATE["order"] = order
-        writes: queue.Queue[tuple[bytes, int, bool]] = queue.Queue(maxsize=1)
-        _STATE["writes"] = writes  # handed over one at a time (see _hand_over)
-        threading.Thread(target=_writer, args=(writes,), daemon=True).start()
+        turns.start_writer(out_fd, order)
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
@@ -397,47 +304,8 @@ def _worker_init(job: Job, out_fd: int | None = None, order: Any = None, budget:
     except OSError:
         pass
     _set_job(job)
-    if budget is not None:
-        _STATE["shared_budget"] = budget
-
-
-def _writer(writes: Any) -> None:
-    """A worker's writer thread: each chunk's bytes from ``writes``, written in its turn."""
-    while True:
-        item = writes.get()
-        writes.task_done()  # taken: the worker may go on (see _hand_over)
-        _write_in_turn(*item)
-
-
-def _hand_over(data: bytes, turn: int, stopped: bool) -> None:
-    """Give a chunk's bytes to this worker's writer thread once it has taken the one before, so a
-    worker holds at most two chunks' text (one writing or waiting its turn, one being made)."""
-    writes = _STATE["writes"]
-    writes.put((data, turn, stopped))
-    writes.join()
-
-
-def _write_in_turn(data: bytes, turn: int, stopped: bool) -> None:
-    """Write ``data`` to the output when the chunks before ``turn`` are written, then pass the
-    turn on. After a chunk that stopped the run (``--on-error stop``), or a failed write (its
-    errno is kept for the main process to raise), later chunks write nothing. The turn is
-    passed on whatever happens, so no worker waits forever."""
-    cond, next_turn, halted, failed = _STATE["order"]
-    with cond:
-        cond.wait_for(lambda: next_turn.value == turn)
-        try:
-            if not halted.value:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(_STATE["out"], view) :]
-        except BaseException as exc:  # kept for the main process, and this thread goes on
-            halted.value = 1
-            failed.value = getattr(exc, "errno", None) or errno.EIO
-        finally:
-            if stopped:
-                halted.value = 1
-            next_turn.value = turn + 1
-            cond.notify_all()
+    if shares is not None:
+        budget.use(shares)
 
 
 def _regular_file(source: Any) -> int | None:
@@ -466,7 +334,7 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
     """Parse, compute and format one chunk of lines (numbered from ``first``) for the current job.
 
     In a worker that writes the output itself, ``turn`` is the chunk's place in it: the text is
-    handed to the worker's writer thread (:func:`_writer`) and the result carries none."""
+    handed to the worker's writer thread (:func:`.turns.hand_over`) and the result carries none."""
     job: Job = _STATE["job"]
     expr = _STATE["expr"]
     sep = SEPARATORS[job.fmt]
@@ -478,12 +346,12 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
         keep = int(np.searchsorted(np.asarray(lines, dtype=np.int64), stop))
         points, rows, lines, bad, stopped = points[:keep], rows[:keep], lines[:keep], bad[:1], True
     n = len(lines)
-    allow = _Allowance(lines, turn) if job.precision == AUTO else None
+    allow = budget.Allowance(lines, turn) if job.precision == AUTO else None
     if not n:
         if allow is not None:
             allow.settle()
-        if turn is not None and "out" in _STATE:
-            _hand_over(b"", turn, stopped)  # nothing to write, but the turn passes on
+        if turn is not None and turns.writing():
+            turns.hand_over(b"", turn, stopped)  # nothing to write, but the turn passes on
         return ChunkOut("", None, [], bad, [], 0, 0, 0, stopped)
     try:
         result = compute(
@@ -494,7 +362,7 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
         if allow is not None:
             allow.settle()
     if job.health:  # an activation's warnings in its own words, as for --at values
-        from .output.activation import stream_words
+        from ..output.activation import stream_words
 
         result = stream_words(result, job.expression.split("(", 1)[0], job.vanish)
     if job.fmt == "json":
@@ -504,7 +372,7 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
             passed = [i for i in range(len(layout.columns)) if i not in layout.index]
             text_out = with_columns(text_out, rows, passed, layout.columns)
         if job.health:
-            from .output.activation import with_health
+            from ..output.activation import with_health
 
             text_out = with_health(text_out, result)
     elif job.fmt == "table":
@@ -512,7 +380,7 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
     else:
         answers = number_rows(np.column_stack([result.value, result.gradient]), sep)
         if job.health:
-            from .output.activation import health_rows
+            from ..output.activation import health_rows
 
             text_out = "\n".join(health_rows(list(map(sep.join, zip(rows, answers))), result, sep)) + "\n"
         else:
@@ -526,8 +394,8 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
                 break
         warnings = warnings[:WARNING_LIMIT]
     nonfinite = int(n - np.count_nonzero(result.finite))
-    if turn is not None and "out" in _STATE:  # this worker's writer writes it in its turn
-        _hand_over(text_out.encode("utf-8"), turn, stopped)
+    if turn is not None and turns.writing():  # this worker's writer writes it in its turn
+        turns.hand_over(text_out.encode("utf-8"), turn, stopped)
         text_out = ""
     table = result if job.fmt == "table" else None
     lines_out = lines if table is not None else []  # only tables need them (and they stay in-process)
