@@ -8,8 +8,9 @@ numbers to the last bit; peak memory within 150 MiB and the same (within 10%) at
 The script writes the input (seeded uniform values in [-10, 10), written by repr) and the awk
 script, then alternates runs (mawk, gradcli, mawk, ...) so drift on a shared machine hits both
 alike, and reports the median wall times, their ratio, gradcli's peak RSS (the largest of
-the main process and its workers) and the peak PSS of all its processes together. Every gradcli output is compared with
-mawk's as float64 bits, field by field.
+the main process and its workers) and the peak PSS of all its processes together (sampled in
+one more run, whose time is not counted: sampling takes CPU from the workers). Every gradcli
+output is compared with mawk's as float64 bits, field by field.
 
     python benchmarks/pipeline.py                       # 1M and 4M points, 3 runs each
     python benchmarks/pipeline.py --sizes 1000000 --runs 5 --jobs 1
@@ -97,13 +98,16 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
-def timed(cmd: list[str], stdout: Path) -> tuple[float, float, float]:
-    """Wall seconds, peak RSS in MiB (the largest of the process and its reaped children), and
-    the peak of the whole process tree's summed PSS in MiB (sampled every 20 ms; 0 without /proc).
+def timed(cmd: list[str], stdout: Path, sample: bool = False) -> tuple[float, float, float]:
+    """Wall seconds, peak RSS in MiB (the largest of the process and its reaped children), and,
+    with ``sample``, the peak of the whole process tree's summed PSS in MiB (0 without it).
 
     The RSS comes from GNU time (``/usr/bin/time -f %M``) where it exists: a child forked from
     this (large) Python process would otherwise be charged for its parent's pages until exec.
     Summed PSS counts the workers too, each shared page once: the memory the run really holds.
+    It is read from /proc every 20 ms, which costs CPU (the kernel walks each process's page
+    tables): on two cores that time is taken from the workers, so a sampled run's wall time is
+    not reported (it made two workers look about 0.2 s slower per 1M points).
     """
     gnu_time = shutil.which("time", path="/usr/bin:/bin")
     report = stdout.with_suffix(".rss")
@@ -112,12 +116,15 @@ def timed(cmd: list[str], stdout: Path) -> tuple[float, float, float]:
     with open(stdout, "wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(wrapped, stdout=out)
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            peak_pss = max(peak_pss, sum(_pss_kib(p) for p in _tree(proc.pid)))
-            time.sleep(0.02)
+        if sample:
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                peak_pss = max(peak_pss, sum(_pss_kib(p) for p in _tree(proc.pid)))
+                time.sleep(0.02)
+        else:
+            _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
@@ -186,14 +193,14 @@ def main() -> int:
                 wall, rss, _ = timed(a_cmd, work / "awk.out")
                 a_times.append(wall)
                 a_rss.append(rss)
-                wall, rss, pss = timed(g_cmd, work / "gradcli.out")
+                wall, rss, _ = timed(g_cmd, work / "gradcli.out")
                 g_times.append(wall)
                 g_rss.append(rss)
-                g_pss.append(pss)
                 same, rows = same_bits(work / "gradcli.out", work / "awk.out")
                 identical = identical and same and rows == n
                 if args.scaling:
                     one_times.append(timed(one_cmd, work / "gradcli.out")[0])
+            g_pss.append(timed(g_cmd, work / "gradcli.out", sample=True)[2])  # one run for memory, untimed
             g, a = statistics.median(g_times), statistics.median(a_times)
             print(
                 f"{n:>9,} points: gradcli {g:6.2f} s (runs {', '.join(f'{t:.2f}' for t in g_times)}), "

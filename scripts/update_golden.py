@@ -39,4 +39,7 @@ def main(names: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    import numpy_dispatch  # beside this script
+
+    numpy_dispatch.pin()  # before gradcli imports numpy: outputs the same on every x86-64 machine
     sys.exit(main(sys.argv[1:]))

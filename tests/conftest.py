@@ -8,15 +8,32 @@ with its traceback.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shlex
 import traceback
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner, Result
-from hypothesis import settings
+
+def _pin_numpy() -> None:
+    """numpy's AVX-512 code off before numpy is imported: the outputs the docs and golden files
+    show are the same on every x86-64 machine (scripts/numpy_dispatch.py says why)."""
+    spec = importlib.util.spec_from_file_location(
+        "numpy_dispatch", Path(__file__).resolve().parent.parent / "scripts" / "numpy_dispatch.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.pin()
+
+
+_pin_numpy()
+
+from click.testing import CliRunner, Result  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 # Property tests draw the same examples on every run (CI must not pass or fail by chance);
 # GRADCLI_HYPOTHESIS=random explores new ones, as a fuzzing session should.
