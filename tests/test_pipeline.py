@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gradcli import pipeline
 from gradcli.cli import main
@@ -340,6 +342,32 @@ def test_auto_precision_in_a_stream_does_not_depend_on_how_the_input_is_cut(
     # every point here lost digits: the first 7 lines of each block of 500 (lines 1-500 hold
     # the header and 499 points, the last block only line 3001)
     assert done == [*range(2, 9)] + [b + i for b in range(501, 3001, 500) for i in range(7)] + [3001]
+
+
+@given(
+    gaps=st.lists(st.integers(1, 9000), max_size=60),
+    start=st.integers(1, 3000),
+    most=st.integers(0, 12),
+    carried=st.integers(0, 12),
+)
+def test_the_stream_budget_keeps_the_first_points_of_every_block(
+    gaps: list[int], start: int, most: int, carried: int
+) -> None:
+    """budget.allowed against the rule said plainly: walk the lossy lines in order, counting per
+    block of BUDGET_LINES lines, and keep a line while its block has room (``carried`` points
+    already taken in the block the count left off at)."""
+    lines = np.cumsum([start, *gaps]).astype(np.int64)
+    size = pipeline.budget.BUDGET_LINES
+    block = (int(lines[0]) - 1) // size
+    keep, end_block, end_used = pipeline.budget.allowed(lines, most, block, carried)
+    want, b, used = [], block, carried
+    for line in lines.tolist():
+        here = (line - 1) // size
+        if here != b:
+            b, used = here, 0
+        want.append(used < most)
+        used += used < most
+    assert keep.tolist() == want and (end_block, end_used) == (b, used)
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
