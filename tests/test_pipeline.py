@@ -344,6 +344,72 @@ def test_auto_precision_in_a_stream_does_not_depend_on_how_the_input_is_cut(
     assert done == [*range(2, 9)] + [b + i for b in range(501, 3001, 500) for i in range(7)] + [3001]
 
 
+def test_a_turn_with_nothing_to_take_does_not_wait_for_the_turns_before_it() -> None:
+    """Pooled chunks without lossy points leave a mark and go on; when the turn before them
+    takes its share, the marked turns pass with it, and the next chunk with lossy points finds
+    the budget as the marks left it (nothing taken by them)."""
+    import multiprocessing
+    import threading
+
+    budget = pipeline.budget
+    budget.reset()
+    shares = budget.shared(multiprocessing.get_context(), 8)
+    budget.use(shares)
+
+    def within(seconds: float, call: Any) -> Any:  # a turn that waited would hang the suite
+        out: list[Any] = []
+        thread = threading.Thread(target=lambda: out.append(call()), daemon=True)
+        thread.start()
+        thread.join(seconds)
+        assert not thread.is_alive(), "the turn waited"
+        return out[0]
+
+    try:
+        within(5, budget.Allowance([3, 4], 2).settle)  # turns 2 and 1 come first, with nothing
+        within(5, budget.Allowance([2], 1).settle)
+        assert shares[1].value == -1  # no turn has passed: turn 0 has not taken its share
+        assert within(5, lambda: budget.Allowance([1, 5, 6], 0)(np.arange(3), 2)).tolist() == [0, 1]
+        assert shares[1].value == 2  # turn 0, then the marked turns 1 and 2
+        assert within(5, lambda: budget.Allowance([7], 3)(np.arange(1), 2)).tolist() == []  # block full
+    finally:
+        budget.reset()
+
+
+def test_chunks_without_lossy_points_pass_the_budget_on_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pooled chunks with no lossy points do not wait for the budget's turn; the points chosen
+    stay those of one process reading the whole file (the first few of each block of lines)."""
+    from gradcli.derive import precise
+
+    monkeypatch.setattr(precise, "MAX_AUTO", 5)
+    monkeypatch.setattr(pipeline.budget, "BUDGET_LINES", 400)
+    n = 3000
+    lossy = lambda i: i % 1000 < 150 or 2400 <= i < 2450  # noqa: E731
+    xs = [1e-9 * (1 + i / n) if lossy(i) else 0.5 + i / n for i in range(n)]
+    path = tmp_path / "in.csv"
+    path.write_text("x,label\n" + "".join(f"{x!r},point {i:<20}\n" for i, x in enumerate(xs)))
+
+    def run(jobs: int, chunk_bytes: int) -> str:
+        import io
+
+        out = io.StringIO()
+        with open(path, "rb", buffering=0) as source:
+            pipeline.run(
+                "(exp(x)-1)/x", source, out, method="central", eps=None, vanish=1e-6, explode=1e6,
+                fmt="json", jobs=jobs, chunk_bytes=chunk_bytes,
+            )  # fmt: skip
+        return out.getvalue()
+
+    whole = run(1, 1 << 20)
+    assert run(2, 2048) == whole  # about 50 lines a chunk: most chunks hold no lossy point
+    done = [r["line"] for r in map(json.loads, whole.splitlines()) if r["digits"] is not None]
+    firsts = []  # line of point i is i + 2; the first 5 lossy lines of each block of 400 lines
+    for block in range(0, n + 2, 400):
+        firsts += [i + 2 for i in range(n) if lossy(i) and block < i + 2 <= block + 400][:5]
+    assert done == firsts
+
+
 @given(
     gaps=st.lists(st.integers(1, 9000), max_size=60),
     start=st.integers(1, 3000),

@@ -267,7 +267,7 @@ def _pool(jobs: int, job: Job, out_fd: int | None = None) -> tuple[Any, Any]:
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    shares = budget.shared(context)
+    shares = budget.shared(context, 4 * jobs + 4)  # in flight: 2 jobs pending, each worker's chunk and writes
     order = turns.shared(context) if out_fd is not None else None
     return context.Pool(jobs, initializer=_worker_init, initargs=(job, out_fd, order, shares)), order
 
@@ -385,7 +385,8 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
             text_out = "\n".join(health_rows(list(map(sep.join, zip(rows, answers))), result, sep)) + "\n"
         else:
             text_out = _lines(rows, answers, sep)
-    n_warnings = sum(map(len, result.warnings))
+    held = n - result.warnings.count(())  # points with warnings (most share the one empty tuple)
+    n_warnings = sum(map(len, result.warnings)) if held else 0
     warnings: list[tuple[int, GradWarning]] = []
     if n_warnings:
         for p in np.flatnonzero(np.fromiter(map(len, result.warnings), dtype=np.int64, count=n)):

@@ -6,7 +6,9 @@ worker or several).
 Chunk after chunk in one process, the budget is this module's state (:func:`reset` at a run's
 start). Once chunks go to workers, the main process shares the state so far (:func:`shared`),
 each worker takes it up (:func:`use`), and pooled chunks take their shares in input order: each
-waits for the one before it, which takes its share early in its work.
+waits for the one before it, which takes its share early in its work. A chunk with no lossy
+points takes nothing and changes nothing, so it does not wait: it leaves a mark, and its turn
+passes as soon as the turns before it have.
 """
 
 from __future__ import annotations
@@ -26,14 +28,17 @@ def reset() -> None:
     _STATE.update(block=0, used=0, shared=None)
 
 
-def shared(context: Any) -> tuple[Any, Any, Any, Any]:
+def shared(context: Any, in_flight: int) -> tuple[Any, Any, Any, Any, Any]:
     """This process's budget so far, for the workers: a condition, the last turn that took its
-    share, the block of lines last charged and how many of its points were used."""
+    share, the block of lines last charged, how many of its points were used, and the marks of
+    turns that passed without a share: a ring longer than the ``in_flight`` pooled chunks that can
+    be between the last turn taken and the newest (each slot holds the turn marked there)."""
     return (
         context.Condition(),
         context.Value("q", -1, lock=False),
         context.Value("q", _STATE["block"], lock=False),
         context.Value("q", _STATE["used"], lock=False),
+        context.Array("q", [-1] * (in_flight + 1), lock=False),
     )
 
 
@@ -67,17 +72,23 @@ class Allowance:
         self.lines, self.turn, self.taken = lines, turn, False
 
     def __call__(self, todo: np.ndarray, most: int) -> np.ndarray:
-        lines = np.asarray(self.lines, dtype=np.int64)[todo]
+        lines = np.asarray([self.lines[i] for i in todo.tolist()], dtype=np.int64)  # (not all: 20,000 a chunk)
         shares, turn = _STATE["shared"], self.turn
         if shares is None or turn is None:  # in this process, chunk after chunk
             keep, _STATE["block"], _STATE["used"] = allowed(lines, most, _STATE["block"], _STATE["used"])
         else:
-            cond, taken, block, used = shares
+            cond, taken, block, used, passed = shares
             with cond:
-                cond.wait_for(lambda: taken.value >= turn - 1)
-                keep, block.value, used.value = allowed(lines, most, block.value, used.value)
-                taken.value = turn
-                cond.notify_all()
+                if not len(lines) and taken.value < turn - 1:  # nothing to take: no need to wait
+                    passed[turn % len(passed)] = turn
+                    keep = np.zeros(0, dtype=bool)
+                else:
+                    cond.wait_for(lambda: taken.value >= turn - 1)
+                    keep, block.value, used.value = allowed(lines, most, block.value, used.value)
+                    taken.value = turn
+                    while passed[(taken.value + 1) % len(passed)] == taken.value + 1:
+                        taken.value += 1  # the marked turns after it pass too
+                    cond.notify_all()
         self.taken = True
         return todo[keep]
 

@@ -62,7 +62,7 @@ def start_writer(out_fd: int, order: Any) -> None:
     _WRITER["out"] = os.dup(out_fd)
     _WRITER["order"] = order
     writes: queue.Queue[tuple[bytes, int, bool]] = queue.Queue(maxsize=1)
-    _WRITER["writes"] = writes  # handed over one at a time (see hand_over)
+    _WRITER["writes"] = writes  # at most one queued (see hand_over)
     threading.Thread(target=_writer, args=(writes,), daemon=True).start()
 
 
@@ -72,19 +72,17 @@ def writing() -> bool:
 
 
 def hand_over(data: bytes, turn: int, stopped: bool) -> None:
-    """Give a chunk's bytes to this worker's writer thread once it has taken the one before, so a
-    worker holds at most two chunks' text (one writing or waiting its turn, one being made)."""
-    writes = _WRITER["writes"]
-    writes.put((data, turn, stopped))
-    writes.join()
+    """Give a chunk's bytes to this worker's writer thread, waiting only while the one handed
+    before is still queued, so a worker holds at most three chunks' text (one writing or waiting
+    its turn, one queued, one being made): a worker whose last chunk waits for another worker's
+    goes on to its next one meanwhile."""
+    _WRITER["writes"].put((data, turn, stopped))
 
 
 def _writer(writes: Any) -> None:
     """A worker's writer thread: each chunk's bytes from ``writes``, written in its turn."""
     while True:
-        item = writes.get()
-        writes.task_done()  # taken: the worker may go on (see hand_over)
-        _write_in_turn(*item)
+        _write_in_turn(*writes.get())
 
 
 def _write_in_turn(data: bytes, turn: int, stopped: bool) -> None:
