@@ -13,7 +13,11 @@
   divided by the expression's number of nodes (a point costs about 0.2 ms a node): those whose
   bound is largest against the gradient (a stream passes ``allow`` to :func:`refine` instead:
   the first such points of each block of lines, :mod:`gradcli.pipeline`); the others keep
-  float64 and the bound that says what they lost. Method: value and gradient (the same reverse sweep,
+  float64 and the bound that says what they lost. Outside a stream, re-evaluation also stops
+  after ``AUTO_SECONDS`` of it (worst points first): a node costs 0.01 to 5 ms in mpmath,
+  depending on the function and the digits needed (gamma at 660 digits: 4 ms), so a count
+  alone cannot bound the time. Only a call that reaches this limit depends on the machine's
+  speed, and its other points keep float64 and their bound. Method: value and gradient (the same reverse sweep,
   with the registry's derivative rules in high precision) at p and p + ``STEP`` digits, where p
   starts from the digits the bound says were lost plus a margin; when the two agree to
   2**-64 relative (well below float64's 2**-53) the higher one is taken, else p doubles, up to
@@ -52,6 +56,7 @@ MIN_DIGITS = 20
 MAX_DIGITS = 640
 MAX_AUTO = 1000  # points one call re-evaluates under auto (about 1-2 ms each): the worst ones
 NODE_BUDGET = 6000  # and at most this many (points x expression nodes), at about 0.2 ms each
+AUTO_SECONDS = 2.0  # and for at most this long in one call (a stream's budget is by lines only)
 AGREE = 2.0**-64
 TINY_NORMAL = 2.2250738585072014e-308  # the smallest normal float64
 
@@ -306,7 +311,14 @@ def refine(
         return value, grad, bound, records  # auto: float64, with its bound, is all there is
     value, grad, bound = value.copy(), grad.copy(), bound.copy()
     digits = None if precision == AUTO else int(precision)
+    timed = precision == AUTO and allow is None
+    if timed:
+        import time
+
+        deadline = time.monotonic() + AUTO_SECONDS
     for p in todo:
+        if timed and time.monotonic() > deadline:
+            break  # the rest keep float64 and their bound
         done = reevaluate(expr, points[p], grad[:, p], bound[:, p], digits)
         if done is None:
             continue

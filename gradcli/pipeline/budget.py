@@ -72,7 +72,9 @@ class Allowance:
         self.lines, self.turn, self.taken = lines, turn, False
 
     def __call__(self, todo: np.ndarray, most: int) -> np.ndarray:
-        lines = np.asarray([self.lines[i] for i in todo.tolist()], dtype=np.int64)  # (not all: 20,000 a chunk)
+        lines = np.asarray(
+            [self.lines[i] for i in todo.tolist()], dtype=np.int64
+        )  # (not all: 20,000 a chunk)
         shares, turn = _STATE["shared"], self.turn
         if shares is None or turn is None:  # in this process, chunk after chunk
             keep, _STATE["block"], _STATE["used"] = allowed(lines, most, _STATE["block"], _STATE["used"])

@@ -178,3 +178,21 @@ def test_auto_re_evaluates_at_most_the_worst_max_auto_points(monkeypatch):
     done = [p is not None for p in r.precise]
     assert done == [True, False, True, True, False]  # the three worst, by bound against |gradient|
     assert r.exact_bound[1, 0] > 0 and np.isfinite(r.exact_bound[1, 0])  # the rest keep their bound
+
+
+def test_auto_stops_re_evaluating_when_its_time_is_spent(monkeypatch):
+    """Outside a stream, auto re-evaluates for at most AUTO_SECONDS, worst points first; the
+    points left keep float64 and their bound. A stream's budget is by lines only, so the same
+    limit does not apply there (its numbers must not depend on the machine's speed)."""
+    import gradcli.derive.precise as precise
+
+    xs = np.array([1e-9, 1e-6, 1e-8]).reshape(-1, 1)
+    expr = parse("(exp(x)-1)/x")
+    assert all(p is not None for p in compute(expr, xs, method="backprop").precise)
+    monkeypatch.setattr(precise, "AUTO_SECONDS", 0.0)  # spent before the first point
+    r = compute(expr, xs, method="backprop")
+    assert r.precise == [None, None, None]
+    assert np.isfinite(r.exact_bound).all() and (r.exact_bound > 0).all()  # each says what it lost
+    # a stream's chunk (allow given) re-evaluates what its budget allows, whatever the clock says
+    streamed = compute(expr, xs, method="backprop", allow=lambda todo, most: todo)
+    assert all(p is not None for p in streamed.precise)
