@@ -15,6 +15,7 @@ scripts/update_golden.py); a value the user set is kept.
 from __future__ import annotations
 
 import os
+import platform
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
@@ -32,8 +33,11 @@ def features() -> str:
 
 
 def pin() -> None:
-    """Turn numpy's AVX-512 code off for this process and its children; raises RuntimeError if
-    numpy is already imported (then it is too late, and the outputs would depend on the CPU)."""
+    """Turn numpy's AVX-512 code off for this process and its children, on x86-64 (elsewhere the
+    names mean nothing to numpy, which would warn); raises RuntimeError if numpy is already
+    imported (then it is too late, and the outputs would depend on the CPU)."""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return
     if "numpy" in sys.modules and VARIABLE not in os.environ:
         raise RuntimeError(
             f"numpy was imported before {VARIABLE} was set: documented outputs would depend on the CPU"

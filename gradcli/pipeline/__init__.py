@@ -267,7 +267,7 @@ def _pool(jobs: int, job: Job, out_fd: int | None = None) -> tuple[Any, Any]:
 
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    shares = budget.shared(context, 4 * jobs + 4)  # in flight: 2 jobs pending, each worker's chunk and writes
+    shares = budget.shared(context, 4 * jobs + 4)  # more than the 2 * jobs + 1 chunks pending at once
     order = turns.shared(context) if out_fd is not None else None
     return context.Pool(jobs, initializer=_worker_init, initargs=(job, out_fd, order, shares)), order
 

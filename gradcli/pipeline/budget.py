@@ -72,9 +72,8 @@ class Allowance:
         self.lines, self.turn, self.taken = lines, turn, False
 
     def __call__(self, todo: np.ndarray, most: int) -> np.ndarray:
-        lines = np.asarray(
-            [self.lines[i] for i in todo.tolist()], dtype=np.int64
-        )  # (not all: 20,000 a chunk)
+        picked = [self.lines[i] for i in todo.tolist()]  # the lossy points' lines, not the chunk's
+        lines = np.asarray(picked, dtype=np.int64)
         shares, turn = _STATE["shared"], self.turn
         if shares is None or turn is None:  # in this process, chunk after chunk
             keep, _STATE["block"], _STATE["used"] = allowed(lines, most, _STATE["block"], _STATE["used"])
