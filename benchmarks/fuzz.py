@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "fuzz"))
 
 from fuzz_cases import RandomDraw, case
-from fuzz_contract import Failure, check_in_process, check_process
+from fuzz_contract import Failure, check_in_process, check_process, grew_past_limit, peak_rss
 
 
 def main() -> int:
@@ -52,7 +52,9 @@ def main() -> int:
             seed = args.seed + i
             sample = case(RandomDraw(seed))
             t = time.perf_counter()
+            before = peak_rss()
             failures, code = check_in_process(sample)
+            failures += grew_past_limit(sample, before)  # memory: the case that grew this process
             codes[code] += 1
             slowest = max(slowest, time.perf_counter() - t)
             if args.every and i % args.every == 0:

@@ -106,7 +106,13 @@ def require_somewhere(expr: Expression, values: Values, n: int) -> None:
     A run that has some points off the kinks gets their values, and no value (with a warning)
     at the others; a stream checks nothing here, since a chunk of it is not the whole run.
     """
-    kinked = check_analytic(expr, values, n)
+    refuse_everywhere(check_analytic(expr, values, n))
+
+
+def refuse_everywhere(kinked: Sequence[str | None]) -> None:
+    """:func:`require_somewhere` on :func:`check_analytic`'s answer for all of a run's points
+    (a run computed in blocks gathers it block by block)."""
+    n = len(kinked)
     if n and all(kinked):
         where = "point 1" if n == 1 else f"any of the {n} points"
         raise OptionError(

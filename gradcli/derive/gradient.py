@@ -1,7 +1,8 @@
 """The gradient pipeline: expression and points in, values, derivatives and warnings out.
 
-:func:`compute` runs one block of points through the forward pass, backprop (always, as the
-exact reference), the chosen finite-difference method, and diagnostics. It never prints.
+:func:`compute` runs points through the forward pass, backprop (always, as the exact
+reference), the chosen finite-difference method, and diagnostics, in blocks of points where an
+expression is large enough for its node values to crowd memory. It never prints.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..language.evaluate import columns, forward
 from ..language.nodes import Expression
 from ..language.parse import parse
 from ..points.spec import At, points_from
+from .backprop import backprop
 from .bound import bounded_backprop
 from .diagnostics import diagnose
 from .finite_diff import Differences
@@ -28,6 +30,7 @@ from .warning import DEFAULT_EXPLODE, DEFAULT_VANISH, GradWarning
 BACKPROP = "backprop"
 ALL_METHODS = (*METHODS, BACKPROP)
 DEFAULT_METHOD = "central"
+VALUES_HELD = 1 << 22  # node values held at once (32 MiB an array set): more go in blocks of points
 
 
 class GradResult(NamedTuple):
@@ -167,14 +170,21 @@ def compute(
     points = np.asarray(points, dtype=np.float64)
     n = points.shape[0] if points.ndim else 1
     points = points.reshape(n, len(expr.variables))
-    cols = columns(points)
-    values = forward(expr, cols)
-    f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
-    bounded = bounded_backprop(expr, values, n)
-    adjoints = bounded.adjoints
-    value, exact, bound, precise = refine(expr, points, f, bounded.grad, bounded.bound, precision, allow)
-    diff = None if method == BACKPROP else finite_difference(expr, cols, f, method, steps, whole=whole)
-    warnings = diagnose(expr, values, f, exact, adjoints, diff, vanish, explode, bound=bound, precise=precise)
+    block = max(1, VALUES_HELD // max(len(expr.nodes), 1))
+    if n <= block:
+        cols = columns(points)
+        values = forward(expr, cols)
+        f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
+        bounded = bounded_backprop(expr, values, n)
+        value, exact, bound, precise = refine(expr, points, f, bounded.grad, bounded.bound, precision, allow)
+        diff = None if method == BACKPROP else finite_difference(expr, cols, f, method, steps, whole=whole)
+        warnings = diagnose(
+            expr, values, f, exact, bounded.adjoints, diff, vanish, explode, bound=bound, precise=precise
+        )
+    else:
+        value, exact, bound, precise, diff, warnings = _in_blocks(
+            expr, points, block, method, steps, vanish, explode, whole, precision, allow
+        )
     f = value
     undefined = ~np.isfinite(f)
     if undefined.any():  # no derivative where f itself is not defined
@@ -203,6 +213,101 @@ def compute(
         warnings,
         bound.T,
         precise,
+    )
+
+
+def _in_blocks(
+    expr: Expression,
+    points: np.ndarray,
+    block: int,
+    method: str,
+    steps: Eps,
+    vanish: float,
+    explode: float,
+    whole: bool,
+    precision: Precision,
+    allow: Allow | None,
+) -> tuple[
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    list[Precise | None],
+    Differences | None,
+    list[tuple[GradWarning, ...]],
+]:
+    """:func:`compute`'s stages for more points than it holds node values for at once: the same
+    results, ``block`` points at a time, so memory stays within about ``VALUES_HELD`` values an
+    array set whatever the expression's size (a 1,077-node sum at 100,000 points held 2 GiB).
+
+    The forward pass and backprop run twice a block: once with backprop's bounds, for the
+    gradients that high precision then refines over all the points together, as one call (the
+    same points chosen, the same cap); once more, without bounds, for the diagnostics. Every
+    other stage runs once. (A 1,077-node sum at 20,000 points: 0.53-0.56 s, 0.56-0.62 s at once.)
+    """
+    n = len(points)
+    spans = [slice(start, min(start + block, n)) for start in range(0, n, block)]
+    f = np.empty(n)
+    grad = np.empty((len(expr.variables), n))
+    bound = np.empty_like(grad)
+    kinked: list[str | None] = []
+    for span in spans:
+        values = forward(expr, columns(points[span]))
+        m = span.stop - span.start
+        f[span] = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (m,))
+        bounded = bounded_backprop(expr, values, m)
+        grad[:, span], bound[:, span] = bounded.grad, bounded.bound
+        if method == "complex" and whole:
+            from .complex_step import check_analytic
+
+            kinked += check_analytic(expr, values, m)
+    if method == "complex" and whole:
+        from .complex_step import refuse_everywhere
+
+        refuse_everywhere(kinked)
+    value, exact, bound, precise = refine(expr, points, f, grad, bound, precision, allow)
+    diffs: list[Differences] = []
+    warnings: list[tuple[GradWarning, ...]] = []
+    for span in spans:
+        cols = columns(points[span])
+        values = forward(expr, cols)
+        m = span.stop - span.start
+        diff = (
+            None if method == BACKPROP else finite_difference(expr, cols, f[span], method, steps, whole=False)
+        )
+        if diff is not None:
+            diffs.append(diff)
+        with np.errstate(all="ignore"):
+            adjoints = backprop(expr, values, m)[
+                1
+            ]  # the adjoints bounded_backprop gave (its bounds are in hand)
+        warnings += diagnose(
+            expr, values, f[span], exact[:, span], adjoints, diff, vanish, explode,
+            bound=bound[:, span], precise=precise[span],
+        )  # fmt: skip
+    return value, exact, bound, precise, _joined(diffs) if diffs else None, warnings
+
+
+def _joined(parts: list[Differences]) -> Differences:
+    """Blocks' differences as one: their (k, m) arrays side by side (an optional array that some
+    block left out is filled as that block would have had it: no estimate, resolved, no step asked)."""
+    shapes = [part.gradient.shape for part in parts]
+
+    def side_by_side(field: str, fill: float | bool) -> np.ndarray | None:
+        arrays = [getattr(part, field) for part in parts]
+        if all(a is None for a in arrays):
+            return None
+        return np.concatenate([np.full(s, fill) if a is None else a for a, s in zip(arrays, shapes)], axis=1)
+
+    return parts[0]._replace(
+        step=np.concatenate([part.step for part in parts], axis=1),
+        gradient=np.concatenate([part.gradient for part in parts], axis=1),
+        truncation=np.concatenate([part.truncation for part in parts], axis=1),
+        rounding=np.concatenate([part.rounding for part in parts], axis=1),
+        evaluations=max(part.evaluations for part in parts),
+        estimate=side_by_side("estimate", np.nan),
+        unresolved=side_by_side("unresolved", False),
+        asked=side_by_side("asked", np.nan),
+        points=side_by_side("points", np.nan),
     )
 
 

@@ -193,10 +193,14 @@ def check_process(case: Case, timeout: float = 60.0) -> tuple[list[Failure], int
 
     The wall time allowed here includes interpreter start-up (about a second on a busy
     machine); peak memory (the child's maximum resident set) must stay under ``MAX_RSS``.
+    Linux charges a child started by (v)fork and exec with the parent's peak until the exec,
+    so a child whose figure is no more than this process's own peak is not judged here (an
+    in-process case that grew this process is: :func:`grew_past_limit`).
     """
     if any("\0" in arg for arg in case.args):  # the OS refuses it before gradcli could see it
         return [], None
     env = dict(os.environ, GRADCLI_DEBUG="", PYTHONIOENCODING="utf-8")
+    own = peak_rss()
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:  # files a case writes go to a scratch folder
         proc = subprocess.Popen(
@@ -226,9 +230,25 @@ def check_process(case: Case, timeout: float = 60.0) -> tuple[list[Failure], int
         max(0, seconds - 2),
     )
     rss = usage.ru_maxrss * 1024  # Linux reports KiB
-    if rss > MAX_RSS:
+    if rss > MAX_RSS and rss > own:
         failures.append(Failure("memory", f"peak RSS {rss / 2**20:.0f} MiB", case))
     return failures, proc.returncode
+
+
+def peak_rss() -> int:
+    """This process's peak resident set so far, in bytes (Linux)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def grew_past_limit(case: Case, before: int) -> list[Failure]:
+    """A memory failure for an in-process ``case`` during which this process's peak resident set
+    first went past ``MAX_RSS`` (``before``: the peak before the case, from :func:`peak_rss`)."""
+    after = peak_rss()
+    if before <= MAX_RSS < after:
+        return [Failure("memory", f"in-process peak RSS rose to {after / 2**20:.0f} MiB", case)]
+    return []
 
 
 def _communicate(proc: subprocess.Popen[bytes], data: bytes) -> tuple[bytes, bytes]:

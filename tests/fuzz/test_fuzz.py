@@ -81,3 +81,18 @@ def test_an_argument_no_process_can_be_given_is_checked_in_process_only() -> Non
     assert check_process(sample) == ([], None)
     found, code = check_in_process(sample)
     assert found == [] and code == 2
+
+
+def test_the_case_that_grows_this_process_past_the_memory_limit_is_named(monkeypatch):
+    """In-process cases share the fuzz run's process, and a real process started from it is
+    charged with its peak: the case during which the peak first passes MAX_RSS is the one
+    reported, once; real processes are judged only above this process's own peak."""
+    import fuzz_contract
+
+    sample = case(RandomDraw(1))
+    monkeypatch.setattr(fuzz_contract, "MAX_RSS", 1 << 20)  # 1 MiB: below any Python's peak
+    crossed = fuzz_contract.grew_past_limit(sample, 0)
+    assert [f.kind for f in crossed] == ["memory"] and "in-process" in crossed[0].detail
+    assert fuzz_contract.grew_past_limit(sample, fuzz_contract.peak_rss()) == []  # already past it
+    real, _ = check_process(sample)  # its figure holds this process's peak: not judged
+    assert [f for f in real if f.kind == "memory"] == []
