@@ -33,6 +33,7 @@ from ..derive.diagnostics import GradWarning
 from ..derive.gradient import GradResult, compute
 from ..derive.precise import AUTO, DEFAULT_PRECISION, Precision
 from ..errors import PointsError
+from ..language.nodes import Call
 from ..output.delimited import header
 from ..output.jsonl import json_lines, with_columns
 from ..output.numbers import number_rows
@@ -364,7 +365,8 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
     if job.health:  # an activation's warnings in its own words, as for --at values
         from ..output.activation import stream_words
 
-        result = stream_words(result, job.expression.split("(", 1)[0], job.vanish)
+        root = expr.nodes[-1]  # the activation's call: sigmoid(x), leaky_relu(x, 0.1)
+        result = stream_words(result, root.op.name if isinstance(root, Call) else job.expression, job.vanish)
     if job.fmt == "json":
         text_out = json_lines(result, lines)
         layout = job.layout
