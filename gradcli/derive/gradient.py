@@ -296,13 +296,13 @@ def _joined(parts: list[Differences]) -> Differences:
         arrays = [getattr(part, field) for part in parts]
         if all(a is None for a in arrays):
             return None
-        return np.concatenate([np.full(s, fill) if a is None else a for a, s in zip(arrays, shapes)], axis=1)
+        return np.concatenate([np.full(s, fill) if a is None else a for a, s in zip(arrays, shapes)], axis=-1)
 
     return parts[0]._replace(
-        step=np.concatenate([part.step for part in parts], axis=1),
-        gradient=np.concatenate([part.gradient for part in parts], axis=1),
-        truncation=np.concatenate([part.truncation for part in parts], axis=1),
-        rounding=np.concatenate([part.rounding for part in parts], axis=1),
+        step=np.concatenate([part.step for part in parts], axis=-1),
+        gradient=np.concatenate([part.gradient for part in parts], axis=-1),
+        truncation=np.concatenate([part.truncation for part in parts], axis=-1),
+        rounding=np.concatenate([part.rounding for part in parts], axis=-1),
         evaluations=max(part.evaluations for part in parts),
         estimate=side_by_side("estimate", np.nan),
         unresolved=side_by_side("unresolved", False),

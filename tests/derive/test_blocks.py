@@ -3,11 +3,17 @@ is computed a block of points at a time, with the same results as all at once.""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gradcli.derive.gradient as gradient
+from derive.test_backprop import _trees, render
 from gradcli.derive.gradient import compute
+from gradcli.errors import OptionError
 from gradcli.language.parse import parse
 
 CASES = [
@@ -92,3 +98,38 @@ def test_a_large_expression_at_many_points_stays_within_its_memory() -> None:
     assert np.allclose(r.exact[:, 0], 539 / (1 + np.exp(-points[:, 0])), rtol=1e-12)
     # in blocks about 80 MiB; all at once 413 MiB (20,000 x 1,077 x 8 B = 172 MiB an array set)
     assert peak < 200 * 2**20, f"{peak / 2**20:.0f} MiB"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    tree=_trees(),
+    method=st.sampled_from(["central", "forward", "five-point", "richardson", "complex", "backprop"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_blocks_agree_with_one_pass_on_random_expressions(tree: Any, method: str, seed: int) -> None:
+    """Any expression of the registry, any method: blocks of 5 points give what one pass gives,
+    refusals included (complex step where every point is on a kink)."""
+    expr = parse(render(tree))
+    k = len(expr.variables)
+    rng = np.random.default_rng(seed)
+    points = rng.choice([-2.0, -0.5, 0.0, 0.5, 1.0, 2.5, rng.uniform(-3, 3)], size=(12, k))
+
+    def run(held: int) -> Any:
+        old = gradient.VALUES_HELD
+        gradient.VALUES_HELD = held
+        try:
+            with np.errstate(all="ignore"):
+                return compute(expr, points, method)
+        except OptionError as exc:
+            return str(exc)
+        finally:
+            gradient.VALUES_HELD = old
+
+    whole, blocked = run(1 << 40), run(5 * max(len(expr.nodes), 1))
+    if isinstance(whole, str) or isinstance(blocked, str):
+        assert blocked == whole
+        return
+    for field in ("value", "exact", "exact_bound", "gradient", "step"):
+        assert _same(getattr(blocked, field), getattr(whole, field)), field
+    assert blocked.warnings == whole.warnings
+    assert blocked.precise == whole.precise
