@@ -177,3 +177,18 @@ def test_a_zero_adjoint_meeting_inf_is_drawn_as_backprop_adds_it() -> None:
     rec = json.loads(gradcli("trace", "1/x", "--at", "x=0", "--format", "json").stdout)
     assert (rec["value"], rec["gradient"], rec["nodes"][1]["adjoint"]) == ("inf", {"x": "nan"}, "-inf")
     assert rec["nodes"][0]["adjoint"] is None  # null: f does not depend on the constant 1
+
+
+def test_a_trace_too_large_to_read_is_refused_before_it_is_made(monkeypatch) -> None:
+    """A trace holds a row per node per point: past MAX_ROWS it is refused (exit 2), not built
+    (a 1,501-node sum over a 10,000-point grid took 5 GB and 9 minutes)."""
+    from gradcli.analysis import trace as tracing
+
+    monkeypatch.setattr(tracing, "MAX_ROWS", 6)  # x*y has 3 nodes: two points fit, three do not
+    assert gradcli("trace", "x*y", "--at", "x=1,y=2", "--at", "x=3,y=4", "--format", "json").exit_code == 0
+    line = assert_one_line_error(gradcli("trace", "x*y", "--at", "x=1:3:3,y=2", "--format", "json"))
+    assert line == (
+        "gradcli: error: trace shows every node at every point: 3 points x 3 nodes is 9 rows, more than"
+        " its limit of 6 — trace fewer points (one --at is the usual), or use gradcli grad for the"
+        " gradients alone"
+    )
