@@ -13,6 +13,9 @@ from ..output.dot import summary
 from ..output.numbers import number
 
 _MAX_TERMS = 6  # contributions spelled out before "sum of N"
+MAX_ROWS = (
+    5_000  # nodes x points drawn as tables (about 0.3-0.6 ms a row): every point of the largest expression
+)
 STOPPED = "   (a zero adjoint passes nothing back)"  # backprop's rule for 0 × inf or nan
 
 

@@ -192,3 +192,25 @@ def test_a_trace_too_large_to_read_is_refused_before_it_is_made(monkeypatch) -> 
         " its limit of 6 — trace fewer points (one --at is the usual), or use gradcli grad for the"
         " gradients alone"
     )
+
+
+def test_a_trace_table_is_refused_past_its_rows_and_json_still_runs(monkeypatch) -> None:
+    """A trace table takes 0.3-0.6 ms a row to draw: past the table's limit (every point of the
+    largest expression fits) the run is sent to json or dot, which hold up to 100,000 rows."""
+    from gradcli.table import trace as table
+
+    monkeypatch.setattr(table, "MAX_ROWS", 6)
+    assert gradcli("trace", "x*y", "--at", "x=1,y=2", "--at", "x=3,y=4").exit_code == 0
+    line = assert_one_line_error(gradcli("trace", "x*y", "--at", "x=1:3:3,y=2"))
+    assert line == (
+        "gradcli: error: a trace table of 3 points x 3 nodes is 9 rows, more than a table's 6 — use"
+        " --format json or dot (up to 100,000 rows), or trace fewer points"
+    )
+    assert gradcli("trace", "x*y", "--at", "x=1:3:3,y=2", "--format", "json").exit_code == 0
+
+
+def test_one_point_of_the_largest_expression_fits_in_a_trace_table() -> None:
+    from gradcli.language.nodes import MAX_NODES
+    from gradcli.table.trace import MAX_ROWS
+
+    assert MAX_NODES <= MAX_ROWS

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ...errors import OptionError
 from ...points.spec import PointSpec
 from ..common import bind_points, finish
 from ..group import ExpressionCommand
@@ -44,6 +45,16 @@ def trace(
 
     expr = parse(expression)
     block = bind_points(expr, points, order)
+    if fmt == "table":
+        from ...table.trace import MAX_ROWS
+
+        rows = len(block) * len(expr.nodes)
+        if rows > MAX_ROWS:
+            raise OptionError(
+                f"a trace table of {len(block):,} points x {len(expr.nodes):,} nodes is {rows:,} rows, "
+                f"more than a table's {MAX_ROWS:,}",
+                hint="use --format json or dot (up to 100,000 rows), or trace fewer points",
+            )
     traces = run_trace(expr, block, vanish)
     if fmt == "table":
         from ...table import render_trace, stdout_console
