@@ -96,8 +96,8 @@ def test_a_large_expression_at_many_points_stays_within_its_memory() -> None:
     finally:
         tracemalloc.stop()
     assert np.allclose(r.exact[:, 0], 539 / (1 + np.exp(-points[:, 0])), rtol=1e-12)
-    # in blocks about 80 MiB; all at once 413 MiB (20,000 x 1,077 x 8 B = 172 MiB an array set)
-    assert peak < 200 * 2**20, f"{peak / 2**20:.0f} MiB"
+    # in blocks about 160 MiB; all at once 413 MiB (20,000 x 1,077 x 8 B = 172 MiB an array set)
+    assert peak < 300 * 2**20, f"{peak / 2**20:.0f} MiB"
 
 
 @settings(max_examples=60, deadline=None)
