@@ -83,11 +83,38 @@ def _magnitude(x: Any) -> int:
     return abs(mpf[2] + mpf[3])
 
 
+# Refused before mpmath is called, where the argument already tells that the result lies
+# beyond 2**+-MAGNITUDE (as it would be after the call) or, for an argument past float64's range
+# (only an intermediate in high precision gets there), where the op takes exp of it inside:
+# mpmath's time grows with such arguments without bound (exp(-1e740000) runs for minutes; erf's
+# derivative takes exp(-x**2) at x = gamma(84834), about 1e381265).
+_EXP_LIMIT = MAGNITUDE * math.log(2)  # |x| past this: exp(x) is beyond 2**+-MAGNITUDE
+_BEYOND: dict[str, Any] = {  # op -> whether its result is beyond range, from x
+    "exp": lambda x: abs(x) > _EXP_LIMIT,
+    "sinh": lambda x: abs(x) > _EXP_LIMIT,
+    "cosh": lambda x: abs(x) > _EXP_LIMIT,
+    "expm1": lambda x: x > _EXP_LIMIT,
+    "erfc": lambda x: x > 0 and x * x > _EXP_LIMIT,
+    "gamma": lambda x: abs(x) > 1e6,  # log2 gamma(1e6) is 1.85e7, past MAGNITUDE (1.68e7)
+}
+_EXP_INSIDE = frozenset(
+    {"expm1", "sigmoid", "softplus", "elu", "selu", "silu", "swish", "mish", "gelu", "erfc"}
+)
+_FLOAT64_MAX = 1.7976931348623157e308
+
+
 def _within(op: Op, args: Sequence[Any]) -> None:
-    """Raise :class:`BeyondRange` if an argument of ``op``, or x**y's result, is out of range."""
+    """Raise :class:`BeyondRange` if an argument of ``op``, or its result as the arguments
+    foretell it (x**y, exp, gamma, ...), is out of range, or if an exp taken inside the op would
+    be (an argument past float64's range)."""
     for a in args:
         if _magnitude(a) > MAGNITUDE:
             raise BeyondRange(op.name)
+    name = op.alias_of or op.name
+    if args and name in _BEYOND and _BEYOND[name](args[0]):  # x is the first argument
+        raise BeyondRange(op.name)
+    if args and name in _EXP_INSIDE and abs(args[0]) > _FLOAT64_MAX:
+        raise BeyondRange(op.name)
     if op.name == "pow" and _magnitude(args[0]) and args[1] != 0:
         # |log2 |x**y|| = |y| * |log2 |x||: refuse before mpmath spends the time
         y = abs(args[1])

@@ -196,3 +196,37 @@ def test_auto_stops_re_evaluating_when_its_time_is_spent(monkeypatch):
     # a stream's chunk (allow given) re-evaluates what its budget allows, whatever the clock says
     streamed = compute(expr, xs, method="backprop", allow=lambda todo, most: todo)
     assert all(p is not None for p in streamed.precise)
+
+
+def test_exp_of_an_argument_that_foretells_a_result_beyond_range_is_not_attempted():
+    """exp, gamma and kin refuse before mpmath runs where the argument already says the result
+    is beyond 10**+-5,050,000 (mpmath's exp(-1e740000) runs for minutes); where the result is
+    in range they are computed, and so is an activation whose exp inside stays in float64's range."""
+    from gradcli.language.nodes import Call
+    from gradcli.language.precise import BeyondRange, partials, values
+
+    for text, x in [
+        ("exp(-x)", 2e7),
+        ("cosh(x)", -2e7),
+        ("expm1(x)", 2e7),
+        ("erfc(x)", 4e3),
+        ("gamma(x)", 2e6),
+    ]:
+        with pytest.raises(BeyondRange):
+            values(parse(text), [x], 30)
+    for text, x in [
+        ("exp(-x)", 1e6),
+        ("expm1(x)", -2e7),
+        ("erfc(x)", -4e3),
+        ("sigmoid(x)", 1e300),
+        ("elu(x)", -1e300),
+    ]:
+        assert mp.isfinite(values(parse(text), [x], 30)[-1]), text
+    # the fuzz case: erf's derivative is exp(-x**2) at x = gamma(84834), about 1e381265
+    expr = parse("erf(gamma(x))")
+    node = expr.nodes[-1]
+    assert isinstance(node, Call)
+    with pytest.raises(BeyondRange):
+        partials(node, values(expr, [84834.0], 30), 30)
+    r = compute(parse("asinh(asin((erf(gamma(w_3))*b)))"), np.array([[0.5, 84834.0]]), method="backprop")
+    assert r.precise[0] is None and np.isfinite(r.value[0])  # float64 and its bound stand
