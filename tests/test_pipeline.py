@@ -822,6 +822,11 @@ def test_an_expression_without_variables_is_refused_before_waiting_for_input() -
         assert result.stderr.startswith(
             "gradcli: error: the expression has no variables, so there are no points"
         )
+    # with the default table format to a pipe: the one error line, no note about CSV before it
+    # (found by the fuzz run)
+    result = run("grad", "cosh(mish(2))", "--at", "-", input="1\n")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1 and "no variables" in result.stderr
 
 
 def test_a_streamed_activation_table_has_a_row_per_x_like_the_at_table() -> None:

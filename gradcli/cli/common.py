@@ -106,9 +106,11 @@ def run_stream(
     results) draws tables as an activation's rows, a row per x, instead of a table per point.
     """
     from ..language.parse import parse
-    from ..pipeline import default_jobs, run
+    from ..pipeline import default_jobs, require_variables, run
 
-    variables = parse(expression).variables  # a bad expression is the one line said, before any note
+    expr = parse(expression)  # a bad expression is the one line said, before any note
+    require_variables(expr)  # and so is one without variables
+    variables = expr.variables
     if order is not None:
         from ..points.spec import check_order
 

@@ -137,13 +137,17 @@ def higher(
         formula = None
     f = value(expr, [x], m).copy()
     digits = precision if isinstance(precision, int) and not isinstance(precision, bool) else None
-    if digits is None:
+    with np.errstate(all="ignore"):
         grad, _ = backprop(low, forward(low, [x]), m)
-        exact = np.asarray(grad[0], dtype=np.float64).copy()
-    else:
-        from ..language.precise import gradient
+    exact = np.asarray(grad[0], dtype=np.float64).copy()
+    if digits is not None:
+        from ..language.precise import BeyondRange, gradient
 
-        exact = np.array([float(gradient(low, [xi], digits)[1][0]) for xi in x])
+        for p, xi in enumerate(x.tolist()):
+            try:
+                exact[p] = float(gradient(low, [xi], digits)[1][0])
+            except BeyondRange:  # a value past 10**+-5,050,000 on the way: float64's stands, as in grad
+                pass
     with np.errstate(all="ignore"):
         h = auto_step(x, order) if step is None else fixed_steps(step, m)
         h = (x + h) - x  # exactly representable, so x + j*h is the point meant

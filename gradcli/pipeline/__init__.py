@@ -124,11 +124,7 @@ def run(
     from ..language.parse import parse
 
     expr = parse(expression)
-    if not expr.variables:  # refused before any input is awaited
-        raise PointsError(
-            "the expression has no variables, so there are no points to read",
-            hint="leave out --at - and --input: its one value needs no point",
-        )
+    require_variables(expr)  # refused before any input is awaited
     chunks = read_chunks(source, chunk_bytes)
     file_fd = _regular_file(source)  # workers read their chunk's bytes themselves (no hand-off)
     offset = 0  # of the current chunk in that file
@@ -238,6 +234,16 @@ def run(
     return Summary(
         totals["points"], totals["bad"], totals["nonfinite"], totals["warnings"], totals["shown"], stopped_at
     )
+
+
+def require_variables(expr: Any) -> None:
+    """Raise :class:`~gradcli.errors.PointsError` for an expression without variables: a stream
+    of points has nothing to bind them to."""
+    if not expr.variables:
+        raise PointsError(
+            "the expression has no variables, so there are no points to read",
+            hint="leave out --at - and --input: its one value needs no point",
+        )
 
 
 def _header(variables: Any, columns: Any, fmt: str, health: bool) -> list[str]:
@@ -423,4 +429,4 @@ def default_jobs() -> int:
     return max(1, min(8, cores))
 
 
-__all__ = ["ON_ERROR", "ChunkOut", "Job", "Summary", "default_jobs", "process", "run"]
+__all__ = ["ON_ERROR", "ChunkOut", "Job", "Summary", "default_jobs", "process", "require_variables", "run"]

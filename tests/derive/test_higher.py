@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import math
 from fractions import Fraction
 
 import mpmath
@@ -54,3 +56,19 @@ def test_refusals() -> None:
         check_order(parse("x*y"), 2)
     with pytest.raises(OptionError, match="between 1 and 10"):
         check_order(parse("x"), MAX_ORDER + 1)
+
+
+def test_precision_n_keeps_float64_where_a_value_on_the_way_is_beyond_range():
+    """--order with --precision N at a point whose high-precision pass meets a value past
+    10**+-5,050,000 keeps float64's derivative there, as grad does (it exited 70: found by the
+    fuzz run)."""
+    from conftest import gradcli
+
+    text = "(lgamma(ln(sinh(log1p(hard_sigmoid(1)))))**x2)"
+    result = gradcli(
+        "grad", "--at", "1e300", "--at", "0.5", "--precision", "30", "--order", "2", "--format", "json", text
+    )
+    assert result.exit_code == 1, result.stderr  # not finite at 1e300
+    far, near = map(json.loads, result.stdout.splitlines())
+    assert far["exact"] is None  # float64's inf
+    assert near["exact"] is not None and math.isfinite(near["exact"])
