@@ -171,20 +171,9 @@ def compute(
     n = points.shape[0] if points.ndim else 1
     points = points.reshape(n, len(expr.variables))
     block = max(1, VALUES_HELD // max(len(expr.nodes), 1))
-    if n <= block:
-        cols = columns(points)
-        values = forward(expr, cols)
-        f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
-        bounded = bounded_backprop(expr, values, n)
-        value, exact, bound, precise = refine(expr, points, f, bounded.grad, bounded.bound, precision, allow)
-        diff = None if method == BACKPROP else finite_difference(expr, cols, f, method, steps, whole=whole)
-        warnings = diagnose(
-            expr, values, f, exact, bounded.adjoints, diff, vanish, explode, bound=bound, precise=precise
-        )
-    else:
-        value, exact, bound, precise, diff, warnings = _in_blocks(
-            expr, points, block, method, steps, vanish, explode, whole, precision, allow
-        )
+    value, exact, bound, precise, diff, warnings = _stages(
+        expr, points, block, method, steps, vanish, explode, whole, precision, allow
+    )
     f = value
     undefined = ~np.isfinite(f)
     if undefined.any():  # no derivative where f itself is not defined
@@ -216,7 +205,7 @@ def compute(
     )
 
 
-def _in_blocks(
+def _stages(
     expr: Expression,
     points: np.ndarray,
     block: int,
@@ -235,57 +224,63 @@ def _in_blocks(
     Differences | None,
     list[tuple[GradWarning, ...]],
 ]:
-    """:func:`compute`'s stages for more points than it holds node values for at once: the same
-    results, ``block`` points at a time, so memory stays within about ``VALUES_HELD`` values an
-    array set whatever the expression's size (a 1,077-node sum at 100,000 points held 2 GiB).
+    """:func:`compute`'s stages, ``block`` points at a time, so memory stays within about
+    ``VALUES_HELD`` node values an array set whatever the expression's size (a 1,077-node sum at
+    100,000 points held 2 GiB at once); the same results as one pass.
 
-    The forward pass and backprop run twice a block: once with backprop's bounds, for the
-    gradients that high precision then refines over all the points together, as one call (the
-    same points chosen, the same cap); once more, without bounds, for the diagnostics. Every
-    other stage runs once. (A 2,101-node expression at 20,000 points, central differences: 5.2 s
-    and 277 MiB in blocks, 5.1 s and 1.1 GiB at once.)
+    Forward pass and backprop with its bounds, block by block; high precision over all the
+    points together, as one call (the same points chosen, the same cap); then finite
+    differences and diagnostics block by block. With more than one block the forward pass and
+    backprop run again for the diagnostics, without bounds (a 2,101-node expression at 20,000
+    points, central differences: 5.2 s and 277 MiB in blocks, 5.1 s and 1.1 GiB at once); with
+    one, what the first pass made is kept.
     """
     n = len(points)
-    spans = [slice(start, min(start + block, n)) for start in range(0, n, block)]
-    f = np.empty(n)
-    grad = np.empty((len(expr.variables), n))
-    bound = np.empty_like(grad)
+    spans = [slice(start, min(start + block, n)) for start in range(0, n, block)] or [slice(0, 0)]
+    kept = None  # the one block's forward pass and backprop
+    parts = []
     kinked: list[str | None] = []
     for span in spans:
-        values = forward(expr, columns(points[span]))
         m = span.stop - span.start
-        f[span] = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (m,))
+        values = forward(expr, columns(points[span]))
         bounded = bounded_backprop(expr, values, m)
-        grad[:, span], bound[:, span] = bounded.grad, bounded.bound
+        parts.append(
+            (np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (m,)), bounded.grad, bounded.bound)
+        )
         if method == "complex" and whole:
             from .complex_step import check_analytic
 
             kinked += check_analytic(expr, values, m)
+        if len(spans) == 1:
+            kept = values, bounded.adjoints
     if method == "complex" and whole:
         from .complex_step import refuse_everywhere
 
         refuse_everywhere(kinked)
+    fs, grads, bounds = zip(*parts)
+    f, grad, bound = np.concatenate(fs), np.concatenate(grads, axis=-1), np.concatenate(bounds, axis=-1)
     value, exact, bound, precise = refine(expr, points, f, grad, bound, precision, allow)
     diffs: list[Differences] = []
     warnings: list[tuple[GradWarning, ...]] = []
     for span in spans:
         cols = columns(points[span])
-        values = forward(expr, cols)
-        m = span.stop - span.start
+        if kept:
+            values, adjoints = kept
+        else:
+            values = forward(expr, cols)
+            with np.errstate(all="ignore"):  # the adjoints bounded_backprop made (its bounds are in hand)
+                adjoints = backprop(expr, values, span.stop - span.start)[1]
         diff = (
             None if method == BACKPROP else finite_difference(expr, cols, f[span], method, steps, whole=False)
         )
         if diff is not None:
             diffs.append(diff)
-        with np.errstate(all="ignore"):
-            adjoints = backprop(expr, values, m)[
-                1
-            ]  # the adjoints bounded_backprop gave (its bounds are in hand)
         warnings += diagnose(
             expr, values, f[span], exact[:, span], adjoints, diff, vanish, explode,
             bound=bound[:, span], precise=precise[span],
         )  # fmt: skip
-    return value, exact, bound, precise, _joined(diffs) if diffs else None, warnings
+    joined = None if not diffs else diffs[0] if len(diffs) == 1 else _joined(diffs)
+    return value, exact, bound, precise, joined, warnings
 
 
 def _joined(parts: list[Differences]) -> Differences:

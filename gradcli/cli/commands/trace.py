@@ -46,14 +46,15 @@ def trace(
     expr = parse(expression)
     block = bind_points(expr, points, order)
     if fmt == "table":
-        from ...table.trace import MAX_ROWS
+        from ...analysis.trace import MAX_ROWS
+        from ...table.trace import MAX_ROWS as TABLE_ROWS
 
         rows = len(block) * len(expr.nodes)
-        if rows > MAX_ROWS:
+        if rows > TABLE_ROWS:
             raise OptionError(
                 f"a trace table of {len(block):,} points x {len(expr.nodes):,} nodes is {rows:,} rows, "
-                f"more than a table's {MAX_ROWS:,}",
-                hint="use --format json or dot (up to 100,000 rows), or trace fewer points",
+                f"more than a table's {TABLE_ROWS:,}",
+                hint=f"use --format json or dot (up to {MAX_ROWS:,} rows), or trace fewer points",
             )
     traces = run_trace(expr, block, vanish)
     if fmt == "table":
