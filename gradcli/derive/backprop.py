@@ -16,14 +16,17 @@ f this is exact: the chain rule holds for one-sided directional derivatives).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..errors import GradcliError
 from ..language.evaluate import Values
 from ..language.nodes import Call, Expression, Var
 
 Edge = Callable[[int, int, Any, Any, Any, Any], None]
+MAX_PRECISE_JUMPS = 1000  # points per call whose jumps mpmath judges (float64 judges the rest)
+PRECISE_DPS = 100
 
 
 def slopes(expr: Expression, values: Values) -> list:
@@ -90,21 +93,37 @@ def directional(expr: Expression, values: Values, seed: Sequence[float | np.ndar
     Forward mode: each node's slope is the sum of its children's slopes times its partials,
     except where the node sits on a kink, where its op's ``directional`` rule gives the exact
     one-sided slope. Returns an array with one entry per point (NaN where f is not defined on
-    that side, inf where the slope is infinite).
+    that side, or jumps; inf where the slope is infinite).
     """
+    return _forward_slopes(expr, values, seed)[0]
+
+
+def _forward_slopes(
+    expr: Expression, values: Values, seed: Sequence[float | np.ndarray]
+) -> tuple[np.ndarray, np.ndarray | bool]:
+    """:func:`directional`, and where a jump may lie on the way: an op that ``jumps`` gave NaN
+    at its kink from finite argument slopes (its value jumps in that direction), at f or a node
+    f depends on (True, False or a mask over the points)."""
     dots: list = []
+    jumps: list = []
     with np.errstate(all="ignore"):
         for i, node in enumerate(expr.nodes):
             if isinstance(node, Var):
                 dots.append(seed[node.index])
+                jumps.append(False)
                 continue
             if not isinstance(node, Call):
                 dots.append(0.0)
+                jumps.append(False)
                 continue
             args = [values[j] for j in node.args]
             arg_dots = [dots[j] for j in node.args]
+            jump: np.ndarray | bool = False
+            for j in node.args:
+                jump = jump | jumps[j]
             if all(np.ndim(d) == 0 and d == 0 for d in arg_dots):
                 dots.append(0.0)
+                jumps.append(jump)
                 continue
             smooth: np.ndarray | float = 0.0
             for slope, d in zip(node.op.partials(args, values[i]), arg_dots):
@@ -112,45 +131,188 @@ def directional(expr: Expression, values: Values, seed: Sequence[float | np.ndar
             if node.op.kink is not None and node.op.directional is not None:  # both or neither (tested)
                 at_kink = node.op.kink(args)
                 if np.any(at_kink):
-                    smooth = np.where(at_kink, node.op.directional(args, arg_dots, values[i]), smooth)
+                    rule = node.op.directional(args, arg_dots, values[i])
+                    if node.op.jumps:
+                        own = at_kink & np.isnan(rule)
+                        for d in arg_dots:
+                            own = own & ~np.isnan(d)
+                        jump = jump | own
+                    smooth = np.where(at_kink, rule, smooth)
             dots.append(smooth)
-    return np.asarray(dots[-1], dtype=np.float64)
+            jumps.append(jump)
+    return np.asarray(dots[-1], dtype=np.float64), jumps[-1]
+
+
+class Sides(NamedTuple):
+    """f's exact one-sided derivatives in one variable at each point (:func:`sides`).
+
+    ``left`` and ``right`` are NaN where f is not defined on that side, or jumps there; where it
+    jumps (``jump_left``, ``jump_right``), ``f_left`` and ``f_right`` are its values just beside
+    the point (else NaN).
+    """
+
+    left: np.ndarray
+    right: np.ndarray
+    jump_left: np.ndarray
+    jump_right: np.ndarray
+    f_left: np.ndarray
+    f_right: np.ndarray
 
 
 def one_sided(expr: Expression, values: Values, var: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact (left, right) derivatives of f with respect to variable ``var`` at ``n`` points.
+    """Exact (left, right) derivatives of f with respect to variable ``var`` at ``n`` points
+    (:func:`sides`, without the jumps)."""
+    found = sides(expr, values, var, n)
+    return found.left, found.right
 
-    Where the chain rule meets 0 * inf (``sqrt(x)**2`` at 0: the outer slope 0, the inner
-    one inf), forward mode cannot tell; there the one-sided derivative is the limit of the
-    derivative beside the point (for f continuous on that side, by the mean value theorem):
-    backprop at x +/- d for d = 4 and 64 float spacings of x (2**-700 and 2**-800 at x = 0),
-    taken if the two agree to 1e-12 relative (or both below 2**-300 and falling: 0; both above
-    2**300 and rising: inf), else left undefined (NaN).
+
+def sides(expr: Expression, values: Values, var: int, n: int) -> Sides:
+    """Exact one-sided derivatives of f with respect to variable ``var`` at ``n`` points, and
+    where f jumps.
+
+    A side jumps where an op that ``jumps`` (sign, where, atan2 on its cut) gave NaN on the way
+    and f beside the point stays away from f at the point as the distance shrinks: f at 1 and
+    at 64 float spacings of x (2**-800 and 2**-700 at x = 0) differ from f at x by amounts
+    within a factor of 2 of each other, and by more than 2**-40 of f (what rounding could
+    explain), where a continuous f moves 64 times less (2**100 times less at 0). The values
+    are shown, so the claim rests on them; a jump smaller than that is not told from rounding.
+    Elsewhere, where the chain rule meets 0 * inf (``sqrt(x)**2``
+    at 0: the outer slope 0, the inner one inf), forward mode cannot tell; there the one-sided
+    derivative is the limit of the derivative beside the point (for f continuous on that side,
+    by the mean value theorem): backprop at x +/- d for d = 4 and 64 float spacings of x
+    (2**-700 and 2**-800 at x = 0), taken if the two agree to 1e-12 relative (or both below
+    2**-300 and falling: 0; both above 2**300 and rising: inf), else left undefined (NaN).
     """
     seed = [0.0] * len(expr.variables)
     seed[var] = 1.0
-    right = np.array(np.broadcast_to(directional(expr, values, seed), (n,)))
+    right, right_jumps = _forward_slopes(expr, values, seed)
     seed[var] = -1.0
-    left = -np.array(np.broadcast_to(directional(expr, values, seed), (n,)))
-    for side, out in ((1.0, right), (-1.0, left)):
-        todo = np.flatnonzero(np.isnan(out))
+    left, left_jumps = _forward_slopes(expr, values, seed)
+    right, left = np.array(np.broadcast_to(right, (n,))), -np.array(np.broadcast_to(left, (n,)))
+    f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
+    found = []
+    for side, out, maybe in ((-1.0, left, left_jumps), (1.0, right, right_jumps)):
+        jumped = np.zeros(n, dtype=bool)
+        beside = np.full(n, np.nan)
+        could = np.flatnonzero(np.isnan(out) & np.broadcast_to(maybe, (n,)))
+        if could.size:
+            # mpmath first: float64 can round a move away (c = -1+(x+1) is 0 for |x| < 2**-53),
+            # or make one up; float64 judges the points past MAX_PRECISE_JUMPS, or where mpmath cannot
+            moved, near = np.zeros(could.size, dtype=bool), np.full(could.size, np.nan)
+            judged = np.zeros(could.size, dtype=bool)
+            slope = np.full(could.size, np.nan)
+            ask = np.arange(min(could.size, MAX_PRECISE_JUMPS))
+            found_mp = _beside_precise(expr, values, var, could[ask], side)
+            if found_mp is not None:
+                moved[ask], near[ask], judged[ask], slope[ask] = found_mp
+            out[could] = np.where(judged & ~moved, slope, out[could])  # (NaN: the limit, below)
+            rest = np.flatnonzero(~judged)
+            if rest.size:
+                close = _beside(expr, values, var, could[rest], side, 2.0**-800, 1.0)
+                far = _beside(expr, values, var, could[rest], side, 2.0**-700, 64.0)
+                moved[rest], near[rest] = _stays_away(f[could[rest]], close, far), close
+            jumped[could[moved]] = True
+            beside[could[moved]] = near[moved]
+        todo = np.flatnonzero(np.isnan(out) & ~jumped)
         if todo.size:
             out[todo] = _limit(expr, values, var, todo, side)
-    return left, right
+        found.append((jumped, beside))
+    (jump_left, f_left), (jump_right, f_right) = found
+    return Sides(left, right, jump_left, jump_right, f_left, f_right)
+
+
+def _nudged(
+    expr: Expression, values: Values, var: int, todo: np.ndarray, side: float, tiny: float, ulps: float
+) -> list:
+    """The variables at the points ``todo``, ``var`` moved to one side: by ``ulps`` float
+    spacings of x, or by ``tiny`` at x = 0."""
+    base = [np.asarray(values[slot], dtype=np.float64)[todo] for slot in expr.var_nodes]
+    moved = list(base)
+    x = base[var]
+    moved[var] = x + side * np.where(x == 0, tiny, ulps * np.spacing(np.abs(x)))
+    return moved
+
+
+def _beside(
+    expr: Expression, values: Values, var: int, todo: np.ndarray, side: float, tiny: float, ulps: float
+) -> np.ndarray:
+    """f just beside the points ``todo`` on one side (``ulps`` float spacings of x, ``tiny`` at 0)."""
+    from ..language.evaluate import forward
+
+    with np.errstate(all="ignore"):
+        near = forward(expr, _nudged(expr, values, var, todo, side, tiny, ulps))[-1]
+    return np.array(np.broadcast_to(np.asarray(near, dtype=np.float64), (todo.size,)))
+
+
+def _stays_away(f: Any, near: Any, far: Any) -> np.ndarray:
+    """Whether f beside a point (``near``: closer, ``far``: 64 or 2**100 times farther) stays away
+    from f at it: both moves finite, within a factor of 2 of each other, and beyond 2**-40 of f."""
+    with np.errstate(all="ignore"):
+        step, wide = np.abs(near - f), np.abs(far - f)
+        noise = 2.0**-40 * np.maximum(np.abs(f), np.abs(near))
+        return np.asarray((step > noise) & (step >= wide / 2) & np.isfinite(step) & np.isfinite(wide))
+
+
+def _beside_precise(
+    expr: Expression, values: Values, var: int, todo: np.ndarray, side: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """:func:`_stays_away` in mpmath at 100 digits, x moved by d = 2**-150 and 2**-250 of |x|
+    (of 1 at 0); f just beside; which points mpmath could judge (not those where a value is
+    beyond its range, complex or not finite); and, where f does not jump, the one-sided
+    derivative: the quotient (f(x +/- d) - f(x)) / (+/- d), where its two values agree to 1e-12
+    relative (a smooth piece: they differ by about d times the curvature), else NaN. None
+    where f has no high-precision form."""
+    import mpmath
+
+    from ..language import precise
+    from ..registry import BeyondRange
+
+    try:
+        precise.supported(expr)
+    except GradcliError:
+        return None
+    cols = [np.asarray(values[slot], dtype=np.float64) for slot in expr.var_nodes]
+    moved = np.zeros(todo.size, dtype=bool)
+    judged = np.zeros(todo.size, dtype=bool)
+    beside = np.full(todo.size, np.nan)
+    slope = np.full(todo.size, np.nan)
+    with mpmath.workdps(PRECISE_DPS):
+        for k, p in enumerate(todo.tolist()):
+            point = [mpmath.mpf(float(c[p])) for c in cols]
+            x = point[var]
+            scale = abs(x) if x else mpmath.mpf(1)
+            try:
+                at = precise.values(expr, point, PRECISE_DPS)[-1]
+                got, steps = [], [side * scale * mpmath.mpf(2) ** -bits for bits in (150, 250)]
+                for d in steps:
+                    point[var] = x + d
+                    got.append(precise.values(expr, point, PRECISE_DPS)[-1])
+            except (BeyondRange, ArithmeticError, ValueError):
+                continue
+            near, far = got[1], got[0]
+            if not all(isinstance(v, mpmath.mpf) and mpmath.isfinite(v) for v in (at, near, far)):
+                continue
+            judged[k] = True
+            step, wide = abs(near - at), abs(far - at)
+            if step > mpmath.mpf(2) ** -40 * max(abs(at), abs(near)) and step >= wide / 2:
+                moved[k], beside[k] = True, float(near)
+                continue
+            q_far, q_near = (far - at) / steps[0], (near - at) / steps[1]
+            if abs(q_near - q_far) <= mpmath.mpf(10) ** -12 * max(abs(q_near), abs(q_far)):
+                slope[k] = float(q_near)
+    return moved, beside, judged, slope
 
 
 def _limit(expr: Expression, values: Values, var: int, todo: np.ndarray, side: float) -> np.ndarray:
     """The derivative in ``var`` just beside the points ``todo``, on one side: its limit or NaN."""
     from ..language.evaluate import forward
 
-    base = [np.asarray(values[slot], dtype=np.float64)[todo] for slot in expr.var_nodes]
-    x = base[var]
     found = []
     with np.errstate(all="ignore"):
         for tiny, ulps in ((2.0**-700, 4.0), (2.0**-800, 64.0)):
-            moved = list(base)
-            moved[var] = x + side * np.where(x == 0, tiny, ulps * np.spacing(np.abs(x)))
-            grad, _ = backprop(expr, forward(expr, moved), todo.size)
+            grad, _ = backprop(
+                expr, forward(expr, _nudged(expr, values, var, todo, side, tiny, ulps)), todo.size
+            )
             found.append(grad[var])
         a, b = found
         agree = np.isfinite(a) & np.isfinite(b) & (np.abs(a - b) <= 1e-12 * np.abs(b))

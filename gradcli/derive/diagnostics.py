@@ -6,6 +6,12 @@ Kinds, checked in this order for each point (and each variable):
                        (``log of a negative number in log(a-b), where a-b = -1.0``).
 ``nondifferentiable``  the point sits on a kink (abs(0), relu(0), a min/max tie, sqrt(0), ...)
                        and the left and right derivatives differ; both are reported, exactly.
+                       Where f jumps (sign(0), where(c, a, b) at c = 0 with a != b), f's values
+                       just beside the point are reported instead.
+``kink``               the point sits on a kink that f does not feel (relu(x)-relu(-x) at 0):
+                       the two sides agree, and backprop's rule there gives another number;
+                       the derivative is reported. No vanishing, exploding or inaccurate verdict
+                       is drawn from backprop's number there.
 ``uncertain``          backprop's rounding-error bound is comparable to |gradient| (after
                        high precision, where it was used): gradcli cannot tell.
 ``vanishing``          |exact gradient| < ``vanish`` (default 1e-6), judged on backprop, so a
@@ -48,7 +54,7 @@ import numpy as np
 from ..language.evaluate import Values
 from ..language.nodes import Call, Const, Expression
 from ..registry import nonfinite_reason
-from .backprop import kinks, one_sided
+from .backprop import Sides, kinks, sides
 from .finite_diff import (
     Differences,
 )
@@ -96,22 +102,33 @@ def diagnose(
         found[p].append(GradWarning(None, "nonfinite", f"f is {_num(f[p])}: {_origin(expr, values, p)}"))
 
     nondiff = np.zeros(exact.shape, dtype=bool)
+    ruled = np.zeros(
+        exact.shape, dtype=bool
+    )  # on a kink, differentiable, backprop's rule is not the derivative
     kink_nodes = kinks(expr, values, n)
     if kink_nodes:
         on_kink = np.logical_or.reduce([mask for _, mask in kink_nodes]) & f_ok
         for v, name in enumerate(names):
-            left, right = one_sided(expr, values, v, n)
+            found_sides = sides(expr, values, v, n)
+            left, right = found_sides.left, found_sides.right
             differs = on_kink & ~(left == right)
             nondiff[v] = differs
-            for p in np.flatnonzero(differs).tolist():
+            with np.errstate(invalid="ignore"):
+                ruled[v] = (
+                    on_kink & (left == right) & np.isfinite(left) & np.isfinite(exact[v]) & (exact[v] != left)
+                )
+            for p in np.flatnonzero(differs | ruled[v]).tolist():
                 where = ", ".join(
                     expr.nodes[i].text for i, mask in kink_nodes if mask[p] and expr.uses[i] >> v & 1
                 )
+                if ruled[v, p]:
+                    found[p].append(_rule_warning(name, where, float(left[p]), float(exact[v, p])))
+                    continue
                 found[p].append(
                     GradWarning(
                         name,
                         "nondifferentiable",
-                        _kink_text(name, where, float(left[p]), float(right[p]), float(exact[v, p])),
+                        _kink_text(name, where, found_sides, p, float(f[p]), float(exact[v, p])),
                         {"left": _json(left[p]), "right": _json(right[p])},
                     )
                 )
@@ -138,7 +155,7 @@ def diagnose(
                     )
 
     exact_ok = np.isfinite(exact)
-    usable_all = f_ok & exact_ok & ~nondiff
+    usable_all = f_ok & exact_ok & ~nondiff & ~ruled
     small = explain(expr, values, exact, bound, precise, usable_all, vanish)
     uncertain = np.zeros(exact.shape, dtype=bool)
     for (v, p), verdict in small.items():
@@ -153,7 +170,7 @@ def diagnose(
             found[p].append(
                 GradWarning(name, "nonfinite", f"df/d{name} is {_num(exact[v, p])}: {origins[p]}")
             )
-        usable = f_ok & exact_ok[v] & ~nondiff[v]
+        usable = f_ok & exact_ok[v] & ~nondiff[v] & ~ruled[v]
         size = np.abs(exact[v])
         for p in np.flatnonzero(usable & ((size < vanish) | uncertain[v])).tolist():
             why = small.get((v, p))
@@ -183,8 +200,27 @@ def diagnose(
     return out
 
 
-def _kink_text(name: str, where: str, left: float, right: float, reported: float) -> str:
-    """A kink, or an edge of f's domain (defined on one side only: sqrt at 0)."""
+def _kink_text(name: str, where: str, found: Sides, p: int, f: float, reported: float) -> str:
+    """A kink, a jump, or an edge of f's domain (defined on one side only: sqrt at 0)."""
+    left, right = float(found.left[p]), float(found.right[p])
+    jump_left, jump_right = bool(found.jump_left[p]), bool(found.jump_right[p])
+    if jump_left or jump_right:
+        values = [
+            f"{_num(float(value))} just to the {side}"
+            for side, jumps, value in (
+                ("left", jump_left, found.f_left[p]),
+                ("right", jump_right, found.f_right[p]),
+            )
+            if jumps
+        ]
+        smooth = ""
+        if not (jump_left and jump_right):
+            side, slope = ("right", right) if jump_left else ("left", left)
+            smooth = f"; from the {side}, its derivative is {_side(slope)}"
+        return (
+            f"f jumps in {name} here ({where}): it is {_num(f)} at the point but {' and '.join(values)}, "
+            f"so it is not continuous, let alone differentiable{smooth}; backprop reports {_num(reported)}"
+        )
     if np.isnan(left) != np.isnan(right):
         side, other, slope = ("left", "right", right) if np.isnan(left) else ("right", "left", left)
         return (
@@ -195,6 +231,18 @@ def _kink_text(name: str, where: str, left: float, right: float, reported: float
     return (
         f"f is not differentiable in {name} here ({where} at a kink): the derivative from the left "
         f"is {_side(left)}, from the right {_side(right)}; backprop reports {_num(reported)}"
+    )
+
+
+def _rule_warning(name: str, where: str, slope: float, reported: float) -> GradWarning:
+    """Backprop at a kink that f does not feel: its rule's number is not the derivative."""
+    return GradWarning(
+        name,
+        "kink",
+        f"backprop's {_num(reported)} is its rule at the kink of {where}, not the derivative: "
+        f"f is differentiable in {name} here, with df/d{name} = {_num(slope)} from both sides; "
+        "compare a finite difference with that",
+        {"derivative": _json(slope)},
     )
 
 

@@ -5,7 +5,9 @@ whose rounding-error bound leaves it uncertain, into one of:
 
 ``uncertain``   the bound is comparable to |gradient| (at least ``UNCERTAIN`` times it) or
                 unknown: float64 cannot tell how, or whether, f changes with the variable.
-``constant``    exactly 0 everywhere: df/dv simplifies to 0 symbolically (``x-x``, ``0*x``).
+``constant``    exactly 0 everywhere: df/dv simplifies to 0 symbolically (``x-x``, ``0*x``), and
+                no op that jumps (sign, where, atan2) depends on v: those have a zero
+                derivative where they are differentiable, and still change f.
 ``flat``        exactly 0 (bound 0, or confirmed in high precision) because a piecewise-constant
                 op stops every path to the variable: relu's dead side, sign, hard_sigmoid beyond
                 +-3, the argument min/max does not pick. f is constant around the point.
@@ -36,7 +38,7 @@ UNCERTAIN = 0.1  # a bound of at least this times |gradient|: not even its first
 TINY_NORMAL = 2.2250738585072014e-308
 MAX_KIND_VARIABLES = 3
 MAX_SYMBOLIC_VARIABLES = 20
-FLAT_OPS = frozenset({"relu", "sign", "hard_sigmoid", "min", "max", "leaky_relu", "elu"})
+FLAT_OPS = frozenset({"relu", "sign", "hard_sigmoid", "min", "max", "leaky_relu", "elu", "where"})
 SATURATING = frozenset(
     {"sigmoid", "tanh", "erf", "erfc", "atan", "softsign", "softplus", "exp", "elu", "selu", "gelu"}
     | {"silu", "swish", "mish", "log1p", "expm1"}
@@ -153,10 +155,14 @@ def _zeros(expr: Expression, values: Values, exact: np.ndarray, keys: list[tuple
     out: dict[tuple[int, int], Small] = {}
     stationary: list[tuple[int, int]] = []
     terms = _symbolic(expr)
+    jumpers = 0  # bit v: an op that jumps depends on variable v
+    for i, node in enumerate(nodes):
+        if type(node) is Call and node.op.jumps:
+            jumpers |= expr.uses[i]
     for v, p in keys:
         slot = expr.var_nodes[v]
         r = row[p]
-        if terms is not None and terms[v].op is None and terms[v].value == 0:
+        if terms is not None and terms[v].op is None and terms[v].value == 0 and not jumpers >> v & 1:
             out[(v, p)] = Small("constant")
         elif alive[slot] is not None and alive[slot][r]:
             stationary.append((v, p))

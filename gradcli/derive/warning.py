@@ -9,6 +9,7 @@ import numpy as np
 KINDS = (
     "nonfinite",
     "nondifferentiable",
+    "kink",
     "uncertain",
     "vanishing",
     "exploding",

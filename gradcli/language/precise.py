@@ -136,8 +136,9 @@ def _refuse(op: Op) -> None:
     )
 
 
-def values(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: int) -> list:
-    """Every node's value in mpmath at ``dps`` significant digits (see the module docstring)."""
+def values(expr: Expression, point: Sequence[Any] | Mapping[str, Any], dps: int) -> list:
+    """Every node's value in mpmath at ``dps`` significant digits (see the module docstring).
+    The point's coordinates are floats, or mpmath numbers taken as they are."""
     import mpmath
 
     supported(expr)
@@ -147,7 +148,7 @@ def values(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: 
         raise ValueError(f"{len(expr.variables)} variables but {len(point)} values")
     out: list = []
     with mpmath.workdps(dps):
-        given = [mpmath.mpf(float(v)) for v in point]
+        given = [v if isinstance(v, mpmath.mpf) else mpmath.mpf(float(v)) for v in point]
         for node in expr.nodes:
             if isinstance(node, Call):
                 out.append(_apply(node.op, [out[j] for j in node.args]))

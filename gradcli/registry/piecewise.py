@@ -50,6 +50,7 @@ SIGN = unary(
     kink=lambda a: a[0] == 0,
     directional=lambda a, d, o: np.where(np.asarray(d[0]) == 0, 0.0, np.nan),
     kink_doc="at x = 0 (it jumps from -1 to 1; backprop uses 0)",
+    jumps=True,
     analytic=False,
     complex_forward=lambda z: np.sign(np.real(z)) + 0j,
     mp=_nan_or(lambda x: mpmath().sign(x)),
@@ -162,8 +163,10 @@ RELU = unary(
 
 # --- where(c, a, b) ------------------------------------------------------------------------------------
 # a where c is nonzero, b where c is 0 (NaN where c is NaN). Its slope by c is 0 wherever it is
-# differentiable; the jump where c crosses 0 is not modeled (no kink rule): gradcli reports no
-# kink there and backprop gives 0 for c.
+# differentiable. Where c is 0 it is at its switch: beside the point (c moving off 0) it takes
+# a, so it jumps there unless a = b, and is then continuous with a's slope. A direction in which
+# c does not move to first order keeps b (as sign's rule keeps 0): c = x**2 at 0 is read as
+# staying at 0.
 
 
 def _where(c: Array, a: Array, b: Array) -> Array:
@@ -181,6 +184,19 @@ def _where_partials(args: Sequence[Array], out: Array) -> tuple[Array, Array, Ar
     return nan, taken + nan, 1.0 - taken + nan
 
 
+def _where_kink(args: Sequence[Array]) -> Array:
+    c = np.asarray(args[0])
+    return c == 0  # (NaN is not 0)
+
+
+def _where_directional(args: Sequence[Array], dots: Sequence[Array], out: Array) -> Array:
+    """The one-sided slope at c = 0: b's if c stays, a's if c moves and a = b, NaN (a jump) else."""
+    c_dot, a_dot, b_dot = (np.asarray(d, dtype=np.float64) for d in dots)
+    moves = c_dot != 0
+    same = np.asarray(args[1]) == np.asarray(args[2])
+    return np.where(moves, np.where(same, a_dot, np.nan), b_dot)
+
+
 def _mp_where(c: Any, a: Any, b: Any) -> Any:
     return mpmath().nan if mpmath().isnan(c) else (a if c != 0 else b)
 
@@ -193,8 +209,12 @@ WHERE = Op(
     partials=_where_partials,
     derivative="0 by c; 1 by a where c != 0, else 1 by b",
     symbolic="0 and abs(sign(c)) and 1-abs(sign(c))",
-    doc="a where c is nonzero, b where c is 0 (the jump where c crosses 0 is not modeled)",
+    doc="a where c is nonzero, b where c is 0",
     signature="where(c, a, b)",
+    kink=_where_kink,
+    directional=_where_directional,
+    kink_doc="where c = 0: it jumps from b to a unless a = b (backprop follows b)",
+    jumps=True,
     analytic=False,
     complex_forward=_where_complex,
     mp=_mp_where,

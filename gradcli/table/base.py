@@ -32,6 +32,7 @@ STYLE = {
     "uncertain": "yellow",
     "inaccurate": "yellow",
     "nondifferentiable": "magenta",
+    "kink": "magenta",
     "nonfinite": "bold red",
 }
 METHOD_LABEL = {"richardson": "richardson extrapolation", "complex": "complex step"}

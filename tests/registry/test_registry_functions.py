@@ -73,10 +73,48 @@ def test_where_derivative_by_its_condition_is_0_and_follows_the_chosen_branch():
     assert result.exact[0].tolist() == [0.0, 4.0]
     result = grad("where(c, x**2, 3*x)", {"c": 0.0, "x": 2.0})
     assert result.exact[0].tolist() == [0.0, 3.0]
-    assert FUNCTIONS["where"].kink is None  # the jump where c crosses 0 is documented as not modeled
-    assert "not modeled" in FUNCTIONS["where"].doc
     _, grads = precise.gradient(parse("where(c, x**2, 3*x)"), {"c": 1.0, "x": 2.0}, 30)
     assert [float(g) for g in grads] == [0.0, 4.0]
+
+
+def _warnings(text: str, point: dict) -> dict:
+    return {(w.var, w.kind): w for w in grad(text, point).warnings[0]}
+
+
+def test_where_at_its_switch_is_a_jump_in_c_and_smooth_in_the_branches():
+    # c = 0, a = 4 != b = 6: f jumps from 6 to 4 as c leaves 0; in x, c stays 0 and f follows b
+    found = _warnings("where(c, x**2, 3*x)", {"c": 0.0, "x": 2.0})
+    jump = found[("c", "nondifferentiable")]
+    assert (
+        "f jumps in c" in jump.message
+        and "6.0 at the point but 4.0 just to the left and 4.0 just to the right" in jump.message
+    )
+    assert not [key for key in found if key[0] == "x"]
+    # a = b at the switch: f is continuous, and the sides agree with a's slope; backprop follows b
+    found = _warnings("where(x-2, x**2, 3*x-2)", {"x": 2.0})
+    assert list(found) == [("x", "kink")]
+    assert found[("x", "kink")].details == {"derivative": 4.0}
+    assert "backprop's 3.0 is its rule at the kink of where(x-2, x**2, 3*x-2)" in found[("x", "kink")].message
+    assert not _warnings("where(x-2, x**2, 4*x-4)", {"x": 2.0})  # the branches touch: no kink at all
+
+
+def test_a_jump_is_not_a_constant_and_a_cancelled_kink_is_not_flat():
+    # sign'(x) simplifies to 0, but sign depends on x: away from 0 it is flat, at 0 it jumps
+    flat = _warnings("sign(x)", {"x": 1.0})[("x", "vanishing")]
+    assert "flat in x around this point (sign(x) is constant here)" in flat.message
+    assert "everywhere" not in flat.message
+    jump = _warnings("sign(x)", {"x": 0.0})
+    assert list(jump) == [("x", "nondifferentiable")]
+    assert "-1.0 just to the left and 1.0 just to the right" in jump[("x", "nondifferentiable")].message
+    # 0*sign(x) is 0 everywhere: the rule on its way gives NaN, but f does not move beside the point
+    assert list(_warnings("0*sign(x)", {"x": 0.0})) == [("x", "vanishing")]
+    # relu(x)-relu(-x) is x: both relus sit on their kinks, backprop's rule gives 0, the sides give 1
+    found = _warnings("relu(x)-relu(-x)", {"x": 0.0})
+    assert list(found) == [("x", "kink")]  # not "vanishing: flat", not "inaccurate: not smooth"
+    assert found[("x", "kink")].details == {"derivative": 1.0}
+    # a jump on one side only: f is 0 left of 0 (relu stays 0), 1 right of it
+    one = _warnings("where(relu(x), 1, 0)", {"x": 0.0})[("x", "nondifferentiable")].message
+    assert "1.0 just to the right" in one and "from the left, its derivative is 0.0" in one
 
 
 def test_new_functions_differentiate_symbolically_as_backprop_does():

@@ -1,0 +1,93 @@
+"""What gradcli says at kinks and jumps, checked against mpmath on random piecewise-linear f.
+
+Expressions are drawn from abs, relu, sign, min, max, where, + and - over x scaled by
+constants, and evaluated at x = 0 or 1, where most of their kinks sit. Piecewise linear, so the
+one-sided quotients ``(f(x0 +- t) - f(x0)) / t`` at t = 1e-30, computed in mpmath at 50 digits,
+are the one-sided derivatives exactly (up to mpmath's rounding). Each claim is checked
+against them, and so is silence:
+
+* ``nondifferentiable`` with a jump: f beside the point is not f at it, on that side;
+* ``nondifferentiable`` at a kink: the left and right quotients differ and are the ones given;
+* ``kink``: both quotients equal the derivative given, and backprop's number is not it;
+* neither: both quotients equal backprop's number.
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from gradcli.derive.gradient import grad
+from gradcli.language import precise
+from gradcli.language.parse import parse
+
+T = 1e-30
+
+# (x-1) sits on its kinks at x = 1
+LEAVES = st.sampled_from(["x", "2*x", "-x", "(0.5*x)", "(x-x)", "(x-1)", "1", "0", "-1"])
+# -1+(x+1) is 0 in float64 for |x| < 2**-53, x in exact arithmetic: as the condition of a where
+# between two leaves, the jump it makes must still be seen (mpmath looks). It is left out
+# elsewhere: one-sided derivatives beside a point are taken in float64 (backprop.sides), which
+# reads it as float64 does (0 within 2**-53 of 0), not as exact arithmetic does.
+CONDITIONS = st.sampled_from(["(-1+(x+1))", "(-1+(1-x))"])
+
+
+def _node(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    one = st.sampled_from(["abs", "relu", "sign"])
+    return st.one_of(
+        st.builds(lambda f, a: f"{f}({a})", one, children),
+        st.builds(lambda f, a, b: f"{f}({a}, {b})", st.sampled_from(["min", "max"]), children, children),
+        st.builds(lambda c, a, b: f"where({c}, {a}, {b})", children, children, children),
+        st.builds(lambda a, op, b: f"({a}{op}{b})", children, st.sampled_from(["+", "-"]), children),
+        st.builds(lambda k, a: f"{k}*{a}", st.sampled_from(["3", "-2", "0.25"]), children),
+    )
+
+
+BODIES = st.recursive(LEAVES, _node, max_leaves=8)
+EXPRESSIONS = st.one_of(
+    BODIES, st.builds(lambda c, a, b: f"where({c}, {a}, {b})", CONDITIONS, LEAVES, LEAVES)
+).filter(lambda text: "x" in text)
+
+
+def _f(expr, x) -> mp.mpf:
+    return precise.values(expr, [x], 50)[-1]
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-12 * max(1.0, abs(a), abs(b))
+
+
+@settings(max_examples=400, deadline=None)
+@given(EXPRESSIONS, st.sampled_from([0.0, 1.0]))
+def test_every_claim_at_a_kink_holds_and_silence_means_backprop_is_the_derivative(text, x):
+    expr = parse(text)
+    assume(expr.variables == ("x",))  # (the parser folds some, e.g. 0*x, to constants)
+    result = grad(text, {"x": x}, method="backprop")
+    said = {w.kind: w for w in result.warnings[0] if w.var == "x"}
+    backprop = float(result.exact[0, 0])
+    with mp.workdps(50):
+        f0, right, left = _f(expr, x), _f(expr, mp.mpf(x) + T), _f(expr, mp.mpf(x) - T)
+        right_q, left_q = float((right - f0) / T), float((f0 - left) / T)
+        jumps = abs(right - f0) > 1e-20 or abs(left - f0) > 1e-20
+    if "nondifferentiable" in said:
+        w = said["nondifferentiable"]
+        if "jumps" in w.message:
+            assert jumps, (text, w.message)
+        else:
+            assert not jumps and not _close(left_q, right_q), (text, w.message, left_q, right_q)
+            assert _close(w.details["left"], left_q) and _close(w.details["right"], right_q), (
+                text,
+                w.message,
+            )
+    elif "kink" in said:
+        derivative = said["kink"].details["derivative"]
+        assert not jumps, text
+        assert _close(derivative, left_q) and _close(derivative, right_q), (text, derivative, left_q, right_q)
+        assert backprop != derivative, text
+    else:
+        assert not jumps, (text, f0, left, right)
+        assert math.isfinite(backprop), text
+        assert _close(backprop, left_q) and _close(backprop, right_q), (text, backprop, left_q, right_q)
