@@ -295,8 +295,8 @@ def _small_warning(
         kind = f": {why.kind}" if why.kind else ""
         sure = f" (confirmed at {rec.digits} digits)" if rec is not None else ""
         text = (
-            f"{d} is exactly 0{sure} at this point, a stationary point in {name} rather than a flat "
-            f"region{kind}; a gradient step does not move {name} from here"
+            f"{d} is exactly 0{sure} at this point, a stationary point in {name}{kind}; a gradient "
+            f"step does not move {name} from here"
         )
     elif why.reason == "underflow":
         details["high_precision"] = why.high

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..language.evaluate import Values, forward
 from ..language.nodes import Call, Expression
-from .backprop import backprop, slopes
+from .backprop import backprop, kinks, sides, slopes
 
 UNCERTAIN = 0.1  # a bound of at least this times |gradient|: not even its first digit is sure
 TINY_NORMAL = 2.2250738585072014e-308
@@ -135,7 +135,11 @@ def _zeros(expr: Expression, values: Values, exact: np.ndarray, keys: list[tuple
             node = nodes[i]
             if alive[i] is None or type(node) is not Call or not expr.depends[i]:
                 continue
-            flat_op = node.op.name in FLAT_OPS
+            flat_op: Any = node.op.name in FLAT_OPS
+            if flat_op and node.op.kink is not None:  # on its kink it is flat on one side at most
+                flat_op = ~np.broadcast_to(
+                    np.asarray(node.op.kink([sub[j] for j in node.args]), dtype=bool), (m,)
+                )
             for j, slope in zip(node.args, local[i]):
                 if not expr.depends[j]:
                     continue
@@ -188,6 +192,22 @@ def _symbolic(expr: Expression) -> list | None:
         return None
 
 
+def _kind_one_sided(name: str, left: float, right: float, along: str) -> str:
+    """The kind of a stationary point where df/dx has a kink, from the exact one-sided d2f/dx2:
+    near it df/dx is about ``right * t`` to the right and ``left * t`` to the left (t signed)."""
+    second = f"d2f/d{name}2 is {left!r} from the left and {right!r} from the right"
+    if not (np.isfinite(left) and np.isfinite(right)):
+        return f"df/d{name} has a kink here and d2f/d{name}2 is not defined on both sides, so its kind is not told"
+    if left > 0 and right > 0:
+        return f"{second} (df/d{name} has a kink here): a{' local' if not along else ''} minimum{along}"
+    if left < 0 and right < 0:
+        return f"{second} (df/d{name} has a kink here): a{' local' if not along else ''} maximum{along}"
+    if left * right < 0:
+        way = "rises" if right > 0 else "falls"
+        return f"{second} (df/d{name} has a kink here): no extremum{along}, f {way} through it"
+    return f"{second} (df/d{name} has a kink here): second derivatives do not tell its kind"
+
+
 def _kinds(
     expr: Expression, values: Values, exact: np.ndarray, keys: list[tuple[int, int]], terms: list | None
 ) -> dict:
@@ -203,15 +223,29 @@ def _kinds(
     cols = [_take(values[expr.var_nodes[v]], points) for v in range(k)]
     cols = [np.broadcast_to(np.asarray(c, dtype=np.float64), points.shape) for c in cols]
     hess = np.zeros((len(points), k, k))
+    m = len(points)
+    kinked = np.zeros((k, m), dtype=bool)  # df/dv itself sits on a kink: backprop's d2 is its rule there
+    row_values = []
     with np.errstate(all="ignore"):
         for i, row in enumerate(rows):
-            hess[:, i, :] = backprop(row, forward(row, cols), len(points))[0].T
+            row_values.append(forward(row, cols))
+            hess[:, i, :] = backprop(row, row_values[i], m)[0].T
+            for _, mask in kinks(row, row_values[i], m):
+                kinked[i] |= mask
+    one_sided: dict[int, Any] = {}  # v -> the exact one-sided d2f/dv2 where df/dv is on a kink
     out = {}
     for v, p in keys:
-        h = hess[list(points).index(p)]
-        if not np.all(np.isfinite(h)):
-            continue
+        r = list(points).index(p)
+        h = hess[r]
         if k > 1 and np.all(exact[:, p] == 0):
+            if kinked[:, r].any():
+                out[(v, p)] = (
+                    "every partial derivative is 0, and the first derivatives have a kink here, so "
+                    "second derivatives do not tell its kind"
+                )
+                continue
+            if not np.all(np.isfinite(h)):
+                continue
             lam = np.linalg.eigvalsh((h + h.T) / 2)
             if np.all(lam > 0):
                 out[(v, p)] = (
@@ -231,16 +265,24 @@ def _kinds(
                 )
             continue
         name = names[v]
+        along = f" along {name}" if k > 1 else ""
+        if kinked[v, r]:
+            if v not in one_sided:
+                one_sided[v] = sides(rows[v], row_values[v], v, m)
+            left, right = float(one_sided[v].left[r]), float(one_sided[v].right[r])
+            out[(v, p)] = _kind_one_sided(name, left, right, along)
+            continue
         c = float(h[v, v])
+        if not np.isfinite(c):
+            continue
         second = f"d2f/d{name}2 = {c!r}"
         if c > 0:
-            out[(v, p)] = (
-                f"{second} > 0: a minimum along {name}" if k > 1 else f"{second} > 0: a local minimum"
-            )
+            out[(v, p)] = f"{second} > 0: a{' local' if not along else ''} minimum{along}"
         elif c < 0:
-            out[(v, p)] = (
-                f"{second} < 0: a maximum along {name}" if k > 1 else f"{second} < 0: a local maximum"
-            )
+            out[(v, p)] = f"{second} < 0: a{' local' if not along else ''} maximum{along}"
         else:
-            out[(v, p)] = f"{second} too: an inflection or a higher-order extremum"
+            out[(v, p)] = (
+                f"{second} too, so second derivatives do not tell its kind (an inflection, a "
+                f"higher-order extremum, or f constant in {name})"
+            )
     return out

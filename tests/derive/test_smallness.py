@@ -33,7 +33,7 @@ def vanishing(result, var: str = "x", p: int = 0):
     [
         ("x**2", "x=0", "d2f/dx2 = 2.0 > 0: a local minimum"),
         ("cos(x)", "x=0", "d2f/dx2 = -1.0 < 0: a local maximum"),
-        ("x**3", "x=0", "d2f/dx2 = 0.0 too: an inflection or a higher-order extremum"),
+        ("x**3", "x=0", "d2f/dx2 = 0.0 too, so second derivatives do not tell its kind"),
         ("(1-x)**2+100*(y-x**2)**2", "x=1,y=1", "the Hessian is positive definite: a local minimum"),
         ("x*y", "x=0,y=0", "eigenvalues of both signs: a saddle point"),
     ],
@@ -42,8 +42,18 @@ def test_stationary_points_are_named_not_called_flat(text, at, kind):
     result = grad(text, at)
     w = vanishing(result)
     assert w.details["reason"] == "stationary"
-    assert "a stationary point in x rather than a flat region" in w.message and kind in w.message
+    assert "a stationary point in x" in w.message and kind in w.message
     assert "does not change" not in w.message
+
+
+@pytest.mark.parametrize(("text", "at"), [("x*y", "x=1,y=0"), ("atan2(y, x)", "x=-1,y=0")])
+def test_a_stationary_point_that_is_flat_along_the_variable_is_not_called_otherwise(text, at):
+    # f is constant in x along y = 0, yet no piecewise op stops the path: nothing may claim
+    # "rather than a flat region" or name a kind that a constant f is not
+    w = vanishing(grad(text, at))
+    assert w.details["reason"] == "stationary"
+    assert "flat region" not in w.message and "inflection or a higher-order extremum" not in w.message
+    assert "or f constant in x" in w.message
 
 
 @pytest.mark.parametrize(
@@ -181,3 +191,37 @@ def test_jsonl_carries_the_bound_and_the_digits():
     assert rec["digits"] is None and rec["note"] is None and rec["exact_bound"]["x"] > 0
     assert list(rec)[-4:] == ["error_estimate", "digits", "note", "warnings"]
     assert np.isfinite(rec["exact_bound"]["x"])
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (
+            "abs(x)**2",
+            "d2f/dx2 is 2.0 from the left and 2.0 from the right (df/dx has a kink here): a local minimum",
+        ),
+        ("-abs(x)**2", "-2.0 from the left and -2.0 from the right (df/dx has a kink here): a local maximum"),
+        (
+            "x*abs(x)",
+            "-2.0 from the left and 2.0 from the right (df/dx has a kink here): no extremum, f rises",
+        ),
+        (
+            "relu(x)**2+relu(-x)**3",
+            "0.0 from the left and 2.0 from the right (df/dx has a kink here): second",
+        ),
+    ],
+)
+def test_where_df_dx_has_a_kink_the_kind_comes_from_one_sided_second_derivatives(text, kind):
+    # backprop through sign(0) and abs(0) gives d2f/dx2 = 0 for abs(x)**2 (= x**2): that 0 is a
+    # rule's number, not the second derivative, and must not be reported as one
+    w = vanishing(grad(text, "x=0"))
+    assert w.details["reason"] == "stationary"
+    assert kind in w.message
+    assert "d2f/dx2 = 0.0" not in w.message
+
+
+def test_a_piecewise_op_on_its_kink_is_not_called_flat():
+    # relu(-x) at 0 is constant on one side only: f = x**2 right of 0 and -x**3 left of it
+    w = vanishing(grad("relu(x)**2+relu(-x)**3", "x=0"))
+    assert w.details["reason"] == "stationary" and "flat" not in w.message
+    assert vanishing(grad("relu(x-1)", "x=0")).details["reason"] == "flat"  # off its kink it is
