@@ -63,8 +63,10 @@ class HessianResult(NamedTuple):
     eps: float | None  # the fixed step asked for; None: auto (see step) or backprop
     points: np.ndarray  # (n, k)
     value: np.ndarray  # (n,)
-    gradient: np.ndarray  # (n, k), exact (backprop)
-    exact: np.ndarray  # (n, k, k): d2f/dx_i dx_j, symbolic derivative then backprop
+    gradient: np.ndarray  # (n, k), exact (backprop; at a kink f does not feel, its one-sided derivative)
+    # (n, k, k): d2f/dx_i dx_j, symbolic derivative then backprop (where a row sits on a kink it
+    # does not feel, the row's one-sided derivatives: abs(x)**2 at 0 has 2, not backprop's 0)
+    exact: np.ndarray
     fd: np.ndarray | None  # (n, k, k): finite differences of the exact df/dx_i (None: backprop)
     error: np.ndarray | None  # |fd - exact|
     error_estimate: np.ndarray | None  # the finite difference's own estimate (finite_diff)
@@ -108,9 +110,20 @@ def hessian(
     f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
     grad, _ = backprop(expr, values, n)
     kinked: list[str | None] = [None] * n  # where f or a first derivative is not differentiable
-    for node, mask in kinks(expr, values, n):
-        for p in np.flatnonzero(mask).tolist():
-            kinked[p] = kinked[p] or f"{expr.nodes[node].text} sits on a kink"
+    ruled_at: dict[int, str] = {}  # kinks f does not feel, where backprop's rule is not f's derivative
+    f_kinks = kinks(expr, values, n)
+    if f_kinks:  # a kink f does not feel (abs(x)**2 at 0) is no kink of f: its sides agree
+        smooth, agreed = _agreed(expr, values, n)
+        on = np.logical_or.reduce([mask for _, mask in f_kinks]) & np.isfinite(f)
+        with np.errstate(invalid="ignore"):
+            ruled = on & smooth & np.any(grad != agreed, axis=0)
+        grad[:, on & smooth] = agreed[:, on & smooth]  # the derivative, not backprop's rule there
+        for node, mask in f_kinks:
+            for p in np.flatnonzero(mask & ~smooth).tolist():
+                kinked[p] = kinked[p] or f"{expr.nodes[node].text} sits on a kink"
+        for p in np.flatnonzero(ruled).tolist():  # the rows carry the rule's numbers: say so, claim no more
+            where = ", ".join(expr.nodes[i].text for i, mask in f_kinks if mask[p])
+            ruled_at[p] = where
     exact = np.zeros((n, k, k))
     fd = estimate = steps = None
     if method != BACKPROP:
@@ -122,7 +135,12 @@ def hessian(
             exact[:, i, :] = backprop(row, row_values, n)[0].T
             row_kinks = kinks(row, row_values, n)
             if row_kinks:
-                smooth = _differentiable(row, row_values, n)
+                smooth, agreed = _agreed(row, row_values, n)
+                # (where the row itself is not finite, as x/hypot(x, y) at (0, 0), its sides come
+                # from limits beside the point, which say nothing of the row at it)
+                finite = np.isfinite(np.broadcast_to(np.asarray(row_values[-1], dtype=np.float64), (n,)))
+                on = np.logical_or.reduce([mask for _, mask in row_kinks]) & smooth & finite
+                exact[on, i, :] = agreed[:, on].T  # the second derivatives, not backprop's rule there
                 for _, mask in row_kinks:
                     for p in np.flatnonzero(mask & ~smooth).tolist():
                         kinked[p] = kinked[p] or f"df/d{names[i]} is not differentiable here"
@@ -145,7 +163,14 @@ def hessian(
     verdicts: list[str] = []
     for p in range(n):
         kind, verdict, lam = classify(exact[p], grad[:, p], points[p])
-        if kinked[p] is not None and np.isfinite(f[p]):
+        if p in ruled_at and np.isfinite(f[p]):
+            kind = "kink"
+            verdict = (
+                f"a kink f does not feel ({ruled_at[p]}): f is differentiable here, but backprop's rule "
+                "there is not its derivative (the gradient shown is the one-sided derivative), so the "
+                "Hessian shown, taken from that rule, and its eigenvalues do not classify the point"
+            )
+        elif kinked[p] is not None and np.isfinite(f[p]):
             # a kink says why, even where the Hessian is not finite there (hypot at (0, 0))
             shown = (
                 "the Hessian is not finite there"
@@ -176,8 +201,10 @@ def hessian(
     )
 
 
-def _differentiable(row: Expression, values: list[Any], n: int) -> np.ndarray:
-    """Per point: the row's one-sided derivatives agree, and are finite, in every variable.
+def _agreed(row: Expression, values: list[Any], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per point: whether the row's one-sided derivatives agree, and are finite, in every
+    variable; and those derivatives, (variables, n) (where they agree: the derivative, which
+    backprop's rule at a kink need not give: 2*abs(x)*sign(x) at 0 has slope 2, backprop says 0).
 
     The symbolic rules write step functions as ``sign(relu(x))``, whose sign sits on its kink
     wherever relu(x) is 0, that is on relu's whole flat side; but there its argument does not
@@ -185,11 +212,13 @@ def _differentiable(row: Expression, values: list[Any], n: int) -> np.ndarray:
     argument moves gives different or non-finite one-sided derivatives, and stays a kink.
     """
     ok = np.ones(n, dtype=bool)
+    slopes = np.full((len(row.variables), n), np.nan)
     with np.errstate(all="ignore"):
         for j in range(len(row.variables)):
             left, right = one_sided(row, values, j, n)
             ok &= np.isfinite(left) & np.isfinite(right) & (left == right)
-    return ok
+            slopes[j] = right
+    return ok, slopes
 
 
 def classify(h: np.ndarray, g: np.ndarray, x: np.ndarray) -> tuple[str, str, np.ndarray]:

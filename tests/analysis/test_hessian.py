@@ -199,3 +199,23 @@ def test_relu_network_hessian_off_the_kinks_is_classified() -> None:
     )  # b, v, w, x
     assert r.kinds == ("flat", "not critical")
     assert "saddle-shaped" in r.verdicts[1]
+
+
+def test_a_kink_f_does_not_feel_is_no_kink_of_the_hessian() -> None:
+    # abs(x)**2 is x**2: its row 2*abs(x)*sign(x) sits on kinks at 0, where backprop gives 0,
+    # but both sides give 2 (was: "kink: not twice differentiable here", Hessian [[0, 0], [0, 2]])
+    r = hessian(parse("abs(x)**2+y**2"), np.array([[0.0, 0.0]]), "central")
+    assert r.kinds == ("minimum",)
+    assert r.exact[0].tolist() == [[2.0, 0.0], [0.0, 2.0]]
+    # relu(x)**2 is not twice differentiable at 0 (second derivative 0 left, 2 right): still a kink
+    assert hessian(parse("relu(x)**2+y**2"), np.array([[0.0, 0.0]])).kinds == ("kink",)
+
+
+def test_a_kink_whose_rule_is_not_the_derivative_claims_no_more_than_it_knows() -> None:
+    # (relu(x)-relu(-x))*y is x*y: at (0, 1) backprop's rule gives df/dx = 0, the sides 1; the rows
+    # built from the rule cannot classify the point, and f is not called "not twice differentiable"
+    r = hessian(parse("(relu(x)-relu(-x))*y"), np.array([[0.0, 1.0]]), "central")
+    assert r.gradient[0].tolist() == [1.0, 0.0]
+    assert r.kinds == ("kink",)
+    assert "a kink f does not feel (relu(x), relu(-x))" in r.verdicts[0]
+    assert "not twice differentiable" not in r.verdicts[0]
