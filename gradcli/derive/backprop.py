@@ -15,6 +15,7 @@ f this is exact: the chain rule holds for one-sided directional derivatives).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -132,7 +133,7 @@ def _forward_slopes(
                 at_kink = node.op.kink(args)
                 if np.any(at_kink):
                     rule = node.op.directional(args, arg_dots, values[i])
-                    if node.op.jumps:
+                    if node.op.jumps:  # (which argument moved is not asked: the values beside decide)
                         own = at_kink & np.isnan(rule)
                         for d in arg_dots:
                             own = own & ~np.isnan(d)
@@ -146,9 +147,11 @@ def _forward_slopes(
 class Sides(NamedTuple):
     """f's exact one-sided derivatives in one variable at each point (:func:`sides`).
 
-    ``left`` and ``right`` are NaN where f is not defined on that side, or jumps there; where it
-    jumps (``jump_left``, ``jump_right``), ``f_left`` and ``f_right`` are its values just beside
-    the point (else NaN).
+    ``left`` and ``right`` are NaN where f is not defined on that side, or jumps there, or the
+    derivative could not be found (``unknown_left``, ``unknown_right``: f is defined and does not
+    jump there, but neither forward mode nor the quotients beside the point settle the slope);
+    where it jumps (``jump_left``, ``jump_right``), ``f_left`` and ``f_right`` are its values
+    just beside the point (else NaN).
     """
 
     left: np.ndarray
@@ -157,6 +160,8 @@ class Sides(NamedTuple):
     jump_right: np.ndarray
     f_left: np.ndarray
     f_right: np.ndarray
+    unknown_left: np.ndarray
+    unknown_right: np.ndarray
 
 
 def one_sided(expr: Expression, values: Values, var: int, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -193,32 +198,37 @@ def sides(expr: Expression, values: Values, var: int, n: int) -> Sides:
     found = []
     for side, out, maybe in ((-1.0, left, left_jumps), (1.0, right, right_jumps)):
         jumped = np.zeros(n, dtype=bool)
+        unknown = np.zeros(n, dtype=bool)
         beside = np.full(n, np.nan)
-        could = np.flatnonzero(np.isnan(out) & np.broadcast_to(maybe, (n,)))
+        could = np.flatnonzero(np.isnan(out))
         if could.size:
             # mpmath first: float64 can round a move away (c = -1+(x+1) is 0 for |x| < 2**-53),
             # or make one up; float64 judges the points past MAX_PRECISE_JUMPS, or where mpmath cannot
             moved, near = np.zeros(could.size, dtype=bool), np.full(could.size, np.nan)
-            judged = np.zeros(could.size, dtype=bool)
+            judged, undefined = np.zeros(could.size, dtype=bool), np.zeros(could.size, dtype=bool)
             slope = np.full(could.size, np.nan)
             ask = np.arange(min(could.size, MAX_PRECISE_JUMPS))
             found_mp = _beside_precise(expr, values, var, could[ask], side)
             if found_mp is not None:
-                moved[ask], near[ask], judged[ask], slope[ask] = found_mp
-            out[could] = np.where(judged & ~moved, slope, out[could])  # (NaN: the limit, below)
-            rest = np.flatnonzero(~judged)
-            if rest.size:
+                moved[ask], near[ask], judged[ask], slope[ask], undefined[ask] = found_mp
+            out[could] = np.where(judged & ~moved, slope, out[could])
+            rest = np.flatnonzero(~judged & ~undefined)
+            if rest.size:  # float64: a jump only where an op that jumps says so, then the limit
                 close = _beside(expr, values, var, could[rest], side, 2.0**-800, 1.0)
                 far = _beside(expr, values, var, could[rest], side, 2.0**-700, 64.0)
-                moved[rest], near[rest] = _stays_away(f[could[rest]], close, far), close
+                maybe_rest = np.broadcast_to(maybe, (n,))[could[rest]]
+                moved[rest] = _stays_away(f[could[rest]], close, far) & maybe_rest
+                near[rest] = close
+                undefined[rest] = ~np.isfinite(close)
+                todo = rest[~moved[rest] & ~undefined[rest]]
+                if todo.size:
+                    out[could[todo]] = _limit(expr, values, var, could[todo], side)
             jumped[could[moved]] = True
             beside[could[moved]] = near[moved]
-        todo = np.flatnonzero(np.isnan(out) & ~jumped)
-        if todo.size:
-            out[todo] = _limit(expr, values, var, todo, side)
-        found.append((jumped, beside))
-    (jump_left, f_left), (jump_right, f_right) = found
-    return Sides(left, right, jump_left, jump_right, f_left, f_right)
+            unknown[could] = np.isnan(out[could]) & ~moved & ~undefined
+        found.append((jumped, beside, unknown))
+    (jump_left, f_left, unknown_left), (jump_right, f_right, unknown_right) = found
+    return Sides(left, right, jump_left, jump_right, f_left, f_right, unknown_left, unknown_right)
 
 
 def _nudged(
@@ -255,13 +265,15 @@ def _stays_away(f: Any, near: Any, far: Any) -> np.ndarray:
 
 def _beside_precise(
     expr: Expression, values: Values, var: int, todo: np.ndarray, side: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
     """:func:`_stays_away` in mpmath at 100 digits, x moved by d = 2**-150 and 2**-250 of |x|
     (of 1 at 0); f just beside; which points mpmath could judge (not those where a value is
-    beyond its range, complex or not finite); and, where f does not jump, the one-sided
-    derivative: the quotient (f(x +/- d) - f(x)) / (+/- d), where its two values agree to 1e-12
-    relative (a smooth piece: they differ by about d times the curvature), else NaN. None
-    where f has no high-precision form."""
+    beyond its range, complex or not finite); where f does not jump, the one-sided derivative
+    from the quotient q(d) = (f(x +/- d) - f(x)) / (+/- d): q where its two values agree to 1e-12
+    relative (a smooth piece: they differ by about d times the curvature), 0 where it falls by
+    2**20 or more as d falls by 2**100 (x**(4/3) at 0: q ~ d**(1/3)), +-inf where it grows as
+    much with one sign (cbrt at 0), else NaN; and where f is not a real number beside the point
+    (a domain edge). None where f has no high-precision form."""
     import mpmath
 
     from ..language import precise
@@ -274,6 +286,7 @@ def _beside_precise(
     cols = [np.asarray(values[slot], dtype=np.float64) for slot in expr.var_nodes]
     moved = np.zeros(todo.size, dtype=bool)
     judged = np.zeros(todo.size, dtype=bool)
+    undefined = np.zeros(todo.size, dtype=bool)
     beside = np.full(todo.size, np.nan)
     slope = np.full(todo.size, np.nan)
     with mpmath.workdps(PRECISE_DPS):
@@ -291,6 +304,8 @@ def _beside_precise(
                 continue
             near, far = got[1], got[0]
             if not all(isinstance(v, mpmath.mpf) and mpmath.isfinite(v) for v in (at, near, far)):
+                real = [isinstance(v, mpmath.mpf) and not mpmath.isnan(v) for v in (at, near, far)]
+                undefined[k] = real[0] and not (real[1] and real[2])  # defined here, not beside
                 continue
             judged[k] = True
             step, wide = abs(near - at), abs(far - at)
@@ -300,7 +315,11 @@ def _beside_precise(
             q_far, q_near = (far - at) / steps[0], (near - at) / steps[1]
             if abs(q_near - q_far) <= mpmath.mpf(10) ** -12 * max(abs(q_near), abs(q_far)):
                 slope[k] = float(q_near)
-    return moved, beside, judged, slope
+            elif abs(q_near) * 2**20 <= abs(q_far):
+                slope[k] = 0.0
+            elif abs(q_near) >= 2**20 * abs(q_far) and q_near * q_far > 0:
+                slope[k] = math.copysign(math.inf, float(q_near))
+    return moved, beside, judged, slope, undefined
 
 
 def _limit(expr: Expression, values: Values, var: int, todo: np.ndarray, side: float) -> np.ndarray:

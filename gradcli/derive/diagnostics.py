@@ -3,7 +3,10 @@
 Kinds, checked in this order for each point (and each variable):
 
 ``nonfinite``          f, or a derivative, is NaN or inf; names the operation that produced it
-                       (``log of a negative number in log(a-b), where a-b = -1.0``).
+                       (``log of a negative number in log(a-b), where a-b = -1.0``). Also
+                       where f is finite only as a limit through an infinite value on the
+                       way (1/(1/x) at 0: 1/x is inf): the derivative is not known there
+                       (``reason``: ``limit``), and no other verdict is drawn from backprop's.
 ``nondifferentiable``  the point sits on a kink (abs(0), relu(0), a min/max tie, sqrt(0), ...)
                        and the left and right derivatives differ; both are reported, exactly.
                        Where f jumps (sign(0), where(c, a, b) at c = 0 with a != b), f's values
@@ -13,7 +16,8 @@ Kinds, checked in this order for each point (and each variable):
                        the derivative is reported. No vanishing, exploding or inaccurate verdict
                        is drawn from backprop's number there.
 ``uncertain``          backprop's rounding-error bound is comparable to |gradient| (after
-                       high precision, where it was used): gradcli cannot tell.
+                       high precision, where it was used): gradcli cannot tell. Also at a kink
+                       whose one-sided derivatives cannot be found (``reason``: ``kink``).
 ``vanishing``          |exact gradient| < ``vanish`` (default 1e-6), judged on backprop, so a
                        tiny true gradient is told apart from a finite difference that lost it;
                        says why, as far as it is known (:mod:`gradcli.derive.smallness`): f
@@ -102,17 +106,33 @@ def diagnose(
         found[p].append(GradWarning(None, "nonfinite", f"f is {_num(f[p])}: {_origin(expr, values, p)}"))
 
     nondiff = np.zeros(exact.shape, dtype=bool)
-    ruled = np.zeros(
-        exact.shape, dtype=bool
-    )  # on a kink, differentiable, backprop's rule is not the derivative
+    # no verdict on backprop's number: a kink f does not feel, where backprop's rule is not the
+    # derivative; a kink whose sides are not known; a limit through an infinite value
+    ruled = np.zeros(exact.shape, dtype=bool)
     kink_nodes = kinks(expr, values, n)
     if kink_nodes:
         on_kink = np.logical_or.reduce([mask for _, mask in kink_nodes]) & f_ok
         for v, name in enumerate(names):
             found_sides = sides(expr, values, v, n)
             left, right = found_sides.left, found_sides.right
-            differs = on_kink & ~(left == right)
+            jumps = found_sides.jump_left | found_sides.jump_right
+            unknown = on_kink & (found_sides.unknown_left | found_sides.unknown_right) & ~jumps
+            differs = on_kink & ~(left == right) & ~unknown
             nondiff[v] = differs
+            for p in np.flatnonzero(unknown).tolist():  # no claim either way: say so
+                where = ", ".join(
+                    expr.nodes[i].text for i, mask in kink_nodes if mask[p] and expr.uses[i] >> v & 1
+                )
+                found[p].append(
+                    GradWarning(
+                        name,
+                        "uncertain",
+                        f"whether f is differentiable in {name} here ({where} at a kink) is not known: "
+                        f"its one-sided derivatives could not be found; backprop reports "
+                        f"{_num(float(exact[v, p]))}",
+                        {"reason": "kink"},
+                    )
+                )
             with np.errstate(invalid="ignore"):
                 ruled[v] = (
                     on_kink & (left == right) & np.isfinite(left) & np.isfinite(exact[v]) & (exact[v] != left)
@@ -132,6 +152,13 @@ def diagnose(
                         {"left": _json(left[p]), "right": _json(right[p])},
                     )
                 )
+            ruled[v] |= unknown
+
+    limit = _limits(expr, values, n, f_ok, precise) & ~nondiff  # f finite through an infinite value
+    if limit.any():
+        for v, p in zip(*np.nonzero(limit)):
+            found[int(p)].append(_limit_warning(expr, values, names[v], int(p), float(exact[v, p])))
+        ruled |= limit  # (backprop's number is not known to be the derivative: no verdict on it)
 
     refused = np.zeros(n, dtype=bool)
     if diff is not None and diff.method == "complex":  # no complex step on a kink (complex_step.py)
@@ -231,6 +258,51 @@ def _kink_text(name: str, where: str, found: Sides, p: int, f: float, reported: 
     return (
         f"f is not differentiable in {name} here ({where} at a kink): the derivative from the left "
         f"is {_side(left)}, from the right {_side(right)}; backprop reports {_num(reported)}"
+    )
+
+
+def _limits(expr: Expression, values: Values, n: int, f_ok: np.ndarray, precise: list | None) -> np.ndarray:
+    """(k, n): where f is finite only as a limit through an infinite value on the way from the
+    variable (:mod:`gradcli.language.poles`), and high precision did not settle the gradient
+    (a float64 overflow that mpmath computes finite, as exp(1000), it settles)."""
+    none = np.zeros((len(expr.variables), n), dtype=bool)
+    calls = [i for i, node in enumerate(expr.nodes) if type(node) is Call and expr.depends[i]]
+    if not any(np.isinf(values[i]).any() for i in calls):  # (points are finite: only calls can be inf)
+        return none
+    from ..language.poles import through_infinity
+
+    infinite = [bool(np.isinf(v)) if np.ndim(v) == 0 else np.isinf(v) for v in values]
+
+    taken = {
+        i: np.asarray(values[node.args[0]]) != 0
+        for i, node in enumerate(expr.nodes)
+        if type(node) is Call and node.op.name == "where"
+    }
+    hit, _ = through_infinity(expr, infinite, taken, n)
+    settled = np.array([precise is not None and precise[p] is not None for p in range(n)], dtype=bool)
+    return hit & f_ok & ~settled
+
+
+def _limit_warning(expr: Expression, values: Values, name: str, p: int, reported: float) -> GradWarning:
+    """The derivative through an infinite intermediate value: named, and not claimed."""
+    from ..language.poles import through_infinity
+
+    infinite = [np.isinf(_at(v, p)) for v in values]
+    taken = {
+        i: _at(values[node.args[0]], p) != 0
+        for i, node in enumerate(expr.nodes)
+        if type(node) is Call and node.op.name == "where"
+    }
+    _, first = through_infinity(expr, infinite, taken, 1)
+    i = first[0]
+    what = f"{expr.nodes[i].text} is {_num(_at(values[i], p))}" if i is not None else "a value is infinite"
+    return GradWarning(
+        name,
+        "nonfinite",
+        f"df/d{name} is not known here: {what} at this point, so f is finite only as a limit "
+        f"through it, and the chain rule does not give its derivative (backprop reports "
+        f"{_num(reported)})",
+        {"reason": "limit"},
     )
 
 

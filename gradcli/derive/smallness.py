@@ -6,8 +6,9 @@ whose rounding-error bound leaves it uncertain, into one of:
 ``uncertain``   the bound is comparable to |gradient| (at least ``UNCERTAIN`` times it) or
                 unknown: float64 cannot tell how, or whether, f changes with the variable.
 ``constant``    exactly 0 everywhere: df/dv simplifies to 0 symbolically (``x-x``, ``0*x``), and
-                no op that jumps (sign, where, atan2) depends on v: those have a zero
-                derivative where they are differentiable, and still change f.
+                no argument of an op that can jump there (sign's x, where's c, pow's exponent,
+                atan2's) depends on v: those have a zero derivative where they are
+                differentiable, and still change f.
 ``flat``        exactly 0 (bound 0, or confirmed in high precision) because a piecewise-constant
                 op stops every path to the variable: relu's dead side, sign, hard_sigmoid beyond
                 +-3, the argument min/max does not pick. f is constant around the point.
@@ -32,7 +33,8 @@ import numpy as np
 
 from ..language.evaluate import Values, forward
 from ..language.nodes import Call, Expression
-from .backprop import backprop, kinks, sides, slopes
+from .backprop import kinks, sides, slopes
+from .bound import bounded_backprop
 
 UNCERTAIN = 0.1  # a bound of at least this times |gradient|: not even its first digit is sure
 TINY_NORMAL = 2.2250738585072014e-308
@@ -160,9 +162,11 @@ def _zeros(expr: Expression, values: Values, exact: np.ndarray, keys: list[tuple
     stationary: list[tuple[int, int]] = []
     terms = _symbolic(expr)
     jumpers = 0  # bit v: an op that jumps depends on variable v
-    for i, node in enumerate(nodes):
-        if type(node) is Call and node.op.jumps:
-            jumpers |= expr.uses[i]
+    for node in nodes:
+        if type(node) is Call:
+            for k in node.op.jumps:
+                if k < len(node.args):
+                    jumpers |= expr.uses[node.args[k]]
     for v, p in keys:
         slot = expr.var_nodes[v]
         r = row[p]
@@ -196,7 +200,7 @@ def _kind_one_sided(name: str, left: float, right: float, along: str) -> str:
     """The kind of a stationary point where df/dx has a kink, from the exact one-sided d2f/dx2:
     near it df/dx is about ``right * t`` to the right and ``left * t`` to the left (t signed)."""
     second = f"d2f/d{name}2 is {left!r} from the left and {right!r} from the right"
-    if not (np.isfinite(left) and np.isfinite(right)):
+    if np.isnan(left) or np.isnan(right):  # (an infinite side still has its sign: x*cbrt(x) at 0)
         return f"df/d{name} has a kink here and d2f/d{name}2 is not defined on both sides, so its kind is not told"
     if left > 0 and right > 0:
         return f"{second} (df/d{name} has a kink here): a{' local' if not along else ''} minimum{along}"
@@ -223,13 +227,16 @@ def _kinds(
     cols = [_take(values[expr.var_nodes[v]], points) for v in range(k)]
     cols = [np.broadcast_to(np.asarray(c, dtype=np.float64), points.shape) for c in cols]
     hess = np.zeros((len(points), k, k))
+    hess_bound = np.zeros((len(points), k, k))  # backprop's rounding bound on each entry
     m = len(points)
     kinked = np.zeros((k, m), dtype=bool)  # df/dv itself sits on a kink: backprop's d2 is its rule there
     row_values = []
     with np.errstate(all="ignore"):
         for i, row in enumerate(rows):
             row_values.append(forward(row, cols))
-            hess[:, i, :] = backprop(row, row_values[i], m)[0].T
+            row_grad = bounded_backprop(row, row_values[i], m)
+            hess[:, i, :] = row_grad.grad.T
+            hess_bound[:, i, :] = row_grad.bound.T
             for _, mask in kinks(row, row_values[i], m):
                 kinked[i] |= mask
     one_sided: dict[int, Any] = {}  # v -> the exact one-sided d2f/dv2 where df/dv is on a kink
@@ -247,7 +254,13 @@ def _kinds(
             if not np.all(np.isfinite(h)):
                 continue
             lam = np.linalg.eigvalsh((h + h.T) / 2)
-            if np.all(lam > 0):
+            spread = float(np.sqrt(np.sum(hess_bound[r] ** 2)))  # moves no eigenvalue further
+            if not np.isfinite(spread) or np.any(np.abs(lam) <= spread):
+                out[(v, p)] = (
+                    "every partial derivative is 0, and rounding leaves the sign of some eigenvalue "
+                    "of the Hessian unknown, so second derivatives do not tell its kind"
+                )
+            elif np.all(lam > 0):
                 out[(v, p)] = (
                     "every partial derivative is 0 and the Hessian is positive definite: a local minimum"
                 )
@@ -272,11 +285,16 @@ def _kinds(
             left, right = float(one_sided[v].left[r]), float(one_sided[v].right[r])
             out[(v, p)] = _kind_one_sided(name, left, right, along)
             continue
-        c = float(h[v, v])
+        c, b = float(h[v, v]), float(hess_bound[r, v, v])
         if not np.isfinite(c):
             continue
         second = f"d2f/d{name}2 = {c!r}"
-        if c > 0:
+        if c != 0 and not abs(c) > b:  # (a NaN bound: unknown)
+            out[(v, p)] = (
+                f"{second} +/- {b:.2g} (rounding), so its sign is not known, and second derivatives "
+                "do not tell its kind"
+            )
+        elif c > 0:
             out[(v, p)] = f"{second} > 0: a{' local' if not along else ''} minimum{along}"
         elif c < 0:
             out[(v, p)] = f"{second} < 0: a{' local' if not along else ''} maximum{along}"

@@ -64,6 +64,7 @@ from ..errors import OptionError
 from ..registry import CONSTANTS, MAGNITUDE, BeyondRange, NaryRule, Op
 from .nodes import Call, Const, Expression, Var
 from .parse import parse
+from .poles import through_infinity
 from .symbolic import rule_texts
 
 
@@ -265,7 +266,9 @@ def _limits(op: Op, args: list, got: list) -> list:
 
 
 def gradient(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: int) -> tuple[Any, list]:
-    """f and df/dv for each variable at ``point``, in mpmath at ``dps`` digits (reverse sweep)."""
+    """f and df/dv for each variable at ``point``, in mpmath at ``dps`` digits (reverse sweep).
+    NaN for a variable whose way to a finite f passes an infinite value (1/x at 0 in 1/(1/x)):
+    f is a limit there, and the chain rule does not give its derivative (:mod:`.poles`)."""
     import mpmath
 
     vals = values(expr, point, dps)
@@ -287,6 +290,16 @@ def gradient(expr: Expression, point: Sequence[float] | Mapping[str, float], dps
         adjoint[slot] if type(nodes[slot]) is Var and adjoint[slot] is not None else mpmath.mpf(0)
         for slot in expr.var_nodes
     ]
+    if mpmath.isfinite(vals[-1]):  # f finite through an infinite value: a limit, no derivative known
+        infinite = [isinstance(v, mpmath.mpf) and mpmath.isinf(v) for v in vals]
+        if any(infinite):
+            taken = {
+                i: vals[node.args[0]] != 0
+                for i, node in enumerate(nodes)
+                if type(node) is Call and node.op.name == "where"
+            }
+            hit, _ = through_infinity(expr, infinite, taken, 1)
+            grads = [mpmath.nan if hit[v, 0] else g for v, g in enumerate(grads)]
     return vals[-1], grads
 
 

@@ -136,16 +136,21 @@ def _is_integer(y: Array) -> Array:
 
 def _pow_kink(args: Sequence[Array]) -> Array:
     x, y = args
-    return (x == 0) & (y > 0) & ~_is_integer(y)
+    return (x == 0) & (((y > 0) & ~_is_integer(y)) | (y == 0))
 
 
 def _pow_directional(args: Sequence[Array], dots: Sequence[Array], out: Array) -> Array:
     # At x = 0 with a positive non-integer exponent, x**y exists only for x >= 0: the slope to
     # the right is inf (y < 1), 1 (y == 1) or 0 (y > 1); to the left it is undefined.
+    # At 0**0 = 1: with y fixed it stays 1 (slope 0); with y moving and x = 0 it jumps (to 0 or
+    # inf); with x moving right too, (t*dx)**(t*dy) -> 1 with slope -inf * sign(dy).
     _, y = args
-    dx = dots[0]
+    dx = np.asarray(dots[0], dtype=np.float64)
+    dy = np.asarray(dots[1], dtype=np.float64)
     right = np.where(y < 1, np.inf, np.where(y == 1, dx, 0.0))
-    return np.where(dx > 0, right, np.where(dx == 0, 0.0, np.nan))
+    power = np.where(dx > 0, right, np.where(dx == 0, 0.0, np.nan))
+    at_one = np.where(dy == 0, 0.0, np.where(dx > 0, -np.sign(dy) * np.inf, np.nan))
+    return np.where(y == 0, at_one, power)
 
 
 def _pow_mp(x: Any, y: Any) -> Any:
@@ -172,7 +177,8 @@ POW = Op(
     signature="x ** y  x ^ y  pow(x, y)",
     kink=_pow_kink,
     directional=_pow_directional,
-    kink_doc="at x = 0 when 0 < y is not an integer",
+    kink_doc="at x = 0 when 0 < y is not an integer; at 0**0 as y moves (0**y jumps from 1 to 0 or inf)",
+    jumps=(1,),
     why_nonfinite=explain(
         [
             (lambda x, y: (x < 0) & ~_is_integer(y), "a negative number to a non-integer power"),

@@ -60,10 +60,10 @@ class Op(NamedTuple):
     kink: Callable[[Sequence[Array]], Array] | None = None  # bool mask: not differentiable here
     directional: Callable[[Sequence[Array], Sequence[Array], Array], Array] | None = None
     kink_doc: str = ""  # where it is not differentiable, in words
-    # Its value jumps at its kink (sign at 0, where as c crosses 0): there ``directional`` gives
-    # NaN for a direction in which the value jumps, and a zero symbolic derivative does not make
-    # f constant.
-    jumps: bool = False
+    # The arguments whose movement can make its value jump at its kink (sign: x at 0; where: c
+    # at 0; pow: y at 0**0): there ``directional`` gives NaN for a direction in which the value
+    # jumps, and a zero symbolic derivative does not make f constant in what they depend on.
+    jumps: tuple[int, ...] = ()
     why_nonfinite: Callable[[Sequence[Array]], Array | str] | None = None
     symbol: str | None = None  # operators only: "+", "**", ...
     analytic: bool = True  # complex-analytic wherever it is differentiable (False: piecewise)

@@ -175,7 +175,7 @@ ATAN2 = Op(
     kink=lambda a: (a[0] == 0) & (a[1] <= 0),
     directional=_atan2_directional,
     kink_doc="on its branch cut y = 0, x <= 0 (it jumps from pi to -pi)",
-    jumps=True,
+    jumps=(0, 1),
     complex_forward=_atan2_complex,
     mp=lambda y, x: mpmath().atan2(y, x),
 )

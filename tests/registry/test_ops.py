@@ -651,6 +651,12 @@ KINKS: dict[str, list[tuple[tuple[float, ...], tuple[float, ...], float]]] = {
         ((0.0, 1.5), (1.0, 0.0), 0.0),
         ((0.0, 1.5), (-1.0, 0.0), math.nan),
         ((0.0, 0.25), (2.0, 0.0), math.inf),
+        ((0.0, 0.0), (1.0, 0.0), 0.0),  # 0**0 = 1, and x**0 = 1: y fixed, nothing moves
+        ((0.0, 0.0), (-1.0, 0.0), 0.0),
+        ((0.0, 0.0), (0.0, 1.0), math.nan),  # 0**t = 0: a jump from 1
+        ((0.0, 0.0), (0.0, -1.0), math.nan),  # 0**-t = inf
+        ((0.0, 0.0), (1.0, 1.0), -math.inf),  # t**t -> 1 with slope log(t) + 1 -> -inf
+        ((0.0, 0.0), (1.0, -1.0), math.inf),
     ],
     "leaky_relu": [
         ((0.0,), (1.0,), 1.0),
@@ -729,10 +735,14 @@ def test_directional_rule_agrees_with_an_mpmath_one_sided_quotient(name, args, d
             return
         jump = abs(mp.re(shifted) - base)
         quotient = (mp.re(shifted) - base) / t
+        closer = [v + t**2 * MPF(d) for v, d in zip(a, dots)]  # the quotient again at t**2
+        quotient2 = (mp.re(ref.f(*closer)) - base) / t**2 if jump <= 1e-3 else quotient
     if jump > 1e-3:  # f itself jumps (atan2 across its cut): no one-sided derivative
         assert math.isnan(got), f"{name}{args} along {dots} jumps, got {got}"
     elif abs(quotient) > 1e10:  # continuous with a vertical tangent (sqrt, cbrt at 0)
         assert got == (math.inf if quotient > 0 else -math.inf)
+    elif math.isinf(got):  # a slope that diverges slowly (t**t at 0: log(t) + 1): it keeps growing
+        assert abs(quotient2) > abs(quotient) + 50 and (quotient2 > 0) == (got > 0), (quotient, quotient2)
     else:
         assert abs(MPF(got) - quotient) <= 1e-15  # t**0.5 for pow(x, 1.5) at 0, else ~0
 
