@@ -31,7 +31,8 @@ class PointType(click.ParamType):
 
 
 class ValuesType(click.ParamType):
-    """``--at`` of a one-variable command: ``20``, ``x=20``, ``pi/2`` or a range ``-10:10:21``."""
+    """``--at`` of a one-variable command: ``20``, ``x=20``, ``pi/2``, a range ``-10:10:21``, or
+    several, ``-1,0,1``."""
 
     name = "X|START:STOP:COUNT"
 

@@ -135,7 +135,7 @@ def diagnose(
                 )
             with np.errstate(invalid="ignore"):
                 ruled[v] = (
-                    on_kink & (left == right) & np.isfinite(left) & np.isfinite(exact[v]) & (exact[v] != left)
+                    on_kink & (left == right) & np.isfinite(left) & ~(exact[v] == left)  # (NaN too)
                 )
             for p in np.flatnonzero(differs | ruled[v]).tolist():
                 where = ", ".join(
@@ -190,7 +190,7 @@ def diagnose(
     estimates = diff.error_estimate if diff is not None else np.empty((0, n))  # once, read per variable
     origins: dict[int, str] = {}  # point -> why a slope there is not finite (the same for every variable)
     for v, name in enumerate(names):
-        broken = np.flatnonzero(f_ok & ~exact_ok[v] & ~nondiff[v])
+        broken = np.flatnonzero(f_ok & ~exact_ok[v] & ~nondiff[v] & ~ruled[v])
         new = broken[[p not in origins for p in broken.tolist()]] if origins else broken
         origins.update(zip(new.tolist(), _slope_origins(expr, values, adjoints, new, n)))
         for p in broken.tolist():
@@ -308,10 +308,15 @@ def _limit_warning(expr: Expression, values: Values, name: str, p: int, reported
 
 def _rule_warning(name: str, where: str, slope: float, reported: float) -> GradWarning:
     """Backprop at a kink that f does not feel: its rule's number is not the derivative."""
+    said = (
+        f"backprop's {_num(reported)} is its rule at the kink of {where}"
+        if np.isfinite(reported)
+        else f"backprop gives {_num(reported)} at the kink of {where} (a zero slope met an infinite one)"
+    )
     return GradWarning(
         name,
         "kink",
-        f"backprop's {_num(reported)} is its rule at the kink of {where}, not the derivative: "
+        f"{said}, not the derivative: "
         f"f is differentiable in {name} here, with df/d{name} = {_num(slope)} from both sides; "
         "compare a finite difference with that",
         {"derivative": _json(slope)},

@@ -154,13 +154,20 @@ def parse_span(text: str, with_count: bool | None = None) -> Span:
 
 
 def parse_values(text: str, name: str = "x") -> tuple[float, ...]:
-    """One ``--at`` of a one-variable command: ``20``, ``x=20``, ``pi/2`` or a range ``-10:10:21``."""
+    """One ``--at`` of a one-variable command: ``20``, ``x=20``, ``pi/2``, a range ``-10:10:21``,
+    or several of them separated by commas (``-1,0,1``; a comma inside parentheses, as in
+    ``max(1,2)``, separates nothing)."""
     body = text.strip()
     label, eq, rest = body.partition("=")
     if eq and label.strip() in (name, POINT_LABEL):
         body = rest.strip()
     if not body:
         raise PointsError("empty point", hint="write --at 20 or a range --at -10:10:21")
+    parts = _split(body)
+    if len(parts) > 1:
+        if any(not part.strip() for part in parts):
+            raise PointsError(f"point {quote(text)} has an empty value", hint="write --at -1,0,1")
+        return tuple(v for part in parts for v in parse_values(part, name))
     if ":" in body:
         return parse_span(body, with_count=True).values()
     return (_number(body, text),)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .op import Array, Op, explain, mpmath
+from .op import Array, Op, explain, mpmath, unsettled
 
 # --- add, sub, mul, neg, pos: exact partials, no domain ---------------------------------------
 
@@ -150,7 +150,8 @@ def _pow_directional(args: Sequence[Array], dots: Sequence[Array], out: Array) -
     right = np.where(y < 1, np.inf, np.where(y == 1, dx, 0.0))
     power = np.where(dx > 0, right, np.where(dx == 0, 0.0, np.nan))
     at_one = np.where(dy == 0, 0.0, np.where(dx > 0, -np.sign(dy) * np.inf, np.nan))
-    return np.where(y == 0, at_one, power)
+    unknown = unsettled(dots[0]) | (unsettled(dots[1]) & (y == 0))  # (a higher-order move decides)
+    return np.where(unknown, np.nan, np.where(y == 0, at_one, power))
 
 
 def _pow_mp(x: Any, y: Any) -> Any:

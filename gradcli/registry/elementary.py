@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .op import Array, Op, explain, first_order, mpmath, overflow, unary
+from .op import Array, Op, explain, first_order, mpmath, overflow, unary, unsettled
 
 
 def log1p_complex(w: Array) -> Array:
@@ -152,7 +152,9 @@ SQRT = unary(
     derivative="1/(2*sqrt(x))",
     doc="square root",
     kink=lambda a: a[0] == 0,
-    directional=lambda a, d, o: np.where(d[0] > 0, np.inf, np.where(d[0] == 0, 0.0, np.nan)),
+    directional=lambda a, d, o: np.where(
+        unsettled(d[0]), np.nan, np.where(d[0] > 0, np.inf, np.where(d[0] == 0, 0.0, np.nan))
+    ),
     kink_doc="at x = 0 (slope +inf to the right, undefined to the left)",
     why_nonfinite=explain([(lambda x: x < 0, "square root of a negative number")]),
     mp=lambda x: mpmath().nan if x < 0 else mpmath().sqrt(x),
@@ -177,7 +179,9 @@ CBRT = unary(
     derivative="1/(3*cbrt(x)**2)",
     doc="real cube root (negative for negative x)",
     kink=lambda a: a[0] == 0,
-    directional=lambda a, d, o: np.where(d[0] > 0, np.inf, np.where(d[0] < 0, -np.inf, 0.0)),
+    directional=lambda a, d, o: np.where(
+        unsettled(d[0]), np.nan, np.where(d[0] > 0, np.inf, np.where(d[0] < 0, -np.inf, 0.0))
+    ),
     kink_doc="at x = 0 (a vertical tangent: slope +inf from both sides)",
     complex_forward=lambda z: first_order(z, np.cbrt, lambda x: _cbrt_slope(x, np.cbrt(x))),
     mp=_mp_cbrt,

@@ -116,6 +116,16 @@ class Activation(NamedTuple):
     alias_of: str | None = None
 
 
+def unsettled(d: Any) -> Array | bool:
+    """Where an argument's one-sided slope ``d`` (a ``directional`` rule's dot) is 0 although it
+    depends on the variable (an array of slopes, not the scalar 0 of an argument that does not):
+    it may still move at a higher order (x**2 at 0), so a rule whose answer depends on whether it
+    moves (a vertical tangent, a jump) cannot tell, and gives NaN there."""
+    if np.ndim(d) == 0:
+        return False
+    return np.asarray(d) == 0
+
+
 def mpmath() -> ModuleType:
     """The mpmath module, imported on first use (high-precision rules only)."""
     import mpmath as module

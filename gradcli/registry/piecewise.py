@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .op import Array, NaryRule, Op, Rule, mpmath, unary
+from .op import Array, NaryRule, Op, Rule, mpmath, unary, unsettled
 
 
 def _nan_or(rule: Callable[..., Any]) -> Callable[..., Any]:
@@ -48,7 +48,9 @@ SIGN = unary(
     derivative="0",
     doc="-1, 0 or 1, the sign of x",
     kink=lambda a: a[0] == 0,
-    directional=lambda a, d, o: np.where(np.asarray(d[0]) == 0, 0.0, np.nan),
+    directional=lambda a, d, o: np.where(
+        unsettled(d[0]), np.nan, np.where(np.asarray(d[0]) == 0, 0.0, np.nan)
+    ),
     kink_doc="at x = 0 (it jumps from -1 to 1; backprop uses 0)",
     jumps=(0,),
     analytic=False,
@@ -164,9 +166,9 @@ RELU = unary(
 # --- where(c, a, b) ------------------------------------------------------------------------------------
 # a where c is nonzero, b where c is 0 (NaN where c is NaN). Its slope by c is 0 wherever it is
 # differentiable. Where c is 0 it is at its switch: beside the point (c moving off 0) it takes
-# a, so it jumps there unless a = b, and is then continuous with a's slope. A direction in which
-# c does not move to first order keeps b (as sign's rule keeps 0): c = x**2 at 0 is read as
-# staying at 0.
+# a, so it jumps there unless a = b, and is then continuous with a's slope. Where c does not
+# depend on the variable it stays 0 and b's slope holds; where it does but its slope is 0
+# (c = x**2 at 0) the rule cannot tell (NaN), and the values beside the point decide.
 
 
 def _where(c: Array, a: Array, b: Array) -> Array:
@@ -194,7 +196,7 @@ def _where_directional(args: Sequence[Array], dots: Sequence[Array], out: Array)
     c_dot, a_dot, b_dot = (np.asarray(d, dtype=np.float64) for d in dots)
     moves = c_dot != 0
     same = np.asarray(args[1]) == np.asarray(args[2])
-    return np.where(moves, np.where(same, a_dot, np.nan), b_dot)
+    return np.where(unsettled(dots[0]), np.nan, np.where(moves, np.where(same, a_dot, np.nan), b_dot))
 
 
 def _mp_where(c: Any, a: Any, b: Any) -> Any:

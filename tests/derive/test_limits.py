@@ -77,3 +77,31 @@ def test_zero_to_a_moving_power_jumps():
     assert "f jumps in x here" in w.message and "1.0 at the point but 0.0 just to the right" in w.message
     # x**0 is 1 everywhere: the exponent does not move, so nothing jumps
     assert _said("x**0", "x=0")[("x", "vanishing")].details["reason"] == "constant"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "said"),
+    [
+        # the argument of a vertical tangent (cbrt, sqrt) or a jump (sign, where) has slope 0 at
+        # the point yet moves at a higher order: forward mode said "stays", and so 0
+        ("sqrt(x**2)", "nondifferentiable", "the derivative from the left is -1.0, from the right 1.0"),
+        ("cbrt(x**2)", "nondifferentiable", "the derivative from the left is -inf, from the right inf"),
+        ("cbrt(elu(x, x))", "nondifferentiable", "the derivative from the left is -inf, from the right inf"),
+        (
+            "sign(x**2)",
+            "nondifferentiable",
+            "0.0 at the point but 1.0 just to the left and 1.0 just to the right",
+        ),
+        ("where(x**2, 1, 0)", "nondifferentiable", "0.0 at the point but 1.0 just to the left"),
+        (
+            "cbrt(x**3)",
+            "kink",
+            "backprop gives nan at the kink of cbrt(x**3) (a zero slope met an infinite one)",
+        ),
+    ],
+)
+def test_an_argument_that_moves_only_at_higher_order_is_judged_by_the_values_beside(text, kind, said):
+    w = _said(text, "x=0")[("x", kind)]
+    assert said in w.message
+    if kind == "kink":
+        assert w.details == {"derivative": 1.0}

@@ -345,6 +345,16 @@ def test_single_values_in_every_form():
     assert parse_values("pi/2") == (math.pi / 2,)
 
 
+def test_several_values_separated_by_commas():
+    # (a user's first try at several x; a comma inside parentheses is the function's own)
+    assert parse_values("-1,0,1") == (-1.0, 0.0, 1.0)
+    assert parse_values("x=-1, 0:1:3") == (-1.0, 0.0, 0.5, 1.0)
+    assert parse_values("max(1,2)") == (2.0,)
+    assert parse_values("max(1,2),-3") == (2.0, -3.0)
+    with pytest.raises(PointsError, match="has an empty value"):
+        parse_values("1,,2")
+
+
 def test_span_without_count_for_plot_ranges():
     span = parse_span("-10:10", with_count=False)
     assert span == Span(-10.0, 10.0, None)

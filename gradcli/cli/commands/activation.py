@@ -58,7 +58,7 @@ def command(name: str) -> click.Command:
             type=ValuesType(),
             multiple=True,
             metavar="X",
-            help="x, or a range START:STOP:COUNT (both ends included). Repeat for more. Default: -10:10:21.",
+            help="x, several x (-1,0,1), or a range START:STOP:COUNT (both ends included). Repeat for more. Default: -10:10:21.",
         ),
         gradient_options(),
         stream_options(INPUT_HELP),
