@@ -19,6 +19,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_NOT_FINITE = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL = 70  # gradcli itself failed (a bug, or a worker process killed): sysexits' EX_SOFTWARE
 EXIT_IO = 74  # the output could not be written (a full disk, a closed stdout): sysexits' EX_IOERR
 EXIT_INTERRUPTED = 130
 
@@ -134,6 +135,12 @@ class OutputError(GradcliError):
     """A file gradcli was asked to write (``--output``, ``--errors``) cannot be written."""
 
     exit_code = EXIT_IO
+
+
+class WorkerError(GradcliError):
+    """A stream's worker process died (killed by a signal: the out-of-memory killer, or kill -9)."""
+
+    exit_code = EXIT_INTERNAL
 
 
 class NotFiniteError(GradcliError):

@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -716,6 +717,40 @@ def test_ctrl_c_with_workers_running_exits_130_without_worker_tracebacks(tmp_pat
         err = proc.stderr.read().decode() if proc.stderr else ""
         assert proc.wait(timeout=20) == 130
     assert err.strip().splitlines() == ["gradcli: error: interrupted"]
+
+
+@needs_gradcli
+def test_a_killed_worker_ends_the_run_with_one_error_line_not_a_hang(tmp_path: Path) -> None:
+    # a pool loses the task of a worker killed by a signal (the out-of-memory killer, kill -9),
+    # and gradcli waited for it forever
+    path = tmp_path / "big.csv"
+    path.write_text("a,b,c\n" + "1.5,2.5,3.5\n" * 400_000)
+    with subprocess.Popen(
+        [GRADCLI, "grad", EXPR, "--input", str(path), "--format", "csv", "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.readline()  # answers are flowing: the workers are up
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert children, "no worker processes"
+        os.kill(int(children[0]), signal.SIGKILL)
+        threading.Thread(target=proc.stdout.read, daemon=True).start()  # (keep the pipe drained)
+        try:
+            assert proc.wait(timeout=30) == 70
+        finally:
+            if proc.poll() is None:  # (a hang fails the test rather than the suite)
+                for pid in [
+                    proc.pid,
+                    *Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split(),
+                ]:
+                    os.kill(int(pid), signal.SIGKILL)
+        err = proc.stderr.read().decode()
+    assert err.strip().splitlines() == [
+        "gradcli: error: a worker process died (killed by signal 9; the system may be out of memory): "
+        "the output is incomplete — run it again; --jobs 1 computes in one process"
+    ]
 
 
 @needs_gradcli

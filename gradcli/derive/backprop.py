@@ -27,7 +27,7 @@ from ..language.nodes import Call, Expression, Var
 
 Edge = Callable[[int, int, Any, Any, Any, Any], None]
 MAX_PRECISE_JUMPS = 1000  # points per call whose jumps mpmath judges (float64 judges the rest)
-PRECISE_DPS = 100
+PRECISE_DPS = 200  # (x moved by 2**-250 of |x|: a second-order term is 2**-500)
 
 
 def slopes(expr: Expression, values: Values) -> list:
@@ -133,12 +133,12 @@ def _forward_slopes(
                 at_kink = node.op.kink(args)
                 if np.any(at_kink):
                     rule = node.op.directional(args, arg_dots, values[i])
+                    unknown_dot: Any = False  # an argument's slope is unknown: so is the rule's
+                    for d in arg_dots:
+                        unknown_dot = unknown_dot | np.isnan(d)
                     if node.op.jumps:  # (which argument moved is not asked: the values beside decide)
-                        own = at_kink & np.isnan(rule)
-                        for d in arg_dots:
-                            own = own & ~np.isnan(d)
-                        jump = jump | own
-                    smooth = np.where(at_kink, rule, smooth)
+                        jump = jump | (at_kink & np.isnan(rule) & ~unknown_dot)
+                    smooth = np.where(at_kink, np.where(unknown_dot, np.nan, rule), smooth)
             dots.append(smooth)
             jumps.append(jump)
     return np.asarray(dots[-1], dtype=np.float64), jumps[-1]
@@ -207,8 +207,12 @@ def sides(expr: Expression, values: Values, var: int, n: int) -> Sides:
             moved, near = np.zeros(could.size, dtype=bool), np.full(could.size, np.nan)
             judged, undefined = np.zeros(could.size, dtype=bool), np.zeros(could.size, dtype=bool)
             slope = np.full(could.size, np.nan)
-            ask = np.arange(min(could.size, MAX_PRECISE_JUMPS))
-            found_mp = _beside_precise(expr, values, var, could[ask], side)
+            # f exactly as it is at both 2**-20 and 2**-44 of max(|x|, 1) to this side: a flat
+            # piece (relu's dead side): slope 0, no jump, no need to ask mpmath
+            flat = _unmoved(expr, values, var, could, side, f[could])
+            judged[flat], slope[flat] = True, 0.0
+            ask = np.flatnonzero(~flat)[:MAX_PRECISE_JUMPS]
+            found_mp = _beside_precise(expr, values, var, could[ask], side) if ask.size else None
             if found_mp is not None:
                 moved[ask], near[ask], judged[ask], slope[ask], undefined[ask] = found_mp
             out[could] = np.where(judged & ~moved, slope, out[could])
@@ -243,6 +247,24 @@ def _nudged(
     return moved
 
 
+def _unmoved(
+    expr: Expression, values: Values, var: int, todo: np.ndarray, side: float, f: np.ndarray
+) -> np.ndarray:
+    """Whether f, in float64, is exactly its value ``f`` at x moved to one side by 2**-20 and by
+    2**-44 of max(|x|, 1): a flat piece on that side (a finite f only)."""
+    from ..language.evaluate import forward
+
+    same = np.isfinite(f)
+    base = [np.asarray(values[slot], dtype=np.float64)[todo] for slot in expr.var_nodes]
+    with np.errstate(all="ignore"):
+        for scale in (2.0**-20, 2.0**-44):
+            moved = list(base)
+            moved[var] = base[var] + side * scale * np.maximum(np.abs(base[var]), 1.0)
+            near = np.broadcast_to(np.asarray(forward(expr, moved)[-1], dtype=np.float64), (todo.size,))
+            same &= near == f
+    return same
+
+
 def _beside(
     expr: Expression, values: Values, var: int, todo: np.ndarray, side: float, tiny: float, ulps: float
 ) -> np.ndarray:
@@ -266,7 +288,7 @@ def _stays_away(f: Any, near: Any, far: Any) -> np.ndarray:
 def _beside_precise(
     expr: Expression, values: Values, var: int, todo: np.ndarray, side: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-    """:func:`_stays_away` in mpmath at 100 digits, x moved by d = 2**-150 and 2**-250 of |x|
+    """:func:`_stays_away` in mpmath at 200 digits, x moved by d = 2**-150 and 2**-250 of |x|
     (of 1 at 0); f just beside; which points mpmath could judge (not those where a value is
     beyond its range, complex or not finite); where f does not jump, the one-sided derivative
     from the quotient q(d) = (f(x +/- d) - f(x)) / (+/- d): q where its two values agree to 1e-12
@@ -315,7 +337,7 @@ def _beside_precise(
             q_far, q_near = (far - at) / steps[0], (near - at) / steps[1]
             if abs(q_near - q_far) <= mpmath.mpf(10) ** -12 * max(abs(q_near), abs(q_far)):
                 slope[k] = float(q_near)
-            elif abs(q_near) * 2**20 <= abs(q_far):
+            elif abs(q_near) * 2**20 <= abs(q_far) and q_near != 0:  # (an exact 0 may be lost digits)
                 slope[k] = 0.0
             elif abs(q_near) >= 2**20 * abs(q_far) and q_near * q_far > 0:
                 slope[k] = math.copysign(math.inf, float(q_near))

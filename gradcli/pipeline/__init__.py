@@ -32,7 +32,7 @@ import numpy as np
 from ..derive.diagnostics import GradWarning
 from ..derive.gradient import GradResult, compute
 from ..derive.precise import AUTO, DEFAULT_PRECISION, Precision
-from ..errors import PointsError
+from ..errors import PointsError, WorkerError
 from ..language.nodes import Call
 from ..output.delimited import header
 from ..output.jsonl import json_lines, with_columns
@@ -133,6 +133,7 @@ def run(
     skip = 0
     pending: deque[Any] = deque()
     pool = shared = None  # the pool, and the write order its workers share
+    workers: list[Any] = []  # its processes
     turn = 0  # the next pooled chunk's place in the output (workers write in this order)
     taken = 0  # pooled chunks whose results were taken (their text is written, or will be)
     totals = {"points": 0, "bad": 0, "nonfinite": 0, "warnings": 0, "shown": 0}
@@ -169,7 +170,7 @@ def run(
         nonlocal taken
         while len(pending) > keep:
             task = pending.popleft()
-            done = task.get()
+            done = _get(task, workers)
             if shared is not None and not isinstance(task, _Ready):
                 taken += 1
                 turns.raise_write_error(shared)
@@ -204,6 +205,7 @@ def run(
             if pool is None and jobs > 1 and fmt != "table" and chunk.more and full:
                 out.flush()  # what this process wrote comes first: workers may write after it
                 pool, shared = _pool(jobs, job, turns.direct_fd(out))
+                workers = list(getattr(pool, "_pool", []))  # the processes started: none may die
             if pool is not None:
                 if file_fd is not None and at > 0:  # (the first chunk's text may have lost a BOM)
                     task = pool.apply_async(
@@ -223,14 +225,13 @@ def run(
         if stopped_at is None:
             stopped_at = drain(0)
         if shared is not None:  # the workers' writers finish the chunks taken (a stop's last one too)
-            turns.wait_written(shared, taken)
+            turns.wait_written(shared, taken, lambda: _alive(workers))
         if job is None and fmt in ("csv", "tsv"):  # empty input: the columns, for what reads them
             columns = detect(",".join("0" * len(expr.variables)), expr.variables, order).columns
             out.write(sep.join(_header(expr.variables, columns, fmt, health)) + "\n")
     finally:
         if pool is not None:
-            pool.terminate()
-            pool.join()
+            _close(pool, workers)
     return Summary(
         totals["points"], totals["bad"], totals["nonfinite"], totals["warnings"], totals["shown"], stopped_at
     )
@@ -252,6 +253,52 @@ def _header(variables: Any, columns: Any, fmt: str, health: bool) -> list[str]:
 
         return activation_header(variables, columns, fmt)
     return header(variables, columns, fmt=fmt)
+
+
+def _get(task: Any, workers: list[Any]) -> ChunkOut:
+    """A chunk's result; :class:`~gradcli.errors.WorkerError` if a worker process dies meanwhile
+    (a pool loses the task of a killed worker, and would wait for it forever)."""
+    if isinstance(task, _Ready):
+        return task.get()
+    from multiprocessing import TimeoutError as Pending
+
+    while True:
+        try:
+            return task.get(timeout=0.25)  # type: ignore[no-any-return]
+        except Pending:
+            _alive(workers)
+
+
+def _close(pool: Any, workers: list[Any]) -> None:
+    """End the pool. After a worker died, its own ``terminate`` can wait forever for a lock the
+    dead worker held (the task queue's): the workers are killed, and terminate gets 2 s."""
+    if not any(worker.exitcode is not None for worker in workers):
+        pool.terminate()
+        pool.join()
+        return
+    import threading
+
+    for worker in [*getattr(pool, "_pool", []), *workers]:
+        try:
+            worker.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+    closing = threading.Thread(target=pool.terminate, daemon=True)
+    closing.start()
+    closing.join(2.0)
+
+
+def _alive(workers: list[Any]) -> None:
+    """Raise :class:`~gradcli.errors.WorkerError` if one of the stream's workers has died."""
+    for worker in workers:
+        code = worker.exitcode
+        if code is not None:
+            how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+            raise WorkerError(
+                f"a worker process died ({how}{'; the system may be out of memory' if code == -9 else ''}): "
+                "the output is incomplete",
+                hint="run it again; --jobs 1 computes in one process",
+            )
 
 
 class _Ready:

@@ -38,12 +38,22 @@ def shared(context: Any) -> tuple[Any, Any, Any, Any]:
     )
 
 
-def wait_written(order: Any, turns: int) -> None:
+def wait_written(order: Any, turns: int, check: Any = None) -> None:
     """Wait until the first ``turns`` pooled chunks are written (or skipped after a stop or a
-    failed write); raise the failed write's error, as the write itself would have."""
+    failed write); raise the failed write's error, as the write itself would have. ``check()``
+    is called a few times a second while waiting (it raises if a worker died: its turn would
+    never come)."""
     cond, next_turn = order[0], order[1]
-    with cond:
-        cond.wait_for(lambda: next_turn.value >= turns)
+    while True:
+        # (a timed acquire too: a worker killed inside ``with cond`` never releases it)
+        if cond.acquire(timeout=0.25):
+            try:
+                if cond.wait_for(lambda: next_turn.value >= turns, timeout=0.25):
+                    break
+            finally:
+                cond.release()
+        if check is not None:
+            check()
     raise_write_error(order)
 
 
