@@ -701,17 +701,8 @@ def test_ctrl_c_while_streaming_exits_130_in_one_line() -> None:
 
 @needs_gradcli
 def test_ctrl_c_with_workers_running_exits_130_without_worker_tracebacks(tmp_path: Path) -> None:
-    path = tmp_path / "big.csv"
-    path.write_text("a,b,c\n" + "1.5,2.5,3.5\n" * 400_000)
-    with subprocess.Popen(
-        [GRADCLI, "grad", EXPR, "--input", str(path), "--format", "csv", "--jobs", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        preexec_fn=_interruptible,
-    ) as proc:
+    with _flowing_with_workers(tmp_path) as proc:
         assert proc.stdout is not None
-        proc.stdout.readline()
-        proc.stdout.readline()  # answers are flowing
         proc.send_signal(signal.SIGINT)
         proc.stdout.close()
         err = proc.stderr.read().decode() if proc.stderr else ""
@@ -723,16 +714,8 @@ def test_ctrl_c_with_workers_running_exits_130_without_worker_tracebacks(tmp_pat
 def test_a_killed_worker_ends_the_run_with_one_error_line_not_a_hang(tmp_path: Path) -> None:
     # a pool loses the task of a worker killed by a signal (the out-of-memory killer, kill -9),
     # and gradcli waited for it forever
-    path = tmp_path / "big.csv"
-    path.write_text("a,b,c\n" + "1.5,2.5,3.5\n" * 400_000)
-    with subprocess.Popen(
-        [GRADCLI, "grad", EXPR, "--input", str(path), "--format", "csv", "--jobs", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    ) as proc:
+    with _flowing_with_workers(tmp_path) as proc:
         assert proc.stdout is not None and proc.stderr is not None
-        proc.stdout.readline()
-        proc.stdout.readline()  # answers are flowing: the workers are up
         children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
         assert children, "no worker processes"
         os.kill(int(children[0]), signal.SIGKILL)
@@ -894,6 +877,24 @@ def test_jobs_0_is_documented_as_what_default_jobs_gives() -> None:
     assert "0: one per core, at most 8." in " ".join(run("grad", "--help").stdout.split())
     guide = (Path(__file__).parent.parent / "docs" / "guide" / "streams.md").read_text()
     assert "`0` is one per core, at most 8" in guide
+
+
+@contextlib.contextmanager
+def _flowing_with_workers(tmp_path: Path) -> Any:
+    """A real ``gradcli grad --jobs 2`` run over 400,000 lines, once its answers are flowing (the
+    workers are up); Ctrl-C reaches it as from a terminal."""
+    path = tmp_path / "big.csv"
+    path.write_text("a,b,c\n" + "1.5,2.5,3.5\n" * 400_000)
+    with subprocess.Popen(
+        [GRADCLI, "grad", EXPR, "--input", str(path), "--format", "csv", "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=_interruptible,
+    ) as proc:
+        assert proc.stdout is not None
+        proc.stdout.readline()
+        proc.stdout.readline()  # answers are flowing
+        yield proc
 
 
 def _interruptible() -> None:

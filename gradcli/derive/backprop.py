@@ -175,18 +175,24 @@ def sides(expr: Expression, values: Values, var: int, n: int) -> Sides:
     """Exact one-sided derivatives of f with respect to variable ``var`` at ``n`` points, and
     where f jumps.
 
-    A side jumps where an op that ``jumps`` (sign, where, atan2 on its cut) gave NaN on the way
-    and f beside the point stays away from f at the point as the distance shrinks: f at 1 and
-    at 64 float spacings of x (2**-800 and 2**-700 at x = 0) differ from f at x by amounts
-    within a factor of 2 of each other, and by more than 2**-40 of f (what rounding could
-    explain), where a continuous f moves 64 times less (2**100 times less at 0). The values
-    are shown, so the claim rests on them; a jump smaller than that is not told from rounding.
-    Elsewhere, where the chain rule meets 0 * inf (``sqrt(x)**2``
-    at 0: the outer slope 0, the inner one inf), forward mode cannot tell; there the one-sided
-    derivative is the limit of the derivative beside the point (for f continuous on that side,
-    by the mean value theorem): backprop at x +/- d for d = 4 and 64 float spacings of x
-    (2**-700 and 2**-800 at x = 0), taken if the two agree to 1e-12 relative (or both below
-    2**-300 and falling: 0; both above 2**300 and rising: inf), else left undefined (NaN).
+    Forward mode gives them, with each op's one-sided rule at its kinks; where it cannot (NaN:
+    a jump, 0 * inf as in ``sqrt(x)**2`` at 0, an argument that moves only at a higher order as
+    in ``cbrt(x**2)``), the values beside the point decide, in this order:
+
+    * float64: f exactly unchanged at 2**-20 and 2**-44 of max(|x|, 1) to that side is a flat
+      piece: slope 0 (relu's dead side, without asking mpmath);
+    * mpmath (at most ``MAX_PRECISE_JUMPS`` points a call; :func:`_beside_precise`): a jump where
+      f beside stays away from f at the point as the step shrinks (its value is kept, so the
+      claim rests on it), else the quotient's limit, else unknown;
+    * float64, where mpmath cannot evaluate f: a jump only where an op that ``jumps`` gave NaN
+      on the way and f at 1 and 64 float spacings of x (2**-800 and 2**-700 at 0) stays away
+      (:func:`_stays_away`); else the limit of backprop just beside the point (for f
+      continuous on that side, by the mean value theorem) at 4 and 64 spacings (2**-700 and
+      2**-800 at 0), taken if the two agree to 1e-12 relative (or both below 2**-300 and
+      falling: 0; both above 2**300 and rising: inf).
+
+    A side that none of these settles, where f is defined, is ``unknown``; where f is not a
+    real number beside the point (a domain edge) its derivative is NaN and not unknown.
     """
     seed = [0.0] * len(expr.variables)
     seed[var] = 1.0
@@ -240,11 +246,26 @@ def _nudged(
 ) -> list:
     """The variables at the points ``todo``, ``var`` moved to one side: by ``ulps`` float
     spacings of x, or by ``tiny`` at x = 0."""
-    base = [np.asarray(values[slot], dtype=np.float64)[todo] for slot in expr.var_nodes]
-    moved = list(base)
-    x = base[var]
-    moved[var] = x + side * np.where(x == 0, tiny, ulps * np.spacing(np.abs(x)))
-    return moved
+    x = np.asarray(values[expr.var_nodes[var]], dtype=np.float64)[todo]
+    with np.errstate(all="ignore"):  # (the spacing of 1.8e308 overflows: inf, a step off the range)
+        return _moved(
+            expr, values, var, todo, x + side * np.where(x == 0, tiny, ulps * np.spacing(np.abs(x)))
+        )
+
+
+def _moved(expr: Expression, values: Values, var: int, todo: np.ndarray, x: np.ndarray) -> list:
+    """The variables at the points ``todo``, with ``var`` at ``x`` instead."""
+    cols = [np.asarray(values[slot], dtype=np.float64)[todo] for slot in expr.var_nodes]
+    cols[var] = x
+    return cols
+
+
+def _f_at(expr: Expression, cols: list, size: int) -> np.ndarray:
+    """f in float64 at the points whose variables are ``cols`` (``size`` of them)."""
+    from ..language.evaluate import forward
+
+    with np.errstate(all="ignore"):
+        return np.array(np.broadcast_to(np.asarray(forward(expr, cols)[-1], dtype=np.float64), (size,)))
 
 
 def _unmoved(
@@ -252,16 +273,13 @@ def _unmoved(
 ) -> np.ndarray:
     """Whether f, in float64, is exactly its value ``f`` at x moved to one side by 2**-20 and by
     2**-44 of max(|x|, 1): a flat piece on that side (a finite f only)."""
-    from ..language.evaluate import forward
-
+    x = np.asarray(values[expr.var_nodes[var]], dtype=np.float64)[todo]
     same = np.isfinite(f)
-    base = [np.asarray(values[slot], dtype=np.float64)[todo] for slot in expr.var_nodes]
-    with np.errstate(all="ignore"):
-        for scale in (2.0**-20, 2.0**-44):
-            moved = list(base)
-            moved[var] = base[var] + side * scale * np.maximum(np.abs(base[var]), 1.0)
-            near = np.broadcast_to(np.asarray(forward(expr, moved)[-1], dtype=np.float64), (todo.size,))
-            same &= near == f
+    for scale in (2.0**-20, 2.0**-44):
+        with np.errstate(all="ignore"):
+            x_near = x + side * scale * np.maximum(np.abs(x), 1.0)
+        near = _f_at(expr, _moved(expr, values, var, todo, x_near), todo.size)
+        same &= near == f
     return same
 
 
@@ -269,11 +287,7 @@ def _beside(
     expr: Expression, values: Values, var: int, todo: np.ndarray, side: float, tiny: float, ulps: float
 ) -> np.ndarray:
     """f just beside the points ``todo`` on one side (``ulps`` float spacings of x, ``tiny`` at 0)."""
-    from ..language.evaluate import forward
-
-    with np.errstate(all="ignore"):
-        near = forward(expr, _nudged(expr, values, var, todo, side, tiny, ulps))[-1]
-    return np.array(np.broadcast_to(np.asarray(near, dtype=np.float64), (todo.size,)))
+    return _f_at(expr, _nudged(expr, values, var, todo, side, tiny, ulps), todo.size)
 
 
 def _stays_away(f: Any, near: Any, far: Any) -> np.ndarray:

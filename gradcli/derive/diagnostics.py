@@ -58,10 +58,10 @@ import numpy as np
 from ..language.evaluate import Values
 from ..language.nodes import Call, Const, Expression
 from ..registry import nonfinite_reason
-from .backprop import Sides, kinks, sides
 from .finite_diff import (
     Differences,
 )
+from .kink_warnings import kink_warnings, limit_warnings
 from .smallness import Small, explain
 from .step_warnings import _inaccurate, _step_notes
 from .warning import (  # noqa: F401  (re-exported: the warning API)
@@ -72,6 +72,7 @@ from .warning import (  # noqa: F401  (re-exported: the warning API)
     KINDS,
     TRUSTED,
     GradWarning,
+    _at,
     _json,
     _num,
     _threshold,
@@ -105,60 +106,10 @@ def diagnose(
     for p in np.flatnonzero(~f_ok).tolist():
         found[p].append(GradWarning(None, "nonfinite", f"f is {_num(f[p])}: {_origin(expr, values, p)}"))
 
-    nondiff = np.zeros(exact.shape, dtype=bool)
-    # no verdict on backprop's number: a kink f does not feel, where backprop's rule is not the
-    # derivative; a kink whose sides are not known; a limit through an infinite value
-    ruled = np.zeros(exact.shape, dtype=bool)
-    kink_nodes = kinks(expr, values, n)
-    if kink_nodes:
-        on_kink = np.logical_or.reduce([mask for _, mask in kink_nodes]) & f_ok
-        for v, name in enumerate(names):
-            found_sides = sides(expr, values, v, n)
-            left, right = found_sides.left, found_sides.right
-            jumps = found_sides.jump_left | found_sides.jump_right
-            unknown = on_kink & (found_sides.unknown_left | found_sides.unknown_right) & ~jumps
-            differs = on_kink & ~(left == right) & ~unknown
-            nondiff[v] = differs
-            for p in np.flatnonzero(unknown).tolist():  # no claim either way: say so
-                where = ", ".join(
-                    expr.nodes[i].text for i, mask in kink_nodes if mask[p] and expr.uses[i] >> v & 1
-                )
-                found[p].append(
-                    GradWarning(
-                        name,
-                        "uncertain",
-                        f"whether f is differentiable in {name} here ({where} at a kink) is not known: "
-                        f"its one-sided derivatives could not be found; backprop reports "
-                        f"{_num(float(exact[v, p]))}",
-                        {"reason": "kink"},
-                    )
-                )
-            with np.errstate(invalid="ignore"):
-                ruled[v] = (
-                    on_kink & (left == right) & np.isfinite(left) & ~(exact[v] == left)  # (NaN too)
-                )
-            for p in np.flatnonzero(differs | ruled[v]).tolist():
-                where = ", ".join(
-                    expr.nodes[i].text for i, mask in kink_nodes if mask[p] and expr.uses[i] >> v & 1
-                )
-                if ruled[v, p]:
-                    found[p].append(_rule_warning(name, where, float(left[p]), float(exact[v, p])))
-                    continue
-                found[p].append(
-                    GradWarning(
-                        name,
-                        "nondifferentiable",
-                        _kink_text(name, where, found_sides, p, float(f[p]), float(exact[v, p])),
-                        {"left": _json(left[p]), "right": _json(right[p])},
-                    )
-                )
-            ruled[v] |= unknown
-
-    limit = _limits(expr, values, n, f_ok, precise) & ~nondiff  # f finite through an infinite value
-    if limit.any():
-        for v, p in zip(*np.nonzero(limit)):
-            found[int(p)].append(_limit_warning(expr, values, names[v], int(p), float(exact[v, p])))
-        ruled |= limit  # (backprop's number is not known to be the derivative: no verdict on it)
+    # where backprop's number is not f's derivative: a kink or jump (nondiff), a kink f does not
+    # feel or whose sides are not known, a limit through an infinite value (ruled): no verdict on it
+    nondiff, ruled = kink_warnings(expr, values, f, exact, found)
+    ruled |= limit_warnings(expr, values, f_ok, exact, precise, nondiff, found)
 
     refused = np.zeros(n, dtype=bool)
     if diff is not None and diff.method == "complex":  # no complex step on a kink (complex_step.py)
@@ -225,102 +176,6 @@ def diagnose(
     for p, warnings in found.items():
         out[p] = tuple(warnings)
     return out
-
-
-def _kink_text(name: str, where: str, found: Sides, p: int, f: float, reported: float) -> str:
-    """A kink, a jump, or an edge of f's domain (defined on one side only: sqrt at 0)."""
-    left, right = float(found.left[p]), float(found.right[p])
-    jump_left, jump_right = bool(found.jump_left[p]), bool(found.jump_right[p])
-    if jump_left or jump_right:
-        values = [
-            f"{_num(float(value))} just to the {side}"
-            for side, jumps, value in (
-                ("left", jump_left, found.f_left[p]),
-                ("right", jump_right, found.f_right[p]),
-            )
-            if jumps
-        ]
-        smooth = ""
-        if not (jump_left and jump_right):
-            side, slope = ("right", right) if jump_left else ("left", left)
-            smooth = f"; from the {side}, its derivative is {_side(slope)}"
-        return (
-            f"f jumps in {name} here ({where}): it is {_num(f)} at the point but {' and '.join(values)}, "
-            f"so it is not continuous, let alone differentiable{smooth}; backprop reports {_num(reported)}"
-        )
-    if np.isnan(left) != np.isnan(right):
-        side, other, slope = ("left", "right", right) if np.isnan(left) else ("right", "left", left)
-        return (
-            f"{name} is at an edge of f's domain here ({where}): f is not defined to the {side}, "
-            f"so it is not differentiable; the derivative from the {other} is {_num(slope)}; "
-            f"backprop reports {_num(reported)}"
-        )
-    return (
-        f"f is not differentiable in {name} here ({where} at a kink): the derivative from the left "
-        f"is {_side(left)}, from the right {_side(right)}; backprop reports {_num(reported)}"
-    )
-
-
-def _limits(expr: Expression, values: Values, n: int, f_ok: np.ndarray, precise: list | None) -> np.ndarray:
-    """(k, n): where f is finite only as a limit through an infinite value on the way from the
-    variable (:mod:`gradcli.language.poles`), and high precision did not settle the gradient
-    (a float64 overflow that mpmath computes finite, as exp(1000), it settles)."""
-    none = np.zeros((len(expr.variables), n), dtype=bool)
-    calls = [i for i, node in enumerate(expr.nodes) if type(node) is Call and expr.depends[i]]
-    if not any(np.isinf(values[i]).any() for i in calls):  # (points are finite: only calls can be inf)
-        return none
-    from ..language.poles import through_infinity
-
-    infinite = [bool(np.isinf(v)) if np.ndim(v) == 0 else np.isinf(v) for v in values]
-
-    taken = {
-        i: np.asarray(values[node.args[0]]) != 0
-        for i, node in enumerate(expr.nodes)
-        if type(node) is Call and node.op.name == "where"
-    }
-    hit, _ = through_infinity(expr, infinite, taken, n)
-    settled = np.array([precise is not None and precise[p] is not None for p in range(n)], dtype=bool)
-    return hit & f_ok & ~settled
-
-
-def _limit_warning(expr: Expression, values: Values, name: str, p: int, reported: float) -> GradWarning:
-    """The derivative through an infinite intermediate value: named, and not claimed."""
-    from ..language.poles import through_infinity
-
-    infinite = [np.isinf(_at(v, p)) for v in values]
-    taken = {
-        i: _at(values[node.args[0]], p) != 0
-        for i, node in enumerate(expr.nodes)
-        if type(node) is Call and node.op.name == "where"
-    }
-    _, first = through_infinity(expr, infinite, taken, 1)
-    i = first[0]
-    what = f"{expr.nodes[i].text} is {_num(_at(values[i], p))}" if i is not None else "a value is infinite"
-    return GradWarning(
-        name,
-        "nonfinite",
-        f"df/d{name} is not known here: {what} at this point, so f is finite only as a limit "
-        f"through it, and the chain rule does not give its derivative (backprop reports "
-        f"{_num(reported)})",
-        {"reason": "limit"},
-    )
-
-
-def _rule_warning(name: str, where: str, slope: float, reported: float) -> GradWarning:
-    """Backprop at a kink that f does not feel: its rule's number is not the derivative."""
-    said = (
-        f"backprop's {_num(reported)} is its rule at the kink of {where}"
-        if np.isfinite(reported)
-        else f"backprop gives {_num(reported)} at the kink of {where} (a zero slope met an infinite one)"
-    )
-    return GradWarning(
-        name,
-        "kink",
-        f"{said}, not the derivative: "
-        f"f is differentiable in {name} here, with df/d{name} = {_num(slope)} from both sides; "
-        "compare a finite difference with that",
-        {"derivative": _json(slope)},
-    )
 
 
 def _small_warning(
@@ -454,11 +309,3 @@ def _where(expr: Expression, node: Call, args: list[float]) -> str:
         if not isinstance(expr.nodes[j], Const)
     ]
     return f", where {', '.join(parts)}" if parts else ""
-
-
-def _at(value: Any, p: int) -> float:
-    return float(value[p]) if np.ndim(value) else float(value)
-
-
-def _side(x: float) -> str:
-    return "undefined (f is not defined, or jumps, on that side)" if np.isnan(x) else _num(x)

@@ -49,3 +49,8 @@ def _num(x: float) -> str:
 def _json(x: float) -> float | None:
     x = float(x) + 0.0
     return x if np.isfinite(x) else None
+
+
+def _at(value: Any, p: int) -> float:
+    """Point ``p``'s value of a node (an array over the points, or a scalar shared by all)."""
+    return float(value[p]) if np.ndim(value) else float(value)

@@ -14,7 +14,8 @@ is nonzero on both sides).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -22,12 +23,12 @@ from .nodes import Call, Expression
 
 
 def through_infinity(
-    expr: Expression, infinite: Sequence[np.ndarray | bool], taken: Mapping[int, np.ndarray | bool], n: int
+    expr: Expression, values: Sequence[Any], n: int, isinf: Callable[[Any], Any] = np.isinf
 ) -> tuple[np.ndarray, list[int | None]]:
     """Per variable and point, (k, n): whether a value f feels and that depends on the variable
-    is infinite (``infinite[i]``: node i's value is +-inf, a mask over the n points or a bool);
-    ``taken[i]`` for each ``where`` node i: its condition is nonzero (a is taken). Also, per
-    point, the first such node (its index), or None."""
+    is infinite; and, per point, the innermost such node (its index), or None. ``values`` are
+    the nodes' values over the n points (float64 arrays or scalars) or at one point (mpmath
+    numbers, with ``isinf`` mpmath's)."""
     nodes = expr.nodes
     live: list = [None] * len(nodes)
     live[-1] = np.ones(n, dtype=bool)
@@ -36,7 +37,7 @@ def through_infinity(
     for i in range(len(nodes) - 1, -1, -1):
         if live[i] is None or not expr.depends[i]:
             continue
-        here = live[i] & np.broadcast_to(np.asarray(infinite[i], dtype=bool), (n,))
+        here = live[i] & np.broadcast_to(np.asarray(isinf(values[i]), dtype=bool), (n,))
         if here.any():
             for v in range(len(expr.variables)):
                 if expr.uses[i] >> v & 1:
@@ -51,7 +52,7 @@ def through_infinity(
             if node.op.name == "where":
                 if pos == 0:
                     continue
-                a = np.broadcast_to(np.asarray(taken[i], dtype=bool), (n,))
+                a = np.broadcast_to(np.asarray(values[node.args[0]] != 0, dtype=bool), (n,))  # c takes a
                 edge = edge & (a if pos == 1 else ~a)
             live[j] = edge if live[j] is None else live[j] | edge
     return hit, first

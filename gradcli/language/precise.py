@@ -291,14 +291,12 @@ def gradient(expr: Expression, point: Sequence[float] | Mapping[str, float], dps
         for slot in expr.var_nodes
     ]
     if mpmath.isfinite(vals[-1]):  # f finite through an infinite value: a limit, no derivative known
-        infinite = [isinstance(v, mpmath.mpf) and mpmath.isinf(v) for v in vals]
-        if any(infinite):
-            taken = {
-                i: vals[node.args[0]] != 0
-                for i, node in enumerate(nodes)
-                if type(node) is Call and node.op.name == "where"
-            }
-            hit, _ = through_infinity(expr, infinite, taken, 1)
+
+        def infinite(v: Any) -> bool:
+            return isinstance(v, mpmath.mpf) and bool(mpmath.isinf(v))
+
+        if any(map(infinite, vals)):
+            hit, _ = through_infinity(expr, vals, 1, infinite)
             grads = [mpmath.nan if hit[v, 0] else g for v, g in enumerate(grads)]
     return vals[-1], grads
 

@@ -32,13 +32,14 @@ import numpy as np
 from ..derive.diagnostics import GradWarning
 from ..derive.gradient import GradResult, compute
 from ..derive.precise import AUTO, DEFAULT_PRECISION, Precision
-from ..errors import PointsError, WorkerError
+from ..errors import PointsError
 from ..language.nodes import Call
 from ..output.delimited import header
 from ..output.jsonl import json_lines, with_columns
 from ..output.numbers import number_rows
 from ..points.reader import CHUNK_BYTES, HEADER, BadLine, Layout, data_line, detect, parse_chunk, read_chunks
 from . import budget, turns
+from .workers import alive, close, result
 
 SEPARATORS = {"csv": ",", "tsv": "\t", "json": ",", "table": ","}
 WARNING_LIMIT = 20  # warnings reported one by one; the rest are counted
@@ -170,7 +171,7 @@ def run(
         nonlocal taken
         while len(pending) > keep:
             task = pending.popleft()
-            done = _get(task, workers)
+            done = task.get() if isinstance(task, _Ready) else result(task, workers)
             if shared is not None and not isinstance(task, _Ready):
                 taken += 1
                 turns.raise_write_error(shared)
@@ -225,13 +226,13 @@ def run(
         if stopped_at is None:
             stopped_at = drain(0)
         if shared is not None:  # the workers' writers finish the chunks taken (a stop's last one too)
-            turns.wait_written(shared, taken, lambda: _alive(workers))
+            turns.wait_written(shared, taken, lambda: alive(workers))
         if job is None and fmt in ("csv", "tsv"):  # empty input: the columns, for what reads them
             columns = detect(",".join("0" * len(expr.variables)), expr.variables, order).columns
             out.write(sep.join(_header(expr.variables, columns, fmt, health)) + "\n")
     finally:
         if pool is not None:
-            _close(pool, workers)
+            close(pool, workers)
     return Summary(
         totals["points"], totals["bad"], totals["nonfinite"], totals["warnings"], totals["shown"], stopped_at
     )
@@ -253,52 +254,6 @@ def _header(variables: Any, columns: Any, fmt: str, health: bool) -> list[str]:
 
         return activation_header(variables, columns, fmt)
     return header(variables, columns, fmt=fmt)
-
-
-def _get(task: Any, workers: list[Any]) -> ChunkOut:
-    """A chunk's result; :class:`~gradcli.errors.WorkerError` if a worker process dies meanwhile
-    (a pool loses the task of a killed worker, and would wait for it forever)."""
-    if isinstance(task, _Ready):
-        return task.get()
-    from multiprocessing import TimeoutError as Pending
-
-    while True:
-        try:
-            return task.get(timeout=0.25)  # type: ignore[no-any-return]
-        except Pending:
-            _alive(workers)
-
-
-def _close(pool: Any, workers: list[Any]) -> None:
-    """End the pool. After a worker died, its own ``terminate`` can wait forever for a lock the
-    dead worker held (the task queue's): the workers are killed, and terminate gets 2 s."""
-    if not any(worker.exitcode is not None for worker in workers):
-        pool.terminate()
-        pool.join()
-        return
-    import threading
-
-    for worker in [*getattr(pool, "_pool", []), *workers]:
-        try:
-            worker.kill()
-        except (OSError, ValueError, AttributeError):
-            pass
-    closing = threading.Thread(target=pool.terminate, daemon=True)
-    closing.start()
-    closing.join(2.0)
-
-
-def _alive(workers: list[Any]) -> None:
-    """Raise :class:`~gradcli.errors.WorkerError` if one of the stream's workers has died."""
-    for worker in workers:
-        code = worker.exitcode
-        if code is not None:
-            how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
-            raise WorkerError(
-                f"a worker process died ({how}{'; the system may be out of memory' if code == -9 else ''}): "
-                "the output is incomplete",
-                hint="run it again; --jobs 1 computes in one process",
-            )
 
 
 class _Ready:
