@@ -38,8 +38,9 @@ The bound is first order with end-point checks, not a proof: ``tests/derive/test
 with hypothesis that it covers |float64 backprop - 60-digit backprop| on random expressions
 over the whole registry. NaN or inf means unknown.
 
-``ULPS`` (forward, partials) per op in units of u, about twice the largest error measured
-against mpmath at 40 digits on ~1,000 points per op (uniform, log-spread over 1e-12..300, near
+``ULPS`` (forward, partials; in :mod:`gradcli.derive.rounding`, whose estimate for finite
+differences reads the forward figures too) per op in units of u, about twice the largest error
+measured against mpmath at 40 digits on ~1,000 points per op (uniform, log-spread over 1e-12..300, near
 the ops' special points; ``tests/derive/test_bound.py`` re-measures them): IEEE operations are
 correctly rounded (1); numpy's exp, log, sin, ... measured within 2; the composite activations
 (sigmoid, selu, silu, mish) within 3 to 4; cbrt, gamma, lgamma (absolute, near its zeros)
@@ -55,72 +56,13 @@ import numpy as np
 from ..language.evaluate import Values
 from ..language.nodes import Call, Expression
 from .backprop import backprop, slopes
+from .rounding import ULPS, UNMEASURED, U, op_name, own_rounding
 
-U = 2.0**-53
 TINY = 4 * 2.0**-1074  # a few subnormal spacings: what an underflowed result can be off by
 S = 1.5  # safety factor on the propagated (first order plus end-point) terms
 
-# op name -> (forward, partials) rounding in units of u (see the module docstring)
-ULPS: dict[str, tuple[float, float]] = {
-    "add": (1, 0),
-    "sub": (1, 0),
-    "mul": (1, 0),
-    "div": (1, 3),
-    "neg": (0, 0),
-    "pos": (0, 0),
-    "abs": (0, 0),
-    "sign": (0, 0),
-    "relu": (0, 0),
-    "min": (0, 0),
-    "max": (0, 0),
-    "leaky_relu": (2, 1),
-    "hard_sigmoid": (3, 1),
-    "sqrt": (1, 3),
-    "pow": (2, 5),
-    "exp": (2, 2),
-    "expm1": (3, 2),
-    "log": (2, 3),
-    "ln": (2, 3),
-    "log1p": (3, 3),
-    "log2": (2, 4),
-    "log10": (4, 5),
-    "sin": (2, 2),
-    "cos": (2, 2),
-    "tan": (2, 5),
-    "asin": (2, 5),
-    "acos": (2, 5),
-    "atan": (2, 4),
-    "atan2": (2, 7),
-    "sinh": (4, 4),
-    "cosh": (4, 4),
-    "tanh": (3, 10),
-    "asinh": (4, 3),
-    "acosh": (4, 5),
-    "atanh": (3, 5),
-    "hypot": (2, 4),
-    "erf": (3, 4),
-    "erfc": (4, 4),
-    "sigmoid": (5, 7),
-    "softplus": (4, 4),
-    "elu": (3, 3),
-    "selu": (6, 7),
-    "gelu": (4, 8),
-    "silu": (6, 8),
-    "swish": (6, 8),
-    "softsign": (4, 6),
-    "mish": (6, 8),
-    "cbrt": (7, 14),
-    "sec": (3, 5),
-    "csc": (3, 5),
-    "cot": (3, 7),
-    "gamma": (11, 12),  # partial: relative to max(|p|, |gamma(x)|) (it cancels at digamma's root)
-    "lgamma": (8, 8),  # relative to max(|v|, 1) and max(|p|, 1) (zeros at 1, 2 and digamma's root)
-    "polygamma": (17, 200),
-    "where": (0, 0),
-}
 _LINEAR = frozenset({"add", "sub", "neg", "pos"})
 _POLES = frozenset({"tan"})  # poles away from 0 (those at 0 are checked by op: div, pow)
-_UNKNOWN = (8.0, 8.0)  # an op added to the registry without measured figures yet
 
 
 def _sig(x: Any) -> Any:
@@ -165,11 +107,6 @@ class Bounded(NamedTuple):
     value_bound: np.ndarray
 
 
-def _name(op: Any) -> str:
-    """The op's registry name, an alias (ln) read as the op it names (log)."""
-    return getattr(op, "alias_of", None) or op.name
-
-
 def _zero(x: Any) -> bool:
     return np.ndim(x) == 0 and x == 0
 
@@ -183,13 +120,11 @@ def _forward_bounds(expr: Expression, values: Values, local: list) -> tuple[list
         if type(node) is not Call:
             continue
         op = node.op
-        name = _name(op)
+        name = op_name(op)
         args = [values[j] for j in node.args]
         errs = [err[j] for j in node.args]
         v = values[i]
-        c_op = ULPS.get(name, _UNKNOWN)[0]
-        size = np.maximum(np.abs(v), 1.0) if name == "lgamma" else np.abs(v)
-        own = (c_op * U) * size + TINY if c_op else 0.0
+        own = own_rounding(name, v) + TINY if ULPS.get(name, UNMEASURED)[0] else 0.0
         inexact = [k for k, e in enumerate(errs) if not _zero(e)]
         if not inexact:
             err[i] = own
@@ -285,8 +220,8 @@ def bounded_backprop(expr: Expression, values: Values, n: int) -> Bounded:
         def edge(parent: int, child: int, g: Any, slope: Any, term: Any, total: Any) -> None:
             node = nodes[parent]
             assert isinstance(node, Call)  # a parent has children: it is a call
-            name = _name(node.op)
-            c_p = ULPS.get(name, _UNKNOWN)[1]
+            name = op_name(node.op)
+            c_p = ULPS.get(name, UNMEASURED)[1]
             k = (
                 node.args.index(child)
                 if node.args.count(child) == 1

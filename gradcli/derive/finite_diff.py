@@ -76,6 +76,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..language.evaluate import forward
 from ..language.nodes import Expression
 from .rounding import EPS_MACHINE, evaluation_error
 from .steps import Eps, along, every_auto, fixed_steps, given, representable, scale, subset
@@ -253,11 +254,12 @@ def differences(
     asked = np.full(shape, np.nan)
     full = [np.broadcast_to(np.asarray(c, dtype=np.float64), (n,)) for c in cols]
     f0 = np.asarray(f0, dtype=np.float64)
-    delta = evaluation_error(expr, full, n)  # the rounding error each f value may carry
+    values = forward(expr, full)
+    delta = evaluation_error(expr, full, n, values)  # the rounding error each f value may carry
     most = 0
     with np.errstate(all="ignore"):
         for j, x in enumerate(full):
-            sc = scale(expr, full, j, x, f0)
+            sc = scale(expr, full, j, x, f0, values)
             hmax = representable(x, sc.length / (2.0 * REACH[method]))
             rounds = 1
             wanted = given(eps, j)

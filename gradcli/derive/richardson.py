@@ -38,6 +38,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..language.evaluate import forward
 from ..language.nodes import Expression
 from .finite_diff import DRIFT_LIMIT, EPS_MACHINE, Differences
 from .rounding import evaluation_error
@@ -67,10 +68,12 @@ def richardson(expr: Expression, cols: Sequence[np.ndarray], f0: np.ndarray, eps
     asked = np.full((k, n), np.nan)
     full = [np.broadcast_to(np.asarray(c, dtype=np.float64), (n,)) for c in cols]
     f0 = np.asarray(f0, dtype=np.float64)
+    values = forward(expr, full)
+    delta = evaluation_error(expr, full, n, values)  # the rounding error each f value may carry
     most = 0
     with np.errstate(all="ignore"):
         for j, x in enumerate(full):
-            sc = scale(expr, full, j, x, f0)
+            sc = scale(expr, full, j, x, f0, values)
             wanted = given(eps, j)
             if wanted is None:
                 h0 = representable(x, FIRST_STEP * sc.length)
@@ -83,7 +86,7 @@ def richardson(expr: Expression, cols: Sequence[np.ndarray], f0: np.ndarray, eps
                 rounded = (drift > DRIFT_LIMIT) & np.isfinite(x)
                 h0 = np.where(rounded, representable(x, h0), h0)
                 asked[j] = np.where(cut | rounded, fixed_steps(wanted, n), np.nan)
-            g, est, r, h, levels = _extrapolate(expr, full, j, x, f0, h0)
+            g, est, r, h, levels = _extrapolate(expr, full, j, x, f0, h0, delta)
             step[j], grad[j], trunc[j], rnd[j] = h, g, est, r
             unresolved[j] = (~sc.resolved | ~np.isfinite(est)) & np.isfinite(f0)
             most = max(most, 2 * levels + 2 * sc.pilots)
@@ -104,10 +107,15 @@ def richardson(expr: Expression, cols: Sequence[np.ndarray], f0: np.ndarray, eps
 
 
 def _extrapolate(
-    expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f0: np.ndarray, h0: np.ndarray
+    expr: Expression,
+    cols: Sequence[np.ndarray],
+    j: int,
+    x: np.ndarray,
+    f0: np.ndarray,
+    h0: np.ndarray,
+    delta: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     n = len(f0)
-    delta = evaluation_error(expr, cols, n)  # the rounding error each f value may carry
     steps: list[np.ndarray] = []
     rows: list[list[np.ndarray]] = []
     bounds: list[list[np.ndarray]] = []  # rounding bound of each tableau entry

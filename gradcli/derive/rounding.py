@@ -8,16 +8,15 @@ can see this where the rounding drifts smoothly with x (it did, in tests), so th
 from the evaluation itself.
 
 Method (running error analysis, first order): every operation's result is taken to be rounded
-by at most eps_m times its magnitude (one ulp: twice the error of the correctly rounded
-+ - * /, and above what numpy's exp, log, sin, pow, ... were measured at against mpmath). That
-is not so for every op: numpy's sinh, asinh and acosh (without AVX-512) reach 1.00-1.07 eps_m
-(measured 2026-12-04, 20,000 points each), the composite
-activations (sigmoid, selu, silu, mish) up to 2 eps_m, cbrt, gamma, lgamma and polygamma more;
-:data:`gradcli.derive.bound.ULPS` has every op's measured figure, which backprop's bound uses
-and this estimate does not yet. An error in an argument reaches the result multiplied by the
-op's local partial derivative (from the registry). Forward through the nodes,
+by at most the larger of eps_m times its magnitude (one ulp: twice the error of the correctly
+rounded + - * /) and the largest error measured for the op against mpmath (half its figure in
+``ULPS``: the composite activations reach 1.25 to 1.5 eps_m, cbrt, gamma and polygamma more;
+lgamma's error is absolute near its zeros at 1 and 2, where |lgamma| is small). This is an
+estimate, as a typical rounding is smaller still; backprop's bound (:mod:`gradcli.derive.bound`)
+takes the full ``ULPS`` figures, with their margin of two. An error in an argument reaches the result
+multiplied by the op's local partial derivative (from the registry). Forward through the nodes,
 
-    err(node) = eps_m |node| + sum over args |d node / d arg| * err(arg),
+    err(node) = own(node) + sum over args |d node / d arg| * err(arg),
 
 with variables and constants exact (the steps are chosen so that x + h is exact). It uses the
 forward pass and the ops' local slopes only, never the gradient of f, and it bounds the error
@@ -27,25 +26,108 @@ of f at x; f's error at x + h is the same to first order for the steps finite di
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from ..language.evaluate import forward
+from ..language.evaluate import Values, forward
 from ..language.nodes import Call, Expression
 
 EPS_MACHINE = 2.220446049250313e-16
+U = 2.0**-53  # the unit roundoff, eps_m / 2
+
+# op name -> (forward, partials) rounding in units of u: about twice the largest error measured
+# against mpmath at 40 digits on ~1,000 points per op (see gradcli.derive.bound, whose bound uses
+# both; tests/derive/test_bound.py measures them again)
+ULPS: dict[str, tuple[float, float]] = {
+    "add": (1, 0),
+    "sub": (1, 0),
+    "mul": (1, 0),
+    "div": (1, 3),
+    "neg": (0, 0),
+    "pos": (0, 0),
+    "abs": (0, 0),
+    "sign": (0, 0),
+    "relu": (0, 0),
+    "min": (0, 0),
+    "max": (0, 0),
+    "leaky_relu": (2, 1),
+    "hard_sigmoid": (3, 1),
+    "sqrt": (1, 3),
+    "pow": (2, 5),
+    "exp": (2, 2),
+    "expm1": (3, 2),
+    "log": (2, 3),
+    "ln": (2, 3),
+    "log1p": (3, 3),
+    "log2": (2, 4),
+    "log10": (4, 5),
+    "sin": (2, 2),
+    "cos": (2, 2),
+    "tan": (2, 5),
+    "asin": (2, 5),
+    "acos": (2, 5),
+    "atan": (2, 4),
+    "atan2": (2, 7),
+    "sinh": (4, 4),
+    "cosh": (4, 4),
+    "tanh": (3, 10),
+    "asinh": (4, 3),
+    "acosh": (4, 5),
+    "atanh": (3, 5),
+    "hypot": (2, 4),
+    "erf": (3, 4),
+    "erfc": (4, 4),
+    "sigmoid": (5, 7),
+    "softplus": (4, 4),
+    "elu": (3, 3),
+    "selu": (6, 7),
+    "gelu": (4, 8),
+    "silu": (6, 8),
+    "swish": (6, 8),
+    "softsign": (4, 6),
+    "mish": (6, 8),
+    "cbrt": (7, 14),
+    "sec": (3, 5),
+    "csc": (3, 5),
+    "cot": (3, 7),
+    "gamma": (11, 12),  # partial: relative to max(|p|, |gamma(x)|) (it cancels at digamma's root)
+    "lgamma": (8, 8),  # relative to max(|v|, 1) and max(|p|, 1) (zeros at 1, 2 and digamma's root)
+    "polygamma": (17, 200),
+    "where": (0, 0),
+}
+MEASURED = 0.5  # the error estimate takes each op's largest measured error (ULPS holds twice it)
+UNMEASURED = (8.0, 8.0)  # an op added to the registry without measured figures yet
 
 
-def evaluation_error(expr: Expression, cols: Sequence[np.ndarray], n: int) -> np.ndarray:
-    """A first-order bound on |computed f - f| at each of the n points (never below eps_m |f|)."""
-    values = forward(expr, cols)
+def op_name(op: Any) -> str:
+    """The op's registry name, an alias (ln) read as the op it names (log)."""
+    return getattr(op, "alias_of", None) or op.name
+
+
+def own_rounding(name: str, value: Any, margin: float = 1.0, least: float = 0.0) -> Any:
+    """How far numpy's result of op ``name`` may be from the exact value of the op at the same
+    arguments: ``margin`` times ``ULPS`` (forward) u, at least ``least``, times |value|
+    (max(|value|, 1) for lgamma, whose error is absolute near its zeros at 1 and 2). ``ULPS``
+    holds twice the largest error measured: ``margin`` 1/2 gives that error itself."""
+    size = np.maximum(np.abs(value), 1.0) if name == "lgamma" else np.abs(value)
+    return max(margin * ULPS.get(name, UNMEASURED)[0] * U, least) * size
+
+
+def evaluation_error(
+    expr: Expression, cols: Sequence[np.ndarray], n: int, values: Values | None = None
+) -> np.ndarray:
+    """A first-order bound on |computed f - f| at each of the n points (never below eps_m |f|);
+    ``values``, the forward pass at the points if at hand."""
+    if values is None:
+        values = forward(expr, cols)
     err: list = [None] * len(expr.nodes)
     with np.errstate(all="ignore"):
         for i, node in enumerate(expr.nodes):
             if type(node) is not Call:
                 continue  # variables and constants are exact
             args = [values[j] for j in node.args]
-            total = EPS_MACHINE * np.abs(values[i])
+            total = own_rounding(op_name(node.op), values[i], MEASURED, EPS_MACHINE)
             for j, slope in zip(node.args, node.op.partials(args, values[i])):
                 if err[j] is not None:
                     total = total + np.abs(slope) * err[j]

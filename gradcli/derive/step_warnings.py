@@ -27,9 +27,10 @@ def _step_notes(
             spacing = math.ulp(x) if x is not None else 0.0
             if used < asked:
                 why = (
-                    "the pilot difference finds f changing on a shorter scale (a pole, domain edge, "
-                    f"kink or steep curvature within about {_short(used * 2 * _reach(diff.method))}), "
-                    "and every probe of the stencil must stay on the smooth side"
+                    "f is smooth only over a shorter length here (a pole, domain edge, kink or steep "
+                    f"curvature within about {_short(used * 2 * _reach(diff.method))}, seen by pilot "
+                    "differences or in the expression's piecewise functions), and every probe of the "
+                    "stencil must stay on the smooth side"
                 )
             elif x is not None and asked < spacing:
                 why = (
@@ -168,6 +169,10 @@ def _why_inaccurate(
         )
     if reachable is not None and err <= BEST_FACTOR * reachable:
         return None  # as close as any step of this method gets here
+    if diff.auto and not known and err <= BEST_FACTOR * r:
+        # gradcli's step, truncation below rounding's noise there (the step grew while it was):
+        # the error is of the rounding's size, as close as the method gets at this f
+        return None
     if known and t >= r:
         cause = f"eps is too large (truncation error, about {t:.2g}, dominates)"
     else:
@@ -208,7 +213,16 @@ def _why_adaptive(diff: Differences, v: int, p: int, exact: float, err: float, s
             f"{said}, far beyond its own error estimate {estimate:.2g}: f is not smooth near the "
             f"point (a kink, pole or domain edge within the steps); use {other}"
         )
-    return (
-        f"{said}, within its own error estimate {estimate:.2g}: rounding in f limits every "
-        f"finite difference here; use {other}"
-    )
+    if err > estimate:
+        return (
+            f"{said}, beyond its own error estimate {estimate:.2g}: f may not be smooth near the "
+            f"point, or carry more rounding than estimated; use {other}"
+        )
+    # (complex step estimates no truncation: NaN, which is not larger)
+    if float(diff.truncation[v, p]) > float(diff.rounding[v, p]):
+        cause = (
+            "the extrapolation stopped improving before rounding took over (f is not smooth near the point)"
+        )
+    else:
+        cause = "rounding in f limits every finite difference here"
+    return f"{said}, within its own error estimate {estimate:.2g}: {cause}; use {other}"

@@ -16,8 +16,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import OptionError
-from ..language.evaluate import value
-from ..language.nodes import Expression
+from ..language.evaluate import Values, forward, value
+from ..language.nodes import Call, Expression
 
 PILOT = 2.0**-17  # the first pilot difference's step (at least one ulp of x)
 NOISE = 4.0 * 2.220446049250313e-16  # a second difference this small, relative to f, is rounding
@@ -111,9 +111,7 @@ def representable(x: np.ndarray, h: np.ndarray) -> np.ndarray:
 
 def along(expr: Expression, cols: Sequence[np.ndarray], j: int, xj: np.ndarray, n: int) -> np.ndarray:
     """f at the n points with variable j moved to ``xj``."""
-    moved = list(cols)
-    moved[j] = xj
-    return value(expr, moved, n)
+    return value(expr, _moved(cols, j, xj), n)
 
 
 def subset(cols: Sequence[np.ndarray], idx: np.ndarray, n: int) -> list[np.ndarray]:
@@ -128,7 +126,14 @@ def length_scale(
     return scale(expr, cols, j, x, f0).length
 
 
-def scale(expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f0: np.ndarray) -> Scale:
+def scale(
+    expr: Expression,
+    cols: Sequence[np.ndarray],
+    j: int,
+    x: np.ndarray,
+    f0: np.ndarray,
+    values: Values | None = None,
+) -> Scale:
     """How far f can be trusted to stay smooth along variable j, from pilot central differences.
 
     A pilot at step p gives f' and f'' by central differences, and the scale it sees is
@@ -148,6 +153,11 @@ def scale(expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f
     ``NEAR_CAP`` times the pilot that resolved f (``near``). Where no pilot above the float
     spacing at x resolves f, s is that spacing and ``resolved`` is False: no float64 step
     can resolve f there.
+
+    Where the expression names a seam (``Op.seams``: a kink, jump, pole or edge) beyond the
+    first pilot along the variable, s is at most the distance to it (:func:`seam_reach`): a
+    pilot cannot see a kink of a piecewise-linear f beyond its step, nor a pole that f hides
+    (erf(2/x)). ``values`` are the node values at the points, if at hand (else computed).
     """
     n = len(f0)
     x = np.broadcast_to(np.asarray(x, dtype=np.float64), (n,))
@@ -160,6 +170,9 @@ def scale(expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f
         idx = np.flatnonzero(np.isfinite(f0) & np.isfinite(x))
         p = representable(x if idx.size == n else x[idx], np.full(idx.size, PILOT))
         taken = 0
+        bit = 1 << j
+        seams = [i for i in seam_nodes(expr) if expr.uses[i] & bit]
+        reach = np.full(n, np.inf)
         for attempt in range(PILOTS):
             if idx.size == 0:
                 break
@@ -169,7 +182,16 @@ def scale(expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f
                 xs, f, sub = x, f0, [np.broadcast_to(np.asarray(c, dtype=np.float64), (n,)) for c in cols]
             else:
                 xs, f, sub = x[idx], f0[idx], subset(cols, idx, n)
-            fp, fm = along(expr, sub, j, xs + p, m), along(expr, sub, j, xs - p, m)
+            if attempt == 0 and seams:
+                here = _gaps(expr, seams, values if values is not None else forward(expr, cols), n)
+                plus, minus = (
+                    _gaps(expr, seams, forward(expr, _moved(sub, j, at)), m) for at in (xs + p, xs - p)
+                )
+                fp, fm = plus.pop(), minus.pop()
+                here.pop()
+                reach[idx] = seam_reach([g[idx] for g in here] if m < n else here, plus, minus, p)
+            else:
+                fp, fm = along(expr, sub, j, xs + p, m), along(expr, sub, j, xs - p, m)
             finite = np.isfinite(fp) & np.isfinite(fm)
             d1 = (fp - fm) / (2.0 * p)
             second = fp - 2.0 * f + fm
@@ -203,4 +225,60 @@ def scale(expr: Expression, cols: Sequence[np.ndarray], j: int, x: np.ndarray, f
         # pilots ran out (an edge closer than the last one): s is the last pilot step
         length[idx], near[idx] = p, True
         resolved[idx] = False
+        np.minimum(length, reach, out=length)
     return Scale(length, near, resolved, taken)
+
+
+def seam_nodes(expr: Expression) -> list[int]:
+    """The nodes whose op has seams (``Op.seams``): where f may stop being analytic."""
+    return [i for i, node in enumerate(expr.nodes) if type(node) is Call and node.op.seams is not None]
+
+
+def _moved(cols: Sequence[np.ndarray], j: int, xj: np.ndarray) -> list[np.ndarray]:
+    moved = list(cols)
+    moved[j] = xj
+    return moved
+
+
+def _gaps(expr: Expression, seams: list[int], values: Values, m: int) -> list[np.ndarray]:
+    """The seam functions of the nodes ``seams`` from their values, each an (m,) array, and f."""
+    out = []
+    for i in seams:
+        node = expr.nodes[i]
+        assert type(node) is Call and node.op.seams is not None
+        for g in node.op.seams([values[k] for k in node.args], values[i]):
+            out.append(np.broadcast_to(np.asarray(g, dtype=np.float64), (m,)))
+    out.append(np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (m,)))
+    return out
+
+
+def seam_reach(
+    here: Sequence[np.ndarray], plus: Sequence[np.ndarray], minus: Sequence[np.ndarray], p: np.ndarray
+) -> np.ndarray:
+    """How far along the variable the nearest seam is, from each seam function g at x and x +- p.
+
+    Per g, the smaller of the Newton step |g / g'| and the nearer real root of g's quadratic
+    model (g' and g'' by central differences at p; a second difference within rounding counts
+    as 0). Exact where g is linear in the variable (relu(x - 0.3): 0.3 - x), within a few
+    percent where a pilot at p sees g's curvature; a far seam may be nearer than it reads where
+    g curves more further away. inf where no g crosses 0 near x by that model, and where the
+    seam is within p or x is on it (g = 0): the pilot differences straddle those, and see them
+    where f does not stay smooth across (a removable singularity, sin(x)/x at 0, does).
+    """
+    reach = np.full(len(p), np.inf)
+    with np.errstate(all="ignore"):
+        for g0, gp, gm in zip(here, plus, minus):
+            slope = (gp - gm) / (2.0 * p)
+            d = np.abs(g0 / slope)  # the Newton step
+            second = gp - 2.0 * g0 + gm
+            second[np.abs(second) <= NOISE * (np.abs(gp) + 2.0 * np.abs(g0) + np.abs(gm))] = 0.0
+            if second.any():  # (not where every g is linear in the variable: relu(x - 1))
+                c = second / p / p / 2.0
+                disc = slope * slope - 4.0 * c * g0
+                q = -0.5 * (slope + np.copysign(np.sqrt(disc), slope))
+                roots = np.fmin(np.abs(q / c), np.abs(g0 / q))
+                d = np.fmin(d, np.where(disc >= 0, roots, np.inf))
+            # a seam within the pilot step is the pilot's to see (the differences straddle it)
+            d[(g0 == 0) | (d < p)] = np.inf
+            np.fmin(reach, d, out=reach)
+    return reach

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .elementary import log1p_complex
-from .op import Array, Op, mpmath, unary
+from .op import Array, Op, at_zero, mpmath, unary
 from .special import gauss_cdf, gauss_pdf, mp_gauss_cdf
 
 
@@ -153,6 +153,7 @@ LEAKY_RELU = Op(
     kink=lambda a: (a[0] == 0) & (_param(a, LEAKY_ALPHA) != 1),
     directional=lambda a, d, o: _slopes_at_zero(d[0], _param(a, LEAKY_ALPHA)),
     kink_doc="at x = 0 (slopes alpha and 1; backprop uses alpha)",
+    seams=at_zero,
     analytic=False,
     complex_forward=_leaky_relu_complex,
     activation=True,
@@ -203,6 +204,7 @@ ELU = Op(
     kink=lambda a: (a[0] == 0) & (_param(a, ELU_ALPHA) != 1),
     directional=lambda a, d, o: _slopes_at_zero(d[0], _param(a, ELU_ALPHA)),
     kink_doc="at x = 0 when alpha != 1 (slopes alpha and 1; backprop uses alpha)",
+    seams=at_zero,  # (with alpha = 1 the second derivative still jumps there)
     analytic=False,
     complex_forward=_elu_complex,
     activation=True,
@@ -234,6 +236,7 @@ SELU = unary(
     kink=lambda a: a[0] == 0,
     directional=lambda a, d, o: SELU_SCALE * _slopes_at_zero(d[0], SELU_ALPHA),
     kink_doc="at x = 0 (slopes scale*alpha and scale; backprop uses scale*alpha)",
+    seams=at_zero,
     analytic=False,
     complex_forward=lambda z: SELU_SCALE * _elu_complex(z, SELU_ALPHA),
     activation=True,
@@ -304,6 +307,7 @@ SOFTSIGN = unary(
     symbolic="1/(1+abs(x))**2",
     doc="x/(1+|x|)",
     analytic=False,  # two analytic pieces, joined with equal slopes at 0
+    seams=at_zero,
     complex_forward=_softsign_complex,
     activation=True,
     mp=lambda x: x / (1 + abs(x)),
@@ -358,6 +362,7 @@ HARD_SIGMOID = unary(
     kink=lambda a: np.abs(a[0]) == 3.0,
     directional=_hard_sigmoid_directional,
     kink_doc="at x = -3 and x = 3 (slopes 0 and 1/6; backprop uses 0)",
+    seams=lambda a, o: (a[0] + 3.0, a[0] - 3.0),
     analytic=False,
     complex_forward=_hard_sigmoid_complex,
     activation=True,

@@ -97,6 +97,13 @@ def _div_mp(x: Any, y: Any) -> Any:
     return x / y
 
 
+def _pole(x: Array, y: Array) -> Array:
+    """0 where y = 0 and x is not: a pole of x / y. Where x goes to 0 with y (sin(x)/x, a
+    removable singularity) it jumps between -1 and 1 instead of crossing 0 smoothly, and no
+    seam is read there."""
+    return y / (np.abs(x) + np.abs(y))
+
+
 DIV = Op(
     name="div",
     domain="y != 0 (x/0 is +-inf, 0/0 undefined)",
@@ -110,6 +117,7 @@ DIV = Op(
     doc="x / y",
     signature="x / y",
     why_nonfinite=explain([(lambda a, b: b == 0, "division by zero")]),
+    seams=lambda a, o: (_pole(*a),),
     mp=_div_mp,
 )
 
@@ -154,6 +162,13 @@ def _pow_directional(args: Sequence[Array], dots: Sequence[Array], out: Array) -
     return np.where(unknown, np.nan, np.where(y == 0, at_one, power))
 
 
+def _pow_seams(args: Sequence[Array], out: Array) -> tuple[Array, Array]:
+    """x = 0 (a pole or a domain edge) unless y is a whole number >= 0 (a polynomial in x);
+    and, with x at 0, y = 0 (0**y jumps from inf to 1 to 0 there)."""
+    x, y = args
+    return np.where(_is_integer(y) & (np.asarray(y) >= 0), np.nan, x), np.where(np.asarray(x) == 0, y, np.nan)
+
+
 def _pow_mp(x: Any, y: Any) -> Any:
     """x**y as float64 has it: 0**0 = 1, 0**(y<0) = inf, NaN for x < 0 and y not an integer."""
     m = mpmath()
@@ -178,6 +193,7 @@ POW = Op(
     signature="x ** y  x ^ y  pow(x, y)",
     kink=_pow_kink,
     directional=_pow_directional,
+    seams=_pow_seams,
     kink_doc="at x = 0 when 0 < y is not an integer; at 0**0 as y moves (0**y jumps from 1 to 0 or inf)",
     jumps=(1,),
     why_nonfinite=explain(

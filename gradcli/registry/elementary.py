@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .op import Array, Op, explain, first_order, mpmath, overflow, unary, unsettled
+from .op import Array, Op, at_zero, explain, first_order, mpmath, overflow, unary, unsettled
 
 
 def log1p_complex(w: Array) -> Array:
@@ -89,6 +89,8 @@ LOG = Op(
             (lambda x, *b: (len(b) > 0) & np.all([v == 1 for v in b]), "log to base 1"),
         ]
     ),
+    # x = 0; a base at 0 (an edge) or 1 (a pole)
+    seams=lambda a, o: (a[0], *(g for b in a[1:] for g in (b, b - 1.0))),
     mp=_mp_log,
 )
 
@@ -105,6 +107,7 @@ LOG2 = unary(
     doc="base-2 logarithm",
     why_nonfinite=_log_why_one(0.0, "log2"),
     mp=lambda x: _mp_log(x, mpmath().mpf(2)),
+    seams=at_zero,
 )
 
 LOG10 = unary(
@@ -116,6 +119,7 @@ LOG10 = unary(
     doc="base-10 logarithm",
     why_nonfinite=_log_why_one(0.0, "log10"),
     mp=lambda x: _mp_log(x, mpmath().mpf(10)),
+    seams=at_zero,
 )
 
 # --- log1p and expm1: accurate near 0 -------------------------------------------------------------
@@ -128,6 +132,7 @@ LOG1P = unary(
     derivative="1/(1+x)",
     doc="log(1+x), accurate for small x",
     why_nonfinite=_log_why_one(-1.0, "log1p"),
+    seams=lambda a, o: (a[0] + 1.0,),
     complex_forward=log1p_complex,
     mp=lambda x: mpmath().nan if x < -1 else mpmath().log1p(x),
 )
@@ -156,6 +161,7 @@ SQRT = unary(
         unsettled(d[0]), np.nan, np.where(d[0] > 0, np.inf, np.where(d[0] == 0, 0.0, np.nan))
     ),
     kink_doc="at x = 0 (slope +inf to the right, undefined to the left)",
+    seams=at_zero,
     why_nonfinite=explain([(lambda x: x < 0, "square root of a negative number")]),
     mp=lambda x: mpmath().nan if x < 0 else mpmath().sqrt(x),
 )
@@ -183,6 +189,7 @@ CBRT = unary(
         unsettled(d[0]), np.nan, np.where(d[0] > 0, np.inf, np.where(d[0] < 0, -np.inf, 0.0))
     ),
     kink_doc="at x = 0 (a vertical tangent: slope +inf from both sides)",
+    seams=at_zero,
     complex_forward=lambda z: first_order(z, np.cbrt, lambda x: _cbrt_slope(x, np.cbrt(x))),
     mp=_mp_cbrt,
 )
@@ -219,6 +226,7 @@ HYPOT = Op(
     kink=lambda a: (a[0] == 0) & (a[1] == 0),
     directional=lambda a, d, o: np.hypot(d[0], d[1]),
     kink_doc="at (0, 0) (a cone: backprop uses 0)",
+    seams=lambda a, o: (o,),  # 0 only at the cone's tip
     complex_forward=_hypot_complex,
     mp=lambda x, y: mpmath().hypot(x, y),
 )

@@ -157,6 +157,16 @@ def _gamma(x: Array) -> Array:
     return np.where(np.isnan(x), np.nan, out)
 
 
+def poles(x: Array) -> Array:
+    """A seam function (``Op.seams``) for the poles at 0, -1, -2, ...: sin(pi x) for x < 1/2
+    (from x's distance to the nearest whole number, which is exact), NaN above."""
+    x = np.asarray(x, dtype=np.float64)
+    k = np.round(x)
+    odd = np.fmod(k, 2.0) != 0
+    s = np.sin(np.pi * (x - k))
+    return np.where(x < 0.5, np.where(odd, -s, s), np.nan)
+
+
 def _mp_gamma(x: Any) -> Any:
     m = mpmath()
     if x == 0:
@@ -180,6 +190,7 @@ GAMMA = unary(
         ]
     ),
     complex_forward=lambda z: first_order(z, _gamma, lambda x: _gamma(x) * digamma(x)),
+    seams=lambda a, o: (poles(a[0]),),
     mp=_mp_gamma,
 )
 
@@ -220,6 +231,7 @@ LGAMMA = unary(
     doc="log|gamma(x)|, without overflow",
     why_nonfinite=explain([(lambda x: (x <= 0) & (np.floor(x) == x), "lgamma at a pole of gamma")]),
     complex_forward=lambda z: first_order(z, _lgamma, digamma),
+    seams=lambda a, o: (poles(a[0]),),
     mp=_mp_lgamma,
 )
 
@@ -249,6 +261,7 @@ POLYGAMMA = Op(
     symbolic="0 and polygamma(n+1,x)",
     doc="the n-th derivative of digamma = polygamma(0, x) = gamma'(x)/gamma(x); n a whole number from 0 to 170",
     signature="polygamma(n, x)",
+    seams=lambda a, o: (poles(a[1]),),
     why_nonfinite=explain(
         [
             (

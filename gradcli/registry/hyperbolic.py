@@ -56,6 +56,7 @@ ACOSH = unary(
     derivative="1/sqrt(x**2-1)",
     doc="inverse hyperbolic cosine",
     why_nonfinite=explain([(lambda x: x < 1, "acosh of a number below 1")]),
+    seams=lambda a, o: (a[0] - 1.0,),
     mp=lambda x: mpmath().nan if x < 1 else mpmath().acosh(x),
 )
 
@@ -83,6 +84,7 @@ ATANH = unary(
             (lambda x: np.abs(x) > 1, "atanh of a number outside [-1, 1]"),
         ]
     ),
+    seams=lambda a, o: (a[0] - 1.0, a[0] + 1.0),
     mp=_mp_atanh,
 )
 

@@ -60,6 +60,12 @@ class Op(NamedTuple):
     kink: Callable[[Sequence[Array]], Array] | None = None  # bool mask: not differentiable here
     directional: Callable[[Sequence[Array], Sequence[Array], Array], Array] | None = None
     kink_doc: str = ""  # where it is not differentiable, in words
+    # Where the op stops being analytic (a kink, a jump, two pieces joined), as functions of the
+    # arguments and the value that are smooth on each piece, 0 on a seam and change sign across
+    # it (relu: x; hard_sigmoid: x+3 and x-3; max: out-x for each x). Difference steps read from
+    # them how far the nearest seam is (gradcli.derive.steps), as no pilot difference sees a
+    # kink of a piecewise-linear f beyond its own step. None: analytic wherever it is defined.
+    seams: Callable[[Sequence[Array], Array], Sequence[Array]] | None = None
     # The arguments whose movement can make its value jump at its kink (sign: x at 0; where: c
     # at 0; pow: y at 0**0): there ``directional`` gives NaN for a direction in which the value
     # jumps, and a zero symbolic derivative does not make f constant in what they depend on.
@@ -151,6 +157,11 @@ def overflow(name: str) -> Callable[[Sequence[Array]], str]:
 
 def outside(lo: float, hi: float, name: str) -> Callable[[Sequence[Array]], str]:
     return explain([(lambda x: (x < lo) | (x > hi), f"{name} of a number outside [{lo:g}, {hi:g}]")])
+
+
+def at_zero(args: Sequence[Array], out: Array) -> tuple[Array]:
+    """``Op.seams`` of an op whose only seam is at x = 0 (relu, abs, sign, ...)."""
+    return (args[0],)
 
 
 def unary(

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .op import Array, NaryRule, Op, Rule, mpmath, unary, unsettled
+from .op import Array, NaryRule, Op, Rule, at_zero, mpmath, unary, unsettled
 
 
 def _nan_or(rule: Callable[..., Any]) -> Callable[..., Any]:
@@ -36,6 +36,7 @@ ABS = unary(
     kink=lambda a: a[0] == 0,
     directional=lambda a, d, o: np.abs(d[0]),
     kink_doc="at x = 0 (slopes -1 and 1; backprop uses 0)",
+    seams=at_zero,
     analytic=False,
     complex_forward=lambda z: np.where(np.real(z) < 0, -z, z),
     mp=lambda x: abs(x),
@@ -52,6 +53,7 @@ SIGN = unary(
         unsettled(d[0]), np.nan, np.where(np.asarray(d[0]) == 0, 0.0, np.nan)
     ),
     kink_doc="at x = 0 (it jumps from -1 to 1; backprop uses 0)",
+    seams=at_zero,
     jumps=(0,),
     analytic=False,
     complex_forward=lambda z: np.sign(np.real(z)) + 0j,
@@ -120,6 +122,7 @@ MIN = Op(
     kink=_tie(np.minimum),
     directional=_extreme_directional(np.minimum, np.inf),
     kink_doc="where two arguments tie (backprop splits the gradient evenly)",
+    seams=lambda a, o: [x - o for x in a],  # where another argument comes down to the smallest
     analytic=False,
     complex_forward=_pick_complex(smaller=True),
     idempotent=True,
@@ -139,6 +142,7 @@ MAX = Op(
     kink=_tie(np.maximum),
     directional=_extreme_directional(np.maximum, -np.inf),
     kink_doc="where two arguments tie (backprop splits the gradient evenly)",
+    seams=lambda a, o: [o - x for x in a],  # where another argument comes up to the largest
     analytic=False,
     complex_forward=_pick_complex(smaller=False),
     idempotent=True,
@@ -157,6 +161,7 @@ RELU = unary(
     kink=lambda a: a[0] == 0,
     directional=lambda a, d, o: np.maximum(d[0], 0.0),
     kink_doc="at x = 0 (slopes 0 and 1; backprop uses 0)",
+    seams=at_zero,
     analytic=False,
     complex_forward=lambda z: np.where(np.real(z) > 0, z, 0.0),
     activation=True,
@@ -216,6 +221,7 @@ WHERE = Op(
     kink=_where_kink,
     directional=_where_directional,
     kink_doc="where c = 0: it jumps from b to a unless a = b (backprop follows b)",
+    seams=at_zero,
     jumps=(0,),
     analytic=False,
     complex_forward=_where_complex,

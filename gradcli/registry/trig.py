@@ -51,6 +51,7 @@ TAN = unary(
     slope=lambda x, o: 1.0 + o * o,
     derivative="1 + tan(x)**2",
     doc="tangent (radians)",
+    seams=lambda a, o: (np.cos(a[0]),),  # poles where cos(x) = 0
     mp=lambda x: mpmath().tan(x),
 )
 
@@ -62,6 +63,7 @@ ASIN = unary(
     derivative="1/sqrt(1-x**2)",
     doc="inverse sine",
     why_nonfinite=outside(-1, 1, "asin"),
+    seams=lambda a, o: (a[0] - 1.0, a[0] + 1.0),
     mp=_mp_unit("asin"),
 )
 
@@ -73,6 +75,7 @@ ACOS = unary(
     derivative="-1/sqrt(1-x**2)",
     doc="inverse cosine",
     why_nonfinite=outside(-1, 1, "acos"),
+    seams=lambda a, o: (a[0] - 1.0, a[0] + 1.0),
     mp=_mp_unit("acos"),
 )
 
@@ -108,6 +111,7 @@ SEC = unary(
     slope=lambda x, o: o * np.tan(x),
     derivative="sec(x)*tan(x)",
     doc="secant 1/cos(x) (radians)",
+    seams=lambda a, o: (np.cos(a[0]),),
     mp=_mp_pole("sec"),
 )
 
@@ -118,6 +122,7 @@ CSC = unary(
     slope=lambda x, o: -o / np.tan(x),
     derivative="-csc(x)*cot(x)",
     doc="cosecant 1/sin(x) (radians)",
+    seams=lambda a, o: (np.sin(a[0]),),
     why_nonfinite=explain([(lambda x: x == 0, "csc of 0 (a pole)")]),
     mp=_mp_pole("csc"),
 )
@@ -129,6 +134,7 @@ COT = unary(
     slope=lambda x, o: -1.0 - o * o,
     derivative="-1-cot(x)**2",
     doc="cotangent 1/tan(x) (radians)",
+    seams=lambda a, o: (np.sin(a[0]),),
     why_nonfinite=explain([(lambda x: x == 0, "cot of 0 (a pole)")]),
     mp=_mp_pole("cot"),
 )
@@ -175,6 +181,8 @@ ATAN2 = Op(
     kink=lambda a: (a[0] == 0) & (a[1] <= 0),
     directional=_atan2_directional,
     kink_doc="on its branch cut y = 0, x <= 0 (it jumps from pi to -pi)",
+    # the cut (NaN where x >= 0: none there) and the origin
+    seams=lambda a, o: (np.where(np.asarray(a[1]) < 0, a[0], np.nan), np.hypot(a[0], a[1])),
     jumps=(0, 1),
     complex_forward=_atan2_complex,
     mp=lambda y, x: mpmath().atan2(y, x),

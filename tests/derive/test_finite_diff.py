@@ -276,9 +276,10 @@ def test_rounding_estimate_formula():
 
 
 def test_error_estimate_is_unknown_when_a_probe_leaves_the_domain():
-    # x + 0*sqrt(x-1) looks linear to the pilot at 1.5; backward with h = 0.3 probes f at
-    # x - 2h = 0.9, where sqrt(x-1) is NaN: the truncation is unknown, and so is the error
-    d = _diff("x + 0*sqrt(x-1)", [1.5], "backward", 0.3)
+    # x + 0*exp(exp(x)) is x until exp(exp(x)) overflows (x > 6.56), then NaN: an edge no op
+    # declares as a seam, and the pilot at 6 sees a line. Forward with h = 0.3 probes f at
+    # x + 2h = 6.6: the truncation is unknown, and so is the error
+    d = _diff("x + 0*exp(exp(x))", [6.0], "forward", 0.3)
     assert d.step[0, 0] == 0.3
     assert math.isnan(d.truncation[0, 0])
     assert d.error_estimate[0, 0] == math.inf
