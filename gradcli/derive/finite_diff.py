@@ -51,7 +51,7 @@ is smallest near h ~ (eps_m |f| / |f^(p+1)|)**(1/(p+1)). gradcli finds it in thr
    round with the least estimate (the truncation's noise standing in where it is unknown) wins.
 
 Every probe stays within s/2 of x, so no auto step crosses a pole, edge or kink the pilot
-found, and none aliases at large |x| (sin at 1e12 takes about 1e-4, the float spacing).
+found or the expression names (``Op.seams``), and none aliases at large |x| (sin at 1e12 takes about 1e-4, the float spacing).
 Each h is rounded so that x + h and x - h are exact. Expect about 8 correct digits from
 forward/backward, 10-11 from central and 13 from five-point, fewer where f cancels.
 

@@ -4,8 +4,9 @@ A step h is *representable* against x when x + h and x - h are exact in float64,
 difference formula divides exactly the change in x it made. The *length scale* s of f at x
 along one variable is how far f can be trusted to stay smooth (see :func:`scale`): for a
 function of scale 1 it is max(1, |x|); near a pole, domain edge or kink at distance d it is of
-order d, and where f varies faster than x's own size suggests (sin at 1e12) it is f's own
-scale, so steps chosen as fractions of s stay on the smooth side and never alias.
+order d (seen by pilot differences, or named by the expression's functions: ``Op.seams``), and
+where f varies faster than x's own size suggests (sin at 1e12) it is f's own scale, so steps
+chosen as fractions of s stay on the smooth side and never alias.
 """
 
 from __future__ import annotations
@@ -261,9 +262,10 @@ def seam_reach(
     model (g' and g'' by central differences at p; a second difference within rounding counts
     as 0). Exact where g is linear in the variable (relu(x - 0.3): 0.3 - x), within a few
     percent where a pilot at p sees g's curvature; a far seam may be nearer than it reads where
-    g curves more further away. inf where no g crosses 0 near x by that model, and where the
-    seam is within p or x is on it (g = 0): the pilot differences straddle those, and see them
-    where f does not stay smooth across (a removable singularity, sin(x)/x at 0, does).
+    g curves more further away. inf where no g crosses 0 near x by that model, where x is on
+    a seam (g = 0: the pilot differences straddle it), and where g jumps across 0 within p
+    rather than crossing it (``Op.seams`` of a division, where its numerator vanishes too:
+    sin(x)/x at 0, smooth there).
     """
     reach = np.full(len(p), np.inf)
     with np.errstate(all="ignore"):
@@ -278,7 +280,9 @@ def seam_reach(
                 q = -0.5 * (slope + np.copysign(np.sqrt(disc), slope))
                 roots = np.fmin(np.abs(q / c), np.abs(g0 / q))
                 d = np.fmin(d, np.where(disc >= 0, roots, np.inf))
-            # a seam within the pilot step is the pilot's to see (the differences straddle it)
-            d[(g0 == 0) | (d < p)] = np.inf
+            # Within the pilot step only a g that crosses 0 smoothly reads as a seam; one that
+            # jumps across (a division whose numerator vanishes too: sin(x)/x) is not one.
+            jumps = np.abs(second) > 0.25 * np.abs(gp - gm)
+            d[(g0 == 0) | ((d < p) & jumps)] = np.inf
             np.fmin(reach, d, out=reach)
     return reach

@@ -97,8 +97,10 @@ def test_seam_reach_is_infinite_on_a_seam_and_where_none_is_near():
     assert _reach(lambda t: t * t + 1, 0.5) == pytest.approx(1.25, rel=1e-6)
 
 
-def test_a_seam_within_the_pilot_step_is_left_to_the_pilot():
-    assert _reach(lambda t: t - 1e-9, 0.0) == math.inf  # 1e-9 away, the pilot 7.6e-6 straddles it
+def test_a_seam_within_the_pilot_step_counts_only_where_its_function_crosses_0_smoothly():
+    assert _reach(lambda t: t - 1e-9, 0.0) == pytest.approx(1e-9)  # 1e-9 away; the pilot is 7.6e-6
+    # sin(x)/x's division: y / (|x| + |y|) is about sign(x) / 2, a jump, not a seam
+    assert _reach(lambda t: t / (abs(math.sin(t)) + abs(t)), 1e-9) == math.inf
 
 
 def _length(text: str, x: float) -> float:
