@@ -70,11 +70,12 @@ def hessian(
     method: str = "central",
     eps: float | None = None,
     vars: Sequence[str] | None = None,
+    precision: Precision = DEFAULT_PRECISION,
 ) -> HessianResult:
     """Exact and finite-difference Hessians at ``at``, each point classified: ``gradcli hessian``.
-    ``exact``, ``fd`` and ``error`` are (n, k, k)."""
+    ``exact``, ``fd``, ``error`` and ``bound`` are (n, k, k)."""
     expr = _expression(expression)
-    return _hessian(expr, points_from(at, expr.variables, vars), method, eps)
+    return _hessian(expr, points_from(at, expr.variables, vars), method, eps, precision)
 
 
 def trace(

@@ -14,6 +14,11 @@ diagonal entry d2f/dx_j**2, the step reported for x_j. The two are computed
 independently of each other beyond the shared df/dx_i; their difference tests the symbolic
 rules against the registry's numeric ones.
 
+Each exact entry carries a bound on its error: backprop's running bound
+(:mod:`gradcli.derive.bound`) over the row, or, where that shows lost digits (``precision``
+auto, the default), the row's gradient again in mpmath (:func:`gradcli.derive.precise.refine`):
+``(exp(x)-1)/x`` at 1e-5 has d2f/dx2 = 0.33333583..., which float64 gives as 0.139.
+
 Classification, at each point, from the exact Hessian H (symmetrized, (H + H^T)/2) and the exact
 gradient g:
 
@@ -24,6 +29,9 @@ gradient g:
 * an eigenvalue (``numpy.linalg.eigvalsh``, backward stable) counts as zero when
   ``|lambda| <= 64 k eps_m max|lambda|``: eigvalsh's own error is about k eps_m |H| and the
   exact Hessian's entries carry a few dozen ulps of rounding from the derivative rules;
+* where the bounds leave a sign open (an eigenvalue no larger than the Frobenius norm of the
+  symmetrized bound, which bounds how far any eigenvalue can move; or a nonzero gradient
+  within its bound), the kind is ``uncertain``;
 * a point where f is finite and f or one of its first derivatives sits on a kink (abs(0),
   relu(0), a min/max tie, sign(0) inside a derivative, hypot(0, 0), ...) is a ``kink``: the
   Hessian there is a convention, or not finite;
@@ -39,8 +47,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..derive.backprop import backprop, kinks, one_sided
+from ..derive.backprop import kinks, one_sided
+from ..derive.bound import bounded_backprop
 from ..derive.methods import METHODS, finite_difference
+from ..derive.precise import DEFAULT_PRECISION, Precise, Precision, check_precision, refine
 from ..derive.rounding import EPS_MACHINE
 from ..errors import OptionError
 from ..language.evaluate import columns, forward
@@ -52,7 +62,17 @@ MAX_VARIABLES = 64  # k**2 entries, each row a finite-difference gradient: beyon
 EIGEN_ULPS = 64.0
 GRADIENT_ZERO = EPS_MACHINE**0.5
 
-KINDS = ("minimum", "maximum", "saddle", "flat", "degenerate", "not critical", "kink", "undefined")
+KINDS = (
+    "minimum",
+    "maximum",
+    "saddle",
+    "flat",
+    "degenerate",
+    "not critical",
+    "kink",
+    "undefined",
+    "uncertain",
+)
 
 
 class HessianResult(NamedTuple):
@@ -75,6 +95,12 @@ class HessianResult(NamedTuple):
     kinds: tuple[str, ...]  # one of KINDS per point
     verdicts: tuple[str, ...]  # the kind in words, per point
     steps: np.ndarray | None = None  # (n, k, k): the step used for variable j in row i
+    # bounds on |exact - the true value| (inf or NaN: unknown), as backprop's (gradcli.derive.bound),
+    # or from high precision where float64 lost digits (``notes``)
+    gradient_bound: np.ndarray | None = None  # (n, k)
+    bound: np.ndarray | None = None  # (n, k, k)
+    digits: tuple[int | None, ...] = ()  # per point: the most digits a re-evaluation took (None: float64)
+    notes: tuple[str | None, ...] = ()  # per point: what the re-evaluation found, for people
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -86,9 +112,19 @@ class HessianResult(NamedTuple):
 
 
 def hessian(
-    expr: Expression, points: np.ndarray, method: str = "central", eps: float | None = None
+    expr: Expression,
+    points: np.ndarray,
+    method: str = "central",
+    eps: float | None = None,
+    precision: Precision = DEFAULT_PRECISION,
 ) -> HessianResult:
-    """Exact and finite-difference Hessians of ``expr`` at ``points`` (n, k), classified."""
+    """Exact and finite-difference Hessians of ``expr`` at ``points`` (n, k), classified.
+
+    ``precision`` as for ``gradcli grad`` (:mod:`gradcli.derive.precise`): under auto, the
+    points where the gradient's or a row's rounding bound shows lost digits are evaluated again
+    in mpmath, that row (or the gradient) at a time.
+    """
+    precision = check_precision(precision)
     if method not in (*METHODS, BACKPROP):
         raise OptionError(
             f"unknown method '{method}'", hint=f"choose one of {', '.join((*METHODS, BACKPROP))}"
@@ -108,7 +144,10 @@ def hessian(
     cols = columns(points)
     values = forward(expr, cols)
     f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
-    grad, _ = backprop(expr, values, n)
+    with np.errstate(all="ignore"):
+        bounded = bounded_backprop(expr, values, n)
+    _, grad, gbound, precise = refine(expr, points, f, bounded.grad, bounded.bound, precision)
+    records: list[list[Precise]] = [[rec] if rec is not None else [] for rec in precise]
     kinked: list[str | None] = [None] * n  # where f or a first derivative is not differentiable
     ruled_at: dict[int, str] = {}  # kinks f does not feel, where backprop's rule is not f's derivative
     f_kinks = kinks(expr, values, n)
@@ -125,6 +164,7 @@ def hessian(
             where = ", ".join(expr.nodes[i].text for i, mask in f_kinks if mask[p])
             ruled_at[p] = where
     exact = np.zeros((n, k, k))
+    bound = np.zeros((n, k, k))
     fd = estimate = steps = None
     if method != BACKPROP:
         fd, estimate, steps = np.zeros((n, k, k)), np.zeros((n, k, k)), np.zeros((n, k, k))
@@ -132,7 +172,13 @@ def hessian(
     with np.errstate(all="ignore"):
         for i, row in enumerate(rows):
             row_values = forward(row, cols)
-            exact[:, i, :] = backprop(row, row_values, n)[0].T
+            d0 = np.broadcast_to(np.asarray(row_values[-1], dtype=np.float64), (n,))
+            rb = bounded_backprop(row, row_values, n)
+            _, row_grad, row_bound, row_precise = refine(row, points, d0, rb.grad, rb.bound, precision)
+            exact[:, i, :], bound[:, i, :] = row_grad.T, row_bound.T
+            for p, rec in enumerate(row_precise):
+                if rec is not None:
+                    records[p].append(rec)
             row_kinks = kinks(row, row_values, n)
             if row_kinks:
                 smooth, agreed = _agreed(row, row_values, n)
@@ -145,7 +191,6 @@ def hessian(
                     for p in np.flatnonzero(mask & ~smooth).tolist():
                         kinked[p] = kinked[p] or f"df/d{names[i]} is not differentiable here"
             if fd is not None and estimate is not None and steps is not None:  # all three, or none
-                d0 = np.broadcast_to(np.asarray(row_values[-1], dtype=np.float64), (n,))
                 diff = finite_difference(row, cols, d0, method, eps)
                 fd[:, i, :] = diff.gradient.T
                 estimate[:, i, :] = diff.error_estimate.T
@@ -153,7 +198,9 @@ def hessian(
                 steps[:, i, :] = diff.step.T
         undefined = ~np.isfinite(f)
         exact[undefined] = np.nan
+        bound[undefined] = np.nan
         grad[:, undefined] = np.nan
+        gbound[:, undefined] = np.nan
         error = None
         if fd is not None:
             fd[undefined] = np.nan
@@ -162,7 +209,7 @@ def hessian(
     kinds: list[str] = []
     verdicts: list[str] = []
     for p in range(n):
-        kind, verdict, lam = classify(exact[p], grad[:, p], points[p])
+        kind, verdict, lam = classify(exact[p], grad[:, p], points[p], bound[p], gbound[:, p])
         if p in ruled_at and np.isfinite(f[p]):
             kind = "kink"
             verdict = (
@@ -198,7 +245,20 @@ def hessian(
         tuple(kinds),
         tuple(verdicts),
         steps,
+        gbound.T.copy(),
+        bound,
+        tuple(max(r.digits for r in recs) if recs else None for recs in records),
+        tuple(_note(recs) for recs in records),
     )
+
+
+def _note(records: list[Precise]) -> str | None:
+    """One line for a point's re-evaluations (the gradient's and each row's): the first one's
+    note, with how many of the k + 1 were needed."""
+    if not records:
+        return None
+    worst = max(records, key=lambda r: (not r.converged, max(r.lost, default=0.0)))
+    return worst.note if len(records) == 1 else f"{worst.note} (the worst of {len(records)} re-evaluations)"
 
 
 def _agreed(row: Expression, values: list[Any], n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -221,8 +281,20 @@ def _agreed(row: Expression, values: list[Any], n: int) -> tuple[np.ndarray, np.
     return ok, slopes
 
 
-def classify(h: np.ndarray, g: np.ndarray, x: np.ndarray) -> tuple[str, str, np.ndarray]:
-    """(kind, the kind in words, eigenvalues) for Hessian ``h`` and gradient ``g`` at ``x``."""
+def classify(
+    h: np.ndarray,
+    g: np.ndarray,
+    x: np.ndarray,
+    h_bound: np.ndarray | None = None,
+    g_bound: np.ndarray | None = None,
+) -> tuple[str, str, np.ndarray]:
+    """(kind, the kind in words, eigenvalues) for Hessian ``h`` and gradient ``g`` at ``x``.
+
+    ``h_bound`` and ``g_bound`` bound the entries' errors (None: within a few ulps). An error E
+    in the symmetric Hessian moves each eigenvalue by at most its 2-norm, at most its Frobenius
+    norm (Weyl): an eigenvalue no larger than that, or a gradient no larger than its bound
+    where it is not 0, leaves the kind ``uncertain``.
+    """
     k = len(g)
     if k == 0:
         return "flat", "f has no variables: it is constant", np.zeros(0)
@@ -236,6 +308,9 @@ def classify(h: np.ndarray, g: np.ndarray, x: np.ndarray) -> tuple[str, str, np.
     zero = k - positive - negative
     g_size = float(np.max(np.abs(g)))
     g_tol = GRADIENT_ZERO * float(np.max(np.abs(sym))) * max(1.0, float(np.max(np.abs(x))))
+    doubt = _doubt(lam, tol, g, g_size > g_tol, h_bound, g_bound)
+    if doubt:
+        return "uncertain", doubt, lam
     if g_size > g_tol:
         shape = (
             "convex (every eigenvalue positive)"
@@ -271,6 +346,39 @@ def classify(h: np.ndarray, g: np.ndarray, x: np.ndarray) -> tuple[str, str, np.
         f"inconclusive: the gradient is 0 and the eigenvalues are {sign} or 0 (a higher-order test is needed)",
         lam,
     )
+
+
+def _doubt(
+    lam: np.ndarray,
+    tol: float,
+    g: np.ndarray,
+    moving: bool,
+    h_bound: np.ndarray | None,
+    g_bound: np.ndarray | None,
+) -> str | None:
+    """Why the bounds leave the kind open (None: they do not)."""
+    with np.errstate(all="ignore"):
+        if h_bound is not None:
+            spread = float(np.sqrt(np.sum(((h_bound + h_bound.T) / 2.0) ** 2)))
+            if not np.isfinite(spread) and not np.all(np.isfinite(h_bound)):
+                spread = np.inf
+            open_ = [v for v in lam.tolist() if tol < abs(v) <= spread]
+            if open_:
+                return (
+                    f"float64 cannot tell: the exact Hessian's rounding bound ({_short(spread)}) is as "
+                    f"large as its eigenvalue {_short(open_[0])}, whose sign is not known; try --precision 50"
+                )
+        if moving and g_bound is not None and np.all(np.abs(g) <= g_bound):
+            return (
+                "float64 cannot tell: every component of the gradient is within its rounding bound "
+                f"(largest |df/dx| {_short(float(np.max(np.abs(g))))}, bound "
+                f"{_short(float(np.max(g_bound)))}), so whether it is 0 is not known; try --precision 50"
+            )
+    return None
+
+
+def _short(v: float) -> str:
+    return f"{v:.3g}"
 
 
 __all__ = ["KINDS", "HessianResult", "classify", "hessian"]

@@ -42,15 +42,21 @@ def hessian_records(result: HessianResult) -> list[dict[str, Any]]:
                 "value": finite(result.value[p]),
                 "variables": list(names),
                 "gradient": {v: finite(g) for v, g in zip(names, result.gradient[p])},
+                "gradient_bound": None
+                if result.gradient_bound is None
+                else {v: finite(b) for v, b in zip(names, result.gradient_bound[p])},
                 "method": result.method,
                 "eps": None if result.step is None else {v: finite(h) for v, h in zip(names, result.step[p])},
                 "hessian": _rows(result.exact[p]),
+                "hessian_bound": _rows(None if result.bound is None else result.bound[p]),
                 "finite_difference": _rows(None if result.fd is None else result.fd[p]),
                 "error": _rows(None if result.error is None else result.error[p]),
                 "error_estimate": _rows(None if result.error_estimate is None else result.error_estimate[p]),
                 "eigenvalues": [finite(v) for v in result.eigenvalues[p]],
                 "kind": result.kinds[p],
                 "verdict": result.verdicts[p],
+                "digits": result.digits[p] if result.digits else None,
+                "note": result.notes[p] if result.notes else None,
             }
         )
     return out

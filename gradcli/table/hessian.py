@@ -66,3 +66,5 @@ def render_hessian(result: HessianResult, console: Console) -> None:
                 _matrix(console, "abs err", names, result.error[p], short)  # type: ignore[index]
             console.print("eigenvalues  " + ", ".join(number(v) for v in result.eigenvalues[p]))
         console.print(Text(f"{result.kinds[p]}: ", style="bold") + Text(result.verdicts[p]))
+        if result.notes and result.notes[p]:
+            console.print(Text(f"note: {result.notes[p]}", style="dim"))

@@ -10,7 +10,15 @@ from ...points.spec import PointSpec
 from ..common import bind_points, finish
 from ..group import ExpressionCommand
 from ..io import emit
-from ..options import at_option, digits_option, eps_option, format_option, method_option, no_header_option
+from ..options import (
+    at_option,
+    digits_option,
+    eps_option,
+    format_option,
+    method_option,
+    no_header_option,
+    precision_option,
+)
 
 
 @click.command(cls=ExpressionCommand)
@@ -18,6 +26,7 @@ from ..options import at_option, digits_option, eps_option, format_option, metho
 @at_option()
 @method_option("Finite-difference method for the comparison; backprop alone skips it.")
 @eps_option("Finite-difference step, or auto.")
+@precision_option()
 @format_option(help="Output format (json: JSON Lines; csv/tsv: a row per point, the Hessian row by row).")
 @no_header_option()
 @digits_option()
@@ -27,13 +36,16 @@ def hessian(
     order: tuple[str, ...] | None,
     method: str,
     eps: float | None,
+    precision: str,
     fmt: str,
 ) -> None:
     """Hessian of EXPRESSION: exact, by finite differences, and what it says about the point.
 
     The exact Hessian differentiates each symbolic first derivative by backprop; the
     finite-difference one differences the exact gradient with --method and --eps. The
-    eigenvalues say whether the point is a minimum, a maximum, a saddle, or flat.
+    eigenvalues say whether the point is a minimum, a maximum, a saddle, or flat. Where float64
+    loses digits, --precision auto (the default) takes the gradient and the Hessian's rows again
+    in high precision.
 
     \b
     Examples:
@@ -46,7 +58,7 @@ def hessian(
     from ...language.parse import parse
 
     expr = parse(expression)
-    result = compute_hessian(expr, bind_points(expr, points, order), method, eps)
+    result = compute_hessian(expr, bind_points(expr, points, order), method, eps, precision)
     if fmt == "table":
         from ...table import render_hessian, stdout_console
 
