@@ -101,10 +101,11 @@ def sweep(
     steps: tuple[float, float] | str = DEFAULT_RANGE,
     per_decade: int = 1,
     vars: Sequence[str] | None = None,
+    precision: Precision = DEFAULT_PRECISION,
 ) -> Sweep:
     """One partial derivative (``wrt``; None: the first variable) by each method over the steps
-    from ``steps[0]`` down to ``steps[1]`` (or ``"FROM:TO"``), against backprop: ``gradcli sweep``.
-    ``at`` is one point."""
+    from ``steps[0]`` down to ``steps[1]`` (or ``"FROM:TO"``), against backprop (in high
+    precision where float64 lost digits): ``gradcli sweep``. ``at`` is one point."""
     expr = _expression(expression)
     block = points_from(at, expr.variables, vars)
     index = check_sweep(expr, block, wrt)
@@ -114,4 +115,4 @@ def sweep(
             raise OptionError(f"steps {steps!r} is not FROM:TO", hint="e.g. steps='1e-1:1e-15'")
         steps = (read_value(ends[0].strip()), read_value(ends[1].strip()))
     methods = [method] if isinstance(method, str) else list(method)
-    return _sweep(expr, block[0], index, methods, _steps(steps[0], steps[1], per_decade), eps)
+    return _sweep(expr, block[0], index, methods, _steps(steps[0], steps[1], per_decade), eps, precision)

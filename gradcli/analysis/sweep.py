@@ -16,8 +16,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..derive.backprop import backprop
+from ..derive.bound import bounded_backprop
 from ..derive.methods import METHODS, finite_difference
+from ..derive.precise import DEFAULT_PRECISION, Precision, check_precision, refine
 from ..derive.richardson import FIRST_STEP
 from ..derive.steps import length_scale, representable, ulp
 from ..errors import OptionError
@@ -51,6 +52,8 @@ class Sweep(NamedTuple):
     value: float
     exact: float
     rows: list[SweepRow]
+    exact_bound: float = math.nan  # bounds |exact - the true derivative| (backprop's, or high precision's)
+    note: str | None = None  # what a high-precision re-evaluation of ``exact`` found, for people
 
 
 def steps(start: float, stop: float, per_decade: int = 1) -> list[float]:
@@ -97,11 +100,13 @@ def sweep(
     methods: Sequence[str],
     grid: Sequence[float],
     user_eps: float | None = None,
+    precision: Precision = DEFAULT_PRECISION,
 ) -> Sweep:
     """The derivative in variable ``var`` at ``point`` by each method at each step of ``grid``.
 
     The auto step of each method and ``user_eps`` join the grid (marked); ``best`` marks each
-    method's step with the least error against backprop.
+    method's step with the least error against backprop, taken again in high precision where
+    its rounding bound shows lost digits (``precision``, as for ``gradcli grad``).
     """
     for method in methods:
         if method not in METHODS:
@@ -110,7 +115,11 @@ def sweep(
     cols = columns(point)
     values = forward(expr, cols)
     f0 = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (1,))
-    exact = float(backprop(expr, values, 1)[0][var, 0])
+    with np.errstate(all="ignore"):
+        bounded = bounded_backprop(expr, values, 1)
+    _, grad, bound, records = refine(expr, point, f0, bounded.grad, bounded.bound, check_precision(precision))
+    exact, exact_bound = float(grad[var, 0]), float(bound[var, 0])
+    note = records[0].note if records[0] is not None else None
     rows: list[SweepRow] = []
     with np.errstate(all="ignore"):
         for method in methods:
@@ -164,7 +173,7 @@ def sweep(
                 )
                 for h, g, e, est, marks, used, flags in method_rows
             )
-    return Sweep(expr, point[0], expr.variables[var], float(f0[0]), exact, rows)
+    return Sweep(expr, point[0], expr.variables[var], float(f0[0]), exact, rows, exact_bound, note)
 
 
 def check_sweep(expr: Expression, points: np.ndarray, var: str | None = None) -> int:

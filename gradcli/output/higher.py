@@ -26,7 +26,11 @@ def higher_records(result: HigherResult) -> list[dict[str, Any]]:
         }
         for name in COLUMNS:
             record[name] = finite(getattr(result, name)[p])
+        record["exact_bound"] = finite(result.exact_bound[p]) if result.exact_bound is not None else None
         record["derivative"] = result.formula
+        note = result.notes[p] if result.notes else None
+        record["digits"] = result.digits if note is not None else None
+        record["note"] = note
         out.append(record)
     return out
 

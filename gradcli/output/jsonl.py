@@ -185,9 +185,11 @@ def sweep_records(result: Sweep) -> Iterator[dict[str, Any]]:
             "eps": row.eps,
             "gradient": finite(row.gradient),
             "exact": finite(result.exact),
+            "exact_bound": finite(result.exact_bound),
             "error": finite(row.error),
             "error_estimate": finite(row.estimate),
             "marks": list(row.marks),
+            "note": result.note,
         }
 
 

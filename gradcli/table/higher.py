@@ -35,3 +35,7 @@ def render_higher(result: HigherResult, console: Console) -> None:
             short(result.step[p]),
         )
     print_table(console, table)
+    for p, note in enumerate(result.notes):
+        if note:
+            at = f"{result.variable} = {number(result.points[p])}: " if len(result.points) > 1 else ""
+            console.print(Text(f"note: {at}{note}", style="dim"))

@@ -53,3 +53,5 @@ def render_sweep(result: Sweep, console: Console) -> None:
             Text(marks, style="green" if "best" in row.marks else ""),
         )
     print_table(console, table, ("estimate",))
+    if result.note:
+        console.print(Text(f"note: {result.note}", style="dim"))

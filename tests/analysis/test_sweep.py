@@ -241,3 +241,18 @@ def test_a_long_sweep_evaluates_once_per_probe_not_once_per_step(monkeypatch):
     expr = parse("sigmoid(a)*sigmoid(a)*tanh(a)")
     sweep(expr, np.array([[-1e-8]]), 0, ["five-point"], steps(1e-1, 1e-15, 10))
     assert len(calls) < 60
+
+
+def test_the_reference_is_taken_again_in_high_precision_where_backprop_lost_digits():
+    # (exp(x)-1)/x at 1e-5: f' = 1/2 + x/3 + ..., which float64 backprop gives as 0.5000043
+    expr = parse("(exp(x)-1)/x")
+    truth = 0.5 + 1e-5 / 3 + 1e-10 / 8 + 1e-15 / 30
+    auto = sweep(expr, np.array([1e-5]), 0, ["central"], steps(1e-2, 1e-4))
+    assert auto.exact == pytest.approx(truth, rel=1e-15) and auto.exact_bound < 1e-15
+    assert auto.note is not None and "digits" in auto.note
+    for row in auto.rows:  # each error is against the true derivative, to its last digits
+        assert row.error == pytest.approx(abs(row.gradient - truth), rel=1e-6, abs=1e-15)
+    off = sweep(expr, np.array([1e-5]), 0, ["central"], steps(1e-2, 1e-4), precision="off")
+    assert abs(off.exact - truth) > 1e-7 and abs(off.exact - truth) <= off.exact_bound and off.note is None
+    out = CliRunner().invoke(main, ["sweep", "(exp(x)-1)/x", "--at", "x=1e-5", "--steps", "1e-2:1e-4"])
+    assert out.exit_code == 0 and "note: re-evaluated at" in out.stdout

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from gradcli.derive.higher import MAX_ORDER, check_order, higher, weights
+from gradcli.derive.precise import STEP
 from gradcli.errors import OptionError
 from gradcli.language.parse import parse
 
@@ -48,7 +49,19 @@ def test_polynomial_is_exact_and_formula_printed() -> None:
 
 def test_precision_digits_give_the_same_exact_value() -> None:
     r = higher(parse("sin(x)"), np.array([1.0]), 4, precision=40)
-    assert r.digits == 40 and r.exact[0] == float(mpmath.sin(1))
+    # taken at 40 digits and again at 40 + STEP, which bounds it (as grad's --precision N)
+    assert r.digits == 40 + STEP and r.exact[0] == float(mpmath.sin(1))
+    assert r.exact_bound[0] < 1e-16 and "(--precision 40)" in r.notes[0]  # (the rounding to float64)
+
+
+def test_an_nth_derivative_that_cancels_is_taken_again_in_high_precision() -> None:
+    expr = parse("(exp(x)-1)/x")  # d2f/dx2 = 1/3 + x/4 + ...: float64 backprop gives 0.139 at 1e-5
+    truth = float(mpmath.diff(lambda t: mpmath.expm1(t) / t, mpmath.mpf(1e-5), 2))
+    auto = higher(expr, np.array([1e-5]), 2)
+    assert auto.exact[0] == pytest.approx(truth, rel=1e-15) and auto.exact_bound[0] < 1e-15
+    assert "lost all digits" in auto.notes[0]
+    off = higher(expr, np.array([1e-5]), 2, precision="off")
+    assert 0.1 < abs(off.exact[0] - truth) <= off.exact_bound[0] and off.notes == (None,)
 
 
 def test_refusals() -> None:

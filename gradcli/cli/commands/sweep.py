@@ -22,6 +22,7 @@ from ..options import (
     no_header_option,
     output_option,
     plot_flag,
+    precision_option,
     wrt_option,
 )
 from ..types import StepRangeType
@@ -63,6 +64,7 @@ def _default_steps() -> str:
 @digits_option()
 @plot_flag("Also draw |error| against eps on log-log axes, in the terminal.")
 @output_option("the plot of |error| against eps")
+@precision_option()
 def sweep(
     expression: str,
     points: tuple[PointSpec, ...],
@@ -75,6 +77,7 @@ def sweep(
     fmt: str,
     plot: bool,
     output: str | None,
+    precision: str | int,
 ) -> None:
     """Finite differences of EXPRESSION over a range of steps, against exact backprop.
 
@@ -101,7 +104,7 @@ def sweep(
     if plot and fmt != "table":
         raise click.UsageError("--plot draws in the terminal: use it with --format table")
     grid = steps(span[0], span[1], per_decade)
-    result = run_sweep(expr, block[0], index, methods or method_choices()[:1], grid, eps)
+    result = run_sweep(expr, block[0], index, methods or method_choices()[:1], grid, eps, precision)
     if not math.isfinite(result.value):
         fail(EXIT_NOT_FINITE, f"f is {result.value!r} at this point, so there is no derivative to sweep")
     if not math.isfinite(result.exact):
