@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..derive.backprop import backprop, slopes
+from ..derive.bound import bounded_backprop
 from ..derive.warning import DEFAULT_VANISH
 from ..errors import OptionError
 from ..language.evaluate import columns, forward
@@ -53,6 +54,9 @@ class Trace(NamedTuple):
     point: tuple[float, ...]  # one value per variable, in expr.variables order
     nodes: tuple[TraceNode, ...]
     vanish: float
+    # backprop's rounding-error bound on each variable's adjoint (gradcli.derive.bound; empty: not
+    # computed), so a gradient that cancels says how many digits it may have lost
+    bound: tuple[float, ...] = ()
 
     @property
     def root(self) -> TraceNode:
@@ -120,6 +124,8 @@ def trace(expr: Expression, points: np.ndarray, vanish: float = DEFAULT_VANISH) 
         contributions[child].append((parent, term))
 
     _, adjoints = backprop(expr, values, n, local, on_edge=record)
+    with np.errstate(all="ignore"):
+        bounds = bounded_backprop(expr, values, n).bound  # (k, n)
     out = []
     for p in range(n):
         made = []
@@ -149,7 +155,8 @@ def trace(expr: Expression, points: np.ndarray, vanish: float = DEFAULT_VANISH) 
                     kink=i in kinks,
                 )
             )
-        out.append(Trace(expr, tuple(float(v) for v in points[p]), tuple(made), vanish))
+        bound = tuple(float(b) for b in bounds[:, p])
+        out.append(Trace(expr, tuple(float(v) for v in points[p]), tuple(made), vanish, bound))
     return out
 
 

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ..analysis.trace import Trace
-from .numbers import number
+from ..derive.precise import LOST, TINY_NORMAL
+from .numbers import number, short
 
 _RECORD_SPECIALS = str.maketrans({c: f"\\{c}" for c in '{}|<>"\\'})
 
@@ -40,7 +41,7 @@ def summary(t: Trace) -> str:
     if not grads:
         return "gradient: f has no variables"
     if math.isfinite(t.root.value):
-        return f"gradient (backprop): {grads}"
+        return f"gradient (backprop): {grads}{_loose(t)}"
     shown = []
     for k, name in enumerate(t.expr.variables):
         adjoint = t.nodes[t.expr.var_nodes[k]].adjoint
@@ -48,6 +49,22 @@ def summary(t: Trace) -> str:
             shown.append(f"{name} {number(adjoint)}")
     gave = f"; the backward pass gave {', '.join(shown)}" if shown else ""
     return f"gradient (backprop): {grads} (not defined: f is {number(t.root.value)} here{gave})"
+
+
+def _loose(t: Trace) -> str:
+    """Where backprop's rounding bound shows lost digits (as ``gradcli grad --precision auto``
+    judges them; a bound below float64's normal range, the allowance for underflow, is left
+    out), what the bound allows; else nothing."""
+    loose = []
+    for name, g, b in zip(t.expr.variables, t.gradient.values(), t.bound):
+        if not (b <= LOST * abs(g) or b < TINY_NORMAL):
+            loose.append(f"{name} {short(b)}")
+    if not loose:
+        return ""
+    return (
+        f" (rounding bound {', '.join(loose)}: float64 may have lost digits here; gradcli grad "
+        "takes such a gradient again in high precision)"
+    )
 
 
 def _body(t: Trace, prefix: str, indent: str) -> list[str]:

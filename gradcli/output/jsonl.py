@@ -194,7 +194,8 @@ def sweep_records(result: Sweep) -> Iterator[dict[str, Any]]:
 
 
 def trace_record(t: Trace) -> dict[str, Any]:
-    """``gradcli trace`` at one point: ``{"expr", "point", "value", "root", "gradient", "nodes"}``,
+    """``gradcli trace`` at one point: ``{"expr", "point", "value", "root", "gradient",
+    "gradient_bound", "nodes"}`` (``gradient_bound``: backprop's rounding-error bound per variable),
     each node ``{"id", "op", "symbol", "text", "children", "value", "local", "adjoint",
     "contributions", "vanishing", "kink"}`` (``contributions`` a list of ``{"parent", "amount"}``,
     ``vanishing`` the shrinking |local| or null, ``kink`` whether the op is not differentiable
@@ -207,6 +208,7 @@ def trace_record(t: Trace) -> dict[str, Any]:
         "value": _spelled(t.root.value),
         "root": t.root.id,
         "gradient": {name: _spelled(g) for name, g in t.gradient.items()},
+        "gradient_bound": {name: _spelled(b) for name, b in zip(t.expr.variables, t.bound)},
         "nodes": [
             {
                 "id": node.id,

@@ -138,7 +138,7 @@ def test_tree_shows_a_sum_for_a_repeated_variable_and_the_vanishing_mark() -> No
 
 def test_json_shape() -> None:
     rec = json.loads(json.dumps(record(one("x*x+x", x=3.0))))
-    assert set(rec) == {"expr", "point", "value", "root", "gradient", "nodes"}
+    assert set(rec) == {"expr", "point", "value", "root", "gradient", "gradient_bound", "nodes"}
     assert rec["root"] == len(rec["nodes"]) - 1
     keys = {
         "id",
@@ -208,3 +208,15 @@ def test_dot_with_several_points_is_one_graph_with_a_cluster_each():
     assert 'label="point 2: x=3.0, y=4.0; f = 12.0; gradient (backprop): x = 4.0, y = 3.0"' in dot
     assert "p2_n0 -> p2_n2" in dot
     assert dot.count("{") == dot.count("}")
+
+
+def test_a_cancelling_gradient_shows_backprops_rounding_bound():
+    from gradcli.output.dot import summary
+
+    (t,) = trace(parse("(exp(x)-1)/x"), np.array([[1e-5]]))
+    truth = 0.5 + 1e-5 / 3 + 1e-10 / 8  # f' = 1/2 + x/3 + x**2/8 + ...
+    assert abs(t.gradient["x"] - truth) > 1e-7  # float64 lost digits ...
+    assert abs(t.gradient["x"] - truth) <= t.bound[0]  # ... and the bound covers them
+    assert "(rounding bound x 3.33e-06: float64 may have lost digits here" in summary(t)
+    (plain,) = trace(parse("3*(a+b*c)"), np.array([[5.0, 3.0, 2.0]]))
+    assert summary(plain) == "gradient (backprop): a = 3.0, b = 6.0, c = 9.0"
