@@ -25,6 +25,7 @@ import numpy as np
 from ..derive.gradient import BACKPROP, GradResult, compute
 from ..derive.methods import finite_difference
 from ..derive.precise import DEFAULT_PRECISION, Precision
+from ..derive.rounding import EPS_MACHINE
 from ..derive.steps import per_variable
 from ..errors import OptionError, PointsError
 from ..language.evaluate import columns
@@ -116,6 +117,9 @@ class Directional(NamedTuple):
     step: np.ndarray | None  # (n,)
     error: np.ndarray | None  # |diff - exact|
     estimate: np.ndarray | None = None  # (n,): the method's own error estimate for diff
+    # (n,): bounds |exact - the true derivative|: the gradient's bounds along |unit|, plus the
+    # rounding of the dot product (NaN: not computed)
+    exact_bound: np.ndarray | None = None
 
 
 def unit_vector(direction: Sequence[float]) -> tuple[float, ...]:
@@ -164,11 +168,22 @@ def directional(result: GradResult, unit: Sequence[float]) -> Directional:
     with np.errstate(all="ignore"):
         exact = result.exact @ u if len(u) else np.zeros(len(result.value))
         exact = np.where(np.isfinite(result.value), exact, np.nan)
+        # |sum g_i u_i - sum t_i u_i| <= sum |u_i| b_i, plus the sum's own rounding (k terms)
+        if result.exact_bound is None:
+            bound = np.full(len(result.value), np.nan)
+        elif len(u):
+            terms = np.abs(result.exact) @ np.abs(u)
+            bound = result.exact_bound @ np.abs(u) + len(u) * EPS_MACHINE * terms
+        else:
+            bound = np.zeros(len(result.value))
+        bound = np.where(np.isfinite(result.value), bound, np.nan)
         if result.method == BACKPROP:
-            return Directional(unit, exact, None, None, None)
+            return Directional(unit, exact, None, None, None, exact_bound=bound)
         if not len(u):  # a constant row of a Jacobian: 0 along u by every method, no step taken
             n = len(exact)
-            return Directional(unit, exact, exact.copy(), np.full(n, np.nan), np.zeros(n), np.zeros(n))
+            return Directional(
+                unit, exact, exact.copy(), np.full(n, np.nan), np.zeros(n), np.zeros(n), exact_bound=bound
+            )
         x = result.points
         n = len(result.value)
         c = np.maximum(1.0, np.max(np.abs(x), axis=1)) if result.eps is None else np.zeros(n)
@@ -178,7 +193,7 @@ def directional(result: GradResult, unit: Sequence[float]) -> Directional:
         d = finite_difference(line, cols, f0, result.method, result.eps)
         diff = np.where(np.isfinite(f0), d.gradient[0], np.nan)
         return Directional(
-            unit, exact, diff, d.step[0].copy(), np.abs(diff - exact), d.error_estimate[0].copy()
+            unit, exact, diff, d.step[0].copy(), np.abs(diff - exact), d.error_estimate[0].copy(), bound
         )
 
 

@@ -74,6 +74,7 @@ def _directional_fields(d: Directional, p: int) -> dict[str, float | None]:
     return {
         "gradient": finite(d.diff[p]) if d.diff is not None else None,
         "exact": finite(d.exact[p]),
+        "exact_bound": finite(d.exact_bound[p]) if d.exact_bound is not None else None,
         "error": finite(d.error[p]) if d.error is not None else None,
     }
 

@@ -100,3 +100,12 @@ def test_jacobian_subprocess() -> None:
         "x*y,2.0,3.0,6.0,3.0,2.0",
         "-x,2.0,3.0,-2.0,-1.0,0.0",
     ]
+
+
+def test_the_directional_reference_carries_a_bound_that_covers_it() -> None:
+    # (exp(x)-1)/x + y at x = 1e-5 along (1, 1)/sqrt(2): (f'(x) + 1)/sqrt(2), f' = 1/2 + x/3 + ...
+    out = gradcli("grad", "(exp(x)-1)/x + y", "--at", "x=1e-5,y=1", "--direction", "1,1", "--format", "json")
+    directional = json.loads(out.stdout)["directional"]
+    truth = (0.5 + 1e-5 / 3 + 1e-10 / 8 + 1.0) / 2**0.5
+    assert 0 < directional["exact_bound"] < 1e-14
+    assert abs(directional["exact"] - truth) <= directional["exact_bound"] + 1e-16  # (truth's own rounding)
