@@ -179,6 +179,7 @@ def test_a_constant_row_has_a_zero_directional_derivative_by_the_method_too() ->
     assert json.loads(out.stdout.splitlines()[0])["directional"] == {
         "gradient": 0.0,
         "exact": 0.0,
+        "exact_bound": 0.0,
         "error": 0.0,
     }
 
