@@ -72,6 +72,8 @@ class Scale(NamedTuple):
     near: np.ndarray  # bool: a pole, domain edge, kink or fast variation is within the first pilot step
     resolved: np.ndarray  # bool: False where no step float64 can take at x resolves f (sin at 1e20)
     pilots: int  # most pilot differences taken at any point
+    # |f''| at x by the pilot that resolved f (0 within rounding; NaN where none did)
+    curvature: np.ndarray | None = None
 
 
 _EXPONENT = np.int64(0x7FF0000000000000)  # a float64's exponent bits
@@ -168,6 +170,7 @@ def scale(
         length = wide.copy()
         near = np.zeros(n, dtype=bool)
         resolved = np.ones(n, dtype=bool)
+        curvature = np.full(n, np.nan)
         idx = np.flatnonzero(np.isfinite(f0) & np.isfinite(x))
         p = representable(x if idx.size == n else x[idx], np.full(idx.size, PILOT))
         taken = 0
@@ -210,6 +213,7 @@ def scale(
                 seen = np.minimum(seen, NEAR_CAP * p)
             done = idx[ok]
             length[done], near[done] = seen[ok], attempt > 0
+            curvature[done] = np.abs(d2[ok])
             if ok.all():  # every pilot resolved f: nothing to retry
                 idx, p = idx[:0], p[:0]
                 break
@@ -227,7 +231,7 @@ def scale(
         length[idx], near[idx] = p, True
         resolved[idx] = False
         np.minimum(length, reach, out=length)
-    return Scale(length, near, resolved, taken)
+    return Scale(length, near, resolved, taken, curvature)
 
 
 def seam_nodes(expr: Expression) -> list[int]:
