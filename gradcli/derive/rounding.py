@@ -35,6 +35,8 @@ from ..language.nodes import Call, Expression
 
 EPS_MACHINE = 2.220446049250313e-16
 U = 2.0**-53  # the unit roundoff, eps_m / 2
+SUBNORMAL = 2.0**-1074  # the spacing of float64's subnormal numbers
+TINY_NORMAL = 2.0**-1022  # the smallest normal float64
 
 # op name -> (forward, partials) rounding in units of u: about twice the largest error measured
 # against mpmath at 40 digits on ~1,000 points per op (see gradcli.derive.bound, whose bound uses
@@ -117,7 +119,8 @@ def own_rounding(name: str, value: Any, margin: float = 1.0, least: float = 0.0)
 def evaluation_error(
     expr: Expression, cols: Sequence[np.ndarray], n: int, values: Values | None = None
 ) -> np.ndarray:
-    """A first-order bound on |computed f - f| at each of the n points (never below eps_m |f|);
+    """A first-order bound on |computed f - f| at each of the n points (never below eps_m |f|;
+    an inexact op with a subnormal result adds the subnormal spacing 2**-1074);
     ``values``, the forward pass at the points if at hand."""
     if values is None:
         values = forward(expr, cols)
@@ -127,7 +130,13 @@ def evaluation_error(
             if type(node) is not Call:
                 continue  # variables and constants are exact
             args = [values[j] for j in node.args]
-            total = own_rounding(op_name(node.op), values[i], MEASURED, EPS_MACHINE)
+            name = op_name(node.op)
+            total = own_rounding(name, values[i], MEASURED, EPS_MACHINE)
+            if ULPS.get(name, UNMEASURED)[0]:
+                # a subnormal result is rounded to a grid of 2**-1074, where eps_m |value|
+                # underflows (sigmoid(-729) = 1.2e-317 is not within 1e-333 of its true value)
+                magnitude = np.abs(values[i])
+                total = total + np.where((magnitude > 0) & (magnitude < TINY_NORMAL), SUBNORMAL, 0.0)
             for j, slope in zip(node.args, node.op.partials(args, values[i])):
                 if err[j] is not None:
                     total = total + np.abs(slope) * err[j]

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gradcli.derive.gradient import compute
 from gradcli.derive.rounding import EPS_MACHINE, evaluation_error
 from gradcli.language.evaluate import columns, value
 from gradcli.language.parse import parse
@@ -66,3 +67,23 @@ def test_a_kink_does_not_poison_the_bound():
     expr = parse("sqrt((x - 1) + 1) + 1")  # the inner sum carries an error, and sqrt slope inf
     cols = columns(np.array([[0.0]]))
     assert evaluation_error(expr, cols, 1)[0] == pytest.approx(EPS_MACHINE, rel=1e-12)
+
+
+def test_a_subnormal_result_carries_at_least_the_subnormal_spacing():
+    # sigmoid(-729) is 1.2e-317, on the subnormal grid of 4.9e-324: eps_m |f| (2.6e-333) would
+    # claim ten digits that are not there
+    cols = columns(np.array([[-729.0], [-2.0]]))
+    bound = evaluation_error(parse("sigmoid(x)"), cols, 2)
+    assert bound[0] >= 2.0**-1074 and bound[1] < 1e-16
+    assert evaluation_error(parse("relu(x)"), cols, 2).tolist() == [0.0, 0.0]  # exact: 0 stays 0
+
+
+def test_differences_in_the_subnormal_range_keep_an_honest_estimate():
+    # f is about 1e-317 here: its values differ by a few subnormal spacings across any step, and
+    # the estimate was exactly 0 where the central difference was 2% off
+    x = -0.001371384133202027
+    truth = -6.18142197399e-312  # (sigmoid(gamma(x)))' from mpmath, to 12 digits
+    for method in ("forward", "central", "five-point", "richardson"):
+        r = compute(parse("sigmoid(gamma(x))"), np.array([[x]]), method=method)
+        error, estimate = abs(float(r.diff.gradient[0, 0]) - truth), float(r.diff.error_estimate[0, 0])
+        assert 0 < estimate and error <= estimate, (method, error, estimate)
