@@ -266,10 +266,11 @@ def seam_reach(
     model (g' and g'' by central differences at p; a second difference within rounding counts
     as 0). Exact where g is linear in the variable (relu(x - 0.3): 0.3 - x), within a few
     percent where a pilot at p sees g's curvature; a far seam may be nearer than it reads where
-    g curves more further away. inf where no g crosses 0 near x by that model, where x is on
-    a seam (g = 0: the pilot differences straddle it), and where g jumps across 0 within p
-    rather than crossing it (``Op.seams`` of a division, where its numerator vanishes too:
-    sin(x)/x at 0, smooth there).
+    g curves more further away. Where |g| has a corner at its 0 within p (hypot(x, x) near 0),
+    the distance is |g| over its steeper one-sided slope. inf where no g crosses 0 near x by
+    that model, where x is on a seam (g = 0: the pilot differences straddle it), and where g
+    jumps across 0 within p rather than crossing it (``Op.seams`` of a division, where its
+    numerator vanishes too: sin(x)/x at 0, smooth there).
     """
     reach = np.full(len(p), np.inf)
     with np.errstate(all="ignore"):
@@ -284,9 +285,17 @@ def seam_reach(
                 q = -0.5 * (slope + np.copysign(np.sqrt(disc), slope))
                 roots = np.fmin(np.abs(q / c), np.abs(g0 / q))
                 d = np.fmin(d, np.where(disc >= 0, roots, np.inf))
-            # Within the pilot step only a g that crosses 0 smoothly reads as a seam; one that
-            # jumps across (a division whose numerator vanishes too: sin(x)/x) is not one.
-            jumps = np.abs(second) > 0.25 * np.abs(gp - gm)
-            d[(g0 == 0) | ((d < p) & jumps)] = np.inf
+            # Within the pilot step a g that crosses 0 smoothly reads as a seam, and so does one
+            # whose |g| has a corner there (hypot's cone: |g| falls to 0 and rises again, which
+            # the central slope cannot see, the one-sided ones can); one that jumps across (a
+            # division whose numerator vanishes too: sin(x)/x) is not one.
+            rough = np.abs(second) > 0.25 * np.abs(gp - gm)
+            vee = (
+                rough & (g0 * gp > 0) & (g0 * gm > 0) & (np.abs(g0) < np.abs(gp)) & (np.abs(g0) < np.abs(gm))
+            )
+            if vee.any():
+                steepest = np.maximum(np.abs(gp - g0), np.abs(g0 - gm)) / p
+                d = np.where(vee, np.fmin(d, np.abs(g0) / steepest), d)
+            d[(g0 == 0) | ((d < p) & rough & ~vee)] = np.inf
             np.fmin(reach, d, out=reach)
     return reach

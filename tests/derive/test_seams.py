@@ -103,6 +103,13 @@ def test_a_seam_within_the_pilot_step_counts_only_where_its_function_crosses_0_s
     assert _reach(lambda t: t / (abs(math.sin(t)) + abs(t)), 1e-9) == math.inf
 
 
+def test_a_corner_of_a_seam_function_within_the_pilot_step_is_a_seam():
+    # hypot(x, x) = sqrt(2) |x| at 4.4e-25: its central slope across the corner is 0, the
+    # one-sided ones are +-sqrt(2), and the corner is 4.4e-25 away
+    x = 4.440829399591586e-25
+    assert _reach(lambda t: math.hypot(t, t), x) == pytest.approx(x, rel=1e-6)
+
+
 def _length(text: str, x: float) -> float:
     expr = parse(text)
     xs = np.array([x])
@@ -143,6 +150,7 @@ def test_scale_is_the_distance_to_a_kink_the_pilot_cannot_see():
         ("softsign(hypot(x, x))", 0.0001693567669789292, "richardson", None),  # hypot's cone
         ("x**x", 5.5672180916008816e-05, "forward", 0.001),  # pow's edge at 0
         ("selu(x)", -0.0002372486344927263, "forward", 0.001),
+        ("hypot(x, x)+1", 4.440829399591586e-25, "backward", None),  # the pilot read |x| as x**2/p
     ],
 )
 def test_no_step_crosses_a_seam_the_expression_names(text, x, method, eps):

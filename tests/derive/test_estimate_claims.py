@@ -1,0 +1,68 @@
+"""Every finite difference's error estimate, at gradcli's own steps, against mpmath.
+
+Expressions are drawn from the whole registry (the grammar of ``test_warning_claims``) and
+evaluated at points spread over magnitudes and near the registry's special points; the truth is
+the gradient in mpmath at 60 digits (:func:`gradcli.language.precise.gradient`, the registry's
+own rules). Where an estimate is finite it must cover the error: that is the claim every
+``error_estimate`` makes. (A step the user gives, far beyond f's smooth length, is a heuristic
+case: the estimate from the next difference can then miss, and ``inaccurate`` says so.)
+"""
+
+from __future__ import annotations
+
+import math
+
+import mpmath as mp
+import numpy as np
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from gradcli.derive.gradient import compute
+from gradcli.errors import GradcliError
+from gradcli.language import precise
+from gradcli.language.parse import parse
+from gradcli.registry import BeyondRange
+
+from .test_warning_claims import Draw, _tree
+
+POINTS = st.one_of(
+    st.floats(-3, 3),
+    st.floats(-8, 2).map(lambda e: 10.0**e),
+    st.floats(-8, 2).map(lambda e: -(10.0**e)),
+    st.tuples(
+        st.sampled_from([0.0, 1.0, -1.0, 3.0, -3.0, 0.5]), st.floats(-8, -1), st.sampled_from([1, -1])
+    ).map(lambda t: t[0] + t[2] * 10.0 ** t[1]),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), POINTS, st.sampled_from(["forward", "backward", "central", "five-point", "richardson"]))
+def test_every_finite_estimate_at_an_auto_step_covers_the_error(data, x, method):
+    text = _tree(Draw(data), 6)
+    try:
+        expr = parse(text)
+    except GradcliError:
+        event("not parsed")
+        return
+    if expr.variables != ("x",):
+        event("no x")
+        return
+    try:
+        with mp.workdps(60):
+            t = precise.gradient(expr, [mp.mpf(x)], 60)[1][0]
+    except (BeyondRange, GradcliError, ArithmeticError, ValueError):
+        event("no truth")
+        return
+    if not (isinstance(t, mp.mpf) and mp.isfinite(t)):
+        event("no truth")
+        return
+    result = compute(expr, np.array([[x]]), method=method)
+    if {w.kind for w in result.warnings[0]} & {"nondifferentiable", "kink"}:
+        event("on a kink: no derivative to estimate the error of")
+        return
+    g, estimate = float(result.diff.gradient[0, 0]), float(result.diff.error_estimate[0, 0])
+    if not (math.isfinite(g) and math.isfinite(estimate)):
+        event("no finite estimate")
+        return
+    event("checked")
+    assert abs(g - float(t)) <= estimate, (text, x, method, g, float(t), estimate)
