@@ -135,8 +135,9 @@ def evaluation_error(
             if ULPS.get(name, UNMEASURED)[0]:
                 # a subnormal result is rounded to a grid of 2**-1074, where eps_m |value|
                 # underflows (sigmoid(-729) = 1.2e-317 is not within 1e-333 of its true value)
-                magnitude = np.abs(values[i])
-                total = total + np.where((magnitude > 0) & (magnitude < TINY_NORMAL), SUBNORMAL, 0.0)
+                tiny = np.abs(values[i]) < TINY_NORMAL
+                if np.any(tiny):
+                    total = total + np.where(tiny & (values[i] != 0), SUBNORMAL, 0.0)
             for j, slope in zip(node.args, node.op.partials(args, values[i])):
                 if err[j] is not None:
                     total = total + np.abs(slope) * err[j]
