@@ -17,7 +17,9 @@ These are the textbook formulas, computed in exactly this order, so ``forward`` 
 Error. Each result carries two estimates, computed from f alone (never from backprop):
 
 * truncation, from the next difference with the same step: forward uses
-  |f(x+2h) - 2f(x+h) + f(x)| / (2h); central uses
+  |f(x+2h) - 2f(x+h) + f(x)| / (2h), and at least h/2 |f''(x)| from the pilot difference
+  (the second difference is centred at x+h: beside an inflection it reads too little);
+  backward likewise; central uses
   |f(x+2h) - 2f(x+h) + 2f(x-h) - f(x-2h)| / (12h) (= |D(2h) - D(h)| / 3); five-point uses the
   fifth difference |f(x+3h) - 4f(x+2h) + 5f(x+h) - 5f(x-h) + 4f(x-2h) - f(x-3h)| / (60h); where
   that is below its own rounding noise (the same sum of each f value's rounding error), it is
@@ -51,7 +53,8 @@ is smallest near h ~ (eps_m |f| / |f^(p+1)|)**(1/(p+1)). gradcli finds it in thr
    round with the least estimate (the truncation's noise standing in where it is unknown) wins.
 
 Every probe stays within s/2 of x, so no auto step crosses a pole, edge or kink the pilot
-found or the expression names (``Op.seams``), and none aliases at large |x| (sin at 1e12 takes about 1e-4, the float spacing).
+found or the expression names (``Op.seams``), and none aliases at large |x| (sin at 1e12
+takes about 1e-4, the float spacing).
 Each h is rounded so that x + h and x - h are exact. Expect about 8 correct digits from
 forward/backward, 10-11 from central and 13 from five-point, fewer where f cancels.
 

@@ -157,10 +157,12 @@ def scale(
     spacing at x resolves f, s is that spacing and ``resolved`` is False: no float64 step
     can resolve f there.
 
-    Where the expression names a seam (``Op.seams``: a kink, jump, pole or edge) beyond the
-    first pilot along the variable, s is at most the distance to it (:func:`seam_reach`): a
-    pilot cannot see a kink of a piecewise-linear f beyond its step, nor a pole that f hides
-    (erf(2/x)). ``values`` are the node values at the points, if at hand (else computed).
+    Where the expression names a seam (``Op.seams``: a kink, jump, pole or edge) along the
+    variable, s is at most the distance to it (:func:`seam_reach`): a pilot cannot see a kink
+    of a piecewise-linear f beyond its step, nor a pole that f hides (erf(2/x)), and reads a
+    cone's tip within its step as a smooth minimum (sqrt(2) |x| as x**2 / p). ``curvature`` is
+    |f''| from the pilot that resolved f. ``values`` are the node values at the points, if at
+    hand (else computed).
     """
     n = len(f0)
     x = np.broadcast_to(np.asarray(x, dtype=np.float64), (n,))
