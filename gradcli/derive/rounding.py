@@ -139,11 +139,13 @@ def evaluation_error(
                 if np.any(tiny):
                     total = total + np.where(tiny & (values[i] != 0), SUBNORMAL, 0.0)
             for j, slope in zip(node.args, node.op.partials(args, values[i])):
-                if err[j] is not None:
-                    total = total + np.abs(slope) * err[j]
+                if err[j] is not None:  # (an exact argument adds nothing, even through an infinite slope)
+                    total = total + np.where(err[j] == 0, 0.0, np.abs(slope) * err[j])
             err[i] = total
         f = np.broadcast_to(np.abs(np.asarray(values[-1], dtype=np.float64)), (n,))
         bound = np.broadcast_to(np.asarray(err[-1] if err[-1] is not None else 0.0, dtype=np.float64), (n,))
-        # where a slope is not finite (a kink, sqrt(0)) the bound says nothing: fall back to eps_m |f|
-        bound = np.where(np.isfinite(bound), bound, 0.0)
+        # An inexact argument through an infinite slope (sqrt at a computed 0, acos at erf(6.3),
+        # which rounds to 1) leaves the bound inf: f may be off by any amount there, and the
+        # differences' estimates say so (unknown) rather than claim eps_m |f|. NaN: f is not finite.
+        bound = np.where(np.isnan(bound), 0.0, bound)
         return np.maximum(bound, EPS_MACHINE * np.where(np.isfinite(f), f, 0.0))

@@ -55,7 +55,13 @@ def _step_notes(
     estimate = estimates[v]
     for p in np.flatnonzero(usable & np.isfinite(g) & ~np.isfinite(estimate)).tolist():
         x = _point_at(diff, v, p)
-        if diff.unresolved is not None and diff.unresolved[v, p] and x is not None:
+        if not np.isfinite(diff.rounding[v, p]):
+            why = (
+                "the rounding error of f itself is not known here: a value computed with rounding "
+                "passes through an infinite slope (acos at a computed 1, sqrt at a computed 0), "
+                "so f may be off by any amount"
+            )
+        elif diff.unresolved is not None and diff.unresolved[v, p] and x is not None:
             why = (
                 f"f varies faster than any step float64 can take at {name} = {_num(x)} resolves "
                 f"(the spacing there is {_num(math.ulp(x))}), or an edge is closer than that"

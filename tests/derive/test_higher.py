@@ -13,6 +13,7 @@ import pytest
 from gradcli.derive.higher import MAX_ORDER, check_order, higher, weights
 from gradcli.derive.precise import STEP
 from gradcli.errors import OptionError
+from gradcli.language import precise
 from gradcli.language.parse import parse
 
 
@@ -85,3 +86,19 @@ def test_precision_n_keeps_float64_where_a_value_on_the_way_is_beyond_range():
     far, near = map(json.loads, result.stdout.splitlines())
     assert far["exact"] is None  # float64's inf
     assert near["exact"] is not None and math.isfinite(near["exact"])
+
+
+@pytest.mark.parametrize(
+    ("text", "x", "order"),
+    [
+        ("abs(tan(csc(x**3)))", 2.9255501473360894, 2),  # varies on a scale of 6e-5: h was 0.007
+        ("lgamma(x)", 2.091151164944729, 2),  # lgamma's rounding is absolute near its zero at 2
+    ],
+)
+def test_the_estimate_covers_the_error_where_f_varies_fast_or_rounds_coarsely(text, x, order) -> None:
+    r = higher(parse(text), np.array([x]), order, precision="off")
+    with mpmath.workdps(50):
+        expr = parse(text)
+        f = lambda t: precise.values(expr, [t], 50)[-1]
+        truth = float(mpmath.diff(f, mpmath.mpf(x), order, h=mpmath.mpf("1e-12")))
+    assert abs(float(r.fd[0]) - truth) <= float(r.error_estimate[0])
