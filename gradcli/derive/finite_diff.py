@@ -175,12 +175,16 @@ def _stencil(
     method: str,
     h: np.ndarray,
     curvature: np.ndarray | None = None,
+    on_seam: np.ndarray | None = None,
 ) -> _Stencil:
     """One stencil of ``method`` at step h (per point), with its truncation and rounding estimates.
 
     ``curvature``: |f''| at x from the pilot (:class:`gradcli.derive.steps.Scale`); forward and
     backward take their truncation as at least h/2 times it, since their own second difference
     reads f'' at x +- h, not at x (asinh at -1e-6, an inflection 1e-6 away: 14 times smaller).
+    ``on_seam``: where x sits on a seam of f, central and five-point (whose stencils straddle
+    it) take their truncation as at least |D(2h) - D(h)|, D the central difference: the error
+    of a difference across a seam is first order in h (x*abs(x) at 0: D(h) = h).
     """
     n = len(f0)
     x = cols[j]
@@ -215,6 +219,9 @@ def _stencil(
         r = (u[1] + u[-1]) / (2.0 * h)
     if curvature is not None and method in ("forward", "backward"):
         t = np.fmax(t, 0.5 * h * curvature)
+    if on_seam is not None and method in ("central", "five-point") and on_seam.any():
+        across = np.abs((f[2] - f[-2]) / (4.0 * h) - (f[1] - f[-1]) / (2.0 * h))
+        t = np.where(on_seam, np.fmax(t, across), t)
     lost = np.logical_or.reduce([~np.isfinite(v) for v in f.values()]) & np.isfinite(f0)
     # A truncation estimate below its own rounding noise says nothing: call it unknown.
     t = np.where(np.isfinite(t) & (t > noise), t, np.nan)
@@ -284,11 +291,11 @@ def differences(
                 if rounded.any():
                     h = np.where(rounded, representable(x, h), h)
                 asked[j] = np.where(cut | rounded, fixed_steps(wanted, n), np.nan)
-                st = _stencil(expr, full, j, f0, delta, method, h, sc.curvature)
+                st = _stencil(expr, full, j, f0, delta, method, h, sc.curvature, sc.on_seam)
                 e = _estimate(st)
             else:
                 h = np.minimum(auto_step(x, method, sc.length), hmax)
-                st = _stencil(expr, full, j, f0, delta, method, h, sc.curvature)
+                st = _stencil(expr, full, j, f0, delta, method, h, sc.curvature, sc.on_seam)
                 e = _estimate(st)
                 active = np.flatnonzero(np.isfinite(st.g) & np.isfinite(x))
                 g, t, r, noise, lost = (np.array(a, copy=True) for a in st)
@@ -309,7 +316,8 @@ def differences(
                     h_new = representable(x[active], proposed[redo])
                     sub = subset(full, active, n)
                     curvature = None if sc.curvature is None else sc.curvature[active]
-                    got = _stencil(expr, sub, j, f0[active], delta[active], method, h_new, curvature)
+                    on_seam = None if sc.on_seam is None else sc.on_seam[active]
+                    got = _stencil(expr, sub, j, f0[active], delta[active], method, h_new, curvature, on_seam)
                     e_new = _estimate(got)
                     cur_h[active], cur_t[active], cur_r[active] = h_new, got.t, got.r
                     better = e_new < e[active]

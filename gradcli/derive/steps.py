@@ -74,6 +74,9 @@ class Scale(NamedTuple):
     pilots: int  # most pilot differences taken at any point
     # |f''| at x by the pilot that resolved f (0 within rounding; NaN where none did)
     curvature: np.ndarray | None = None
+    # bool: x sits on a seam the variable moves (a seam function is 0 at x and not beside it):
+    # f may be smooth on each side only (x*abs(x) at 0), so a stencil across x errs in h, not h**2
+    on_seam: np.ndarray | None = None
 
 
 _EXPONENT = np.int64(0x7FF0000000000000)  # a float64's exponent bits
@@ -179,6 +182,7 @@ def scale(
         bit = 1 << j
         seams = [i for i in seam_nodes(expr) if expr.uses[i] & bit]
         reach = np.full(n, np.inf)
+        on_seam = np.zeros(n, dtype=bool)
         for attempt in range(PILOTS):
             if idx.size == 0:
                 break
@@ -195,7 +199,11 @@ def scale(
                 )
                 fp, fm = plus.pop(), minus.pop()
                 here.pop()
-                reach[idx] = seam_reach([g[idx] for g in here] if m < n else here, plus, minus, p)
+                at_x = [g[idx] for g in here] if m < n else here
+                reach[idx] = seam_reach(at_x, plus, minus, p)
+                on_seam[idx] = np.logical_or.reduce(
+                    [(g0 == 0) & (gp != gm) for g0, gp, gm in zip(at_x, plus, minus)]
+                )
             else:
                 fp, fm = along(expr, sub, j, xs + p, m), along(expr, sub, j, xs - p, m)
             finite = np.isfinite(fp) & np.isfinite(fm)
@@ -233,7 +241,7 @@ def scale(
         length[idx], near[idx] = p, True
         resolved[idx] = False
         np.minimum(length, reach, out=length)
-    return Scale(length, near, resolved, taken, curvature)
+    return Scale(length, near, resolved, taken, curvature, on_seam)
 
 
 def seam_nodes(expr: Expression) -> list[int]:

@@ -214,3 +214,11 @@ def test_an_adaptive_method_is_within_its_estimate_only_where_the_numbers_say_so
     assert "within its own error estimate 0.18" in within and "rounding in f limits" not in within
     # within it, rounding dominating
     assert "rounding in f limits" in why(_richardson(0.9, 0.01, 0.17), 1.0)
+
+
+@pytest.mark.parametrize("method", ["central", "five-point"])
+def test_a_stencil_across_a_seam_at_x_takes_a_first_order_truncation(method):
+    # x*abs(x) at 0: smooth on each side only; the central difference is h itself, which the
+    # h**2 truncation estimate (|D(2h) - D(h)| / 3) put at h/3
+    r = grad("x*abs(x)", {"x": 0.0}, method=method)
+    assert abs(float(r.diff.gradient[0, 0])) <= float(r.diff.error_estimate[0, 0])
