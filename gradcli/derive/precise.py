@@ -279,6 +279,7 @@ def refine(
     bound: np.ndarray,
     precision: Precision,
     allow: Allow | None = None,
+    deadline: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Precise | None]]:
     """Value, gradient and bound with the points float64 cannot decide done in high precision.
 
@@ -286,7 +287,9 @@ def refine(
     record, or None where the point stayed float64 (or f is not defined there). Under auto,
     ``allow`` (a stream's budget, which spans its chunks) is called once, when the expression
     has variables, with the lossy points in order (perhaps none) and the cap, and picks those
-    re-evaluated, in place of the worst ``cap`` of this call.
+    re-evaluated, in place of the worst ``cap`` of this call. ``deadline`` (``time.monotonic``)
+    replaces this call's own ``AUTO_SECONDS`` where several calls share one budget (the gradient
+    and each row of a Hessian).
     """
     n = value.shape[0]
     records: list[Precise | None] = [None] * n
@@ -311,13 +314,13 @@ def refine(
         return value, grad, bound, records  # auto: float64, with its bound, is all there is
     value, grad, bound = value.copy(), grad.copy(), bound.copy()
     digits = None if precision == AUTO else int(precision)
-    timed = precision == AUTO and allow is None
-    if timed:
+    until = math.inf  # untimed: a stream's budget counts lines, --precision N does every point
+    if precision == AUTO and allow is None:
         import time
 
-        deadline = time.monotonic() + AUTO_SECONDS
+        until = deadline if deadline is not None else time.monotonic() + AUTO_SECONDS
     for p in todo:
-        if timed and time.monotonic() > deadline:
+        if until < math.inf and time.monotonic() > until:
             break  # the rest keep float64 and their bound
         done = reevaluate(expr, points[p], grad[:, p], bound[:, p], digits)
         if done is None:
