@@ -67,6 +67,20 @@ def _tree(d: Draw, budget: int) -> str:
     return f"{op.name}({', '.join(_tree(d, per) for _ in range(n))})"
 
 
+def x_only(text: str):
+    """``text`` parsed, where it is an expression of x alone (else None, and a hypothesis event
+    says why)."""
+    try:
+        expr = parse(text)
+    except GradcliError:
+        event("not parsed")
+        return None
+    if expr.variables != ("x",):
+        event("no x")
+        return None
+    return expr
+
+
 def _f(expr, x, dps: int = 60) -> mp.mpf | None:
     """f at x in mpmath (60 digits), or None where it is not a real finite number."""
     try:
@@ -85,13 +99,8 @@ def _near(a: float, b: float, rel: float = 1e-8) -> bool:
 @given(st.data(), st.sampled_from([0.0, 1.0, -1.0, 0.5]))
 def test_what_a_warning_says_of_f_holds_in_high_precision(data, x):
     text = _tree(Draw(data), 10)
-    try:
-        expr = parse(text)
-    except GradcliError:
-        event("not parsed")
-        return
-    if expr.variables != ("x",):
-        event("no x")
+    expr = x_only(text)
+    if expr is None:
         return
     result = grad(text, {"x": x}, method="backprop")
     said = [w for w in result.warnings[0] if w.var == "x"]
