@@ -11,6 +11,7 @@ chosen as fractions of s stay on the smooth side and never alias.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
@@ -26,6 +27,7 @@ PILOTS = 24  # most pilot differences per variable (two evaluations each; the la
 SHRINK = 2.0**4  # each pilot again is at least this many times closer
 RESOLVE = 4.0  # a pilot resolves f when the scale it finds is at least this many pilot steps
 NEAR_CAP = 2.0  # once a pilot had to shrink, s is at most this many times the pilot that resolved f
+CONFIRM = math.log(4.0)  # a retried pilot's length, and the one at half its step, agree within 4x
 
 
 Eps = float | tuple | np.ndarray | None  # one step, auto (None), a step (or None) per variable,
@@ -155,7 +157,9 @@ def scale(
     straddles a pole or kink, leaves f's domain, or spans periods of f, as at sin(1e12)), the
     pilot is taken again, at most p / ``SHRINK`` and at most the scale it saw / (2 ``RESOLVE``),
     or half of |x| where f was not finite (an edge at 0: log at 1e-100), up to ``PILOTS``
-    times, two evaluations each, at those points only. After a retry s is at most
+    times, two evaluations each, at those points only; a retried pilot that resolves f is
+    confirmed by one at half its step, which must see a length within ``CONFIRM`` (4x) of it
+    (f varying below the float spacing can pass one pilot by chance, not two). After a retry s is at most
     ``NEAR_CAP`` times the pilot that resolved f (``near``). Where no pilot above the float
     spacing at x resolves f, s is that spacing and ``resolved`` is False: no float64 step
     can resolve f there.
@@ -206,19 +210,20 @@ def scale(
                 )
             else:
                 fp, fm = along(expr, sub, j, xs + p, m), along(expr, sub, j, xs - p, m)
-            finite = np.isfinite(fp) & np.isfinite(fm)
-            d1 = (fp - fm) / (2.0 * p)
-            second = fp - 2.0 * f + fm
-            # a second difference within f's own rounding says f'' is 0 as far as this pilot sees
-            second = np.where(
-                np.abs(second) <= NOISE * (np.abs(fp) + 2.0 * np.abs(f) + np.abs(fm)), 0.0, second
-            )
-            d2 = (second / p) / p  # p * p would underflow at tiny p
-            r1, r2 = np.abs(d1 / d2), np.sqrt(np.abs(f)) / np.sqrt(np.abs(d2))  # no underflow in f/d2
-            ratio = np.fmax(r1, r2)
-            ratio = np.where(np.isnan(ratio) | ((f == 0) & (d1 == 0)), np.inf, ratio)
-            seen = np.minimum(wide[idx], ratio)
+            finite, d2, r1, r2, seen = _pilot(f, fp, fm, p, wide[idx])
             ok = finite & (seen >= RESOLVE * p)
+            if attempt and ok.any():
+                # A retried pilot is confirmed by one at half its step, which must see about the
+                # same length: f varying below the float spacing (sin(polygamma(2, x)) near 0)
+                # can pass one pilot by chance, not two.
+                c = np.flatnonzero(ok)
+                half = representable(xs[c], 0.5 * p[c])
+                sub_c = subset(sub, c, m)
+                again = _pilot(f[c], along(expr, sub_c, j, xs[c] + half, c.size),
+                               along(expr, sub_c, j, xs[c] - half, c.size), half, wide[idx][c])  # fmt: skip
+                ok[c] &= (
+                    again[0] & (again[4] >= RESOLVE * half) & (np.abs(np.log(again[4] / seen[c])) <= CONFIRM)
+                )
             if attempt:
                 seen = np.minimum(seen, NEAR_CAP * p)
             done = idx[ok]
@@ -242,6 +247,22 @@ def scale(
         resolved[idx] = False
         np.minimum(length, reach, out=length)
     return Scale(length, near, resolved, taken, curvature, on_seam)
+
+
+def _pilot(
+    f: np.ndarray, fp: np.ndarray, fm: np.ndarray, p: np.ndarray, wide: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One pilot's reading at step p: (finite, f'', |f'/f''|, sqrt|f/f''|, the length seen)."""
+    finite = np.isfinite(fp) & np.isfinite(fm)
+    d1 = (fp - fm) / (2.0 * p)
+    second = fp - 2.0 * f + fm
+    # a second difference within f's own rounding says f'' is 0 as far as this pilot sees
+    second = np.where(np.abs(second) <= NOISE * (np.abs(fp) + 2.0 * np.abs(f) + np.abs(fm)), 0.0, second)
+    d2 = (second / p) / p  # p * p would underflow at tiny p
+    r1, r2 = np.abs(d1 / d2), np.sqrt(np.abs(f)) / np.sqrt(np.abs(d2))  # no underflow in f/d2
+    ratio = np.fmax(r1, r2)
+    ratio = np.where(np.isnan(ratio) | ((f == 0) & (d1 == 0)), np.inf, ratio)
+    return finite, d2, r1, r2, np.minimum(wide, ratio)
 
 
 def seam_nodes(expr: Expression) -> list[int]:

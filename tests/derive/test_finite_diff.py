@@ -454,3 +454,13 @@ def test_a_one_sided_estimate_reads_the_curvature_at_x_itself(text, x, method, d
     estimate 6.6e-14); the pilot's f'' at x keeps it honest."""
     d = _diff(text, [x], method, None)
     assert abs(float(d.gradient[0, 0]) - df(x)) <= float(d.error_estimate[0, 0])
+
+
+@pytest.mark.parametrize("method", ["forward", "central"])
+def test_a_pilot_fooled_by_chance_is_not_taken(method):
+    """sin(polygamma(2, x)) near 0 varies faster than float64 can step (polygamma(2, 1.2e-7) is
+    -1.2e21): one retried pilot passed by chance, and the difference got a finite estimate
+    (3.4e25) a thousand times below its error (1.6e28). A second pilot at half the step
+    confirms a retried one; here none is confirmed, and the estimate is unknown."""
+    d = _diff("sin(polygamma(2, x))+x", [1.192092896e-07], method, None)
+    assert d.error_estimate[0, 0] == math.inf
