@@ -49,9 +49,15 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..derive.backprop import kinks, one_sided
-from ..derive.bound import bounded_backprop
 from ..derive.methods import METHODS, finite_difference
-from ..derive.precise import AUTO_SECONDS, DEFAULT_PRECISION, Precise, Precision, check_precision, refine
+from ..derive.precise import (
+    AUTO_SECONDS,
+    DEFAULT_PRECISION,
+    Precise,
+    Precision,
+    check_precision,
+    reference_gradient,
+)
 from ..derive.rounding import EPS_MACHINE
 from ..errors import OptionError
 from ..language.evaluate import columns, forward
@@ -145,10 +151,8 @@ def hessian(
     cols = columns(points)
     values = forward(expr, cols)
     f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
-    with np.errstate(all="ignore"):
-        bounded = bounded_backprop(expr, values, n)
     deadline = time.monotonic() + AUTO_SECONDS  # one budget for the gradient and every row
-    _, grad, gbound, precise = refine(expr, points, f, bounded.grad, bounded.bound, precision, None, deadline)
+    grad, gbound, precise = reference_gradient(expr, points, values, precision, deadline)
     records: list[list[Precise]] = [[rec] if rec is not None else [] for rec in precise]
     kinked: list[str | None] = [None] * n  # where f or a first derivative is not differentiable
     ruled_at: dict[int, str] = {}  # kinks f does not feel, where backprop's rule is not f's derivative
@@ -175,9 +179,8 @@ def hessian(
         for i, row in enumerate(rows):
             row_values = forward(row, cols)
             d0 = np.broadcast_to(np.asarray(row_values[-1], dtype=np.float64), (n,))
-            rb = bounded_backprop(row, row_values, n)
-            _, row_grad, row_bound, row_precise = refine(
-                row, points, d0, rb.grad, rb.bound, precision, None, deadline
+            row_grad, row_bound, row_precise = reference_gradient(
+                row, points, row_values, precision, deadline
             )
             exact[:, i, :], bound[:, i, :] = row_grad.T, row_bound.T
             for p, rec in enumerate(row_precise):

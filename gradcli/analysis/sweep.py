@@ -16,9 +16,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..derive.bound import bounded_backprop
 from ..derive.methods import METHODS, finite_difference
-from ..derive.precise import DEFAULT_PRECISION, Precision, check_precision, refine
+from ..derive.precise import DEFAULT_PRECISION, Precision, check_precision, reference_gradient
 from ..derive.richardson import FIRST_STEP
 from ..derive.steps import length_scale, representable, ulp
 from ..errors import OptionError
@@ -115,9 +114,7 @@ def sweep(
     cols = columns(point)
     values = forward(expr, cols)
     f0 = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (1,))
-    with np.errstate(all="ignore"):
-        bounded = bounded_backprop(expr, values, 1)
-    _, grad, bound, records = refine(expr, point, f0, bounded.grad, bounded.bound, check_precision(precision))
+    grad, bound, records = reference_gradient(expr, point, values, check_precision(precision))
     exact, exact_bound = float(grad[var, 0]), float(bound[var, 0])
     note = records[0].note if records[0] is not None else None
     rows: list[SweepRow] = []

@@ -14,7 +14,8 @@ in rational arithmetic). Its error estimate is meant to be an upper bound: twice
 two truncation estimates (Richardson's |fd(2h) - fd(h)| / 15, and |fd(h/2) - fd(h)|, which still
 holds where the stencil has not reached its asymptotic order, near a singularity of f) plus the
 rounding bound sum_j |w_j| u_j / h**n at both steps, u_j the error f(x + j h) may carry
-(eps_m |f|, or more where f's evaluation cancels: :func:`gradcli.derive.rounding.evaluation_error`). The auto step
+(eps_m |f|, or more where f's evaluation cancels:
+:func:`gradcli.derive.rounding.evaluation_error`). The auto step
 ``eps_m**(1/(n+4)) * max(1, |x|)`` balances the two, cut so that the widest stencil stays
 within s/2 of x, s being f's smooth length there (pilot differences and the expression's seams,
 :func:`gradcli.derive.steps.scale`: about the distance to a pole, kink or edge near one, or
@@ -36,9 +37,8 @@ from ..errors import OptionError
 from ..language.evaluate import forward, value
 from ..language.nodes import Expression
 from ..language.symbolic import Algebra, SymbolicError, derivative, to_expression, to_text
-from .bound import bounded_backprop
 from .finite_diff import EPS_MACHINE
-from .precise import DEFAULT_PRECISION, Precision, refine
+from .precise import DEFAULT_PRECISION, Precision, reference_gradient
 from .rounding import evaluation_error
 from .steps import fixed_steps, given, per_variable, scale
 
@@ -157,21 +157,22 @@ def higher(
         formula = to_text(derivative(low, var, algebra))
     except SymbolicError:
         formula = None
-    f = value(expr, [x], m).copy()
-    low_values = forward(low, [x])
-    with np.errstate(all="ignore"):
-        bounded = bounded_backprop(low, low_values, m)
-    low_f = np.broadcast_to(np.asarray(low_values[-1], dtype=np.float64), (m,))
-    _, grad, bound, records = refine(low, x.reshape(m, 1), low_f, bounded.grad, bounded.bound, precision)
+    values = forward(expr, [x])
+    f = np.array(np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (m,)))
+    grad, bound, records = reference_gradient(low, x.reshape(m, 1), forward(low, [x]), precision)
     exact = np.asarray(grad[0], dtype=np.float64).copy()
     exact_bound = np.asarray(bound[0], dtype=np.float64).copy()
     digits = max((rec.digits for rec in records if rec is not None), default=None)
     notes = tuple(rec.note if rec is not None else None for rec in records)
     with np.errstate(all="ignore"):
-        h = auto_step(x, order, scale(expr, [x], 0, x, f).length) if step is None else fixed_steps(step, m)
+        h = (
+            auto_step(x, order, scale(expr, [x], 0, x, f, values).length)
+            if step is None
+            else fixed_steps(step, m)
+        )
         h = (x + h) - x  # exactly representable, so x + j*h is the point meant
         h = np.where(h > 0, h, np.abs(x) * EPS_MACHINE + np.finfo(float).tiny)
-        delta = evaluation_error(expr, [x], m)
+        delta = evaluation_error(expr, [x], m, values)
         fd, size = _stencil(expr, x, h, order, ACCURACY, delta)
         coarse, _ = _stencil(expr, x, 2 * h, order, ACCURACY, delta)
         fine, fine_size = _stencil(expr, x, h / 2, order, ACCURACY, delta)

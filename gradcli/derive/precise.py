@@ -45,7 +45,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..errors import OptionError
+from ..language.evaluate import Values
 from ..language.nodes import Expression
+from .bound import bounded_backprop
 
 AUTO = "auto"
 OFF = "off"
@@ -327,3 +329,22 @@ def refine(
             continue
         value[p], grad[:, p], bound[:, p], records[p] = done
     return value, grad, bound, records
+
+
+def reference_gradient(
+    expr: Expression,
+    points: np.ndarray,
+    values: Values,
+    precision: Precision,
+    deadline: float | None = None,
+) -> tuple[np.ndarray, np.ndarray, list[Precise | None]]:
+    """Backprop's gradient (k, n) at ``points`` (n, k), from the forward pass ``values``, with
+    its rounding bound (:func:`gradcli.derive.bound.bounded_backprop`), and the points where
+    the bound shows lost digits taken again in high precision (:func:`refine`): the reference
+    the commands that are not ``grad`` (hessian, --order, sweep) measure against."""
+    n = points.shape[0]
+    with np.errstate(all="ignore"):
+        bounded = bounded_backprop(expr, values, n)
+    f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
+    _, grad, bound, records = refine(expr, points, f, bounded.grad, bounded.bound, precision, None, deadline)
+    return grad, bound, records

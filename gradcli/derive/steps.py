@@ -219,11 +219,12 @@ def scale(
                 c = np.flatnonzero(ok)
                 half = representable(xs[c], 0.5 * p[c])
                 sub_c = subset(sub, c, m)
-                again = _pilot(f[c], along(expr, sub_c, j, xs[c] + half, c.size),
-                               along(expr, sub_c, j, xs[c] - half, c.size), half, wide[idx][c])  # fmt: skip
-                ok[c] &= (
-                    again[0] & (again[4] >= RESOLVE * half) & (np.abs(np.log(again[4] / seen[c])) <= CONFIRM)
+                up, down = (
+                    along(expr, sub_c, j, xs[c] + half, c.size),
+                    along(expr, sub_c, j, xs[c] - half, c.size),
                 )
+                finite2, _, _, _, seen2 = _pilot(f[c], up, down, half, wide[idx][c])
+                ok[c] &= finite2 & (seen2 >= RESOLVE * half) & (np.abs(np.log(seen2 / seen[c])) <= CONFIRM)
             if attempt:
                 seen = np.minimum(seen, NEAR_CAP * p)
             done = idx[ok]
@@ -255,14 +256,18 @@ def _pilot(
     """One pilot's reading at step p: (finite, f'', |f'/f''|, sqrt|f/f''|, the length seen)."""
     finite = np.isfinite(fp) & np.isfinite(fm)
     d1 = (fp - fm) / (2.0 * p)
-    second = fp - 2.0 * f + fm
-    # a second difference within f's own rounding says f'' is 0 as far as this pilot sees
-    second = np.where(np.abs(second) <= NOISE * (np.abs(fp) + 2.0 * np.abs(f) + np.abs(fm)), 0.0, second)
-    d2 = (second / p) / p  # p * p would underflow at tiny p
+    d2 = (_second(fp, f, fm) / p) / p  # p * p would underflow at tiny p
     r1, r2 = np.abs(d1 / d2), np.sqrt(np.abs(f)) / np.sqrt(np.abs(d2))  # no underflow in f/d2
     ratio = np.fmax(r1, r2)
     ratio = np.where(np.isnan(ratio) | ((f == 0) & (d1 == 0)), np.inf, ratio)
     return finite, d2, r1, r2, np.minimum(wide, ratio)
+
+
+def _second(up: np.ndarray, here: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """The second difference up - 2 here + down, 0 where it is within the values' own rounding
+    (4 eps_m times the sum of their magnitudes): as far as such a difference sees, it is 0."""
+    second = up - 2.0 * here + down
+    return np.where(np.abs(second) <= NOISE * (np.abs(up) + 2.0 * np.abs(here) + np.abs(down)), 0.0, second)
 
 
 def seam_nodes(expr: Expression) -> list[int]:
@@ -308,8 +313,7 @@ def seam_reach(
         for g0, gp, gm in zip(here, plus, minus):
             slope = (gp - gm) / (2.0 * p)
             d = np.abs(g0 / slope)  # the Newton step
-            second = gp - 2.0 * g0 + gm
-            second[np.abs(second) <= NOISE * (np.abs(gp) + 2.0 * np.abs(g0) + np.abs(gm))] = 0.0
+            second = _second(gp, g0, gm)
             if second.any():  # (not where every g is linear in the variable: relu(x - 1))
                 c = second / p / p / 2.0
                 disc = slope * slope - 4.0 * c * g0

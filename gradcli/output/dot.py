@@ -17,8 +17,10 @@ import math
 from collections.abc import Sequence
 from typing import TextIO
 
+import numpy as np
+
 from ..analysis.trace import Trace
-from ..derive.precise import LOST, TINY_NORMAL
+from ..derive.precise import TINY_NORMAL, lost_digits
 from .numbers import number, short
 
 _RECORD_SPECIALS = str.maketrans({c: f"\\{c}" for c in '{}|<>"\\'})
@@ -55,10 +57,12 @@ def _loose(t: Trace) -> str:
     """Where backprop's rounding bound shows lost digits (as ``gradcli grad --precision auto``
     judges them; a bound below float64's normal range, the allowance for underflow, is left
     out), what the bound allows; else nothing."""
-    loose = []
-    for name, g, b in zip(t.expr.variables, t.gradient.values(), t.bound):
-        if not (b <= LOST * abs(g) or b < TINY_NORMAL):
-            loose.append(f"{name} {short(b)}")
+    if not t.bound:
+        return ""
+    bound = np.array(t.bound)
+    lost = lost_digits(np.array(list(t.gradient.values())), bound, np.ones(len(bound), dtype=bool))
+    lost &= bound >= TINY_NORMAL  # (below it, the allowance for underflow)
+    loose = [f"{name} {short(b)}" for name, b, x in zip(t.expr.variables, t.bound, lost) if x]
     if not loose:
         return ""
     return (
