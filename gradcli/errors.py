@@ -16,6 +16,8 @@ Exit statuses (documented in the README):
 
 from __future__ import annotations
 
+from typing import Any
+
 EXIT_OK = 0
 EXIT_NOT_FINITE = 1
 EXIT_USAGE = 2
@@ -81,6 +83,18 @@ class GradcliError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} — {self.hint}" if self.hint else self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole (a stream's worker raises it in the main process): type, args and every
+        attribute, whatever the subclass's ``__init__`` takes."""
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(cls: type[GradcliError], args: tuple[Any, ...], state: dict[str, Any]) -> GradcliError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ExpressionError(GradcliError):

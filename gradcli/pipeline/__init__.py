@@ -39,7 +39,7 @@ from ..output.jsonl import json_lines, with_columns
 from ..output.numbers import number_rows
 from ..points.reader import CHUNK_BYTES, HEADER, BadLine, Layout, data_line, detect, parse_chunk, read_chunks
 from . import budget, turns
-from .workers import alive, close, result
+from .workers import Workers
 
 SEPARATORS = {"csv": ",", "tsv": "\t", "json": ",", "table": ","}
 WARNING_LIMIT = 20  # warnings reported one by one; the rest are counted
@@ -133,8 +133,8 @@ def run(
     job: Job | None = None
     skip = 0
     pending: deque[Any] = deque()
-    pool = shared = None  # the pool, and the write order its workers share
-    workers: list[Any] = []  # its processes
+    pool: Workers | None = None  # the worker processes, once chunks go to them
+    shared = None  # the write order they share
     turn = 0  # the next pooled chunk's place in the output (workers write in this order)
     taken = 0  # pooled chunks whose results were taken (their text is written, or will be)
     totals = {"points": 0, "bad": 0, "nonfinite": 0, "warnings": 0, "shown": 0}
@@ -171,7 +171,7 @@ def run(
         nonlocal taken
         while len(pending) > keep:
             task = pending.popleft()
-            done = task.get() if isinstance(task, _Ready) else result(task, workers)
+            done = task.get()
             if shared is not None and not isinstance(task, _Ready):
                 taken += 1
                 turns.raise_write_error(shared)
@@ -206,14 +206,11 @@ def run(
             if pool is None and jobs > 1 and fmt != "table" and chunk.more and full:
                 out.flush()  # what this process wrote comes first: workers may write after it
                 pool, shared = _pool(jobs, job, turns.direct_fd(out))
-                workers = list(getattr(pool, "_pool", []))  # the processes started: none may die
             if pool is not None:
                 if file_fd is not None and at > 0:  # (the first chunk's text may have lost a BOM)
-                    task = pool.apply_async(
-                        process_range, (file_fd, at, chunk.nbytes, chunk.first, skip, turn)
-                    )
+                    task = pool.submit(process_range, file_fd, at, chunk.nbytes, chunk.first, skip, turn)
                 else:
-                    task = pool.apply_async(process, (chunk.text, chunk.first, skip, turn))
+                    task = pool.submit(process, chunk.text, chunk.first, skip, turn)
                 pending.append(task)
                 turn += 1
             else:
@@ -225,14 +222,17 @@ def run(
                 break
         if stopped_at is None:
             stopped_at = drain(0)
-        if shared is not None:  # the workers' writers finish the chunks taken (a stop's last one too)
-            turns.wait_written(shared, taken, lambda: alive(workers))
+        if shared is not None and pool is not None:  # the workers' writers finish the chunks taken
+            turns.wait_written(shared, taken, pool.check)  # (a stop's last one too)
         if job is None and fmt in ("csv", "tsv"):  # empty input: the columns, for what reads them
             columns = detect(",".join("0" * len(expr.variables)), expr.variables, order).columns
             out.write(sep.join(_header(expr.variables, columns, fmt, health)) + "\n")
-    finally:
+    except BaseException:
         if pool is not None:
-            close(pool, workers)
+            pool.close(abort=True)
+        raise
+    if pool is not None:
+        pool.close(abort=bool(pending))  # (chunks after a stop: their work is not wanted)
     return Summary(
         totals["points"], totals["bad"], totals["nonfinite"], totals["warnings"], totals["shown"], stopped_at
     )
@@ -257,7 +257,7 @@ def _header(variables: Any, columns: Any, fmt: str, health: bool) -> list[str]:
 
 
 class _Ready:
-    """A result computed in this process, shaped like a pool's AsyncResult."""
+    """A result computed in this process, shaped like a worker's :class:`~.workers.Task`."""
 
     def __init__(self, value: ChunkOut) -> None:
         self.value = value
@@ -266,7 +266,7 @@ class _Ready:
         return self.value
 
 
-def _pool(jobs: int, job: Job, out_fd: int | None = None) -> tuple[Any, Any]:
+def _pool(jobs: int, job: Job, out_fd: int | None = None) -> tuple[Workers, Any]:
     """``jobs`` worker processes for ``job``, and the order their writes share (None without
     ``out_fd``). With ``out_fd``, each worker writes its chunks' text there itself when their turn
     comes (chunks in input order; see :mod:`.turns`), which saves handing the text back through
@@ -278,7 +278,7 @@ def _pool(jobs: int, job: Job, out_fd: int | None = None) -> tuple[Any, Any]:
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     shares = budget.shared(context, 4 * jobs + 4)  # more than the 2 * jobs + 1 chunks pending at once
     order = turns.shared(context) if out_fd is not None else None
-    return context.Pool(jobs, initializer=_worker_init, initargs=(job, out_fd, order, shares)), order
+    return Workers(context, jobs, _worker_init, (job, out_fd, order, shares)), order
 
 
 # --- per chunk: in this process or in a worker ------------------------------------------------
