@@ -28,6 +28,7 @@ import click  # noqa: E402
 
 from .. import __version__  # noqa: E402
 from ..output.color import MODES, use_color  # noqa: E402
+from .choice import Choice  # noqa: E402
 from .group import GradcliGroup  # noqa: E402
 from .io import be_quiet  # noqa: E402
 
@@ -58,7 +59,7 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 )
 @click.option(
     "--color",
-    type=click.Choice(MODES),
+    type=Choice(MODES),
     default="auto",
     show_default=True,
     expose_value=False,

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from .choice import Choice
 from .types import EpsType, InputPath, NamesType, PointType, PositiveFloat, PrecisionType, VanishFloat
 
 Decorator = Callable[[Any], Any]
@@ -98,9 +99,7 @@ METHOD_HELP = (
 def method_option(help: str = METHOD_HELP) -> Decorator:
     """``--method``, default the library's :data:`~gradcli.derive.gradient.DEFAULT_METHOD`."""
     choices = method_choices()
-    return click.option(
-        "--method", type=click.Choice(choices), default=choices[0], show_default=True, help=help
-    )
+    return click.option("--method", type=Choice(choices), default=choices[0], show_default=True, help=help)
 
 
 def eps_option(help: str = "Finite-difference step: a positive number, or auto (scaled to the method and |x|).",
@@ -117,7 +116,7 @@ def format_option(*choices: str, help: str = "Output format.") -> Decorator:
 
         choices = ("table", *WRITERS)
     return click.option(
-        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True, help=help
+        "--format", "fmt", type=Choice(choices), default=choices[0], show_default=True, help=help
     )
 
 
@@ -244,7 +243,7 @@ def on_error_option() -> Decorator:
     """``--on-error continue|stop``: what a bad streamed line does (:data:`ON_ERROR`)."""
     return click.option(
         "--on-error",
-        type=click.Choice(ON_ERROR),
+        type=Choice(ON_ERROR),
         default=ON_ERROR[0],
         show_default=True,
         help="For a bad input line: report it and go on (exit 1 at the end), or stop there.",

@@ -196,3 +196,40 @@ def test_digits_is_refused_where_every_digit_is_kept(fmt):
 @pytest.mark.parametrize("bad", ["0", "18", "-1", "three"])
 def test_digits_out_of_range_is_a_usage_error(bad):
     assert gradcli(f"grad x --at 1 --digits {bad}").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "canonical"),
+    [
+        (["grad", "x", "--at", "x=1", "--format", "CSV"], "x,f,grad_x"),
+        (["grad", "x", "--at", "x=1", "--format", "Tsv", "--method", "BACKPROP"], "x\tf\tgrad_x"),
+        (["--color", "NEVER", "relu", "--at", "1", "--format", "csv"], "x,f,grad_x,health"),
+    ],
+)
+def test_choices_are_read_in_any_case(args, canonical):
+    result = gradcli(*args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == canonical
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "near"),
+    [
+        (["grad", "x", "--at", "x=1", "--method", "centre"], "--method", "central"),
+        (["grad", "x", "--at", "x=1", "--format", "jsonl"], "--format", "json"),
+        (["grad", "x", "--at", "x=1", "--format", "ndjson"], "--format", "json"),
+        (["sweep", "x", "--at", "x=1", "--method", "fivepoint"], "--method", "five-point"),
+        (["--color", "nevr", "grad", "x", "--at", "x=1"], "--color", "never"),
+        (["completion", "bsh"], "SHELL", "bash"),
+    ],
+)
+def test_a_near_miss_among_choices_names_the_nearest(args, option, near):
+    line = assert_one_line_error(gradcli(*args), f"'{option}'", f": did you mean '{near}'? (see 'gradcli")
+    assert line.endswith(" --help')")
+
+
+def test_a_choice_far_from_every_name_is_refused_without_a_guess():
+    line = assert_one_line_error(
+        gradcli("grad", "x", "--at", "x=1", "--format", "xml"), "'table', 'json', 'csv', 'tsv'"
+    )
+    assert "did you mean" not in line

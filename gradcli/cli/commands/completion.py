@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import click
 
+from ..choice import Choice
+
 SHELLS = ("bash", "zsh", "fish")
 
 
 @click.command()
-@click.argument("shell", type=click.Choice(SHELLS), metavar="SHELL")
+@click.argument("shell", type=Choice(SHELLS), metavar="SHELL")
 def completion(shell: str) -> None:
     """Print the completion script for SHELL: commands, options and their choices complete on TAB.
 

@@ -9,6 +9,7 @@ import click
 
 from ...errors import EXIT_NOT_FINITE
 from ...points.spec import PointSpec
+from ..choice import Choice
 from ..common import bind_points
 from ..group import ExpressionCommand
 from ..io import colors, columns, emit, fail, lines, say, write_plot
@@ -41,7 +42,7 @@ def _default_steps() -> str:
 @click.option(
     "--method",
     "methods",
-    type=click.Choice(method_choices(backprop=False)),
+    type=Choice(method_choices(backprop=False)),
     multiple=True,
     help=f"Finite-difference method; repeat for several. Default: {method_choices()[0]}.",
 )
