@@ -141,7 +141,8 @@ def test_a_worker_holds_no_other_workers_pipes() -> None:
         pytest.skip("reads /proc")
     workers = _workers()
     try:
-        workers.submit(_pid).get()
+        tasks = [workers.submit(_pid), workers.submit(_pid)]  # one each: both have set up
+        assert len({task.worker for task in tasks}) == 2 and len({task.get() for task in tasks}) == 2
 
         def pipes(pid: int | str, fds: list[int] | None = None) -> set[str]:
             names = fds if fds is not None else [int(fd) for fd in os.listdir(f"/proc/{pid}/fd")]

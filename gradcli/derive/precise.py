@@ -106,9 +106,11 @@ def check_precision(precision: Any) -> Precision:
 
 
 def lost_digits(grad: np.ndarray, bound: np.ndarray, value_ok: np.ndarray) -> np.ndarray:
-    """Points (n,) where the bound says float64 backprop lost digits (where f is finite)."""
+    """Points (n,) where the bound says float64 backprop lost digits (where f is finite): also
+    where it is 0 or infinite and its bound is not 0 (an infinite slope met by a value that
+    underflowed: ``cbrt(x*x)`` at 1e-200, whose derivative is -6.7e66 / 1e-134**(1/3), not inf)."""
     with np.errstate(all="ignore"):
-        loose = ~(bound <= LOST * np.abs(grad)) | ((grad == 0) & (bound > 0))
+        loose = ~(bound <= LOST * np.abs(grad)) | (((grad == 0) | np.isinf(grad)) & (bound > 0))
     if loose.ndim == 2:
         loose = loose.any(axis=0)
     return loose & value_ok

@@ -99,6 +99,9 @@ ULPS: dict[str, tuple[float, float]] = {
     "where": (0, 0),
 }
 MEASURED = 0.5  # the error estimate takes each op's largest measured error (ULPS holds twice it)
+# inexact ops whose 0 at nonzero arguments is exact (x - x, log(1), acos(1), lgamma(2), hard_sigmoid
+# below -3); any other inexact op that gives 0 from nonzero arguments underflowed (x*x at 1e-200)
+EXACT_ZEROS = frozenset({"add", "sub", "log", "ln", "log2", "log10", "acos", "lgamma", "hard_sigmoid"})
 UNMEASURED = (8.0, 8.0)  # an op added to the registry without measured figures yet
 
 
@@ -120,7 +123,8 @@ def evaluation_error(
     expr: Expression, cols: Sequence[np.ndarray], n: int, values: Values | None = None
 ) -> np.ndarray:
     """A first-order bound on |computed f - f| at each of the n points (never below eps_m |f|;
-    an inexact op with a subnormal result adds the subnormal spacing 2**-1074);
+    an inexact op with a subnormal result, or a 0 that underflowed, adds the subnormal spacing
+    2**-1074);
     ``values``, the forward pass at the points if at hand."""
     if values is None:
         values = forward(expr, cols)
@@ -137,7 +141,13 @@ def evaluation_error(
                 # underflows (sigmoid(-729) = 1.2e-317 is not within 1e-333 of its true value)
                 tiny = np.abs(values[i]) < TINY_NORMAL
                 if np.any(tiny):
-                    total = total + np.where(tiny & (values[i] != 0), SUBNORMAL, 0.0)
+                    rounded = values[i] != 0
+                    if name not in EXACT_ZEROS:  # a 0 from nonzero arguments: an underflow
+                        nonzero: Any = True
+                        for arg in args:
+                            nonzero = nonzero & (np.asarray(arg) != 0)
+                        rounded = rounded | nonzero
+                    total = total + np.where(tiny & rounded, SUBNORMAL, 0.0)
             for j, slope in zip(node.args, node.op.partials(args, values[i])):
                 if err[j] is not None:  # (an exact argument adds nothing, even through an infinite slope)
                     total = total + np.where(err[j] == 0, 0.0, np.abs(slope) * err[j])

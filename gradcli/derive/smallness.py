@@ -148,15 +148,13 @@ def _zeros(expr: Expression, values: Values, exact: np.ndarray, keys: list[tuple
                 stops = flat_op & (np.broadcast_to(np.asarray(slope), (m,)) == 0)
                 through = alive[i] & ~stops
                 alive[j] = through if alive[j] is None else alive[j] | through
-                if np.any(stops & alive[i]):
+                # what stopped each point: this node where it stops it, else what stopped its
+                # parent (for every point alike, so a point's words do not depend on its neighbours)
+                if np.any(stops & alive[i]) or stopper[i] is not None:
                     mark = np.where(stops & alive[i], node.text, "")
+                    if stopper[i] is not None:
+                        mark = np.where(mark == "", stopper[i], mark)
                     stopper[j] = mark if stopper[j] is None else np.where(stopper[j] == "", mark, stopper[j])
-                elif stopper[i] is not None:
-                    stopper[j] = (
-                        stopper[i]
-                        if stopper[j] is None
-                        else np.where(stopper[j] == "", stopper[i], stopper[j])
-                    )
     row = {p: r for r, p in enumerate(points.tolist())}
     out: dict[tuple[int, int], Small] = {}
     stationary: list[tuple[int, int]] = []

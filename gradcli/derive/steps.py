@@ -28,6 +28,9 @@ SHRINK = 2.0**4  # each pilot again is at least this many times closer
 RESOLVE = 4.0  # a pilot resolves f when the scale it finds is at least this many pilot steps
 NEAR_CAP = 2.0  # once a pilot had to shrink, s is at most this many times the pilot that resolved f
 CONFIRM = math.log(4.0)  # a retried pilot's length, and the one at half its step, agree within 4x
+WIDEN = 16.0  # a short length the first pilot saw is tested at this many pilot steps (or twice it) first
+GROW = 32.0  # and then at this many times farther each time, while f follows its parabola
+PARABOLA = 0.25  # f follows its parabola at h when f(x +- h) is within this much of its h**2 term
 
 
 Eps = float | tuple | np.ndarray | None  # one step, auto (None), a step (or None) per variable,
@@ -211,6 +214,9 @@ def scale(
             else:
                 fp, fm = along(expr, sub, j, xs + p, m), along(expr, sub, j, xs - p, m)
             finite, d2, r1, r2, seen = _pilot(f, fp, fm, p, wide[idx])
+            if attempt == 0:  # (not where a seam the expression names is as near: log(x) at 0.1)
+                usable = finite & (d2 != 0) & (reach[idx] > 2.0 * seen)
+                seen = _widen(expr, sub, j, xs, (f, fp, fm), p, seen, wide[idx], usable)
             ok = finite & (seen >= RESOLVE * p)
             if attempt and ok.any():
                 # A retried pilot is confirmed by one at half its step, which must see about the
@@ -261,6 +267,65 @@ def _pilot(
     ratio = np.fmax(r1, r2)
     ratio = np.where(np.isnan(ratio) | ((f == 0) & (d1 == 0)), np.inf, ratio)
     return finite, d2, r1, r2, np.minimum(wide, ratio)
+
+
+def _widen(
+    expr: Expression,
+    cols: Sequence[np.ndarray],
+    j: int,
+    x: np.ndarray,
+    pilot: tuple[np.ndarray, np.ndarray, np.ndarray],
+    p: np.ndarray,
+    seen: np.ndarray,
+    wide: np.ndarray,
+    usable: np.ndarray,
+) -> np.ndarray:
+    """The length the first pilot saw, longer where f is shown to follow its parabola farther.
+
+    A short length from the pilot's ratios means a pole or edge near x, or only that f and f'
+    are small: at a double root, ``exp(x)-1-x`` at 0 or ``x**2-0.2*x+0.01`` at 0.1, both ratios
+    vanish as they do next to a pole, though f is as smooth there as anywhere. The two differ
+    beyond the length seen: next to a pole at distance d, f(x +- h) leaves the parabola
+    f + f' h + f'' h**2 / 2 for h of order d (and is on the pole's far side, or outside the
+    domain, for h > d); at a double root it follows it until h is of order f's own scale L
+    (the cubic term is h / 3L of the quadratic one). So where the length seen is below a
+    quarter of max(1, |x|), f is evaluated at x +- h for h = max(2 x seen, ``WIDEN`` p), then
+    ``GROW`` times farther each time up to max(1, |x|), while both values stay within
+    ``PARABOLA`` of the h**2 term (plus their rounding); the length is the largest h passed.
+    Two evaluations a step, at those points only (``usable``: not where a seam is as near as
+    the length seen, which caps the length anyway); next to a pole the first step fails.
+    """
+    f, fp, fm = pilot
+    out = seen.copy()
+    h = np.minimum(np.maximum(2.0 * seen, WIDEN * p), wide)
+    todo = np.flatnonzero(usable & np.isfinite(f) & (seen < 0.25 * wide) & (h > seen))
+    if not todo.size:
+        return out
+    d1 = (fp - fm) / (2.0 * p)
+    d2 = (_second(fp, f, fm) / p) / p
+    m = len(x)
+    while todo.size:
+        step = representable(x[todo], h[todo])
+        sub = subset(cols, todo, m)
+        up = along(expr, sub, j, x[todo] + step, todo.size)
+        down = along(expr, sub, j, x[todo] - step, todo.size)
+        ok = _parabola(f[todo], d1[todo], d2[todo], step, up) & _parabola(
+            f[todo], -d1[todo], d2[todo], step, down
+        )
+        out[todo[ok]] = np.maximum(out[todo[ok]], step[ok])
+        more = ok & (h[todo] < wide[todo])  # (the last step asked for max(1, |x|) itself)
+        todo = todo[more]
+        h[todo] = np.minimum(GROW * h[todo], wide[todo])
+    return out
+
+
+def _parabola(f: np.ndarray, d1: np.ndarray, d2: np.ndarray, h: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Whether ``at`` = f(x + h) is within ``PARABOLA`` of the h**2 term of f + d1 h + d2 h**2 / 2,
+    beyond the rounding of the values."""
+    quad = 0.5 * np.abs(d2) * h * h
+    line = f + d1 * h
+    noise = NOISE * (np.abs(at) + np.abs(f) + np.abs(d1 * h) + quad)
+    return np.isfinite(at) & (np.abs(at - line - np.copysign(quad, d2)) <= PARABOLA * quad + noise)
 
 
 def _second(up: np.ndarray, here: np.ndarray, down: np.ndarray) -> np.ndarray:

@@ -464,3 +464,62 @@ def test_a_pilot_fooled_by_chance_is_not_taken(method):
     confirms a retried one; here none is confirmed, and the estimate is unknown."""
     d = _diff("sin(polygamma(2, x))+x", [1.192092896e-07], method, None)
     assert d.error_estimate[0, 0] == math.inf
+
+
+def _truth(text: str, x: float) -> float:
+    from gradcli.language import precise
+
+    return float(precise.gradient(parse(text), [MPF(x)], 60)[1][0])
+
+
+@pytest.mark.parametrize(
+    ("text", "x"),
+    [
+        ("exp(x)-1-x", 0.0),  # a double root of f computed with cancellation: f' is noise there
+        ("exp(x)-1-x", 1e-6),
+        ("x^2-0.2*x+0.01", 0.1),  # a squared loss at its minimum: f and f' are rounding
+        ("cosh(x)-1", 1e-4),
+        ("log(cosh(x))", 1e-5),
+    ],
+)
+@pytest.mark.parametrize("method", ["forward", "central", "five-point"])
+def test_a_double_root_is_not_taken_for_a_pole(text, x, method):
+    """Near a double root both of the pilot's ratios vanish, as next to a pole, though f is as
+    smooth there as anywhere: the steps had shrunk to the float spacing (exp(x)-1-x at 0 took a
+    central step of 4.5e-14 and an estimate of 0.0098, and x^2-0.2*x+0.01 at 0.1 was called
+    unresolvable). f is shown to follow its parabola farther out, so the steps are the usual
+    ones, and the errors and their estimates small."""
+    from gradcli.derive.steps import scale
+
+    e = parse(text)
+    cols = [np.array([x])]
+    s = scale(e, cols, 0, cols[0], value(e, cols, 1)).length[0]
+    assert s >= 0.1
+    d = _diff(text, [x], method, None)
+    error = abs(float(d.gradient[0, 0]) - _truth(text, x))
+    assert error <= float(d.error_estimate[0, 0]) <= (1e-6 if method == "forward" else 1e-9)
+
+
+@pytest.mark.parametrize(
+    ("text", "x"), [("1/x", 1e-3), ("log(x)", 1e-3), ("1/(x-0.5)", 0.5 + 1e-7), ("tan(x)", 1.5707)]
+)
+def test_next_to_a_pole_or_edge_the_length_stays_the_distance(text, x):
+    """Beyond the pilot's length, f next to a pole or edge leaves its parabola at once (or is
+    not defined): the length stays of the order of the distance d."""
+    from gradcli.derive.steps import scale
+
+    e = parse(text)
+    cols = [np.array([x])]
+    d = {"1/x": 1e-3, "log(x)": 1e-3, "1/(x-0.5)": 1e-7, "tan(x)": math.pi / 2 - 1.5707}[text]
+    s = scale(e, cols, 0, cols[0], value(e, cols, 1)).length[0]
+    assert 0.1 * d <= s <= d
+
+
+def test_widening_stops_at_the_length_of_x_itself():
+    """A parabola everywhere (x*x at 0.027): the length grows to max(1, |x|) and stops there (a
+    step rounded below it once kept the search going forever)."""
+    from gradcli.derive.steps import scale
+
+    e = parse("x*x")
+    cols = [np.array([0.0273842])]
+    assert scale(e, cols, 0, cols[0], value(e, cols, 1)).length[0] == 1.0

@@ -230,3 +230,15 @@ def test_exp_of_an_argument_that_foretells_a_result_beyond_range_is_not_attempte
         partials(node, values(expr, [84834.0], 30), 30)
     r = compute(parse("asinh(asin((erf(gamma(w_3))*b)))"), np.array([[0.5, 84834.0]]), method="backprop")
     assert r.precise[0] is None and np.isfinite(r.value[0])  # float64 and its bound stand
+
+
+def test_an_infinite_gradient_from_an_underflow_is_taken_again():
+    # x*x at 1e-200 underflows to 0, where cbrt's slope is infinite: float64 backprop gives -inf
+    # with an infinite bound; the derivative is -2/3 * 1e-200**(-1/3), finite
+    r = grad("-cbrt(x*x)", {"x": 1e-200}, method="backprop")
+    true = -mp.mpf(2) / 3 * mp.mpf(1e-200) ** (-mp.mpf(1) / 3)
+    assert abs(mp.mpf(r.exact[0, 0]) - true) <= 1e-15 * abs(true)
+    assert r.precise[0] is not None
+    assert not [w for w in r.warnings[0] if w.kind == "nonfinite"]
+    # at 0 itself the infinite slope is met by an exact 0: nothing to take again
+    assert grad("-cbrt(x*x)", {"x": 0.0}, method="backprop").precise == [None]

@@ -91,3 +91,18 @@ def test_differences_in_the_subnormal_range_keep_an_honest_estimate():
         r = compute(parse("sigmoid(gamma(x))"), np.array([[x]]), method=method)
         error, estimate = abs(float(r.diff.gradient[0, 0]) - truth), float(r.diff.error_estimate[0, 0])
         assert 0 < estimate and error <= estimate, (method, error, estimate)
+
+
+def test_a_zero_that_underflowed_is_not_taken_for_an_exact_one():
+    # x*x at 1e-200 underflows to 0, whose true value is 1e-400: through cbrt's infinite slope
+    # at 0, f may be off by any amount (the forward difference read -406 for -3.1e66 and claimed
+    # an error estimate of 168); the bound is unknown, and the difference claims none
+    cols = columns(np.array([[1e-200], [0.0]]))
+    bound = evaluation_error(parse("-cbrt(x*x)"), cols, 2)
+    assert bound[0] == np.inf and bound[1] == 0.0  # at 0 the product is exactly 0
+    r = compute(parse("-cbrt(x*x)"), np.array([[1e-200]]), method="forward")
+    assert r.diff.error_estimate[0, 0] == np.inf
+    # ops whose 0 at nonzero arguments is exact keep their exact zero: x - x, log(1), acos(1)
+    one = columns(np.array([[1.0]]))
+    for text in ("sqrt(x - x)", "sqrt(log(x))", "sqrt(acos(x))"):
+        assert evaluation_error(parse(text), one, 1)[0] == 0.0, text

@@ -225,3 +225,17 @@ def test_a_piecewise_op_on_its_kink_is_not_called_flat():
     w = vanishing(grad("relu(x)**2+relu(-x)**3", "x=0"))
     assert w.details["reason"] == "stationary" and "flat" not in w.message
     assert vanishing(grad("relu(x-1)", "x=0")).details["reason"] == "flat"  # off its kink it is
+
+
+def test_a_flat_points_words_do_not_depend_on_the_other_points():
+    """At x = -2, exp(exp(sign(min(0, x)))) is flat because sign is: the warning names it. With a
+    point where min itself stops the gradient (x = 1) in the same call, the name was lost (a
+    stream's chunk, or compute's blocks, changed a point's message)."""
+    from gradcli.derive.gradient import compute
+
+    expr = parse("exp(exp(sign(min(0.0, x))))")
+    alone = compute(expr, np.array([[-2.0]]), "central").warnings[0]
+    together = compute(expr, np.array([[1.0], [-2.0]]), "central").warnings
+    assert together[1] == alone
+    assert "(sign(min(0.0, x)) is constant here)" in alone[0].message
+    assert "(min(0.0, x) is constant here)" in together[0][0].message
