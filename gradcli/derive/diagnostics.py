@@ -51,6 +51,7 @@ error estimate (:func:`_why_adaptive`).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -176,6 +177,31 @@ def diagnose(
     for p, warnings in found.items():
         out[p] = tuple(warnings)
     return out
+
+
+ONE_SIDED = {"forward": ("right",), "backward": ("left",)}  # the side each one-sided difference reads
+
+
+def unbounded_targets(
+    method: str, variables: Sequence[str], warnings: Sequence[Sequence[GradWarning]]
+) -> np.ndarray:
+    """(k, n) mask: where what ``method`` converges to is not a finite number, so no finite error
+    estimate can hold: the derivative is infinite (cbrt at 0: a ``nonfinite`` df/dx), or, on a
+    kink, the one-sided derivative a forward (right) or backward (left) difference reads is
+    infinite or not defined, or either one is for the centred methods (sqrt(abs(x)) at 0)."""
+    index = {name: v for v, name in enumerate(variables)}
+    sides = ONE_SIDED.get(method, ("left", "right"))
+    mask = np.zeros((len(variables), len(warnings)), dtype=bool)
+    for p, found in enumerate(warnings):
+        for w in found:
+            if w.var is None or w.var not in index:
+                continue
+            if w.kind == "nonfinite" or (
+                w.kind == "nondifferentiable"
+                and any((w.details or {}).get(side, 0.0) is None for side in sides)
+            ):
+                mask[index[w.var], p] = True
+    return mask
 
 
 def _small_warning(

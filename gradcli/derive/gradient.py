@@ -20,7 +20,7 @@ from ..language.parse import parse
 from ..points.spec import At, points_from
 from .backprop import backprop
 from .bound import bounded_backprop
-from .diagnostics import diagnose
+from .diagnostics import diagnose, unbounded_targets
 from .finite_diff import Differences
 from .methods import METHODS, finite_difference
 from .precise import DEFAULT_PRECISION, Allow, Precise, Precision, check_precision, refine
@@ -273,12 +273,17 @@ def _stages(
         diff = (
             None if method == BACKPROP else finite_difference(expr, cols, f[span], method, steps, whole=False)
         )
-        if diff is not None:
-            diffs.append(diff)
-        warnings += diagnose(
+        found = diagnose(
             expr, values, f[span], exact[:, span], adjoints, diff, vanish, explode,
             bound=bound[:, span], precise=precise[span],
         )  # fmt: skip
+        warnings += found
+        if diff is not None:
+            unbounded = unbounded_targets(method, expr.variables, found) & np.isfinite(diff.gradient)
+            if unbounded.any():  # no finite estimate of a distance to an infinite derivative
+                was = diff.unresolved if diff.unresolved is not None else np.zeros_like(unbounded)
+                diff = diff._replace(unresolved=was | unbounded)
+            diffs.append(diff)
     joined = None if not diffs else diffs[0] if len(diffs) == 1 else _joined(diffs)
     return value, exact, bound, precise, joined, warnings
 

@@ -523,3 +523,32 @@ def test_widening_stops_at_the_length_of_x_itself():
     e = parse("x*x")
     cols = [np.array([0.0273842])]
     assert scale(e, cols, 0, cols[0], value(e, cols, 1)).length[0] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "method"),
+    [
+        ("cbrt(x)", "forward"),  # df/dx is inf at 0: 165140 +- 122217 was claimed
+        ("cbrt(x)", "central"),
+        ("-cbrt(x*x)", "forward"),  # the derivative from the right is -inf
+        ("sqrt(abs(x))", "forward"),  # from the right +inf
+        ("sqrt(abs(x))", "central"),  # 0 by symmetry, but neither side is finite
+        ("sqrt(abs(x))", "richardson"),
+    ],
+)
+def test_no_finite_estimate_where_the_method_converges_to_no_finite_number(text, method):
+    r = compute(parse(text), np.array([[0.0]]), method=method)
+    assert np.isfinite(r.diff.gradient[0, 0])
+    assert r.error_estimate[0, 0] == math.inf
+    assert {w.kind for w in r.warnings[0]} & {"nonfinite", "nondifferentiable"}
+
+
+@pytest.mark.parametrize(
+    ("text", "method"), [("abs(x)", "forward"), ("abs(x)", "backward"), ("abs(x)", "central")]
+)
+def test_a_kink_with_finite_sides_keeps_its_estimate(text, method):
+    """abs at 0: each one-sided derivative is finite, and so is the centred limit (0)."""
+    r = compute(parse(text), np.array([[0.0]]), method=method)
+    assert np.isfinite(r.error_estimate[0, 0])
+    want = {"forward": 1.0, "backward": -1.0, "central": 0.0}[method]
+    assert abs(r.diff.gradient[0, 0] - want) <= r.error_estimate[0, 0]
