@@ -280,10 +280,10 @@ def _kinds(
         if kinked[v, r]:
             if v not in one_sided:
                 one_sided[v] = sides(rows[v], row_values[v], v, m)
-            left, right = float(one_sided[v].left[r]), float(one_sided[v].right[r])
+            left, right = float(one_sided[v].left[r]) + 0.0, float(one_sided[v].right[r]) + 0.0
             out[(v, p)] = _kind_one_sided(name, left, right, along)
             continue
-        c, b = float(h[v, v]), float(hess_bound[r, v, v])
+        c, b = float(h[v, v]) + 0.0, float(hess_bound[r, v, v])  # (+ 0.0: a zero is said as 0.0, never -0.0)
         if not np.isfinite(c):
             continue
         second = f"d2f/d{name}2 = {c!r}"

@@ -239,3 +239,14 @@ def test_a_flat_points_words_do_not_depend_on_the_other_points():
     assert together[1] == alone
     assert "(sign(min(0.0, x)) is constant here)" in alone[0].message
     assert "(min(0.0, x) is constant here)" in together[0][0].message
+
+
+def test_a_stationary_points_second_derivative_is_never_said_as_minus_zero():
+    """x**y at (0.5, 0): d2f/dx2 is 0, and whether float64 made it 0.0 or -0.0 depended on the
+    other points of the call; the message says 0.0 either way."""
+    from gradcli.derive.gradient import compute
+
+    for points in ([[0.5, 0.0]], [[0.5, 0.0], [-2.0, 2.5], [0.0, 0.5], [1.0, 0.0]]):
+        found = compute(parse("x**y"), np.array(points), "central").warnings[0]
+        said = [w.message for w in found if w.var == "x" and w.kind == "vanishing"]
+        assert said and "d2f/dx2 = 0.0 too" in said[0] and "-0.0" not in said[0]
