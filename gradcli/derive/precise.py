@@ -118,9 +118,16 @@ def lost_digits(grad: np.ndarray, bound: np.ndarray, value_ok: np.ndarray) -> np
 
 def _sweep(expr: Expression, point: Sequence[float], dps: int) -> tuple[Any, list]:
     """f and its gradient at one point in mpmath at ``dps`` digits (NaN outside the domain)."""
-    from ..language.precise import gradient
+    f, grads, _ = _sweep_digits(expr, point, dps)
+    return f, grads
 
-    return gradient(expr, [float(x) for x in point], dps)
+
+def _sweep_digits(expr: Expression, point: Sequence[float], dps: int) -> tuple[Any, list, float]:
+    """:func:`_sweep`, and the digits its reverse sweep needs (see
+    :func:`gradcli.language.precise.gradient_digits`)."""
+    from ..language.precise import gradient_digits
+
+    return gradient_digits(expr, [float(x) for x in point], dps)
 
 
 def _agree(a: list, b: list) -> bool:
@@ -193,16 +200,20 @@ def reevaluate(
     p = _start(grad, bound) if digits is None else digits
     while True:
         try:
-            f1, g1 = _sweep(expr, point, p)
+            f1, g1, needed = _sweep_digits(expr, point, p)
             f2, g2 = _sweep(expr, point, p + STEP)
         except BeyondRange:
             return None  # an intermediate past 10**+-5,050,000: float64 and its bound stand
         if mp.isnan(f2) or any(mp.isnan(x) for x in g2):
             return None
-        converged = _agree(g1, g2) and _agree([f1], [f2])
+        # Two precisions agreeing is not enough where the sweep adds terms further apart than
+        # either holds: both lose the same small terms (x + x/x at 1e-100 read 0 at 60 and 80
+        # digits; its derivative is 1). Such a sweep is taken again with room for them.
+        roomy = p >= needed + STEP
+        converged = roomy and _agree(g1, g2) and _agree([f1], [f2])
         if converged or digits is not None or 2 * p > MAX_DIGITS:
             break
-        p *= 2
+        p = max(2 * p, min(MAX_DIGITS // 2, int(needed) + 2 * STEP))
     taken = p + STEP
     out = np.array([_float(x) for x in g2])
     with mp.workdps(taken):

@@ -276,24 +276,52 @@ def _limits(op: Op, args: list, got: list) -> list:
 def gradient(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: int) -> tuple[Any, list]:
     """f and df/dv for each variable at ``point``, in mpmath at ``dps`` digits (reverse sweep).
     NaN for a variable whose way to a finite f passes an infinite value (1/x at 0 in 1/(1/x)):
-    f is a limit there, and the chain rule does not give its derivative (:mod:`.poles`)."""
+    f is a limit there, and the chain rule does not give its derivative (:mod:`.poles`).
+    Where the sweep adds terms too far apart for ``dps`` digits to hold their sum, the result
+    may have lost the small ones: :func:`gradient_digits` says how many digits it needs."""
+    f, grads, _ = gradient_digits(expr, point, dps)
+    return f, grads
+
+
+def gradient_digits(
+    expr: Expression, point: Sequence[float] | Mapping[str, float], dps: int
+) -> tuple[Any, list, float]:
+    """:func:`gradient`, and the digits its reverse sweep needs: the widest span, in decimal
+    digits, between the largest and the smallest nonzero term summed into one adjoint along any
+    chain (x + x/x at 1e-100 adds 1 to 1e100 and -1e100: 100 digits, and at fewer the 1 is lost
+    and the derivative reads 0). Where ``dps`` is not comfortably above it, take more."""
     import mpmath
 
     vals = values(expr, point, dps)
     nodes = expr.nodes
     adjoint: list = [None] * len(nodes)
     adjoint[-1] = mpmath.mpf(1)
+    span = [0.0] * len(nodes)  # digits node i's adjoint needed so far (its own sum, and its chain)
+    high: list = [None] * len(nodes)  # the largest and smallest nonzero |term| summed into each
+    low: list = [None] * len(nodes)
     with mpmath.workdps(dps):
         for i in range(len(nodes) - 1, -1, -1):
             node = nodes[i]
             g = adjoint[i]
             if g is None or type(node) is not Call or not expr.depends[i]:
                 continue
+            if high[i] is not None and low[i] is not None and mpmath.isfinite(high[i]):
+                span[i] = max(span[i], float(mpmath.log10(high[i] / low[i])))
             for j, slope in zip(node.args, _partials(node.op, [vals[k] for k in node.args])):
                 if not expr.depends[j]:
                     continue
                 term = mpmath.mpf(0) if g == 0 else g * slope  # a zero adjoint stops inf/nan slopes
                 adjoint[j] = term if adjoint[j] is None else adjoint[j] + term
+                span[j] = max(span[j], span[i])
+                size = abs(term)
+                if size != 0 and not mpmath.isnan(size):
+                    high[j] = size if high[j] is None else max(high[j], size)
+                    low[j] = size if low[j] is None else min(low[j], size)
+    needed = 0.0
+    for slot in expr.var_nodes:
+        if high[slot] is not None and low[slot] is not None and mpmath.isfinite(high[slot]):
+            span[slot] = max(span[slot], float(mpmath.log10(high[slot] / low[slot])))
+        needed = max(needed, span[slot])
     grads = [
         adjoint[slot] if type(nodes[slot]) is Var and adjoint[slot] is not None else mpmath.mpf(0)
         for slot in expr.var_nodes
@@ -306,7 +334,7 @@ def gradient(expr: Expression, point: Sequence[float] | Mapping[str, float], dps
         if any(map(infinite, vals)):
             hit, _ = through_infinity(expr, vals, 1, infinite)
             grads = [mpmath.nan if hit[v, 0] else g for v, g in enumerate(grads)]
-    return vals[-1], grads
+    return vals[-1], grads, needed
 
 
-__all__ = ["UnsupportedPrecision", "gradient", "partials", "supported", "values"]
+__all__ = ["UnsupportedPrecision", "gradient", "gradient_digits", "partials", "supported", "values"]

@@ -242,3 +242,15 @@ def test_an_infinite_gradient_from_an_underflow_is_taken_again():
     assert not [w for w in r.warnings[0] if w.kind == "nonfinite"]
     # at 0 itself the infinite slope is met by an exact 0: nothing to take again
     assert grad("-cbrt(x*x)", {"x": 0.0}, method="backprop").precise == [None]
+
+
+def test_terms_too_far_apart_for_the_precision_are_taken_again_with_room():
+    # x + x/x at 1e-100: the sweep adds 1 to 1e100 and -1e100; at 60 and 80 digits both lose the
+    # 1 and agree on 0, and gradcli said "df/dx is exactly 0 (confirmed at 60 digits)"
+    r = grad("x + x/x", {"x": 1e-100}, method="backprop")
+    assert r.exact[0, 0] == 1.0 and r.precise[0].digits > 100
+    assert not [w for w in r.warnings[0] if w.kind == "vanishing"]
+    # terms of one size that cancel exactly still confirm an exact 0 at the usual precision
+    z = grad("x*x - 2*x", {"x": 1.0}, method="backprop")
+    assert z.exact[0, 0] == 0.0 and z.precise[0].digits <= 80
+    assert "exactly 0" in z.precise[0].note
