@@ -273,13 +273,20 @@ def _limits(op: Op, args: list, got: list) -> list:
     return fixed
 
 
+ROOMY_DIGITS = 2000  # the most digits :func:`gradient` takes to hold terms far apart
+
+
 def gradient(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: int) -> tuple[Any, list]:
     """f and df/dv for each variable at ``point``, in mpmath at ``dps`` digits (reverse sweep).
     NaN for a variable whose way to a finite f passes an infinite value (1/x at 0 in 1/(1/x)):
     f is a limit there, and the chain rule does not give its derivative (:mod:`.poles`).
-    Where the sweep adds terms too far apart for ``dps`` digits to hold their sum, the result
-    may have lost the small ones: :func:`gradient_digits` says how many digits it needs."""
-    f, grads, _ = gradient_digits(expr, point, dps)
+    Where the sweep adds terms too far apart for ``dps`` digits to hold their sum (see
+    :func:`gradient_digits`), it is taken again with 40 digits to spare, up to ``ROOMY_DIGITS``:
+    at least ``dps`` digits, never fewer than the terms need (x + x/x at 1e-100: 1, not 0)."""
+    f, grads, needed = gradient_digits(expr, point, dps)
+    more = min(ROOMY_DIGITS, int(needed) + 40)
+    if needed + 20 > dps and more > dps:
+        f, grads, _ = gradient_digits(expr, point, more)
     return f, grads
 
 

@@ -359,3 +359,11 @@ def test_a_power_beyond_range_is_refused_before_mpmath_spends_the_time(base, exp
         else:
             refused = False
     assert refused is beyond
+
+
+def test_gradient_takes_the_digits_its_terms_need():
+    # the sweep adds 1 to 8e152 and -8e152: at 60 digits the 1 was lost and d/dx read 0
+    _, grads = precise.gradient(parse("x + x/x"), [mp.mpf(1.2580114055278582e-153)], 60)
+    assert grads[0] == 1
+    _, lossy, needed = precise.gradient_digits(parse("x + x/x"), [mp.mpf(1.2580114055278582e-153)], 60)
+    assert lossy[0] == 0 and needed > 150  # what the roomier sweep repairs
