@@ -24,6 +24,6 @@ class Choice(click.Choice):  # type: ignore[type-arg]
 
             names = [str(choice) for choice in self.choices]
             near = difflib.get_close_matches(str(value).strip().lower(), names, n=1, cutoff=0.6)
-            if near:
-                exc.message = f"{exc.message.rstrip('.')}: did you mean {near[0]!r}?"
-            raise
+            if not near:
+                raise
+            self.fail(f"{exc.message.rstrip('.')}: did you mean {near[0]!r}?", param, ctx)
