@@ -231,6 +231,9 @@ def scale(
                 )
                 finite2, _, _, _, seen2 = _pilot(f[c], up, down, half, wide[idx][c])
                 ok[c] &= finite2 & (seen2 >= RESOLVE * half) & (np.abs(np.log(seen2 / seen[c])) <= CONFIRM)
+                # at the float spacing there is no half step: the "confirmation" would be the same
+                # evaluations again (csc(x**x) at 91.8 varies every 1e-180 and passed that way)
+                ok[c] &= half < p[c]
             if attempt:
                 seen = np.minimum(seen, NEAR_CAP * p)
             done = idx[ok]

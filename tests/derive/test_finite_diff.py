@@ -552,3 +552,13 @@ def test_a_kink_with_finite_sides_keeps_its_estimate(text, method):
     assert np.isfinite(r.error_estimate[0, 0])
     want = {"forward": 1.0, "backward": -1.0, "central": 0.0}[method]
     assert abs(r.diff.gradient[0, 0] - want) <= r.error_estimate[0, 0]
+
+
+def test_a_pilot_at_the_float_spacing_is_never_confirmed():
+    """csc(x**x) at 91.8 varies every 1e-180 or so, far below the float spacing 1.4e-14: a
+    retried pilot at one or two ulps passed by chance, and its "confirmation" at half the step
+    was the same step again (no smaller one exists). The forward difference claimed an estimate
+    of 3.3e178 for an error of 6.2e180; now it has none, and says why."""
+    r = compute(parse("csc((x**x))"), np.array([[91.81013479068942]]), method="forward")
+    assert r.error_estimate[0, 0] == math.inf
+    assert "unconverged" in [w.kind for w in r.warnings[0]]
