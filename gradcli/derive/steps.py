@@ -400,5 +400,13 @@ def seam_reach(
                 steepest = np.maximum(np.abs(gp - g0), np.abs(g0 - gm)) / p
                 d = np.where(vee, np.fmin(d, np.abs(g0) / steepest), d)
             d[(g0 == 0) | ((d < p) & rough & ~vee)] = np.inf
+            # A g that is exactly 0 at a pilot point but not at x reaches its seam within p, however
+            # rough it looks: min and max's seams are hinges, 0 wherever their argument is the
+            # extreme (max(x, 1) at 1.000001: the tie with 1 is 1e-6 away, and was not seen)
+            # (its distance over the steeper one-sided slope: the central one averages the hinge)
+            touch = (g0 != 0) & ((gp == 0) | (gm == 0))
+            if touch.any():
+                steep = np.maximum(np.abs(gp - g0), np.abs(g0 - gm)) / p
+                d = np.where(touch, np.fmin(np.abs(g0) / steep, p), d)
             np.fmin(reach, d, out=reach)
     return reach

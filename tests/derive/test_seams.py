@@ -222,3 +222,19 @@ def test_a_stencil_across_a_seam_at_x_takes_a_first_order_truncation(method):
     # h**2 truncation estimate (|D(2h) - D(h)| / 3) put at h/3
     r = grad("x*abs(x)", {"x": 0.0}, method=method)
     assert abs(float(r.diff.gradient[0, 0])) <= float(r.diff.error_estimate[0, 0])
+
+
+@pytest.mark.parametrize(
+    ("text", "df"),
+    [("max(x, 1)", 1.0), ("max(x, x, 1)", 1.0), ("min(x, 1)", 0.0), ("max(x, 1) + min(x, 1.000002)", 2.0)],
+)
+def test_a_tie_just_beyond_x_bounds_the_length(text, df):
+    """min and max's seam functions are hinges (0 wherever their argument is the extreme), so a
+    pilot straddling the tie read them as rough and dropped them: max(x, x, 1) at 1.000001, by
+    richardson, gave 0.503 for 1 with an estimate of 0.0036."""
+    x = 1.000001
+    e = parse(text)
+    cols = [np.array([x])]
+    assert scale(e, cols, 0, cols[0], value(e, cols, 1)).length[0] <= 1.0000001e-6
+    r = grad(text, {"x": x}, method="richardson")
+    assert abs(r.diff.gradient[0, 0] - df) <= r.diff.error_estimate[0, 0] <= 1e-6
