@@ -213,10 +213,10 @@ def scale(
                 )
             else:
                 fp, fm = along(expr, sub, j, xs + p, m), along(expr, sub, j, xs - p, m)
-            finite, d2, r1, r2, seen = _pilot(f, fp, fm, p, wide[idx])
+            finite, d1, d2, r1, r2, seen = _pilot(f, fp, fm, p, wide[idx])
             if attempt == 0:  # (not where a seam the expression names is as near: log(x) at 0.1)
                 usable = finite & (d2 != 0) & (reach[idx] > 2.0 * seen)
-                seen = _widen(expr, sub, j, xs, (f, fp, fm), p, seen, wide[idx], usable)
+                seen = _widen(expr, sub, j, xs, (f, d1, d2), p, seen, wide[idx], usable)
             ok = finite & (seen >= RESOLVE * p)
             if attempt and ok.any():
                 # A retried pilot is confirmed by one at half its step, which must see about the
@@ -229,7 +229,7 @@ def scale(
                     along(expr, sub_c, j, xs[c] + half, c.size),
                     along(expr, sub_c, j, xs[c] - half, c.size),
                 )
-                finite2, _, _, _, seen2 = _pilot(f[c], up, down, half, wide[idx][c])
+                finite2, _, _, _, _, seen2 = _pilot(f[c], up, down, half, wide[idx][c])
                 ok[c] &= finite2 & (seen2 >= RESOLVE * half) & (np.abs(np.log(seen2 / seen[c])) <= CONFIRM)
                 # at the float spacing there is no half step: the "confirmation" would be the same
                 # evaluations again (csc(x**x) at 91.8 varies every 1e-180 and passed that way)
@@ -261,15 +261,15 @@ def scale(
 
 def _pilot(
     f: np.ndarray, fp: np.ndarray, fm: np.ndarray, p: np.ndarray, wide: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One pilot's reading at step p: (finite, f'', |f'/f''|, sqrt|f/f''|, the length seen)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One pilot's reading at step p: (finite, f', f'', |f'/f''|, sqrt|f/f''|, the length seen)."""
     finite = np.isfinite(fp) & np.isfinite(fm)
     d1 = (fp - fm) / (2.0 * p)
     d2 = (_second(fp, f, fm) / p) / p  # p * p would underflow at tiny p
     r1, r2 = np.abs(d1 / d2), np.sqrt(np.abs(f)) / np.sqrt(np.abs(d2))  # no underflow in f/d2
     ratio = np.fmax(r1, r2)
     ratio = np.where(np.isnan(ratio) | ((f == 0) & (d1 == 0)), np.inf, ratio)
-    return finite, d2, r1, r2, np.minimum(wide, ratio)
+    return finite, d1, d2, r1, r2, np.minimum(wide, ratio)
 
 
 def _widen(
@@ -277,7 +277,7 @@ def _widen(
     cols: Sequence[np.ndarray],
     j: int,
     x: np.ndarray,
-    pilot: tuple[np.ndarray, np.ndarray, np.ndarray],
+    pilot: tuple[np.ndarray, np.ndarray, np.ndarray],  # f, and the pilot's f' and f'' at x
     p: np.ndarray,
     seen: np.ndarray,
     wide: np.ndarray,
@@ -298,14 +298,12 @@ def _widen(
     Two evaluations a step, at those points only (``usable``: not where a seam is as near as
     the length seen, which caps the length anyway); next to a pole the first step fails.
     """
-    f, fp, fm = pilot
+    f, d1, d2 = pilot
     out = seen.copy()
     h = np.minimum(np.maximum(2.0 * seen, WIDEN * p), wide)
     todo = np.flatnonzero(usable & np.isfinite(f) & (seen < 0.25 * wide) & (h > seen))
     if not todo.size:
         return out
-    d1 = (fp - fm) / (2.0 * p)
-    d2 = (_second(fp, f, fm) / p) / p
     m = len(x)
     while todo.size:
         step = representable(x[todo], h[todo])
@@ -370,8 +368,9 @@ def seam_reach(
     model (g' and g'' by central differences at p; a second difference within rounding counts
     as 0). Exact where g is linear in the variable (relu(x - 0.3): 0.3 - x), within a few
     percent where a pilot at p sees g's curvature; a far seam may be nearer than it reads where
-    g curves more further away. Where |g| has a corner at its 0 within p (hypot(x, x) near 0),
-    the distance is |g| over its steeper one-sided slope. inf where no g crosses 0 near x by
+    g curves more further away. Where g has a corner at its 0 within p (|g| of hypot(x, x) near
+    0, or a min/max hinge that is 0 at a pilot point), the distance is |g| over its steeper
+    one-sided slope. inf where no g crosses 0 near x by
     that model, where x is on a seam (g = 0: the pilot differences straddle it), and where g
     jumps across 0 within p rather than crossing it (``Op.seams`` of a division, where its
     numerator vanishes too: sin(x)/x at 0, smooth there).
@@ -389,24 +388,19 @@ def seam_reach(
                 roots = np.fmin(np.abs(q / c), np.abs(g0 / q))
                 d = np.fmin(d, np.where(disc >= 0, roots, np.inf))
             # Within the pilot step a g that crosses 0 smoothly reads as a seam, and so does one
-            # whose |g| has a corner there (hypot's cone: |g| falls to 0 and rises again, which
-            # the central slope cannot see, the one-sided ones can); one that jumps across (a
-            # division whose numerator vanishes too: sin(x)/x) is not one.
+            # with a corner at its 0, read over its steeper one-sided slope (the central one
+            # averages the corner): |g| that falls to 0 and rises again (hypot's cone), or a hinge
+            # that is exactly 0 at a pilot point (min and max's seams are 0 wherever their
+            # argument is the extreme: max(x, 1) at 1.000001, a tie 1e-6 away). One that jumps
+            # across (a division whose numerator vanishes too: sin(x)/x) is not a seam.
             rough = np.abs(second) > 0.25 * np.abs(gp - gm)
             vee = (
                 rough & (g0 * gp > 0) & (g0 * gm > 0) & (np.abs(g0) < np.abs(gp)) & (np.abs(g0) < np.abs(gm))
             )
-            if vee.any():
+            corner = vee | ((g0 != 0) & ((gp == 0) | (gm == 0)))
+            if corner.any():
                 steepest = np.maximum(np.abs(gp - g0), np.abs(g0 - gm)) / p
-                d = np.where(vee, np.fmin(d, np.abs(g0) / steepest), d)
-            d[(g0 == 0) | ((d < p) & rough & ~vee)] = np.inf
-            # A g that is exactly 0 at a pilot point but not at x reaches its seam within p, however
-            # rough it looks: min and max's seams are hinges, 0 wherever their argument is the
-            # extreme (max(x, 1) at 1.000001: the tie with 1 is 1e-6 away, and was not seen)
-            # (its distance over the steeper one-sided slope: the central one averages the hinge)
-            touch = (g0 != 0) & ((gp == 0) | (gm == 0))
-            if touch.any():
-                steep = np.maximum(np.abs(gp - g0), np.abs(g0 - gm)) / p
-                d = np.where(touch, np.fmin(np.abs(g0) / steep, p), d)
+                d = np.where(corner, np.fmin(d, np.abs(g0) / steepest), d)
+            d[(g0 == 0) | ((d < p) & rough & ~corner)] = np.inf
             np.fmin(reach, d, out=reach)
     return reach

@@ -306,14 +306,19 @@ def gradient_digits(
     span = [0.0] * len(nodes)  # digits node i's adjoint needed so far (its own sum, and its chain)
     high: list = [None] * len(nodes)  # the largest and smallest nonzero |term| summed into each
     low: list = [None] * len(nodes)
+
+    def spread(i: int) -> float:  # the digits between the largest and smallest term summed into i
+        if high[i] is None or low[i] is None or not mpmath.isfinite(high[i]):
+            return 0.0
+        return float(mpmath.log10(high[i] / low[i]))
+
     with mpmath.workdps(dps):
         for i in range(len(nodes) - 1, -1, -1):
             node = nodes[i]
             g = adjoint[i]
             if g is None or type(node) is not Call or not expr.depends[i]:
                 continue
-            if high[i] is not None and low[i] is not None and mpmath.isfinite(high[i]):
-                span[i] = max(span[i], float(mpmath.log10(high[i] / low[i])))
+            span[i] = max(span[i], spread(i))
             for j, slope in zip(node.args, _partials(node.op, [vals[k] for k in node.args])):
                 if not expr.depends[j]:
                     continue
@@ -324,11 +329,7 @@ def gradient_digits(
                 if size != 0 and not mpmath.isnan(size):
                     high[j] = size if high[j] is None else max(high[j], size)
                     low[j] = size if low[j] is None else min(low[j], size)
-    needed = 0.0
-    for slot in expr.var_nodes:
-        if high[slot] is not None and low[slot] is not None and mpmath.isfinite(high[slot]):
-            span[slot] = max(span[slot], float(mpmath.log10(high[slot] / low[slot])))
-        needed = max(needed, span[slot])
+    needed = max((max(span[slot], spread(slot)) for slot in expr.var_nodes), default=0.0)
     grads = [
         adjoint[slot] if type(nodes[slot]) is Var and adjoint[slot] is not None else mpmath.mpf(0)
         for slot in expr.var_nodes
