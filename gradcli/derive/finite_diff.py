@@ -174,13 +174,14 @@ def _stencil(
     delta: np.ndarray,
     method: str,
     h: np.ndarray,
-    curvature: np.ndarray | None = None,
+    bend: tuple[np.ndarray, np.ndarray] | None = None,
     on_seam: np.ndarray | None = None,
 ) -> _Stencil:
     """One stencil of ``method`` at step h (per point), with its truncation and rounding estimates.
 
-    ``curvature``: |f''| at x from the pilot (:class:`gradcli.derive.steps.Scale`); forward and
-    backward take their truncation as at least h/2 times it, since their own second difference
+    ``bend``: |f''| p at x from the pilot at step p, and p (:class:`gradcli.derive.steps.Scale`);
+    forward and backward take their truncation as at least h/2 |f''| (as (h/p) |f''| p / 2: f''
+    alone may overflow where this does not, sqrt(abs(x)) at 1e-300), since their own second difference
     reads f'' at x +- h, not at x (asinh at -1e-6, an inflection 1e-6 away: 14 times smaller).
     ``on_seam``: where x sits on a seam of f, central and five-point (whose stencils straddle
     it) take their truncation as at least |D(2h) - D(h)|, D the central difference: the error
@@ -199,26 +200,26 @@ def _stencil(
     u[0] = np.maximum(EPS_MACHINE * np.abs(f0), delta)
     if method == "forward":
         g = (f[1] - f0) / h
-        t = np.abs(f[2] - 2.0 * f[1] + f0) / (2.0 * h)
+        t = np.abs((f[2] - f[1]) - (f[1] - f0)) / (2.0 * h)
         noise = (u[2] + 2.0 * u[1] + u[0]) / (2.0 * h)
         r = (u[1] + u[0]) / h
     elif method == "backward":
         g = (f0 - f[-1]) / h
-        t = np.abs(f0 - 2.0 * f[-1] + f[-2]) / (2.0 * h)
+        t = np.abs((f0 - f[-1]) - (f[-1] - f[-2])) / (2.0 * h)
         noise = (u[0] + 2.0 * u[-1] + u[-2]) / (2.0 * h)
         r = (u[0] + u[-1]) / h
     elif method == "five-point":
         g = (8.0 * (f[1] - f[-1]) - (f[2] - f[-2])) / (12.0 * h)
-        t = np.abs(f[3] - 4.0 * f[2] + 5.0 * f[1] - 5.0 * f[-1] + 4.0 * f[-2] - f[-3]) / (60.0 * h)
+        t = np.abs((f[3] - f[-3]) - 4.0 * (f[2] - f[-2]) + 5.0 * (f[1] - f[-1])) / (60.0 * h)
         noise = (u[3] + 4.0 * u[2] + 5.0 * (u[1] + u[-1]) + 4.0 * u[-2] + u[-3]) / (60.0 * h)
         r = (u[2] + 8.0 * (u[1] + u[-1]) + u[-2]) / (12.0 * h)
     else:
         g = (f[1] - f[-1]) / (2.0 * h)
-        t = np.abs(f[2] - 2.0 * f[1] + 2.0 * f[-1] - f[-2]) / (12.0 * h)
+        t = np.abs((f[2] - f[-2]) - 2.0 * (f[1] - f[-1])) / (12.0 * h)
         noise = (u[2] + 2.0 * u[1] + 2.0 * u[-1] + u[-2]) / (12.0 * h)
         r = (u[1] + u[-1]) / (2.0 * h)
-    if curvature is not None and method in ("forward", "backward"):
-        t = np.fmax(t, 0.5 * h * curvature)
+    if bend is not None and method in ("forward", "backward"):
+        t = np.fmax(t, 0.5 * (h / bend[1]) * bend[0])
     if on_seam is not None and method in ("central", "five-point") and on_seam.any():
         across = np.abs((f[2] - f[-2]) / (4.0 * h) - (f[1] - f[-1]) / (2.0 * h))
         t = np.where(on_seam, np.fmax(t, across), t)
@@ -260,7 +261,7 @@ def differences(
     estimates (each refinement only where the step moves by more than 2x). A given ``eps``
     is used as given (the textbook formula, the error of x + eps not being exact in float64
     counted in the rounding estimate), except where its widest probe reaches beyond half f's
-    smooth length s (a pole, domain edge, kink or steep curvature), where it is cut to that or where x + eps is off by more than
+    smooth length s (a pole, domain edge, kink, steep curvature or float64 overflow), where it is cut to that or where x + eps is off by more than
     ``DRIFT_LIMIT`` of eps (it is rounded so that x + h is exact); ``asked`` records those.
     """
     if method not in OFFSETS:
@@ -278,6 +279,7 @@ def differences(
     with np.errstate(all="ignore"):
         for j, x in enumerate(full):
             sc = scale(expr, full, j, x, f0, values)
+            bend = None if sc.bend is None or sc.pilot is None else (sc.bend, sc.pilot)
             hmax = representable(x, sc.length / (2.0 * REACH[method]))
             rounds = 1
             wanted = given(eps, j)
@@ -291,11 +293,11 @@ def differences(
                 if rounded.any():
                     h = np.where(rounded, representable(x, h), h)
                 asked[j] = np.where(cut | rounded, fixed_steps(wanted, n), np.nan)
-                st = _stencil(expr, full, j, f0, delta, method, h, sc.curvature, sc.on_seam)
+                st = _stencil(expr, full, j, f0, delta, method, h, bend, sc.on_seam)
                 e = _estimate(st)
             else:
                 h = np.minimum(auto_step(x, method, sc.length), hmax)
-                st = _stencil(expr, full, j, f0, delta, method, h, sc.curvature, sc.on_seam)
+                st = _stencil(expr, full, j, f0, delta, method, h, bend, sc.on_seam)
                 e = _estimate(st)
                 active = np.flatnonzero(np.isfinite(st.g) & np.isfinite(x))
                 g, t, r, noise, lost = (np.array(a, copy=True) for a in st)
@@ -315,9 +317,9 @@ def differences(
                     rounds += 1
                     h_new = representable(x[active], proposed[redo])
                     sub = subset(full, active, n)
-                    curvature = None if sc.curvature is None else sc.curvature[active]
+                    bent = None if bend is None else (bend[0][active], bend[1][active])
                     on_seam = None if sc.on_seam is None else sc.on_seam[active]
-                    got = _stencil(expr, sub, j, f0[active], delta[active], method, h_new, curvature, on_seam)
+                    got = _stencil(expr, sub, j, f0[active], delta[active], method, h_new, bent, on_seam)
                     e_new = _estimate(got)
                     cur_h[active], cur_t[active], cur_r[active] = h_new, got.t, got.r
                     better = e_new < e[active]

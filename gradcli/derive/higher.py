@@ -124,16 +124,35 @@ def _stencil(
     error of f(x + j h), is max(eps_m |f|, ``delta``) (:func:`gradcli.derive.rounding.evaluation_error`
     at x: lgamma's error near its zeros is absolute)."""
     p, w = weights(order, accuracy)
-    total = np.zeros_like(x)
-    size = np.zeros_like(x)
+    offsets = [j for j, wj in zip(range(-p, p + 1), w) if wj != 0]
     with np.errstate(all="ignore"):
+        fs = {j: value(expr, [x + j * h], len(x)) for j in offsets}
+        # The sums run on f / 2**k, 2**k about the largest |f| (exact: the same bits as the plain
+        # sum wherever that does not overflow; -5/2 f(x) does near 1e308: exp at 709).
+        big = np.fmax.reduce([np.where(np.isfinite(v), np.abs(v), 0.0) for v in fs.values()])
+        k = np.where(big > 1.0, np.frexp(big)[1], 0)
+        total = np.zeros_like(x)
+        size = np.zeros_like(x)
         for j, wj in zip(range(-p, p + 1), w):
             if wj == 0:
                 continue
-            fj = value(expr, [x + j * h], len(x))
+            fj = np.ldexp(fs[j], -k)
             total = total + float(wj) * fj
-            size = size + abs(float(wj)) * np.maximum(EPS_MACHINE * np.abs(fj), delta)
-        return total / h**order, size / h**order
+            size = size + abs(float(wj)) * np.maximum(EPS_MACHINE * np.abs(fj), np.ldexp(delta, -k))
+        return _over(total, k, h, order), _over(size, k, h, order)
+
+
+def _over(total: np.ndarray, k: np.ndarray, h: np.ndarray, order: int) -> np.ndarray:
+    """total * 2**k / h**order: as written where h**order is a normal float (the same bits), else
+    one h at a time (h**order underflows for a short h and a high order: 1e-70 ** 5)."""
+    hp = h**order
+    plain = np.ldexp(total, k) / hp
+    if np.all(hp >= np.finfo(float).tiny):
+        return plain
+    stepwise = total.copy()
+    for _ in range(order):
+        stepwise = stepwise / h
+    return np.where(hp >= np.finfo(float).tiny, plain, np.ldexp(stepwise, k))
 
 
 def higher(

@@ -27,8 +27,8 @@ def _step_notes(
             spacing = math.ulp(x) if x is not None else 0.0
             if used < asked:
                 why = (
-                    "f is smooth only over a shorter length here (a pole, domain edge, kink or steep "
-                    f"curvature within about {_short(used * 2 * _reach(diff.method))}, seen by pilot "
+                    "f is smooth only over a shorter length here (a pole, domain edge, kink, steep "
+                    f"curvature or float64 overflow within about {_short(used * 2 * _reach(diff.method))}, seen by pilot "
                     "differences or in the expression's piecewise functions), and every probe of the "
                     "stencil must stay on the smooth side"
                 )

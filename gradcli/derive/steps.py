@@ -77,8 +77,10 @@ class Scale(NamedTuple):
     near: np.ndarray  # bool: a pole, domain edge, kink or fast variation is within the first pilot step
     resolved: np.ndarray  # bool: False where no step float64 can take at x resolves f (sin at 1e20)
     pilots: int  # most pilot differences taken at any point
-    # |f''| at x by the pilot that resolved f (0 within rounding; NaN where none did)
-    curvature: np.ndarray | None = None
+    # |f''| p at x, by the pilot that resolved f at step p (0 within rounding; NaN where none
+    # did): the change in slope across one pilot step, finite where f'' alone would overflow
+    bend: np.ndarray | None = None
+    pilot: np.ndarray | None = None  # that pilot's step p (NaN where none resolved f)
     # bool: x sits on a seam the variable moves (a seam function is 0 at x and not beside it):
     # f may be smooth on each side only (x*abs(x) at 0), so a stencil across x errs in h, not h**2
     on_seam: np.ndarray | None = None
@@ -170,8 +172,8 @@ def scale(
     Where the expression names a seam (``Op.seams``: a kink, jump, pole or edge) along the
     variable, s is at most the distance to it (:func:`seam_reach`): a pilot cannot see a kink
     of a piecewise-linear f beyond its step, nor a pole that f hides (erf(2/x)), and reads a
-    cone's tip within its step as a smooth minimum (sqrt(2) |x| as x**2 / p). ``curvature`` is
-    |f''| from the pilot that resolved f. ``values`` are the node values at the points, if at
+    cone's tip within its step as a smooth minimum (sqrt(2) |x| as x**2 / p). ``bend`` is
+    |f''| p from the pilot that resolved f at step p (``pilot``). ``values`` are the node values at the points, if at
     hand (else computed).
     """
     n = len(f0)
@@ -182,13 +184,14 @@ def scale(
         length = wide.copy()
         near = np.zeros(n, dtype=bool)
         resolved = np.ones(n, dtype=bool)
-        curvature = np.full(n, np.nan)
+        bend, pilot = np.full(n, np.nan), np.full(n, np.nan)
         idx = np.flatnonzero(np.isfinite(f0) & np.isfinite(x))
         p = representable(x if idx.size == n else x[idx], np.full(idx.size, PILOT))
         taken = 0
         bit = 1 << j
         seams = [i for i in seam_nodes(expr) if expr.uses[i] & bit]
         reach = np.full(n, np.inf)
+        room = np.full(n, np.inf)  # how far f may go before it overflows float64
         on_seam = np.zeros(n, dtype=bool)
         for attempt in range(PILOTS):
             if idx.size == 0:
@@ -214,6 +217,9 @@ def scale(
             else:
                 fp, fm = along(expr, sub, j, xs + p, m), along(expr, sub, j, xs - p, m)
             finite, d1, d2, r1, r2, seen = _pilot(f, fp, fm, p, wide[idx])
+            second = _second(fp, f, fm)
+            if attempt == 0:
+                room[idx] = overflow_reach(f, 0.5 * (fp - fm), second, p)
             if attempt == 0:  # (not where a seam the expression names is as near: log(x) at 0.1)
                 usable = finite & (d2 != 0) & (reach[idx] > 2.0 * seen)
                 seen = _widen(expr, sub, j, xs, (f, d1, d2), p, seen, wide[idx], usable)
@@ -238,7 +244,7 @@ def scale(
                 seen = np.minimum(seen, NEAR_CAP * p)
             done = idx[ok]
             length[done], near[done] = seen[ok], attempt > 0
-            curvature[done] = np.abs(d2[ok])
+            bend[done], pilot[done] = np.abs(second[ok]) / p[ok], p[ok]
             if ok.all():  # every pilot resolved f: nothing to retry
                 idx, p = idx[:0], p[:0]
                 break
@@ -249,6 +255,10 @@ def scale(
             hint = np.fmin(np.where(r1 > 0, r1, np.inf), np.where(r2 > 0, r2, np.inf)) / (2.0 * RESOLVE)
             nxt = np.where(finite & (hint > 0), np.minimum(nxt, hint), nxt)
             nxt = np.where(~finite & (np.abs(xs) > 0), np.minimum(nxt, 0.5 * np.abs(xs)), nxt)
+            # a seam the expression names within the pilot: the next pilot fits inside its reach
+            # (where f's derivatives overflow, as sqrt(abs(x)) at 1e-250, no hint comes from f)
+            near_seam = reach[idx] < p
+            nxt = np.where(near_seam, np.minimum(nxt, reach[idx] / (2.0 * RESOLVE)), nxt)
             keep = ~ok & ~stuck
             idx = idx[keep]
             p = representable(x[idx], np.maximum(nxt[keep], 0.0))
@@ -256,7 +266,30 @@ def scale(
         length[idx], near[idx] = p, True
         resolved[idx] = False
         np.minimum(length, reach, out=length)
-    return Scale(length, near, resolved, taken, curvature, on_seam)
+        np.minimum(length, room, out=length)
+    return Scale(length, near, resolved, taken, bend, pilot, on_seam)
+
+
+def overflow_reach(f: np.ndarray, first: np.ndarray, second: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """How far along the variable |f| may grow before it overflows float64, by the pilot's
+    half difference ``first`` (f' p) and second difference ``second`` (f'' p**2) at step p.
+
+    The distance d at which f's parabola |f| + |f'| d + |f''| d**2 / 2 reaches the largest
+    float, in logarithms (no overflow of its own): 0.0825 at exp(709.7), 1.26 at 1e308*cosh(x)
+    at 0. Beyond f's own length |f'/f''| a parabola understates growth (exp at 700: 190, not
+    9.8), but there the length itself is the shorter; inf where f' and f'' are both 0.
+    """
+    with np.errstate(all="ignore"):
+        lp = np.log(p)
+        lb = np.log(np.abs(first)) - lp  # ln |f'|
+        la = np.log(0.5 * np.abs(second)) - 2.0 * lp  # ln |f''| / 2
+        lc = np.log(np.finfo(float).max - np.abs(f))  # the room left
+        lq = 0.5 * (np.log(4.0) + la + lc)  # ln sqrt(4 a c)
+        top = np.fmax(lb, lq)
+        # d = 2c / (b + sqrt(b**2 + 4ac)), each term over e**top
+        rb, rq = np.exp(lb - top), np.exp(lq - top)
+        d = np.exp(np.log(2.0) + lc - top - np.log(rb + np.sqrt(rb * rb + rq * rq)))
+        return np.where(np.isfinite(f) & (d >= 0), d, np.inf)
 
 
 def _pilot(
@@ -264,9 +297,13 @@ def _pilot(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One pilot's reading at step p: (finite, f', f'', |f'/f''|, sqrt|f/f''|, the length seen)."""
     finite = np.isfinite(fp) & np.isfinite(fm)
-    d1 = (fp - fm) / (2.0 * p)
-    d2 = (_second(fp, f, fm) / p) / p  # p * p would underflow at tiny p
-    r1, r2 = np.abs(d1 / d2), np.sqrt(np.abs(f)) / np.sqrt(np.abs(d2))  # no underflow in f/d2
+    first, second = 0.5 * (fp - fm), _second(fp, f, fm)
+    d1 = first / p
+    d2 = (second / p) / p  # p * p would underflow at tiny p
+    # the ratios from the differences themselves: f'' overflows where f's own values do not
+    # (sqrt(abs(x)) at 1e-250 has f'' about 1e375), and f/f'' would underflow
+    r1 = p * (np.abs(first) / np.abs(second))
+    r2 = p * (np.sqrt(np.abs(f)) / np.sqrt(np.abs(second)))
     ratio = np.fmax(r1, r2)
     ratio = np.where(np.isnan(ratio) | ((f == 0) & (d1 == 0)), np.inf, ratio)
     return finite, d1, d2, r1, r2, np.minimum(wide, ratio)
@@ -332,8 +369,9 @@ def _parabola(f: np.ndarray, d1: np.ndarray, d2: np.ndarray, h: np.ndarray, at: 
 def _second(up: np.ndarray, here: np.ndarray, down: np.ndarray) -> np.ndarray:
     """The second difference up - 2 here + down, 0 where it is within the values' own rounding
     (4 eps_m times the sum of their magnitudes): as far as such a difference sees, it is 0."""
-    second = up - 2.0 * here + down
-    return np.where(np.abs(second) <= NOISE * (np.abs(up) + 2.0 * np.abs(here) + np.abs(down)), 0.0, second)
+    second = (up - here) - (here - down)  # (not up - 2 here + down: 2 here overflows near 1e308)
+    size = 0.25 * np.abs(up) + 0.5 * np.abs(here) + 0.25 * np.abs(down)
+    return np.where(np.abs(second) <= (4.0 * NOISE) * size, 0.0, second)
 
 
 def seam_nodes(expr: Expression) -> list[int]:
