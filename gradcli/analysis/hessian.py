@@ -43,6 +43,7 @@ gradient g:
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, NamedTuple
 
@@ -307,18 +308,25 @@ def classify(
         return "flat", "f has no variables: it is constant", np.zeros(0)
     if not (np.all(np.isfinite(h)) and np.all(np.isfinite(g))):
         return "undefined", "the Hessian or the gradient is not finite here", np.full(k, np.nan)
-    sym = (h + h.T) / 2.0
-    lam = np.linalg.eigvalsh(sym)
-    top = float(np.max(np.abs(lam)))
-    tol = EIGEN_ULPS * k * EPS_MACHINE * top
-    positive, negative = int(np.sum(lam > tol)), int(np.sum(lam < -tol))
-    zero = k - positive - negative
-    g_size = float(np.max(np.abs(g)))
-    g_tol = GRADIENT_ZERO * float(np.max(np.abs(sym))) * max(1.0, float(np.max(np.abs(x))))
-    doubt = _doubt(lam, tol, g, g_size > g_tol, h_bound, g_bound)
+    with np.errstate(all="ignore"):
+        # Eigenvalues of the symmetric part over 2**e, 2**e about its largest entry (exact, and
+        # no overflow: exp(x)*y at 709.5 has entries of 1.35e308, whose sum is inf); the signs and
+        # every comparison are read on that scale, the eigenvalues reported on f's own (an
+        # eigenvalue beyond float64 is reported as inf).
+        sym = h / 2.0 + h.T / 2.0
+        e = int(np.frexp(np.max(np.abs(sym)))[1])
+        unit = np.linalg.eigvalsh(np.ldexp(sym, -e))
+        lam = np.ldexp(unit, e)
+        tol = EIGEN_ULPS * k * EPS_MACHINE * float(np.max(np.abs(unit)))
+        positive, negative = int(np.sum(unit > tol)), int(np.sum(unit < -tol))
+        zero = k - positive - negative
+        g_size = float(np.max(np.abs(g)))
+        g_tol = GRADIENT_ZERO * float(np.max(np.abs(np.ldexp(sym, -e)))) * max(1.0, float(np.max(np.abs(x))))
+        moving = math.ldexp(g_size, -e) > g_tol if g_size > 0 else False
+        doubt = _doubt(unit, e, tol, g, moving, h_bound, g_bound)
     if doubt:
         return "uncertain", doubt, lam
-    if g_size > g_tol:
+    if moving:
         shape = (
             "convex (every eigenvalue positive)"
             if positive == k
@@ -356,24 +364,28 @@ def classify(
 
 
 def _doubt(
-    lam: np.ndarray,
+    unit: np.ndarray,
+    e: int,
     tol: float,
     g: np.ndarray,
     moving: bool,
     h_bound: np.ndarray | None,
     g_bound: np.ndarray | None,
 ) -> str | None:
-    """Why the bounds leave the kind open (None: they do not)."""
+    """Why the bounds leave the kind open (None: they do not). ``unit`` are the eigenvalues over
+    2**e and ``tol`` their zero on that scale; the bound's Frobenius norm is taken there too."""
     with np.errstate(all="ignore"):
         if h_bound is not None:
-            spread = float(np.sqrt(np.sum(((h_bound + h_bound.T) / 2.0) ** 2)))
+            scaled = np.ldexp(h_bound, -e)
+            spread = float(np.sqrt(np.sum((scaled / 2.0 + scaled.T / 2.0) ** 2)))
             if not np.isfinite(spread) and not np.all(np.isfinite(h_bound)):
                 spread = np.inf
-            open_ = [v for v in lam.tolist() if tol < abs(v) <= spread]
+            open_ = [v for v in unit.tolist() if tol < abs(v) <= spread]
             if open_:
                 return (
-                    f"float64 cannot tell: the exact Hessian's rounding bound ({_short(spread)}) is as "
-                    f"large as its eigenvalue {_short(open_[0])}, whose sign is not known; try --precision 50"
+                    f"float64 cannot tell: the exact Hessian's rounding bound ({_short(math.ldexp(spread, e))}) "
+                    f"is as large as its eigenvalue {_short(math.ldexp(open_[0], e))}, whose sign is not "
+                    "known; try --precision 50"
                 )
         if moving and g_bound is not None and np.all(np.abs(g) <= g_bound):
             return (

@@ -219,3 +219,25 @@ def test_a_kink_whose_rule_is_not_the_derivative_claims_no_more_than_it_knows() 
     assert r.kinds == ("kink",)
     assert "a kink f does not feel (relu(x), relu(-x))" in r.verdicts[0]
     assert "not twice differentiable" not in r.verdicts[0]
+
+
+def test_entries_near_float64s_largest_are_classified_on_their_own_scale() -> None:
+    """exp(x)*y at 709.5: entries of 1.35e308 whose sum overflowed, so every eigenvalue was NaN
+    and the point was called "flat to second order: the gradient and the Hessian are 0"."""
+    r = at("exp(x)*y", x=709.5, y=1.0)
+    assert r.kinds[0] == "not critical", r.verdicts[0]
+    assert "saddle-shaped" in r.verdicts[0]
+    a = mp.exp(mp.mpf(709.5))
+    low, high = a * (1 - mp.sqrt(5)) / 2, a * (1 + mp.sqrt(5)) / 2  # high is beyond float64
+    lam = r.eigenvalues[0]
+    assert lam[0] == pytest.approx(float(low), rel=1e-14)
+    assert lam[1] == math.inf and high > mp.mpf(np.finfo(float).max)
+
+
+def test_scaled_eigenvalues_are_the_plain_ones_in_range() -> None:
+    h = np.array([[3.0, 1.0], [1.0, -2.0]])
+    kind, _, lam = classify(h, np.zeros(2), np.zeros(2))
+    assert kind == "saddle"
+    assert lam.tolist() == np.linalg.eigvalsh(h).tolist()
+    big = classify(h * 2.0**1000, np.zeros(2), np.zeros(2))
+    assert big[0] == "saddle" and big[2].tolist() == (lam * 2.0**1000).tolist()
