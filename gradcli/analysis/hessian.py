@@ -43,7 +43,6 @@ gradient g:
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any, NamedTuple
 
@@ -322,7 +321,7 @@ def classify(
         zero = k - positive - negative
         g_size = float(np.max(np.abs(g)))
         g_tol = GRADIENT_ZERO * float(np.max(np.abs(np.ldexp(sym, -e)))) * max(1.0, float(np.max(np.abs(x))))
-        moving = math.ldexp(g_size, -e) > g_tol if g_size > 0 else False
+        moving = float(np.ldexp(g_size, -e)) > g_tol if g_size > 0 else False
         doubt = _doubt(unit, e, tol, g, moving, h_bound, g_bound)
     if doubt:
         return "uncertain", doubt, lam
@@ -376,15 +375,18 @@ def _doubt(
     2**e and ``tol`` their zero on that scale; the bound's Frobenius norm is taken there too."""
     with np.errstate(all="ignore"):
         if h_bound is not None:
-            scaled = np.ldexp(h_bound, -e)
-            spread = float(np.sqrt(np.sum((scaled / 2.0 + scaled.T / 2.0) ** 2)))
-            if not np.isfinite(spread) and not np.all(np.isfinite(h_bound)):
-                spread = np.inf
+            # the norm on the bound's own scale 2**b, then compared on the eigenvalues' 2**e
+            sym = h_bound / 2.0 + h_bound.T / 2.0
+            b = int(np.frexp(np.max(np.abs(sym)))[1]) if np.all(np.isfinite(sym)) else 0
+            norm = float(np.sqrt(np.sum(np.ldexp(sym, -b) ** 2)))
+            if not np.all(np.isfinite(h_bound)):
+                norm = np.inf
+            spread = float(np.ldexp(norm, b - e))
             open_ = [v for v in unit.tolist() if tol < abs(v) <= spread]
             if open_:
                 return (
-                    f"float64 cannot tell: the exact Hessian's rounding bound ({_short(math.ldexp(spread, e))}) "
-                    f"is as large as its eigenvalue {_short(math.ldexp(open_[0], e))}, whose sign is not "
+                    f"float64 cannot tell: the exact Hessian's rounding bound ({_short(float(np.ldexp(norm, b)))}) "
+                    f"is as large as its eigenvalue {_short(float(np.ldexp(open_[0], e)))}, whose sign is not "
                     "known; try --precision 50"
                 )
         if moving and g_bound is not None and np.all(np.abs(g) <= g_bound):

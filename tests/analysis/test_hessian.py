@@ -241,3 +241,13 @@ def test_scaled_eigenvalues_are_the_plain_ones_in_range() -> None:
     assert lam.tolist() == np.linalg.eigvalsh(h).tolist()
     big = classify(h * 2.0**1000, np.zeros(2), np.zeros(2))
     assert big[0] == "saddle" and big[2].tolist() == (lam * 2.0**1000).tolist()
+
+
+def test_subnormal_hessians_are_classified_without_overflow() -> None:
+    """Entries of 1e-323 scale by 2**1074: the gradient's comparison on that scale overflowed
+    (an internal error, exit 70, at erf(x) at 5e-324)."""
+    r = at("erf(x)", x=5e-324)
+    assert r.kinds[0] == "not critical" and "concave" in r.verdicts[0]
+    r = at("1e-320*(x**2 - y**2)", x=0.0, y=0.0)
+    assert r.kinds[0] == "saddle"
+    assert r.eigenvalues[0].tolist() == [-2e-320, 2e-320]

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +54,9 @@ KNOWN: list[tuple[str, str, str, str]] = []
 class Failure:
     """What broke the contract, for which case."""
 
-    kind: str  # "exit", "traceback", "exception", "usage-lines", "slow", "json", "stream", "memory"
+    # "exit", "traceback", "exception", "usage-lines", "slow", "json", "stream", "memory",
+    # "python-warning"
+    kind: str
     detail: str
     case: Case
 
@@ -92,7 +95,11 @@ def check_in_process(case: Case) -> tuple[list[Failure], int]:
             here = os.getcwd()
             os.chdir(scratch)
             try:
-                result = runner.invoke(main, case.args, input=case.stdin)
+                # every Python warning is seen (not only the first from each line): one reaching
+                # stderr is text a user should never get (a RuntimeWarning from numpy's overflow)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    result = runner.invoke(main, case.args, input=case.stdin)
             finally:
                 os.chdir(here)
     except _Hung:
@@ -103,6 +110,10 @@ def check_in_process(case: Case) -> tuple[list[Failure], int]:
             signal.signal(signal.SIGALRM, previous)
     seconds = _cpu_seconds() - start
     failures = check_result(case, result.exit_code, result.stdout, result.stderr, seconds)
+    for w in caught[:1]:
+        failures.append(
+            Failure("python-warning", f"{w.category.__name__}: {w.message} ({w.filename}:{w.lineno})", case)
+        )
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         exc = result.exception
         failures.append(Failure("exception", f"{type(exc).__name__}: {exc}", case))
@@ -117,11 +128,17 @@ def _cpu_seconds() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+PYTHON_WARNING = re.compile(r"\S+\.py:\d+: \w*Warning: .*")  # as Python's warnings module shows one
+
+
 def check_result(case: Case, code: int, stdout: str, stderr: str, seconds: float) -> list[Failure]:
     """The contract, on one run's exit status, output, error output and wall time."""
     failures: list[Failure] = []
     if "Traceback (most recent call last)" in stdout + stderr:
         failures.append(Failure("traceback", _last_lines(stderr or stdout), case))
+    leak = PYTHON_WARNING.search(stderr)
+    if leak:
+        failures.append(Failure("python-warning", leak.group(0), case))
     if code not in ALLOWED:
         failures.append(Failure("exit", f"exit {code}: {_last_lines(stderr)}", case))
         return failures
