@@ -230,8 +230,10 @@ def reevaluate(
         _text(y) if not TINY_NORMAL <= abs(o) < math.inf else repr(float(o)) for y, o in zip(g2, out)
     )
     tiny = [t for t, y, o in zip(texts, g2, out) if y != 0 and abs(o) < TINY_NORMAL]
+    huge = [_text(y) for y, o in zip(g2, out) if math.isinf(o) and mp.isfinite(y)]
     zero = all(y == 0 for y in g2)
-    note = _note(taken, converged, lost, digits is not None, tiny, zero)
+    failed = any(math.isnan(float(x)) for x in grad)
+    note = _note(taken, converged, lost, digits is not None, tiny, zero, huge, failed)
     value = _float(f2)
     value_text = _text(f2) if not TINY_NORMAL <= abs(value) < math.inf else repr(value)
     return value, out, np.array(err), Precise(taken, converged, texts, value_text, tuple(lost), note)
@@ -241,6 +243,8 @@ def _lost(x64: float, y: Any, y64: float) -> float:
     """How many of float64's 16 digits ``x64`` lost against the true ``y`` (``y64`` rounded)."""
     if y == 0:
         return 0.0 if x64 == 0 else 16.0
+    if math.isnan(x64):
+        return 16.0  # float64 gave nothing
     if TINY_NORMAL <= abs(y64) < math.inf:
         rel = abs(x64 - y64) / abs(y64)  # the rounding of y to y64 is far below what is measured
     else:
@@ -253,11 +257,25 @@ def _lost(x64: float, y: Any, y64: float) -> float:
 
 
 def _note(
-    digits: int, converged: bool, lost: Sequence[float], forced: bool, tiny: Sequence[str], zero: bool
+    digits: int,
+    converged: bool,
+    lost: Sequence[float],
+    forced: bool,
+    tiny: Sequence[str],
+    zero: bool,
+    huge: Sequence[str] = (),
+    failed: bool = False,
 ) -> str:
     head = f"re-evaluated at {digits} digits"
     if zero and converged:
         return f"{head}: the gradient is exactly 0"
+    if huge and converged:
+        return f"{head}: the gradient {', '.join(huge)} is beyond float64's range (shown as inf)"
+    if failed and converged:
+        return (
+            f"{head}: float64 backprop gave nan (a value on its way overflowed or underflowed); "
+            "the reference is the high-precision one"
+        )
     if tiny and converged:
         return f"{head}: the gradient {', '.join(tiny)} is below float64's normal range, where it rounds to 0 or loses digits"
     if not converged and not forced:
@@ -295,6 +313,7 @@ def refine(
     precision: Precision,
     allow: Allow | None = None,
     deadline: float | None = None,
+    undefined: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Precise | None]]:
     """Value, gradient and bound with the points float64 cannot decide done in high precision.
 
@@ -304,13 +323,15 @@ def refine(
     has variables, with the lossy points in order (perhaps none) and the cap, and picks those
     re-evaluated, in place of the worst ``cap`` of this call. ``deadline`` (``time.monotonic``)
     replaces this call's own ``AUTO_SECONDS`` where several calls share one budget (the gradient
-    and each row of a Hessian).
+    and each row of a Hessian). ``undefined``: points where the float64 value is not finite are
+    taken too (a derivative's formula whose float64 evaluation overflows or underflows on the way,
+    as 1/x's third derivative at 1e-60, is NaN there while its value is -6e240).
     """
     n = value.shape[0]
     records: list[Precise | None] = [None] * n
     if precision == OFF or grad.shape[0] == 0:
         return value, grad, bound, records
-    ok = np.isfinite(value)
+    ok = np.isfinite(value) | (undefined & np.all(np.isfinite(points), axis=1))
     todo = np.flatnonzero(ok if precision != AUTO else lost_digits(grad, bound, ok))
     most = min(MAX_AUTO, max(1, NODE_BUDGET // max(len(expr.nodes), 1)))
     if precision == AUTO and allow is not None:
@@ -359,5 +380,7 @@ def reference_gradient(
     with np.errstate(all="ignore"):
         bounded = bounded_backprop(expr, values, n)
     f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
-    _, grad, bound, records = refine(expr, points, f, bounded.grad, bounded.bound, precision, None, deadline)
+    _, grad, bound, records = refine(
+        expr, points, f, bounded.grad, bounded.bound, precision, None, deadline, undefined=True
+    )
     return grad, bound, records

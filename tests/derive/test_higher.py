@@ -102,3 +102,21 @@ def test_the_estimate_covers_the_error_where_f_varies_fast_or_rounds_coarsely(te
         f = lambda t: precise.values(expr, [t], 50)[-1]
         truth = float(mpmath.diff(f, mpmath.mpf(x), order, h=mpmath.mpf("1e-12")))
     assert abs(float(r.fd[0]) - truth) <= float(r.error_estimate[0])
+
+
+def test_a_derivative_formula_float64_cannot_evaluate_is_taken_in_high_precision() -> None:
+    """1/x's third derivative, as the symbolic derivative writes it, divides by ((x**2)**2)**2,
+    which underflows at 1e-60: float64 gives NaN for a fourth derivative of 2.4e301. The NaN was
+    printed as the exact value (no re-evaluation: f'''(x) itself was NaN in float64)."""
+    r = higher(parse("1/x"), np.array([1e-60]), 4)
+    truth = mpmath.mpf(24) / mpmath.mpf(1e-60) ** 5
+    assert float(r.exact[0]) == pytest.approx(float(truth), rel=1e-15)
+    assert r.notes[0] is not None and "float64 backprop gave nan" in r.notes[0]
+    assert abs(float(r.fd[0]) - float(truth)) <= float(r.error_estimate[0])
+
+
+def test_a_derivative_beyond_float64_is_inf_and_says_so() -> None:
+    r = higher(parse("1/x"), np.array([1e-100]), 4)
+    assert r.exact[0] == math.inf
+    assert r.notes[0] is not None and "beyond float64's range" in r.notes[0]
+    assert "e+501" in r.notes[0]
