@@ -204,6 +204,11 @@ def test_warnings_on_stderr_name_the_line_and_stop_at_twenty() -> None:
         (("--input", "/nonexistent/points.csv"), "", "cannot read '/nonexistent/points.csv'"),
         (("--at", "-", "--format", "json"), "a,b\n1,2\n", "the header line 'a,b' has no column for c"),
         (("--at", "-", "--vars", "a,b"), "1,2,3\n", "--vars leaves out c"),
+        (
+            ("--at", "-", "--format", "csv"),
+            '# from jq\n{"a": 5, "b": 3, "c": 2}\n',
+            "jq -r '[.a, .b, .c] | @csv'",
+        ),
         (("--at", "-", "--on-error", "skip"), "", "'skip' is not one of 'continue', 'stop'"),
         (("--at", "-", "--direction", "1,0,0"), "", "take one expression and no --direction"),
     ],

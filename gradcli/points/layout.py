@@ -46,6 +46,13 @@ def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = No
     variables = tuple(variables)
     if not variables:
         raise PointsError("the expression has no variables, so there are no points to read")
+    if line.lstrip()[:1] in ("{", "["):  # JSON: read as fields it would be nonsense, line by line
+        names = ", ".join(f".{v}" for v in variables)
+        raise PointsError(
+            "the first line of points is JSON; points are read as CSV or TSV lines (with a header "
+            "line, or name=value pairs, or positional values)",
+            hint=f"turn JSON Lines into CSV first, e.g. jq -r '[{names}] | @csv', with --vars {','.join(variables)}",
+        )
     sep = separator(line)
     fields = [unquote(f.strip()) for f in split_fields(line, sep)]
     listing = f"the expression's variables are {short(', '.join(variables), width=200)}"
