@@ -47,11 +47,11 @@ def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = No
     if not variables:
         raise PointsError("the expression has no variables, so there are no points to read")
     if line.lstrip()[:1] in ("{", "["):  # JSON: read as fields it would be nonsense, line by line
-        names = ", ".join(f".{v}" for v in variables)
+        paths = ", ".join(f".{v}" for v in variables)
         raise PointsError(
             "the first line of points is JSON; points are read as CSV or TSV lines (with a header "
             "line, or name=value pairs, or positional values)",
-            hint=f"turn JSON Lines into CSV first, e.g. jq -r '[{names}] | @csv', with --vars {','.join(variables)}",
+            hint=f"turn JSON Lines into CSV first, e.g. jq -r '[{paths}] | @csv', with --vars {','.join(variables)}",
         )
     sep = separator(line)
     fields = [unquote(f.strip()) for f in split_fields(line, sep)]
