@@ -116,18 +116,13 @@ def lost_digits(grad: np.ndarray, bound: np.ndarray, value_ok: np.ndarray) -> np
     return loose & value_ok
 
 
-def _sweep(expr: Expression, point: Sequence[float], dps: int) -> tuple[Any, list]:
-    """f and its gradient at one point in mpmath at ``dps`` digits (NaN outside the domain)."""
-    f, grads, _ = _sweep_digits(expr, point, dps)
-    return f, grads
+def _sweep(expr: Expression, point: Sequence[float], dps: int) -> Any:
+    """f and its gradient at one point in mpmath at ``dps`` digits (NaN outside the domain), the
+    digits its sums need and the sums that cancelled to exactly 0
+    (:func:`gradcli.language.precise.sweep`)."""
+    from ..language.precise import sweep
 
-
-def _sweep_digits(expr: Expression, point: Sequence[float], dps: int) -> tuple[Any, list, float]:
-    """:func:`_sweep`, and the digits its reverse sweep needs (see
-    :func:`gradcli.language.precise.gradient_digits`)."""
-    from ..language.precise import gradient_digits
-
-    return gradient_digits(expr, [float(x) for x in point], dps)
+    return sweep(expr, [float(x) for x in point], dps)
 
 
 def _agree(a: list, b: list) -> bool:
@@ -200,8 +195,8 @@ def reevaluate(
     p = _start(grad, bound) if digits is None else digits
     while True:
         try:
-            f1, g1, needed = _sweep_digits(expr, point, p)
-            f2, g2 = _sweep(expr, point, p + STEP)
+            first, second = _sweep(expr, point, p), _sweep(expr, point, p + STEP)
+            (f1, g1, needed, zeroed), (f2, g2) = first, second[:2]
         except BeyondRange:
             return None  # an intermediate past 10**+-5,050,000: float64 and its bound stand
         if mp.isnan(f2) or any(mp.isnan(x) for x in g2):
@@ -209,11 +204,24 @@ def reevaluate(
         # Two precisions agreeing is not enough where the sweep adds terms further apart than
         # either holds: both lose the same small terms (x + x/x at 1e-100 read 0 at 60 and 80
         # digits; its derivative is 1). Such a sweep is taken again with room for them.
-        roomy = p >= needed + STEP
+        # Terms that cancel to exactly 0 are an exact 0 where they are exact themselves (the same
+        # at both precisions: x*x - 2*x at 1); where they are not, every digit may be lost
+        # (expm1(x)/x at 1e-70 reads 0 at 60 and 80 digits, 0.5 at 120): doubled until they do
+        # not cancel, and taken as an exact 0 only at the most digits (sin(x)**2 + cos(x)**2).
+        cancelled = bool(zeroed) and zeroed != second.zeroed
+        roomy = p + STEP >= MAX_DIGITS if cancelled else p >= needed + STEP
         converged = roomy and _agree(g1, g2) and _agree([f1], [f2])
-        if converged or digits is not None or 2 * p > MAX_DIGITS:
+        if (
+            converged
+            or digits is not None
+            or (2 * p > MAX_DIGITS and not cancelled)
+            or p + STEP >= MAX_DIGITS
+        ):
             break
-        p = max(2 * p, min(MAX_DIGITS // 2, int(needed) + 2 * STEP))
+        if cancelled:
+            p = min(2 * p, MAX_DIGITS - STEP)
+        else:
+            p = max(2 * p, min(MAX_DIGITS // 2, int(needed) + 2 * STEP))
     taken = p + STEP
     out = np.array([_float(x) for x in g2])
     with mp.workdps(taken):

@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -284,7 +284,7 @@ def gradient(expr: Expression, point: Sequence[float] | Mapping[str, float], dps
     :func:`gradient_digits`), it is taken again with 40 digits to spare, up to ``ROOMY_DIGITS``:
     at least ``dps`` digits, never fewer than the terms need (x + x/x at 1e-100: 1, not 0)."""
     f, grads, needed = gradient_digits(expr, point, dps)
-    more = min(ROOMY_DIGITS, int(needed) + 40)
+    more = ROOMY_DIGITS if math.isinf(needed) else min(ROOMY_DIGITS, int(needed) + 40)
     if needed + 20 > dps and more > dps:
         f, grads, _ = gradient_digits(expr, point, more)
     return f, grads
@@ -294,9 +294,31 @@ def gradient_digits(
     expr: Expression, point: Sequence[float] | Mapping[str, float], dps: int
 ) -> tuple[Any, list, float]:
     """:func:`gradient`, and the digits its reverse sweep needs: the widest span, in decimal
-    digits, between the largest and the smallest nonzero term summed into one adjoint along any
-    chain (x + x/x at 1e-100 adds 1 to 1e100 and -1e100: 100 digits, and at fewer the 1 is lost
-    and the derivative reads 0). Where ``dps`` is not comfortably above it, take more."""
+    digits, between the largest term summed into one adjoint along any chain and the smaller of
+    the smallest nonzero term and the (nonzero) sum (x + x/x at 1e-100 adds 1 to 1e100 and -1e100:
+    100 digits, and at fewer the 1 is lost and the derivative reads 0; expm1(x)/x at 1e-57 adds
+    1e57 and -1e57 for 0.5: 57 digits); inf where nonzero terms cancel to exactly 0 (exact, as in
+    sin(x)**2 + cos(x)**2, or rounding: expm1(x)/x at 1e-70 at 60 digits). Where ``dps`` is not
+    comfortably above it, take more (see :func:`sweep`)."""
+    done = sweep(expr, point, dps)
+    return done.value, done.grads, math.inf if done.zeroed else done.needed
+
+
+class Sweep(NamedTuple):
+    """One reverse sweep in mpmath (see :func:`sweep`)."""
+
+    value: Any  # f
+    grads: list  # df/dv per variable
+    needed: float  # digits its sums need, where none cancelled to exactly 0
+    zeroed: tuple  # (node, its terms) for each adjoint whose nonzero terms cancelled to exactly 0
+
+
+def sweep(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: int) -> Sweep:
+    """f and its gradient at ``dps`` digits, the digits the sums need (:func:`gradient_digits`),
+    and the sums whose nonzero terms cancelled to exactly 0, with their terms. Such a 0 is exact
+    where the terms are (the same at more digits: sin(x)**2 + cos(x)**2), and may be every digit
+    lost where they are not (expm1(x)/x at 1e-70 adds 1e70 + 1 and -(1e70 + 0.5), which at 60
+    digits round to one number)."""
     import mpmath
 
     vals = values(expr, point, dps)
@@ -306,11 +328,22 @@ def gradient_digits(
     span = [0.0] * len(nodes)  # digits node i's adjoint needed so far (its own sum, and its chain)
     high: list = [None] * len(nodes)  # the largest and smallest nonzero |term| summed into each
     low: list = [None] * len(nodes)
+    terms: list[list] = [[] for _ in nodes]
 
-    def spread(i: int) -> float:  # the digits between the largest and smallest term summed into i
+    def spread(i: int) -> float:
+        # the digits between the largest term summed into i and the smaller of its smallest term
+        # and the sum itself: terms that cancel (expm1(x)/x at 1e-57 adds 1e57 and -1e57 for
+        # 0.5) need as many digits as ones far apart (a sum exactly 0: see ``zeroed``)
         if high[i] is None or low[i] is None or not mpmath.isfinite(high[i]):
             return 0.0
-        return float(mpmath.log10(high[i] / low[i]))
+        floor = low[i]
+        total = abs(adjoint[i]) if adjoint[i] is not None else None
+        if total is not None and total != 0 and mpmath.isfinite(total):
+            floor = min(floor, total)
+        return float(mpmath.log10(high[i] / floor))
+
+    def cancelled(i: int) -> bool:
+        return high[i] is not None and adjoint[i] == 0
 
     with mpmath.workdps(dps):
         for i in range(len(nodes) - 1, -1, -1):
@@ -329,7 +362,13 @@ def gradient_digits(
                 if size != 0 and not mpmath.isnan(size):
                     high[j] = size if high[j] is None else max(high[j], size)
                     low[j] = size if low[j] is None else min(low[j], size)
+                    terms[j].append(term)
     needed = max((max(span[slot], spread(slot)) for slot in expr.var_nodes), default=0.0)
+    zeroed = tuple(
+        (i, tuple(terms[i]))
+        for i in range(len(nodes))
+        if expr.depends[i] and adjoint[i] is not None and cancelled(i)
+    )
     grads = [
         adjoint[slot] if type(nodes[slot]) is Var and adjoint[slot] is not None else mpmath.mpf(0)
         for slot in expr.var_nodes
@@ -342,7 +381,7 @@ def gradient_digits(
         if any(map(infinite, vals)):
             hit, _ = through_infinity(expr, vals, 1, infinite)
             grads = [mpmath.nan if hit[v, 0] else g for v, g in enumerate(grads)]
-    return vals[-1], grads, needed
+    return Sweep(vals[-1], grads, needed, zeroed)
 
 
-__all__ = ["UnsupportedPrecision", "gradient", "gradient_digits", "partials", "supported", "values"]
+__all__ = ["Sweep", "UnsupportedPrecision", "gradient", "gradient_digits", "partials", "supported", "values"]

@@ -254,3 +254,26 @@ def test_terms_too_far_apart_for_the_precision_are_taken_again_with_room():
     z = grad("x*x - 2*x", {"x": 1.0}, method="backprop")
     assert z.exact[0, 0] == 0.0 and z.precise[0].digits <= 80
     assert "exactly 0" in z.precise[0].note
+
+
+@pytest.mark.parametrize("x", [1e-57, 1e-70, 1e-100, 1e-200, 1e-300])
+def test_terms_of_one_size_that_cancel_are_taken_again_until_they_do_not(x: float) -> None:
+    """expm1(x)/x at 1e-70 sums 1e70 + 1 and -(1e70 + 0.5): at 60 and 80 digits both round to
+    1e70 and cancel to exactly 0, and gradcli said "df/dx is exactly 0 (confirmed at 60 digits)"
+    and blamed the (right) central difference: "f is not smooth within eps of the point". At
+    1e-57 the sum, not 0, kept 3 digits: the term spread (1e57 and 1e57) missed the cancellation."""
+    r = grad("expm1(x)/x", {"x": x})
+    assert r.exact[0, 0] == 0.5
+    assert r.precise[0] is not None and r.precise[0].digits > -np.log10(x)
+    assert not {w.kind for w in r.warnings[0]} & {"vanishing", "inaccurate"}
+    from gradcli.language import precise
+
+    truth = precise.gradient(parse("expm1(x)/x"), [mp.mpf(x)], 60)[1][0]
+    assert abs(truth - mp.mpf("0.5")) < mp.mpf(10) ** -30
+
+
+def test_an_exact_zero_from_inexact_terms_is_confirmed_only_at_the_most_digits() -> None:
+    r = grad("sin(x)**2 + cos(x)**2", {"x": 0.7})
+    assert r.exact[0, 0] == 0.0
+    assert r.precise[0] is not None and r.precise[0].digits >= MAX_DIGITS
+    assert "exactly 0" in r.precise[0].note
