@@ -128,7 +128,11 @@ def _forward_slopes(
                 continue
             smooth: np.ndarray | float = 0.0
             for slope, d in zip(node.op.partials(args, values[i]), arg_dots):
-                smooth = smooth + np.where(np.asarray(d) == 0, 0.0, slope * d)
+                # a still argument adds nothing, unless its slope is infinite: a tangent 0 only
+                # to first order (cos at 0) met by acos's infinite slope at 1 is 0 * inf, which
+                # the values beside decide (acos(cos(abs(x))) at 0 has slopes -1 and 1, not 0)
+                still = np.asarray(d) == 0
+                smooth = smooth + np.where(still, np.where(np.isfinite(slope), 0.0, np.nan), slope * d)
             if node.op.kink is not None and node.op.directional is not None:  # both or neither (tested)
                 at_kink = node.op.kink(args)
                 if np.any(at_kink):

@@ -142,8 +142,9 @@ class Differences(NamedTuple):
         if self.estimate is not None:
             total = self.estimate
         else:
-            total = self.rounding + np.nan_to_num(self.truncation, nan=0.0)
-            total = SAFETY * total if self.method in METHODS else total
+            with np.errstate(over="ignore"):  # beyond float64: inf, unknown (``unconverged`` says why)
+                total = self.rounding + np.nan_to_num(self.truncation, nan=0.0)
+                total = SAFETY * total if self.method in METHODS else total
         if self.unresolved is not None:
             total = np.where(self.unresolved, np.inf, total)
         return total

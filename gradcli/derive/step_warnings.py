@@ -68,6 +68,8 @@ def _step_notes(
             )
         elif diff.method == "richardson":
             why = "the extrapolation did not converge (its steps never agreed)"
+        elif np.isfinite(diff.rounding[v, p]) and np.isfinite(np.nan_to_num(diff.truncation[v, p], nan=0.0)):
+            why = f"f's rounding error divided by the step ({float(h[p]):.3g}) is beyond float64's range"
         else:
             why = "a probe of its truncation estimate left f's domain"
         out.append(

@@ -91,3 +91,16 @@ def test_every_claim_at_a_kink_holds_and_silence_means_backprop_is_the_derivativ
         assert not jumps, (text, f0, left, right)
         assert math.isfinite(backprop), text
         assert _close(backprop, left_q) and _close(backprop, right_q), (text, backprop, left_q, right_q)
+
+
+def test_a_tangent_zero_to_first_order_met_by_an_infinite_slope_is_not_a_zero_slope() -> None:
+    """acos(cos(abs(x))) is |x| near 0: cos's tangent there is 0 (it moves at second order), and
+    acos's slope at 1 is infinite. Forward mode took 0 * inf as 0, and gradcli said "f is
+    differentiable in x here, with df/dx = 0.0 from both sides"."""
+    r = grad("acos(cos(abs(x)))", {"x": 0.0})
+    (w,) = [w for w in r.warnings[0] if w.kind in ("nondifferentiable", "kink")]
+    assert w.kind == "nondifferentiable"
+    assert "from the left is -1.0, from the right 1.0" in w.message
+    # a truly still argument still adds nothing: sqrt(relu(x)) is 0 around -1
+    (k,) = [w for w in grad("sqrt(relu(x))", {"x": -1.0}).warnings[0] if w.kind == "kink"]
+    assert "df/dx = 0.0 from both sides" in k.message

@@ -115,3 +115,17 @@ def test_a_given_step_is_cut_short_of_overflow_and_says_so() -> None:
     assert step and "float64 overflow" in step[0]["message"]
     truth = _truth(mpmath.exp, "709.7")
     assert abs(record["gradient"]["x"] - truth) <= record["error_estimate"]["x"]
+
+
+def test_an_estimate_beyond_float64_is_unknown_and_says_why() -> None:
+    """1 + abs(x) at 5e-324: the step is the float spacing, and f's rounding over it is 9e307;
+    twice that overflowed (a RuntimeWarning under -W error) and the warning blamed a probe that
+    "left f's domain"."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = grad("1 + abs(x)", "x=5e-324", method="forward")
+    assert r.diff is not None and r.diff.error_estimate[0, 0] == np.inf
+    (w,) = [w for w in r.warnings[0] if w.kind == "unconverged"]
+    assert "divided by the step" in w.message and "beyond float64's range" in w.message
