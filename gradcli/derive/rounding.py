@@ -152,7 +152,11 @@ def evaluation_error(
                     total = total + np.where(tiny & rounded, SUBNORMAL, 0.0)
             for j, slope in zip(node.args, node.op.partials(args, values[i])):
                 if err[j] is not None:  # (an exact argument adds nothing, even through an infinite slope)
-                    total = total + np.where(err[j] == 0, 0.0, np.abs(slope) * err[j])
+                    carried = np.abs(slope) * err[j]
+                    # a bound rounds up: 0.5 * 2**-1074 is 0 in float64 (gelu's slope at 0 over an
+                    # underflowed x*x at 1e-162 carried no error, and f's estimate missed by 1e-162)
+                    carried = np.where((carried == 0) & (slope != 0), SUBNORMAL, carried)
+                    total = total + np.where(err[j] == 0, 0.0, carried)
             err[i] = total
         f = np.broadcast_to(np.abs(np.asarray(values[-1], dtype=np.float64)), (n,))
         bound = np.broadcast_to(np.asarray(err[-1] if err[-1] is not None else 0.0, dtype=np.float64), (n,))

@@ -123,3 +123,17 @@ def test_an_exact_op_of_exact_arguments_adds_no_error():
     r = compute(parse("sin((x+(x**-1)))"), np.array([[-0.01]]), method="forward")
     truth = float(mp.cos(mp.mpf(-0.01) + 1 / mp.mpf(-0.01)) * (1 - 1 / mp.mpf(-0.01) ** 2))
     assert abs(r.diff.gradient[0, 0] - truth) <= r.diff.error_estimate[0, 0]
+
+
+@pytest.mark.parametrize(
+    ("text", "slope"), [("gelu(x*x)", 1.0), ("0.25*sin(x*x)", 0.5), ("tanh(abs(x)*x)/3", 2.0 / 3.0)]
+)
+def test_a_carried_bound_that_underflows_rounds_up(text: str, slope: float) -> None:
+    """x*x at 1e-162 underflows to 0 (off by up to 2**-1074); a slope below 1 times 2**-1074 is 0
+    in float64, and the bound on f read 0: gelu(abs(x)*x) got a forward difference of 0 for a
+    derivative of 1e-162 with an estimate of 7e-181. (df/dx = slope * x near 0.)"""
+    e = parse(text)
+    assert evaluation_error(e, [np.array([1e-162])], 1)[0] >= 2.0**-1074
+    r = compute(e, np.array([[1e-162]]), method="forward")
+    g, est = float(r.diff.gradient[0, 0]), float(r.diff.error_estimate[0, 0])
+    assert abs(g - slope * 1e-162) <= est
