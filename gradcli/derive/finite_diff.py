@@ -323,7 +323,18 @@ def differences(
                     got = _stencil(expr, sub, j, f0[active], delta[active], method, h_new, bent, on_seam)
                     e_new = _estimate(got)
                     cur_h[active], cur_t[active], cur_r[active] = h_new, got.t, got.r
-                    better = e_new < e[active]
+                    # Truncation grows with the step (as h**p) wherever its estimate holds. A longer
+                    # step whose truncation reads less than a shorter one's is not in that regime:
+                    # it spans f's variation and aliases it (cos(x) + x at 1e10, whose pilot cannot
+                    # see cos under f's rounding: at h = 149 the estimate read 0.005 and the error
+                    # was 0.5), so it never wins against the shorter step.
+                    t_old, t_new = t[active], got.t
+                    up_old = np.where(np.isnan(t_old), noise[active], t_old)  # at most this
+                    up_new = np.where(np.isnan(t_new), got.noise, t_new)
+                    longer = h_new > h[active]
+                    aliased_old = ~longer & ~np.isnan(t_new) & (t_new > up_old)
+                    aliased_new = longer & ~np.isnan(t_old) & (up_new < t_old)
+                    better = ((e_new < e[active]) & ~aliased_new) | aliased_old
                     won = active[better]
                     h[won], e[won] = h_new[better], e_new[better]
                     g[won], t[won], r[won] = got.g[better], got.t[better], got.r[better]
