@@ -254,6 +254,7 @@ def _lost(x64: float, y: Any, y64: float) -> float:
     if math.isnan(x64):
         return 16.0  # float64 gave nothing
     if TINY_NORMAL <= abs(y64) < math.inf:
+        y64 = float(y64)  # (a Python float: a difference beyond float64 is inf, without a numpy warning)
         rel = abs(x64 - y64) / abs(y64)  # the rounding of y to y64 is far below what is measured
     else:
         import mpmath as mp
