@@ -1,7 +1,8 @@
 """Every finite difference's error estimate, at gradcli's own steps, against mpmath.
 
 Expressions are drawn from the whole registry (the grammar of ``test_warning_claims``) and
-evaluated at points spread over magnitudes and near the registry's special points; the truth is
+evaluated at points spread over magnitudes (down to 1e-300, and up to exp's overflow) and near
+the registry's special points; the truth is
 the gradient in mpmath at 60 digits (:func:`gradcli.language.precise.gradient`, the registry's
 own rules). Where an estimate is finite it must cover the error: that is the claim every
 ``error_estimate`` makes. (A step the user gives, far beyond f's smooth length, is a heuristic
@@ -25,6 +26,9 @@ from gradcli.registry import BeyondRange
 from .test_warning_claims import Draw, _tree, x_only
 
 POINTS = st.one_of(
+    st.floats(-300, -8).map(lambda e: 10.0**e),  # down to where f, f'' or a step underflows
+    st.floats(-300, -8).map(lambda e: -(10.0**e)),
+    st.floats(700, 709.78),  # where exp is near float64's largest
     st.floats(-3, 3),
     st.floats(-8, 2).map(lambda e: 10.0**e),
     st.floats(-8, 2).map(lambda e: -(10.0**e)),
