@@ -204,11 +204,11 @@ def reevaluate(
         # Two precisions agreeing is not enough where the sweep adds terms further apart than
         # either holds: both lose the same small terms (x + x/x at 1e-100 read 0 at 60 and 80
         # digits; its derivative is 1). Such a sweep is taken again with room for them.
-        # Terms that cancel to exactly 0 are an exact 0 where they are exact themselves (the same
-        # at both precisions: x*x - 2*x at 1); where they are not, every digit may be lost
-        # (expm1(x)/x at 1e-70 reads 0 at 60 and 80 digits, 0.5 at 120): doubled until they do
-        # not cancel, and taken as an exact 0 only at the most digits (sin(x)**2 + cos(x)**2).
-        cancelled = bool(zeroed) and zeroed != second.zeroed
+        # Terms that cancel to exactly 0 may have lost every digit (expm1(x)/x at 1e-70 reads 0
+        # at 60 and 80 digits, 0.5 at 120; terms that round alike at both precisions prove
+        # nothing: x - asinh(x) at 1e-31 adds 1 and -(1 - 5e-63)): the digits are doubled until
+        # they do not cancel, and a 0 is taken as exact only at the most (x*x - 2*x at 1).
+        cancelled = bool(zeroed)
         roomy = p + STEP >= MAX_DIGITS if cancelled else p >= needed + STEP
         converged = roomy and _agree(g1, g2) and _agree([f1], [f2])
         if (

@@ -310,15 +310,17 @@ class Sweep(NamedTuple):
     value: Any  # f
     grads: list  # df/dv per variable
     needed: float  # digits its sums need, where none cancelled to exactly 0
-    zeroed: tuple  # (node, its terms) for each adjoint whose nonzero terms cancelled to exactly 0
+    zeroed: tuple[int, ...]  # the nodes whose adjoint's nonzero terms cancelled to exactly 0
 
 
 def sweep(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: int) -> Sweep:
     """f and its gradient at ``dps`` digits, the digits the sums need (:func:`gradient_digits`),
-    and the sums whose nonzero terms cancelled to exactly 0, with their terms. Such a 0 is exact
-    where the terms are (the same at more digits: sin(x)**2 + cos(x)**2), and may be every digit
-    lost where they are not (expm1(x)/x at 1e-70 adds 1e70 + 1 and -(1e70 + 0.5), which at 60
-    digits round to one number)."""
+    and the nodes whose adjoint's nonzero terms cancelled to exactly 0. Such a 0 may be exact
+    (x*x - 2*x at 1, sin(x)**2 + cos(x)**2) or every digit lost (expm1(x)/x at 1e-70 adds
+    1e70 + 1 and -(1e70 + 0.5), which at 60 digits round to one number; x - asinh(x) at 1e-31
+    adds 1 and -(1 - 5e-63), which round to 1 at 40 and 60 digits alike): no sweep at one
+    precision tells which."""
+
     import mpmath
 
     vals = values(expr, point, dps)
@@ -328,7 +330,6 @@ def sweep(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: i
     span = [0.0] * len(nodes)  # digits node i's adjoint needed so far (its own sum, and its chain)
     high: list = [None] * len(nodes)  # the largest and smallest nonzero |term| summed into each
     low: list = [None] * len(nodes)
-    terms: list[list] = [[] for _ in nodes]
 
     def spread(i: int) -> float:
         # the digits between the largest term summed into i and the smaller of its smallest term
@@ -362,12 +363,9 @@ def sweep(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: i
                 if size != 0 and not mpmath.isnan(size):
                     high[j] = size if high[j] is None else max(high[j], size)
                     low[j] = size if low[j] is None else min(low[j], size)
-                    terms[j].append(term)
     needed = max((max(span[slot], spread(slot)) for slot in expr.var_nodes), default=0.0)
     zeroed = tuple(
-        (i, tuple(terms[i]))
-        for i in range(len(nodes))
-        if expr.depends[i] and adjoint[i] is not None and cancelled(i)
+        i for i in range(len(nodes)) if expr.depends[i] and adjoint[i] is not None and cancelled(i)
     )
     grads = [
         adjoint[slot] if type(nodes[slot]) is Var and adjoint[slot] is not None else mpmath.mpf(0)

@@ -250,9 +250,10 @@ def test_terms_too_far_apart_for_the_precision_are_taken_again_with_room():
     r = grad("x + x/x", {"x": 1e-100}, method="backprop")
     assert r.exact[0, 0] == 1.0 and r.precise[0].digits > 100
     assert not [w for w in r.warnings[0] if w.kind == "vanishing"]
-    # terms of one size that cancel exactly still confirm an exact 0 at the usual precision
+    # terms of one size that cancel exactly: an exact 0, confirmed at the most digits (no sweep
+    # at fewer can tell it from terms that only round alike: x - asinh(x) at 1e-31)
     z = grad("x*x - 2*x", {"x": 1.0}, method="backprop")
-    assert z.exact[0, 0] == 0.0 and z.precise[0].digits <= 80
+    assert z.exact[0, 0] == 0.0 and z.precise[0].digits >= MAX_DIGITS
     assert "exactly 0" in z.precise[0].note
 
 
@@ -288,3 +289,13 @@ def test_digits_lost_by_a_float64_gradient_beyond_range_are_counted_without_a_wa
         warnings.simplefilter("error")
         r = grad("ln(cbrt(x), x)", {"x": 1e-67}, method="forward")
     assert r.precise[0] is not None and abs(r.exact[0, 0]) < 1e-290  # (0, or a residual called uncertain)
+
+
+@pytest.mark.parametrize(("text", "sign"), [("x - asinh(x)", 1), ("x - asin(x)", -1)])
+def test_terms_that_round_alike_at_two_precisions_are_not_an_exact_zero(text: str, sign: int) -> None:
+    """x - asinh(x) at 1e-31 adds 1 and -(1 - 5e-63): at 40 and 60 digits both terms round to
+    +-1, the same at both precisions, and gradcli said "df/dx is exactly 0 (confirmed at 60
+    digits) ... a local minimum"; the derivative is x**2/2 = 5e-63."""
+    r = grad(text, {"x": 1e-31})
+    assert r.exact[0, 0] == pytest.approx(sign * 5e-63, rel=1e-12)
+    assert not [w for w in r.warnings[0] if "exactly 0" in w.message]
