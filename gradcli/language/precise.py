@@ -347,13 +347,42 @@ def sweep(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: i
         return high[i] is not None and adjoint[i] == 0
 
     with mpmath.workdps(dps):
+        # The forward pass's own conditioning: a value's relative error is its arguments' times
+        # |a f_a / f| (sin at 1.6e298 multiplies it by 1e298: relu(sin(acos(x)/x)) at 1e-298 needs
+        # 300 digits to know sin's sign), so the digits each value may have lost add up along the
+        # way; a sum or difference that comes to exactly 0 from nonzero terms ((x + 1e200) - 1e200
+        # at 60 digits) may have lost them all, as an adjoint's may (``zeroed``).
+        slopes: dict[int, list] = {}
+        lost = [0.0] * len(nodes)
+        absorbed: list[int] = []
+        for i, node in enumerate(nodes):
+            if type(node) is not Call or not expr.depends[i]:
+                continue
+            args = [vals[k] for k in node.args]
+            slopes[i] = part = _partials(node.op, args)
+            out = vals[i]
+            if not (isinstance(out, mpmath.mpf) and mpmath.isfinite(out)):
+                continue
+            if out == 0:
+                if node.op.name in ("add", "sub") and any(isinstance(a, mpmath.mpf) and a != 0 for a in args):
+                    absorbed.append(i)
+                continue
+            worst = 0.0
+            for k, a, slope in zip(node.args, args, part):
+                if not (isinstance(a, mpmath.mpf) and isinstance(slope, mpmath.mpf)) or a == 0 or slope == 0:
+                    worst = max(worst, lost[k])
+                    continue
+                gain = abs(a * slope / out)
+                if mpmath.isfinite(gain):
+                    worst = max(worst, lost[k] + max(0.0, float(mpmath.log10(gain))))
+            lost[i] = worst
         for i in range(len(nodes) - 1, -1, -1):
             node = nodes[i]
             g = adjoint[i]
             if g is None or type(node) is not Call or not expr.depends[i]:
                 continue
             span[i] = max(span[i], spread(i))
-            for j, slope in zip(node.args, _partials(node.op, [vals[k] for k in node.args])):
+            for j, slope in zip(node.args, slopes[i]):
                 if not expr.depends[j]:
                     continue
                 term = mpmath.mpf(0) if g == 0 else g * slope  # a zero adjoint stops inf/nan slopes
@@ -364,9 +393,10 @@ def sweep(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: i
                     high[j] = size if high[j] is None else max(high[j], size)
                     low[j] = size if low[j] is None else min(low[j], size)
     needed = max((max(span[slot], spread(slot)) for slot in expr.var_nodes), default=0.0)
+    needed = max(needed, max(lost, default=0.0))
     zeroed = tuple(
         i for i in range(len(nodes)) if expr.depends[i] and adjoint[i] is not None and cancelled(i)
-    )
+    ) + tuple(absorbed)
     grads = [
         adjoint[slot] if type(nodes[slot]) is Var and adjoint[slot] is not None else mpmath.mpf(0)
         for slot in expr.var_nodes

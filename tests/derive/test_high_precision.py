@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -299,3 +300,23 @@ def test_terms_that_round_alike_at_two_precisions_are_not_an_exact_zero(text: st
     r = grad(text, {"x": 1e-31})
     assert r.exact[0, 0] == pytest.approx(sign * 5e-63, rel=1e-12)
     assert not [w for w in r.warnings[0] if "exactly 0" in w.message]
+
+
+def test_the_forward_pass_conditioning_counts_in_the_digits_needed() -> None:
+    """relu(sin(acos(x)/x)) at 1e-298: sin's argument is 1.6e298, so 60 digits of it leave sin's
+    sign unknown; gradcli said "df/dx is exactly 0 (confirmed at 60 digits)" (relu's flat side)
+    where sin is positive and the derivative 9.6e595. A value's lost digits add up along the
+    forward pass (|a f_a / f| at each step) and count in the digits a sweep needs."""
+    from gradcli.language import precise
+
+    needed = precise.gradient_digits(parse("relu(sin(acos(x)/x))"), [1e-298], 60)[2]
+    assert needed >= 297
+    r = grad("relu(sin(acos(x)/x))", {"x": 1e-298})
+    assert not [w for w in r.warnings[0] if "exactly 0" in w.message]
+    assert r.precise[0] is not None and r.precise[0].digits > 300
+    assert "beyond float64's range" in r.precise[0].note
+    # a difference absorbed to exactly 0 at 60 digits ((x + 1e200) - 1e200 is x, 2 here) has an
+    # unknown number of digits lost: more are taken (its value at 220 digits is 2)
+    assert precise.gradient_digits(parse("(x + 1e200) - 1e200"), [2.0], 60)[2] == math.inf
+    value, _ = precise.gradient(parse("(x + 1e200) - 1e200"), [mp.mpf(2)], 60)
+    assert value == 2
