@@ -219,7 +219,7 @@ def scale(
             finite, d1, d2, r1, r2, seen = _pilot(f, fp, fm, p, wide[idx])
             second = _second(fp, f, fm)
             if attempt == 0:
-                room[idx] = overflow_reach(f, 0.5 * (fp - fm), second, p)
+                room[idx] = overflow_reach(f, 0.5 * (fp - fm), second, p, wide[idx])
             if attempt == 0:  # (not where a seam the expression names is as near: log(x) at 0.1)
                 usable = finite & (d2 != 0) & (reach[idx] > 2.0 * seen)
                 seen = _widen(expr, sub, j, xs, (f, d1, d2), p, seen, wide[idx], usable)
@@ -270,16 +270,30 @@ def scale(
     return Scale(length, near, resolved, taken, bend, pilot, on_seam)
 
 
-def overflow_reach(f: np.ndarray, first: np.ndarray, second: np.ndarray, p: np.ndarray) -> np.ndarray:
+def overflow_reach(
+    f: np.ndarray, first: np.ndarray, second: np.ndarray, p: np.ndarray, wide: np.ndarray | None = None
+) -> np.ndarray:
     """How far along the variable |f| may grow before it overflows float64, by the pilot's
     half difference ``first`` (f' p) and second difference ``second`` (f'' p**2) at step p.
 
     The distance d at which f's parabola |f| + |f'| d + |f''| d**2 / 2 reaches the largest
     float, in logarithms (no overflow of its own): 0.0825 at exp(709.7), 1.26 at 1e308*cosh(x)
     at 0. Beyond f's own length |f'/f''| a parabola understates growth (exp at 700: 190, not
-    9.8), but there the length itself is the shorter; inf where f' and f'' are both 0.
+    9.8), but there the length itself is the shorter; inf where f' and f'' are both 0, and where
+    the parabola stays below half the largest float out to ``wide`` (the usual case, found
+    without logarithms: a length is never more than that).
     """
+    out = np.full(len(f), np.inf)
     with np.errstate(all="ignore"):
+        todo = np.isfinite(f)
+        if wide is not None:
+            slope, bend = np.abs(first) / p, (np.abs(second) / p) / p
+            peak = np.abs(f) + slope * wide + 0.5 * bend * wide * wide
+            todo &= ~(peak <= 0.5 * np.finfo(float).max)
+        idx = np.flatnonzero(todo)
+        if not idx.size:
+            return out
+        f, first, second, p = f[idx], first[idx], second[idx], p[idx]
         lp = np.log(p)
         lb = np.log(np.abs(first)) - lp  # ln |f'|
         la = np.log(0.5 * np.abs(second)) - 2.0 * lp  # ln |f''| / 2
@@ -289,7 +303,8 @@ def overflow_reach(f: np.ndarray, first: np.ndarray, second: np.ndarray, p: np.n
         # d = 2c / (b + sqrt(b**2 + 4ac)), each term over e**top
         rb, rq = np.exp(lb - top), np.exp(lq - top)
         d = np.exp(np.log(2.0) + lc - top - np.log(rb + np.sqrt(rb * rb + rq * rq)))
-        return np.where(np.isfinite(f) & (d >= 0), d, np.inf)
+        out[idx] = np.where(d >= 0, d, np.inf)
+    return out
 
 
 def _pilot(
