@@ -39,6 +39,7 @@ with a function that has no high-precision form stays float64 under ``"auto"``, 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -177,9 +178,15 @@ def _start(g: np.ndarray, b: np.ndarray) -> int:
 
 
 def reevaluate(
-    expr: Expression, point: Sequence[float], grad: np.ndarray, bound: np.ndarray, digits: int | None
+    expr: Expression,
+    point: Sequence[float],
+    grad: np.ndarray,
+    bound: np.ndarray,
+    digits: int | None,
+    until: float = math.inf,
 ) -> tuple[float, np.ndarray, np.ndarray, Precise] | None:
-    """One point's value, gradient and gradient bound in high precision.
+    """One point's value, gradient and gradient bound in high precision (no more digits are
+    taken after ``until``, a ``time.monotonic`` time: the point is then not converged).
 
     None where f is not defined there, or where some intermediate value lies beyond
     10**+-5,050,000 (:class:`~gradcli.language.precise.BeyondRange`): the float64 result and its
@@ -206,8 +213,8 @@ def reevaluate(
         # digits; its derivative is 1). Such a sweep is taken again with room for them.
         # Terms that cancel to exactly 0 may have lost every digit (expm1(x)/x at 1e-70 reads 0
         # at 60 and 80 digits, 0.5 at 120; terms that round alike at both precisions prove
-        # nothing: x - asinh(x) at 1e-31 adds 1 and -(1 - 5e-63)): the digits are doubled until
-        # they do not cancel, and a 0 is taken as exact only at the most (x*x - 2*x at 1).
+        # nothing: x - asinh(x) at 1e-31 adds 1 and -(1 - 5e-63)): the point is taken again at
+        # the most digits, and a 0 is taken as exact only there (x*x - 2*x at 1).
         cancelled = bool(zeroed)
         roomy = p + STEP >= MAX_DIGITS if cancelled else p >= needed + STEP
         converged = roomy and _agree(g1, g2) and _agree([f1], [f2])
@@ -218,8 +225,10 @@ def reevaluate(
             or p + STEP >= MAX_DIGITS
         ):
             break
-        if cancelled:
-            p = min(2 * p, MAX_DIGITS - STEP)
+        if until < math.inf and time.monotonic() > until:
+            break  # out of time: what two precisions agree on is all there is
+        if cancelled:  # straight to the most digits: only they can confirm an exact 0
+            p = MAX_DIGITS - STEP
         else:
             p = max(2 * p, min(MAX_DIGITS // 2, int(needed) + 2 * STEP))
     taken = p + STEP
@@ -361,13 +370,11 @@ def refine(
     digits = None if precision == AUTO else int(precision)
     until = math.inf  # untimed: a stream's budget counts lines, --precision N does every point
     if precision == AUTO and allow is None:
-        import time
-
         until = deadline if deadline is not None else time.monotonic() + AUTO_SECONDS
     for p in todo:
         if until < math.inf and time.monotonic() > until:
             break  # the rest keep float64 and their bound
-        done = reevaluate(expr, points[p], grad[:, p], bound[:, p], digits)
+        done = reevaluate(expr, points[p], grad[:, p], bound[:, p], digits, until)
         if done is None:
             continue
         value[p], grad[:, p], bound[:, p], records[p] = done

@@ -273,6 +273,7 @@ def _limits(op: Op, args: list, got: list) -> list:
     return fixed
 
 
+LOG10_2 = math.log10(2.0)  # digits per bit: spreads and gains are counted from exponents (mpmath.mag)
 ROOMY_DIGITS = 2000  # the most digits :func:`gradient` takes to hold terms far apart
 
 
@@ -341,7 +342,7 @@ def sweep(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: i
         total = abs(adjoint[i]) if adjoint[i] is not None else None
         if total is not None and total != 0 and mpmath.isfinite(total):
             floor = min(floor, total)
-        return float(mpmath.log10(high[i] / floor))
+        return max(0.0, (mpmath.mag(high[i]) - mpmath.mag(floor)) * LOG10_2)
 
     def cancelled(i: int) -> bool:
         return high[i] is not None and adjoint[i] == 0
@@ -367,15 +368,24 @@ def sweep(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: i
                 if node.op.name in ("add", "sub") and any(isinstance(a, mpmath.mpf) and a != 0 for a in args):
                     absorbed.append(i)
                 continue
-            worst = 0.0
+            # relative error, in units of the working precision: 1 (its own rounding) plus each
+            # argument's times |a f_a / f| (1 for each factor of a product: a chain of 1,000
+            # products loses 3 digits, not 1,000 times a rounded gain)
+            terms = [0.0]
             for k, a, slope in zip(node.args, args, part):
                 if not (isinstance(a, mpmath.mpf) and isinstance(slope, mpmath.mpf)) or a == 0 or slope == 0:
-                    worst = max(worst, lost[k])
                     continue
-                gain = abs(a * slope / out)
-                if mpmath.isfinite(gain):
-                    worst = max(worst, lost[k] + max(0.0, float(mpmath.log10(gain))))
-            lost[i] = worst
+                if not (mpmath.isfinite(a) and mpmath.isfinite(slope)):
+                    continue
+                bits = mpmath.mag(a) + mpmath.mag(slope) - mpmath.mag(out)
+                if abs(bits) < 1000:
+                    gain = float(abs(a * slope / out))
+                    digits = math.log10(gain) if gain > 0 else -math.inf
+                else:  # beyond float64: its exponent, to a bit
+                    digits = bits * LOG10_2
+                terms.append(digits + lost[k])
+            top = max(terms)
+            lost[i] = top + math.log10(sum(10.0 ** (t - top) for t in terms))
         for i in range(len(nodes) - 1, -1, -1):
             node = nodes[i]
             g = adjoint[i]
