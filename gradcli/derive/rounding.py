@@ -119,6 +119,28 @@ def own_rounding(name: str, value: Any, margin: float = 1.0, least: float = 0.0)
     return max(margin * ULPS.get(name, UNMEASURED)[0] * U, least) * size
 
 
+def _kink_slopes(op: Any, args: list, out: Any, partials: list) -> list:
+    """The partials, with each argument's steeper one-sided slope where the op is at its kink: an
+    error in the argument moves the value by that much, whatever the rule's own value there
+    (abs's slope at 0 is 0 by its rule, and -1 + x**x, which rounds to 0 at 1e-18 from
+    -4.1e-17, carried no error into abs(-1 + x**x): its bound, and a difference's estimate, read 0)."""
+    at = np.asarray(op.kink(args), dtype=bool)
+    if not at.any():
+        return partials
+    if len(args) > 2:  # min and max of many: at a tie each argument moves the value by at most itself
+        return [np.where(at, np.fmax(np.abs(slope), 1.0), slope) for slope in partials]
+    out_slopes = []
+    for j, slope in enumerate(partials):
+        sides = []
+        for sign in (1.0, -1.0):
+            dots: list = [0.0] * len(args)
+            dots[j] = np.full(np.shape(at) or (1,), sign)
+            sides.append(np.abs(np.asarray(op.directional(args, dots, out), dtype=np.float64)))
+        steeper = np.fmax(sides[0], sides[1])
+        out_slopes.append(np.where(at & ~np.isnan(steeper), np.fmax(np.abs(slope), steeper), slope))
+    return out_slopes
+
+
 def evaluation_error(
     expr: Expression, cols: Sequence[np.ndarray], n: int, values: Values | None = None
 ) -> np.ndarray:
@@ -150,7 +172,10 @@ def evaluation_error(
                             nonzero = nonzero & (np.asarray(arg) != 0)
                         rounded = rounded | nonzero
                     total = total + np.where(tiny & rounded, SUBNORMAL, 0.0)
-            for j, slope in zip(node.args, node.op.partials(args, values[i])):
+            partials = list(node.op.partials(args, values[i]))
+            if node.op.kink is not None and node.op.directional is not None:
+                partials = _kink_slopes(node.op, args, values[i], partials)
+            for j, slope in zip(node.args, partials):
                 if err[j] is not None:  # (an exact argument adds nothing, even through an infinite slope)
                     carried = np.abs(slope) * err[j]
                     # a bound rounds up: 0.5 * 2**-1074 is 0 in float64 (gelu's slope at 0 over an

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 import mpmath as mp
+import numpy as np
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -104,3 +105,25 @@ def test_a_tangent_zero_to_first_order_met_by_an_infinite_slope_is_not_a_zero_sl
     # a truly still argument still adds nothing: sqrt(relu(x)) is 0 around -1
     (k,) = [w for w in grad("sqrt(relu(x))", {"x": -1.0}).warnings[0] if w.kind == "kink"]
     assert "df/dx = 0.0 from both sides" in k.message
+
+
+def test_a_point_float64_rounds_onto_a_kink_is_not_called_a_kink() -> None:
+    """-1 + x**x at 1e-18 is -4.1e-17, but x**x rounds to 1 in float64: abs(-1 + x**x) was
+    "not differentiable in x here (at a kink)". In mpmath, at 60 and 80 digits, the argument is
+    off the kink; f is differentiable, with df/dx = -(ln x + 1) x**x. The rounding bound also
+    carries the argument's error through abs's steeper side (its rule's slope at 0 is 0, and
+    the central difference, 0 for a derivative of 40, had an estimate of 0)."""
+    from gradcli.derive.rounding import evaluation_error
+    from gradcli.language.evaluate import forward
+
+    r = grad("abs(-1 + x**x)", {"x": 1e-18})
+    assert not {w.kind for w in r.warnings[0]} & {"nondifferentiable", "kink"}
+    x = mp.mpf(1e-18)
+    with mp.workdps(50):
+        truth = float(-(mp.log(x) + 1) * x**x)
+    assert float(r.exact[0, 0]) == truth or abs(float(r.exact[0, 0]) - truth) <= 1e-15 * abs(truth)
+    g, est = float(r.diff.gradient[0, 0]), float(r.diff.error_estimate[0, 0])
+    assert abs(g - truth) <= est
+    e = parse("abs(-1 + x**x)")
+    cols = [np.array([1e-18])]
+    assert evaluation_error(e, cols, 1, forward(e, cols))[0] >= 1e-16
