@@ -84,6 +84,14 @@ def _magnitude(x: Any) -> int:
     return abs(mpf[2] + mpf[3])
 
 
+def _log2_size(x: Any) -> int:
+    """log2 |x| rounded up (negative for |x| < 1), for a finite nonzero mpf; 0 otherwise."""
+    mpf = getattr(x, "_mpf_", None)
+    if mpf is None or not mpf[1]:
+        return 0
+    return int(mpf[2] + mpf[3])
+
+
 # Refused before mpmath is called, where the argument already tells that the result lies
 # beyond 2**+-MAGNITUDE (as it would be after the call) or, for an argument past float64's range
 # (only an intermediate in high precision gets there), where the op takes exp of it inside:
@@ -98,6 +106,12 @@ _BEYOND: dict[str, Any] = {  # op -> whether its result is beyond range, from x
     "erfc": lambda x: x > 0 and x * x > _EXP_LIMIT,
     "gamma": lambda x: abs(x) > 1e6,  # log2 gamma(1e6) is 1.85e7, past MAGNITUDE (1.68e7)
 }
+# sin and its kin reduce their argument by pi to as many digits as it has before the point:
+# csc(gamma(60282)), with an argument of 1e260000, ran for minutes (sin at 1e30000: 0.06 s)
+_PERIODIC_BITS = 33_000  # |log2 x| past this (x beyond about 1e10000): refused
+for _name in ("sin", "cos", "tan", "sec", "csc", "cot"):
+    _BEYOND[_name] = lambda x: _log2_size(x) > _PERIODIC_BITS
+
 _EXP_INSIDE = frozenset(
     {"expm1", "sigmoid", "softplus", "elu", "selu", "silu", "swish", "mish", "gelu", "erfc"}
 )

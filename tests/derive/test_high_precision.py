@@ -320,3 +320,25 @@ def test_the_forward_pass_conditioning_counts_in_the_digits_needed() -> None:
     assert precise.gradient_digits(parse("(x + 1e200) - 1e200"), [2.0], 60)[2] == math.inf
     value, _ = precise.gradient(parse("(x + 1e200) - 1e200"), [mp.mpf(2)], 60)
     assert value == 2
+
+
+def test_a_periodic_function_of_a_huge_argument_is_beyond_range() -> None:
+    """csc(gamma(-x)) at -60282: gamma's value, about 1e260000, went into csc, whose reduction by
+    pi needs as many digits, and a hessian ran for minutes (found by the fuzz). Such an argument
+    (beyond about 1e10000) is refused as beyond range, as exp's huge ones are; tiny ones are not."""
+    from gradcli.language import precise
+    from gradcli.registry import BeyondRange
+
+    with pytest.raises(BeyondRange):
+        precise.values(parse("csc(gamma(-x))"), [-60282.0], 60)
+    assert precise.values(parse("sin(x)"), [1e-300], 60)[-1] == mp.mpf(1e-300)
+    from click.testing import CliRunner
+
+    from gradcli.cli import main
+
+    # the fuzz's case (the one-sided derivatives of its hessian rows took csc there in mpmath)
+    text = "csc(gamma((min(x10, 1e308, w_3, a)/x1))-softsign(x))"
+    at = "a=5.582079999999999e+59,w_3=-63.5568,x=1e-300,x1=-1,x10=-60282.0"
+    args = ["hessian", "--at", at, "--vars", "x10,x,x1,w_3,a", "--precision", "off", text]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code in (0, 1), result.output
