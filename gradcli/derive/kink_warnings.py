@@ -15,6 +15,7 @@ import numpy as np
 from ..language.evaluate import Values
 from ..language.nodes import Call, Expression
 from .backprop import Sides, kinks, sides
+from .precise import MAX_DIGITS, STEP
 from .warning import GradWarning, _at, _json, _num
 
 
@@ -77,9 +78,10 @@ MAX_CHECKED = 100  # points a call checks in high precision (the rest keep float
 def rounded_onto(
     expr: Expression, values: Values, kink_nodes: list[tuple[int, np.ndarray]], on_kink: np.ndarray
 ) -> np.ndarray:
-    """Points (n,) float64 puts on a kink that they are not on: at 60 and 80 digits every kink
-    float64 saw there is off its kink, the argument the same to 10 digits at both (not rounding
-    noise of a true 0). -1 + x**x at 1e-18 is -4.1e-17, but x**x rounds to 1 in float64, and
+    """Points (n,) float64 puts on a kink that they are not on: at 620 and 640 digits (the most
+    the reference takes) every kink float64 saw there is off its kink, the argument the same to
+    10 digits at both (not rounding noise of a true 0); max(1 - x, 1) at 1e-62 is still a tie at
+    60 digits. -1 + x**x at 1e-18 is -4.1e-17, but x**x rounds to 1 in float64, and
     abs(-1 + x**x) was called not differentiable there. Where mpmath cannot take f (a function
     without a high-precision form), float64's word stands."""
     out = np.zeros(len(on_kink), dtype=bool)
@@ -99,7 +101,10 @@ def rounded_onto(
     for p in todo.tolist():
         point = [float(np.broadcast_to(values[s], on_kink.shape)[p]) for s in slots]
         try:
-            low, high = precise_values(expr, point, 60), precise_values(expr, point, 80)
+            low, high = (
+                precise_values(expr, point, MAX_DIGITS - STEP),
+                precise_values(expr, point, MAX_DIGITS),
+            )
         except Exception:  # (BeyondRange, a domain error: float64's word stands)
             continue
         off = True

@@ -18,6 +18,7 @@ import math
 
 import mpmath as mp
 import numpy as np
+import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -127,3 +128,13 @@ def test_a_point_float64_rounds_onto_a_kink_is_not_called_a_kink() -> None:
     e = parse("abs(-1 + x**x)")
     cols = [np.array([1e-18])]
     assert evaluation_error(e, cols, 1, forward(e, cols))[0] >= 1e-16
+
+
+@pytest.mark.parametrize("text", ["max(1 - x, 1)", "min(sec(x), erfc(x))"])
+def test_a_tie_float64_makes_and_60_digits_keep_is_checked_at_the_most_digits(text: str) -> None:
+    """1 - 1e-62 is 1 in float64 and at 60 digits too: max(1 - x, 1) at 1e-62 was called not
+    differentiable (a tie); the check takes the reference's most digits, where it is no tie."""
+    r = grad(text, {"x": 1e-62})
+    assert not {w.kind for w in r.warnings[0]} & {"nondifferentiable", "kink"}
+    # at 0 the tie is real
+    assert "nondifferentiable" in {w.kind for w in grad(text, {"x": 0.0}).warnings[0]}
