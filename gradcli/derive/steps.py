@@ -172,9 +172,10 @@ def scale(
     Where the expression names a seam (``Op.seams``: a kink, jump, pole or edge) along the
     variable, s is at most the distance to it (:func:`seam_reach`): a pilot cannot see a kink
     of a piecewise-linear f beyond its step, nor a pole that f hides (erf(2/x)), and reads a
-    cone's tip within its step as a smooth minimum (sqrt(2) |x| as x**2 / p). ``bend`` is
-    |f''| p from the pilot that resolved f at step p (``pilot``). ``values`` are the node values at the points, if at
-    hand (else computed).
+    cone's tip within its step as a smooth minimum (sqrt(2) |x| as x**2 / p). s is also at most
+    the distance at which f would overflow float64 (:func:`overflow_reach`). ``bend`` is |f''| p
+    from the pilot that resolved f at step p (``pilot``). ``values`` are the node values at the
+    points, if at hand (else computed).
     """
     n = len(f0)
     x = np.broadcast_to(np.asarray(x, dtype=np.float64), (n,))
@@ -216,11 +217,9 @@ def scale(
                 )
             else:
                 fp, fm = along(expr, sub, j, xs + p, m), along(expr, sub, j, xs - p, m)
-            finite, d1, d2, r1, r2, seen = _pilot(f, fp, fm, p, wide[idx])
-            second = _second(fp, f, fm)
-            if attempt == 0:
-                room[idx] = overflow_reach(f, 0.5 * (fp - fm), second, p, wide[idx])
+            finite, d1, d2, r1, r2, seen, second = _pilot(f, fp, fm, p, wide[idx])
             if attempt == 0:  # (not where a seam the expression names is as near: log(x) at 0.1)
+                room[idx] = overflow_reach(f, 0.5 * (fp - fm), second, p, wide[idx])
                 usable = finite & (d2 != 0) & (reach[idx] > 2.0 * seen)
                 seen = _widen(expr, sub, j, xs, (f, d1, d2), p, seen, wide[idx], usable)
             ok = finite & (seen >= RESOLVE * p)
@@ -235,7 +234,7 @@ def scale(
                     along(expr, sub_c, j, xs[c] + half, c.size),
                     along(expr, sub_c, j, xs[c] - half, c.size),
                 )
-                finite2, _, _, _, _, seen2 = _pilot(f[c], up, down, half, wide[idx][c])
+                finite2, _, _, _, _, seen2, _ = _pilot(f[c], up, down, half, wide[idx][c])
                 ok[c] &= finite2 & (seen2 >= RESOLVE * half) & (np.abs(np.log(seen2 / seen[c])) <= CONFIRM)
                 # at the float spacing there is no half step: the "confirmation" would be the same
                 # evaluations again (csc(x**x) at 91.8 varies every 1e-180 and passed that way)
@@ -309,8 +308,9 @@ def overflow_reach(
 
 def _pilot(
     f: np.ndarray, fp: np.ndarray, fm: np.ndarray, p: np.ndarray, wide: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """One pilot's reading at step p: (finite, f', f'', |f'/f''|, sqrt|f/f''|, the length seen)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One pilot's reading at step p: (finite, f', f'', |f'/f''|, sqrt|f/f''|, the length seen,
+    the second difference f'' p**2 itself, which does not overflow where f'' may)."""
     finite = np.isfinite(fp) & np.isfinite(fm)
     first, second = 0.5 * (fp - fm), _second(fp, f, fm)
     d1 = first / p
@@ -321,7 +321,7 @@ def _pilot(
     r2 = p * (np.sqrt(np.abs(f)) / np.sqrt(np.abs(second)))
     ratio = np.fmax(r1, r2)
     ratio = np.where(np.isnan(ratio) | ((f == 0) & (d1 == 0)), np.inf, ratio)
-    return finite, d1, d2, r1, r2, np.minimum(wide, ratio)
+    return finite, d1, d2, r1, r2, np.minimum(wide, ratio), second
 
 
 def _widen(
