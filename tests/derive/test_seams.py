@@ -3,7 +3,7 @@
 A pilot difference sees a pole or an edge through f's curvature, but not a kink of a
 piecewise-linear f beyond its own step, nor a pole that a saturating function hides
 (erf(gamma(x))). The registry says where each op stops being analytic (``Op.seams``), and the
-steps read from it how far the nearest seam is (:func:`gradcli.derive.steps.seam_reach`).
+steps read from it how far the nearest seam is (:func:`gradcli.derive.seams.seam_reach`).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from gradcli.derive.finite_diff import Differences
 from gradcli.derive.gradient import grad
+from gradcli.derive.seams import seam_reach
 from gradcli.derive.step_warnings import _why_adaptive
-from gradcli.derive.steps import scale, seam_reach
+from gradcli.derive.steps import scale
 from gradcli.language import precise
 from gradcli.language.evaluate import value
 from gradcli.language.parse import parse

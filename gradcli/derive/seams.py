@@ -1,0 +1,99 @@
+"""Where f may stop being analytic along a variable, read from the expression's own functions.
+
+Every function in the registry names its *seams* (``Op.seams``: relu's x = 0, max's ties, a
+division's zero denominator, gamma's poles): functions of its arguments that are smooth on each
+piece, 0 on a seam and change sign across it. :func:`seam_reach` reads from their values at x
+and x +- p how far the nearest seam is, which bounds the length over which difference steps may
+reach (:func:`gradcli.derive.steps.scale`); a pilot difference cannot see a kink of a
+piecewise-linear f beyond its own step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..language.evaluate import Values
+from ..language.nodes import Call, Expression
+
+NOISE = 4.0 * 2.220446049250313e-16  # a second difference this small, relative to f, is rounding
+
+
+def second_difference(up: np.ndarray, here: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """The second difference up - 2 here + down, 0 where it is within the values' own rounding
+    (4 eps_m times the sum of their magnitudes): as far as such a difference sees, it is 0."""
+    second = (up - here) - (here - down)  # (not up - 2 here + down: 2 here overflows near 1e308)
+    size = 0.25 * np.abs(up) + 0.5 * np.abs(here) + 0.25 * np.abs(down)
+    return np.where(np.abs(second) <= (4.0 * NOISE) * size, 0.0, second)
+
+
+def seam_nodes(expr: Expression) -> list[int]:
+    """The nodes whose op has seams (``Op.seams``): where f may stop being analytic."""
+    return [i for i, node in enumerate(expr.nodes) if type(node) is Call and node.op.seams is not None]
+
+
+def moved(cols: Sequence[np.ndarray], j: int, xj: np.ndarray) -> list[np.ndarray]:
+    """The columns with variable j's replaced by ``xj``."""
+    out = list(cols)
+    out[j] = xj
+    return out
+
+
+def seam_functions(expr: Expression, seams: list[int], values: Values, m: int) -> list[np.ndarray]:
+    """The seam functions of the nodes ``seams`` from their values, each an (m,) array, and f."""
+    out = []
+    for i in seams:
+        node = expr.nodes[i]
+        assert type(node) is Call and node.op.seams is not None
+        for g in node.op.seams([values[k] for k in node.args], values[i]):
+            out.append(np.broadcast_to(np.asarray(g, dtype=np.float64), (m,)))
+    out.append(np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (m,)))
+    return out
+
+
+def seam_reach(
+    here: Sequence[np.ndarray], plus: Sequence[np.ndarray], minus: Sequence[np.ndarray], p: np.ndarray
+) -> np.ndarray:
+    """How far along the variable the nearest seam is, from each seam function g at x and x +- p.
+
+    Per g, the smaller of the Newton step |g / g'| and the nearer real root of g's quadratic
+    model (g' and g'' by central differences at p; a second difference within rounding counts
+    as 0). Exact where g is linear in the variable (relu(x - 0.3): 0.3 - x), within a few
+    percent where a pilot at p sees g's curvature; a far seam may be nearer than it reads where
+    g curves more further away. Where g has a corner at its 0 within p (|g| of hypot(x, x) near
+    0, or a min/max hinge that is 0 at a pilot point), the distance is |g| over its steeper
+    one-sided slope. inf where no g crosses 0 near x by
+    that model, where x is on a seam (g = 0: the pilot differences straddle it), and where g
+    jumps across 0 within p rather than crossing it (``Op.seams`` of a division, where its
+    numerator vanishes too: sin(x)/x at 0, smooth there).
+    """
+    reach = np.full(len(p), np.inf)
+    with np.errstate(all="ignore"):
+        for g0, gp, gm in zip(here, plus, minus):
+            slope = (gp - gm) / (2.0 * p)
+            d = np.abs(g0 / slope)  # the Newton step
+            second = second_difference(gp, g0, gm)
+            if second.any():  # (not where every g is linear in the variable: relu(x - 1))
+                c = second / p / p / 2.0
+                disc = slope * slope - 4.0 * c * g0
+                q = -0.5 * (slope + np.copysign(np.sqrt(disc), slope))
+                roots = np.fmin(np.abs(q / c), np.abs(g0 / q))
+                d = np.fmin(d, np.where(disc >= 0, roots, np.inf))
+            # Within the pilot step a g that crosses 0 smoothly reads as a seam, and so does one
+            # with a corner at its 0, read over its steeper one-sided slope (the central one
+            # averages the corner): |g| that falls to 0 and rises again (hypot's cone), or a hinge
+            # that is exactly 0 at a pilot point (min and max's seams are 0 wherever their
+            # argument is the extreme: max(x, 1) at 1.000001, a tie 1e-6 away). One that jumps
+            # across (a division whose numerator vanishes too: sin(x)/x) is not a seam.
+            rough = np.abs(second) > 0.25 * np.abs(gp - gm)
+            vee = (
+                rough & (g0 * gp > 0) & (g0 * gm > 0) & (np.abs(g0) < np.abs(gp)) & (np.abs(g0) < np.abs(gm))
+            )
+            corner = vee | ((g0 != 0) & ((gp == 0) | (gm == 0)))
+            if corner.any():
+                steepest = np.maximum(np.abs(gp - g0), np.abs(g0 - gm)) / p
+                d = np.where(corner, np.fmin(d, np.abs(g0) / steepest), d)
+            d[(g0 == 0) | ((d < p) & rough & ~corner)] = np.inf
+            np.fmin(reach, d, out=reach)
+    return reach
