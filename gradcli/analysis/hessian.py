@@ -314,13 +314,14 @@ def classify(
         # eigenvalue beyond float64 is reported as inf).
         sym = h / 2.0 + h.T / 2.0
         e = int(np.frexp(np.max(np.abs(sym)))[1])
-        unit = np.linalg.eigvalsh(np.ldexp(sym, -e))
+        scaled = np.ldexp(sym, -e)
+        unit = np.linalg.eigvalsh(scaled)
         lam = np.ldexp(unit, e)
         tol = EIGEN_ULPS * k * EPS_MACHINE * float(np.max(np.abs(unit)))
         positive, negative = int(np.sum(unit > tol)), int(np.sum(unit < -tol))
         zero = k - positive - negative
         g_size = float(np.max(np.abs(g)))
-        g_tol = GRADIENT_ZERO * float(np.max(np.abs(np.ldexp(sym, -e)))) * max(1.0, float(np.max(np.abs(x))))
+        g_tol = GRADIENT_ZERO * float(np.max(np.abs(scaled))) * max(1.0, float(np.max(np.abs(x))))
         moving = float(np.ldexp(g_size, -e)) > g_tol if g_size > 0 else False
         doubt = _doubt(unit, e, tol, g, moving, h_bound, g_bound)
     if doubt:

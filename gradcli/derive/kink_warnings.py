@@ -15,7 +15,7 @@ import numpy as np
 from ..language.evaluate import Values
 from ..language.nodes import Call, Expression
 from .backprop import Sides, kinks, sides
-from .precise import MAX_DIGITS, STEP
+from .precise import MAX_DIGITS, STEP, _agree
 from .warning import GradWarning, _at, _json, _num
 
 
@@ -79,8 +79,8 @@ def rounded_onto(
     expr: Expression, values: Values, kink_nodes: list[tuple[int, np.ndarray]], on_kink: np.ndarray
 ) -> np.ndarray:
     """Points (n,) float64 puts on a kink that they are not on: at 620 and 640 digits (the most
-    the reference takes) every kink float64 saw there is off its kink, the argument the same to
-    10 digits at both (not rounding noise of a true 0); max(1 - x, 1) at 1e-62 is still a tie at
+    the reference takes) every kink float64 saw there is off its kink, the arguments agreeing
+    at both as a re-evaluation's must (not rounding noise of a true 0); max(1 - x, 1) at 1e-62 is still a tie at
     60 digits. -1 + x**x at 1e-18 is -4.1e-17, but x**x rounds to 1 in float64, and
     abs(-1 + x**x) was called not differentiable there. Where mpmath cannot take f (a function
     without a high-precision form), float64's word stands."""
@@ -121,11 +121,8 @@ def rounded_onto(
                 )
             except Exception:  # (a predicate that needs floats: float64's word stands)
                 still = True
-            steady = all(
-                isinstance(a, mpmath.mpf)
-                and isinstance(b, mpmath.mpf)
-                and (a == b or abs(a - b) <= 1e-10 * abs(b))
-                for a, b in ((low[k], high[k]) for k in node.args)
+            steady = all(isinstance(v[k], mpmath.mpf) for v in (low, high) for k in node.args) and _agree(
+                [low[k] for k in node.args], [high[k] for k in node.args]
             )
             if still or not steady:
                 off = False

@@ -76,20 +76,17 @@ class UnsupportedPrecision(OptionError):
 _RULES: dict[tuple[str, int | str], list[Expression]] = {}
 
 
-def _magnitude(x: Any) -> int:
-    """|log2 |x|| rounded up, for a finite nonzero mpf; 0 for 0, inf and NaN."""
-    mpf = getattr(x, "_mpf_", None)
-    if mpf is None or not mpf[1]:
-        return 0
-    return abs(mpf[2] + mpf[3])
-
-
 def _log2_size(x: Any) -> int:
     """log2 |x| rounded up (negative for |x| < 1), for a finite nonzero mpf; 0 otherwise."""
     mpf = getattr(x, "_mpf_", None)
     if mpf is None or not mpf[1]:
         return 0
     return int(mpf[2] + mpf[3])
+
+
+def _magnitude(x: Any) -> int:
+    """|log2 |x|| rounded up, for a finite nonzero mpf; 0 for 0, inf and NaN."""
+    return abs(_log2_size(x))
 
 
 # Refused before mpmath is called, where the argument already tells that the result lies
