@@ -16,6 +16,7 @@ output is compared with mawk's as float64 bits, field by field.
     python benchmarks/pipeline.py --sizes 1000000 --runs 5 --jobs 1
     python benchmarks/pipeline.py --sizes 1000000 --runs 7 --scaling   # and the speed-up from 1 worker
     python benchmarks/pipeline.py --without-orjson      # the pure-Python number paths
+    python benchmarks/pipeline.py --sizes 1000000 --jsonl   # gradcli reads JSON Lines (mawk: CSV)
 """
 
 from __future__ import annotations
@@ -65,14 +66,17 @@ def byte_compile() -> None:
     compileall.compile_dir(os.path.dirname(gradcli.__file__), quiet=1)
 
 
-def write_input(path: Path, n: int, seed: int = 1) -> None:
-    """n rows of three seeded uniform values in [-10, 10), written by repr, under a header."""
+def write_input(path: Path, n: int, seed: int = 1, jsonl: bool = False) -> None:
+    """n rows of three seeded uniform values in [-10, 10), written by repr, under a header; or,
+    with ``jsonl``, the same values as JSON Lines objects (``{"a": ..., "b": ..., "c": ...}``)."""
     rng = np.random.default_rng(seed)
     with open(path, "w") as out:
-        out.write("a,b,c\n")
+        if not jsonl:
+            out.write("a,b,c\n")
+        row = '{{"a": {!r}, "b": {!r}, "c": {!r}}}\n' if jsonl else "{!r},{!r},{!r}\n"
         for start in range(0, n, 100_000):
             block = rng.uniform(-10, 10, (min(100_000, n - start), 3)).tolist()
-            out.write("".join(f"{a!r},{b!r},{c!r}\n" for a, b, c in block))
+            out.write("".join(row.format(a, b, c) for a, b, c in block))
 
 
 def _tree(pid: int) -> list[int]:
@@ -162,6 +166,11 @@ def main() -> int:
     parser.add_argument("--without-orjson", action="store_true", help="hide orjson from gradcli")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="give gradcli the points as JSON Lines objects (mawk still reads the same points as CSV)",
+    )
+    parser.add_argument(
         "--scaling",
         action="store_true",
         help="also run --jobs 1 in each round and report the speed-up from one worker to --jobs",
@@ -181,8 +190,12 @@ def main() -> int:
         for n in (int(s) for s in args.sizes.split(",")):
             data = work / f"points{n}.csv"
             write_input(data, n)
+            given = data
+            if args.jsonl:
+                given = work / f"points{n}.jsonl"
+                write_input(given, n, jsonl=True)
             g_cmd = [
-                *gradcli, "grad", EXPR, "--input", str(data), "--method", "forward", "--eps", "0.01",
+                *gradcli, "grad", EXPR, "--input", str(given), "--method", "forward", "--eps", "0.01",
                 "--format", "csv", "--jobs", str(args.jobs),
             ]  # fmt: skip
             a_cmd = [mawk, "-f", str(work / "fd.awk"), str(data)]
@@ -217,6 +230,7 @@ def main() -> int:
                     f"1 -> {args.jobs or os.cpu_count()} workers: {speedup:.2f}x (median of the rounds' ratios)"
                 )
             data.unlink()
+            given.unlink(missing_ok=True)
         print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         if not args.keep:

@@ -206,9 +206,10 @@ def test_warnings_on_stderr_name_the_line_and_stop_at_twenty() -> None:
         (("--at", "-", "--vars", "a,b"), "1,2,3\n", "--vars leaves out c"),
         (
             ("--at", "-", "--format", "csv"),
-            '# from jq\n{"a": 5, "b": 3, "c": 2}\n',
-            "jq -r '[.a, .b, .c] | @csv'",
+            '# from jq\n{"a": 5, "b": 3}\n',
+            "the first line's JSON object has no key 'c'",
         ),
+        (("--at", "-", "--format", "json"), '{"a": 5, "b": 3\n', "starts as JSON but is not valid JSON"),
         (("--at", "-", "--on-error", "skip"), "", "'skip' is not one of 'continue', 'stop'"),
         (("--at", "-", "--direction", "1,0,0"), "", "take one expression and no --direction"),
     ],
@@ -1002,3 +1003,98 @@ def test_a_bad_expression_streamed_to_a_pipe_is_one_error_line_without_the_csv_n
     result = run("grad", "sign(x^(x1+1ex.real16+z))", "--at", "-", input="1\n")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == ["gradcli: error: '1ex' is not valid (column 12) — write 1*ex"]
+
+
+# --- JSON Lines in --------------------------------------------------------------------------------
+
+JSON_POINTS = (
+    '{"id": "first", "a": 5, "b": 3, "c": 2}\n'
+    '{"id": 7, "a": 1, "b": 2, "c": 3, "z": 1}\n'
+    '{"a": -1, "c": 0.5, "b": 4}\n'
+    '{"id": [1, 2.50], "a": "x", "b": 2, "c": 3}\n'
+)
+
+
+def test_json_lines_in_give_the_rows_csv_in_gives() -> None:
+    from conftest import strict_json
+
+    streamed = run("grad", EXPR, "--at", "-", *FORWARD, "--format", "csv", input=JSON_POINTS)
+    assert streamed.exit_code == 1
+    rows = csv_rows(streamed.stdout)
+    assert rows[0] == ["id", "a", "b", "c", "f", "grad_a", "grad_b", "grad_c"]
+    assert [r[:4] for r in rows[1:]] == [["first", "5", "3", "2"], ["", "-1", "4", "0.5"]]
+    assert_rows_match(rows[1:], [[5, 3, 2], [-1, 4, 0.5]])
+    assert streamed.stderr.splitlines() == [
+        "gradcli: error: line 2: the key 'z' is not among the first line's keys — the first line's keys "
+        "are id, a, b, c; give every line the same keys",
+        "gradcli: error: line 4: a = 'x' is not a number",
+        "gradcli: error: 2 bad input lines left out; 2 points written",
+    ]
+    records = [
+        strict_json(line)
+        for line in run("grad", EXPR, "--at", "-", "--format", "json", input=JSON_POINTS).stdout.splitlines()
+    ]
+    assert [(r["line"], r["columns"]) for r in records] == [(1, {"id": "first"}), (3, {"id": None})]
+    typed = run(
+        "grad",
+        EXPR,
+        "--at",
+        "-",
+        "--format",
+        "json",
+        input='{"a": 1, "b": 2, "c": 3, "id": 7, "t": [1.50]}\n',
+    )
+    assert strict_json(typed.stdout)["columns"] == {"id": 7, "t": [1.5]}  # JSON values stay JSON values
+
+
+def test_json_arrays_bind_in_vars_order() -> None:
+    streamed = run(
+        "grad", EXPR, "--at", "-", "--vars", "c,a,b", *FORWARD, "--format", "csv", input="[2, 5, 3]\n"
+    )
+    assert csv_rows(streamed.stdout)[1][:4] == ["2", "5", "3", "33.0"]
+
+
+def test_a_json_lines_file_gives_the_same_output_with_one_and_two_workers(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    path = tmp_path / "in.jsonl"
+    lines = [
+        json.dumps({"id": i, "a": a, "b": b, "c": c})
+        for i, (a, b, c) in enumerate(rng.uniform(-9, 9, (3000, 3)).tolist())
+    ]
+    lines[1234] = '{"id": 1234, "a": 1, "b": 2}'
+    lines[2000] = '{"id": 2000, "a": 0, "b": -0, "c": 1e-320}'
+    path.write_text("\n".join(lines) + "\n")
+    for fmt in ("csv", "json"):
+        outputs = []
+        for jobs in (1, 2):
+            target = tmp_path / f"out{jobs}.{fmt}"
+            seen: list[tuple[str, str]] = []
+            with open(path, "rb", buffering=0) as source, open(target, "w") as out:
+                summary = pipeline.run(
+                    EXPR, source, out, method="forward", eps=0.01, vanish=1e-6, explode=1e6, fmt=fmt,
+                    jobs=jobs, chunk_bytes=4096, report=lambda kind, text, seen=seen: seen.append((kind, text)),
+                )  # fmt: skip
+            assert (summary.points, summary.bad) == (2999, 1)
+            assert seen[0] == ("bad", "line 1235: no value for c — the expression's variables are a, b, c")
+            outputs.append(target.read_text())
+        assert outputs[0] == outputs[1]
+    assert (
+        '"line": 2001, "columns": {"id": 2000}, "expr": "3*(a+b*c)", "point": {"a": 0.0, "b": -0.0, "c": 1e-320}'
+        in outputs[0]
+    )
+
+
+def test_activations_stream_json_lines_with_their_verdicts() -> None:
+    streamed = run(
+        "sigmoid",
+        "--at",
+        "-",
+        "--format",
+        "csv",
+        input='{"x": 1, "label": "one"}\n{"x": 20, "label": "twenty"}\n',
+    )
+    assert [r[:2] + r[-1:] for r in csv_rows(streamed.stdout)] == [
+        ["x", "label", "health"],
+        ["1", "one", "healthy"],
+        ["20", "twenty", "vanishing"],
+    ]

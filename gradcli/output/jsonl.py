@@ -113,12 +113,20 @@ def with_columns(text: str, rows: Sequence[str], keep: Sequence[int], names: Seq
     """
     from ..points.layout import split_fields, unquote
 
-    out = []
-    for line, row in zip(text.splitlines(), rows):
+    objects = []
+    for row in rows:
         fields = split_fields(row, ",")
-        columns = {names[i]: unquote(fields[i].strip()) for i in keep if i < len(fields)}
+        objects.append(dumps({names[i]: unquote(fields[i].strip()) for i in keep if i < len(fields)}))
+    return with_column_objects(text, objects)
+
+
+def with_column_objects(text: str, objects: Sequence[str]) -> str:
+    """``text`` (JSON Lines from :func:`json_lines`) with ``"columns": objects[i]`` (JSON object
+    text) after record i's ``"line"``."""
+    out = []
+    for line, columns in zip(text.splitlines(), objects):
         head, rest = line.split(", ", 1)  # '{"line": 7' and the rest of the record
-        out.append(f'{head}, "columns": {dumps(columns)}, {rest}')
+        out.append(f'{head}, "columns": {columns}, {rest}')
     return "\n".join(out) + "\n"
 
 
@@ -284,6 +292,7 @@ __all__ = [
     "records",
     "sweep_records",
     "trace_record",
+    "with_column_objects",
     "with_columns",
     "write_json",
     "write_records",

@@ -35,9 +35,20 @@ from ..derive.precise import AUTO, DEFAULT_PRECISION, Precision
 from ..errors import PointsError
 from ..language.nodes import Call
 from ..output.delimited import header
-from ..output.jsonl import json_lines, with_columns
+from ..output.jsonl import json_lines, with_column_objects, with_columns
 from ..output.numbers import number_rows
-from ..points.reader import CHUNK_BYTES, HEADER, BadLine, Layout, data_line, detect, parse_chunk, read_chunks
+from ..points.reader import (
+    CHUNK_BYTES,
+    HEADER,
+    JSON_OBJECT,
+    JSON_ROWS,
+    BadLine,
+    Layout,
+    data_line,
+    detect,
+    parse_chunk,
+    read_chunks,
+)
 from . import budget, turns
 from .workers import Workers
 
@@ -347,7 +358,9 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
     job: Job = _STATE["job"]
     expr = _STATE["expr"]
     sep = SEPARATORS[job.fmt]
-    block = parse_chunk(text, first, job.layout, sep, skip)
+    layout = job.layout
+    json_rows = job.fmt == "json" and layout.kind == JSON_OBJECT  # rows: the pass-through keys' object
+    block = parse_chunk(text, first, layout, JSON_ROWS if json_rows else sep, skip)
     points, rows, lines, bad = block
     stopped = False
     if bad and job.on_error == "stop":
@@ -377,10 +390,12 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
         result = stream_words(result, root.op.name if isinstance(root, Call) else job.expression, job.vanish)
     if job.fmt == "json":
         text_out = json_lines(result, lines)
-        layout = job.layout
-        if layout.kind == HEADER and len(layout.columns) > len(layout.index):  # pass-through columns
-            passed = [i for i in range(len(layout.columns)) if i not in layout.index]
-            text_out = with_columns(text_out, rows, passed, layout.columns)
+        if len(layout.columns) > len(layout.index):  # pass-through columns
+            if json_rows:
+                text_out = with_column_objects(text_out, rows)
+            elif layout.kind == HEADER:
+                passed = [i for i in range(len(layout.columns)) if i not in layout.index]
+                text_out = with_columns(text_out, rows, passed, layout.columns)
         if job.health:
             from ..output.activation import with_health
 

@@ -1,7 +1,8 @@
 """How the lines of a stream map to variables, and one line read by that map.
 
 The first data line decides the :class:`Layout` (see :mod:`gradcli.points.reader`): ``name=value``
-pairs, a CSV/TSV header, or positional values with their separator. :func:`parse_line` reads
+pairs, a CSV/TSV header, positional values with their separator, or JSON Lines
+(:mod:`gradcli.points.json_lines`). :func:`parse_line` reads
 one line by it, every value through the one value reader (:mod:`gradcli.points.values`), and
 gives the row text that pass-through output writes.
 """
@@ -16,6 +17,9 @@ from ..registry import CONSTANTS
 from .values import read_value, written_as_value
 
 POSITIONAL, NAMED, HEADER = "positional", "named", "header"
+JSON_OBJECT, JSON_ARRAY = "json-object", "json-array"  # JSON Lines: see gradcli.points.json_lines
+JSON_KINDS = (JSON_OBJECT, JSON_ARRAY)
+JSON_ROWS = ""  # as the output separator: a JSON object's row is its pass-through keys' object text
 
 
 class Layout(NamedTuple):
@@ -36,7 +40,8 @@ class Layout(NamedTuple):
 def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = None) -> Layout:
     """The layout of a stream whose first data line is ``line`` (see the module docstring).
 
-    The one header rule: a line without ``=`` is the header when at least one field is a bare
+    A first line that starts with ``{`` or ``[`` makes the stream JSON Lines
+    (:func:`gradcli.points.json_lines.detect_json`). Otherwise, the one header rule: a line without ``=`` is the header when at least one field is a bare
     name (an identifier; the constants ``e`` and ``pi`` included, which are never variables)
     and no field is written as a value (:func:`~gradcli.points.values.written_as_value`: a
     number, ``inf`` or ``nan``, or a constant expression such as ``pi/2``). So ``e,pi`` is a
@@ -46,13 +51,10 @@ def detect(line: str, variables: Sequence[str], order: Sequence[str] | None = No
     variables = tuple(variables)
     if not variables:
         raise PointsError("the expression has no variables, so there are no points to read")
-    if line.lstrip()[:1] in ("{", "["):  # JSON: read as fields it would be nonsense, line by line
-        paths = ", ".join(f".{v}" for v in variables)
-        raise PointsError(
-            "the first line of points is JSON; points are read as CSV or TSV lines (with a header "
-            "line, or name=value pairs, or positional values)",
-            hint=f"turn JSON Lines into CSV first, e.g. jq -r '[{paths}] | @csv', with --vars {','.join(variables)}",
-        )
+    if line.lstrip()[:1] in ("{", "["):  # JSON Lines: objects or arrays
+        from .json_lines import detect_json
+
+        return detect_json(line, variables, order)
     sep = separator(line)
     fields = [unquote(f.strip()) for f in split_fields(line, sep)]
     listing = f"the expression's variables are {short(', '.join(variables), width=200)}"
@@ -101,6 +103,10 @@ def split_fields(line: str, sep: str | None) -> list[str]:
 
 def parse_line(line: str, layout: Layout, out_sep: str) -> tuple[list[float], str]:
     """One line -> (values in variable order, its output row text); :class:`PointsError` if bad."""
+    if layout.kind in JSON_KINDS:
+        from .json_lines import parse_json_line
+
+        return parse_json_line(line, layout, out_sep)
     variables, k = layout.variables, len(layout.variables)
     sep = layout.sep if layout.kind == HEADER else separator(line)
     raw = split_fields(line, sep)

@@ -6,10 +6,13 @@ A stream (``--at -`` for stdin, ``--input FILE``) holds one point per line, in o
   ``--vars`` order, else natural order: x1, x2, x10);
 * ``name=value`` pairs: ``a=5,b=3,c=2`` (any order);
 * a CSV/TSV table whose first line is a header naming the columns (any order; columns that are
-  not variables are passed through untouched to csv/tsv output).
+  not variables are passed through untouched to csv/tsv output);
+* JSON Lines: a JSON object (``{"a": 5, "b": 3, "c": 2}``, keys that are not variables passed
+  through) or array (``[5, 3, 2]``, bound as positional values) a line
+  (:mod:`gradcli.points.json_lines`).
 
 The first line that is neither blank nor a comment (``#``) decides the :class:`Layout`: a line
-with ``=`` is named; a line with at least one bare name (an identifier, ``e`` and ``pi``
+starting with ``{`` or ``[`` is JSON; a line with ``=`` is named; a line with at least one bare name (an identifier, ``e`` and ``pi``
 included) and no field written as a value (a number, ``inf``, ``nan``, or a constant expression
 such as ``pi/2``: :func:`gradcli.points.layout.detect`) is a header, whose other columns may be
 named anyhow (``point id``, or empty); anything else is positional, and its separator (comma, else tab, else runs of spaces) is the stream's.
@@ -35,7 +38,21 @@ import numpy as np
 
 from ..errors import PointsError
 from .chunks import CHUNK_BYTES, Chunk, data_line, read_chunks
-from .layout import HEADER, NAMED, POSITIONAL, Layout, detect, join_fields, parse_line, split_fields, unquote
+from .layout import (
+    HEADER,
+    JSON_ARRAY,
+    JSON_KINDS,
+    JSON_OBJECT,
+    JSON_ROWS,
+    NAMED,
+    POSITIONAL,
+    Layout,
+    detect,
+    join_fields,
+    parse_line,
+    split_fields,
+    unquote,
+)
 from .values import NUMBER_BYTES, underflows
 
 
@@ -81,10 +98,16 @@ def parse_chunk(text: str, first: int, layout: Layout, out_sep: str, skip: int =
         text, first = (parts[-1] if len(parts) > skip else ""), first + skip
     body = text[:-1] if text.endswith("\n") else text
     lines = body.split("\n") if body else []
-    if layout.kind != NAMED:
+    if layout.kind in (POSITIONAL, HEADER):
         block = _fast(lines, body, first, layout, out_sep)
         if block is not None:
             return block
+    elif layout.kind in JSON_KINDS:
+        from .json_lines import read_json_lines
+
+        read = read_json_lines(lines, layout, out_sep)
+        if read is not None:
+            return Block(read[0], read[1], list(range(first, first + len(lines))), [])
     return _slow(lines, first, layout, out_sep)
 
 
@@ -247,6 +270,10 @@ def _repeated_header(line: str, layout: Layout) -> bool:
 __all__ = [
     "CHUNK_BYTES",
     "HEADER",
+    "JSON_ARRAY",
+    "JSON_KINDS",
+    "JSON_OBJECT",
+    "JSON_ROWS",
     "NAMED",
     "POSITIONAL",
     "BadLine",

@@ -13,8 +13,10 @@ type), so the grammar follows the commands as they change.
 
 from __future__ import annotations
 
+import json
 import math
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -238,8 +240,60 @@ def one_value(d: Draw) -> str:
 STREAM_EXPRESSIONS = ["x", "sin(x)*y", "x*y+z", "log(x)+y", "x1+2*x2+3*x10", "exp(x)", "sqrt(x)*y"]
 
 
+JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+
+
+def json_value(text: str) -> str:
+    """A value's text as JSON: a number as written where JSON allows it, else a string."""
+    return text if JSON_NUMBER.fullmatch(text) else json.dumps(text)
+
+
+def json_stream(d: Draw) -> tuple[str, str, list[int], list[int]]:
+    """:func:`stream`'s result for JSON Lines: objects (a pass-through key now and then) or arrays."""
+    expr = d.choice(STREAM_EXPRESSIONS)
+    names = variables_of(expr)
+    arrays = d.chance(25)
+    space = d.choice(["", " "])
+    with_id = d.chance(40)
+    lines: list[str] = []
+    good: list[int] = []
+    bad: list[int] = []
+    for _ in range(d.integer(1, 12)):
+        if d.chance(8):
+            lines.append(d.choice(["", "# a comment", "   "]))
+            continue
+        values = {n: json_value(good_value(d)) for n in names}
+        is_bad = d.chance(20) and bool(good or bad)  # the first line sets the layout
+        if is_bad:
+            values[d.choice(names)] = d.choice(
+                [json.dumps(v) for v in BAD_VALUES] + ["null", "true", "NaN", "[]"]
+            )
+        if arrays:
+            line = "[" + f",{space}".join(values[n] for n in names) + "]"
+        else:
+            pairs = [f'"{n}":{space}{values[n]}' for n in names]
+            if with_id and (d.chance(70) or not (good or bad)):  # (a key the first line lacks is bad)
+                pairs.insert(
+                    d.integer(0, len(pairs)),
+                    f'"id":{space}{d.choice(["7", json.dumps("p, 1"), "null", "[1.50]"])}',
+                )
+            line = "{" + f",{space}".join(pairs) + "}"
+        if is_bad and d.chance(30):
+            line = d.choice([line[:-1], line + line, '{"x": 1, "x": 1}' if not arrays else "[1"])
+        lines.append(line)
+        (bad if is_bad else good).append(len(lines))
+    if not good and not bad:
+        lines.append(
+            "[" + ",".join("-0.0" for _ in names) + "]" if arrays else json.dumps(dict.fromkeys(names, 1))
+        )
+        good.append(len(lines))
+    return expr, "\n".join(lines) + "\n", good, bad
+
+
 def stream(d: Draw) -> tuple[str, str, list[int], list[int]]:
     """An expression, stream text, and the 1-based numbers of its good and bad lines."""
+    if d.chance(15):
+        return json_stream(d)
     expr = d.choice(STREAM_EXPRESSIONS)
     names = variables_of(expr)
     sep = d.choice([",", ",", "\t", " "])
