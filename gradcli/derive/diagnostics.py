@@ -92,11 +92,13 @@ def diagnose(
     *,
     bound: np.ndarray | None = None,
     precise: list | None = None,
+    forced: bool = False,
 ) -> list[tuple[GradWarning, ...]]:
     """Warnings for each of the n points (a tuple per point, most serious first).
 
     ``bound`` is backprop's rounding-error bound (same shape as ``exact``) and ``precise`` the
-    per-point high-precision records (:mod:`gradcli.derive.precise`); with them, a gradient
+    per-point high-precision records (:mod:`gradcli.derive.precise`; ``forced``: every point was
+    tried at the digits the user gave, so a point without a record could not be taken); with them, a gradient
     whose bound is comparable to itself is ``uncertain`` rather than vanishing or exploding,
     and "exactly 0" is said only of a gradient known to be 0 (:mod:`gradcli.derive.smallness`).
     """
@@ -154,7 +156,7 @@ def diagnose(
         for p in np.flatnonzero(usable & ((size < vanish) | uncertain[v])).tolist():
             why = small.get((v, p))
             if why is not None:
-                found[p].append(_small_warning(name, exact[v, p], bound, v, p, why, vanish, precise))
+                found[p].append(_small_warning(name, exact[v, p], bound, v, p, why, vanish, precise, forced))
         for p in np.flatnonzero(usable & (size > explode) & ~uncertain[v]).tolist():
             found[p].append(
                 GradWarning(
@@ -213,6 +215,7 @@ def _small_warning(
     why: Small,
     vanish: float,
     precise: list | None,
+    forced: bool = False,
 ) -> GradWarning:
     """The warning for a gradient that is small, zero or uncertain, saying only what is known."""
     d = f"df/d{name}"
@@ -222,7 +225,7 @@ def _small_warning(
         b = float(bound[v, p]) if bound is not None else float("nan")
         said = f"{d} = {_num(g)} +/- {b:.2g}" if np.isfinite(b) else f"{d} = {_num(g)} with an unknown error"
         if rec is not None:
-            cause = f"even at {rec.digits} digits two precisions disagree"
+            cause = f"the {rec.digits} digits high precision took do not settle it (see the note)"
         elif b < 2.2250738585072014e-308:
             cause = "that is below float64's normal range, where a gradient can underflow to 0"
         else:
@@ -232,8 +235,11 @@ def _small_warning(
             "uncertain",
             f"{said}: {cause}, so gradcli cannot tell how, or whether, f changes with {name} here; "
             + (
-                "more digits (--precision N) may settle it"
+                "more digits may settle it"
                 if rec is not None
+                else "high precision could not take this point either (a value on the way lies beyond "
+                "1e5050000 or below 1e-5050000, or f is not defined there in high precision)"
+                if forced
                 else "high precision (--precision N, or auto for up to 1,000 points of a run, or of every "
                 "20,000 lines of a stream) "
                 "settles such points, unless a function has no high-precision form or a value "

@@ -23,7 +23,7 @@ from .bound import bounded_backprop
 from .diagnostics import diagnose, unbounded_targets
 from .finite_diff import Differences
 from .methods import METHODS, finite_difference
-from .precise import DEFAULT_PRECISION, Allow, Precise, Precision, check_precision, refine
+from .precise import AUTO, DEFAULT_PRECISION, OFF, Allow, Precise, Precision, check_precision, refine
 from .steps import Eps, per_variable
 from .warning import DEFAULT_EXPLODE, DEFAULT_VANISH, GradWarning
 
@@ -275,7 +275,7 @@ def _stages(
         )
         found = diagnose(
             expr, values, f[span], exact[:, span], adjoints, diff, vanish, explode,
-            bound=bound[:, span], precise=precise[span],
+            bound=bound[:, span], precise=precise[span], forced=precision not in (AUTO, OFF),
         )  # fmt: skip
         warnings += found
         if diff is not None:

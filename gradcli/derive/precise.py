@@ -251,6 +251,8 @@ def reevaluate(
     zero = all(y == 0 for y in g2)
     failed = any(math.isnan(float(x)) for x in grad)
     note = _note(taken, converged, lost, digits is not None, tiny, zero, huge, failed)
+    if digits is not None and not converged:
+        note = _unsettled(taken, needed, cancelled)
     value = _float(f2)
     value_text = _text(f2) if not TINY_NORMAL <= abs(value) < math.inf else repr(value)
     return value, out, np.array(err), Precise(taken, converged, texts, value_text, tuple(lost), note)
@@ -310,6 +312,24 @@ def _note(
         return f"{head}: float64 backprop lost about {worst:.0f} of its 16 digits to rounding"
     return (
         f"{head}: float64 backprop turned out right to its last digits, though its bound could not promise it"
+    )
+
+
+def _unsettled(digits: int, needed: float, cancelled: bool) -> str:
+    """The note for ``--precision N`` where its digits could not settle the point, naming the
+    digits that may: those its sums cancel across (terms that cancel to 0 at too few digits
+    prove nothing), else the most, where terms cancel to exactly 0 (only they confirm a 0)."""
+    if needed + STEP > digits - STEP:
+        why, more = f"its sums cancel across about {needed:.0f} digits", math.ceil(needed) + STEP
+    elif cancelled:
+        why, more = "terms cancel to exactly 0, which only the most digits can confirm", MAX_DIGITS
+    else:
+        why, more = "two precisions disagree", 2 * digits
+    more = min(MAX_DIGITS - STEP, more)
+    most = ", the most" if more == MAX_DIGITS - STEP else ""
+    return (
+        f"re-evaluated at {digits} digits (--precision {digits - STEP}), which do not settle this "
+        f"point: {why} (--precision {more}{most}, or auto, may)"
     )
 
 

@@ -134,43 +134,55 @@ def json_lines(result: GradResult, lines: Sequence[int]) -> str:
     """JSON Lines for ``result``, each record led by ``"line"``: the text of :func:`records`.
 
     Exactly ``dumps({"line": line, **record})`` for each point (tested), built a column at a
-    time with :func:`numbers` instead of a dict per point, for streams of many points.
+    time with :func:`numbers` instead of a dict per point, for streams of many points: each
+    record is a fixed run of constant text and column texts, laid into one list and joined once.
     """
     n, names = len(result.value), result.variables
+    pieces: list[str | list[str]] = []  # constant text, or one text per point
 
     def texts(values: Any) -> list[str]:
-        return [t or "null" for t in numbers(values)]
+        return numbers(values, "null")
 
-    def per_var(table: Any) -> list[str]:
+    def per_var(table: Any) -> None:
         if table is None:
-            return ["null"] * n
-        if not names:
-            return ["{}"] * n
-        row = "{{" + ", ".join(f"{_braces(_string(name))}: {{}}" for name in names) + "}}"
-        return list(map(row.format, *(texts(np.ascontiguousarray(table[:, v])) for v in range(len(names)))))
+            pieces.append("null")
+            return
+        pieces.append("{")
+        for v, name in enumerate(names):
+            pieces.append(f"{', ' * (v > 0)}{_string(name)}: ")
+            pieces.append(texts(np.ascontiguousarray(table[:, v])))
+        pieces.append("}")
 
+    pieces += ['{"line": ', list(map(str, lines)), f', "expr": {_string(result.expr.text)}, "point": ']
+    per_var(result.points)
+    pieces += [', "value": ', texts(result.value), f', "method": {_string(result.method)}, "eps": ']
+    per_var(result.step)
+    for key, table in (
+        ("gradient", result.gradient), ("exact", result.exact), ("exact_bound", result.exact_bound),
+        ("error", result.error), ("rel_error", result.rel_error), ("error_estimate", result.error_estimate),
+    ):  # fmt: skip
+        pieces.append(f', "{key}": ')
+        per_var(table)
+    digits, notes = _precision_columns(result, n)
     warnings = [dumps([w.as_dict() for w in ws]) if ws else "[]" for ws in result.warnings]
-    template = (
-        f'{{{{"line": {{}}, "expr": {_braces(_string(result.expr.text))}, "point": {{}}, "value": {{}}, '
-        f'"method": {_braces(_string(result.method))}, "eps": {{}}, "gradient": {{}}, "exact": {{}}, '
-        f'"exact_bound": {{}}, "error": {{}}, "rel_error": {{}}, "error_estimate": {{}}, "digits": {{}}, '
-        f'"note": {{}}, "warnings": {{}}}}}}\n'
-    )
-    columns = [
-        list(map(str, lines)),
-        per_var(result.points),
-        texts(result.value),
-        per_var(result.step),
-        per_var(result.gradient),
-        per_var(result.exact),
-        per_var(result.exact_bound),
-        per_var(result.error),
-        per_var(result.rel_error),
-        per_var(result.error_estimate),
-        *_precision_columns(result, n),
-        warnings,
-    ]
-    return "".join(map(template.format, *columns))
+    pieces += [', "digits": ', digits, ', "note": ', notes, ', "warnings": ', warnings, "}\n"]
+    return _interleave(pieces, n)
+
+
+def _interleave(pieces: Sequence[str | list[str]], n: int) -> str:
+    """For each of ``n`` records, ``pieces`` in order (a constant's text, or a column's i-th text),
+    all joined: one list filled by slices, several times faster than formatting each record."""
+    runs: list[str | list[str]] = []
+    for piece in pieces:  # adjacent constants merge, so each record has as few parts as can be
+        if isinstance(piece, str) and runs and isinstance(runs[-1], str):
+            runs[-1] += piece
+        else:
+            runs.append(piece)
+    m = len(runs)
+    parts: list[str] = [""] * (n * m)
+    for j, run in enumerate(runs):
+        parts[j::m] = [run] * n if isinstance(run, str) else run
+    return "".join(parts)
 
 
 def _braces(text: str) -> str:

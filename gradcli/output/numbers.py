@@ -54,13 +54,13 @@ def finite(x: float | None) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def numbers(values: Any) -> list[str]:
-    """``number`` of each float64 in ``values`` (1-d), with an empty string where not finite.
+def numbers(values: Any, empty: str = "") -> list[str]:
+    """``number`` of each float64 in ``values`` (1-d), with ``empty`` where not finite.
 
     The same text as ``[field(x) for x in values]`` (tested), several times faster for large
     arrays through ``orjson`` (a dependency; without it, plain ``repr``): its shortest round-trip
-    digits are used where they agree with ``repr``'s layout (0 and 1e-4 <= |x| < 1e16, plain
-    decimal notation), and ``repr`` everywhere else.
+    digits are used where they agree with ``repr``'s layout (all finite values but
+    1e-9 <= |x| < 1e-4, checked once a process: :data:`PROBES`), and ``repr`` everywhere else.
     """
     import numpy as np
 
@@ -68,10 +68,8 @@ def numbers(values: Any) -> list[str]:
     fast = _orjson() if len(values) >= 64 else None
     odd = None
     if fast is not None:
-        with np.errstate(invalid="ignore"):
-            size = np.abs(values)
-            odd = np.flatnonzero(~(((size >= 1e-4) & (size < 1e16)) | (size == 0)))
-        if len(odd) > len(values) // 4:  # mostly tiny or huge numbers (errors): repr is as fast
+        odd = np.flatnonzero(_odd(values, fast))
+        if len(odd) > len(values) // 4:  # mostly numbers orjson writes otherwise: repr is as fast
             fast = None
     if fast is None:
         texts = list(map(repr, values.tolist()))
@@ -82,7 +80,7 @@ def numbers(values: Any) -> list[str]:
     finite_ = np.isfinite(values)
     if not finite_.all():
         for i in np.flatnonzero(~finite_).tolist():
-            texts[i] = ""
+            texts[i] = empty
     return texts
 
 
@@ -106,12 +104,36 @@ def number_rows(matrix: Any, sep: str) -> list[str]:
     rows = text[2:-2].split("],[")
     if sep != ",":
         rows = [row.replace(",", sep) for row in rows]
-    with np.errstate(invalid="ignore"):
-        size = np.abs(matrix)
-        odd = ~(((size >= 1e-4) & (size < 1e16)) | (size == 0))
+    odd = _odd(matrix, fast)
     for i in np.flatnonzero(odd.any(axis=1)).tolist():
         rows[i] = sep.join(field(x) for x in matrix[i].tolist())
     return rows
+
+
+# Where orjson's shortest round-trip text is laid out as repr lays it out. It differs only for
+# 1e-9 <= |x| < 1e-4 (orjson: 0.00001 and 1.5e-7; repr: 1e-05 and 1.5e-07), which is checked once a
+# process on PROBES; if any probe disagrees (another orjson), only plain decimals are trusted.
+PROBES = (
+    5e-324, 2.2250738585072014e-308, 1.5e-300, 1.2345678901234567e-10, 9.99e-10, 1e-4, 0.1, 1.5,
+    9999999999999998.0, 1e16, 1.2345e22, 1.7976931348623157e308,
+)  # fmt: skip
+_layout: dict[str, bool] = {}
+
+
+def _odd(values: Any, fast: Any) -> Any:
+    """Where orjson's text for ``values`` may differ from ``repr``'s (NaN and inf included)."""
+    import numpy as np
+
+    wide = _layout.get("wide")
+    if wide is None:
+        probes = [*PROBES, *(-x for x in PROBES)]
+        texts = fast.dumps(np.array(probes), option=fast.OPT_SERIALIZE_NUMPY).decode("ascii")[1:-1].split(",")
+        wide = _layout["wide"] = texts == list(map(repr, probes))
+    with np.errstate(invalid="ignore"):
+        size = np.abs(values)
+        if wide:
+            return ~((size < 1e-9) | (size >= 1e-4)) | ~np.isfinite(values)
+        return ~(((size >= 1e-4) & (size < 1e16)) | (size == 0))
 
 
 def _orjson() -> Any:

@@ -73,3 +73,32 @@ def test_jacobian_takes_it():
     assert "-81.74037098884583" in done.stdout
     done = gradcli('grad "(exp(x)-1)/x" "x" --at x=1e-9 --method backprop --format json')
     assert "0.5000000003333334" in done.stdout
+
+
+def test_given_digits_that_do_not_settle_a_point_say_so_and_name_the_digits_that_may():
+    """x + x/x at 1e-100: its gradient sums 1, 1e100 and -1e100, which 50 digits cannot hold."""
+    (rec,) = records(gradcli('grad "x + x/x" --at 1e-100 --method backprop --precision 30 --format json'))
+    assert rec["note"] == (
+        "re-evaluated at 50 digits (--precision 30), which do not settle this point: its sums cancel "
+        "across about 100 digits (--precision 120, or auto, may)"
+    )
+    (warning,) = rec["warnings"]
+    assert (
+        warning["kind"] == "uncertain"
+        and "the 50 digits high precision took do not settle it" in warning["message"]
+    )
+    (taken,) = records(gradcli('grad "x + x/x" --at 1e-100 --method backprop --precision 120 --format json'))
+    assert taken["exact"] == {"x": 1.0} and taken["warnings"] == [] and taken["digits"] == 140
+    (zero,) = records(gradcli('grad "x*y - y*x + x" --at 1,2 --method backprop --precision 30 --format json'))
+    assert (
+        "terms cancel to exactly 0, which only the most digits can confirm (--precision 620" in zero["note"]
+    )
+
+
+def test_given_digits_that_cannot_take_a_point_are_not_offered_again():
+    """sigmoid at 1e308 meets exp(-1e308), beyond high precision's range: the warning says it was tried."""
+    (rec,) = records(gradcli('grad "sigmoid(x) - sigmoid(x)*1" --at 1e308 --precision 50 --format json'))
+    (warning,) = rec["warnings"]
+    assert warning["kind"] == "uncertain" and rec["digits"] is None
+    assert "high precision could not take this point either" in warning["message"]
+    assert "--precision N" not in warning["message"]

@@ -70,7 +70,10 @@ def test_delimited_header_rows_and_empty_fields(sep: str) -> None:
         st.one_of(
             st.floats(),
             st.floats(1e-5, 1e17),
-            st.sampled_from([0.0, -0.0, 1e-4, 9.999999999999999e-05, 1e16, 9999999999999998.0, 5e-324]),
+            st.floats(1e-12, 1e-2),
+            st.sampled_from(
+                [0.0, -0.0, 1e-4, 9.999999999999999e-05, 1e16, 9999999999999998.0, 5e-324, 1e-9, 9.99e-10]
+            ),
         ),
         min_size=0,
         max_size=200,
@@ -103,6 +106,32 @@ def test_number_rows_is_numbers_of_each_row_joined(n: int, k: int, pool: list[fl
     assert number_rows(matrix, sep) == expected
 
 
+def test_orjson_text_is_trusted_exactly_where_it_is_laid_out_as_repr() -> None:
+    """Over every magnitude (random bit patterns and the powers of ten beside their neighbours),
+    the numbers written through orjson are repr's text, and most of them come from orjson."""
+    rng = np.random.default_rng(7)
+    values = rng.integers(0, 2**63, 20000, dtype=np.int64).view(np.float64)
+    tens = 10.0 ** np.arange(-323, 308)
+    values = np.concatenate([values, -values, tens, np.nextafter(tens, 0), np.nextafter(tens, np.inf)])
+    assert numbers(values) == [number(x) if math.isfinite(x) else "" for x in values.tolist()]
+    assert number_rows(values.reshape(-1, 1), ",") == numbers(values)
+    fast = pytest.importorskip("orjson")
+    assert numbers_module._odd(values, fast).mean() < 0.05  # orjson writes 1e-9 <= |x| < 1e-4 otherwise
+
+
+def test_with_an_orjson_that_lays_numbers_out_otherwise_only_plain_decimals_are_trusted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fast = pytest.importorskip("orjson")
+    monkeypatch.setattr(numbers_module, "_layout", {})
+    monkeypatch.setattr(numbers_module, "PROBES", (*numbers_module.PROBES, 1.5e-7))  # orjson: 1.5e-7
+    values = np.array([1e-13, 1.5e-7, 0.5, 1e20, np.nan])
+    assert numbers_module._odd(values, fast).tolist() == [True, True, False, True, True]
+    assert numbers(np.repeat(values, 20)) == [
+        number(x) if math.isfinite(x) else "" for x in np.repeat(values, 20)
+    ]
+
+
 def test_number_rows_without_orjson_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     matrix = np.random.default_rng(2).standard_normal((300, 4)) * 10.0 ** np.arange(-150, 150)[:, None]
     matrix[::11, 2] = np.inf
@@ -119,6 +148,8 @@ def test_number_rows_without_orjson_is_the_same(monkeypatch: pytest.MonkeyPatch)
         ("abs(x)+relu(y)", ["0,0", "1,-1"], "backward", None),
         ("x/(x-1)", ["1", "2"], "backprop", None),
         ("log(x)*y", ["-1,2", "3,1e-320"], "forward", 1e-8),
+        ("x*y", [f"{i / 7},{10.0 ** (i - 150)!r}" for i in range(300)], "central", None),  # orjson's path
+        ("x**2", [f"{i / 9 - 2}" for i in range(70)], "richardson", None),
     ],
 )
 def test_json_lines_is_records_with_a_line_number(
