@@ -42,7 +42,8 @@ is smallest near h ~ (eps_m |f| / |f^(p+1)|)**(1/(p+1)). gradcli finds it in thr
 
 1. the smooth length s of f along the variable (:func:`gradcli.steps.scale`: pilot central
    differences from 2**-17, retried closer where a pole, domain edge or kink is within the
-   pilot; s is about the distance to it, or f's own scale, at most max(1, |x|));
+   pilot; s is about the distance to it, or f's own scale, at most max(1, |x|), and at most a
+   radian of any periodic function's argument);
 2. a first step for a function whose derivatives are about 1 on that scale: sqrt(eps_m) s for
    forward and backward, eps_m**(1/3) s for central, eps_m**(1/5) s for five-point;
 3. up to two refinements (``ROUNDS``) from the stencil's own estimates: the balancing step
@@ -65,7 +66,9 @@ more than ``DRIFT_LIMIT`` (1%: eps near or below the float spacing at x) is roun
 x + h is exact (``grad x --at 1e10 --eps 1e-6`` uses 1.9073486328125e-06 and gives exactly 1).
 
 When not to trust the result: where f has a kink, pole or domain edge closer than the pilot
-can see; where f varies on a scale shorter than the first pilot (2**-17) and aliases it;
+can see; where f varies on a scale shorter than the first pilot (2**-17) and aliases it, or
+on a scale the pilot cannot see under f's rounding that no periodic function names (a periodic
+function's argument bounds the steps to a radian of it: :func:`gradcli.derive.seams.wave_reach`);
 where f changes by less than its own rounding error across the step (a saturated sigmoid: the
 difference is 0 or noise); and where |f| is much larger than |h f'|. Diagnostics compares
 every result with backprop and says which of these happened.

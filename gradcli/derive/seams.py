@@ -33,6 +33,36 @@ def seam_nodes(expr: Expression) -> list[int]:
     return [i for i, node in enumerate(expr.nodes) if type(node) is Call and node.op.seams is not None]
 
 
+def wave_nodes(expr: Expression) -> list[int]:
+    """The nodes whose op is periodic in its argument (``Op.period``: sin, cos, tan, ...)."""
+    return [i for i, node in enumerate(expr.nodes) if type(node) is Call and node.op.period is not None]
+
+
+def wave_reach(
+    expr: Expression, waves: Sequence[int], plus: Values, minus: Values, p: np.ndarray
+) -> np.ndarray:
+    """How far along the variable every periodic node's argument moves by at most a radian,
+    from the argument's values at x +- p (``plus``, ``minus``: node values there): 1 / |a'|,
+    a' by central difference; inf where no argument moves.
+
+    A radian of a periodic function's argument is the length it may vary on, however flat f
+    looks at x under its rounding: cos(x) + x at 1e10 has f'' of 1 where the pilot sees only
+    f's rounding (2e-6), and a step of 10 spans periods.
+    """
+    m = len(p)
+    reach = np.full(m, np.inf)
+    with np.errstate(all="ignore"):
+        for i in waves:
+            node = expr.nodes[i]
+            assert type(node) is Call
+            a = node.args[0]
+            up = np.broadcast_to(np.asarray(plus[a], dtype=np.float64), (m,))
+            down = np.broadcast_to(np.asarray(minus[a], dtype=np.float64), (m,))
+            slope = np.abs((up - down) / (2.0 * p))
+            reach = np.fmin(reach, np.where(slope > 0, 1.0 / slope, np.inf))
+    return reach
+
+
 def moved(cols: Sequence[np.ndarray], j: int, xj: np.ndarray) -> list[np.ndarray]:
     """The columns with variable j's replaced by ``xj``."""
     out = list(cols)

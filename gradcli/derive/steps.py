@@ -20,7 +20,16 @@ import numpy as np
 from ..errors import OptionError
 from ..language.evaluate import Values, forward, value
 from ..language.nodes import Expression
-from .seams import NOISE, moved, seam_functions, seam_nodes, seam_reach, second_difference
+from .seams import (
+    NOISE,
+    moved,
+    seam_functions,
+    seam_nodes,
+    seam_reach,
+    second_difference,
+    wave_nodes,
+    wave_reach,
+)
 
 PILOT = 2.0**-17  # the first pilot difference's step (at least one ulp of x)
 PILOTS = 24  # most pilot differences per variable (two evaluations each; the later ones only where needed)
@@ -173,7 +182,9 @@ def scale(
     variable, s is at most the distance to it (:func:`seam_reach`): a pilot cannot see a kink
     of a piecewise-linear f beyond its step, nor a pole that f hides (erf(2/x)), and reads a
     cone's tip within its step as a smooth minimum (sqrt(2) |x| as x**2 / p). s is also at most
-    the distance at which f would overflow float64 (:func:`overflow_reach`). ``bend`` is |f''| p
+    the distance at which f would overflow float64 (:func:`overflow_reach`), and at most a
+    radian of every periodic function's argument (``Op.period``: :func:`wave_reach`; a wiggle
+    under f's rounding, cos(x) + x at 1e10, is invisible to the pilot). ``bend`` is |f''| p
     from the pilot that resolved f at step p (``pilot``). ``values`` are the node values at the
     points, if at hand (else computed).
     """
@@ -188,10 +199,15 @@ def scale(
         bend, pilot = np.full(n, np.nan), np.full(n, np.nan)
         idx = np.flatnonzero(np.isfinite(f0) & np.isfinite(x))
         p = representable(x if idx.size == n else x[idx], np.full(idx.size, PILOT))
+        first = np.zeros(n)  # the first pilot's step, at which seams are read (0: none taken)
+        first[idx] = p
+        here: list[np.ndarray] = []  # the seam functions at x
         taken = 0
         bit = 1 << j
         seams = [i for i in seam_nodes(expr) if expr.uses[i] & bit]
+        waves = [i for i in wave_nodes(expr) if expr.uses[i] & bit]
         reach = np.full(n, np.inf)
+        radian = np.full(n, np.inf)  # a radian of the fastest periodic function's argument
         room = np.full(n, np.inf)  # how far f may go before it overflows float64
         on_seam = np.zeros(n, dtype=bool)
         for attempt in range(PILOTS):
@@ -203,19 +219,22 @@ def scale(
                 xs, f, sub = x, f0, [np.broadcast_to(np.asarray(c, dtype=np.float64), (n,)) for c in cols]
             else:
                 xs, f, sub = x[idx], f0[idx], subset(cols, idx, n)
-            if attempt == 0 and seams:
-                here = seam_functions(expr, seams, values if values is not None else forward(expr, cols), n)
+            if (attempt == 0 and seams) or waves:
+                up_values, down_values = (forward(expr, moved(sub, j, at)) for at in (xs + p, xs - p))
                 plus, minus = (
-                    seam_functions(expr, seams, forward(expr, moved(sub, j, at)), m)
-                    for at in (xs + p, xs - p)
+                    seam_functions(expr, seams, up_values, m),
+                    seam_functions(expr, seams, down_values, m),
                 )
                 fp, fm = plus.pop(), minus.pop()
-                here.pop()
-                at_x = [g[idx] for g in here] if m < n else here
-                reach[idx] = seam_reach(at_x, plus, minus, p)
-                on_seam[idx] = np.logical_or.reduce(
-                    [(g0 == 0) & (gp != gm) for g0, gp, gm in zip(at_x, plus, minus)]
-                )
+                if attempt == 0 and seams:
+                    here = seam_functions(
+                        expr, seams, values if values is not None else forward(expr, cols), n
+                    )[:-1]
+                    at_x = [g[idx] for g in here] if m < n else here
+                    reach[idx] = seam_reach(at_x, plus, minus, p)
+                    on_seam[idx] = np.logical_or.reduce(
+                        [(g0 == 0) & (gp != gm) for g0, gp, gm in zip(at_x, plus, minus)]
+                    )
             else:
                 fp, fm = along(expr, sub, j, xs + p, m), along(expr, sub, j, xs - p, m)
             finite, d1, d2, r1, r2, seen, second = _pilot(f, fp, fm, p, wide[idx])
@@ -243,6 +262,8 @@ def scale(
             if attempt:
                 seen = np.minimum(seen, NEAR_CAP * p)
             done = idx[ok]
+            if waves:  # read at the pilot that resolved f: a longer one may straddle a pole (sin(3/x))
+                radian[done] = wave_reach(expr, waves, up_values, down_values, p)[ok]
             length[done], near[done] = seen[ok], attempt > 0
             bend[done], pilot[done] = np.abs(second[ok]) / p[ok], p[ok]
             if ok.all():  # every pilot resolved f: nothing to retry
@@ -267,7 +288,58 @@ def scale(
         resolved[idx] = False
         np.minimum(length, reach, out=length)
         np.minimum(length, room, out=length)
+        np.minimum(length, radian, out=length)
+        # seams and radians read by a pilot longer than the length now found: read again inside it
+        again = np.flatnonzero(np.isfinite(length) & (first > length / (2.0 * RESOLVE)) & resolved)
+        if (seams or waves) and again.size:
+            if not here:  # (the first pilot's seam functions at x, if it took none)
+                here = seam_functions(expr, seams, values if values is not None else forward(expr, cols), n)[
+                    :-1
+                ]
+            closer_reach, closer_radian = _closer(expr, cols, j, x, again, length, seams, waves, here)
+            # (the nearer reading wins: where f's float64 values hide a pole's side, as
+            # sec(acos(x)) at 1e-20, whose cos(acos(x)) rounds to one value, a closer one sees none)
+            reach[again] = np.fmin(reach[again], closer_reach)
+            radian[again] = np.fmin(radian[again], closer_radian)
+            length[again] = np.minimum.reduce([length[again], reach[again], radian[again]])
+        if waves:
+            # a periodic function turning faster than float64 can step at x (sin(3/x) at 1e-74,
+            # a radian every 1e-148): no step resolves f, though a pilot may have seemed to
+            fast = radian < RESOLVE * ulp(x)
+            resolved[fast], near[fast] = False, True
     return Scale(length, near, resolved, taken, bend, pilot, on_seam)
+
+
+def _closer(
+    expr: Expression,
+    cols: Sequence[np.ndarray],
+    j: int,
+    x: np.ndarray,
+    at: np.ndarray,
+    length: np.ndarray,
+    seams: list[int],
+    waves: list[int],
+    here: list[np.ndarray],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The seam reach and the radian at the points ``at``, read again at a step inside the
+    ``length`` found there, (reach, radian) for those points; ``here`` are the seam functions at
+    x (every point).
+
+    The first pilot reads them at 2**-17, which near a pole spans it and reads nonsense: at
+    selu(sin(2/x)) at 8.4e-11, sin's zeros lie 1.1e-20 apart and its argument turns a radian every
+    3.5e-21, where a pilot of 7.6e-6 read a slope of 1e10 for 2/x.
+    """
+    n = len(x)
+    q = representable(x[at], length[at] / (2.0 * RESOLVE))
+    sub = subset(cols, at, n)
+    up, down = (forward(expr, moved(sub, j, x[at] + d)) for d in (q, -q))
+    reach = np.full(at.size, np.inf)
+    if seams:
+        plus, minus = seam_functions(expr, seams, up, at.size), seam_functions(expr, seams, down, at.size)
+        plus.pop(), minus.pop()
+        reach = seam_reach([g[at] for g in here], plus, minus, q)
+    radian = wave_reach(expr, waves, up, down, q) if waves else np.full(at.size, np.inf)
+    return reach, radian
 
 
 def overflow_reach(

@@ -239,12 +239,19 @@ def partials(node: Call, values_mp: Sequence[Any], dps: int | None = None) -> li
         _refuse(op)
     args = [values_mp[j] for j in node.args]
     if dps is None:
-        return _partials(op, args)
+        return _partials(op, args, node.args)
     with mpmath.workdps(dps):
-        return _partials(op, args)
+        return _partials(op, args, node.args)
 
 
-def _partials(op: Op, args: list) -> list:
+def _partials(op: Op, args: list, nodes: Sequence[int] = ()) -> list:
+    """The partials of ``op`` at ``args`` (the values of the nodes ``nodes``, if given).
+
+    An n-ary rule's weights (min, max: a tie's share) are summed per node before they are
+    divided, so an argument written several times gets its whole share exactly: max(x, x, x)
+    passes 3/3 = 1 to x, where three rounded thirds would not add up to 1 and would leave a
+    residue in x/x's cancellation that no precision settles.
+    """
     import mpmath
 
     n = len(args)
@@ -257,6 +264,13 @@ def _partials(op: Op, args: list) -> list:
         out = _apply(op, args)
         weights = [_evaluate(weight, {"out": out, "x": a}) for a in args]
         total = mpmath.fsum(weights)
+        if len(set(nodes)) < len(nodes):  # an argument written more than once: its shares as one
+            first: dict[int, int] = {}
+            merged = [mpmath.mpf(0)] * n
+            for i, k in enumerate(nodes):
+                at = first.setdefault(k, i)
+                merged[at] += weights[i]
+            weights = merged
         got = [w / total for w in weights]
     else:
         bind = dict(zip(op.params(n), args))
@@ -371,7 +385,7 @@ def sweep(expr: Expression, point: Sequence[float] | Mapping[str, float], dps: i
             if type(node) is not Call or not expr.depends[i]:
                 continue
             args = [vals[k] for k in node.args]
-            slopes[i] = part = _partials(node.op, args)
+            slopes[i] = part = _partials(node.op, args, node.args)
             out = vals[i]
             if not (isinstance(out, mpmath.mpf) and mpmath.isfinite(out)):
                 continue

@@ -66,6 +66,11 @@ class Op(NamedTuple):
     # them how far the nearest seam is (gradcli.derive.steps), as no pilot difference sees a
     # kink of a piecewise-linear f beyond its own step. None: analytic wherever it is defined.
     seams: Callable[[Sequence[Array], Array], Sequence[Array]] | None = None
+    # The period of a function periodic in its argument (sin: 2 pi), else None. f may vary on a
+    # radian of that argument however smooth it looks at x: difference steps along a variable
+    # stay within a radian of it (gradcli.derive.seams.wave_reach), since a pilot blind to a
+    # small wiggle under f's rounding (cos(x) + x at 1e10) would let a step span periods.
+    period: float | None = None
     # The arguments whose movement can make its value jump at its kink (sign: x at 0; where: c
     # at 0; pow: y at 0**0): there ``directional`` gives NaN for a direction in which the value
     # jumps, and a zero symbolic derivative does not make f constant in what they depend on.

@@ -11,6 +11,8 @@ import numpy as np
 
 from .op import Array, Op, explain, mpmath, outside, unary
 
+TAU = 2.0 * math.pi
+
 
 def one_minus_sq(x: Array) -> Array:
     return (1.0 - x) * (1.0 + x)  # 1 - x**2 without cancellation near |x| = 1
@@ -28,6 +30,7 @@ def _mp_unit(name: str) -> Any:
 
 SIN = unary(
     name="sin",
+    period=TAU,
     forward=np.sin,
     slope=lambda x, o: np.cos(x),
     derivative="cos(x)",
@@ -37,6 +40,7 @@ SIN = unary(
 
 COS = unary(
     name="cos",
+    period=TAU,
     forward=np.cos,
     slope=lambda x, o: -np.sin(x),
     derivative="-sin(x)",
@@ -46,6 +50,7 @@ COS = unary(
 
 TAN = unary(
     name="tan",
+    period=math.pi,
     domain="x not an odd multiple of pi/2 (poles)",
     forward=np.tan,
     slope=lambda x, o: 1.0 + o * o,
@@ -106,6 +111,7 @@ def _mp_pole(name: str) -> Any:
 
 SEC = unary(
     name="sec",
+    period=TAU,
     domain="x not an odd multiple of pi/2 (poles)",
     forward=lambda x: 1.0 / np.cos(x),
     slope=lambda x, o: o * np.tan(x),
@@ -117,6 +123,7 @@ SEC = unary(
 
 CSC = unary(
     name="csc",
+    period=TAU,
     domain="x not a multiple of pi (poles)",
     forward=lambda x: 1.0 / np.sin(x),
     slope=lambda x, o: -o / np.tan(x),
@@ -129,6 +136,7 @@ CSC = unary(
 
 COT = unary(
     name="cot",
+    period=math.pi,
     domain="x not a multiple of pi (poles)",
     forward=lambda x: 1.0 / np.tan(x),
     slope=lambda x, o: -1.0 - o * o,

@@ -342,3 +342,21 @@ def test_a_periodic_function_of_a_huge_argument_is_beyond_range() -> None:
     args = ["hessian", "--at", at, "--vars", "x10,x,x1,w_3,a", "--precision", "off", text]
     result = CliRunner().invoke(main, args)
     assert result.exit_code in (0, 1), result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "x", "want"),
+    [("max(x, x, x)", 0.3, 1), ("max(x,x,x)/x", 1e-294, 0), ("min(x,x,x,x,x)*3 - 3*x", 7.0, 0)],
+)
+def test_an_argument_written_several_times_gets_its_whole_share_of_a_tie(text, x, want):
+    """max(x, x, x) is x: three rounded thirds of the adjoint do not add up to it, and the residue
+    (1e-60 of 1/x at 1e-294: 9e192) was taken for the derivative of max(x, x, x)/x."""
+    from gradcli.language import precise
+    from gradcli.language.parse import parse
+
+    for dps in (60, 200):
+        with mp.workdps(dps):
+            assert precise.gradient(parse(text), [mp.mpf(x)], dps)[1][0] == want
+    result = grad(text, at=f"x={x!r}", method="backprop")
+    assert result.exact[0, 0] == want
+    assert "uncertain" not in {w.kind for w in result.warnings[0]}
