@@ -141,6 +141,34 @@ def _kink_slopes(op: Any, args: list, out: Any, partials: list) -> list:
     return out_slopes
 
 
+def _seam_within(node: Call, args: Sequence[Any], out: Any, err: Sequence[Any]) -> Any:
+    """Where an argument's error interval [a - e, a + e] holds one of the op's seams (a pole,
+    or a domain edge: a seam function changes sign across it, or the op is not finite at an end
+    where it is at a): there no first-order bound holds. sec(acos(x)) at 1e-20: acos rounds
+    to float64's pi/2 within 1.7e-16, sec's pole lies 6e-17 from it, and f, 1.6e16 in float64,
+    is 1e20; the first-order bound said 4.6e16."""
+    op = node.op
+    assert op.seams is not None
+    found: Any = False
+    finite = np.isfinite(out)
+    for k, j in enumerate(node.args):
+        e = err[j]
+        if e is None or not np.any(e > 0):
+            continue
+        ends = []
+        for sign in (-1.0, 1.0):
+            moved_args = list(args)
+            moved_args[k] = np.asarray(args[k]) + sign * e
+            at = op.forward(*moved_args)
+            ends.append((op.seams(moved_args, at), at))
+        (low, at_low), (high, at_high) = ends
+        crossed: Any = finite & (~np.isfinite(at_low) | ~np.isfinite(at_high))
+        for g_low, g_high in zip(low, high):
+            crossed = crossed | (np.sign(g_low) * np.sign(g_high) < 0) | (g_low == 0) | (g_high == 0)
+        found = found | (crossed & (e > 0))
+    return found
+
+
 def evaluation_error(
     expr: Expression, cols: Sequence[np.ndarray], n: int, values: Values | None = None
 ) -> np.ndarray:
@@ -182,6 +210,8 @@ def evaluation_error(
                     # underflowed x*x at 1e-162 carried no error, and f's estimate missed by 1e-162)
                     carried = np.where((carried == 0) & (slope != 0), SUBNORMAL, carried)
                     total = total + np.where(err[j] == 0, 0.0, carried)
+            if node.op.seams is not None and node.op.analytic:
+                total = np.where(_seam_within(node, args, values[i], err), np.inf, total)
             err[i] = total
         f = np.broadcast_to(np.abs(np.asarray(values[-1], dtype=np.float64)), (n,))
         bound = np.broadcast_to(np.asarray(err[-1] if err[-1] is not None else 0.0, dtype=np.float64), (n,))

@@ -58,7 +58,8 @@ def _step_notes(
         if not np.isfinite(diff.rounding[v, p]):
             why = (
                 "the rounding error of f itself is not known here: a value computed with rounding "
-                "passes through an infinite slope (acos at a computed 1, sqrt at a computed 0), "
+                "passes through an infinite slope (acos at a computed 1, sqrt at a computed 0), or "
+                "a pole or domain edge lies within its rounding error (sec at a computed pi/2), "
                 "so f may be off by any amount"
             )
         elif diff.unresolved is not None and diff.unresolved[v, p] and x is not None:

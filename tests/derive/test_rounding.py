@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from gradcli.derive.gradient import compute
 from gradcli.derive.rounding import EPS_MACHINE, evaluation_error
+from gradcli.language import precise
 from gradcli.language.evaluate import columns, value
 from gradcli.language.parse import parse
 
@@ -137,3 +138,32 @@ def test_a_carried_bound_that_underflows_rounds_up(text: str, slope: float) -> N
     r = compute(e, np.array([[1e-162]]), method="forward")
     g, est = float(r.diff.gradient[0, 0]), float(r.diff.error_estimate[0, 0])
     assert abs(g - slope * 1e-162) <= est
+
+
+@pytest.mark.parametrize(
+    ("text", "x"),
+    [
+        ("sec(acos(x))", 1e-20),
+        ("1/(x - asinh(x))", 1e-8),
+        ("log(x - asinh(x))", 1e-8),
+        ("tan(atan(x) + pi/2)", 1e-17),
+    ],
+)
+def test_a_pole_or_edge_within_an_arguments_error_leaves_the_bound_unknown(text: str, x: float) -> None:
+    """sec(acos(x)) at 1e-20: acos rounds to float64's pi/2 within 1.7e-16 and sec's pole lies
+    6e-17 from it; f is 1.6e16 in float64 and 1e20 in truth, and the first-order bound said
+    4.6e16. A denominator, or log's argument, with no correct digit is the same."""
+    expr = parse(text)
+    cols = [np.array([x])]
+    assert evaluation_error(expr, cols, 1)[0] == np.inf
+    with mp.workdps(60):
+        truth = precise.values(expr, [mp.mpf(x)], 60)[-1]
+    f = value(expr, cols, 1)[0]
+    assert not abs(f - truth) <= 1e-3 * abs(truth)  # float64's f is indeed far off
+
+
+def test_an_error_interval_short_of_the_pole_keeps_its_first_order_bound() -> None:
+    """sec(acos(x)) at 0.3 and 1/(x - asinh(x)) at 1e-3: far from their poles, bounds stay finite."""
+    for text, x in (("sec(acos(x))", 0.3), ("1/(x - asinh(x))", 1e-3)):
+        bound = evaluation_error(parse(text), [np.array([x])], 1)[0]
+        assert 0 < bound < 1e-6 * abs(value(parse(text), [np.array([x])], 1)[0])
