@@ -42,7 +42,7 @@ import numpy as np
 from ..language.evaluate import forward
 from ..language.nodes import Expression
 from .finite_diff import DRIFT_LIMIT, EPS_MACHINE, Differences
-from .rounding import evaluation_error
+from .rounding import error_at, evaluation_error
 from .steps import Eps, along, every_auto, fixed_steps, given, representable, scale
 
 LEVELS = 10  # most central differences per variable (2 evaluations each)
@@ -131,9 +131,10 @@ def _extrapolate(
         fp, fm = along(expr, cols, j, x + h, n), along(expr, cols, j, x - h, n)
         d = (fp - fm) / (2.0 * h)
         steps.append(h)
-        noise = (
-            np.maximum(EPS_MACHINE * np.abs(fp), delta) + np.maximum(EPS_MACHINE * np.abs(fm), delta)
-        ) / (2.0 * h)
+        up, down = error_at(expr, cols, j, x + h, n, delta), error_at(expr, cols, j, x - h, n, delta)
+        noise = (np.maximum(EPS_MACHINE * np.abs(fp), up) + np.maximum(EPS_MACHINE * np.abs(fm), down)) / (
+            2.0 * h
+        )
         row, bound = [d], [noise]
         level_err = np.full(n, np.inf)
         for m in range(1, i + 1):

@@ -107,3 +107,15 @@ def test_a_radian_is_read_inside_the_length_found_not_across_a_pole(text, x, der
     assert error <= est
     if text != "selu(sin(2/x))":
         assert est == np.inf  # no float64 step resolves f here
+
+
+@pytest.mark.parametrize("text", ["asin(x) - x", "x - asinh(x)"])
+@pytest.mark.parametrize("method", ["forward", "central", "five-point", "richardson"])
+def test_a_far_probe_carries_its_own_evaluation_error(text: str, method: str) -> None:
+    """x - asinh(x) at 1e-8 cancels to 1.7e-25 with an error of 2e-24; richardson probes it at
+    1e-5, where the same cancellation carries 1000x more, and its estimate (1.2e-19, from x's
+    error) missed an error of 5.9e-18."""
+    r = grad(text, "x=1e-8", method=method)
+    assert r.diff is not None
+    g, est = float(r.diff.gradient[0, 0]), float(r.diff.error_estimate[0, 0])
+    assert abs(g - 5e-17) <= est  # f' = x**2/2 + O(x**4), exact to 1e-32 here
