@@ -293,9 +293,8 @@ def scale(
         again = np.flatnonzero(np.isfinite(length) & (first > length / (2.0 * RESOLVE)) & resolved)
         if (seams or waves) and again.size:
             if not here:  # (the first pilot's seam functions at x, if it took none)
-                here = seam_functions(expr, seams, values if values is not None else forward(expr, cols), n)[
-                    :-1
-                ]
+                at_values = values if values is not None else forward(expr, cols)
+                here = seam_functions(expr, seams, at_values, n)[:-1]
             closer_reach, closer_radian = _closer(expr, cols, j, x, again, length, seams, waves, here)
             # (the nearer reading wins: where f's float64 values hide a pole's side, as
             # sec(acos(x)) at 1e-20, whose cos(acos(x)) rounds to one value, a closer one sees none)
