@@ -141,6 +141,7 @@ def _kink_slopes(op: Any, args: list, out: Any, partials: list) -> list:
     return out_slopes
 
 
+SUSPECT = 1e-3  # an argument's error share of |f| from which a seam within its interval is looked for
 NEAR_MOVE = 0.01  # a probe moving x by at most this share of |x| carries x's own evaluation error
 
 
@@ -165,19 +166,31 @@ def error_at(
     return out
 
 
-def _seam_within(node: Call, args: Sequence[Any], out: Any, err: Sequence[Any]) -> Any:
+def _seam_within(
+    node: Call, args: Sequence[Any], out: Any, err: Sequence[Any], partials: Sequence[Any]
+) -> Any:
     """Where an argument's error interval [a - e, a + e] holds one of the op's seams (a pole,
     or a domain edge: a seam function changes sign across it, or the op is not finite at an end
     where it is at a): there no first-order bound holds. sec(acos(x)) at 1e-20: acos rounds
     to float64's pi/2 within 1.7e-16, sec's pole lies 6e-17 from it, and f, 1.6e16 in float64,
-    is 1e20; the first-order bound said 4.6e16."""
+    is 1e20; the first-order bound said 4.6e16.
+
+    Read only where the argument's first-order share of the error is at least ``SUSPECT`` of
+    |out|: a seam at distance d <= e makes it e |f'| / |f| >= 1 next to a pole, and at least
+    1/745 next to log's edge (|log| <= 745 in float64); next to an edge where f stays bounded
+    (sqrt, x**0.5) the first-order bound is the larger one anyway."""
     op = node.op
     assert op.seams is not None
     found: Any = False
     finite = np.isfinite(out)
+    size = np.abs(out)
     for k, j in enumerate(node.args):
         e = err[j]
         if e is None or not np.any(e > 0):
+            continue
+        with np.errstate(all="ignore"):
+            suspect = ~(np.abs(partials[k]) * e < SUSPECT * size)
+        if not np.any(suspect):
             continue
         ends = []
         for sign in (-1.0, 1.0):
@@ -235,7 +248,7 @@ def evaluation_error(
                     carried = np.where((carried == 0) & (slope != 0), SUBNORMAL, carried)
                     total = total + np.where(err[j] == 0, 0.0, carried)
             if node.op.seams is not None and node.op.analytic:
-                total = np.where(_seam_within(node, args, values[i], err), np.inf, total)
+                total = np.where(_seam_within(node, args, values[i], err, partials), np.inf, total)
             err[i] = total
         f = np.broadcast_to(np.abs(np.asarray(values[-1], dtype=np.float64)), (n,))
         bound = np.broadcast_to(np.asarray(err[-1] if err[-1] is not None else 0.0, dtype=np.float64), (n,))
