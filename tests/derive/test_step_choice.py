@@ -119,3 +119,24 @@ def test_a_far_probe_carries_its_own_evaluation_error(text: str, method: str) ->
     assert r.diff is not None
     g, est = float(r.diff.gradient[0, 0]), float(r.diff.error_estimate[0, 0])
     assert abs(g - 5e-17) <= est  # f' = x**2/2 + O(x**4), exact to 1e-32 here
+
+
+@pytest.mark.parametrize(
+    ("text", "x"), [("acos(x)", "5.623413251903491e-05"), ("sin(x) + x", "1e-4"), ("x**3 - x", "3e-5")]
+)
+@pytest.mark.parametrize("method", ["forward", "backward"])
+def test_a_one_sided_difference_beside_an_inflection_reads_its_next_term(
+    text: str, x: str, method: str
+) -> None:
+    """acos at 5.6e-5 by backward, step 6.1e-5: the second difference reads f'' at x - h, about
+    0 across the inflection at 0, while the error, h**2/3 f''', is 1.1e-9; the estimate was
+    3.1e-10. The auto step's last look (f at x +- 3h) reads f'' at x and the third difference."""
+    r = grad(text, f"x={x}", method=method)
+    assert r.diff is not None
+    g, est = float(r.diff.gradient[0, 0]), float(r.diff.error_estimate[0, 0])
+    derivative = {
+        "acos(x)": lambda t: -1 / mpmath.sqrt(1 - t * t),
+        "sin(x) + x": lambda t: mpmath.cos(t) + 1,
+        "x**3 - x": lambda t: 3 * t * t - 1,
+    }[text]
+    assert abs(g - _truth(derivative, x)) <= est
