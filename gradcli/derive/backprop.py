@@ -350,7 +350,10 @@ def _beside_precise(
             judged[k] = True
             step, wide = abs(near - at), abs(far - at)
             if step > mpmath.mpf(2) ** -40 * max(abs(at), abs(near)) and step >= wide / 2:
-                moved[k], beside[k] = True, float(near)
+                if _settled(expr, point, var, x, steps[1], at, near):
+                    moved[k], beside[k] = True, float(near)
+                # else a move of the precision's own size (sin(atan2(0, x)) just left of 0 is
+                # sin(pi), 1.4e-201 at 200 digits and 0 in truth): neither a jump nor a slope
                 continue
             q_far, q_near = (far - at) / steps[0], (near - at) / steps[1]
             if abs(q_near - q_far) <= mpmath.mpf(10) ** -12 * max(abs(q_near), abs(q_far)):
@@ -360,6 +363,26 @@ def _beside_precise(
             elif abs(q_near) >= 2**20 * abs(q_far) and q_near * q_far > 0:
                 slope[k] = math.copysign(math.inf, float(q_near))
     return moved, beside, judged, slope, undefined
+
+
+def _settled(expr: Expression, point: list, var: int, x: Any, d: Any, at: Any, near: Any) -> bool:
+    """Whether f at x and at x + d, taken again at 40 more digits, moves by the same amount
+    (to 1e-6): a jump of f's own, not of the working precision (a value that is 0 in truth,
+    sin(pi), reads 1e-201 at 200 digits and 1e-241 at 240)."""
+    import mpmath
+
+    from ..language import precise
+
+    with mpmath.workdps(PRECISE_DPS + 40):
+        point = list(point)
+        point[var] = x
+        at2 = precise.values(expr, point, PRECISE_DPS + 40)[-1]
+        point[var] = x + d
+        near2 = precise.values(expr, point, PRECISE_DPS + 40)[-1]
+        if not all(isinstance(v, mpmath.mpf) and mpmath.isfinite(v) for v in (at2, near2)):
+            return False
+        step, step2 = abs(near - at), abs(near2 - at2)
+        return bool(abs(step2 - step) <= mpmath.mpf(10) ** -6 * step)
 
 
 def _limit(expr: Expression, values: Values, var: int, todo: np.ndarray, side: float) -> np.ndarray:
