@@ -205,6 +205,14 @@ def sides(expr: Expression, values: Values, var: int, n: int) -> Sides:
     left, left_jumps = _forward_slopes(expr, values, seed)
     right, left = np.array(np.broadcast_to(right, (n,))), -np.array(np.broadcast_to(left, (n,)))
     f = np.broadcast_to(np.asarray(values[-1], dtype=np.float64), (n,))
+    # f finite through an infinite value that moves with the variable (a pole at the point:
+    # min(cot(x), 0, x) at 0, where cot is inf and, just to the left, -inf): forward mode's slopes
+    # are not f's; the values beside the point decide instead
+    if any(np.isinf(values[i]).any() for i in range(len(expr.nodes)) if type(expr.nodes[i]) is Call):
+        from ..language.poles import through_infinity
+
+        pole = through_infinity(expr, values, n)[0][var]
+        right, left = np.where(pole, np.nan, right), np.where(pole, np.nan, left)
     found = []
     for side, out, maybe in ((-1.0, left, left_jumps), (1.0, right, right_jumps)):
         jumped = np.zeros(n, dtype=bool)

@@ -147,3 +147,12 @@ def test_a_move_of_the_working_precisions_size_is_not_called_a_jump() -> None:
     assert not any("jumps" in w.message for w in result.warnings[0])
     real = grad("sign(x) + x", {"x": 0.0}, method="backprop")  # a jump of f's own stays one
     assert any("f jumps in x here" in w.message for w in real.warnings[0])
+
+
+def test_a_kink_beside_a_pole_reads_f_beside_the_point_not_forward_modes_slopes() -> None:
+    """min(cot(x), 0, x) at 0: 0 and x tie, and cot(0) is inf; forward mode took min's slope
+    among the tied arguments and said "from the left 1.0", but just to the left cot is -inf."""
+    result = grad("min(cot(x), 0, x)", {"x": 0.0}, method="backprop")
+    (said,) = [w for w in result.warnings[0] if w.kind == "nondifferentiable"]
+    assert "f jumps in x here" in said.message and "just to the left" in said.message
+    assert "from the left is 1.0" not in said.message
