@@ -242,16 +242,18 @@ def test_empty_input_writes_nothing_in_json() -> None:
     assert (result.exit_code, result.stderr) == (0, "")
 
 
-def _one_and_two_workers(path: Path, tmp_path: Path, **options: Any) -> list[tuple[Any, str, list]]:
-    """``3*(a+b*c)`` (forward, eps 0.01, csv, 4 KiB chunks) over the file ``path`` with 1 and then
-    2 workers, written to a file each: (summary, the output text, the reports) per run."""
+def _one_and_two_workers(
+    path: Path, tmp_path: Path, fmt: str = "csv", **options: Any
+) -> list[tuple[Any, str, list]]:
+    """``3*(a+b*c)`` (forward, eps 0.01, ``fmt``, 4 KiB chunks) over the file ``path`` with 1 and
+    then 2 workers, written to a file each: (summary, the output text, the reports) per run."""
     runs = []
     for jobs in (1, 2):
-        target = tmp_path / f"out{jobs}.csv"
+        target = tmp_path / f"out{jobs}.{fmt}"
         seen: list[tuple[str, str]] = []
         with open(path, "rb", buffering=0) as source, open(target, "w") as out:
             summary = pipeline.run(
-                EXPR, source, out, method="forward", eps=0.01, vanish=1e-6, explode=1e6, fmt="csv",
+                EXPR, source, out, method="forward", eps=0.01, vanish=1e-6, explode=1e6, fmt=fmt,
                 jobs=jobs, chunk_bytes=4096, report=lambda kind, text, seen=seen: seen.append((kind, text)),
                 **options,
             )  # fmt: skip
@@ -1066,17 +1068,10 @@ def test_a_json_lines_file_gives_the_same_output_with_one_and_two_workers(tmp_pa
     path.write_text("\n".join(lines) + "\n")
     for fmt in ("csv", "json"):
         outputs = []
-        for jobs in (1, 2):
-            target = tmp_path / f"out{jobs}.{fmt}"
-            seen: list[tuple[str, str]] = []
-            with open(path, "rb", buffering=0) as source, open(target, "w") as out:
-                summary = pipeline.run(
-                    EXPR, source, out, method="forward", eps=0.01, vanish=1e-6, explode=1e6, fmt=fmt,
-                    jobs=jobs, chunk_bytes=4096, report=lambda kind, text, seen=seen: seen.append((kind, text)),
-                )  # fmt: skip
+        for summary, text, seen in _one_and_two_workers(path, tmp_path, fmt):
             assert (summary.points, summary.bad) == (2999, 1)
             assert seen[0] == ("bad", "line 1235: no value for c — the expression's variables are a, b, c")
-            outputs.append(target.read_text())
+            outputs.append(text)
         assert outputs[0] == outputs[1]
     assert (
         '"line": 2001, "columns": {"id": 2000}, "expr": "3*(a+b*c)", "point": {"a": 0.0, "b": -0.0, "c": 1e-320}'
