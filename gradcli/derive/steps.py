@@ -23,6 +23,7 @@ from ..language.nodes import Expression
 from .seams import (
     NOISE,
     moved,
+    overflow_reach,
     seam_functions,
     seam_nodes,
     seam_reach,
@@ -339,43 +340,6 @@ def _closer(
         reach = seam_reach([g[at] for g in here], plus, minus, q)
     radian = wave_reach(expr, waves, up, down, q) if waves else np.full(at.size, np.inf)
     return reach, radian
-
-
-def overflow_reach(
-    f: np.ndarray, first: np.ndarray, second: np.ndarray, p: np.ndarray, wide: np.ndarray | None = None
-) -> np.ndarray:
-    """How far along the variable |f| may grow before it overflows float64, by the pilot's
-    half difference ``first`` (f' p) and second difference ``second`` (f'' p**2) at step p.
-
-    The distance d at which f's parabola |f| + |f'| d + |f''| d**2 / 2 reaches the largest
-    float, in logarithms (no overflow of its own): 0.0825 at exp(709.7), 1.26 at 1e308*cosh(x)
-    at 0. Beyond f's own length |f'/f''| a parabola understates growth (exp at 700: 190, not
-    9.8), but there the length itself is the shorter; inf where f' and f'' are both 0, and where
-    the parabola stays below half the largest float out to ``wide`` (the usual case, found
-    without logarithms: a length is never more than that).
-    """
-    out = np.full(len(f), np.inf)
-    with np.errstate(all="ignore"):
-        todo = np.isfinite(f)
-        if wide is not None:
-            slope, bend = np.abs(first) / p, (np.abs(second) / p) / p
-            peak = np.abs(f) + slope * wide + 0.5 * bend * wide * wide
-            todo &= ~(peak <= 0.5 * np.finfo(float).max)
-        idx = np.flatnonzero(todo)
-        if not idx.size:
-            return out
-        f, first, second, p = f[idx], first[idx], second[idx], p[idx]
-        lp = np.log(p)
-        lb = np.log(np.abs(first)) - lp  # ln |f'|
-        la = np.log(0.5 * np.abs(second)) - 2.0 * lp  # ln |f''| / 2
-        lc = np.log(np.finfo(float).max - np.abs(f))  # the room left
-        lq = 0.5 * (np.log(4.0) + la + lc)  # ln sqrt(4 a c)
-        top = np.fmax(lb, lq)
-        # d = 2c / (b + sqrt(b**2 + 4ac)), each term over e**top
-        rb, rq = np.exp(lb - top), np.exp(lq - top)
-        d = np.exp(np.log(2.0) + lc - top - np.log(rb + np.sqrt(rb * rb + rq * rq)))
-        out[idx] = np.where(d >= 0, d, np.inf)
-    return out
 
 
 def _pilot(

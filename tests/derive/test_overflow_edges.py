@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from gradcli.cli import main
 from gradcli.derive.gradient import grad
 from gradcli.derive.higher import higher
-from gradcli.derive.steps import overflow_reach, scale
+from gradcli.derive.seams import overflow_reach
+from gradcli.derive.steps import scale
 from gradcli.language.evaluate import forward
 from gradcli.language.parse import parse
 
