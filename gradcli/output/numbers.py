@@ -101,9 +101,9 @@ def number_rows(matrix: Any, sep: str) -> list[str]:
         columns = [numbers(column) for column in matrix.T]
         return list(map(sep.join, zip(*columns))) if columns else [""] * len(matrix)
     text = fast.dumps(matrix, option=fast.OPT_SERIALIZE_NUMPY).decode("ascii")
-    rows = text[2:-2].split("],[")
-    if sep != ",":
-        rows = [row.replace(",", sep) for row in rows]
+    if sep != ",":  # (a number's text holds no comma or bracket)
+        text = text.replace(",", sep)
+    rows = text[2:-2].split(f"]{sep}[")
     odd = _odd(matrix, fast)
     for i in np.flatnonzero(odd.any(axis=1)).tolist():
         rows[i] = sep.join(field(x) for x in matrix[i].tolist())

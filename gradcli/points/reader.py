@@ -131,8 +131,8 @@ def _fast(lines: list[str], body: str, first: int, layout: Layout, out_sep: str)
             rows = lines
         elif out_sep in body:
             rows = [join_fields(line.split(sep), out_sep) for line in lines]
-        else:
-            rows = [out_sep.join(line.split(sep)) for line in lines]
+        else:  # (the same as joining each line's fields: lines are body's, split at newlines)
+            rows = body.replace(sep, out_sep).split("\n")
     if width == k:
         values = _floats(flat, sep, n * k)
     else:
