@@ -36,7 +36,7 @@ from ..errors import PointsError
 from ..language.nodes import Call
 from ..output.delimited import header
 from ..output.jsonl import json_lines, with_column_objects, with_columns
-from ..output.numbers import number_rows
+from ..output.numbers import number_rows, numbers
 from ..points.reader import (
     CHUNK_BYTES,
     HEADER,
@@ -360,7 +360,7 @@ def process(text: str, first: int, skip: int = 0, turn: int | None = None) -> Ch
     sep = SEPARATORS[job.fmt]
     layout = job.layout
     json_rows = job.fmt == "json" and layout.kind == JSON_OBJECT  # rows: the pass-through keys' object
-    block = parse_chunk(text, first, layout, JSON_ROWS if json_rows else sep, skip)
+    block = parse_chunk(text, first, layout, JSON_ROWS if json_rows else sep, skip, numbers)
     points, rows, lines, bad = block
     stopped = False
     if bad and job.on_error == "stop":

@@ -33,10 +33,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from ..errors import PointsError, quote, short
-from .layout import JSON_ARRAY, JSON_OBJECT, JSON_ROWS, Layout
+from .layout import JSON_ARRAY, JSON_OBJECT, JSON_ROWS, Layout, Write
 from .values import read_value
 
 _INT_RANGE = (-(2**63), 2**64)  # integers JSON parsers keep as integers; others become floats
@@ -128,12 +130,15 @@ def parse_json_line(line: str, layout: Layout, out_sep: str) -> tuple[list[float
     return values, _row(fields, layout, out_sep)
 
 
-def read_json_lines(lines: list[str], layout: Layout, out_sep: str) -> tuple[Any, list[str]] | None:
+def read_json_lines(
+    lines: list[str], layout: Layout, out_sep: str, write: Write | None = None
+) -> tuple[Any, list[str]] | None:
     """Every line at once: the (n, k) points and the rows, the same as :func:`parse_json_line`
     gives line by line; None if any line is not plain (blank, a comment, bad, or a kind the
     lines are read one by one for: a key written twice or spaced from its colon, a string
     holding ``":``, a missing or extra key, a value that is not a number), so the caller reads
     them one by one. A variable's 0 is read from its line's text (its sign, an underflow).
+    ``write`` writes a column of floats as ``repr`` would (default: ``repr`` itself).
     """
     import numpy as np
 
@@ -141,19 +146,22 @@ def read_json_lines(lines: list[str], layout: Layout, out_sep: str) -> tuple[Any
     n, width = len(lines), len(layout.columns)
     if fast is None or not n:
         return None
+    text = "[" + ",".join(lines) + "]"  # (the commas join no `":` and no spaced key across lines)
     try:
-        parsed = fast.loads("[" + ",".join(lines) + "]")
+        parsed = fast.loads(text)
     except ValueError:
         return None
     if len(parsed) != n:
         return None
     if layout.kind == JSON_OBJECT:
         keys = set(layout.columns)
-        if sum(line.count('":') for line in lines) != n * width or any(map(_SPACED_KEY.search, lines)):
+        if text.count('":') != n * width or _SPACED_KEY.search(text):
             return None  # (each object must then write each of its `width` keys exactly once)
-        if not all(type(o) is dict and len(o) == width and o.keys() == keys for o in parsed):
+        if set(map(type, parsed)) != {dict} or set(map(len, parsed)) != {width}:
             return None
-        columns = [[o[key] for o in parsed] for key in layout.columns]
+        if set(chain.from_iterable(parsed)) != keys:  # (each object's `width` keys: all of them)
+            return None
+        columns = [list(map(itemgetter(key), parsed)) for key in layout.columns]
     else:
         if not all(type(o) is list and len(o) == width for o in parsed):
             return None
@@ -169,10 +177,10 @@ def read_json_lines(lines: list[str], layout: Layout, out_sep: str) -> tuple[Any
         except PointsError:
             return None
         points[p] = values
-    return points, _rows(columns, layout, out_sep, n)
+    return points, _rows(columns, layout, out_sep, n, write)
 
 
-def _rows(columns: list[list[Any]], layout: Layout, out_sep: str, n: int) -> list[str]:
+def _rows(columns: list[list[Any]], layout: Layout, out_sep: str, n: int, write: Write | None) -> list[str]:
     """:func:`_row` for every line at once, from the lines' ``columns`` of values."""
     if out_sep == JSON_ROWS:
         keep = [i for i in range(len(layout.columns)) if i not in layout.index]
@@ -181,16 +189,16 @@ def _rows(columns: list[list[Any]], layout: Layout, out_sep: str, n: int) -> lis
         import json
 
         template = "{{" + ", ".join(_braces(json.dumps(layout.columns[i])) + ": {}" for i in keep) + "}}"
-        return list(map(template.format, *(_texts(columns[i], layout.columns[i], None) for i in keep)))
-    texts = [_texts(column, key, out_sep) for column, key in zip(columns, layout.columns)]
+        return list(map(template.format, *(_texts(columns[i], layout.columns[i], None, write) for i in keep)))
+    texts = [_texts(column, key, out_sep, write) for column, key in zip(columns, layout.columns)]
     return texts[0] if len(texts) == 1 else list(map(out_sep.join, zip(*texts)))
 
 
-def _texts(column: list[Any], key: str, sep: str | None) -> list[str]:
+def _texts(column: list[Any], key: str, sep: str | None, write: Write | None = None) -> list[str]:
     """Each value's text in a CSV/TSV row (``sep``), or as JSON (``sep`` None)."""
     kinds = set(map(type, column))
-    if kinds == {float}:
-        return list(map(repr, column))
+    if kinds == {float}:  # (finite: orjson reads no NaN or infinity)
+        return write(column) if write is not None else list(map(repr, column))
     if kinds <= {int}:
         return list(map(str, column))
     if sep is None:

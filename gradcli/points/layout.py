@@ -9,7 +9,7 @@ gives the row text that pass-through output writes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from ..errors import PointsError, quote, short
@@ -20,6 +20,7 @@ POSITIONAL, NAMED, HEADER = "positional", "named", "header"
 JSON_OBJECT, JSON_ARRAY = "json-object", "json-array"  # JSON Lines: see gradcli.points.json_lines
 JSON_KINDS = (JSON_OBJECT, JSON_ARRAY)
 JSON_ROWS = ""  # as the output separator: a JSON object's row is its pass-through keys' object text
+Write = Callable[[Sequence[float]], list[str]]  # floats' texts, each as repr writes it (rows of JSON Lines)
 
 
 class Layout(NamedTuple):

@@ -47,6 +47,7 @@ from .layout import (
     NAMED,
     POSITIONAL,
     Layout,
+    Write,
     detect,
     join_fields,
     parse_line,
@@ -81,10 +82,14 @@ class Block(NamedTuple):
 # --- parsing ---------------------------------------------------------------------------------
 
 
-def parse_chunk(text: str, first: int, layout: Layout, out_sep: str, skip: int = 0) -> Block:
+def parse_chunk(
+    text: str, first: int, layout: Layout, out_sep: str, skip: int = 0, write: Write | None = None
+) -> Block:
     """The points of ``text`` (lines numbered from ``first``), good rows in order, bad lines named.
 
-    ``skip`` lines at the start are ignored (the header). The fast path (comma or tab
+    ``skip`` lines at the start are ignored (the header). ``write`` gives the text of a list of
+    floats as ``repr`` writes each (the default); a faster writer of the same text may be given
+    (``gradcli.output.numbers.numbers``), which JSON Lines rows use for their float columns. The fast path (comma or tab
     separated, positional or under a header) checks every line's separator count at once with
     numpy and reads all values in one call (:func:`_floats`); any irregularity (a blank or
     comment line, a wrong count, a double quote, a value that is not a finite number, a named
@@ -105,7 +110,7 @@ def parse_chunk(text: str, first: int, layout: Layout, out_sep: str, skip: int =
     elif layout.kind in JSON_KINDS:
         from .json_lines import read_json_lines
 
-        read = read_json_lines(lines, layout, out_sep)
+        read = read_json_lines(lines, layout, out_sep, write)
         if read is not None:
             return Block(read[0], read[1], list(range(first, first + len(lines))), [])
     return _slow(lines, first, layout, out_sep)

@@ -190,3 +190,31 @@ def test_arrays_agree_on_every_path(monkeypatch: pytest.MonkeyPatch) -> None:
     chunk, by_line, plain = _paths(text, layout, ",", monkeypatch)
     assert chunk == by_line == plain
     assert chunk[2] == [1, 2] and [b.line for b in chunk[3]] == [3, 4, 5]
+
+
+@pytest.mark.parametrize("out_sep", [",", "\t", JSON_ROWS])
+def test_a_given_float_writer_writes_the_rows_repr_writes(out_sep: str) -> None:
+    """The pipeline hands parse_chunk output.numbers' writer (orjson where it agrees with repr):
+    64 lines and more take it, and the rows are the line path's, numbers orjson lays out
+    otherwise (1e-5, 1.5e-7) included."""
+    from gradcli.output.numbers import numbers
+
+    rng = np.random.default_rng(7)
+    values = [float(x) for x in rng.choice([1e-5, -1.5e-7, 3.0, 1e22, 2.5e-300, 0.1], 300)]
+    values[5], values[9] = -0.0, 0.0
+    layout = detect('{"a": 1, "b": 1, "c": 1, "w": 0.5}', ABC)
+    lines = [
+        json.dumps({"a": values[i], "b": values[i + 1], "c": 1.25, "w": values[i + 2]}) for i in range(0, 297, 3)
+    ]
+    text = "\n".join(lines) + "\n"
+    written: list[int] = []
+
+    def write(column):
+        written.append(len(column))
+        return numbers(column)
+
+    chunk = parse_chunk(text, 1, layout, out_sep, write=write)
+    by_line = stream._slow(lines, 1, layout, out_sep)
+    assert written and min(written) >= 64  # the writer was used, at its fast size
+    assert chunk.rows == by_line.rows and bits(chunk.points) == bits(by_line.points)
+    assert any("1e-05" in row for row in chunk.rows) and any("-1.5e-07" in row for row in chunk.rows)
