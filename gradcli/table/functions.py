@@ -59,6 +59,19 @@ def render_function(entry: dict, console: Console) -> None:
         head.add_row(label, Text(text))
     head.add_row("domain", Text(entry["domain"]))
     head.add_row("not differentiable", Text(entry["not_differentiable"] or "nowhere in its domain"))
+    if entry.get("period") is not None:
+        head.add_row("period", Text(_period(entry["period"])))
     for p in entry["parameters"]:
         head.add_row("parameter", Text(f"{p['name']}, default {number(p['default'])}"))
     console.print(head)
+
+
+def _period(period: float) -> str:
+    """``2*pi (6.283185307179586)``: a multiple of pi named, with its float64 value; and what
+    gradcli does with it."""
+    import math
+
+    turns = period / math.pi
+    name = f"{turns:g}*pi" if turns != 1 and turns == round(turns) else "pi" if turns == 1 else number(period)
+    shown = name if name == number(period) else f"{name} ({number(period)})"
+    return f"{shown}; difference steps stay within a radian of its argument"

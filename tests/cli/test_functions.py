@@ -94,3 +94,14 @@ def test_functions_unknown_name_suggests() -> None:
     from conftest import assert_one_line_error
 
     assert_one_line_error(gradcli("functions", "lgo"), "'lgo'", "did you mean log")
+
+
+def test_functions_name_shows_a_period_from_the_registry() -> None:
+    import json
+    import math
+
+    assert "2*pi (6.283185307179586)" in gradcli("functions", "sin").stdout
+    assert "pi (3.141592653589793)" in gradcli("functions", "cot").stdout
+    assert "period" not in gradcli("functions", "exp").stdout
+    assert json.loads(gradcli("functions", "tan", "--format", "json").stdout)["period"] == math.pi
+    assert json.loads(gradcli("functions", "exp", "--format", "json").stdout)["period"] is None

@@ -204,7 +204,8 @@ def test_a_given_float_writer_writes_the_rows_repr_writes(out_sep: str) -> None:
     values[5], values[9] = -0.0, 0.0
     layout = detect('{"a": 1, "b": 1, "c": 1, "w": 0.5}', ABC)
     lines = [
-        json.dumps({"a": values[i], "b": values[i + 1], "c": 1.25, "w": values[i + 2]}) for i in range(0, 297, 3)
+        json.dumps({"a": values[i], "b": values[i + 1], "c": 1.25, "w": values[i + 2]})
+        for i in range(0, 297, 3)
     ]
     text = "\n".join(lines) + "\n"
     written: list[int] = []
