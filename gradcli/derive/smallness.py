@@ -251,8 +251,8 @@ def _kinds(
                 continue
             if not np.all(np.isfinite(h)):
                 continue
-            lam = np.linalg.eigvalsh((h + h.T) / 2)
-            spread = float(np.sqrt(np.sum(hess_bound[r] ** 2)))  # moves no eigenvalue further
+            lam = np.linalg.eigvalsh(h / 2 + h.T / 2)
+            spread = _frobenius(hess_bound[r])  # moves no eigenvalue further
             if not np.isfinite(spread) or np.any(np.abs(lam) <= spread):
                 out[(v, p)] = (
                     "every partial derivative is 0, and rounding leaves the sign of some eigenvalue "
@@ -302,3 +302,12 @@ def _kinds(
                 f"higher-order extremum, or f constant in {name})"
             )
     return out
+
+
+def _frobenius(m: np.ndarray) -> float:
+    """The Frobenius norm of ``m``, without overflow where its entries are beyond 1e154 (NaN
+    where one is NaN, inf where one is inf)."""
+    top = float(np.max(np.abs(m))) if m.size else 0.0
+    if not 0 < top < np.inf:
+        return top
+    return top * float(np.sqrt(np.sum((m / top) ** 2)))

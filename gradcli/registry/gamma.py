@@ -109,13 +109,20 @@ def polygamma(n: Array, x: Array) -> Array:
     return out if out.ndim else np.float64(out)
 
 
+def too_far(n: Array | float, x: Array | float) -> Array:
+    """Where polygamma(n, x), n >= 1, is not computed: more than MAX_STEPS steps of the
+    recurrence below x = n + 11, where the series starts (NaN in float64 and in mpmath alike)."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(x) & (np.ceil(np.asarray(n, dtype=np.float64) + 11.0 - x) > MAX_STEPS)
+
+
 def _hurwitz(n: int, x: Array) -> Array:
     """(-1)**(n+1) n! zeta(n+1, x) by Euler-Maclaurin, n >= 1."""
     s = n + 1.0
     target = 10.0 + s
     steps = np.where(np.isfinite(x) & (x < target), np.ceil(target - np.where(np.isfinite(x), x, 0.0)), 0.0)
-    too_far = steps > MAX_STEPS  # far below 0 the recurrence would take |x| steps: not computed
-    steps = np.where(too_far, 0.0, steps)
+    far = too_far(float(n), x)  # far below 0 the recurrence would take |x| steps: not computed
+    steps = np.where(far, 0.0, steps)
     total = np.zeros_like(x)
     near = np.where(steps <= FEW_STEPS, steps, 0.0)
     for k in range(int(near.max(initial=0.0))):  # a few steps for every point at once
@@ -130,7 +137,7 @@ def _hurwitz(n: int, x: Array) -> Array:
         rising = rising * (s + 2 * j - 1) * (s + 2 * j)
     pole = (x <= 0) & (np.floor(x) == x)
     value = (-1.0) ** (n + 1) * math.factorial(n) * (total + tail)
-    return np.where(pole | too_far | np.isnan(x), np.nan, np.where(x == np.inf, 0.0, value))
+    return np.where(pole | far | np.isnan(x), np.nan, np.where(x == np.inf, 0.0, value))
 
 
 # --- gamma -------------------------------------------------------------------------------------------
@@ -244,8 +251,12 @@ def _polygamma_partials(args: Sequence[Array], out: Array) -> tuple[Array, Array
 
 
 def _mp_polygamma(n: Any, x: Any) -> Any:
+    """mpmath's polygamma where float64's is computed (mpmath's recurrence too takes about |x|
+    steps far below 0: 16 s at -851,410), else NaN."""
     m = mpmath()
     if not (m.isint(n) and 0 <= n <= MAX_ORDER) or (x <= 0 and m.isint(x)):
+        return m.nan
+    if n >= 1 and too_far(float(n), float(x)):
         return m.nan
     return m.polygamma(int(n), x)
 
@@ -270,8 +281,8 @@ POLYGAMMA = Op(
             ),
             (lambda n, x: (x <= 0) & (np.floor(x) == x), "polygamma at a pole (x a whole number <= 0)"),
             (
-                lambda n, x: (n >= 1) & (x < 10.0 - MAX_STEPS),
-                f"polygamma of order n >= 1 below x = {10 - MAX_STEPS}, which gradcli does not compute",
+                lambda n, x: (n >= 1) & too_far(n, x),
+                f"polygamma of order n >= 1 below x = n + 11 - {MAX_STEPS}, which gradcli does not compute",
             ),
         ]
     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 
 import mpmath as mp
 import numpy as np
@@ -250,3 +251,26 @@ def test_a_stationary_points_second_derivative_is_never_said_as_minus_zero():
         found = compute(parse("x**y"), np.array(points), "central").warnings[0]
         said = [w.message for w in found if w.var == "x" and w.kind == "vanishing"]
         assert said and "d2f/dx2 = 0.0 too" in said[0] and "-0.0" not in said[0]
+
+
+def test_the_hessian_bound_norm_does_not_overflow() -> None:
+    """A Hessian bound beyond 1e154 squared to inf with a RuntimeWarning (found by the fuzz:
+    --direction 87.3759,-4.82951e+99 on log(w_3+700)**softplus(asin(x)*w_3)); its norm is
+    finite, and NaN and inf stay so."""
+    import warnings
+
+    from conftest import gradcli
+
+    from gradcli.derive.smallness import _frobenius
+
+    assert _frobenius(np.array([[1e200, 0.0], [0.0, 1e200]])) == pytest.approx(2**0.5 * 1e200, rel=1e-15)
+    assert _frobenius(np.array([[3.0, 4.0]])) == 5.0 and _frobenius(np.zeros((2, 2))) == 0.0
+    assert math.isinf(_frobenius(np.array([1.0, np.inf]))) and math.isnan(_frobenius(np.array([np.nan, 1.0])))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = gradcli(
+            "grad", "--at", "4.65342e-297,0", "--at", "4.22731e+290,-1.1672000000000002e-118",
+            "--direction", "87.3759,-4.82951e+99", "log(w_3+700)**softplus(asin(x)*w_3)",
+        )  # fmt: skip
+    assert result.exit_code in (0, 1), result.stderr
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)]

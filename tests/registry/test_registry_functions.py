@@ -163,6 +163,25 @@ def test_polygamma_far_left_of_0_sums_its_recurrence_whole(n, x):
     assert both[0] == _f("polygamma", float(n), x) and both[1] == _f("polygamma", float(n), 2.5)
 
 
+def test_polygamma_in_high_precision_is_not_computed_where_float64_is_not():
+    """Below x = 10 - MAX_STEPS, polygamma of order >= 1 is NaN in float64 (the recurrence takes
+    |x| steps), and its high-precision form says the same rather than take them: mpmath's own
+    recurrence took 16 s for a Hessian of -lgamma(-x*x2) at (3521.94, 241.744), u = -851,410."""
+    import time
+
+    from gradcli.registry.gamma import MAX_STEPS
+
+    op = FUNCTIONS["polygamma"]
+    below, above = mp.mpf(11.5 - MAX_STEPS), mp.mpf(12.5 - MAX_STEPS)  # n = 1: from x = 12
+    assert math.isnan(_f("polygamma", 1.0, float(below))) and math.isnan(op.mp(mp.mpf(1), below))
+    assert math.isfinite(_f("polygamma", 1.0, float(above))) and mp.isfinite(op.mp(mp.mpf(1), above))
+    assert mp.isfinite(op.mp(mp.mpf(0), mp.mpf(-851410.25)))  # digamma: reflected, computed
+    start = time.perf_counter()
+    hessian = gradcli.hessian("-lgamma(-x*x2)", {"x": 3521.94, "x2": 241.744})
+    assert time.perf_counter() - start < 3  # (16 s before; about 0.1 s now)
+    assert not np.isfinite(hessian.exact).any()
+
+
 def test_gamma_derivatives_chain_through_polygamma_symbolically_and_in_high_precision():
     assert derivative_texts(parse("lgamma(x)")) == {"x": "polygamma(0,x)"}
     assert derivative_texts(parse("polygamma(2, x)")) == {"x": "polygamma(3,x)"}
