@@ -126,7 +126,10 @@ def seam_reach(
             if corner.any():
                 steepest = np.maximum(np.abs(gp - g0), np.abs(g0 - gm)) / p
                 d = np.where(corner, np.fmin(d, np.abs(g0) / steepest), d)
-            d[(g0 == 0) | ((d < p) & rough & ~corner)] = np.inf
+            # (a jump changes g's sign within the pilot; a g that only touches 0 beyond it, as
+            # the base x**2 of (x**2)**x does at 0, keeps its sign there and is a seam)
+            crosses = (np.sign(gp) != np.sign(g0)) | (np.sign(gm) != np.sign(g0))
+            d[(g0 == 0) | ((d < p) & rough & ~corner & crosses)] = np.inf
             np.fmin(reach, d, out=reach)
     return reach
 

@@ -270,6 +270,7 @@ POLYGAMMA = Op(
     partials=_polygamma_partials,
     derivative="0 and polygamma(n+1,x)",
     symbolic="0 and polygamma(n+1,x)",
+    jumps=(0,),  # n: whole numbers only, so f jumps as n moves (its 0 partial is no constancy)
     doc="the n-th derivative of digamma = polygamma(0, x) = gamma'(x)/gamma(x); n a whole number from 0 to 170",
     signature="polygamma(n, x)",
     seams=lambda a, o: (poles(a[1]),),

@@ -72,7 +72,7 @@ class Op(NamedTuple):
     # small wiggle under f's rounding (cos(x) + x at 1e10) would let a step span periods.
     period: float | None = None
     # The arguments whose movement can make its value jump at its kink (sign: x at 0; where: c
-    # at 0; pow: y at 0**0): there ``directional`` gives NaN for a direction in which the value
+    # at 0; pow: y at 0**0; polygamma: n, a whole number): there ``directional`` gives NaN for a direction in which the value
     # jumps, and a zero symbolic derivative does not make f constant in what they depend on.
     jumps: tuple[int, ...] = ()
     why_nonfinite: Callable[[Sequence[Array]], Array | str] | None = None

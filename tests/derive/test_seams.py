@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from gradcli.derive.finite_diff import Differences
 from gradcli.derive.gradient import grad
+from gradcli.derive.higher import higher
 from gradcli.derive.seams import seam_reach
 from gradcli.derive.step_warnings import _why_adaptive
 from gradcli.derive.steps import scale
@@ -102,6 +103,23 @@ def test_a_seam_within_the_pilot_step_counts_only_where_its_function_crosses_0_s
     assert _reach(lambda t: t - 1e-9, 0.0) == pytest.approx(1e-9)  # 1e-9 away; the pilot is 7.6e-6
     # sin(x)/x's division: y / (|x| + |y|) is about sign(x) / 2, a jump, not a seam
     assert _reach(lambda t: t / (abs(math.sin(t)) + abs(t)), 1e-9) == math.inf
+
+
+def test_a_seam_function_that_touches_0_just_beyond_the_pilot_step_is_a_seam():
+    """x**2, the base of (x**2)**x, touches 0 at 0 without crossing it. At -1.37e-5 the
+    pilot (7.6e-6) spans most of the way there, its second difference is rough, and the
+    Newton step (half the distance, for a double root) is inside the pilot: read as a jump, it
+    was no seam, the smooth length was 2.5e-3, and the third derivative's stencil spanned 0
+    (an error of 1.1e10 with an estimate of 5.1e8, found by a random scan of --order)."""
+    x = -1.3682432796047543e-05
+    assert _reach(lambda t: t * t, x) <= abs(x)
+    assert _length("(x**2)**x", x) <= abs(x)
+    r = higher(parse("(x**2)**x"), np.array([x]), 3, precision="off")
+    with mp.workdps(60):
+        t = mp.mpf(x)  # f''' = f ((ln x**2 + 2)**3 + 6 (ln x**2 + 2)/x - 2/x**2)
+        w = mp.log(t * t) + 2
+        truth = float((t * t) ** t * (w**3 + 6 * w / t - 2 / t**2))
+    assert abs(float(r.fd[0]) - truth) <= float(r.error_estimate[0])
 
 
 def test_a_corner_of_a_seam_function_within_the_pilot_step_is_a_seam():

@@ -85,6 +85,17 @@ def test_flat_side_of_relu_and_constant_in_x():
     assert w.details["reason"] == "constant" and "f does not depend on x" in w.message
 
 
+def test_polygamma_depends_on_its_order_though_its_partial_in_it_is_0():
+    """n of polygamma(n, x) takes whole numbers only: its partial is 0 (declared), yet f jumps
+    as n moves, so a 0 symbolic derivative does not make f constant (polygamma(elu(x, 0), 1)
+    was said not to depend on x; at x = 4 it is polygamma(4, 1) = -24.9, at -1 digamma(1)).
+    Found by a random run of the warning-claims property."""
+    w = vanishing(grad("polygamma(elu(x, 0), 1)", "x=-1"))
+    assert w.details["reason"] == "flat" and "elu(x, 0) is constant here" in w.message
+    w = vanishing(grad("polygamma(x, 1)", "x=2"))
+    assert w.details["reason"] != "constant" and "does not depend on x" not in w.message
+
+
 @pytest.mark.parametrize(("text", "at"), [("1e-9*x", "x=1"), ("x**3", "x=1e-4"), ("sin(x)", "x=pi/2")])
 def test_small_but_not_saturated(text, at):
     w = vanishing(grad(text, at))
