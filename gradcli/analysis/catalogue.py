@@ -45,7 +45,8 @@ def entry(name: str) -> dict[str, Any]:
     """One function or operator in full: ``name``, ``usage``, ``doc`` (what it computes),
     ``derivative`` (the registry's words) and ``symbolic`` (its partials as gradcli input, by
     number of arguments and argument), ``domain``, ``not_differentiable``, ``parameters``,
-    ``alias_of`` and ``period`` (a periodic function's, in its argument; else None). Raises OptionError (exit 2) for a name that is neither, with the nearest names.
+    ``alias_of`` and ``period`` (a periodic function's, in its argument; else None). Raises
+    OptionError (exit 2) for a name that is neither, with the nearest names.
     """
     from ..errors import OptionError
     from ..language.symbolic import SymbolicError, rule_texts

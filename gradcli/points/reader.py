@@ -89,12 +89,13 @@ def parse_chunk(
 
     ``skip`` lines at the start are ignored (the header). ``write`` gives the text of a list of
     floats as ``repr`` writes each (the default); a faster writer of the same text may be given
-    (``gradcli.output.numbers.numbers``), which JSON Lines rows use for their float columns. The fast path (comma or tab
-    separated, positional or under a header) checks every line's separator count at once with
-    numpy and reads all values in one call (:func:`_floats`); any irregularity (a blank or
-    comment line, a wrong count, a double quote, a value that is not a finite number, a named
-    layout) sends the chunk line by line, which gives the same points and says what is wrong
-    with each bad line.
+    (``gradcli.output.numbers.numbers``), which JSON Lines rows use for their float columns.
+
+    The fast path (comma or tab separated, positional or under a header) checks every line's
+    separator count at once with numpy and reads all values in one call (:func:`_floats`); any
+    irregularity (a blank or comment line, a wrong count, a double quote, a value that is not a
+    finite number, a named layout) sends the chunk line by line, which gives the same points
+    and says what is wrong with each bad line.
     """
     if "\r" in text:  # CRLF line endings, and a last line that ends in a bare CR
         text = text.replace("\r\n", "\n").removesuffix("\r")

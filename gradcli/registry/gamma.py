@@ -256,7 +256,7 @@ def _mp_polygamma(n: Any, x: Any) -> Any:
     m = mpmath()
     if not (m.isint(n) and 0 <= n <= MAX_ORDER) or (x <= 0 and m.isint(x)):
         return m.nan
-    if n >= 1 and too_far(float(n), float(x)):
+    if n >= 1 and m.ceil(n + 11 - x) > MAX_STEPS:  # (too_far, in mpmath: x may be beyond float64)
         return m.nan
     return m.polygamma(int(n), x)
 
