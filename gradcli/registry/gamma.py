@@ -174,6 +174,13 @@ def poles(x: Array) -> Array:
     return np.where(x < 0.5, np.where(odd, -s, s), np.nan)
 
 
+def pole_angle(x: Array) -> Array:
+    """``Op.wave`` of a function of x with gamma's poles at 0, -1, -2, ...: pi x below 1/2 (the
+    poles 1 apart, as tan's are pi apart in its argument), NaN above."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.where(x < 0.5, np.pi * x, np.nan)
+
+
 def _mp_gamma(x: Any) -> Any:
     m = mpmath()
     if x == 0:
@@ -198,6 +205,7 @@ GAMMA = unary(
     ),
     complex_forward=lambda z: first_order(z, _gamma, lambda x: _gamma(x) * digamma(x)),
     seams=lambda a, o: (poles(a[0]),),
+    wave=lambda a: pole_angle(a[0]),
     mp=_mp_gamma,
 )
 
@@ -239,6 +247,7 @@ LGAMMA = unary(
     why_nonfinite=explain([(lambda x: (x <= 0) & (np.floor(x) == x), "lgamma at a pole of gamma")]),
     complex_forward=lambda z: first_order(z, _lgamma, digamma),
     seams=lambda a, o: (poles(a[0]),),
+    wave=lambda a: pole_angle(a[0]),
     mp=_mp_lgamma,
 )
 
@@ -274,6 +283,7 @@ POLYGAMMA = Op(
     doc="the n-th derivative of digamma = polygamma(0, x) = gamma'(x)/gamma(x); n a whole number from 0 to 170",
     signature="polygamma(n, x)",
     seams=lambda a, o: (poles(a[1]),),
+    wave=lambda a: pole_angle(a[1]),
     why_nonfinite=explain(
         [
             (

@@ -71,9 +71,15 @@ class Op(NamedTuple):
     # stay within a radian of it (gradcli.derive.seams.wave_reach), since a pilot blind to a
     # small wiggle under f's rounding (cos(x) + x at 1e10) would let a step span periods.
     period: float | None = None
+    # The angle a function turns through where it repeats itself without a period of its own
+    # (gamma, lgamma and polygamma below 1/2, with poles 1 apart: pi x there, NaN above), from
+    # its arguments; steps stay within a radian of it as of a periodic argument. None: the
+    # argument itself where ``period`` is set, else nothing.
+    wave: Callable[[Sequence[Array]], Array] | None = None
     # The arguments whose movement can make its value jump at its kink (sign: x at 0; where: c
-    # at 0; pow: y at 0**0; polygamma: n, a whole number): there ``directional`` gives NaN for a direction in which the value
-    # jumps, and a zero symbolic derivative does not make f constant in what they depend on.
+    # at 0; pow: y at 0**0; polygamma: n, a whole number): there ``directional`` gives NaN for
+    # a direction in which the value jumps, and a zero symbolic derivative does not make f
+    # constant in what they depend on.
     jumps: tuple[int, ...] = ()
     why_nonfinite: Callable[[Sequence[Array]], Array | str] | None = None
     symbol: str | None = None  # operators only: "+", "**", ...
