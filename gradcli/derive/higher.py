@@ -187,11 +187,13 @@ def higher(
     digits = max((rec.digits for rec in records if rec is not None), default=None)
     notes = tuple(rec.note if rec is not None else None for rec in records)
     with np.errstate(all="ignore"):
-        h = (
-            auto_step(x, order, scale(expr, [x], 0, x, f, values).length)
-            if step is None
-            else fixed_steps(step, m)
-        )
+        unresolved = np.zeros(m, dtype=bool)
+        if step is None:
+            sc = scale(expr, [x], 0, x, f, values)
+            h = auto_step(x, order, sc.length)
+            unresolved = ~sc.resolved & np.isfinite(f)  # no float64 step resolves f: no estimate
+        else:
+            h = fixed_steps(step, m)
         h = (x + h) - x  # exactly representable, so x + j*h is the point meant
         h = np.where(h > 0, h, np.abs(x) * EPS_MACHINE + np.finfo(float).tiny)
         delta = evaluation_error(expr, [x], m, values)
@@ -201,7 +203,7 @@ def higher(
         # the truncation, two ways: Richardson's fd(2h) - fd(h) ~ 15 C h**4, and fd(h/2) - fd(h),
         # which holds before the stencil reaches its asymptotic order; doubled for safety
         truncation = 2.0 * np.maximum(np.abs(coarse - fd) / (2**ACCURACY - 1), np.abs(fine - fd))
-        estimate = truncation + size + fine_size
+        estimate = np.where(unresolved, np.inf, truncation + size + fine_size)
         error = np.abs(fd - exact)
     return HigherResult(
         expr, var, order, x, f, exact, fd, error, estimate, h, formula, digits, exact_bound, notes

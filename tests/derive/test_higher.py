@@ -123,3 +123,14 @@ def test_a_derivative_beyond_float64_is_inf_and_says_so() -> None:
     assert r.exact[0] == math.inf
     assert r.notes[0] is not None and "beyond float64's range" in r.notes[0]
     assert "e+501" in r.notes[0]
+
+
+def test_no_estimate_where_no_float64_step_resolves_f() -> None:
+    """cot(elu(-1, x)*gamma(x)) at 23.07: cot's argument is -1.7e22 and turns a radian every
+    2e-23 along x, below x's float spacing (3.6e-15). The stencil differences noise: it read
+    -3.7e43 for a third derivative of 9.7e68, with an estimate of 8.3e51. Now it has none (inf),
+    as the first-order methods say where no step resolves f (found by a random scan)."""
+    text, x = "cot((elu(-1, x)*gamma(x)))", 23.070020267786525
+    r = higher(parse(text), np.array([x]), 3)
+    assert r.error_estimate[0] == np.inf
+    assert np.isfinite(higher(parse("sin(x)"), np.array([x]), 3).error_estimate[0])
