@@ -183,11 +183,12 @@ def sides(expr: Expression, values: Values, var: int, n: int) -> Sides:
     a jump, 0 * inf as in ``sqrt(x)**2`` at 0, an argument that moves only at a higher order as
     in ``cbrt(x**2)``), the values beside the point decide, in this order:
 
-    * float64: f exactly unchanged at 2**-20 and 2**-44 of max(|x|, 1) to that side is a flat
-      piece: slope 0 (relu's dead side, without asking mpmath);
     * mpmath (at most ``MAX_PRECISE_JUMPS`` points a call; :func:`_beside_precise`): a jump where
       f beside stays away from f at the point as the step shrinks (its value is kept, so the
       claim rests on it), else the quotient's limit, else unknown;
+    * float64, where mpmath did not judge: f exactly unchanged at 2**-20 and 2**-44 of
+      max(|x|, 1) to that side is a flat piece, slope 0 (relu's dead side; float64 cannot tell
+      it from a slope below f's spacing over that move, which mpmath can);
     * float64, where mpmath cannot evaluate f: a jump only where an op that ``jumps`` gave NaN
       on the way and f at 1 and 64 float spacings of x (2**-800 and 2**-700 at 0) stays away
       (:func:`_stays_away`); else the limit of backprop just beside the point (for f
@@ -225,14 +226,19 @@ def sides(expr: Expression, values: Values, var: int, n: int) -> Sides:
             moved, near = np.zeros(could.size, dtype=bool), np.full(could.size, np.nan)
             judged, undefined = np.zeros(could.size, dtype=bool), np.zeros(could.size, dtype=bool)
             slope = np.full(could.size, np.nan)
-            # f exactly as it is at both 2**-20 and 2**-44 of max(|x|, 1) to this side: a flat
-            # piece (relu's dead side): slope 0, no jump, no need to ask mpmath
-            flat = _unmoved(expr, values, var, could, side, f[could])
-            judged[flat], slope[flat] = True, 0.0
-            ask = np.flatnonzero(~flat)[:MAX_PRECISE_JUMPS]
+            ask = np.arange(min(could.size, MAX_PRECISE_JUMPS))
             found_mp = _beside_precise(expr, values, var, could[ask], side) if ask.size else None
             if found_mp is not None:
                 moved[ask], near[ask], judged[ask], slope[ask], undefined[ask] = found_mp
+            # where mpmath did not judge: f exactly as it is at both 2**-20 and 2**-44 of
+            # max(|x|, 1) to this side is taken for a flat piece (relu's dead side), slope 0. Only
+            # there: float64 cannot tell flat from a slope its spacing hides (the row of elu(y, y)
+            # at -38.9 is -1 - 5e-16, and moves by 1.8e-20 at 2**-20 of 38.9: slope -4.8e-16)
+            rest = np.flatnonzero(~judged & ~undefined)
+            if rest.size:
+                flat = np.zeros(could.size, dtype=bool)
+                flat[rest] = _unmoved(expr, values, var, could[rest], side, f[could[rest]])
+                judged[flat], slope[flat] = True, 0.0
             out[could] = np.where(judged & ~moved, slope, out[could])
             rest = np.flatnonzero(~judged & ~undefined)
             if rest.size:  # float64: a jump only where an op that jumps says so, then the limit

@@ -99,6 +99,31 @@ def test_hessian_json_carries_the_bounds_and_the_note():
     assert bad.exit_code == 2 and "between 20 and 640" in bad.stderr
 
 
+def test_a_derivative_below_f_s_float_spacing_is_not_taken_for_flat() -> None:
+    """The row df/dy of elu(y, y) is y*exp(y) + expm1(y) (and sign(relu(y)) on its kink) at
+    -38.86: -1 - 5e-16 in float64, moving by 1.8e-20 at 2**-20 of y, which float64 does not see.
+    Read as flat, the Hessian entry was 0 with a bound of 1.8e-30, for a truth of exp(y)(2 + y)
+    = -4.8e-16 (found by a random scan of Hessian bounds). mpmath now judges first."""
+    y = -38.8577417722233
+    r = hessian(parse("elu(y, y)"), np.array([[y]]), "central")
+    with mp.workdps(40):
+        truth = float(mp.exp(y) * (2 + y))
+    assert abs(float(r.exact[0, 0, 0]) - truth) <= float(r.bound[0, 0, 0])
+    assert r.exact[0, 0, 0] != 0
+
+
+def test_a_row_read_from_its_sides_is_bounded_by_the_rules_bound_and_their_gap() -> None:
+    """(min(0.5, x, 0) - 1)/(0.5 - y) at (-0.33, -0.02): row x's d/dy is 1/(0.5 - y)**2, which
+    its one-sided derivatives read 1 ulp off; the rule's bound (1.2e-17, at 640 digits) was
+    kept for them. Now the bound adds their gap and covers the error."""
+    x, y = -0.3273054429580178, -0.018915473495565067
+    r = hessian(parse("(min(0.5, x, 0)+-1)/(0.5-y)"), np.array([[x, y]]), "central")
+    with mp.workdps(40):
+        truth = 1 / (mp.mpf(0.5) - mp.mpf(y)) ** 2
+    for i, j in ((0, 1), (1, 0)):
+        assert abs(mp.mpf(float(r.exact[0, i, j])) - truth) <= float(r.bound[0, i, j])
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(EXPRESSIONS, st.sampled_from([0.5, 1.0, -0.7, 2.0, 1e-4]), st.sampled_from(["off", "auto"]))
 def test_every_exact_entry_is_within_its_bound_of_the_truth(text, x, precision):
