@@ -379,6 +379,29 @@ def _beside_precise(
     return moved, beside, judged, slope, undefined
 
 
+def precise_slopes(
+    expr: Expression, values: Values, var: int, todo: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The one-sided derivatives (left, right) of f in variable ``var`` at the points ``todo``
+    from its quotients in mpmath (:func:`_beside_precise`: two steps whose quotients agree to
+    1e-12 relative), NaN where mpmath cannot judge them, or f jumps or is not defined beside;
+    and what the working precision alone can hide in them (f's rounding at ``PRECISE_DPS``
+    digits over the nearer step, with a margin: a slope read as 0 is 0 to within it)."""
+    out = []
+    for side in (-1.0, 1.0):
+        found = _beside_precise(expr, values, var, todo, side) if todo.size else None
+        if found is None:
+            nan = np.full(todo.size, np.nan)
+            return nan, nan, nan
+        moved, _, judged, slope, undefined = found
+        out.append(np.where(judged & ~moved & ~undefined, slope, np.nan))
+    x = np.abs(np.asarray(values[expr.var_nodes[var]], dtype=np.float64))
+    f = np.abs(np.broadcast_to(np.asarray(values[-1], dtype=np.float64), x.shape))
+    with np.errstate(all="ignore"):
+        hidden = f[todo] * 10.0 ** (20 - PRECISE_DPS) / (2.0**-250 * np.where(x[todo] > 0, x[todo], 1.0))
+    return out[0], out[1], hidden
+
+
 def _settled(expr: Expression, point: list, var: int, x: Any, d: Any, at: Any, near: Any) -> bool:
     """Whether f at x and at x + d, taken again at 40 more digits, moves by the same amount
     (to 1e-6): a jump of f's own, not of the working precision (a value that is 0 in truth,

@@ -124,6 +124,18 @@ def test_a_row_read_from_its_sides_is_bounded_by_the_rules_bound_and_their_gap()
         assert abs(mp.mpf(float(r.exact[0, i, j])) - truth) <= float(r.bound[0, i, j])
 
 
+def test_where_the_rule_and_the_sides_disagree_mpmath_takes_the_sides_again() -> None:
+    """ln(y/x) - leaky_relu(y, 0.5) at (-22.8, -1.86): row y sits on sign(relu(y))'s kink, and
+    its float64 one-sided derivative in x reads 3.5e-18 (its terms cancel), where the mixed
+    partial is 0 (the rule, at 640 digits, says so): it was shown with the rule's bound, 5e-324.
+    Such sides are taken again in mpmath; abs(x)**2's row keeps its sides' 2 (its rule says 0)."""
+    x, y = -22.75682303979307, -1.8567922078048156
+    r = hessian(parse("ln(y/x)-leaky_relu(y, 0.5)"), np.array([[x, y]]), "central")
+    assert abs(float(r.exact[0, 1, 0])) <= float(r.bound[0, 1, 0]) < 1e-100
+    r = hessian(parse("abs(x)**2+y**2"), np.array([[0.0, 0.0]]), "central")
+    assert r.exact[0].tolist() == [[2.0, 0.0], [0.0, 2.0]] and r.kinds == ("minimum",)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(EXPRESSIONS, st.sampled_from([0.5, 1.0, -0.7, 2.0, 1e-4]), st.sampled_from(["off", "auto"]))
 def test_every_exact_entry_is_within_its_bound_of_the_truth(text, x, precision):
