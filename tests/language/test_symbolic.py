@@ -314,3 +314,15 @@ def test_constants_fold_only_where_float64_gives_the_exact_result() -> None:
     with mp.workdps(50):
         truth = mp.diff(lambda t: (lambda u: u * mp.ncdf(u))(t / (1 + mp.exp(-t)) / mp.mpf(2.5)), y, 2)
     assert abs(mp.mpf(float(r.exact[0, 0, 0])) - truth) <= float(r.bound[0, 0, 0])
+
+
+def test_a_fold_that_mpmath_cannot_check_is_left_unfolded() -> None:
+    """erfc(1e16) is beyond mpmath's range for erfc (BeyondRange): the exactness check of its
+    fold ended a Hessian with exit 70 (found by the fuzz, seed 60007841)."""
+    from conftest import gradcli
+
+    from gradcli.language.symbolic import derivative_texts
+
+    assert derivative_texts(parse("x*erfc(1e16)")) == {"x": "erfc(1e+16)"}
+    result = gradcli("hessian", "--vars", "", "--precision", "off", "log2(1e308-(erfc(1e16)-e))")
+    assert result.exit_code == 0, result.stderr
