@@ -103,6 +103,7 @@ MEASURED = 0.5  # the error estimate takes each op's largest measured error (ULP
 # below -3); any other inexact op that gives 0 from nonzero arguments underflowed (x*x at 1e-200)
 EXACT_ZEROS = frozenset({"add", "sub", "log", "ln", "log2", "log10", "acos", "lgamma", "hard_sigmoid"})
 UNMEASURED = (8.0, 8.0)  # an op added to the registry without measured figures yet
+TIMES_X = frozenset({"silu", "swish", "mish", "gelu"})  # x times a factor that may be subnormal
 
 
 def op_name(op: Any) -> str:
@@ -236,7 +237,10 @@ def evaluation_error(
                         for arg in args:
                             nonzero = nonzero & (np.asarray(arg) != 0)
                         rounded = rounded | nonzero
-                    total = total + np.where(tiny & rounded, SUBNORMAL, 0.0)
+                    # x times a factor that is itself subnormal (mish(-733) = -733 tanh(softplus(-733)),
+                    # the factor 9.4e-320 on the grid): that grid's spacing, times |x|
+                    spacing = SUBNORMAL * np.maximum(np.abs(args[0]), 1.0) if name in TIMES_X else SUBNORMAL
+                    total = total + np.where(tiny & rounded, spacing, 0.0)
             partials = list(node.op.partials(args, values[i]))
             if node.op.kink is not None and node.op.directional is not None:
                 partials = _kink_slopes(node.op, args, values[i], partials)
