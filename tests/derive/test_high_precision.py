@@ -360,3 +360,18 @@ def test_an_argument_written_several_times_gets_its_whole_share_of_a_tie(text, x
     result = grad(text, at=f"x={x!r}", method="backprop")
     assert result.exact[0, 0] == want
     assert "uncertain" not in {w.kind for w in result.warnings[0]}
+
+
+def test_an_analytic_op_at_a_zero_its_computed_argument_only_rounds_to_is_taken_further() -> None:
+    """erf(12.26) is 1 - 1e-67, exactly 1 at 60 and 80 digits, so log of it read exactly 0 at
+    both and the two precisions agreed: d/dy of log(erf(x), softsign(2**y)) was 0 with a bound
+    of 0 (and the Hessian's d2f/dy2 too), where it is 1.9e-67 (found by a random scan of
+    Hessian bounds). Such a 0 now goes to the most digits, as a sum that cancels to 0 does."""
+    x, y = 12.256744462954366, -0.00032599296840542225
+    r = grad("log(erf(x), softsign((2**y)))", {"x": x, "y": y}, method="backprop")
+    with mp.workdps(200):
+        b = mp.mpf(2) ** y
+        base = b / (1 + b)
+        truth = -mp.log(mp.erf(x)) * (1 / (1 + b)) * mp.log(2) / mp.log(base) ** 2
+    assert float(r.exact[0, 1]) != 0
+    assert abs(mp.mpf(float(r.exact[0, 1])) - truth) <= float(r.exact_bound[0, 1])
