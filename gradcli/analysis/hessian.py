@@ -44,11 +44,12 @@ gradient g:
 from __future__ import annotations
 
 import time
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
-from ..derive.backprop import kinks, one_sided
+from ..derive.backprop import kinks
+from ..derive.bound import frobenius
 from ..derive.methods import METHODS, finite_difference
 from ..derive.precise import (
     AUTO_SECONDS,
@@ -63,6 +64,7 @@ from ..errors import OptionError
 from ..language.evaluate import columns, forward
 from ..language.nodes import Expression
 from ..language.symbolic import Algebra, derivatives, to_expression
+from .kink_rows import agreed_sides, settle_apart, widened
 
 BACKPROP = "backprop"
 MAX_VARIABLES = 64  # k**2 entries, each row a finite-difference gradient: beyond this, use grad
@@ -158,12 +160,12 @@ def hessian(
     ruled_at: dict[int, str] = {}  # kinks f does not feel, where backprop's rule is not f's derivative
     f_kinks = kinks(expr, values, n)
     if f_kinks:  # a kink f does not feel (abs(x)**2 at 0) is no kink of f: its sides agree
-        smooth, agreed = _agreed(expr, values, n)
+        smooth, agreed = agreed_sides(expr, values, n)
         on = np.logical_or.reduce([mask for _, mask in f_kinks]) & np.isfinite(f)
         with np.errstate(invalid="ignore"):
             ruled = on & smooth & np.any(grad != agreed, axis=0)
         take = on & smooth
-        gbound[:, take] = _widened(gbound[:, take], grad[:, take], agreed[:, take])
+        gbound[:, take] = widened(gbound[:, take], grad[:, take], agreed[:, take])
         grad[:, take] = agreed[:, take]  # the derivative, not backprop's rule there
         for node, mask in f_kinks:
             for p in np.flatnonzero(mask & ~smooth).tolist():
@@ -190,13 +192,13 @@ def hessian(
                     records[p].append(rec)
             row_kinks = kinks(row, row_values, n)
             if row_kinks:
-                smooth, agreed = _agreed(row, row_values, n)
+                smooth, agreed = agreed_sides(row, row_values, n)
                 # (where the row itself is not finite, as x/hypot(x, y) at (0, 0), its sides come
                 # from limits beside the point, which say nothing of the row at it)
                 finite = np.isfinite(np.broadcast_to(np.asarray(row_values[-1], dtype=np.float64), (n,)))
                 on = np.logical_or.reduce([mask for _, mask in row_kinks]) & smooth & finite
-                bound[on, i, :] = _widened(bound[on, i, :], exact[on, i, :], agreed[:, on].T)
-                _settle_apart(row, row_values, on, exact[:, i, :], bound[:, i, :], agreed)
+                bound[on, i, :] = widened(bound[on, i, :], exact[on, i, :], agreed[:, on].T)
+                settle_apart(row, row_values, on, exact[:, i, :], bound[:, i, :], agreed)
                 exact[on, i, :] = agreed[:, on].T  # the second derivatives, not backprop's rule there
                 for _, mask in row_kinks:
                     for p in np.flatnonzero(mask & ~smooth).tolist():
@@ -270,78 +272,6 @@ def _note(records: list[Precise]) -> str | None:
         return None
     worst = max(records, key=lambda r: (not r.converged, max(r.lost, default=0.0)))
     return worst.note if len(records) == 1 else f"{worst.note} (the worst of {len(records)} re-evaluations)"
-
-
-def _widened(bound: np.ndarray, rule: np.ndarray, agreed: np.ndarray) -> np.ndarray:
-    """The bound of a derivative taken from one-sided derivatives that agree (``agreed``) where
-    backprop's rule gave ``rule`` with ``bound``. Where the two differ by rounding only (1e-8
-    relative), both read the derivative, and the rule's bound plus their gap bounds the
-    one-sided one's error: ``(min(0.5, x, 0) - 1)/(0.5 - y)``'s row at (-0.33, -0.02) is 1 ulp
-    off 1/(0.5 - y)**2, with the rule, re-evaluated at 640 digits, bounded by 1.2e-17. Where
-    they differ more, the rule is not the derivative there (2*abs(x)*sign(x) at 0: 0 against 2)
-    and its bound stands."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        gap = np.abs(agreed - rule)
-        near = gap <= 1e-8 * np.maximum(np.abs(agreed), np.abs(rule))
-        return np.where(near, bound + gap, bound)
-
-
-APART_POINTS = 100  # points a row whose rule and sides disagree has its sides taken in mpmath
-
-
-def _settle_apart(
-    row: Expression,
-    values: list[Any],
-    on: np.ndarray,
-    rule: np.ndarray,
-    bound: np.ndarray,
-    agreed: np.ndarray,
-) -> None:
-    """Where the rule (``rule``, (n, k), with ``bound``) and float64's one-sided derivatives
-    (``agreed``, (k, n)) differ by more than rounding, one of them is wrong, and float64 cannot
-    say which: the rule at a kink it does not read (2*abs(x)*sign(x) at 0: 0 against 2), or the
-    sides' own rounding where the row's terms cancel (ln(y/x)'s mixed partial at (-22.8, -1.9):
-    sides 3.5e-18, rule 0 at 640 digits). There the sides are taken again from quotients in
-    mpmath (at most ``APART_POINTS`` points), ``agreed`` becomes theirs and ``bound`` their gap
-    plus float64's rounding; where mpmath cannot judge them, the bound is unknown (inf).
-    Changes ``agreed`` and ``bound`` in place."""
-    from ..derive.backprop import precise_slopes
-
-    with np.errstate(invalid="ignore", over="ignore"):
-        gap = np.abs(agreed.T - rule)
-        apart = on[:, None] & ~(gap <= 1e-8 * np.maximum(np.abs(agreed.T), np.abs(rule)))
-    points = np.flatnonzero(apart.any(axis=1))[:APART_POINTS]
-    for j in range(agreed.shape[0]):
-        todo = points[apart[points, j]]
-        if not todo.size:
-            continue
-        left, right, hidden = precise_slopes(row, values, j, todo)
-        with np.errstate(invalid="ignore", over="ignore"):
-            gap_lr = np.abs(left - right)
-            same = gap_lr <= 1e-12 * np.maximum(np.abs(left), np.abs(right))
-            error = gap_lr + EPS_MACHINE * np.abs(right) + np.where(np.isfinite(hidden), hidden, np.inf)
-        agreed[j, todo] = np.where(same, right, agreed[j, todo])
-        bound[todo, j] = np.where(same, error, np.inf)
-
-
-def _agreed(row: Expression, values: list[Any], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per point: whether the row's one-sided derivatives agree, and are finite, in every
-    variable; and those derivatives, (variables, n) (where they agree: the derivative, which
-    backprop's rule at a kink need not give: 2*abs(x)*sign(x) at 0 has slope 2, backprop says 0).
-
-    The symbolic rules write step functions as ``sign(relu(x))``, whose sign sits on its kink
-    wherever relu(x) is 0, that is on relu's whole flat side; but there its argument does not
-    move, so the row is as smooth as it looks (elu's df/dx at x = -1 is exp(x)). A kink whose
-    argument moves gives different or non-finite one-sided derivatives, and stays a kink.
-    """
-    ok = np.ones(n, dtype=bool)
-    slopes = np.full((len(row.variables), n), np.nan)
-    with np.errstate(all="ignore"):
-        for j in range(len(row.variables)):
-            left, right = one_sided(row, values, j, n)
-            ok &= np.isfinite(left) & np.isfinite(right) & (left == right)
-            slopes[j] = right
-    return ok, slopes
 
 
 def classify(
@@ -433,9 +363,7 @@ def _doubt(
     with np.errstate(all="ignore"):
         if h_bound is not None:
             # the norm on the bound's own scale 2**b, then compared on the eigenvalues' 2**e
-            sym = h_bound / 2.0 + h_bound.T / 2.0
-            b = int(np.frexp(np.max(np.abs(sym)))[1]) if np.all(np.isfinite(sym)) else 0
-            norm = float(np.sqrt(np.sum(np.ldexp(sym, -b) ** 2)))
+            norm, b = frobenius(h_bound / 2.0 + h_bound.T / 2.0)
             if not np.all(np.isfinite(h_bound)):
                 norm = np.inf
             spread = float(np.ldexp(norm, b - e))

@@ -208,6 +208,18 @@ def _ends(
     return total, [x * S for x in s]
 
 
+def frobenius(m: np.ndarray) -> tuple[float, int]:
+    """The Frobenius norm of a matrix of bounds as (s, b), the norm being s * 2**b, its squares
+    taken on the scale of the largest entry so that none overflows (entries beyond 1e154) or
+    underflows; (inf or NaN, 0) where an entry is inf or NaN, (0, 0) where all are 0."""
+    m = np.asarray(m, dtype=np.float64)
+    top = float(np.max(np.abs(m))) if m.size else 0.0
+    if not 0 < top < np.inf:
+        return top, 0
+    b = int(np.frexp(top)[1])
+    return float(np.sqrt(np.sum(np.ldexp(m, -b) ** 2))), b
+
+
 def bounded_backprop(expr: Expression, values: Values, n: int) -> Bounded:
     """Backprop at ``n`` points with a bound on the rounding error of each gradient entry."""
     with np.errstate(all="ignore"):

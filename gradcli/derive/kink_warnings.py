@@ -14,8 +14,9 @@ import numpy as np
 
 from ..language.evaluate import Values
 from ..language.nodes import Call, Expression
-from .backprop import Sides, kinks, sides
+from .backprop import kinks
 from .precise import MAX_DIGITS, STEP, _agree
+from .sides import Sides, sides
 from .warning import GradWarning, _at, _json, _num
 
 

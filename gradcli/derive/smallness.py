@@ -33,8 +33,9 @@ import numpy as np
 
 from ..language.evaluate import Values, forward
 from ..language.nodes import Call, Expression
-from .backprop import kinks, sides, slopes
-from .bound import bounded_backprop
+from .backprop import kinks, slopes
+from .bound import bounded_backprop, frobenius
+from .sides import sides
 
 UNCERTAIN = 0.1  # a bound of at least this times |gradient|: not even its first digit is sure
 TINY_NORMAL = 2.2250738585072014e-308
@@ -252,7 +253,9 @@ def _kinds(
             if not np.all(np.isfinite(h)):
                 continue
             lam = np.linalg.eigvalsh(h / 2 + h.T / 2)
-            spread = _frobenius(hess_bound[r])  # moves no eigenvalue further
+            norm, scale = frobenius(hess_bound[r])
+            with np.errstate(over="ignore"):
+                spread = float(np.ldexp(norm, scale))  # moves no eigenvalue further (inf: beyond float64)
             if not np.isfinite(spread) or np.any(np.abs(lam) <= spread):
                 out[(v, p)] = (
                     "every partial derivative is 0, and rounding leaves the sign of some eigenvalue "
@@ -302,12 +305,3 @@ def _kinds(
                 f"higher-order extremum, or f constant in {name})"
             )
     return out
-
-
-def _frobenius(m: np.ndarray) -> float:
-    """The Frobenius norm of ``m``, without overflow where its entries are beyond 1e154 (NaN
-    where one is NaN, inf where one is inf)."""
-    top = float(np.max(np.abs(m))) if m.size else 0.0
-    if not 0 < top < np.inf:
-        return top
-    return top * float(np.sqrt(np.sum((m / top) ** 2)))

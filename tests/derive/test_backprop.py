@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from gradcli.derive.backprop import backprop, kinks, one_sided
+from gradcli.derive.backprop import backprop, kinks
 from gradcli.derive.gradient import compute
+from gradcli.derive.sides import one_sided
 from gradcli.language.evaluate import columns, forward
 from gradcli.language.parse import parse
 from gradcli.registry import FUNCTIONS, OPERATORS

@@ -32,7 +32,7 @@ T = 1e-30
 LEAVES = st.sampled_from(["x", "2*x", "-x", "(0.5*x)", "(x-x)", "(x-1)", "1", "0", "-1"])
 # -1+(x+1) is 0 in float64 for |x| < 2**-53, x in exact arithmetic: as the condition of a where
 # between two leaves, the jump it makes must still be seen (mpmath looks). It is left out
-# elsewhere: one-sided derivatives beside a point are taken in float64 (backprop.sides), which
+# elsewhere: one-sided derivatives beside a point are taken in float64 (sides.sides), which
 # reads it as float64 does (0 within 2**-53 of 0), not as exact arithmetic does.
 CONDITIONS = st.sampled_from(["(-1+(x+1))", "(-1+(1-x))"])
 
